@@ -1,0 +1,1 @@
+"""ContextMap: contextual-risk mapping for children's services and police."""

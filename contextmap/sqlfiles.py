@@ -1,0 +1,15 @@
+"""Access to the SQL files in ``sql/`` (models and the dashboard's queries)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from contextmap.settings import ROOT
+
+SQL_DIR = ROOT / "sql"
+
+
+@lru_cache(maxsize=None)
+def read(relpath: str) -> str:
+    """Return the text of ``sql/<relpath>`` (e.g. ``"queries/overview_headline.sql"``)."""
+    return (SQL_DIR / relpath).read_text(encoding="utf-8")

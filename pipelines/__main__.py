@@ -1,0 +1,54 @@
+"""Command line: ``python -m pipelines build|validate|sample|bench``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+
+def _mapping(path: Path | None) -> dict | None:
+    return yaml.safe_load(path.read_text()) if path else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipelines", description="Build and check ContextMap data.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="build the database from contract files and publish it")
+    b.add_argument("--input", type=Path, action="append", help="input folder or file (repeatable; default data/sample)")
+    b.add_argument("--db", type=Path, help="write one database file here instead of publishing to the warehouse")
+    b.add_argument("--warehouse", type=Path, help="warehouse folder (default from contextmap.toml)")
+    b.add_argument("--mapping", type=Path, help="column-mapping YAML for a source system (see mappings/)")
+    v = sub.add_parser("validate", help="check files against the contract without building")
+    v.add_argument("paths", type=Path, nargs="+")
+    v.add_argument("--mapping", type=Path)
+    args = parser.parse_args(argv)
+
+    # Imported late so `--help` is instant and a broken optional step cannot block validate.
+    from pipelines.ingest import IngestError
+
+    try:
+        if args.command == "build":
+            from pipelines import build
+
+            if args.db:
+                build.build_file(args.db, args.input, mapping=_mapping(args.mapping))
+            else:
+                build.build(args.input, args.warehouse, mapping=_mapping(args.mapping))
+        else:
+            from pipelines.ingest import validate
+
+            summary = validate(args.paths, mapping=_mapping(args.mapping))
+            print(summary.report())
+            return 0 if summary.ok else 1
+    except (IngestError, PermissionError, FileNotFoundError, ValueError) as exc:
+        print(f"ContextMap: {exc}", file=sys.stderr)
+        print("Nothing was changed: the previous database is still the one served.", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

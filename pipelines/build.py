@@ -1,0 +1,104 @@
+"""Build the ContextMap database from contract files: geography, ingest, models, publish."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from contextmap import settings
+from pipelines import warehouse
+from pipelines.geography import load_geography
+from pipelines.ingest import load_inputs
+from pipelines.pseudonym import DEMO_KEY, load_key
+from pipelines.runner import run_steps
+
+SAMPLE_DIR = settings.ROOT / "data" / "sample"
+
+
+def _write_build_info(con: duckdb.DuckDBPyConnection, inputs: list[Path], key: bytes) -> None:
+    settings_hash = hashlib.sha256(settings.settings_path().read_bytes()).hexdigest()[:12]
+    con.execute(
+        """
+        create or replace table build_info as
+        select ?::timestamptz as built_at, ?::boolean as is_demo, ?::varchar as inputs,
+               ?::varchar as settings_hash, ?::varchar as area_name
+        """,
+        [
+            datetime.now(timezone.utc),
+            key == DEMO_KEY,
+            json.dumps([p.name for p in inputs]),
+            settings_hash,
+            settings.get("geography", "name"),
+        ],
+    )
+
+
+def build_into(path: Path, inputs: list[Path], mapping: dict | None = None, progress=print) -> None:
+    """Build a complete database at ``path`` (which must not exist) from ``inputs``."""
+    key = load_key(inputs)
+    started = time.perf_counter()
+    con = duckdb.connect(str(path))
+    try:
+        progress("Stage 1/3: geography")
+        load_geography(con, progress=progress)
+        progress("Stage 2/3: ingest")
+        load_inputs(con, inputs, key, mapping=mapping, progress=progress)
+        progress("Stage 3/3: models and analytics")
+        run_steps(con, progress=progress)
+        _write_build_info(con, inputs, key)
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    progress(f"Built in {time.perf_counter() - started:.1f} s")
+
+
+def build(inputs: list[Path] | None = None, directory: Path | None = None, mapping: dict | None = None, progress=print) -> Path:
+    """Build from ``inputs`` (default: the shipped sample) and publish it as the current build.
+
+    The previous build stays served until the new one is complete: a failure at any
+    point leaves ``CURRENT`` and the file it names untouched.
+    """
+    inputs = [Path(p) for p in (inputs or [SAMPLE_DIR])]
+    directory = directory or warehouse.warehouse_dir()
+    final = warehouse.new_build_path(directory)
+    partial = final.with_name(f"{final.stem}.building.{os.getpid()}")
+    previous = warehouse.current_build(directory)
+    # Peer-group ids are matched to the previous build's groups so "Group 7" stays Group 7.
+    if previous:
+        os.environ["CONTEXTMAP_PREVIOUS_DB"] = str(previous)
+    try:
+        build_into(partial, inputs, mapping=mapping, progress=progress)
+        os.replace(partial, final)
+    except BaseException:
+        for leftover in partial.parent.glob(partial.name + "*"):
+            leftover.unlink(missing_ok=True)
+        raise
+    finally:
+        os.environ.pop("CONTEXTMAP_PREVIOUS_DB", None)
+    warehouse.publish(directory, final)
+    warehouse.clean_up(directory, keep=int(settings.get("warehouse", "keep_builds")))
+    size_mb = final.stat().st_size / 1e6
+    progress(f"Published {final.name} ({size_mb:.1f} MB) as the current build in {directory}")
+    return final
+
+
+def build_file(db_path: Path, inputs: list[Path] | None = None, mapping: dict | None = None, progress=print) -> Path:
+    """Build into a single file at ``db_path``, replacing it only when the build succeeded."""
+    inputs = [Path(p) for p in (inputs or [SAMPLE_DIR])]
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = db_path.with_name(f"{db_path.name}.building.{os.getpid()}")
+    try:
+        build_into(partial, inputs, mapping=mapping, progress=progress)
+        os.replace(partial, db_path)
+    except BaseException:
+        for leftover in partial.parent.glob(partial.name + "*"):
+            leftover.unlink(missing_ok=True)
+        raise
+    return db_path

@@ -1,0 +1,3 @@
+"""disruption analytics (build steps listed in STEPS)."""
+
+STEPS: list = []

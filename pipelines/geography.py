@@ -1,0 +1,96 @@
+"""Load the configured geography into the build database (the ``geo_*`` tables).
+
+Everything here is data: the paths come from ``[geography]`` in ``contextmap.toml``,
+so a council points ContextMap at its own boundaries, postcodes, localities and
+population files of the same shape (see docs/geography.md).
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import geopandas as gpd
+import pandas as pd
+from libpysal.weights import Queen
+
+from contextmap import settings, sqlfiles
+
+
+def _read_boundaries(key: str) -> gpd.GeoDataFrame:
+    gdf = gpd.read_file(settings.resolve(settings.get("geography", key)))
+    return gdf[["code", "name", "geometry"]].sort_values("code").reset_index(drop=True)
+
+
+def _neighbours(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Queen-contiguity pairs (both directions), the usual choice for Gi* on areas."""
+    w = Queen.from_dataframe(gdf, ids=gdf["code"].tolist(), use_index=False, silence_warnings=True)
+    rows = [(a, b) for a, nbrs in w.neighbors.items() for b in nbrs]
+    return pd.DataFrame(rows, columns=["code", "neighbour_code"]).sort_values(["code", "neighbour_code"])
+
+
+def _boundary_rows(level: str, gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "level": level,
+            "code": gdf["code"],
+            "name": gdf["name"],
+            "geojson": [json.dumps(g.__geo_interface__, separators=(",", ":")) for g in gdf.geometry],
+        }
+    )
+
+
+def _centroids(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    # Representative points stay inside concave areas, unlike true centroids.
+    pts = gdf.geometry.representative_point()
+    return pd.DataFrame({"code": gdf["code"], "centroid_lat": pts.y.round(6), "centroid_lon": pts.x.round(6)})
+
+
+def load_geography(con: duckdb.DuckDBPyConnection, progress=print) -> None:
+    """Create every ``geo_*`` table described in docs/architecture.md in ``con``."""
+    path = lambda key: str(settings.resolve(settings.get("geography", key)))  # noqa: E731
+    wards = _read_boundaries("wards")
+    lsoas = _read_boundaries("lsoas")
+    localities = gpd.GeoDataFrame(
+        wards.merge(pd.read_csv(path("localities"), dtype=str)[["ward_code", "locality"]], left_on="code", right_on="ward_code")
+        .dissolve(by="locality", as_index=False)[["locality", "geometry"]]
+        .rename(columns={"locality": "code"})
+        .assign(name=lambda d: d["code"]),
+        crs=wards.crs,
+    )
+
+    con.register("ward_shapes", pd.concat([wards[["code", "name"]], _centroids(wards).drop(columns="code")], axis=1))
+    con.register("lsoa_shapes", pd.concat([lsoas[["code", "name"]], _centroids(lsoas).drop(columns="code")], axis=1))
+    con.register("boundaries", pd.concat([_boundary_rows("ward", wards), _boundary_rows("lsoa", lsoas), _boundary_rows("locality", localities)]))
+    con.register("lsoa_nb", _neighbours(lsoas))
+    con.register("ward_nb", _neighbours(wards))
+    con.execute(f"""
+        create or replace table geo_locality_map as
+            select trim(ward_code) as ward_code, trim(locality) as locality from read_csv('{path("localities")}', all_varchar=true);
+        create or replace table geo_postcode_raw as
+            select * from read_csv('{path("postcodes")}', all_varchar=true);
+        create or replace table geo_population as
+            select lsoa_code, cast(children_10_17 as integer) as children_10_17
+            from read_csv('{path("population")}', all_varchar=true);
+        create or replace table geo_imd as
+            select lsoa_code, cast(imd_rank as integer) as imd_rank, cast(imd_decile as integer) as imd_decile
+            from read_csv('{path("imd")}', all_varchar=true);
+        create or replace table geo_lsoa21_to_lsoa11 as
+            select lsoa21_code, lsoa11_code, cast(share as double) as share
+            from read_csv('{path("lsoa21_to_lsoa11")}', all_varchar=true);
+        create or replace table geo_postcode_district as
+            select district, cast(lat as double) as lat, cast(lon as double) as lon
+            from read_csv('{path("postcode_districts")}', all_varchar=true);
+        create or replace table geo_boundary as select * from boundaries order by level, code;
+        create or replace table geo_lsoa_neighbours as
+            select code as lsoa_code, neighbour_code from lsoa_nb;
+        create or replace table geo_ward_neighbours as
+            select code as ward_code, neighbour_code from ward_nb;
+    """)
+    for name in ("geo_postcode", "geo_ward", "geo_lsoa", "geo_locality", "geo_sector"):
+        con.execute(f"create or replace table {name} as " + sqlfiles.read(f"staging/{name}.sql"))
+    for view in ("ward_shapes", "lsoa_shapes", "boundaries", "lsoa_nb", "ward_nb"):
+        con.unregister(view)
+    con.execute("drop table geo_postcode_raw")
+    counts = {t: con.sql(f"select count(*) from {t}").fetchall()[0][0] for t in ("geo_ward", "geo_lsoa", "geo_postcode")}
+    progress(f"  geography: {counts['geo_ward']} wards, {counts['geo_lsoa']} LSOAs, {counts['geo_postcode']:,} postcodes")

@@ -1,0 +1,3 @@
+"""hotspots analytics (build steps listed in STEPS)."""
+
+STEPS: list = []

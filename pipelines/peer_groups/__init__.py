@@ -1,0 +1,3 @@
+"""peer_groups analytics (build steps listed in STEPS)."""
+
+STEPS: list = []

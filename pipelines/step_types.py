@@ -1,0 +1,24 @@
+"""The two kinds of build step: a SQL model file or a Python function."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Sql:
+    """A SQL model: ``sql/<path>`` holds one SELECT and builds the table named after the file."""
+
+    path: str
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return (self.path.rsplit("/", 1)[-1].removesuffix(".sql"),)
+
+
+@dataclass(frozen=True)
+class Py:
+    """A Python step: the function ``module:function(con)`` builds ``tables``."""
+
+    target: str
+    tables: tuple[str, ...]

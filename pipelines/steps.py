@@ -1,0 +1,27 @@
+"""The build order: every SQL model and Python analytics step, in one readable place.
+
+A ``Sql`` step names a file under ``sql/`` holding one SELECT; the runner creates a
+table named after the file. A ``Py`` step names a function ``fn(con)`` that creates
+the tables it lists. ``tests/test_steps.py`` checks this list matches the files on disk.
+"""
+
+from __future__ import annotations
+
+from pipelines import disruption, hotspots, peer_groups
+from pipelines.step_types import Py, Sql
+
+STEPS: list[Sql | Py] = [
+    Sql("intermediate/int_episodes.sql"),
+    Sql("intermediate/int_people.sql"),
+    Sql("intermediate/int_places.sql"),
+    Py("pipelines.place_links:build", ("int_place_links",)),
+    Sql("intermediate/int_events.sql"),
+    Sql("intermediate/int_event_people.sql"),
+    Sql("marts/mart_monthly_area_counts.sql"),
+    Sql("marts/mart_place_monthly.sql"),
+    Sql("marts/mart_rhi_timeliness.sql"),
+    Sql("marts/mart_rhi_status.sql"),
+    *peer_groups.STEPS,
+    *hotspots.STEPS,
+    *disruption.STEPS,
+]

@@ -1,0 +1,22 @@
+-- Events by month, LSOA, source and the filter dimensions: the finest grain the map,
+-- trends and area pages need, so every page query is a roll-up of this small table.
+with events as (
+    select * from int_events
+),
+
+final as (
+    select
+        event_month,
+        coalesce(lsoa_code, 'Unknown') as lsoa_code,
+        coalesce(ward_code, 'Unknown') as ward_code,
+        locality,
+        event_source,
+        age_band,
+        sex,
+        coalesce(is_looked_after, false) as is_looked_after,
+        count(*) as events
+    from events
+    group by all
+)
+
+select * from final order by all
