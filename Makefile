@@ -1,0 +1,42 @@
+# ContextMap: `make run` sets up, builds the sample database and starts the dashboard;
+# `make test` sets up and runs the whole test suite. Both work on a fresh machine.
+PY := .venv/bin/python
+PORT ?= 8501
+
+.PHONY: setup system-packages run build test e2e bench docs clean
+
+.venv/.installed: requirements.txt
+	python3 -m venv .venv
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# Debian's Chromium (browser tests, chart images in the meeting pack) and poppler (PDF checks).
+system-packages:
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO apt-get install -y -qq chromium chromium-driver poppler-utils fonts-dejavu-core >/dev/null; }
+
+setup: .venv/.installed
+
+build: setup
+	$(PY) -m pipelines build
+
+run: build
+	$(PY) -m streamlit run dashboard.py --server.port $(PORT)
+
+test: setup system-packages
+	$(PY) -m pytest
+
+e2e: setup system-packages
+	$(PY) -m pytest tests/e2e
+
+bench: setup
+	$(PY) -m pipelines.bench
+
+docs: setup
+	$(PY) -m pipelines.docs
+
+clean:
+	rm -rf data/warehouse test-artifacts .pytest_cache

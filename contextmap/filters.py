@@ -1,0 +1,113 @@
+"""The global filters every page shares, and their round trip through the URL."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+from contextmap.fmt import first_of_month
+
+SOURCES = {
+    "missing_from": "Missing from",
+    "missing_found": "Found at",
+    "rhi_mention": "Named in RHI",
+    "offence": "Offences",
+}
+AGE_BANDS = ("Under 10", "10-13", "14-15", "16-17", "18+", "Unknown")
+SEXES = {"F": "Female", "M": "Male", "X": "Other", "U": "Unknown"}
+LOOKED_AFTER = ("All", "Looked after", "Not looked after")
+PERIODS = {"month": "Month", "quarter": "Quarter", "12m": "12 months"}
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "12m": 12}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user has chosen: a period ending in ``month``, a locality and breakdowns."""
+
+    month: date
+    period: str = "month"
+    locality: str = "All"
+    sources: tuple[str, ...] = tuple(SOURCES)
+    age_bands: tuple[str, ...] = AGE_BANDS
+    sexes: tuple[str, ...] = tuple(SEXES)
+    looked_after: str = "All"
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def month_from(self) -> date:
+        return self.month - relativedelta(months=PERIOD_MONTHS[self.period] - 1)
+
+    @property
+    def month_to(self) -> date:
+        return self.month
+
+    def shifted(self, months: int) -> Filters:
+        """The same filters for a period ``months`` earlier (negative) or later."""
+        return replace(self, month=self.month + relativedelta(months=months))
+
+    def previous(self) -> Filters:
+        """The period just before this one, of the same length."""
+        return self.shifted(-PERIOD_MONTHS[self.period])
+
+    def last_year(self) -> Filters:
+        """The same period a year earlier."""
+        return self.shifted(-12)
+
+    def params(self) -> dict:
+        """Bound parameters for the SQL in ``sql/queries`` (names match ``$name`` there)."""
+        return {
+            "month_from": self.month_from,
+            "month_to": self.month_to,
+            "locality": self.locality,
+            "sources": list(self.sources),
+            "age_bands": list(self.age_bands),
+            "sexes": list(self.sexes),
+            "looked_after": self.looked_after,
+        }
+
+    def to_query(self) -> dict[str, str]:
+        """The filters as URL query parameters (only what differs from the defaults)."""
+        out = {"month": self.month.strftime("%Y-%m"), "period": self.period}
+        defaults = Filters(self.month)
+        for name in ("locality", "looked_after"):
+            if getattr(self, name) != getattr(defaults, name):
+                out[name] = getattr(self, name)
+        for name in ("sources", "age_bands", "sexes"):
+            if getattr(self, name) != getattr(defaults, name):
+                out[name] = ",".join(getattr(self, name))
+        return out
+
+    @classmethod
+    def from_query(cls, query: dict, latest: date, earliest: date, localities: list[str]) -> Filters:
+        """Read filters from URL parameters, ignoring anything invalid (a shared link may be old)."""
+
+        def pick(name, allowed, default):
+            values = tuple(v for v in str(query.get(name, "")).split(",") if v in allowed)
+            return values or default
+
+        try:
+            month = first_of_month(date.fromisoformat(str(query.get("month")) + "-01"))
+        except ValueError:
+            month = latest
+        month = min(max(month, earliest), latest)
+        period = query.get("period") if query.get("period") in PERIODS else "month"
+        locality = query.get("locality") if query.get("locality") in localities else "All"
+        looked_after = query.get("looked_after") if query.get("looked_after") in LOOKED_AFTER else "All"
+        return cls(
+            month=month,
+            period=period,
+            locality=locality,
+            sources=pick("sources", SOURCES, tuple(SOURCES)),
+            age_bands=pick("age_bands", AGE_BANDS, AGE_BANDS),
+            sexes=pick("sexes", SEXES, tuple(SEXES)),
+            looked_after=looked_after,
+        )
+
+    def as_dict(self) -> dict:
+        """Plain values for the audit log."""
+        data = asdict(self)
+        data.pop("extra")
+        data["month"] = self.month.isoformat()
+        return data

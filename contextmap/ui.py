@@ -1,0 +1,188 @@
+"""Everything the pages share that needs Streamlit: the read-only connection, cached
+queries, the global sidebar filters (mirrored in the URL), sign-in and page guards.
+
+This is the only module besides ``dashboard.py`` and ``pages/`` that imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from contextmap import audit, auth, disclosure, queries, settings
+from contextmap.filters import AGE_BANDS, LOOKED_AFTER, PERIODS, SEXES, SOURCES, Filters
+from contextmap.fmt import first_of_month, month_label
+from pipelines.warehouse import current_build
+
+NO_BUILD = (
+    "There is no ContextMap database to show yet. Build one from the shipped sample with "
+    "`make run`, or from your own files with `python -m pipelines build --input FOLDER`."
+)
+
+
+@dataclass(frozen=True)
+class Session:
+    """The signed-in user and what they chose in the sidebar."""
+
+    user: auth.User
+    filters: Filters
+    policy: disclosure.Policy
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+
+@st.cache_resource(max_entries=4)
+def _connect(path: str) -> duckdb.DuckDBPyConnection:
+    # One read-only connection per build file; a new build is a new path, so a new entry.
+    return duckdb.connect(path, read_only=True)
+
+
+def build_path() -> Path | None:
+    """The build this session reads: fixed at sign-in so a page never mixes two builds."""
+    if "build_path" not in st.session_state:
+        path = current_build()
+        st.session_state.build_path = str(path) if path else None
+    path = st.session_state.build_path
+    return Path(path) if path else None
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """A cursor on the session's build (DuckDB connections are not thread-safe; cursors are)."""
+    path = build_path()
+    if path is None:
+        st.info(NO_BUILD)
+        st.stop()
+    return _connect(str(path)).cursor()
+
+
+@st.cache_data(max_entries=2000, show_spinner=False)
+def _cached(build: str, role: str, policy: disclosure.Policy, name: str, params_json: str) -> pd.DataFrame:
+    # role and policy are part of the key: cached results are never shared across them.
+    del role, policy
+    params = json.loads(params_json)
+    for key in ("month_from", "month_to"):
+        if key in params:
+            params[key] = date.fromisoformat(params[key])
+    return queries.run(_connect(build).cursor(), name, **params)
+
+
+def query(session: Session, name: str, filters: Filters | None = None, **params) -> pd.DataFrame:
+    """Run ``sql/queries/<name>.sql`` for this session, cached per build, role and policy."""
+    if filters is not None:
+        params = {**filters.params(), **params}
+    path = build_path()
+    if path is None:
+        st.info(NO_BUILD)
+        st.stop()
+    return _cached(str(path), session.role, session.policy, name, json.dumps(params, default=str, sort_keys=True))
+
+
+def has_table(session: Session, table: str) -> bool:
+    """Whether the served build has ``table``."""
+    return bool(query(session, "table_exists", table=table).iloc[0, 0])
+
+
+def is_demo_build() -> bool:
+    """Whether the served build was made from the shipped sample with the demo key."""
+    path = build_path()
+    if path is None:
+        return False
+    info = queries.run(_connect(str(path)).cursor(), "build_info")
+    return bool(info["is_demo"].iloc[0])
+
+
+def _bounds() -> tuple[date, date, list[str]]:
+    cur = cursor()
+    months = queries.run(cur, "month_range")
+    localities = queries.run(cur, "localities")["locality"].tolist()
+    first, last = months.iloc[0]
+    return first_of_month(first), first_of_month(last), localities
+
+
+def _month_options(first: date, last: date) -> list[date]:
+    return [d.date() for d in pd.date_range(first, last, freq="MS")]
+
+
+def sidebar_filters() -> Filters:
+    """Draw the global filters in the sidebar; keep them in the session and the URL."""
+    first, last, localities = _bounds()
+    if "filters" not in st.session_state:
+        st.session_state.filters = Filters.from_query(dict(st.query_params), last, first, localities)
+    current: Filters = st.session_state.filters
+    months = _month_options(first, last)
+    sb = st.sidebar
+    sb.header("Filters")
+    period = sb.segmented_control(
+        "Period", list(PERIODS), format_func=PERIODS.get, default=current.period, key="f_period",
+        help="A month, the quarter ending in the chosen month, or the 12 months ending in it.",
+    ) or current.period
+    month = sb.select_slider(
+        "Ending in", months, value=current.month if current.month in months else last,
+        format_func=month_label, key="f_month",
+    )
+    locality = sb.selectbox(
+        "Locality", ["All", *localities], index=(["All", *localities].index(current.locality)), key="f_locality",
+        help="Localities are read from the council's own locality file (contextmap.toml [geography]).",
+    )
+    sources = sb.pills(
+        "Sources", list(SOURCES), selection_mode="multi", default=list(current.sources),
+        format_func=SOURCES.get, key="f_sources",
+        help="Missing from: where a child went missing from. Found at: where found or returned. "
+        "Named in RHI: places and areas a child named in a return home interview. Offences: offences recorded there.",
+    ) or list(SOURCES)
+    with sb.expander("Who", expanded=False):
+        age_bands = st.multiselect("Age band", AGE_BANDS, default=list(current.age_bands), key="f_age") or list(AGE_BANDS)
+        sexes = st.multiselect("Sex", list(SEXES), default=list(current.sexes), format_func=SEXES.get, key="f_sex") or list(SEXES)
+        looked_after = st.radio("Looked-after status", LOOKED_AFTER, index=LOOKED_AFTER.index(current.looked_after), key="f_la")
+    filters = Filters(
+        month=month, period=period, locality=locality, sources=tuple(sources),
+        age_bands=tuple(age_bands), sexes=tuple(sexes), looked_after=looked_after,
+    )
+    st.session_state.filters = filters
+    st.query_params.from_dict(filters.to_query())
+    sb.toggle("Large type (for a projector)", key="large_type")
+    return filters
+
+
+def apply_theme() -> None:
+    """Large-type mode: a fixed stylesheet (no data is ever put in this HTML)."""
+    if st.session_state.get("large_type"):
+        st.html("<style>html, body, [class*='st-'] { font-size: 1.25rem !important; } h1 { font-size: 2.6rem !important; }</style>")
+
+
+def session() -> Session:
+    """The current session (set up by ``dashboard.py`` before any page runs)."""
+    return st.session_state.session
+
+
+def page(page_id: str, title: str, caption: str | None = None) -> Session:
+    """Start a page: check the role on the server, record the view, draw the title."""
+    sess = session()
+    try:
+        auth.require(sess.role, page_id)
+    except auth.AccessDenied:
+        st.error("Your role does not give access to this page.")
+        st.stop()
+    audit.record_page_view(sess.user.name, sess.role, page_id, sess.filters.as_dict())
+    st.title(title)
+    if caption:
+        st.caption(caption)
+    return sess
+
+
+def policy() -> disclosure.Policy:
+    """The disclosure policy in force (from contextmap.toml [privacy])."""
+    return disclosure.Policy.from_settings()
+
+
+def area_name() -> str:
+    """The configured area's name, e.g. "Kirklees"."""
+    return settings.get("geography", "name")

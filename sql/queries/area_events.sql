@@ -1,0 +1,26 @@
+-- Events per ward or LSOA for the filters, with the children aged 10-17 who live there.
+with counts as (
+    select
+        case when $level = 'ward' then ward_code else lsoa_code end as code,
+        sum(events) as events
+    from mart_monthly_area_counts
+    where event_month between $month_from and $month_to
+      and ($locality = 'All' or locality = $locality)
+      and list_contains($sources, event_source)
+      and list_contains($age_bands, age_band)
+      and list_contains($sexes, sex)
+      and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
+    group by 1
+),
+
+areas as (
+    select 'ward' as level, ward_code as code, ward_name as name, locality, children_10_17 from geo_ward
+    union all
+    select 'lsoa', lsoa_code, lsoa_name, locality, children_10_17 from geo_lsoa
+)
+
+select a.code, a.name, a.locality, a.children_10_17, coalesce(c.events, 0)::bigint as events
+from areas as a
+left join counts as c using (code)
+where a.level = $level and ($locality = 'All' or a.locality = $locality)
+order by a.code

@@ -1,0 +1,1 @@
+select code, name, geojson from geo_boundary where level = $level order by code

@@ -1,0 +1,1 @@
+select built_at, is_demo, inputs, settings_hash, area_name from build_info

@@ -1,0 +1,1 @@
+select locality, children_10_17 from geo_locality order by locality

@@ -1,0 +1,1 @@
+select count(*) > 0 as present from information_schema.tables where table_name = $table

@@ -1,0 +1,25 @@
+-- Places of concern by events linked to them in the period, split by source.
+with counts as (
+    select
+        place_id,
+        sum(events) filter (where event_source = 'missing_found') as found_here,
+        sum(events) filter (where event_source = 'rhi_mention') as rhi_mentions,
+        sum(events) filter (where event_source = 'offence') as offences,
+        sum(events) as events
+    from mart_place_monthly
+    where event_month between $month_from and $month_to
+      and list_contains($sources, event_source)
+    group by place_id
+)
+
+select
+    p.place_id, p.name, p.category, p.locality, p.ward_name, p.lat, p.lon,
+    coalesce(c.found_here, 0)::bigint as found_here,
+    coalesce(c.rhi_mentions, 0)::bigint as rhi_mentions,
+    coalesce(c.offences, 0)::bigint as offences,
+    coalesce(c.events, 0)::bigint as events
+from int_places as p
+left join counts as c using (place_id)
+where $locality = 'All' or p.locality = $locality
+order by events desc, p.place_id
+limit $limit

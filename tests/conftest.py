@@ -1,0 +1,51 @@
+"""Shared fixtures: the shipped sample built once per test run (shared by xdist workers)."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from contextmap.settings import ROOT
+
+BUILD_DIR = ROOT / "build" / "test"
+# Everything a build reads: if any of it changes, the cached sample build is rebuilt.
+BUILD_INPUTS = ("pipelines", "sql", "data/sample", "data/geography", "contextmap.toml", "mappings")
+
+
+def _inputs_hash() -> str:
+    digest = hashlib.sha256()
+    for top in BUILD_INPUTS:
+        root = ROOT / top
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        for path in files:
+            digest.update(str(path.relative_to(ROOT)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@pytest.fixture(scope="session")
+def sample_db() -> Path:
+    """Path to a database built from data/sample (built at most once per code version)."""
+    from pipelines.build import build_file
+
+    BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    path = BUILD_DIR / f"sample-{_inputs_hash()}.duckdb"
+    with open(BUILD_DIR / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            for old in BUILD_DIR.glob("sample-*.duckdb"):
+                old.unlink()
+            build_file(path, [ROOT / "data" / "sample"], progress=lambda *_: None)
+    return path
+
+
+@pytest.fixture()
+def sample_con(sample_db):
+    """A read-only connection to the sample build."""
+    con = duckdb.connect(str(sample_db), read_only=True)
+    yield con
+    con.close()
