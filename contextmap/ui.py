@@ -186,3 +186,88 @@ def policy() -> disclosure.Policy:
 def area_name() -> str:
     """The configured area's name, e.g. "Kirklees"."""
     return settings.get("geography", "name")
+
+
+# page id → (file, title, icon, section). The role decides which are built at all.
+PAGES = {
+    "overview": ("pages/overview.py", "Overview", ":material/dashboard:", "Meeting"),
+    "trends": ("pages/trends.py", "Trends", ":material/show_chart:", "Meeting"),
+    "rhi": ("pages/rhi.py", "Return home interviews", ":material/forum:", "Meeting"),
+    "map": ("pages/map.py", "Map", ":material/map:", "Where"),
+    "places": ("pages/places.py", "Places", ":material/storefront:", "Where"),
+    "postcodes": ("pages/postcodes.py", "Postcodes", ":material/markunread_mailbox:", "Where"),
+    "groups": ("pages/groups.py", "Peer groups", ":material/groups:", "Who"),
+    "disproportionality": ("pages/disproportionality.py", "Disproportionality", ":material/balance:", "Who"),
+    "disruption": ("pages/disruption.py", "Disruption review", ":material/construction:", "Action"),
+    "data_quality": ("pages/data_quality.py", "Data quality", ":material/fact_check:", "Admin"),
+    "audit": ("pages/audit.py", "Audit log", ":material/policy:", "Admin"),
+}
+
+
+def pages_for(role: str) -> dict[str, list]:
+    """The ``st.navigation`` sections for ``role``: pages it may not see are never built."""
+    allowed = set(auth.pages_for(role))
+    sections: dict[str, list] = {}
+    for page_id, (path, title, icon, section) in PAGES.items():
+        if page_id in allowed and (settings.ROOT / path).exists():
+            sections.setdefault(section, []).append(
+                st.Page(path, title=title, icon=icon, url_path=page_id, default=page_id == "overview")
+            )
+    return sections
+
+
+def footer() -> None:
+    """Disclosure legend, data attribution and, in demo mode, the demo label."""
+    st.divider()
+    st.caption(disclosure.legend(policy()))
+    st.caption(settings.get("geography", "attribution"))
+
+
+def _signed_in(user: auth.User, method: str) -> auth.User:
+    st.session_state.user = user
+    audit.record_sign_in(user.name, user.role, method)
+    return user
+
+
+def sign_in() -> auth.User:
+    """Who is using the app: demo role picker, OpenID Connect, or local accounts.
+
+    Demo mode exists only for a build of the shipped sample. Elsewhere, with neither
+    OIDC (``[auth]`` in ``.streamlit/secrets.toml``) nor a local users file configured,
+    nobody gets in: there is no default password.
+    """
+    if is_demo_build():
+        st.sidebar.warning("Demo mode: synthetic sample data. Choose a role to see what it sees.", icon=":material/science:")
+        role = st.sidebar.selectbox("Role (demo)", auth.ROLES, key="demo_role", help=auth.ROLE_HELP)
+        user = st.session_state.get("user")
+        if user is None or user.role != role:
+            user = _signed_in(auth.User(name=f"demo-{role}", role=role), "demo")
+        return user
+    if st.session_state.get("user") is not None:
+        return st.session_state.user
+    if "auth" in st.secrets:
+        if not st.user.is_logged_in:
+            st.title("ContextMap")
+            st.button("Sign in with your organisation account", on_click=st.login, type="primary")
+            st.stop()
+        role = auth.role_from_claims(st.user.to_dict(), auth.load_role_map())
+        if role is None:
+            st.error("Your account has no ContextMap role. Ask your administrator to add you.")
+            st.stop()
+        return _signed_in(auth.User(name=str(st.user.get("email", "unknown")), role=role), "oidc")
+    if auth.local_users_configured():
+        st.title("ContextMap")
+        with st.form("login"):
+            name = st.text_input("User name")
+            password = st.text_input("Password", type="password")
+            submitted = st.form_submit_button("Sign in", type="primary")
+        if submitted:
+            user = auth.verify_local(name, password)
+            if user:
+                _signed_in(user, "local")
+                st.rerun()
+            audit.record_sign_in(name or "(blank)", None, "local-failed")
+            st.error("User name or password not recognised.")
+        st.stop()
+    st.error("No sign-in is configured. See SECURITY.md: set up OpenID Connect or local accounts.")
+    st.stop()

@@ -1,0 +1,205 @@
+"""Figures for the disruption review: a place's monthly timeline and a forest plot of effects.
+
+Pure functions returning plotly figures, so pages and the meeting pack share them and
+tests need no Streamlit. Counts should already have passed disclosure control: a
+suppressed month arrives as a missing value and is drawn as a gap, never as zero.
+Colours are the Okabe-Ito palette, which stays distinct for colour-blind readers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from contextmap import fmt
+
+SOURCE_LABELS = {
+    "missing_from": "Went missing from here",
+    "missing_found": "Found here",
+    "rhi_mention": "Named in a return interview",
+    "offence": "Offences",
+}
+SOURCE_COLOURS = {"missing_from": "#E69F00", "missing_found": "#56B4E9", "rhi_mention": "#009E73", "offence": "#CC79A7"}
+VERDICT_STYLE = {
+    "likely_effect": ("#0072B2", "Likely effect (fewer events)"),
+    "likely_increase": ("#D55E00", "Likely increase"),
+    "no_clear_change": ("#000000", "No clear change"),
+}
+NOT_JUDGED = {
+    "too_few": "too few events to tell",
+    "outside_data": "not enough data yet",
+    "no_comparison": "no similar places to compare",
+}
+ACTION_FILL = "rgba(0, 114, 178, 0.12)"
+ACTION_LINE = "#0072B2"
+
+
+def _empty(message: str) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.update_layout(xaxis_visible=False, yaxis_visible=False, template="simple_white")
+    return fig
+
+
+def timeline_figure(monthly_df: pd.DataFrame, actions_df: pd.DataFrame) -> go.Figure:
+    """Monthly events at a place or area with the actions taken there drawn over them.
+
+    Parameters
+    ----------
+    monthly_df : pandas.DataFrame
+        One row per month: ``month`` and either one column per event source
+        (``missing_from``, ``missing_found``, ``rhi_mention``, ``offence``; stacked bars)
+        or ``events`` (one bar); missing counts (suppressed, or months outside the
+        data) are gaps. An optional ``control_events_per_unit`` is drawn as a
+        line: the average at the similar places the review compares with.
+    actions_df : pandas.DataFrame
+        ``action_type``, ``start_date`` and optional ``end_date``: a shaded band from
+        start to end, or a line at the start when the action has no end.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    if monthly_df.empty:
+        return _empty("No events recorded here in this period")
+    df = monthly_df.sort_values("month")
+    fig = go.Figure()
+    sources = [s for s in SOURCE_LABELS if s in df]
+    for source in sources or ["events"]:
+        fig.add_bar(
+            x=df["month"],
+            y=df[source],
+            name=SOURCE_LABELS.get(source, "Events"),
+            marker_color=SOURCE_COLOURS.get(source, "#56B4E9"),
+            # Each bar spans its calendar month, so an action line falls on its real day.
+            xperiod="M1",
+            xperiodalignment="middle",
+            hovertemplate="%{x|%B %Y}: %{y}<extra>%{fullData.name}</extra>",
+        )
+    if "control_events_per_unit" in df and df["control_events_per_unit"].notna().any():
+        fig.add_scatter(
+            x=df["month"],
+            y=df["control_events_per_unit"],
+            name="Average at similar places",
+            mode="lines",
+            line={"color": "#000000", "dash": "dash"},
+            xperiod="M1",
+            xperiodalignment="middle",
+            hovertemplate="%{x|%B %Y}: %{y:.1f}<extra>Average at similar places</extra>",
+        )
+    for action in actions_df.itertuples():
+        start = pd.Timestamp(action.start_date)
+        end = getattr(action, "end_date", None)
+        label = str(action.action_type).replace("_", " ").capitalize()
+        if end is not None and not pd.isna(end) and pd.Timestamp(end) > start:
+            fig.add_vrect(x0=start, x1=pd.Timestamp(end), fillcolor=ACTION_FILL, line_width=0, layer="below")
+        fig.add_vline(x=start, line={"color": ACTION_LINE, "width": 2})
+        fig.add_annotation(
+            x=start,
+            y=1,
+            yref="paper",
+            text=label,
+            showarrow=False,
+            xanchor="left",
+            yanchor="bottom",
+            font={"color": ACTION_LINE},
+        )
+    fig.update_layout(
+        barmode="stack",
+        template="simple_white",
+        yaxis_title="Events per month",
+        xaxis_title=None,
+        legend={"orientation": "h", "y": -0.15},
+        margin={"t": 40},
+    )
+    return fig
+
+
+def _label(row) -> str:
+    action = str(row.action_type).replace("_", " ").capitalize()
+    return f"{action} at {row.target_name}, {fmt.month_label(row.action_month)}"
+
+
+def effect_figure(effects_df: pd.DataFrame) -> go.Figure:
+    """Forest plot: each action's change relative to similar places, with its 95% interval.
+
+    Parameters
+    ----------
+    effects_df : pandas.DataFrame
+        Rows of ``mart_disruption_effects`` for one event source (usually ``'all'``):
+        ``action_id``, ``action_type``, ``target_name``, ``action_month``, ``rate_ratio``, ``ci_low``,
+        ``ci_high``, ``verdict``, ``verdict_text``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Ratios on a log axis labelled as percentage changes, with a reference line at no
+        change. Actions that cannot be judged (too few events, windows outside the data,
+        no comparison) are listed by name with the reason instead of a point, so a
+        meaningless estimate is never drawn.
+    """
+    if effects_df.empty:
+        return _empty("No disruption actions recorded")
+    df = effects_df.assign(label=[_label(r) for r in effects_df.itertuples()]).sort_values("action_month")
+    repeated = df["label"].duplicated(keep=False)
+    df.loc[repeated, "label"] = df.loc[repeated, "label"] + " (" + df.loc[repeated, "action_id"].astype(str) + ")"
+    fig = go.Figure()
+    for verdict, (colour, name) in VERDICT_STYLE.items():
+        part = df[df["verdict"] == verdict]
+        if part.empty:
+            continue
+        fig.add_scatter(
+            x=part["rate_ratio"],
+            y=part["label"],
+            mode="markers",
+            name=name,
+            marker={"color": colour, "size": 10, "symbol": "diamond" if verdict == "likely_effect" else "circle"},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": part["ci_high"] - part["rate_ratio"],
+                "arrayminus": part["rate_ratio"] - part["ci_low"],
+                "color": colour,
+            },
+            customdata=part[["verdict_text"]],
+            hovertemplate="%{y}<br>%{customdata[0]}<extra></extra>",
+        )
+    unjudged = df[~df["verdict"].isin(list(VERDICT_STYLE))]
+    if not unjudged.empty:
+        # An invisible trace keeps these rows on the axis; the reason is written in place of a point.
+        fig.add_scatter(
+            x=np.ones(len(unjudged)),
+            y=unjudged["label"],
+            mode="markers",
+            marker={"opacity": 0},
+            showlegend=False,
+            hoverinfo="skip",
+        )
+        for row in unjudged.itertuples():
+            # Annotations on a log axis take log10 of the value: 0 puts the text at "no change".
+            fig.add_annotation(
+                x=0,
+                xref="x",
+                y=row.label,
+                text=NOT_JUDGED.get(row.verdict, row.verdict_text),
+                showarrow=False,
+                font={"color": "#555555", "size": 11},
+            )
+    ticks = [0.1, 0.25, 0.5, 1, 2, 4, 10]
+    fig.add_vline(x=1, line={"color": "#777777", "dash": "dot"})
+    fig.update_xaxes(
+        type="log",
+        tickvals=ticks,
+        ticktext=[f"{100 * (t - 1):+.0f}%" if t != 1 else "no change" for t in ticks],
+        title="Change in events relative to similar places (95% interval)",
+    )
+    # Plotly draws the first category at the bottom: reverse so the earliest action is on top.
+    fig.update_yaxes(categoryorder="array", categoryarray=list(df["label"])[::-1], title=None)
+    fig.update_layout(
+        template="simple_white",
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        height=max(250, 40 * len(df) + 150),
+        margin={"t": 60},
+    )
+    return fig

@@ -1,0 +1,35 @@
+"""Data quality: what was loaded, what was rejected and why, and what did not resolve."""
+
+import streamlit as st
+
+from contextmap import ui
+
+s = ui.page("data_quality", "Data quality",
+            "Every file the last build read. Accepted + rejected = rows read, for every file: nothing is dropped silently.")
+
+files = ui.query(s, "dq_files")
+if files.empty:
+    st.info("The current build loaded no files.")
+    st.stop()
+
+a, b, c = st.columns(3)
+a.metric("Rows read", f"{files['rows_read'].sum():,}")
+b.metric("Accepted", f"{files['rows_accepted'].sum():,}")
+c.metric("Rejected", f"{files['rows_rejected'].sum():,}")
+st.dataframe(
+    files, hide_index=True, use_container_width=True,
+    column_config={"source_file": "File", "table_name": "Table", "file_format": "Format", "rows_read": "Read",
+                   "rows_accepted": "Accepted", "rows_rejected": "Rejected", "first_date": "From", "last_date": "To",
+                   "unresolved_postcodes": "Postcodes not resolved", "notes": "Notes"},
+)
+
+st.subheader("Rejected rows by reason")
+reasons = ui.query(s, "dq_reject_reasons")
+if reasons.empty:
+    st.success("No row was rejected.")
+else:
+    st.caption("Examples give the row number in the file (the header is row 0) and the column; "
+               "identifiers, dates of birth and home postcodes are never shown.")
+    st.dataframe(reasons, hide_index=True, use_container_width=True,
+                 column_config={"source_file": "File", "table_name": "Table", "reason": "Reason",
+                                "rows_rejected": "Rows", "examples": "Examples"})

@@ -1,0 +1,516 @@
+"""Build the disruption review marts: effect, displacement, timeline and comparison places.
+
+Each action's target is its place (events linked to the place in ``int_events``) or
+its ward, LSOA or postcode sector (every event located there). The before window is
+the ``window_months`` calendar months before the month the action started, the after
+window the ``window_months`` months after it; the start month itself is left out of
+both, since it mixes days before and after the action.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from contextmap import settings
+from pipelines.disruption import stats
+
+SOURCES = ("missing_from", "missing_found", "rhi_mention", "offence")
+EARTH_RADIUS_M = 6_371_008.8
+METRES_PER_DEGREE_LAT = 111_000.0
+# The before window is compared with this many months before it to flag a spike.
+PRIOR_MONTHS = 12
+
+
+def _haversine(lat1: str, lon1: str, lat2: str, lon2: str) -> str:
+    """SQL for the great-circle distance in metres between two points given in degrees."""
+    return (
+        f"2 * {EARTH_RADIUS_M} * asin(sqrt(pow(sin(radians({lat2} - {lat1}) / 2), 2) + "
+        f"cos(radians({lat1})) * cos(radians({lat2})) * pow(sin(radians({lon2} - {lon1}) / 2), 2)))"
+    )
+
+
+def _config() -> dict:
+    cfg = settings.get("disruption")
+    return {
+        "window": int(cfg["window_months"]),
+        "buffer_m": float(cfg["buffer_radius_m"]),
+        "inner_m": float(settings.get("hotspots", "place_radius_m")),
+        "min_events": int(cfg["min_events"]),
+        "k": int(cfg["control_places"]),
+        "factor": float(cfg["control_baseline_factor"]),
+        "timeline": int(cfg["timeline_months"]),
+        "alpha": float(cfg["alpha"]),
+        "near_zero": float(cfg["wdq_near_zero"]),
+        "spike_factor": float(cfg["spike_factor"]),
+    }
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, cfg: dict) -> None:
+    """Temporary tables: actions with their windows, events by unit and month, blocked units."""
+    w = cfg["window"]
+    con.execute(f"""
+        create or replace temp table dr_actions as
+        select
+            a.action_id, a.action_type, a.agency, a.start_date, a.end_date,
+            case when a.place_id is not null then 'place' else a.area_level end as target_level,
+            coalesce(a.place_id, a.area_code) as target_code,
+            coalesce(p.name, a.area_code) as target_name,
+            p.category, p.lat, p.lon,
+            date_trunc('month', a.start_date)::date as action_month,
+            date_trunc('month', coalesce(a.end_date, a.start_date))::date as end_month,
+            (date_trunc('month', a.start_date) - to_months({w}))::date as before_start,
+            (date_trunc('month', a.start_date) + to_months({w}))::date as after_end
+        from stg_disruption_actions as a
+        left join int_places as p on p.place_id = a.place_id;
+
+        create or replace temp table dr_unit_monthly as
+        select 'place' as level, place_id as code, event_month, event_source, count(*) as events
+        from int_events where place_id is not null group by all
+        union all
+        select 'ward', ward_code, event_month, event_source, count(*) from int_events where ward_code is not null group by all
+        union all
+        select 'lsoa', lsoa_code, event_month, event_source, count(*) from int_events where lsoa_code is not null group by all
+        union all
+        select 'sector', sector, event_month, event_source, count(*) from int_events where sector is not null group by all;
+
+        create or replace temp table dr_place_areas as
+        select place_id, 'ward' as level, ward_code as code from int_places where ward_code is not null
+        union all select place_id, 'lsoa', lsoa_code from int_places where lsoa_code is not null
+        union all select place_id, 'sector', sector from int_places where sector is not null;
+
+        create or replace temp table dr_neighbours as
+        select 'ward' as level, ward_code as code, neighbour_code from geo_ward_neighbours
+        union all select 'lsoa', lsoa_code, neighbour_code from geo_lsoa_neighbours;
+
+        -- Units that cannot be a comparison for an action: any place or area touched by an
+        -- action (itself included) running at some point of its before-to-after window,
+        -- and the areas around such places and the places inside such areas.
+        create or replace temp table dr_blocked as
+        with overlapping as (
+            select a.action_id, b.target_level, b.target_code
+            from dr_actions as a
+            join dr_actions as b on b.action_month <= a.after_end and b.end_month >= a.before_start
+        )
+        select action_id, target_level as level, target_code as code from overlapping
+        union
+        select o.action_id, pa.level, pa.code
+        from overlapping as o join dr_place_areas as pa on o.target_level = 'place' and pa.place_id = o.target_code
+        union
+        select o.action_id, 'place', pa.place_id
+        from overlapping as o join dr_place_areas as pa on pa.level = o.target_level and pa.code = o.target_code;
+    """)
+
+
+def _candidates(con: duckdb.DuckDBPyConnection, cfg: dict) -> pd.DataFrame:
+    """Eligible comparison units per action with their before-window events (``baseline``)."""
+    distance = _haversine("a.lat", "a.lon", "c.lat", "c.lon")
+    return con.sql(f"""
+        with place_candidates as (
+            -- Same category, no action nearby in time, and outside the buffer ring, so a
+            -- comparison place is never one that displaced events could have reached.
+            select a.action_id, 'place' as level, c.place_id as code
+            from dr_actions as a
+            join int_places as c on c.category = a.category
+            where a.target_level = 'place'
+              and coalesce({distance} > {cfg["buffer_m"]}, true)
+        ),
+
+        area_candidates as (
+            select distinct a.action_id, a.target_level as level, m.code
+            from dr_actions as a
+            join dr_unit_monthly as m on m.level = a.target_level
+            where a.target_level <> 'place'
+              and not exists (
+                  select 1 from dr_neighbours as n
+                  where n.level = a.target_level and n.code = a.target_code and n.neighbour_code = m.code
+              )
+        ),
+
+        eligible as (
+            select * from (select * from place_candidates union all select * from area_candidates) as c
+            where not exists (
+                select 1 from dr_blocked as b where b.action_id = c.action_id and b.level = c.level and b.code = c.code
+            )
+        ),
+
+        baseline as (
+            select e.action_id, e.code, sum(m.events) as events
+            from eligible as e
+            join dr_actions as a using (action_id)
+            join dr_unit_monthly as m
+              on m.level = e.level and m.code = e.code
+             and m.event_month >= a.before_start and m.event_month < a.action_month
+            group by all
+        )
+
+        select e.action_id, e.level, e.code as unit_code, coalesce(b.events, 0)::double as baseline
+        from eligible as e
+        left join baseline as b using (action_id, code)
+        order by all
+    """).df()
+
+
+def _target_baselines(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.sql("""
+        select a.action_id,
+               coalesce(sum(m.events) filter (where m.event_month >= a.before_start and m.event_month < a.action_month), 0)::double
+                   as baseline
+        from dr_actions as a
+        left join dr_unit_monthly as m on m.level = a.target_level and m.code = a.target_code
+        group by a.action_id
+        order by a.action_id
+    """).df()
+
+
+def _build_controls(con: duckdb.DuckDBPyConnection, cfg: dict) -> None:
+    """``mart_disruption_controls``: the similar places (or areas) each action is compared with."""
+    candidates = _candidates(con, cfg)
+    pools = dict(tuple(candidates.groupby("action_id")))
+    rows = []
+    for action_id, baseline in _target_baselines(con).itertuples(index=False):
+        pool = pools.get(action_id, candidates.iloc[:0])
+        chosen = stats.choose_controls(baseline, pool, cfg["k"], cfg["factor"])
+        rows.append(chosen.assign(target_baseline=baseline, control_rank=np.arange(1, len(chosen) + 1)))
+    controls = (
+        pd.concat(rows) if rows else candidates.assign(distance=0.0, target_baseline=0.0, control_rank=0).iloc[:0]
+    )
+    con.register("dr_controls_df", controls)
+    con.execute("""
+        create or replace table mart_disruption_controls as
+        select
+            cast(action_id as varchar) as action_id,
+            cast(control_rank as integer) as control_rank,
+            cast(level as varchar) as control_level,
+            cast(unit_code as varchar) as control_code,
+            cast(baseline as bigint) as control_baseline,
+            cast(target_baseline as bigint) as target_baseline
+        from dr_controls_df
+        order by action_id, control_rank
+    """)
+    con.unregister("dr_controls_df")
+
+
+def _counts(con: duckdb.DuckDBPyConnection, cfg: dict) -> pd.DataFrame:
+    """Before and after counts per action, role (target, control, buffer) and source ('all' too)."""
+    inner, outer = cfg["inner_m"], cfg["buffer_m"]
+    distance = _haversine("a.lat", "a.lon", "p.lat", "p.lon")
+    # A bounding box (with a 1% margin) lets DuckDB range-join before the exact distance.
+    dlat = outer / METRES_PER_DEGREE_LAT * 1.01
+    return con.sql(f"""
+        with units as (
+            select action_id, 'target' as role, target_level as level, target_code as code from dr_actions
+            union all
+            select action_id, 'control', control_level, control_code from mart_disruption_controls
+            union all
+            -- An area's buffer is its neighbouring areas (sectors have no neighbour list).
+            select a.action_id, 'buffer', a.target_level, n.neighbour_code
+            from dr_actions as a join dr_neighbours as n on n.level = a.target_level and n.code = a.target_code
+        ),
+
+        unit_events as (
+            select u.action_id, u.role, m.event_source, m.event_month, m.events
+            from units as u join dr_unit_monthly as m on m.level = u.level and m.code = u.code
+        ),
+
+        points as (
+            select lat, lon, place_id, event_month, event_source, count(*) as events
+            from int_events where lat is not null group by all
+        ),
+
+        ring_events as (
+            -- A place's buffer is the ring between its own radius and the buffer radius;
+            -- events linked to the place itself never count as nearby.
+            select a.action_id, 'buffer' as role, p.event_source, p.event_month, p.events
+            from dr_actions as a
+            join points as p
+              on p.lat between a.lat - {dlat} and a.lat + {dlat}
+             and p.lon between a.lon - {dlat} / cos(radians(a.lat)) and a.lon + {dlat} / cos(radians(a.lat))
+            where a.target_level = 'place'
+              and p.place_id is distinct from a.target_code
+              and {distance} > {inner} and {distance} <= {outer}
+        ),
+
+        windowed as (
+            select e.action_id, e.role, e.event_source,
+                   sum(e.events) filter (where e.event_month >= a.before_start and e.event_month < a.action_month) as n_before,
+                   sum(e.events) filter (where e.event_month > a.action_month and e.event_month <= a.after_end) as n_after
+            from (select * from unit_events union all select * from ring_events) as e
+            join dr_actions as a using (action_id)
+            group by grouping sets ((e.action_id, e.role, e.event_source), (e.action_id, e.role))
+        )
+
+        select action_id, role, coalesce(event_source, 'all') as event_source,
+               coalesce(n_before, 0)::double as n_before, coalesce(n_after, 0)::double as n_after
+        from windowed
+        order by all
+    """).df()
+
+
+def _wide(counts: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (action_id, event_source) with each role's before and after counts as columns."""
+    wide = counts.pivot_table(
+        index=["action_id", "event_source"], columns="role", values=["n_before", "n_after"], aggfunc="sum"
+    )
+    wide.columns = [f"{role}_{when.removeprefix('n_')}" for when, role in wide.columns]
+    out = frame.merge(wide.reset_index(), on=["action_id", "event_source"], how="left")
+    for role in ("target", "control", "buffer"):
+        for when in ("before", "after"):
+            col = f"{role}_{when}"
+            out[col] = out[col].fillna(0.0) if col in out else 0.0
+    return out
+
+
+def _build_effects(con: duckdb.DuckDBPyConnection, cfg: dict, counts: pd.DataFrame) -> None:
+    """``mart_disruption_effects``: one row per action and source, with estimate and verdict."""
+    actions = con.sql(f"""
+        with coverage as (
+            select min(event_month) as first_month, max(event_month) as last_month from int_events
+        ),
+
+        prior as (
+            -- Mean monthly events at the target in the year before the before window,
+            -- known only when the data cover that whole year.
+            select a.action_id,
+                   case when a.before_start - to_months({PRIOR_MONTHS}) >= any_value(r.first_month) then
+                       coalesce(sum(m.events) filter (
+                           where m.event_month >= a.before_start - to_months({PRIOR_MONTHS}) and m.event_month < a.before_start
+                       ), 0) / {PRIOR_MONTHS}
+                   end as prior_monthly
+            from dr_actions as a
+            cross join coverage as r
+            left join dr_unit_monthly as m on m.level = a.target_level and m.code = a.target_code
+            group by a.action_id, a.before_start
+        )
+
+        select a.action_id, a.target_level, a.before_start, a.after_end,
+               coalesce(a.before_start >= r.first_month and a.after_end <= r.last_month, false) as has_data,
+               p.prior_monthly,
+               (select count(*) from mart_disruption_controls as c where c.action_id = a.action_id) as control_places
+        from dr_actions as a
+        cross join coverage as r
+        join prior as p using (action_id)
+        order by a.action_id
+    """).df()
+    frame = actions.merge(pd.DataFrame({"event_source": ["all", *SOURCES]}), how="cross")
+    df = _wide(counts, frame)
+    no_controls = df["control_places"] == 0
+    est = stats.did_estimate(
+        df["target_before"],
+        df["target_after"],
+        df["control_before"].mask(no_controls),
+        df["control_after"].mask(no_controls),
+        cfg["alpha"],
+    )
+    df = pd.concat([df.reset_index(drop=True), est], axis=1)
+    # Judged on all events, so every source row of an action carries the same flag.
+    before_all = df["action_id"].map(df[df["event_source"] == "all"].set_index("action_id")["target_before"])
+    spike = (before_all / cfg["window"] > cfg["spike_factor"] * df["prior_monthly"]).astype("boolean")
+    df["is_after_spike"] = spike.mask(df["prior_monthly"].isna())
+    df["target_pct_change"] = [stats.pct_change(b, a) for b, a in zip(df["target_before"], df["target_after"])]
+    df["control_pct_change"] = [
+        np.nan if n == 0 else stats.pct_change(b, a)
+        for b, a, n in zip(df["control_before"], df["control_after"], df["control_places"])
+    ]
+    verdicts = [
+        stats.verdict(
+            r.target_before,
+            r.target_after,
+            r.control_before,
+            r.control_after,
+            r.control_places,
+            r.ci_low,
+            r.ci_high,
+            min_events=cfg["min_events"],
+            window_months=cfg["window"],
+            has_data=bool(r.has_data),
+            after_spike=after_spike,
+            noun="places" if r.target_level == "place" else "areas",
+        )
+        for r, after_spike in zip(df.itertuples(), df["is_after_spike"].fillna(False).astype(bool))
+    ]
+    df["verdict"] = [v[0] for v in verdicts]
+    df["verdict_text"] = [v[1] for v in verdicts]
+    con.register("dr_effects_df", df)
+    con.execute(f"""
+        create or replace table mart_disruption_effects as
+        select
+            e.action_id, e.event_source, a.action_type, a.target_level, a.target_code, a.target_name,
+            a.start_date, a.end_date, a.action_month, a.before_start, a.after_end,
+            {cfg["window"]}::integer as window_months,
+            e.target_before::bigint as target_before, e.target_after::bigint as target_after,
+            e.target_pct_change::double as target_pct_change,
+            e.prior_monthly::double as target_prior_monthly,
+            e.is_after_spike::boolean as is_after_spike,
+            e.control_places::integer as control_places,
+            e.control_before::bigint as control_before, e.control_after::bigint as control_after,
+            e.control_pct_change::double as control_pct_change,
+            e.rate_ratio::double as rate_ratio, e.ci_low::double as ci_low, e.ci_high::double as ci_high,
+            (100 * (e.rate_ratio - 1))::double as effect_pct,
+            e.p_value::double as p_value,
+            e.verdict::varchar as verdict, e.verdict_text::varchar as verdict_text
+        from dr_effects_df as e
+        join dr_actions as a using (action_id)
+        order by e.action_id, e.event_source
+    """)
+    con.unregister("dr_effects_df")
+
+
+def _build_displacement(con: duckdb.DuckDBPyConnection, cfg: dict, counts: pd.DataFrame) -> None:
+    """``mart_disruption_displacement``: one row per action, buffer against target and controls."""
+    frame = con.sql("""
+        select a.action_id, a.target_level,
+               coalesce(a.before_start >= r.first_month and a.after_end <= r.last_month, false) as has_data,
+               (select count(*) from mart_disruption_controls as c where c.action_id = a.action_id) as control_places
+        from dr_actions as a
+        cross join (select min(event_month) as first_month, max(event_month) as last_month from int_events) as r
+        order by a.action_id
+    """).df()
+    df = _wide(counts, frame.assign(event_source="all"))
+    has_buffer = df["target_level"].isin(["place", "ward", "lsoa"])
+    no_controls = df["control_places"] == 0
+    est = stats.did_estimate(
+        df["buffer_before"],
+        df["buffer_after"],
+        df["control_before"].mask(no_controls),
+        df["control_after"].mask(no_controls),
+        cfg["alpha"],
+    )
+    df = pd.concat([df.reset_index(drop=True), est.add_prefix("buffer_")], axis=1)
+    df["buffer_pct_change"] = [stats.pct_change(b, a) for b, a in zip(df["buffer_before"], df["buffer_after"])]
+    df["wdq"] = [
+        stats.wdq(r.target_before, r.target_after, r.buffer_before, r.buffer_after, r.control_before, r.control_after)
+        for r in df.itertuples()
+    ]
+    readings = [
+        ("not_assessed", "Not assessed: a postcode sector has no list of neighbouring areas to act as a buffer")
+        if not buffered
+        else ("outside_data", "Not enough data yet: the months before and after the action are not all in the data")
+        if not r.has_data
+        else ("no_comparison", "Cannot tell: no similar places without an action to compare with")
+        if r.control_places == 0
+        else stats.wdq_reading(
+            r.wdq,
+            r.buffer_before + r.buffer_after,
+            r.control_before,
+            r.control_after,
+            min_events=cfg["min_events"],
+            near_zero=cfg["near_zero"],
+        )
+        for r, buffered in zip(df.itertuples(), has_buffer)
+    ]
+    df["verdict"] = [v[0] for v in readings]
+    df["verdict_text"] = [v[1] for v in readings]
+    for col in (
+        "buffer_before",
+        "buffer_after",
+        "buffer_pct_change",
+        "buffer_rate_ratio",
+        "buffer_ci_low",
+        "buffer_ci_high",
+        "buffer_p_value",
+        "wdq",
+    ):
+        df[col] = df[col].where(has_buffer)
+    con.register("dr_displacement_df", df)
+    con.execute(f"""
+        create or replace table mart_disruption_displacement as
+        select
+            d.action_id, a.action_type, a.target_level, a.target_code, a.target_name, a.action_month,
+            case a.target_level
+                when 'place' then 'ring {cfg["inner_m"]:.0f}-{cfg["buffer_m"]:.0f} m around the place'
+                when 'ward' then 'neighbouring wards'
+                when 'lsoa' then 'neighbouring LSOAs'
+            end as buffer_kind,
+            d.target_before::bigint as target_before, d.target_after::bigint as target_after,
+            d.buffer_before::bigint as buffer_before, d.buffer_after::bigint as buffer_after,
+            d.buffer_pct_change::double as buffer_pct_change,
+            d.control_places::integer as control_places,
+            d.control_before::bigint as control_before, d.control_after::bigint as control_after,
+            d.buffer_rate_ratio::double as buffer_rate_ratio,
+            d.buffer_ci_low::double as buffer_ci_low, d.buffer_ci_high::double as buffer_ci_high,
+            d.wdq::double as wdq,
+            d.verdict::varchar as verdict, d.verdict_text::varchar as verdict_text
+        from dr_displacement_df as d
+        join dr_actions as a using (action_id)
+        order by d.action_id
+    """)
+    con.unregister("dr_displacement_df")
+
+
+def _build_timeline(con: duckdb.DuckDBPyConnection, cfg: dict) -> None:
+    """``mart_disruption_timeline``: monthly events at the target and its controls around each action."""
+    t, w = cfg["timeline"], cfg["window"]
+    pivot = ",\n".join(
+        f"coalesce(sum(m.events) filter (where m.event_source = '{s}'), 0)::bigint as {s}" for s in SOURCES
+    )
+    con.execute(f"""
+        create or replace table mart_disruption_timeline as
+        with months as (
+            select a.action_id, unnest(generate_series(a.action_month - to_months({t}), a.action_month + to_months({t}), interval 1 month))::date as month
+            from dr_actions as a
+        ),
+
+        coverage as (
+            select min(event_month) as first_month, max(event_month) as last_month from int_events
+        ),
+
+        target as (
+            select mo.action_id, mo.month, coalesce(sum(m.events), 0)::bigint as events,
+                   {pivot}
+            from months as mo
+            join dr_actions as a using (action_id)
+            left join dr_unit_monthly as m on m.level = a.target_level and m.code = a.target_code and m.event_month = mo.month
+            group by all
+        ),
+
+        control as (
+            select c.action_id, m.event_month as month, sum(m.events) as events
+            from mart_disruption_controls as c
+            join dr_unit_monthly as m on m.level = c.control_level and m.code = c.control_code
+            group by all
+        ),
+
+        n_controls as (
+            select action_id, count(*) as n from mart_disruption_controls group by action_id
+        ),
+
+        final as (
+            select
+                t.action_id,
+                t.month,
+                datediff('month', a.action_month, t.month)::integer as month_offset,
+                case when t.month < a.action_month then 'before' when t.month = a.action_month then 'action month' else 'after' end as period,
+                abs(datediff('month', a.action_month, t.month)) between 1 and {w} as is_in_window,
+                t.month between a.action_month and a.end_month as is_active,
+                coalesce(t.month between cov.first_month and cov.last_month, false) as has_data,
+                -- Months the data do not cover are unknown, not zero.
+                case when has_data then t.events end as events,
+                case when has_data then t.missing_from end as missing_from,
+                case when has_data then t.missing_found end as missing_found,
+                case when has_data then t.rhi_mention end as rhi_mention,
+                case when has_data then t.offence end as offence,
+                case when has_data and n.n > 0 then coalesce(c.events, 0) / n.n end::double as control_events_per_unit
+            from target as t
+            join dr_actions as a using (action_id)
+            cross join coverage as cov
+            left join control as c on c.action_id = t.action_id and c.month = t.month
+            left join n_controls as n on n.action_id = t.action_id
+        )
+
+        select * from final order by action_id, month
+    """)
+
+
+def build(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``mart_disruption_controls``, ``_effects``, ``_displacement`` and ``_timeline``."""
+    cfg = _config()
+    _prepare(con, cfg)
+    _build_controls(con, cfg)
+    counts = _counts(con, cfg)
+    _build_effects(con, cfg, counts)
+    _build_displacement(con, cfg, counts)
+    _build_timeline(con, cfg)
+    for name in ("dr_actions", "dr_unit_monthly", "dr_place_areas", "dr_neighbours", "dr_blocked"):
+        con.execute(f"drop table {name}")

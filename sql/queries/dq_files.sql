@@ -1,0 +1,5 @@
+-- Each loaded file: rows read, accepted, rejected and the dates it covers.
+select source_file, table_name, file_format, rows_read, rows_accepted, rows_rejected,
+       first_date, last_date, unresolved_postcodes, notes
+from file_loads
+order by table_name, source_file
