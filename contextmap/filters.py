@@ -20,6 +20,8 @@ SEXES = {"F": "Female", "M": "Male", "X": "Other", "U": "Unknown"}
 LOOKED_AFTER = ("All", "Looked after", "Not looked after")
 PERIODS = {"month": "Month", "quarter": "Quarter", "12m": "12 months"}
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "12m": 12}
+# The URL query parameters the filters own (pages may add their own, e.g. ``place``).
+FILTER_KEYS = ("month", "period", "locality", "looked_after", "sources", "age_bands", "sexes")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from contextmap import disclosure, fmt
+from contextmap import disclosure, fmt, settings
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,9 @@ MEASURES = [
     ),
     Measure(
         "rhi_72h_share", "RHI offered within 72 hours",
-        "Share of episodes that ended in the period's months whose return home interview was offered within 72 hours "
-        "of the child's return. Still-missing episodes and sources without times are excluded; an offer recorded "
-        "before the return counts from the return.",
+        "Share of episodes starting in the period, and since ended, whose return home interview was offered within "
+        "72 hours of the child's return. Still-missing episodes and sources without times are excluded; an offer "
+        "recorded before the return counts from the return.",
         kind="share", numerator="rhi_offered_72h", denominator="rhi_eligible",
     ),
     Measure(
@@ -86,13 +86,38 @@ def figures(current: pd.Series, previous: pd.Series, last_year: pd.Series, polic
             delta = None if now is None or before is None else f"{100 * (now - before):+.0f} points"
             ly = None if now is None or year_ago is None else f"{100 * (now - year_ago):+.0f} points on last year"
         else:
-            delta = fmt.change(now, before)
-            ly = None if fmt.change(now, year_ago) is None else f"{fmt.change(now, year_ago)} on last year"
+            delta = count_change(now, before)
+            ly = None if count_change(now, year_ago) is None else f"{count_change(now, year_ago)} on last year"
         out.append(Figure(m, text, delta, ly, now))
     return out
+
+
+def count_change(now: float | None, before: float | None) -> str | None:
+    """A change of a shown count: a percentage from a base of ``[narrative] min_base`` or
+    more, else the difference ("+3"), since "+100%" from 4 to 8 overstates it.
+    None when either count is hidden."""
+    if now is None or before is None:
+        return None
+    if before < settings.get("narrative", "min_base"):
+        return f"{now - before:+,.0f}"
+    return fmt.change(now, before)
 
 
 def headline_row(episodes: pd.DataFrame, offences: pd.DataFrame) -> pd.Series:
     """Join the one-row results of ``overview_episodes`` and ``overview_offences``."""
     row = pd.concat([episodes.iloc[0], offences.iloc[0]])
     return row.fillna(0)
+
+
+# Outcome-Based Accountability: the three questions partnerships report against.
+SECTIONS = {
+    "How much did we do?": ("episodes", "children", "looked_after_share", "offences"),
+    "How well did we do it?": ("rhi_72h_share", "rhi_completed_share"),
+    "Is anyone better off?": ("repeat_children", "serious_violence", "weapon_offences"),
+}
+
+
+def by_section(figs: list[Figure]) -> dict[str, list[Figure]]:
+    """The figures grouped under the three OBA questions, in :data:`SECTIONS` order."""
+    keyed = {f.measure.key: f for f in figs}
+    return {title: [keyed[k] for k in keys if k in keyed] for title, keys in SECTIONS.items()}

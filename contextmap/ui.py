@@ -15,8 +15,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from contextmap import audit, auth, disclosure, queries, settings
-from contextmap.filters import AGE_BANDS, LOOKED_AFTER, PERIODS, SEXES, SOURCES, Filters
+from contextmap import audit, auth, disclosure, export, queries, settings
+from contextmap.filters import AGE_BANDS, FILTER_KEYS, LOOKED_AFTER, PERIODS, SEXES, SOURCES, Filters
 from contextmap.fmt import first_of_month, month_label
 from pipelines.warehouse import current_build
 
@@ -147,9 +147,20 @@ def sidebar_filters() -> Filters:
         age_bands=tuple(age_bands), sexes=tuple(sexes), looked_after=looked_after,
     )
     st.session_state.filters = filters
-    st.query_params.from_dict(filters.to_query())
+    _sync_url(filters)
     sb.toggle("Large type (for a projector)", key="large_type")
     return filters
+
+
+def _sync_url(filters: Filters) -> None:
+    # Only the filter keys: pages keep their own (?place=, ?group=) for shareable links.
+    wanted = filters.to_query()
+    for key in set(FILTER_KEYS) - set(wanted):
+        if key in st.query_params:
+            del st.query_params[key]
+    for key, value in wanted.items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
 
 
 def apply_theme() -> None:
@@ -238,6 +249,9 @@ def sign_in() -> auth.User:
     """
     if is_demo_build():
         st.sidebar.warning("Demo mode: synthetic sample data. Choose a role to see what it sees.", icon=":material/science:")
+        # A demo link may name the role (``?role=partner``) so a walkthrough can start in it.
+        if "demo_role" not in st.session_state and st.query_params.get("role") in auth.ROLES:
+            st.session_state.demo_role = st.query_params["role"]
         role = st.sidebar.selectbox("Role (demo)", auth.ROLES, key="demo_role", help=auth.ROLE_HELP)
         user = st.session_state.get("user")
         if user is None or user.role != role:
@@ -271,3 +285,80 @@ def sign_in() -> auth.User:
         st.stop()
     st.error("No sign-in is configured. See SECURITY.md: set up OpenID Connect or local accounts.")
     st.stop()
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in text.lower()).strip("_") or "table"
+
+
+def export_button(session: Session, df: pd.DataFrame, what: str, page_id: str, count_cols, **protect) -> None:
+    """A "Download CSV" control: justification and recipient first, logged, then the file.
+
+    ``df`` may hold raw counts (protected here with ``disclosure.protect_frame(**protect)``,
+    e.g. ``level=``, ``total_col=``) or the display table the page already protected;
+    either way the file holds exactly what the screen may show, formula-safe. Roles
+    without the 'export' capability see nothing.
+    """
+    if not auth.can(session.role, "export"):
+        return
+    try:
+        shown = export.prepare(df, list(count_cols), session.policy, **protect)
+    except ValueError:
+        st.warning("This table cannot be downloaded: it would show small numbers.")
+        return
+    key = f"export_{page_id}_{_slug(what)}"
+    with st.popover("Download CSV", icon=":material/download:"):
+        st.caption("Exports are logged with your reason and the recipient. Do not name children or include "
+                   "identifiers in these boxes.")
+        with st.form(key, clear_on_submit=False, border=False):
+            why = st.text_area("Why is this export needed?", max_chars=500, key=f"{key}_why")
+            to = st.text_input("Who will receive it (person or organisation)?", max_chars=200, key=f"{key}_to")
+            submitted = st.form_submit_button("Prepare download")
+        if submitted:
+            try:
+                audit.record_export(session.user.name, session.role, page_id, what, len(shown), why, to,
+                                    session.filters.as_dict())
+            except audit.ExportRefused as exc:
+                st.error(str(exc))
+                return
+            st.session_state[f"{key}_ok"] = session.filters
+        if st.session_state.get(f"{key}_ok") == session.filters:
+            st.download_button(
+                "Download", export.safe_csv(shown), file_name=f"contextmap-{_slug(what)}.csv", mime="text/csv",
+                on_click="ignore", key=f"{key}_file", type="primary",
+            )
+            st.caption(disclosure.legend(session.policy))
+
+
+def drilldown_gate(session: Session, page_id: str, what: str) -> bool:
+    """Whether to show pseudonymised rows now: analysts only, after a logged justification.
+
+    The justification is asked once per page and table in a session; each change of
+    filters is logged again as a new drill-down with the same justification.
+    """
+    if not auth.can(session.role, "drilldown"):
+        return False
+    key = f"drill_{page_id}_{_slug(what)}"
+    why = st.session_state.get(f"{key}_why")
+    if why is None:
+        with st.form(key, border=True):
+            st.markdown(f"**{what}**: pseudonymised records. Follow-up goes through the data controller, "
+                        "who holds the key. Your reason is logged; do not name children here.")
+            text = st.text_input("Why do you need to see these records?", max_chars=500, key=f"{key}_text")
+            if not st.form_submit_button("Show records"):
+                return False
+        why = text
+    logged = st.session_state.get(f"{key}_logged")
+    if logged != session.filters:
+        try:
+            audit.record_drilldown(session.user.name, session.role, page_id, what, why, session.filters.as_dict())
+        except audit.DrilldownRefused as exc:
+            st.error(str(exc))
+            return False
+        first_time = f"{key}_why" not in st.session_state
+        st.session_state[f"{key}_why"] = why
+        st.session_state[f"{key}_logged"] = session.filters
+        if first_time:
+            st.rerun()  # drop the form before the records are drawn
+    return True
+

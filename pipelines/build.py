@@ -58,31 +58,48 @@ def build_into(path: Path, inputs: list[Path], mapping: dict | None = None, prog
     progress(f"Built in {time.perf_counter() - started:.1f} s")
 
 
+def _with_crash_points(progress):
+    """Every progress line is also a fault-injection point (see ``warehouse.crash_point``)."""
+
+    def report(message: str) -> None:
+        progress(message)
+        warehouse.crash_point(message)
+
+    return report
+
+
 def build(inputs: list[Path] | None = None, directory: Path | None = None, mapping: dict | None = None, progress=print) -> Path:
     """Build from ``inputs`` (default: the shipped sample) and publish it as the current build.
 
     The previous build stays served until the new one is complete: a failure at any
-    point leaves ``CURRENT`` and the file it names untouched.
+    point, even SIGKILL, leaves ``CURRENT`` and the file it names untouched, and the
+    next build removes what the failed one left behind.
     """
     inputs = [Path(p) for p in (inputs or [SAMPLE_DIR])]
     directory = directory or warehouse.warehouse_dir()
-    final = warehouse.new_build_path(directory)
-    partial = final.with_name(f"{final.stem}.building.{os.getpid()}")
-    previous = warehouse.current_build(directory)
-    # Peer-group ids are matched to the previous build's groups so "Group 7" stays Group 7.
-    if previous:
-        os.environ["CONTEXTMAP_PREVIOUS_DB"] = str(previous)
-    try:
-        build_into(partial, inputs, mapping=mapping, progress=progress)
-        os.replace(partial, final)
-    except BaseException:
-        for leftover in partial.parent.glob(partial.name + "*"):
-            leftover.unlink(missing_ok=True)
-        raise
-    finally:
-        os.environ.pop("CONTEXTMAP_PREVIOUS_DB", None)
-    warehouse.publish(directory, final)
-    warehouse.clean_up(directory, keep=int(settings.get("warehouse", "keep_builds")))
+    progress = _with_crash_points(progress)
+    keep = int(settings.get("warehouse", "keep_builds"))
+    with warehouse.build_lock(directory, progress=progress):
+        warehouse.clean_up(directory, keep=keep)
+        final = warehouse.new_build_path(directory)
+        partial = final.with_name(f"{final.stem}.building.{os.getpid()}")
+        previous = warehouse.current_build(directory)
+        # Peer-group ids are matched to the previous build's groups so "Group 7" stays Group 7.
+        if previous:
+            os.environ["CONTEXTMAP_PREVIOUS_DB"] = str(previous)
+        try:
+            build_into(partial, inputs, mapping=mapping, progress=progress)
+            os.replace(partial, final)
+        except BaseException:
+            for leftover in partial.parent.glob(partial.name + "*"):
+                leftover.unlink(missing_ok=True)
+            raise
+        finally:
+            os.environ.pop("CONTEXTMAP_PREVIOUS_DB", None)
+        warehouse.crash_point("publish: build complete, not yet published")
+        warehouse.publish(directory, final)
+        warehouse.crash_point("publish: switched, old builds not yet cleaned up")
+        warehouse.clean_up(directory, keep=keep)
     size_mb = final.stat().st_size / 1e6
     progress(f"Published {final.name} ({size_mb:.1f} MB) as the current build in {directory}")
     return final

@@ -1,3 +1,17 @@
-"""peer_groups analytics (build steps listed in STEPS)."""
+"""Peer groups: the association graph, Leiden groups with stable ids, and their profiles.
 
-STEPS: list = []
+``graph`` links people who went missing together, offended together or named each other
+in a return home interview; ``groups`` finds the groups and keeps their ids from build to
+build; SQL marts describe each group and the places it uses.
+"""
+
+from pipelines.step_types import Py, Sql
+
+STEPS: list[Sql | Py] = [
+    Py("pipelines.peer_groups.graph:build", ("int_associations",)),
+    Py("pipelines.peer_groups.groups:build", ("mart_peer_group_ids", "mart_peer_group_members")),
+    Sql("marts/mart_peer_groups.sql"),
+    Sql("marts/mart_peer_group_mix.sql"),
+    Sql("marts/mart_peer_group_monthly.sql"),
+    Sql("marts/mart_place_groups.sql"),
+]

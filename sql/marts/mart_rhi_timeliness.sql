@@ -1,7 +1,13 @@
 -- Return home interview measures by month, locality and looked-after status, with
 -- 'All' roll-ups, so medians are computed over the right episodes, never averaged.
+-- An offer recorded before the return counts from the return (int_episodes); episodes
+-- still missing and RHIs without times (SSD flags) are outside the 72-hour denominator.
 with episodes as (
-    select * from int_episodes
+    select
+        *,
+        ended_at is not null and rhi_has_times and rhi_completed_at is not null
+            and greatest(date_diff('minute', ended_at, rhi_completed_at), 0) <= 72 * 60 as is_rhi_completed_72h
+    from int_episodes
 ),
 
 final as (
@@ -11,13 +17,17 @@ final as (
         case when grouping(is_looked_after) = 1 then 'All'
              when is_looked_after then 'Looked after' else 'Not looked after' end as looked_after,
         count(*) as episodes,
+        count(*) filter (where ended_at is not null) as returned,
         count(*) filter (where is_rhi_eligible) as eligible,
         count(*) filter (where is_rhi_offered_72h) as offered_72h,
+        count(*) filter (where is_rhi_completed_72h) as completed_72h,
         count(*) filter (where ended_at is not null and rhi_offered) as offered,
         count(*) filter (where ended_at is not null and rhi_completed) as completed,
         count(*) filter (where ended_at is not null and rhi_declined) as declined,
         count(*) filter (where rhi_offered_before_return) as offered_before_return,
-        median(hours_return_to_offer) filter (where is_rhi_eligible) as median_hours_to_offer
+        count(*) filter (where is_rhi_eligible and rhi_offered_at is not null) as timed_offers,
+        median(hours_return_to_offer) filter (where is_rhi_eligible and rhi_offered_at is not null)
+            as median_hours_to_offer
     from episodes
     group by grouping sets (
         (start_month, locality, is_looked_after), (start_month, locality),

@@ -20,5 +20,5 @@ select
     count(*) filter (where ended_at is not null and rhi_completed) as rhi_completed,
     count(*) filter (where ended_at is not null and rhi_declined) as rhi_declined,
     count(*) filter (where ended_at is not null) as returned,
-    median(hours_return_to_offer) filter (where is_rhi_eligible) as median_hours_to_offer
+    median(hours_return_to_offer) filter (where is_rhi_eligible and rhi_offered_at is not null) as median_hours_to_offer
 from episodes

@@ -18,11 +18,10 @@ from pathlib import Path
 import pytest
 
 from contextmap.settings import ROOT
+from driver import ARTIFACTS
 from pipelines import warehouse
 
 CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = ROOT / "test-artifacts"
-SHOTS = ARTIFACTS / "screenshots"
 
 pytestmark = pytest.mark.e2e
 
@@ -103,11 +102,3 @@ def page(browser, server):
     yield pg
     context.close()
     assert not blocked, f"requests left the machine: {blocked[:5]}"
-
-
-def shot(page, name: str) -> Path:
-    """Save a full-page screenshot as a test artefact."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path

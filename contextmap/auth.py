@@ -1,0 +1,288 @@
+"""Who may see what: roles, the pages and capabilities each has, and how users sign in.
+
+Roles (least privilege; the dashboard builds its page list from :func:`pages_for` and
+every page checks :func:`require` again on the server):
+
+- ``strategic``: aggregate pages only, every figure suppressed.
+- ``analyst``: the strategic pages plus pseudonymised drill-down (episodes, group
+  membership), each view justified and audit-logged, for follow-up through the data
+  controller who holds the pseudonymisation key.
+- ``partner``: place and area level only (map, places, postcodes, disruption), e.g.
+  licensing or community safety partners.
+- ``admin``: data quality and the audit log.
+
+Sign-in: OpenID Connect (Streamlit's ``st.login``) with a role map file outside the
+repository, or local accounts with argon2 hashes in a file outside the repository
+(``python -m contextmap.auth add-user NAME --role ROLE``). There is no default password.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import re
+import secrets
+import sys
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from contextmap import settings
+
+ROLES = ("strategic", "analyst", "partner", "admin")
+ROLE_HELP = (
+    "Strategic: aggregate figures only, small numbers suppressed. "
+    "Analyst: the same plus pseudonymised drill-down, each view justified and logged. "
+    "Partner: place and area level only (map, places, postcodes, disruption). "
+    "Admin: data quality and the audit log."
+)
+
+_AGGREGATE_PAGES = (
+    "overview", "trends", "rhi", "map", "places", "postcodes", "groups", "disproportionality", "disruption",
+)
+_PAGES = {
+    "strategic": _AGGREGATE_PAGES,
+    "analyst": _AGGREGATE_PAGES,
+    "partner": ("map", "places", "postcodes", "disruption"),
+    "admin": ("overview", "data_quality", "audit"),
+}
+CAPABILITIES = {
+    # Pseudonymised rows (episodes, group members) behind a justification.
+    "drilldown": frozenset({"analyst"}),
+    # Pseudonyms visible at all (person_key, episode_key, group membership).
+    "see_pseudonyms": frozenset({"analyst"}),
+    # Suppressed aggregate tables as CSV, with justification and recipient.
+    "export": frozenset({"strategic", "analyst", "partner"}),
+}
+USERS_ENV = "CONTEXTMAP_USERS_FILE"
+ROLE_MAP_ENV = "CONTEXTMAP_ROLE_MAP"
+_NAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
+MIN_PASSWORD = 12
+
+
+class AccessDenied(PermissionError):
+    """The role may not open this page or use this capability."""
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in user: a display name (email or account name) and one role."""
+
+    name: str
+    role: str
+
+
+def pages_for(role: str) -> list[str]:
+    """Page ids ``role`` may open (an unknown role gets none)."""
+    return list(_PAGES.get(role, ()))
+
+
+def can(role: str, capability: str) -> bool:
+    """Whether ``role`` has ``capability`` ('drilldown', 'export' or 'see_pseudonyms')."""
+    if capability not in CAPABILITIES:
+        raise ValueError(f"unknown capability {capability!r}; choose from {sorted(CAPABILITIES)}")
+    return role in CAPABILITIES[capability]
+
+
+def require(role: str, page_id: str) -> None:
+    """Raise :class:`AccessDenied` unless ``role`` may open ``page_id``."""
+    if page_id not in pages_for(role):
+        raise AccessDenied(f"role {role!r} may not open {page_id!r}")
+
+
+# --- OpenID Connect --------------------------------------------------------------------
+
+
+def _read_mapping(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8")
+    return json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+
+
+def role_map_path() -> Path | None:
+    """The role map file: ``CONTEXTMAP_ROLE_MAP`` or ``[auth] role_map`` (None when unset)."""
+    env = os.environ.get(ROLE_MAP_ENV)
+    if env:
+        return Path(env)
+    configured = settings.load().get("auth", {}).get("role_map", "")
+    return settings.resolve(configured) if configured else None
+
+
+def load_role_map(path: Path | None = None) -> dict:
+    """Read the role map (TOML or JSON) kept outside the repository.
+
+    Format::
+
+        groups_claim = "groups"          # which claim lists the user's groups
+        [emails]
+        "jo.bloggs@council.gov.uk" = "analyst"
+        [groups]
+        "contextmap-strategic" = "strategic"
+
+    An email entry wins over groups; among groups, the first listed in the file that the
+    user belongs to wins. A missing file gives an empty map: nobody gets a role.
+    """
+    path = path or role_map_path()
+    if path is None or not path.exists():
+        return {"emails": {}, "groups": {}, "groups_claim": "groups"}
+    data = _read_mapping(path)
+    emails = {str(k).strip().lower(): v for k, v in data.get("emails", {}).items()}
+    groups = dict(data.get("groups", {}))
+    for role in [*emails.values(), *groups.values()]:
+        if role not in ROLES:
+            raise ValueError(f"{path}: unknown role {role!r}; choose from {', '.join(ROLES)}")
+    return {"emails": emails, "groups": groups, "groups_claim": data.get("groups_claim", "groups")}
+
+
+def role_from_claims(claims: dict, role_map: dict) -> str | None:
+    """The role for an identity provider's claims, or None when the user has none.
+
+    Emails count only when the provider has not said they are unverified.
+    """
+    email = str(claims.get("email") or "").strip().lower()
+    if email and claims.get("email_verified", True) is not False:
+        role = role_map.get("emails", {}).get(email)
+        if role:
+            return role
+    member_of = claims.get(role_map.get("groups_claim", "groups")) or []
+    if isinstance(member_of, str):
+        member_of = [member_of]
+    member_of = {str(g) for g in member_of}
+    for group, role in role_map.get("groups", {}).items():
+        if group in member_of:
+            return role
+    return None
+
+
+# --- local accounts --------------------------------------------------------------------
+
+
+def users_file() -> Path | None:
+    """The local accounts file named by ``CONTEXTMAP_USERS_FILE`` (None when unset)."""
+    env = os.environ.get(USERS_ENV)
+    return Path(env) if env else None
+
+
+def _load_users(path: Path) -> dict[str, dict]:
+    if not path.exists():
+        return {}
+    return dict(_read_mapping(path).get("users", {}))
+
+
+def local_users_configured() -> bool:
+    """Whether a local accounts file is configured and holds at least one user."""
+    path = users_file()
+    return bool(path and _load_users(path))
+
+
+def _hasher():
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # Verified against when the name is unknown, so both cases take the same time.
+    return _hasher().hash(secrets.token_hex(16))
+
+
+def verify_local(name: str, password: str, path: Path | None = None) -> User | None:
+    """The user when ``password`` matches the stored argon2 hash, else None."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    path = path or users_file()
+    users = _load_users(path) if path else {}
+    entry = users.get(name or "")
+    stored = entry.get("hash", _dummy_hash()) if entry else _dummy_hash()
+    try:
+        ok = _hasher().verify(stored, password or "")
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or not entry or not password or entry.get("role") not in ROLES:
+        return None
+    return User(name=name, role=entry["role"])
+
+
+def _toml_str(value: str) -> str:
+    return json.dumps(value)  # a JSON string is a valid TOML basic string
+
+
+def _write_users(path: Path, users: dict[str, dict]) -> None:
+    if path.suffix.lower() == ".json":
+        text = json.dumps({"users": users}, indent=2) + "\n"
+    else:
+        blocks = ["# ContextMap local accounts (argon2 hashes). Keep outside the repository; mode 600.\n"]
+        for name, entry in sorted(users.items()):
+            blocks.append(f"\n[users.{_toml_str(name)}]\nrole = {_toml_str(entry['role'])}\nhash = {_toml_str(entry['hash'])}\n")
+        text = "".join(blocks)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def add_user(path: Path, name: str, role: str, password: str) -> None:
+    """Add or replace a local account, storing only an argon2 hash of ``password``."""
+    if not _NAME.match(name):
+        raise ValueError("user names are 1 to 64 letters, digits, dots, @, _ or -")
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; choose from {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"passwords must be at least {MIN_PASSWORD} characters")
+    if path.resolve().is_relative_to(settings.ROOT):
+        raise ValueError(f"keep the users file outside the repository ({settings.ROOT})")
+    users = _load_users(path)
+    users[name] = {"role": role, "hash": _hasher().hash(password)}
+    _write_users(path, users)
+
+
+def remove_user(path: Path, name: str) -> bool:
+    """Remove a local account; False when there was none of that name."""
+    users = _load_users(path)
+    if users.pop(name, None) is None:
+        return False
+    _write_users(path, users)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m contextmap.auth add-user NAME --role ROLE`` (prompts for the password)."""
+    parser = argparse.ArgumentParser(prog="python -m contextmap.auth", description="Manage local ContextMap accounts.")
+    parser.add_argument("--file", type=Path, help=f"accounts file (default: ${USERS_ENV})")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add = sub.add_parser("add-user", help="add or replace an account (prompts for the password)")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=ROLES)
+    remove = sub.add_parser("remove-user", help="remove an account")
+    remove.add_argument("name")
+    sub.add_parser("list-users", help="list accounts and roles (never hashes)")
+    args = parser.parse_args(argv)
+    path = args.file or users_file()
+    if path is None:
+        parser.error(f"set {USERS_ENV} or pass --file")
+    try:
+        if args.command == "add-user":
+            password = getpass.getpass(f"Password for {args.name}: ")
+            if password != getpass.getpass("Again: "):
+                print("The passwords did not match; nothing was changed.", file=sys.stderr)
+                return 1
+            add_user(path, args.name, args.role, password)
+            print(f"Saved {args.name} ({args.role}) in {path}.")
+        elif args.command == "remove-user":
+            print(f"Removed {args.name}." if remove_user(path, args.name) else f"No user called {args.name}.")
+        else:
+            for name, entry in sorted(_load_users(path).items()):
+                print(f"{name}\t{entry.get('role')}")
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,210 @@
+"""Hot spot statistics shared by the build and the pages (pure functions of arrays).
+
+Gi* and the false discovery rate come from PySAL (``esda``, ``libpysal``); this module
+only turns neighbour-table rows into their inputs and their outputs into the classes an
+analyst reads. Funnel limits, exceedance and the emerging-hot-spot tests are small
+closed-form statistics from ``scipy.stats``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import esda
+import libpysal
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+GI_LEVELS = (0.01, 0.05, 0.10)
+HOT = {0.01: "Hot spot 99%", 0.05: "Hot spot 95%", 0.10: "Hot spot 90%"}
+COLD = {0.01: "Cold spot 99%", 0.05: "Cold spot 95%", 0.10: "Cold spot 90%"}
+NOT_SIGNIFICANT = "Not significant"
+TOO_FEW = "Too few events"
+GI_CLASSES = (*HOT.values(), NOT_SIGNIFICANT, *reversed(COLD.values()), TOO_FEW)
+# Two-sided tail probabilities of the funnel's control limits (95% and 99.8%).
+FUNNEL_LIMITS = {"lower_998": 0.001, "lower_95": 0.025, "upper_95": 0.975, "upper_998": 0.999}
+FUNNEL_CLASSES = ("Above 99.8% limit", "Above 95% limit", "Within limits", "Below 95% limit", "Below 99.8% limit")
+EMERGING_LABELS = (
+    "New", "Consecutive", "Intensifying", "Persistent", "Diminishing", "Sporadic", "Oscillating", "Historical", "No pattern",
+)
+
+
+def neighbour_weights(codes: list[str], pairs: pd.DataFrame) -> libpysal.weights.W:
+    """Binary contiguity weights over ``codes`` from neighbour-table rows (code, neighbour_code).
+
+    Each area is also its own neighbour (weight 1), as Gi* wants. Rows naming an area
+    outside ``codes`` are ignored; an area with no neighbour counts only itself.
+    """
+    known = set(codes)
+    neighbours: dict[str, list[str]] = {c: [] for c in codes}
+    for code, other in pairs.itertuples(index=False):
+        if code in known and other in known and code != other and other not in neighbours[code]:
+            neighbours[code].append(other)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = libpysal.weights.W(neighbours, id_order=list(codes), silence_warnings=True)
+        w = libpysal.weights.fill_diagonal(w, 1.0)
+    w.transform = "B"
+    return w
+
+
+def gi_star(values, w: libpysal.weights.W) -> tuple[np.ndarray, np.ndarray]:
+    """Getis-Ord Gi* z-scores and two-sided p-values of ``values`` (esda.G_Local, star=True).
+
+    Binary weights with the area itself included, analytic (normal) inference. When
+    every value is equal (e.g. no events anywhere) there is no clustering to find:
+    z = 0 and p = 1.
+    """
+    y = np.asarray(values, dtype=float)
+    if y.size < 3 or not np.isfinite(y).all() or np.ptp(y) == 0:
+        return np.zeros(y.size), np.ones(y.size)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        g = esda.G_Local(y, w, transform="B", permutations=0, star=True)
+    z = np.nan_to_num(np.asarray(g.Zs, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
+    return z, np.minimum(1.0, 2.0 * np.asarray(g.p_norm, dtype=float))
+
+
+def bh_qvalues(p) -> np.ndarray:
+    """Benjamini–Hochberg adjusted p-values (q-values); NaN stays NaN and is not counted."""
+    p = np.asarray(p, dtype=float)
+    q = np.full(p.shape, np.nan)
+    ok = np.isfinite(p)
+    n = int(ok.sum())
+    if n == 0:
+        return q
+    order = np.argsort(p[ok])
+    ranked = p[ok][order] * n / np.arange(1, n + 1)
+    adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
+    out = np.empty(n)
+    out[order] = np.minimum(adjusted, 1.0)
+    q[ok] = out
+    return q
+
+
+def fdr_significant(p, alpha: float) -> np.ndarray:
+    """Which p-values pass the false discovery rate at ``alpha`` (the cut-off from esda.fdr)."""
+    p = np.asarray(p, dtype=float)
+    if p.size == 0:
+        return np.zeros(0, dtype=bool)
+    return p <= esda.fdr(p, alpha)
+
+
+def gi_classes(z, p, events, min_events: int) -> np.ndarray:
+    """Hot/cold spot class per area at 99/95/90% after the FDR correction.
+
+    A would-be hot spot with fewer than ``min_events`` events of its own reads
+    "Too few events": an area is never called a hot spot on a handful of events.
+    """
+    z, p, events = (np.asarray(a, dtype=float) for a in (z, p, events))
+    out = np.full(z.shape, NOT_SIGNIFICANT, dtype=object)
+    for level in sorted(GI_LEVELS, reverse=True):  # weakest first, so stronger levels overwrite
+        sig = fdr_significant(p, level)
+        out[sig & (z > 0)] = HOT[level]
+        out[sig & (z < 0)] = COLD[level]
+    hot = np.isin(out, list(HOT.values()))
+    out[hot & (events < min_events)] = TOO_FEW
+    return out
+
+
+def poisson_upper_p(observed, expected) -> np.ndarray:
+    """P(X ≥ observed) for X ~ Poisson(expected): how surprising so many events are."""
+    observed = np.asarray(observed, dtype=float)
+    expected = np.asarray(expected, dtype=float)
+    with np.errstate(all="ignore"):
+        p = stats.poisson.sf(observed - 1, expected)
+    p = np.where(observed <= 0, 1.0, p)
+    return np.where(np.isfinite(expected) & (expected > 0), p, np.nan)
+
+
+def poisson_limit(expected, prob) -> np.ndarray:
+    """Exact Poisson control limit (a count) for tail probability ``prob``, interpolated.
+
+    Spiegelhalter (2005) funnel plots, as in the PHE Fingertips tools: the ``prob``
+    quantile r of Poisson(expected) minus the fraction (F(r) − prob) / P(X = r), so the
+    limit moves smoothly with the population instead of in integer steps.
+    """
+    expected = np.asarray(expected, dtype=float)
+    r = stats.poisson.ppf(prob, expected)
+    cdf = stats.poisson.cdf(r, expected)
+    pmf = stats.poisson.pmf(r, expected)
+    with np.errstate(all="ignore"):
+        limit = r - (cdf - prob) / pmf
+    return np.where(expected > 0, np.maximum(limit, 0.0), np.nan)
+
+
+def funnel_limits(district_rate_per_1000: float, population, per: float = 1000.0) -> dict[str, np.ndarray]:
+    """The 95% and 99.8% funnel limits, as rates per ``per``, for areas of ``population``."""
+    population = np.asarray(population, dtype=float)
+    expected = district_rate_per_1000 / per * population
+    with np.errstate(all="ignore"):
+        return {name: poisson_limit(expected, prob) / population * per for name, prob in FUNNEL_LIMITS.items()}
+
+
+def funnel_class(rate, limits: dict[str, np.ndarray]) -> np.ndarray:
+    """Where each area's rate falls against its funnel limits."""
+    rate = np.asarray(rate, dtype=float)
+    return np.select(
+        [rate > limits["upper_998"], rate > limits["upper_95"], rate < limits["lower_998"], rate < limits["lower_95"]],
+        [FUNNEL_CLASSES[0], FUNNEL_CLASSES[1], FUNNEL_CLASSES[4], FUNNEL_CLASSES[3]],
+        default=FUNNEL_CLASSES[2],
+    )
+
+
+def funnel_curve(district_rate_per_1000: float, max_population: float, points: int = 200) -> pd.DataFrame:
+    """Control-limit curves to draw behind a funnel plot: population and the four limits."""
+    population = np.linspace(max(1.0, max_population / points), max(max_population, 1.0) * 1.05, points)
+    return pd.DataFrame({"population": population, **funnel_limits(district_rate_per_1000, population)})
+
+
+def rate_test_p(recent, baseline, recent_months, baseline_months) -> np.ndarray:
+    """One-sided exact conditional test that the recent monthly rate exceeds the baseline's.
+
+    Given n = recent + baseline events and equal monthly rates, recent events follow
+    Binomial(n, recent_months / (recent_months + baseline_months)); p = P(X ≥ recent).
+    """
+    recent = np.asarray(recent, dtype=float)
+    n = recent + np.asarray(baseline, dtype=float)
+    share = np.asarray(recent_months, dtype=float) / (np.asarray(recent_months, dtype=float) + baseline_months)
+    p = stats.binom.sf(recent - 1, n, share)
+    return np.where(n > 0, p, 1.0)
+
+
+def mann_kendall(series) -> tuple[float, float]:
+    """Mann-Kendall trend of a series: Kendall's tau against time order and its two-sided p."""
+    y = np.asarray(series, dtype=float)
+    if y.size < 3 or np.ptp(y) == 0:
+        return 0.0, 1.0
+    tau, p = stats.kendalltau(np.arange(y.size), y)
+    return float(tau), float(p)
+
+
+def emerging_label(hot, cold=None, tau: float = 0.0, trend_p: float = 1.0, alpha: float = 0.05) -> str:
+    """The ArcGIS emerging hot spot pattern of a per-period hot/not series (oldest first).
+
+    Intensifying / Persistent / Diminishing: hot in at least 90% of periods, the last
+    included, with a rising / no / falling Mann-Kendall trend. Historical: the same share
+    but not hot now. New: hot now for the first time. Consecutive: one unbroken run of
+    two or more hot periods at the end, never hot before it. Sporadic: hot now and on
+    and off before, never cold; Oscillating: likewise but cold at some point.
+    """
+    hot = np.asarray(hot, dtype=bool)
+    cold = np.zeros_like(hot) if cold is None else np.asarray(cold, dtype=bool)
+    if hot.size == 0 or not hot.any():
+        return "No pattern"
+    mostly_hot = hot.mean() >= 0.9
+    if not hot[-1]:
+        return "Historical" if mostly_hot else "No pattern"
+    if mostly_hot:
+        if trend_p < alpha and tau > 0:
+            return "Intensifying"
+        if trend_p < alpha and tau < 0:
+            return "Diminishing"
+        return "Persistent"
+    if not hot[:-1].any():
+        return "New"
+    run = int(np.argmin(hot[::-1])) if not hot.all() else hot.size
+    if run >= 2 and not hot[: hot.size - run].any():
+        return "Consecutive"
+    return "Oscillating" if cold.any() else "Sporadic"

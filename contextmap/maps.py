@@ -1,0 +1,393 @@
+"""Folium maps that work with no network: a choropleth of wards or LSOAs, locality outlines
+and labels, places of concern sized by score, and an optional heat map.
+
+Pure builders (no Streamlit): each takes plain data frames whose figures have already
+passed disclosure control, and returns or extends a ``folium.Map``. Every script and
+stylesheet is served by Streamlit from ``static/vendor`` (``/app/static/...``), no tiles
+are fetched unless ``[map] tile_url`` is set, and every string that reaches popup or
+tooltip HTML is escaped with :func:`safe`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+
+import folium
+import pandas as pd
+from branca.element import MacroElement
+from folium.plugins import HeatMap
+from folium.template import Template
+from shapely.geometry import shape
+
+STATIC = "/app/static/vendor"
+LEAFLET_JS = f"{STATIC}/leaflet/leaflet.js"
+LEAFLET_CSS = f"{STATIC}/leaflet/leaflet.css"
+HEAT_JS = f"{STATIC}/leaflet.heat/leaflet-heat.js"
+
+# ColorBrewer YlGnBu (sequential, colour-blind safe), light = few, dark = many.
+SEQUENTIAL = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
+ZERO_FILL = "#f4f4f4"
+SUPPRESSED_FILL = "url(#cm-hatch)"
+NO_DATA_FILL = "#ffffff"
+PLACE_FILL = "#D55E00"  # Okabe-Ito vermilion: stands out on every YlGnBu class.
+COORD_DP = 5
+
+_JS_UNSAFE = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;"})
+
+
+def safe(text) -> str:
+    """Escape ``text`` for HTML that folium may place inside a JavaScript template literal.
+
+    ``html.escape`` covers tags and quotes; backticks, ``$`` and backslashes are also
+    turned into entities so a hostile name cannot end a template literal or start a
+    ``${...}`` expression.
+    """
+    return html.escape("" if text is None else str(text), quote=True).translate(_JS_UNSAFE)
+
+
+class OfflineMap(folium.Map):
+    """A ``folium.Map`` that loads only Leaflet, from Streamlit's static files.
+
+    folium's defaults (jQuery, Bootstrap, Font Awesome, awesome-markers from CDNs) are
+    dropped: these maps use no element that needs them.
+    """
+
+    default_js = [("leaflet", LEAFLET_JS)]
+    default_css = [("leaflet_css", LEAFLET_CSS)]
+
+
+class LocalHeatMap(HeatMap):
+    """``folium.plugins.HeatMap`` with leaflet-heat served locally."""
+
+    default_js = [("leaflet-heat.js", HEAT_JS)]
+
+
+class _Script(MacroElement):
+    """A fixed piece of map script; values reach it only as JSON (``tojson``)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(map, data) { {{ this.body }} })({{ this._parent.get_name() }}, {{ this.data|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, body: str, data=None):
+        super().__init__()
+        self._name = "ContextMapScript"
+        self.body = body
+        self.data = data
+
+
+# A hatch pattern (for suppressed areas) and the legend/label styles, added once per page.
+_SETUP_JS = """
+if (!document.getElementById('cm-defs')) {
+  var svgns = 'http://www.w3.org/2000/svg';
+  var svg = document.createElementNS(svgns, 'svg');
+  svg.setAttribute('id', 'cm-defs'); svg.setAttribute('width', '0'); svg.setAttribute('height', '0');
+  svg.style.position = 'absolute';
+  svg.innerHTML = '<defs><pattern id="cm-hatch" patternUnits="userSpaceOnUse" width="6" height="6" '
+    + 'patternTransform="rotate(45)"><rect width="6" height="6" fill="#d9d9d9"/>'
+    + '<line x1="0" y1="0" x2="0" y2="6" stroke="#737373" stroke-width="2"/></pattern></defs>';
+  document.body.appendChild(svg);
+  var css = document.createElement('style');
+  css.textContent = '.cm-legend{background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;'
+    + 'font:13px/1.35 sans-serif;color:#222;box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:240px}'
+    + '.cm-legend b{display:block;margin-bottom:3px}'
+    + '.cm-legend i{display:inline-block;width:16px;height:12px;margin-right:6px;vertical-align:-1px;'
+    + 'border:1px solid #777}'
+    + '.cm-legend .cm-hatch{background:repeating-linear-gradient(45deg,#d9d9d9 0 3px,#737373 3px 5px)}'
+    + '.cm-legend .cm-dot{border-radius:50%;border-color:#fff;background:#D55E00}'
+    + '.cm-label{font:600 13px sans-serif;color:#111;white-space:nowrap;text-align:center;'
+    + 'text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff;pointer-events:none}'
+    + '.leaflet-control-attribution{max-width:60%;font-size:10px}';
+  document.head.appendChild(css);
+}
+"""
+
+_LEGEND_JS = """
+var control = L.control({position: 'bottomleft'});
+control.onAdd = function() {
+  var div = L.DomUtil.create('div', 'cm-legend');
+  div.innerHTML = data;
+  return div;
+};
+control.addTo(map);
+"""
+
+_ATTRIBUTION_JS = "map.attributionControl.addAttribution(data);"
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One line of a legend: a fill (colour or ``SUPPRESSED_FILL``) and what it means."""
+
+    fill: str
+    label: str
+
+
+def round_coords(geometry, dp: int = COORD_DP):
+    """Round every coordinate of a GeoJSON geometry (nested lists) to ``dp`` places."""
+    if isinstance(geometry, dict):
+        return {k: round_coords(v, dp) if k in ("coordinates", "geometries") else v for k, v in geometry.items()}
+    if isinstance(geometry, list):
+        return [round_coords(v, dp) for v in geometry]
+    if isinstance(geometry, float):
+        return round(geometry, dp)
+    return geometry
+
+
+def classify(values: pd.Series, n: int = len(SEQUENTIAL)) -> tuple[list[float], list[str]]:
+    """Class breaks (upper bounds) for positive values, at quantiles, and their colours.
+
+    Returns ``(breaks, colours)`` with ``len(breaks) == len(colours)``; fewer classes when
+    there are few distinct values, so no class is empty.
+    """
+    positive = values[values > 0].dropna()
+    if positive.empty:
+        return [], []
+    qs = positive.quantile([(i + 1) / n for i in range(n)], interpolation="higher").tolist()
+    breaks = sorted(set(float(q) for q in qs))
+    colours = list(SEQUENTIAL[len(SEQUENTIAL) - len(breaks):]) if len(breaks) < n else list(SEQUENTIAL)
+    return breaks, colours
+
+
+def _fmt_value(value: float, decimals: int) -> str:
+    return f"{value:,.{decimals}f}"
+
+
+def sequential_fills(values: pd.DataFrame, decimals: int = 0) -> tuple[dict[str, str], list[LegendEntry]]:
+    """Fill per area code, and the legend, for a numeric measure.
+
+    ``values`` has ``code``, ``value`` (float, NaN when not shown) and ``status``:
+    ``'shown'``, ``'suppressed'`` (drawn hatched and labelled so, never as zero) or
+    ``'no_data'`` (no population or not computed).
+    """
+    shown = values[values["status"] == "shown"]
+    breaks, colours = classify(shown["value"])
+    fills: dict[str, str] = {}
+    for row in values.itertuples():
+        if row.status == "suppressed":
+            fills[row.code] = SUPPRESSED_FILL
+        elif row.status != "shown" or pd.isna(row.value):
+            fills[row.code] = NO_DATA_FILL
+        elif row.value <= 0:
+            fills[row.code] = ZERO_FILL
+        else:
+            fills[row.code] = next(c for b, c in zip(breaks, colours) if row.value <= b)
+    legend, low = [], 0.0
+    for b, c in zip(breaks, colours):
+        legend.append(LegendEntry(c, f"{_fmt_value(low, decimals)} to {_fmt_value(b, decimals)}"))
+        low = b
+    if (shown["value"] <= 0).any():
+        legend.insert(0, LegendEntry(ZERO_FILL, "None"))
+    return fills, legend
+
+
+def categorical_fills(values: pd.DataFrame, categories: dict[str, tuple[str, str]]) -> tuple[dict[str, str], list[LegendEntry]]:
+    """Fill per area code for a class measure (Gi* class, emerging pattern).
+
+    ``values`` has ``code``, ``category`` and ``status``; ``categories`` maps a category
+    to ``(colour, label)`` in legend order. Unknown categories are drawn as no data.
+    """
+    fills = {}
+    for row in values.itertuples():
+        if row.status == "suppressed":
+            fills[row.code] = SUPPRESSED_FILL
+        else:
+            fills[row.code] = categories.get(row.category, (NO_DATA_FILL, ""))[0]
+    present = set(values["category"])
+    legend = [LegendEntry(colour, label) for key, (colour, label) in categories.items() if key in present]
+    return fills, legend
+
+
+def legend_html(title: str, entries: list[LegendEntry], suppressed_label: str | None, places: bool = False) -> str:
+    """The legend's HTML (every label escaped)."""
+    rows = [f"<b>{safe(title)}</b>"]
+    for e in entries:
+        rows.append(f'<div><i style="background:{safe(e.fill)}"></i>{safe(e.label)}</div>')
+    if suppressed_label:
+        rows.append(f'<div><i class="cm-hatch"></i>{safe(suppressed_label)}</div>')
+    rows.append(f'<div><i style="background:{NO_DATA_FILL}"></i>No data</div>')
+    if places:
+        rows.append('<div><i class="cm-dot"></i>Place of concern (size: score)</div>')
+    return "".join(rows)
+
+
+def tooltip_html(lines: list[str], ref: str) -> str:
+    """Tooltip HTML: escaped lines, then ``Ref: <ref>`` so a click can be traced back."""
+    return "<br>".join([*(safe(line) for line in lines), f"<small>Ref: {safe(ref)}</small>"])
+
+
+def base_map(boundaries: pd.DataFrame, attribution: str, tile_url: str = "", tile_attribution: str = "") -> OfflineMap:
+    """An empty offline map fitted to ``boundaries`` (``geojson`` column), with attribution."""
+    m = OfflineMap(tiles=None, control_scale=True, prefer_canvas=False, zoom_snap=0.25)
+    if tile_url:
+        folium.TileLayer(tile_url, attr=safe(tile_attribution) or "Map tiles", name="Base map").add_to(m)
+    _Script(_SETUP_JS).add_to(m)
+    if attribution:
+        _Script(_ATTRIBUTION_JS, safe(attribution)).add_to(m)
+    bounds = [shape(json.loads(g)).bounds for g in boundaries["geojson"]]
+    if bounds:
+        m.fit_bounds([[min(b[1] for b in bounds), min(b[0] for b in bounds)], [max(b[3] for b in bounds), max(b[2] for b in bounds)]])
+    return m
+
+
+def choropleth(
+    boundaries: pd.DataFrame,
+    values: pd.DataFrame,
+    *,
+    title: str,
+    categories: dict[str, tuple[str, str]] | None = None,
+    decimals: int = 0,
+    suppressed_label: str = "Suppressed (too few to show)",
+    attribution: str = "",
+    tile_url: str = "",
+    tile_attribution: str = "",
+    places: bool = False,
+) -> OfflineMap:
+    """A map of one level of areas (ward or LSOA) coloured by a measure, as one GeoJSON layer.
+
+    Parameters
+    ----------
+    boundaries : DataFrame
+        ``code``, ``name``, ``geojson`` (simplified GeoJSON geometry, WGS84), as in ``geo_boundary``.
+    values : DataFrame
+        ``code``, ``status`` (``'shown'`` | ``'suppressed'`` | ``'no_data'``), ``lines``
+        (list of tooltip lines, plain text) and either ``value`` (numeric measures) or
+        ``category`` (class measures, with ``categories``). Figures must already have
+        passed disclosure control.
+    title : str
+        What the colours measure, shown as the legend heading.
+    categories : dict, optional
+        ``{category: (colour, label)}`` for class measures such as Gi* classes.
+    places : bool
+        Whether the legend should also explain place markers.
+
+    Returns
+    -------
+    OfflineMap
+        Areas with tooltips ending in ``Ref: <code>``; a legend; the attribution.
+    """
+    m = base_map(boundaries, attribution, tile_url, tile_attribution)
+    if categories is None:
+        fills, entries = sequential_fills(values, decimals)
+    else:
+        fills, entries = categorical_fills(values, categories)
+    info = values.set_index("code")
+    features = []
+    for row in boundaries.itertuples():
+        lines = list(info["lines"].get(row.code) or [row.name, "No data"]) if "lines" in info else [row.name]
+        if info["status"].get(row.code) == "suppressed":
+            lines.append(suppressed_label)
+        features.append(
+            {
+                "type": "Feature",
+                "id": row.code,
+                "geometry": round_coords(json.loads(row.geojson)),
+                "properties": {"tip": tooltip_html(lines, row.code)},
+            }
+        )
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="Areas",
+        style_function=lambda f: {
+            "fillColor": fills.get(f["id"], NO_DATA_FILL),
+            "fillOpacity": 0.8,
+            "color": "#555555",
+            "weight": 0.8,
+        },
+        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+        zoom_on_click=False,
+    ).add_to(m)
+    has_suppressed = (values["status"] == "suppressed").any()
+    _Script(_LEGEND_JS, legend_html(title, entries, suppressed_label if has_suppressed else None, places)).add_to(m)
+    return m
+
+
+def add_localities(m: folium.Map, localities: pd.DataFrame) -> folium.Map:
+    """Draw locality outlines and their names (``code``/``name``/``geojson`` rows)."""
+    group = folium.FeatureGroup(name="Localities", control=False)
+    features = [
+        {"type": "Feature", "geometry": round_coords(json.loads(r.geojson)), "properties": {}}
+        for r in localities.itertuples()
+    ]
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        style_function=lambda f: {"fill": False, "color": "#222222", "weight": 2.5, "opacity": 0.9},
+        interactive=False,
+    ).add_to(group)
+    for r in localities.itertuples():
+        point = shape(json.loads(r.geojson)).representative_point()
+        folium.Marker(
+            [round(point.y, COORD_DP), round(point.x, COORD_DP)],
+            icon=folium.DivIcon(html=f'<div class="cm-label">{safe(r.name)}</div>', icon_size=(160, 18), icon_anchor=(80, 9)),
+            interactive=False,
+        ).add_to(group)
+    group.add_to(m)
+    return m
+
+
+def marker_radius(score: float, top: float, smallest: float = 5.0, largest: float = 18.0) -> float:
+    """Circle radius in pixels with area proportional to ``score`` (``top`` gets ``largest``)."""
+    if top <= 0 or pd.isna(score) or score <= 0:
+        return smallest
+    return round(smallest + (largest - smallest) * (min(score, top) / top) ** 0.5, 1)
+
+
+def add_places(m: folium.Map, places: pd.DataFrame) -> folium.Map:
+    """Places of concern as circles sized by score, in one GeoJSON layer.
+
+    ``places`` has ``place_id``, ``lat``, ``lon``, ``score`` (NaN when the place's figures
+    are suppressed: drawn at the smallest size) and ``lines`` (plain-text tooltip lines).
+    Places with no location are left out.
+    """
+    located = places.dropna(subset=["lat", "lon"])
+    top = located["score"].max() if not located.empty else 0
+    style = {
+        str(r.place_id): {
+            "radius": marker_radius(r.score, top),
+            # A place with no events in the period is a hollow ring; suppressed (NaN) still has some.
+            "fillColor": "#ffffff" if r.score == 0 else PLACE_FILL,
+            "color": PLACE_FILL if r.score == 0 else "#ffffff",
+        }
+        for r in located.itertuples()
+    }
+    features = [
+        {
+            "type": "Feature",
+            "id": str(r.place_id),
+            "geometry": {"type": "Point", "coordinates": [round(float(r.lon), COORD_DP), round(float(r.lat), COORD_DP)]},
+            "properties": {"tip": tooltip_html(list(r.lines), r.place_id)},
+        }
+        for r in located.itertuples()
+    ]
+    if not features:
+        return m
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="Places",
+        marker=folium.CircleMarker(radius=5),
+        style_function=lambda f: {**style[f["id"]], "fillOpacity": 0.85, "weight": 1.5},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+        zoom_on_click=False,
+    ).add_to(m)
+    return m
+
+
+def add_heat(m: folium.Map, points: pd.DataFrame) -> folium.Map:
+    """A density heat map of located events from grid cells (``lat``, ``lon``, ``events``)."""
+    if points.empty:
+        return m
+    data = [[round(float(r.lat), COORD_DP), round(float(r.lon), COORD_DP), float(r.events)] for r in points.itertuples()]
+    LocalHeatMap(data, name="Event density", radius=18, blur=14, min_opacity=0.3, max_zoom=14).add_to(m)
+    return m
+
+
+def render_html(m: folium.Map) -> str:
+    """The whole map as a standalone HTML page (what tests and the payload report measure)."""
+    return m.get_root().render()

@@ -1,0 +1,186 @@
+"""Plain-English sentences from the figures, that never claim more than the numbers show.
+
+Rules (settings in ``[narrative]``):
+- a count that disclosure control hides is never compared ("too few to compare");
+- two counts are "about the same" unless an exact Poisson test (the conditional binomial
+  test of ``now`` out of ``now + before`` against an even split, both periods being the
+  same length) finds a difference at ``alpha``;
+- a percentage is quoted only when the earlier count is at least ``min_base``; below it
+  the sentence gives the two counts instead;
+- a subgroup "drives" a change only when the change is real, the subgroup moved the same
+  way, and it accounts for more than ``driver_share`` of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scipy.stats import binomtest
+
+from contextmap import disclosure, fmt, settings
+
+PREVIOUS = {"month": "last month", "quarter": "the previous quarter", "12m": "the previous 12 months"}
+LAST_YEAR = {"month": "the same month last year", "quarter": "the same quarter last year", "12m": "the 12 months before that"}
+
+
+@dataclass(frozen=True)
+class Change:
+    """How one count moved: ``kind`` is rise, fall, same or suppressed; ``pct`` only when quotable."""
+
+    kind: str
+    now: float | None
+    before: float | None
+    pct: float | None = None
+    p_value: float | None = None
+
+
+def _config() -> dict:
+    return settings.get("narrative")
+
+
+def compare(now, before, policy: disclosure.Policy, *, alpha: float | None = None, min_base: int | None = None) -> Change:
+    """Classify the move from ``before`` to ``now`` (two counts over periods of the same length)."""
+    cfg = _config()
+    alpha = cfg["alpha"] if alpha is None else alpha
+    min_base = cfg["min_base"] if min_base is None else min_base
+    now, before = int(now or 0), int(before or 0)
+    if disclosure.is_suppressed(now, policy) or disclosure.is_suppressed(before, policy):
+        return Change("suppressed", None, None)
+    if now + before == 0:
+        return Change("same", now, before, p_value=1.0)
+    p = binomtest(now, now + before, 0.5).pvalue
+    if p >= alpha:
+        return Change("same", now, before, p_value=p)
+    pct = 100 * (now - before) / before if before >= min_base else None
+    return Change("rise" if now > before else "fall", now, before, pct, p)
+
+
+def driver(now_parts: dict, before_parts: dict, change: Change, share: float | None = None) -> str | None:
+    """The subgroup that accounts for most of a real change, or None.
+
+    ``now_parts`` and ``before_parts`` map subgroup label → count (they need not cover
+    every label in both). A subgroup qualifies when it moved the same way as the total
+    and its own change is more than ``share`` of the total change.
+    """
+    if change.kind not in ("rise", "fall"):
+        return None
+    share = _config()["driver_share"] if share is None else share
+    total = change.now - change.before
+    best, best_delta = None, 0
+    for label in set(now_parts) | set(before_parts):
+        delta = (now_parts.get(label) or 0) - (before_parts.get(label) or 0)
+        if delta * total > 0 and abs(delta) > share * abs(total) and abs(delta) > abs(best_delta):
+            best, best_delta = label, delta
+    return best
+
+
+def sentence(subject: str, where: str, change: Change, against: str, policy: disclosure.Policy,
+             driven_by: str | None = None) -> str:
+    """One sentence, e.g. "Missing episodes in Dewsbury rose 18% on last month (from 120 to 142), driven by looked-after children."
+
+    ``subject`` is a plural noun phrase, ``where`` e.g. "in Dewsbury" or "across Kirklees",
+    ``against`` the comparison period in words (e.g. "last month").
+    """
+    head = f"{subject} {where}".strip()
+    if change.kind == "suppressed":
+        return f"{head}: numbers too small to compare with {against}."
+    now, before = fmt.number(change.now), fmt.number(change.before)
+    if change.kind == "same":
+        if change.now == change.before:
+            return f"{head} were the same as {against} ({now})."
+        return f"{head} were about the same as {against} ({now}, against {before})."
+    verb = "rose" if change.kind == "rise" else "fell"
+    if change.pct is None:
+        text = f"{head} {verb} from {before} to {now} compared with {against}"
+    else:
+        text = f"{head} {verb} {abs(change.pct):.0f}% on {against} (from {before} to {now})"
+    if driven_by:
+        text += f", driven by {driven_by}"
+    return text + "."
+
+
+def where_phrase(locality: str, area: str) -> str:
+    """ "in Dewsbury" for a locality, "across Kirklees" for the whole area."""
+    return f"across {area}" if locality == "All" else f"in {locality}"
+
+
+GROUP_PHRASES = {
+    "looked_after": {"Looked after": "looked-after children", "Not looked after": "children not looked after"},
+    "sex": {"F": "girls", "M": "boys"},
+}
+SUBJECTS = {
+    "episodes": "Missing episodes",
+    "children": "Children going missing",
+    "repeat_children": "Repeat missing children (3 or more episodes in 90 days)",
+    "offences": "Offences involving young people",
+    "serious_violence": "Serious youth violence offences",
+    "weapon_offences": "Offences involving a weapon",
+}
+
+
+def _phrase(dimension: str, group: str) -> str | None:
+    if dimension in GROUP_PHRASES:
+        return GROUP_PHRASES[dimension].get(group)
+    if dimension == "locality":
+        return f"episodes in {group}" if group != "Unknown" else None
+    if dimension == "age_band":
+        return f"children aged {group.replace('-', '–')}" if group not in ("Unknown", "18+") else None
+    return None
+
+
+def _parts(groups, measure: str, dimension: str) -> dict:
+    if groups is None or groups.empty:
+        return {}
+    rows = groups[(groups["measure"] == measure) & (groups["dimension"] == dimension)]
+    return dict(zip(rows["grp"], rows["n"]))
+
+
+def explain(groups_now, groups_before, measure: str, change: Change, dimensions) -> str | None:
+    """The first dimension whose subgroup drives ``change``, as a phrase ("looked-after children")."""
+    for dimension in dimensions:
+        label = driver(_parts(groups_now, measure, dimension), _parts(groups_before, measure, dimension), change)
+        phrase = _phrase(dimension, label) if label is not None else None
+        if phrase:
+            return phrase
+    return None
+
+
+def overview_sentences(rows: dict, groups: dict, period: str, locality: str, area: str,
+                       policy: disclosure.Policy, rhi_target: float | None = None) -> list[str]:
+    """The overview's plain-English summary.
+
+    ``rows`` maps "now", "before" and "last_year" to a headline row (``headline.headline_row``);
+    ``groups`` maps the same keys to ``overview_groups`` results (or None).
+    """
+    where = where_phrase(locality, area)
+    dims = ["looked_after", *(["locality"] if locality == "All" else []), "age_band", "sex"]
+    out = []
+    for key, subject in SUBJECTS.items():
+        for other, against in (("before", PREVIOUS[period]), ("last_year", LAST_YEAR[period])):
+            if other == "last_year" and key not in ("episodes", "offences"):
+                continue
+            change = compare(rows["now"][key], rows[other][key], policy)
+            measure = "episodes" if key == "episodes" else "offences" if key == "offences" else None
+            by = explain(groups.get("now"), groups.get(other), measure, change, dims) if measure else None
+            out.append(sentence(subject, where, change, against, policy, by))
+    if locality == "All":
+        for place in sorted(_parts(groups.get("now"), "episodes", "locality")):
+            if place == "Unknown":
+                continue
+            change = compare(_parts(groups.get("now"), "episodes", "locality").get(place, 0),
+                             _parts(groups.get("before"), "episodes", "locality").get(place, 0), policy)
+            if change.kind in ("rise", "fall"):
+                now_la = {k.split("|")[1]: v for k, v in _parts(groups.get("now"), "episodes", "locality_la").items()
+                          if k.startswith(place + "|")}
+                before_la = {k.split("|")[1]: v for k, v in _parts(groups.get("before"), "episodes", "locality_la").items()
+                             if k.startswith(place + "|")}
+                label = driver(now_la, before_la, change)
+                out.append(sentence("Missing episodes", f"in {place}", change, PREVIOUS[period], policy,
+                                    _phrase("looked_after", label) if label else None))
+    if rhi_target is not None:
+        share = disclosure.protect_rate(rows["now"]["rhi_offered_72h"], rows["now"]["rhi_eligible"], policy)
+        if share is not None:
+            side = "at or above" if 100 * share >= rhi_target else "below"
+            out.append(f"Return home interviews were offered within 72 hours after {fmt.percent(share)} of returns "
+                       f"{where}, {side} the local target of {rhi_target:.0f}%.")
+    return out

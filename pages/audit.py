@@ -1,0 +1,42 @@
+"""Audit log (admin only): who signed in, viewed, drilled down into or exported what."""
+
+from datetime import timedelta
+
+import streamlit as st
+
+from contextmap import audit, ui
+
+s = ui.page("audit", "Audit log",
+            "Every sign-in, page view, drill-down and export, newest first. The dashboard can only add to this log; "
+            "old records are removed only by the administrator's `python -m contextmap.audit prune`.")
+
+everything = audit.read_log()
+st.caption(f"Log file: `{audit.log_path()}` · records are kept for {audit.retention_days():,} days · "
+           f"{len(everything):,} records")
+broken = audit.verify_chain()
+if broken is None:
+    st.success("The log is intact: no record has been edited or deleted since it was written.", icon=":material/verified:")
+else:
+    st.error(f"The log has been altered at line {broken:,}: tell your data protection officer.")
+if everything.empty:
+    st.info("Nothing has been logged yet.")
+    st.stop()
+
+a, b, c = st.columns(3)
+user = a.selectbox("User", ["Everyone", *sorted(everything["user"].dropna().unique())])
+event = b.selectbox("Event", ["All", *audit.EVENTS], format_func=lambda e: e.replace("_", " ").capitalize())
+last = everything["time"].max().date()
+days = c.date_input("Dates", (last - timedelta(days=30), last), max_value=last, format="DD/MM/YYYY")
+since, until = (days[0], days[-1]) if days else (None, None)
+
+log = audit.read_log(user=None if user == "Everyone" else user, event=None if event == "All" else event,
+                     since=since, until=until)
+st.dataframe(
+    log, hide_index=True, use_container_width=True,
+    column_config={
+        "time": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY, HH:mm:ss"),
+        "user": "User", "role": "Role", "event": "Event", "page": "Page", "filters": "Filters",
+        "what": "What", "rows": st.column_config.NumberColumn("Rows", format="%d"),
+        "justification": "Justification", "recipient": "Recipient", "method": "Sign-in method",
+    },
+)

@@ -1,0 +1,92 @@
+"""Map: where events come together, by ward or LSOA, with places of concern and a profile on click."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from contextmap import auth, settings, ui, where
+
+s = ui.page("map", "Map", "Click an area or a place to open its profile below the map.")
+f = s.filters
+a, b, c, d = st.columns([1.3, 2, 1, 1], vertical_alignment="bottom")
+level = a.segmented_control("Areas", list(where.LEVELS), format_func=where.LEVELS.get, default="ward", key="map_level") or "ward"
+measure = b.selectbox("Colour areas by", list(where.MEASURES), format_func=where.MEASURES.get, key="map_measure",
+                      help=" ".join(f"**{where.MEASURES[k]}**: {v}" for k, v in where.MEASURE_HELP.items()))
+show_places = c.toggle("Places of concern", value=True, key="map_places", help="Circles sized by the place's combined score.")
+show_heat = d.toggle("Density heat map", value=False, key="map_heat",
+                     help="Density of located events, counted on a grid of about 100 m; cells with too few events are left out.")
+fetch = lambda name, **p: ui.query(s, name, **p)  # noqa: E731
+groups = "groups" in auth.pages_for(s.role)
+weights = settings.get("hotspots", "place_weights")
+
+with st.spinner("Counting events in each area…"):
+    data = where.map_data(fetch, f, s.policy, level, measure)
+if data.boundaries.empty:
+    st.info("No areas match the chosen locality. Choose All localities in the sidebar.")
+    st.stop()
+for note in data.notes:
+    st.caption(note)
+if data.missing:
+    st.info(data.missing + " The map shows the number of events instead.")
+
+
+def show_profile(prof) -> None:
+    """Lay out a profile: heading, figures, monthly chart, tables."""
+    st.subheader(prof.title)
+    st.caption(prof.subtitle)
+    for col, (label, value, help_text) in zip(st.columns(len(prof.metrics)), prof.metrics):
+        col.metric(label, value, help=help_text, border=True)
+    st.plotly_chart(prof.timeline, use_container_width=True)
+    for col, (heading, rows, empty) in zip(st.columns(len(prof.tables)), prof.tables):
+        col.markdown(f"**{heading}**")
+        col.dataframe(rows, hide_index=True, use_container_width=True) if not rows.empty else col.caption(empty)
+
+
+@st.fragment
+def map_and_profile() -> None:
+    """The map and the profile of what was clicked: a click reruns only this part of the page."""
+    with st.spinner("Drawing the map…"):
+        m = where.build_map(fetch, data, f, s.policy, measure, show_places, show_heat, weights,
+                            settings.load().get("map", {}), settings.get("geography", "attribution"))
+    out = st_folium(m, key=f"map_{level}_{measure}", height=560, use_container_width=True,
+                    returned_objects=["last_object_clicked_tooltip"])
+    hit = where.resolve_click(where.parse_ref((out or {}).get("last_object_clicked_tooltip")), data)
+    if hit and hit != st.session_state.get("map_last_hit"):
+        st.session_state.map_last_hit = hit
+        st.session_state.map_selected = hit
+        if hit[0] == "area":
+            st.session_state[f"map_pick_{level}"] = hit[1]
+    names = dict(zip(data.areas["code"], data.areas["name"]))
+    pick = st.selectbox("Area profile", [None, *sorted(names, key=names.get)], key=f"map_pick_{level}",
+                        format_func=lambda code: "Choose an area, or click one on the map…" if code is None else names[code],
+                        on_change=lambda: st.session_state.update(map_selected=None))
+    kind, ref = st.session_state.get("map_selected") or (("area", pick) if pick else (None, None))
+    if kind == "place":
+        st.page_link("pages/places.py", label="Open the full place profile", icon=":material/storefront:",
+                     query_params={"place": ref, **f.to_query()})
+        with st.spinner("Gathering the place's figures…"):
+            prof = where.place_profile(fetch, ref, f, s.policy, weights, groups=groups)
+        if prof:
+            show_profile(prof)
+    elif kind == "area" and ref in names:
+        with st.spinner("Gathering the area's figures…"):
+            row = data.areas.set_index("code").loc[ref]
+            hot = data.classes.set_index("code").loc[ref] if measure == "gi" and data.classes is not None \
+                and ref in set(data.classes["code"]) else None
+            show_profile(where.area_profile(fetch, level, ref, names[ref], f, s.policy, row["children_10_17"], hot, groups))
+
+
+map_and_profile()
+for caveat in where.CAVEATS:
+    st.caption(f"Caveat: {caveat}")
+if ui.has_table(s, "mart_area_funnel"):
+    st.subheader("Fair comparison of areas (funnel plot)")
+    source, _ = where.hotspot_source(f.sources)
+    funnel = ui.query(s, "map_funnel", level=level, period=f.period, month_to=f.month_to, event_source=source)
+    if funnel.empty:
+        st.info("No funnel plot for this month and period: choose a later month or a longer period.")
+    else:
+        st.plotly_chart(where.funnel_figure(funnel, s.policy, level, st.session_state.get(f"map_pick_{level}")),
+                        use_container_width=True)
+        st.caption("Each dot is an area; small areas sit at the wide end of the funnel, where chance alone moves rates a "
+                   "lot. Only dots outside the limits differ from the whole area by more than chance (Public Health "
+                   "England Fingertips method, exact Poisson limits). The funnel counts every child in the whole area.")

@@ -1,0 +1,70 @@
+"""Places: places of concern ranked by a transparent score, with trends and a place profile."""
+
+import streamlit as st
+
+from contextmap import auth, settings, ui, where
+from contextmap.fmt import period_label
+
+s = ui.page("places", "Places of concern")
+f = s.filters
+fetch = lambda name, **p: ui.query(s, name, **p)  # noqa: E731
+weights = settings.get("hotspots", "place_weights")
+if not ui.has_table(s, "mart_place_hotspots"):
+    st.info("The place ranking is not in this build yet. Rebuild with the hotspot step (`python -m pipelines build`).")
+    st.stop()
+
+with st.spinner("Ranking places of concern…"):
+    places = ui.query(s, "map_places", period=f.period, month_to=f.month_to, locality=f.locality)
+    trends = where.sparklines(ui.query(s, "map_place_trends", f, trend_from=where.trend_from(f.month_to, 12)), s.policy)
+st.caption(f"{period_label(f.month_from, f.month_to)} · {f.locality if f.locality != 'All' else 'All localities'} · "
+           + where.weights_text(weights))
+a, b = st.columns(2)
+categories = a.multiselect("Category", sorted(places["category"].dropna().unique()), key="places_category",
+                           format_func=lambda c: c.replace("_", " ").capitalize(), placeholder="All categories")
+active = b.toggle("Only places with events in the period", value=True, key="places_active")
+shown = places[places["category"].isin(categories)] if categories else places
+if active:
+    shown = shown[shown["events"] > 0]
+if shown.empty:
+    st.info("No place of concern had events linked to it with these filters. Widen the period, choose All "
+            "localities or another category, or switch off 'Only places with events'.")
+else:
+    table = where.places_table(shown, trends, weights, s.policy)
+    st.dataframe(
+        table.drop(columns="place_id"), hide_index=True, use_container_width=True, height=420,
+        column_config={
+            "Score": st.column_config.NumberColumn(help=where.weights_text(weights), format="%.1f"),
+            "Monthly events": st.column_config.LineChartColumn("Last 12 months", help="Events each month; gaps are "
+                                                                "months with too few events to show.", y_min=0),
+            "Hotspot": st.column_config.CheckboxColumn(help="More events than an average place beyond chance (Poisson, "
+                                                       "false-discovery-rate corrected), with at least the minimum number of events."),
+            "Change": st.column_config.TextColumn(help="Events against the period of the same length just before."),
+        },
+    )
+    st.caption("The ranking counts every child: the age, sex and looked-after filters apply to the profile below, not to the ranking.")
+    ui.export_button(s, table.drop(columns=["place_id", "Monthly events"]), "Places of concern", "places",
+                     ["Events", "Found here", "Named in RHIs", "Offences", "Children"])
+
+st.subheader("Place profile")
+names = dict(zip(places["place_id"].astype(str), places["name"]))
+wanted = st.query_params.get("place")
+if wanted in names and "places_pick" not in st.session_state:
+    st.session_state.places_pick = wanted
+pick = st.selectbox("Place", [None, *sorted(names, key=lambda p: str(names[p]))], key="places_pick",
+                    format_func=lambda p: "Choose a place…" if p is None else names[p])
+if pick:
+    st.query_params["place"] = pick
+    with st.spinner("Gathering the place's figures…"):
+        prof = where.place_profile(fetch, pick, f, s.policy, weights, groups="groups" in auth.pages_for(s.role))
+    st.markdown(f"#### {prof.title}")
+    st.caption(prof.subtitle)
+    for col, (label, value, help_text) in zip(st.columns(len(prof.metrics)), prof.metrics):
+        col.metric(label, value, help=help_text, border=True)
+    st.plotly_chart(prof.timeline, use_container_width=True)
+    for col, (heading, rows, empty) in zip(st.columns(len(prof.tables)), prof.tables):
+        col.markdown(f"**{heading}**")
+        col.dataframe(rows, hide_index=True, use_container_width=True) if not rows.empty else col.caption(empty)
+elif "place" in st.query_params:
+    del st.query_params["place"]
+for caveat in where.CAVEATS:
+    st.caption(f"Caveat: {caveat}")

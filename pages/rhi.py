@@ -1,0 +1,52 @@
+"""Return home interviews: offered within 72 hours, completed, declined and time to offer."""
+
+import streamlit as st
+from dateutil.relativedelta import relativedelta
+
+from contextmap import rhi_view, ui
+from contextmap.fmt import period_label
+
+s = ui.page("rhi", "Return home interviews",
+            "Statutory guidance: a return home interview should be offered within 72 hours of a child's return.")
+f = s.filters
+target, national = rhi_view.targets()
+st.caption(f"{period_label(f.month_from, f.month_to)} · {f.locality if f.locality != 'All' else 'All localities'}")
+
+breakdown = ui.query(s, "rhi_breakdown", f)
+total = breakdown[breakdown["dimension"] == "total"]
+if total.empty or total["episodes"].iloc[0] == 0:
+    st.info("No missing episodes match these filters. Widen the period or clear the sidebar filters.")
+    st.stop()
+
+summary = rhi_view.summary(total.iloc[0], s.policy)
+cols = st.columns(5)
+for col, label in zip(cols, ["Offered within 72 hours", "Completed within 72 hours", "Completed", "Declined",
+                             "Median hours to offer"]):
+    col.metric(label, summary[label], border=True)
+st.caption(f"Local target: {target:.0f}% offered within 72 hours. " + rhi_view.NATIONAL_SOURCE.format(pct=f"{national:.0f}"))
+
+st.subheader("By month")
+start = f.month_to - relativedelta(months=23)
+monthly = ui.query(s, "rhi_monthly", month_from=start, month_to=f.month_to, locality=f.locality,
+                   looked_after=f.looked_after)
+if monthly.empty:
+    st.info("No monthly figures for this locality.")
+else:
+    st.plotly_chart(rhi_view.monthly_figure(monthly, s.policy), use_container_width=True)
+    st.caption("The last two years up to the chosen month. Gaps are months whose figures are hidden because they are small. "
+               "The age and sex filters do not apply to this chart.")
+
+for dimension, title in (("locality", "By locality"), ("looked_after", "By looked-after status")):
+    st.subheader(title)
+    table = rhi_view.breakdown_table(breakdown[breakdown["dimension"] == dimension], s.policy)
+    st.dataframe(table, hide_index=True, use_container_width=True)
+    ui.export_button(s, table, f"RHI {title.lower()}", "rhi", count_cols=["Episodes ended", "Eligible for the 72-hour measure"])
+
+st.subheader("Episodes without an offer within 72 hours, by reason")
+reasons = rhi_view.reasons_table(ui.query(s, "rhi_reasons", f), s.policy)
+st.dataframe(reasons, hide_index=True, use_container_width=True)
+ui.export_button(s, reasons, "RHI reasons", "rhi", count_cols=["Episodes"])
+
+with st.expander("How these figures are worked out", expanded=False):
+    st.markdown(rhi_view.method_text(s.policy))
+ui.footer()

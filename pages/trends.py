@@ -1,0 +1,50 @@
+"""Trends: any measure by month, split by one dimension, with its 3-month average, last year and seasonality."""
+
+import pandas as pd
+import streamlit as st
+from dateutil.relativedelta import relativedelta
+
+from contextmap import settings, trends, ui
+from contextmap.fmt import period_label
+
+s = ui.page("trends", "Trends", "Monthly figures for the locality and people chosen in the sidebar, "
+            "up to the month chosen there.")
+f = s.filters
+history = int(settings.get("trends", "months"))
+start = f.month_to - relativedelta(months=history - 1)
+months = [d.date() for d in pd.date_range(start, f.month_to, freq="MS")]
+
+left, right = st.columns(2)
+key = left.selectbox("Measure", list(trends.MEASURES), format_func=lambda k: trends.MEASURES[k].label, key="t_measure")
+measure = trends.MEASURES[key]
+split = right.selectbox("Split by", measure.splits, format_func=trends.SPLITS.get, key="t_split")
+
+raw = ui.query(s, measure.query, f, month_from=start, split=split)
+data = trends.series(raw, measure, split, months, s.policy)
+if data.empty or data["value"].fillna(0).eq(0).all() and not data["hidden"].any():
+    st.info("Nothing to show for these filters. Choose All localities, another measure, or clear the sidebar filters.")
+    st.stop()
+
+st.subheader(f"{measure.label}, {period_label(months[0], months[-1])}")
+smooth = split != "none" and st.toggle("Show 3-month averages", key="t_smooth",
+                                       help="Each point is the average of that month and the two before it.")
+st.plotly_chart(trends.trend_figure(data, measure, smooth=smooth), use_container_width=True)
+notes = ["Gaps are months whose figures are hidden because they are small (1 to "
+         f"{s.policy.suppress_max}); averages and last year's figure are left out where they would rest on one."]
+if split == "theme":
+    notes.append("An episode has every theme its return home interviews recorded, so the lines can add up to "
+                 "more than the total.")
+if measure.is_share:
+    notes.append("The 3-month figure is the share over the three months together.")
+st.caption(" ".join(notes))
+
+ui.export_button(s, trends.download_frame(data, measure), f"Trend {measure.label}", "trends",
+                 count_cols=[measure.label])
+
+st.subheader("Seasonality")
+st.caption("The same figure for every part of the area chosen, one line per year: lines that rise and fall together "
+           "show a seasonal pattern.")
+whole = ui.query(s, measure.query, f, month_from=start, split="none") if split != "none" else raw
+profile = trends.season_profile(trends.series(whole, measure, "none", months, s.policy))
+st.plotly_chart(trends.season_figure(profile, measure), use_container_width=True)
+ui.footer()

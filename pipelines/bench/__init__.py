@@ -1,0 +1,1 @@
+"""The performance benchmark: ``python -m pipelines.bench`` (see docs/benchmarks.md)."""

@@ -1,0 +1,125 @@
+"""Run a build in a child process and measure it: wall time, peak memory, exit status.
+
+Shared by the benchmark and the rebuild-safety tests, which both need real builds in
+their own processes (a benchmark must not count its own memory; a SIGKILL test must
+not kill the test runner).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from contextmap.settings import ROOT
+
+
+@dataclass
+class Run:
+    """What one child process did."""
+
+    returncode: int
+    seconds: float
+    peak_rss: int
+    lines: list[tuple[float, str]]  # (seconds since start, line) of everything printed
+
+    @property
+    def output(self) -> str:
+        return "\n".join(line for _, line in self.lines)
+
+    @property
+    def killed(self) -> bool:
+        return self.returncode == -9
+
+
+def _tree_rss(proc: psutil.Process) -> int:
+    total = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def run(args: list[str], env: dict | None = None, timeout: float | None = None, interval: float = 0.05) -> Run:
+    """Run ``python -m <args>`` from the repository root, sampling the RSS of its whole process tree."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    peak = 0
+    lines: list[tuple[float, str]] = []
+
+    def collect():
+        for line in proc.stdout:
+            lines.append((time.perf_counter() - started, line.rstrip("\n")))
+
+    reader = threading.Thread(target=collect, daemon=True)
+    reader.start()
+    watched = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        try:
+            peak = max(peak, _tree_rss(watched))
+        except psutil.Error:
+            pass
+        if timeout and time.perf_counter() - started > timeout:
+            proc.kill()
+        time.sleep(interval)
+    seconds = time.perf_counter() - started
+    reader.join()
+    return Run(proc.returncode, seconds, peak, lines)
+
+
+def build(inputs: list[Path], *, warehouse: Path | None = None, db: Path | None = None, env: dict | None = None,
+          timeout: float | None = None) -> Run:
+    """``python -m pipelines build`` on ``inputs`` into a warehouse folder or one database file."""
+    args = ["pipelines", "build"]
+    for path in inputs:
+        args += ["--input", str(path)]
+    if warehouse is not None:
+        args += ["--warehouse", str(warehouse)]
+    if db is not None:
+        args += ["--db", str(db)]
+    return run(args, env=env, timeout=timeout)
+
+
+# Scale of the small inputs the rebuild tests use (1.0 is the shipped sample).
+SMALL_SCALE = 0.1
+
+
+def generate(out: Path, seed: int, scale: float) -> Path:
+    """Contract files made by the project's own sample generator."""
+    from pipelines import sample
+
+    sample.generate(Path(out), seed=seed, scale=scale)
+    return Path(out)
+
+
+def small_inputs(root: Path) -> dict[str, Path]:
+    """Two small inputs with different seeds, ``a`` and ``b``, for tests that build many times."""
+    return {name: generate(root / f"input-{name}", seed, SMALL_SCALE) for name, seed in (("a", 101), ("b", 202))}
+
+
+def missing_parts() -> str | None:
+    """What stops a build from generated data (generator or ingest not in place), or None."""
+    import importlib
+
+    for module, attr in (("pipelines.sample", "generate"), ("pipelines.ingest", "load_inputs")):
+        try:
+            if not hasattr(importlib.import_module(module), attr):
+                return f"{module}.{attr} is not in place yet"
+        except ImportError:
+            return f"{module} is not in place yet"
+    return None

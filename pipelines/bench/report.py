@@ -1,0 +1,182 @@
+"""Write docs/benchmarks.md from the measured results (never from anything else)."""
+
+from __future__ import annotations
+
+import platform
+from importlib.metadata import version
+from pathlib import Path
+
+import psutil
+
+SCALES = ("sample", "force", "national")
+SCALE_TEXT = {
+    "sample": "one council, 3 years (the shipped sample)",
+    "force": "a police force area (about 10 times the sample)",
+    "national": "national (at least 10M offence rows, 1M missing episodes, 800k RHIs, 500k people)",
+}
+PACKAGES = ("duckdb", "pandas", "geopandas", "shapely", "pyarrow", "numpy", "esda", "igraph", "leidenalg", "folium")
+# Issue 10's targets on a 2-core, 24 GB machine.
+TARGETS = {
+    "full_build_s": {"national": 120},
+    "peak_rss_mb": {"national": 4096},
+    "incremental_s": {"sample": 15, "force": 15, "national": 15},
+    "query_p95_ms": {"force": 150, "national": 1000},
+}
+
+
+def machine() -> dict:
+    """CPU, cores, memory and versions of the machine running the benchmark."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": psutil.cpu_count(logical=True),
+        "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "versions": {p: version(p) for p in PACKAGES},
+    }
+
+
+def _n(x, digits: int = 0) -> str:
+    if x is None:
+        return "—"
+    return f"{x:,.{digits}f}"
+
+
+def _verdict(value, limit) -> str:
+    if value is None or limit is None:
+        return ""
+    return "met" if value < limit else "**missed**"
+
+
+def _worst_p95(r: dict) -> float | None:
+    vals = [q["warm_p95_ms"] for q in r.get("queries", []) if "warm_p95_ms" in q]
+    return max(vals) if vals else None
+
+
+def _worst_cold_p95(r: dict) -> float | None:
+    vals = [q["cold_p95_ms"] for q in r.get("queries", []) if "cold_p95_ms" in q]
+    return max(vals) if vals else None
+
+
+def _targets(results: dict) -> list[str]:
+    rows = ["| Target | Scale | Limit | Measured | |", "|---|---|---|---|---|"]
+    checks = [
+        ("Full build from CSV", "full_build_s", lambda r: r.get("full_build", {}).get("seconds"), "s", 0),
+        ("Peak memory of the build", "peak_rss_mb", lambda r: r.get("full_build", {}).get("peak_rss_mb"), "MB", 0),
+        ("Incremental build of one new month", "incremental_s", lambda r: r.get("incremental", {}).get("seconds"), "s", 1),
+        ("Slowest page query p95 (warm)", "query_p95_ms", _worst_p95, "ms", 1),
+        ("Slowest page query p95 (cold)", "query_p95_ms", _worst_cold_p95, "ms", 1),
+    ]
+    for label, key, get, unit, digits in checks:
+        for scale, limit in TARGETS[key].items():
+            r = results.get(scale)
+            if r is None:
+                rows.append(f"| {label} | {scale} | < {_n(limit)} {unit} | not run | |")
+                continue
+            value = get(r)
+            rows.append(f"| {label} | {scale} | < {_n(limit)} {unit} | {_n(value, digits)} {unit} | {_verdict(value, limit)} |")
+    return rows
+
+
+def _ratio(a, b) -> str:
+    if not a or not b:
+        return "—"
+    return f"{b / a:,.1f}×"
+
+
+def _scale_section(scale: str, r: dict) -> list[str]:
+    out = [f"## {scale.capitalize()}: {SCALE_TEXT[scale]}", ""]
+    out.append(f"Measured {r['measured_at']} with `{r['command']}` (generator scale factor {r['scale_factor']:g}, seed {r['seed']}).")
+    out.append("")
+    gen = r.get("generated", {})
+    if gen:
+        out += ["| Input | Rows |", "|---|---|"]
+        out += [f"| {k} | {_n(v)} |" for k, v in gen.items()]
+        out.append(f"| CSV size | {_n(r.get('input_mb'), 1)} MB |")
+        out.append("")
+    fb = r.get("full_build", {})
+    inc = r.get("incremental", {})
+    base = r.get("baseline", {})
+    out += ["| Measure | ContextMap | pandas/geopandas baseline | Baseline ÷ ContextMap |", "|---|---|---|---|"]
+    out.append(f"| Full build from CSV (s) | {_n(fb.get('seconds'), 1)} | {_n(base.get('seconds'), 1)} | {_ratio(fb.get('seconds'), base.get('seconds'))} |")
+    out.append(f"| Peak memory, whole process tree (MB) | {_n(fb.get('peak_rss_mb'))} | {_n(base.get('peak_rss_mb'))} | {_ratio(fb.get('peak_rss_mb'), base.get('peak_rss_mb'))} |")
+    if inc:
+        out.append(f"| Incremental: add one month ({inc.get('month')}) (s) | {_n(inc.get('seconds'), 1)} | — | |")
+        out.append(f"| Incremental: peak memory (MB) | {_n(inc.get('peak_rss_mb'))} | — | |")
+    out.append(f"| Database size (MB) | {_n(r.get('db_mb'), 1)} | — | |")
+    if r.get("peer_graph_s") is not None:
+        out.append(f"| Peer-group graph and communities (s) | {_n(r['peer_graph_s'], 2)} | — | |")
+    for level, m in r.get("map", {}).items():
+        out.append(f"| Map payload, {level} choropleth ({m['areas']} areas) | {_n(m['bytes'] / 1024, 0)} KB, rendered in {_n(m['render_ms'])} ms | — | |")
+    out.append("")
+    if base.get("note"):
+        out += [f"Baseline: {base['note']}", ""]
+    stages = fb.get("stages", {})
+    if stages:
+        out += ["Where the build's time goes (stage, then the slowest steps):", ""]
+        out += ["| Stage or step | Seconds |", "|---|---|"]
+        out += [f"| {k} | {_n(v, 1)} |" for k, v in stages.items()]
+        slow = sorted(fb.get("steps", {}).items(), key=lambda kv: -kv[1])[:10]
+        out += [f"| step: {k} | {_n(v, 1)} |" for k, v in slow]
+        out.append("")
+    if base.get("stages"):
+        out += ["Baseline stages:", "", "| Stage | Seconds |", "|---|---|"]
+        out += [f"| {k} | {_n(v, 1)} |" for k, v in base["stages"].items()]
+        out.append("")
+    queries = r.get("queries", [])
+    if queries:
+        out += [
+            "Page queries through `contextmap.queries.run` (ms; warm = repeated on one open connection, "
+            "cold = first run on a new connection, connection time separate):",
+            "",
+            "| Query | Rows | Warm p50 | Warm p95 | Cold p50 | Cold p95 | Connect |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for q in queries:
+            if "skipped" in q:
+                out.append(f"| {q['query']} | not measured: {q['skipped']} | | | | | |")
+            else:
+                out.append(
+                    f"| {q['query']} | {_n(q['rows'])} | {_n(q['warm_p50_ms'], 1)} | {_n(q['warm_p95_ms'], 1)} | "
+                    f"{_n(q['cold_p50_ms'], 1)} | {_n(q['cold_p95_ms'], 1)} | {_n(q['connect_ms'], 1)} |"
+                )
+        out.append("")
+    if r.get("errors"):
+        out += ["Problems during this run:", ""] + [f"- {e}" for e in r["errors"]] + [""]
+    return out
+
+
+def render(results: dict, mach: dict, notes: str = "") -> str:
+    """The whole of docs/benchmarks.md."""
+    v = mach["versions"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `python -m pipelines.bench` (see docs/scaling.md for what the figures mean). "
+        "Every figure below was measured by that command on the machine described; scales that were "
+        "not run say so.",
+        "",
+        f"Machine: {mach['cpu']}, {mach['cores']} cores, {mach['ram_gb']} GB RAM, {mach['os']}, Python {mach['python']}.",
+        "Versions: " + ", ".join(f"{k} {v[k]}" for k in v) + ".",
+        "",
+        "## Targets",
+        "",
+        *_targets(results),
+        "",
+    ]
+    if notes:
+        lines += [notes, ""]
+    for scale in SCALES:
+        if scale in results:
+            lines += _scale_section(scale, results[scale])
+        else:
+            lines += [f"## {scale.capitalize()}: {SCALE_TEXT[scale]}", "", "Not run.", ""]
+    return "\n".join(lines).rstrip() + "\n"

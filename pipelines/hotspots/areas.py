@@ -1,0 +1,78 @@
+"""Area hot spots for LSOAs and wards: ``mart_area_hotspots`` and ``mart_area_funnel``."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from contextmap import hotspot_stats as hs
+from pipelines.hotspots import windows
+from pipelines.hotspots.measures import period_measures
+
+LEVELS = {
+    "lsoa": ("geo_lsoa", "lsoa_code", "lsoa_name", "geo_lsoa_neighbours"),
+    "ward": ("geo_ward", "ward_code", "ward_name", "geo_ward_neighbours"),
+}
+HOTSPOT_COLUMNS = [
+    "level", "area_code", "area_name", "locality", "period", "window_months", "month_from", "month_to",
+    "event_source", "events", "children_10_17", "rate_per_1000", "expected", "ratio", "poisson_p", "poisson_q",
+    "gi_z", "gi_p", "gi_q", "gi_class", "is_hotspot", "is_exceedance", "method",
+]
+FUNNEL_COLUMNS = [
+    "level", "area_code", "area_name", "locality", "period", "month_from", "month_to", "event_source", "events",
+    "children_10_17", "rate_per_1000", "district_rate_per_1000", "expected", *hs.FUNNEL_LIMITS, "funnel_class",
+]
+
+
+def method_text(level: str, areas: int, cfg: dict) -> str:
+    """How the area figures were computed, in the words shown on screen."""
+    name = "LSOAs" if level == "lsoa" else "wards"
+    return (
+        f"Getis-Ord Gi* (PySAL esda G_Local, star=True) on the rate per 1,000 children aged 10-17 of the "
+        f"{areas} {name}, with binary queen-contiguity weights that include the area itself and analytic "
+        f"(normal) z-scores; hot and cold spots at 90/95/99% after a Benjamini-Hochberg false discovery rate "
+        f"correction across the {name}. An area needs at least {cfg['min_events']} events of its own to be "
+        f"called a hot spot. Observed against expected: expected = whole-area rate x children aged 10-17, "
+        f"p = Poisson upper tail, with the same correction."
+    )
+
+
+def level_measures(con: duckdb.DuckDBPyConnection, level: str, all_months, cfg: dict) -> pd.DataFrame:
+    """Every period's measures for the areas of one level."""
+    table, code, name, neighbours = LEVELS[level]
+    areas = con.sql(f"select {code} as code, {name} as area_name, locality, children_10_17 from {table} order by 1").df()
+    codes = areas["code"].tolist()
+    counts = con.sql(f"""
+        select {code} as code, event_month, event_source, count(*) as events
+        from int_events where {code} is not null group by all
+    """).df()
+    cube = windows.count_cube(counts, codes, all_months)
+    w = hs.neighbour_weights(codes, con.sql(f"select * from {neighbours}").df())
+    population = areas["children_10_17"].astype(float).to_numpy()
+    out = period_measures(codes, population, cube, all_months, cfg, weights=w)
+    out = out.merge(areas[["code", "area_name", "locality"]], on="code").rename(columns={"code": "area_code"})
+    out["level"] = level
+    out["children_10_17"] = out["children_10_17"].round().astype("int64")
+    out["method"] = method_text(level, len(codes), cfg)
+    return out
+
+
+def build(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``mart_area_hotspots`` and ``mart_area_funnel``."""
+    cfg = windows.config()
+    all_months = windows.months(con)
+    if not all_months:
+        frame = pd.DataFrame(columns=list(dict.fromkeys(HOTSPOT_COLUMNS + FUNNEL_COLUMNS)), dtype="object")
+    else:
+        frame = pd.concat([level_measures(con, level, all_months, cfg) for level in LEVELS], ignore_index=True)
+    _write(con, "mart_area_hotspots", frame[HOTSPOT_COLUMNS])
+    _write(con, "mart_area_funnel", frame[FUNNEL_COLUMNS])
+
+
+def _write(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Store a frame as a table, ordered by its leading key columns."""
+    con.register("hotspot_frame", frame)
+    try:
+        con.execute(f"create or replace table {table} as select * from hotspot_frame order by all")
+    finally:
+        con.unregister("hotspot_frame")

@@ -1,0 +1,130 @@
+"""Emerging hot spots (``mart_emerging_hotspots``): recent months against each unit's own baseline.
+
+Test: for the last ``emerging_recent_months`` months against up to
+``emerging_baseline_months`` months before them, an exact conditional binomial test of
+the recent count given both counts and the months of each (a Poisson rate comparison),
+with a Benjamini–Hochberg correction across the units of a level. The ArcGIS pattern
+label comes from each month's hot/not status and a Mann-Kendall trend of monthly events.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from contextmap import hotspot_stats as hs
+from pipelines.hotspots import windows
+from pipelines.hotspots.areas import _write
+
+# A month counts as "hot" at 90% confidence, as in ArcGIS' emerging hot spot analysis.
+HOT_P = 0.10
+COLUMNS = [
+    "level", "unit_code", "unit_name", "locality", "month_to", "recent_months", "baseline_months", "recent_events",
+    "baseline_events", "recent_monthly", "baseline_monthly", "rate_ratio", "p_value", "q_value", "mk_tau", "mk_p",
+    "hot_months", "series_months", "is_hot_now", "label", "is_emerging", "method",
+]
+
+
+def method_text(level: str, cfg: dict) -> str:
+    """The test in the words shown on screen."""
+    hot = (
+        "hot when events exceed the average place's that month (Poisson, 90%)"
+        if level == "place"
+        else "hot when its monthly Gi* z-score is positive at 90% (two-sided)"
+    )
+    return (
+        f"Last {cfg['recent']} months against up to {cfg['baseline']} months before them: exact conditional "
+        f"binomial test of the recent count given both counts and the months in each (equal monthly rates under "
+        f"the null), Benjamini-Hochberg corrected across units; emerging at q <= {cfg['emerging_alpha']} with at "
+        f"least {cfg['min_events']} recent events. Pattern: ArcGIS emerging hot spot labels from each month's "
+        f"status ({hot}) and a Mann-Kendall trend of monthly events."
+    )
+
+
+def emerging_table(codes, monthly: np.ndarray, hot: np.ndarray, cold: np.ndarray, cfg: dict) -> pd.DataFrame:
+    """Emerging-hot-spot rows for units × months from monthly events and monthly hot/cold status."""
+    r, b = cfg["recent"], cfg["baseline"]
+    n_units, n_months = monthly.shape
+    rows = []
+    for t in range(2 * r - 1, n_months):
+        lo = max(0, t - r - b + 1)
+        recent = monthly[:, t - r + 1 : t + 1].sum(axis=1)
+        baseline = monthly[:, lo : t - r + 1].sum(axis=1)
+        base_months = t - r + 1 - lo
+        p = hs.rate_test_p(recent, baseline, r, base_months)
+        q = hs.bh_qvalues(p)
+        for u in range(n_units):
+            series = monthly[u, lo : t + 1]
+            tau, mk_p = hs.mann_kendall(series) if series.any() else (0.0, 1.0)
+            status = hot[u, lo : t + 1]
+            rows.append((
+                codes[u], t, r, base_months, int(recent[u]), int(baseline[u]), p[u], q[u], tau, mk_p,
+                int(status.sum()), status.size, bool(status[-1]),
+                hs.emerging_label(status, cold[u, lo : t + 1], tau, mk_p, cfg["emerging_alpha"]),
+            ))
+    out = pd.DataFrame(rows, columns=[
+        "unit_code", "t", "recent_months", "baseline_months", "recent_events", "baseline_events", "p_value",
+        "q_value", "mk_tau", "mk_p", "hot_months", "series_months", "is_hot_now", "label",
+    ])
+    out["recent_monthly"] = out["recent_events"] / out["recent_months"]
+    out["baseline_monthly"] = out["baseline_events"] / out["baseline_months"]
+    out["rate_ratio"] = (out["recent_monthly"] / out["baseline_monthly"]).where(out["baseline_events"] > 0)
+    out["is_emerging"] = (
+        (out["q_value"] <= cfg["emerging_alpha"])
+        & (out["recent_monthly"] > out["baseline_monthly"])
+        & (out["recent_events"] >= cfg["min_events"])
+    )
+    return out
+
+
+def _place_inputs(con, all_months):
+    """Places: monthly events and hot status against the average place of the month."""
+    units = con.sql("select place_id as code, name, locality from int_places order by 1").df()
+    counts = con.sql("""
+        select place_id as code, event_month, event_source, count(*) as events
+        from int_events where place_id is not null group by all
+    """).df()
+    monthly = windows.count_cube(counts, units["code"].tolist(), all_months)[:, :, -1]
+    expected = np.broadcast_to(monthly.mean(axis=0, keepdims=True), monthly.shape)
+    hot = np.nan_to_num(hs.poisson_upper_p(monthly, expected), nan=1.0) < HOT_P
+    return units, monthly, hot, np.zeros_like(hot)
+
+
+def _area_inputs(con, level: str, all_months):
+    """LSOAs or wards: monthly events and hot/cold status from the monthly Gi* of the area mart."""
+    table, code, name = {"lsoa": ("geo_lsoa", "lsoa_code", "lsoa_name"), "ward": ("geo_ward", "ward_code", "ward_name")}[level]
+    units = con.sql(f"select {code} as code, {name} as name, locality from {table} order by 1").df()
+    codes = units["code"].tolist()
+    gi = con.execute("""
+        select area_code as code, month_to as event_month, events, gi_z, gi_p
+        from mart_area_hotspots where level = ? and period = 'month' and event_source = 'all'
+    """, [level]).df()
+    lookup = {c: i for i, c in enumerate(codes)}
+    gi = gi[gi["code"].isin(lookup)]
+    u = gi["code"].map(lookup).to_numpy(dtype=int)
+    m = windows.month_index(gi["event_month"], all_months)
+    monthly = np.zeros((len(codes), len(all_months)))
+    z = np.zeros_like(monthly)
+    p = np.ones_like(monthly)
+    monthly[u, m], z[u, m], p[u, m] = gi["events"], gi["gi_z"], gi["gi_p"]
+    return units, monthly, (z > 0) & (p < HOT_P), (z < 0) & (p < HOT_P)
+
+
+def build(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``mart_emerging_hotspots`` for places, LSOAs and wards."""
+    cfg = windows.config()
+    all_months = windows.months(con)
+    frames = []
+    for level in ("place", "lsoa", "ward"):
+        units, monthly, hot, cold = _place_inputs(con, all_months) if level == "place" else _area_inputs(con, level, all_months)
+        if units.empty or len(all_months) < 2 * cfg["recent"]:
+            continue
+        out = emerging_table(units["code"].tolist(), monthly, hot, cold, cfg)
+        out = out.merge(units.rename(columns={"code": "unit_code", "name": "unit_name"}), on="unit_code")
+        out["level"] = level
+        out["month_to"] = [all_months[t] for t in out["t"]]
+        out["method"] = method_text(level, cfg)
+        frames.append(out[COLUMNS])
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS, dtype="object")
+    _write(con, "mart_emerging_hotspots", frame)

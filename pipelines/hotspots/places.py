@@ -1,0 +1,235 @@
+"""Place hot spots (``mart_place_hotspots``) and near-repeat incidents (``mart_near_repeat``)."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from contextmap import hotspot_stats as hs
+from pipelines.hotspots import windows
+from pipelines.hotspots.areas import _write
+
+PLACE_SOURCES = ("missing_found", "rhi_mention", "offence")
+COLUMNS = [
+    "place_id", "name", "category", "locality", "ward_code", "lsoa_code", "sector", "lat", "lon", "period",
+    "window_months", "month_from", "month_to", "events", *PLACE_SOURCES, "children", "score", "score_rank",
+    "expected", "poisson_p", "poisson_q", "is_hotspot", "previous_events", "change_pct", "recent_3m",
+    "previous_3m", "trend", "themes", "peer_groups",
+]
+ALL_PLACES = "All places"
+
+
+def period_grid(all_months) -> pd.DataFrame:
+    """The periods measured: month, quarter and 12 months ending in each month, and the whole span."""
+    rows = [
+        (period, k, windows.month_from(all_months, t, k), m)
+        for period, k in windows.PERIODS.items()
+        for t, m in enumerate(all_months)
+    ]
+    rows.append(("all", len(all_months), all_months[0], all_months[-1]))
+    return pd.DataFrame(rows, columns=["period", "window_months", "month_from", "month_to"])
+
+
+def _period_counts(con: duckdb.DuckDBPyConnection, grid: pd.DataFrame) -> pd.DataFrame:
+    """Events by source, distinct children and themes per place and period (SQL over the grid)."""
+    con.register("hs_grid", grid)
+    try:
+        out = con.sql("""
+            with events as (
+                select event_id, place_id, event_month, event_source, themes
+                from int_events where place_id is not null
+            ),
+            grid as (select period, month_from::date as month_from, month_to::date as month_to from hs_grid),
+            counts as (
+                select g.period, g.month_to, e.place_id,
+                       count(*) as events,
+                       count(*) filter (where e.event_source = 'missing_found') as missing_found,
+                       count(*) filter (where e.event_source = 'rhi_mention') as rhi_mention,
+                       count(*) filter (where e.event_source = 'offence') as offence
+                from events as e join grid as g on e.event_month between g.month_from and g.month_to
+                group by all
+            ),
+            children as (
+                select g.period, g.month_to, pm.place_id, count(distinct pm.person_key) as children
+                from (
+                    select distinct e.place_id, e.event_month, p.person_key
+                    from events as e join int_event_people as p using (event_id)
+                ) as pm
+                join grid as g on pm.event_month between g.month_from and g.month_to
+                group by all
+            ),
+            theme_counts as (
+                select g.period, g.month_to, t.place_id, t.theme, sum(t.n) as n
+                from (
+                    select place_id, event_month, theme, count(*) as n
+                    from (select place_id, event_month, unnest(themes) as theme from events)
+                    group by all
+                ) as t
+                join grid as g on t.event_month between g.month_from and g.month_to
+                group by all
+            ),
+            themes as (
+                select period, month_to, place_id, list(theme order by n desc, theme) as themes
+                from theme_counts group by all
+            )
+            select c.*, coalesce(ch.children, 0) as children, coalesce(t.themes, []::varchar[]) as themes
+            from counts as c
+            left join children as ch using (period, month_to, place_id)
+            left join themes as t using (period, month_to, place_id)
+        """).df()
+    finally:
+        con.unregister("hs_grid")
+    out["month_to"] = pd.to_datetime(out["month_to"]).dt.date
+    return out
+
+
+def _peer_groups(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Peer groups seen at each place, when the peer-group step has built mart_place_groups."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_name = 'mart_place_groups'"
+    ).fetchall()[0][0]
+    if not exists:
+        return pd.DataFrame({"place_id": pd.Series(dtype=str), "peer_groups": pd.Series(dtype="int64")})
+    return con.sql(
+        "select place_id, count(distinct group_id) as peer_groups from mart_place_groups group by place_id"
+    ).df()
+
+
+def _monthly(con, place_ids: list[str], all_months) -> np.ndarray:
+    """Events per place and month (all sources), as an array [place, month]."""
+    counts = con.sql("""
+        select place_id as code, event_month, event_source, count(*) as events
+        from int_events where place_id is not null group by all
+    """).df()
+    return windows.count_cube(counts, place_ids, all_months)[:, :, -1]
+
+
+def trend_label(recent, previous, alpha: float = 0.05) -> np.ndarray:
+    """Rising / Falling / Steady: recent against previous 3 months, by an exact binomial test."""
+    recent = np.asarray(recent, dtype=float)
+    previous = np.asarray(previous, dtype=float)
+    up = hs.rate_test_p(recent, previous, 3, 3)
+    down = hs.rate_test_p(previous, recent, 3, 3)
+    return np.select([up < alpha, down < alpha], ["Rising", "Falling"], default="Steady")
+
+
+def place_measures(con: duckdb.DuckDBPyConnection, all_months, cfg: dict) -> pd.DataFrame:
+    """Every place × period with counts, score, rank, exceedance, change and trend."""
+    places = con.sql(
+        "select place_id, name, category, locality, ward_code, lsoa_code, sector, lat, lon from int_places order by 1"
+    ).df()
+    grid = period_grid(all_months)
+    frame = places.merge(grid, how="cross").merge(
+        _period_counts(con, grid), on=["period", "month_to", "place_id"], how="left"
+    )
+    for col in ("events", *PLACE_SOURCES, "children"):
+        frame[col] = frame[col].fillna(0).astype("int64")
+    frame["themes"] = frame["themes"].apply(lambda v: list(v) if isinstance(v, (list, np.ndarray)) else [])
+    frame["score"] = sum(cfg["weights"].get(s, 0.0) * frame[s] for s in PLACE_SOURCES)
+    key = ["period", "month_to"]
+    frame["score_rank"] = frame.groupby(key)["score"].rank(method="min", ascending=False).astype("int64")
+    # Expected: the events of the average place in the same period.
+    frame["expected"] = frame.groupby(key)["events"].transform("mean")
+    frame["poisson_p"] = hs.poisson_upper_p(frame["events"], frame["expected"])
+    frame["poisson_q"] = frame.groupby(key)["poisson_p"].transform(lambda p: pd.Series(hs.bh_qvalues(p), index=p.index))
+    frame["is_hotspot"] = (frame["poisson_q"] <= cfg["fdr_alpha"]) & (frame["events"] >= cfg["min_events"])
+
+    monthly = _monthly(con, places["place_id"].tolist(), all_months)
+    row = places.reset_index()[["place_id", "index"]].set_index("place_id")["index"]
+    p_idx = frame["place_id"].map(row).to_numpy()
+    t_idx = windows.month_index(frame["month_to"], all_months)
+    k = frame["window_months"].to_numpy()
+    cum = np.concatenate([np.zeros((len(places), 1)), monthly.cumsum(axis=1)], axis=1)
+
+    def window_sum(end, length):
+        """Events in the ``length`` months ending at month index ``end`` (clipped to the data)."""
+        hi = np.clip(end + 1, 0, len(all_months))
+        lo = np.clip(end + 1 - length, 0, len(all_months))
+        return cum[p_idx, hi] - cum[p_idx, lo]
+
+    frame["previous_events"] = window_sum(t_idx - k, k).astype("int64")
+    has_previous = (t_idx - k) >= 0
+    with np.errstate(all="ignore"):
+        change = (frame["events"] - frame["previous_events"]) / frame["previous_events"] * 100
+    frame["previous_events"] = frame["previous_events"].where(has_previous).astype("Int64")
+    frame["change_pct"] = change.where(has_previous & (frame["previous_events"] > 0)).round(1)
+    frame["recent_3m"] = window_sum(t_idx, 3).astype("int64")
+    frame["previous_3m"] = window_sum(t_idx - 3, 3).astype("int64")
+    frame["trend"] = trend_label(frame["recent_3m"], frame["previous_3m"])
+    frame = frame.merge(_peer_groups(con), on="place_id", how="left")
+    frame["peer_groups"] = frame["peer_groups"].fillna(0).astype("int64")
+    return frame[COLUMNS]
+
+
+def knox(place_codes: np.ndarray, days: np.ndarray, bands: list[int], permutations: int, seed: int) -> pd.DataFrame:
+    """Knox-style near-repeat test: pairs of incidents at the same place within each days band.
+
+    ``place_codes`` are integer place indices and ``days`` whole-day incident dates. The
+    expectation shuffles the times among all incidents (keeping each place's number of
+    incidents), ``permutations`` times with a fixed seed.
+    """
+    edges = [(0, bands[0])] + [(bands[i - 1] + 1, bands[i]) for i in range(1, len(bands))]
+    n_places = int(place_codes.max()) + 1 if place_codes.size else 0
+
+    def pair_counts(times: np.ndarray) -> np.ndarray:
+        """Pairs per place and band, as an array [place, band]."""
+        span = float(times.max() - times.min()) + max(bands) + 10 if times.size else 1.0
+        key = place_codes * span * 4 + (times - (times.min() if times.size else 0))
+        order = np.argsort(key, kind="stable")
+        sorted_key, sorted_place = key[order], place_codes[order]
+        out = np.zeros((n_places, len(edges)))
+        for b, (lo, hi) in enumerate(edges):
+            # Pairs with gap ≤ hi minus pairs with gap < lo, counted from the earlier incident.
+            upto_hi = np.searchsorted(sorted_key, sorted_key + hi, side="right") - np.arange(sorted_key.size) - 1
+            below_lo = np.searchsorted(sorted_key, sorted_key + lo - 1, side="right") - np.arange(sorted_key.size) - 1
+            np.add.at(out[:, b], sorted_place, upto_hi - (below_lo if lo > 0 else 0))
+        return out
+
+    observed = pair_counts(days)
+    rng = np.random.default_rng(seed)
+    sims = np.stack([pair_counts(rng.permutation(days)) for _ in range(permutations)]) if permutations else None
+    rows = []
+    for scope, obs, sim in [(ALL_PLACES, observed.sum(axis=0), None if sims is None else sims.sum(axis=1))] + [
+        (i, observed[i], None if sims is None else sims[:, i]) for i in range(n_places)
+    ]:
+        for b, (lo, hi) in enumerate(edges):
+            expected = float(sim[:, b].mean()) if sim is not None else np.nan
+            p = (1 + int((sim[:, b] >= obs[b]).sum())) / (1 + permutations) if sim is not None else np.nan
+            rows.append({
+                "scope": scope, "days_band": f"{lo}-{hi} days", "days_from": lo, "days_to": hi,
+                "observed": int(obs[b]), "expected": expected,
+                "ratio": obs[b] / expected if expected and expected > 0 else np.nan, "p_value": p,
+            })
+    return pd.DataFrame(rows)
+
+
+def near_repeat(con: duckdb.DuckDBPyConnection, cfg: dict) -> pd.DataFrame:
+    """``mart_near_repeat`` rows: Knox test over every place together and each place alone."""
+    incidents = con.sql("""
+        -- An episode counts once per place (found there and named in its RHI are one incident).
+        select place_id, floor(min(epoch(event_at)) / 86400) as day
+        from int_events
+        where place_id is not null
+        group by place_id, coalesce(episode_key, event_id)
+    """).df()
+    ids = sorted(incidents["place_id"].unique())
+    lookup = {p: i for i, p in enumerate(ids)}
+    codes = incidents["place_id"].map(lookup).to_numpy(dtype=int)
+    out = knox(codes, incidents["day"].to_numpy(dtype=float), cfg["near_repeat_days"], cfg["permutations"], cfg["seed"])
+    out["place_id"] = [ALL_PLACES if s == ALL_PLACES else ids[s] for s in out["scope"]]
+    sizes = incidents.groupby("place_id").size()
+    out["incidents"] = [len(incidents) if p == ALL_PLACES else int(sizes[p]) for p in out["place_id"]]
+    out["permutations"] = cfg["permutations"]
+    return out[["place_id", "days_band", "days_from", "days_to", "incidents", "observed", "expected", "ratio",
+                "p_value", "permutations"]]
+
+
+def build(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``mart_place_hotspots`` and ``mart_near_repeat``."""
+    cfg = windows.config()
+    all_months = windows.months(con)
+    frame = place_measures(con, all_months, cfg) if all_months else pd.DataFrame(columns=COLUMNS, dtype="object")
+    _write(con, "mart_place_hotspots", frame)
+    _write(con, "mart_near_repeat", near_repeat(con, cfg))

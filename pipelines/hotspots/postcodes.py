@@ -1,0 +1,72 @@
+"""Postcode hot spots by district and sector (``mart_postcode_hotspots``).
+
+The same counts, rates and Poisson exceedance as the areas, without Gi* (there is no
+contiguity table for postcode units). Children aged 10–17 per sector are estimated
+from the LSOAs: each LSOA's children are shared among its live postcodes, and a
+sector (district) gets the shares of the postcodes in it.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pipelines.hotspots import windows
+from pipelines.hotspots.areas import _write
+from pipelines.hotspots.measures import period_measures
+
+COLUMNS = [
+    "level", "code", "district", "locality", "is_in_area", "period", "month_from", "month_to", "event_source",
+    "events", "children_10_17", "rate_per_1000", "expected", "ratio", "poisson_p", "poisson_q", "is_exceedance",
+]
+LEVELS = {"sector": "sector", "district": "district"}
+
+
+def unit_population(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
+    """Children aged 10–17 per postcode sector or district (LSOA children shared by postcode counts)."""
+    col = LEVELS[level]
+    return con.sql(f"""
+        with shares as (
+            select p.{col} as code, l.children_10_17 / count(*) over (partition by p.lsoa_code) as children
+            from geo_postcode as p join geo_lsoa as l using (lsoa_code)
+        ),
+        localities as (
+            select {col} as code, mode(locality) as locality from geo_sector group by 1
+        )
+        select s.code, split_part(s.code, ' ', 1) as district, l.locality, sum(s.children) as children_10_17
+        from shares as s left join localities as l using (code)
+        group by all
+    """).df()
+
+
+def level_measures(con: duckdb.DuckDBPyConnection, level: str, all_months, cfg: dict) -> pd.DataFrame:
+    """Every period's measures for the sectors or districts with population or events."""
+    col = LEVELS[level]
+    counts = con.sql(f"""
+        select {col} as code, event_month, event_source, count(*) as events
+        from int_events where {col} is not null and {col} <> '' group by all
+    """).df()
+    units = unit_population(con, level)
+    extra = sorted(set(counts["code"]) - set(units["code"]))
+    units = pd.concat([units, pd.DataFrame({"code": extra, "district": [c.split(" ")[0] for c in extra]})], ignore_index=True)
+    codes = units["code"].tolist()
+    cube = windows.count_cube(counts, codes, all_months)
+    population = units["children_10_17"].astype(float).to_numpy()
+    out = period_measures(codes, population, cube, all_months, cfg)
+    out = out.merge(units[["code", "district", "locality"]], on="code")
+    out["level"] = level
+    out["is_in_area"] = np.isfinite(out["children_10_17"].astype(float))
+    out["children_10_17"] = out["children_10_17"].round(1)
+    return out
+
+
+def build(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``mart_postcode_hotspots``."""
+    cfg = windows.config()
+    all_months = windows.months(con)
+    if not all_months:
+        frame = pd.DataFrame(columns=COLUMNS, dtype="object")
+    else:
+        frame = pd.concat([level_measures(con, level, all_months, cfg) for level in LEVELS], ignore_index=True)
+    _write(con, "mart_postcode_hotspots", frame[COLUMNS])

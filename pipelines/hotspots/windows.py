@@ -1,0 +1,74 @@
+"""Months of the data and the rolling periods the pages choose (month, quarter, 12 months)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from contextmap import settings
+
+SOURCES = ("missing_from", "missing_found", "rhi_mention", "offence")
+# Event source keys of the marts: each source alone, then the four together.
+SOURCE_KEYS = (*SOURCES, "all")
+PERIODS = {"month": 1, "quarter": 3, "12m": 12}
+
+
+def config() -> dict:
+    """The [hotspots] settings used by the build."""
+    cfg = settings.get("hotspots")
+    return {
+        "min_events": int(cfg["min_events"]),
+        "fdr_alpha": float(cfg["fdr_alpha"]),
+        "recent": int(cfg["emerging_recent_months"]),
+        "emerging_alpha": float(cfg["emerging_alpha"]),
+        "baseline": int(cfg.get("emerging_baseline_months", 24)),
+        "near_repeat_days": [int(d) for d in cfg.get("near_repeat_days", [7, 14, 30, 60])],
+        "permutations": int(cfg.get("near_repeat_permutations", 99)),
+        "seed": int(cfg.get("seed", 11)),
+        "weights": {k: float(v) for k, v in cfg["place_weights"].items()},
+    }
+
+
+def months(con: duckdb.DuckDBPyConnection) -> list[date]:
+    """Every month from the first to the last month with an event (gaps included)."""
+    first, last = con.sql("select min(event_month), max(event_month) from int_events").fetchall()[0]
+    if first is None:
+        return []
+    return [d.date() for d in pd.date_range(first, last, freq="MS")]
+
+
+def month_index(values, all_months: list[date]) -> np.ndarray:
+    """Position of each month in ``all_months``."""
+    lookup = {m: i for i, m in enumerate(all_months)}
+    return np.array([lookup[pd.Timestamp(v).date()] for v in values], dtype=int)
+
+
+def rolling(counts: np.ndarray, k: int) -> np.ndarray:
+    """Sums over the ``k`` months ending at each month, along axis 1 (shorter at the start)."""
+    padded = np.concatenate([np.zeros_like(counts[:, :1]), counts], axis=1).cumsum(axis=1)
+    ends = np.arange(1, counts.shape[1] + 1)
+    return padded[:, ends] - padded[:, np.maximum(ends - k, 0)]
+
+
+def month_from(all_months: list[date], t: int, k: int) -> date:
+    """First month of the ``k``-month period ending at ``all_months[t]`` (may precede the data)."""
+    end = pd.Timestamp(all_months[t])
+    return (end - pd.DateOffset(months=k - 1)).date()
+
+
+def count_cube(frame: pd.DataFrame, codes: list[str], all_months: list[date]) -> np.ndarray:
+    """Events as an array [unit, month, source key] from rows (code, event_month, event_source, events)."""
+    cube = np.zeros((len(codes), len(all_months), len(SOURCE_KEYS)))
+    if frame.empty:
+        return cube
+    lookup = {c: i for i, c in enumerate(codes)}
+    known = frame[frame["code"].isin(lookup)]
+    u = known["code"].map(lookup).to_numpy(dtype=int)
+    m = month_index(known["event_month"], all_months)
+    s = known["event_source"].map({s: i for i, s in enumerate(SOURCES)}).to_numpy(dtype=int)
+    np.add.at(cube, (u, m, s), known["events"].to_numpy(dtype=float))
+    cube[:, :, -1] = cube[:, :, :-1].sum(axis=2)
+    return cube

@@ -1,0 +1,73 @@
+"""police.uk street-level crime CSVs: a second offence source, with no persons.
+
+Each row carries an LSOA code: 2011 codes are used directly; 2021 codes (files from 2022
+on) are mapped to the 2011 LSOA sharing most of its postcodes (``geo_lsoa21_to_lsoa11``).
+Rows whose LSOA is not in the configured area (a force-wide file covers several
+councils) are rejected with the reason "outside <area>", so every row is accounted for.
+Anti-social behaviour rows have no Crime ID: their key is built from file name and row.
+"""
+
+from __future__ import annotations
+
+from contextmap import settings
+from pipelines.ingest.contract import err, errs, q, source
+from pipelines.pseudonym import sql_expr
+
+
+def stage(raw_table: str, present: list[str], file_key: str) -> str:
+    """SQL creating ``out`` for one police.uk file (``file_key``: stable name for blank Crime IDs)."""
+    area = settings.get("geography", "name")
+    key_text = f"coalesce(crime_id, {q(file_key)} || ':' || _row::varchar)"
+    checks = [
+        err("month is null", "month", q("month is missing (required)")),
+        err("month is not null and offence_at is null", "month", q("month is not a month (expected YYYY-MM)")),
+        err("offence_at > current_timestamp::timestamp + interval 1 day", "month", q("month is in the future")),
+        err("crime_type is null", "crime_type", q("crime_type is missing (required)")),
+        err("lsoa_code is null and latitude is null", "lsoa_code", q("no location (police.uk publishes some crimes without one)")),
+        err("lsoa_code is null and latitude is not null", "lsoa_code", q("no LSOA code for this location")),
+        err("lsoa_code is not null and lsoa11 is null", "lsoa_code", q(f"outside {area} (LSOA not in the area)")),
+        err("cm_lat_bad(latitude)", "latitude", q("latitude is not a latitude in Great Britain (WGS84 degrees)")),
+        err("cm_lon_bad(longitude)", "longitude", q("longitude is not a longitude in Great Britain (WGS84 degrees)")),
+        err("crime_id is not null and _dup > 1", "crime_id", q("duplicate Crime ID within the file (the first row was kept)")),
+    ]
+    return f"""
+    create or replace temp table out as
+    with src as ({source(raw_table, present, "police_uk")}),
+    mapped as (
+        select lsoa21_code, first(lsoa11_code order by share desc, lsoa11_code) as lsoa11_code
+        from geo_lsoa21_to_lsoa11 group by lsoa21_code
+    ),
+    typed as (
+        select s.*, try_strptime(left(month, 7), '%Y-%m') as offence_at,
+            coalesce(g.lsoa_code, m.lsoa11_code) as lsoa11,
+            g.lsoa_code is null and m.lsoa11_code is not null as _mapped,
+            row_number() over (partition by crime_id order by _row) as _dup
+        from src as s
+        left join geo_lsoa as g on g.lsoa_code = upper(s.lsoa_code)
+        left join mapped as m on m.lsoa21_code = upper(s.lsoa_code)
+    )
+    select
+        {sql_expr(key_text, "police_uk")} as offence_key,
+        null::varchar as person_key,
+        offence_at,
+        offence_at::date as offence_month,
+        cm_clean_text(crime_type, 80) as offence_type,
+        cm_offence_group(crime_type) as offence_group,
+        null::varchar as role, null::integer as age, 'Unknown' as age_band, 'U' as sex,
+        null::varchar as ethnicity, 'Unknown' as ethnic_group,
+        lsoa11 as lsoa_code, null::varchar as sector, null::varchar as district,
+        cm_num(latitude) as lat, cm_num(longitude) as lon,
+        null::varchar as place_id, null::boolean as is_serious_violence,
+        null::varchar as weapon, null::varchar as exploitation,
+        'police_uk' as source_system,
+        _row,
+        null::varchar as _place_ref,
+        offence_at::date as _date,
+        _mapped,
+        0 as _unresolved,
+        []::varchar[] as _unresolved_districts,
+        {errs(checks)}
+    from typed
+    order by _row
+    """
+

@@ -1,0 +1,128 @@
+"""SQL building blocks for parsing contract values: text, dates, flags, codes, postcodes.
+
+They are installed as TEMP macros (never stored in the database file). Values are
+parsed in DuckDB over whole columns, never row by row in Python.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+# ISO 8601 first, then UK day-first. Month-first is never tried here (see cm_monthfirst).
+DATETIME_FORMATS = [
+    "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ",
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M", "%Y-%m-%d",
+    "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y",
+    "%d.%m.%Y %H:%M", "%d.%m.%Y",
+]
+MONTH_FIRST_FORMATS = ["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%m-%d-%Y", "%m-%d-%Y %H:%M"]
+
+TRUE_WORDS = ("Y", "YES", "TRUE", "T", "1", "1.0")
+FALSE_WORDS = ("N", "NO", "FALSE", "F", "0", "0.0")
+
+SEX_CODES = {"F": "F", "FEMALE": "F", "GIRL": "F", "M": "M", "MALE": "M", "BOY": "M", "X": "X", "OTHER": "X",
+             "I": "X", "INDETERMINATE": "X", "NEITHER": "X", "U": "U", "UNKNOWN": "U", "NOT KNOWN": "U",
+             "NOT STATED": "U", "NOT RECORDED": "U"}
+# DfE / ONS ethnicity codes (children's services returns) and their group.
+ETHNICITY = {
+    "WBRI": "White", "WIRI": "White", "WIRT": "White", "WOTH": "White", "WROM": "White",
+    "MWBC": "Mixed", "MWBA": "Mixed", "MWAS": "Mixed", "MOTH": "Mixed",
+    "AIND": "Asian", "APKN": "Asian", "ABAN": "Asian", "AOTH": "Asian", "CHNE": "Asian",
+    "BCRB": "Black", "BAFR": "Black", "BOTH": "Black",
+    "OOTH": "Other", "OARA": "Other",
+    "REFU": "Unknown", "NOBT": "Unknown",
+}
+RISK_LEVELS = ("NONE", "LOW", "MEDIUM", "HIGH")
+EPISODE_TYPES = {"MISSING": "MISSING", "M": "MISSING", "AWAY": "AWAY", "A": "AWAY", "ABSENT": "AWAY"}
+RHI_OUTCOMES = ("COMPLETED", "DECLINED", "NO_CONTACT", "NOT_OFFERED")
+THEMES = ("CSE", "CCE", "COUNTY_LINES", "DRUGS", "ALCOHOL", "PEERS", "FAMILY", "SCHOOL", "ONLINE", "ASSAULT",
+          "WEAPON", "GANG", "TRAFFICKING", "HOUSING", "MENTAL_HEALTH")
+ROLES = ("SUSPECT", "VICTIM", "WITNESS")
+WEAPONS = ("KNIFE", "FIREARM", "OTHER", "NONE")
+EXPLOITATION = ("CSE", "CCE", "NONE")
+PLACE_CATEGORIES = ("HOTEL", "TAXI", "TAKEAWAY", "SHOP", "PARK", "TRANSPORT_HUB", "SCHOOL", "YOUTH_VENUE",
+                    "LICENSED_PREMISES", "RESIDENTIAL_AREA", "OTHER")
+AGENCIES = ("POLICE", "COUNCIL", "LICENSING", "YOUTH_SERVICE", "EDUCATION", "HEALTH", "VCS")
+# police.uk crime types, and Home Office offence groups mapped onto them.
+POLICE_UK_TYPES = (
+    "Anti-social behaviour", "Bicycle theft", "Burglary", "Criminal damage and arson", "Drugs", "Other theft",
+    "Possession of weapons", "Public order", "Robbery", "Shoplifting", "Theft from the person", "Vehicle crime",
+    "Violence and sexual offences", "Other crime",
+)
+OFFENCE_GROUP_SYNONYMS = {
+    "violence against the person": "Violence and sexual offences",
+    "sexual offences": "Violence and sexual offences",
+    "violence": "Violence and sexual offences",
+    "drug offences": "Drugs",
+    "possession of weapons offences": "Possession of weapons",
+    "public order offences": "Public order",
+    "theft offences": "Other theft",
+    "miscellaneous crimes against society": "Other crime",
+    "asb": "Anti-social behaviour",
+    "anti social behaviour": "Anti-social behaviour",
+}
+POSTCODE_RE = r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
+CODE_RE = r"^[A-Z0-9_]{1,40}$"
+# Bounding box of Great Britain and Northern Ireland, for sanity checks of points.
+LAT_RANGE = (49.8, 60.9)
+LON_RANGE = (-8.7, 1.8)
+MAX_AGE = 25
+
+
+def _sql_list(values) -> str:
+    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+
+
+def install(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the temp macros and lookup tables the staging SQL uses."""
+    ws = "' \t\r\n' || chr(160)"
+    groups = {**{k.lower(): v for k, v in OFFENCE_GROUP_SYNONYMS.items()}, **{t.lower(): t for t in POLICE_UK_TYPES}}
+    con.execute(f"""
+        create or replace temp macro cm_s(x) as nullif(trim(x::varchar, {ws}), '');
+        create or replace temp macro cm_ts(x) as try_strptime(x, {_sql_list(DATETIME_FORMATS)});
+        create or replace temp macro cm_monthfirst(x) as
+            cm_ts(x) is null and try_strptime(x, {_sql_list(MONTH_FIRST_FORMATS)}) is not null;
+        create or replace temp macro cm_month(x) as coalesce(cm_ts(x), try_strptime(x, ['%Y-%m', '%m/%Y', '%Y/%m']));
+        create or replace temp macro cm_date_reason(x, name) as case
+            when cm_monthfirst(x) then name || ' looks month-first (US style); dates must be day-first DD/MM/YYYY or ISO YYYY-MM-DD'
+            else name || ' is not a date (expected DD/MM/YYYY, YYYY-MM-DD or with a time HH:MM)' end;
+        create or replace temp macro cm_flag(x) as case
+            when upper(x) in {tuple(TRUE_WORDS)} then true when upper(x) in {tuple(FALSE_WORDS)} then false end;
+        create or replace temp macro cm_flag_bad(x) as x is not null and cm_flag(x) is null;
+        create or replace temp macro cm_num(x) as try_cast(replace(x, ',', '') as double);
+        create or replace temp macro cm_int_bad(x) as x is not null
+            and (cm_num(x) is null or cm_num(x) <> floor(cm_num(x)));
+        create or replace temp macro cm_pc(x) as nullif(upper(regexp_replace(x, '[^A-Za-z0-9]', '', 'g')), '');
+        create or replace temp macro cm_pc_ok(p) as regexp_full_match(p, '{POSTCODE_RE}');
+        create or replace temp macro cm_pc_district(p) as case when cm_pc_ok(p) then left(p, length(p) - 3) end;
+        create or replace temp macro cm_pc_sector(p) as
+            case when cm_pc_ok(p) then left(p, length(p) - 3) || ' ' || substr(p, length(p) - 2, 1) end;
+        create or replace temp macro cm_code(x) as upper(regexp_replace(trim(x), '[\\s\\-]+', '_', 'g'));
+        create or replace temp macro cm_list(x) as
+            coalesce(list_distinct(list_filter(list_transform(string_split(x, ';'), t -> cm_s(t)), t -> t is not null)), []);
+        create or replace temp macro cm_code_list(x) as list_sort(list_transform(cm_list(x), t -> cm_code(t)));
+        create or replace temp macro cm_age_band(a) as case
+            when a is null then 'Unknown' when a < 10 then 'Under 10' when a <= 13 then '10-13'
+            when a <= 15 then '14-15' when a <= 17 then '16-17' else '18+' end;
+        create or replace temp macro cm_sex(x) as case
+            when x is null then 'U' else map_extract({_sql_map(SEX_CODES)}, upper(x))[1] end;
+        create or replace temp macro cm_ethnic_group(x) as case
+            when x is null then 'Unknown' else map_extract({_sql_map(ETHNICITY)}, upper(x))[1] end;
+        create or replace temp macro cm_offence_group(x) as
+            coalesce(map_extract({_sql_map(groups)}, lower(x))[1], 'Other crime');
+        create or replace temp macro cm_lat_bad(x) as x is not null and (cm_num(x) is null or cm_num(x) not between {LAT_RANGE[0]} and {LAT_RANGE[1]});
+        create or replace temp macro cm_lon_bad(x) as x is not null and (cm_num(x) is null or cm_num(x) not between {LON_RANGE[0]} and {LON_RANGE[1]});
+        create or replace temp macro cm_clean_text(x, n) as
+            left(trim(regexp_replace(regexp_replace(x, '<[^>]*>', ' ', 'g'), '^[=+\\-@\\s]+', '')), n);
+    """)
+
+
+def _sql_map(mapping: dict[str, str]) -> str:
+    keys = _sql_list(mapping.keys())
+    values = _sql_list(mapping.values())
+    return f"map({keys}, {values})"
+
+
+def in_list(expr: str, values) -> str:
+    """SQL: ``expr`` is one of ``values`` (constant codes from this module)."""
+    return f"{expr} in ({', '.join(repr(v) for v in values)})"

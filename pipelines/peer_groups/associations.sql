@@ -1,0 +1,116 @@
+-- int_associations: one row per pair of people linked by any evidence (person_a < person_b).
+-- Bound parameters (from contextmap.toml [peer_groups]): $window_hours, $w_missing,
+-- $w_offending, $w_rhi, $excluded_roles. Run by pipelines.peer_groups.graph:build.
+with episodes as (
+    select
+        episode_key, person_key, started_at,
+        epoch(started_at) as t,
+        missing_from_sector, found_place_id, found_sector
+    from stg_missing_episodes
+    where person_key is not null and started_at is not null
+),
+
+-- Each episode once per place it shares with others: where it started and where it ended.
+anchors as (
+    select episode_key, person_key, started_at, t, 'from_sector' as kind, missing_from_sector as anchor
+    from episodes where missing_from_sector is not null
+    union all
+    select episode_key, person_key, started_at, t, 'found_place', found_place_id
+    from episodes where found_place_id is not null
+    union all
+    select episode_key, person_key, started_at, t, 'found_sector', found_sector
+    from episodes where found_sector is not null
+),
+
+-- Time buckets one window wide: two starts within a window are in the same or adjacent
+-- buckets, so the self-join is an equality join on (kind, anchor, bucket).
+bucketed as (
+    select *, floor(t / ($window_hours * 3600.0))::bigint as bucket
+    from anchors
+),
+
+probes as (
+    select *, unnest([bucket - 1, bucket, bucket + 1]) as probe_bucket
+    from bucketed
+),
+
+episode_pairs as (
+    select distinct
+        a.person_key as person_a, b.person_key as person_b,
+        a.episode_key as episode_a, b.episode_key as episode_b,
+        least(a.started_at, b.started_at) as linked_at
+    from probes as a
+    join bucketed as b
+        on b.kind = a.kind and b.anchor = a.anchor and b.bucket = a.probe_bucket
+    where a.person_key < b.person_key
+      and abs(a.t - b.t) <= $window_hours * 3600.0
+),
+
+missing_together as (
+    select person_a, person_b, 'missing_together' as evidence, count(*) as n,
+           min(linked_at) as first_at, max(linked_at) as last_at
+    from episode_pairs
+    group by person_a, person_b
+),
+
+-- Victims and witnesses of an offence are not its co-offenders.
+offenders as (
+    select offence_key, person_key, min(offence_at) as offence_at
+    from stg_offences
+    where person_key is not null and not list_contains($excluded_roles, coalesce(upper(role), ''))
+    group by offence_key, person_key
+),
+
+co_offending as (
+    select a.person_key as person_a, b.person_key as person_b, 'co_offending' as evidence,
+           count(distinct a.offence_key) as n,
+           min(least(a.offence_at, b.offence_at)) as first_at,
+           max(least(a.offence_at, b.offence_at)) as last_at
+    from offenders as a
+    join offenders as b on b.offence_key = a.offence_key and a.person_key < b.person_key
+    group by a.person_key, b.person_key
+),
+
+-- A child naming someone in a return home interview links the two, whoever named whom.
+rhi_names as (
+    select r.rhi_key, e.person_key as child, unnest(r.associate_keys) as associate,
+           coalesce(r.completed_at, r.offered_at, e.started_at) as named_at
+    from stg_return_home_interviews as r
+    join stg_missing_episodes as e using (episode_key)
+    where e.person_key is not null
+),
+
+rhi_named as (
+    select least(child, associate) as person_a, greatest(child, associate) as person_b,
+           'rhi_named' as evidence, count(distinct rhi_key) as n,
+           min(named_at) as first_at, max(named_at) as last_at
+    from rhi_names
+    where associate is not null and associate <> child
+    group by all
+),
+
+evidence as (
+    select * from missing_together
+    union all select * from co_offending
+    union all select * from rhi_named
+),
+
+final as (
+    select
+        person_a,
+        person_b,
+        list(evidence order by evidence) as evidence_types,
+        coalesce(sum(n) filter (where evidence = 'missing_together'), 0)::integer as missing_together,
+        coalesce(sum(n) filter (where evidence = 'co_offending'), 0)::integer as co_offending,
+        coalesce(sum(n) filter (where evidence = 'rhi_named'), 0)::integer as rhi_named,
+        min(first_at) as first_linked_at,
+        max(last_at) as last_linked_at
+    from evidence
+    group by person_a, person_b
+)
+
+select
+    *,
+    ($w_missing * missing_together + $w_offending * co_offending + $w_rhi * rhi_named)::double as weight
+from final
+order by person_a, person_b

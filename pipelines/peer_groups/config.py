@@ -1,0 +1,51 @@
+"""The [peer_groups] settings, read once per build step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from contextmap import settings
+
+EVIDENCE = ("missing_together", "co_offending", "rhi_named")
+"""The three kinds of link, in the order they are shown."""
+
+EVIDENCE_LABELS = {
+    "missing_together": "Missing together",
+    "co_offending": "Offending together",
+    "rhi_named": "Named in a return interview",
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of the association graph and the group detection."""
+
+    window_hours: float = 6.0
+    min_group_size: int = 3
+    seed: int = 7
+    resolution: float = 1.0
+    match_jaccard: float = 0.5
+    warm_start: bool = True
+    excluded_roles: tuple[str, ...] = ("VICTIM", "WITNESS")
+    weights: tuple[tuple[str, float], ...] = (("missing_together", 1.0), ("co_offending", 2.0), ("rhi_named", 1.5))
+
+    @classmethod
+    def from_settings(cls) -> Config:
+        """The configuration in ``contextmap.toml`` ``[peer_groups]`` (defaults for keys left out)."""
+        cfg = settings.get("peer_groups")
+        default = cls()
+        weights = {**dict(default.weights), **cfg.get("edge_weights", {})}
+        return cls(
+            window_hours=float(cfg.get("window_hours", default.window_hours)),
+            min_group_size=int(cfg.get("min_group_size", default.min_group_size)),
+            seed=int(cfg.get("seed", default.seed)),
+            resolution=float(cfg.get("resolution", default.resolution)),
+            match_jaccard=float(cfg.get("match_jaccard", default.match_jaccard)),
+            warm_start=bool(cfg.get("warm_start", default.warm_start)),
+            excluded_roles=tuple(r.upper() for r in cfg.get("co_offending_excluded_roles", default.excluded_roles)),
+            weights=tuple((k, float(weights[k])) for k in EVIDENCE),
+        )
+
+    def weight(self, evidence: str) -> float:
+        """The weight of one link of ``evidence``."""
+        return dict(self.weights)[evidence]

@@ -1,0 +1,256 @@
+"""Peer groups: Leiden communities of the association graph, with ids stable across builds.
+
+Leiden (``leidenalg`` on ``igraph``) runs with the seed from ``contextmap.toml``, so the
+same data gives the same groups. Communities smaller than ``min_group_size`` are not
+groups. Each new group is matched to the previous build's groups by Jaccard overlap of
+members and keeps the old id when the overlap reaches ``match_jaccard``; others get ids
+after the highest id ever issued, so an id is never reused for a different group.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import duckdb
+import igraph as ig
+import leidenalg
+import pandas as pd
+
+from pipelines.peer_groups.config import Config
+
+PREVIOUS_DB_ENV = "CONTEXTMAP_PREVIOUS_DB"
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The previous build's groups: members by id, and every id it ever issued."""
+
+    members: dict[int, frozenset[str]]
+    ids: pd.DataFrame
+
+    @property
+    def max_id(self) -> int:
+        issued = [*self.members, *self.ids["group_id"].tolist()]
+        return int(max(issued, default=0))
+
+
+NO_PREVIOUS = Previous({}, pd.DataFrame(columns=["group_id", "first_built_at", "last_built_at"]))
+
+
+def detect(edges: pd.DataFrame, config: Config, initial: dict[str, int] | None = None) -> list[list[str]]:
+    """Communities of at least ``min_group_size`` people, each a sorted list of person keys.
+
+    Parameters
+    ----------
+    edges : DataFrame
+        ``person_a``, ``person_b``, ``weight``.
+    config : Config
+    initial : dict, optional
+        person_key → previous group id, to start Leiden from the previous partition
+        (everyone else starts alone).
+
+    Returns
+    -------
+    list of list of str
+        Largest first, ties broken by the smallest key, so the order is reproducible.
+    """
+    if edges.empty:
+        return []
+    people = sorted(set(edges["person_a"]) | set(edges["person_b"]))
+    index = {p: i for i, p in enumerate(people)}
+    graph = ig.Graph(
+        n=len(people),
+        edges=list(zip(edges["person_a"].map(index), edges["person_b"].map(index))),
+        edge_attrs={"weight": edges["weight"].astype(float).tolist()},
+    )
+    membership = None
+    if initial:
+        start = {g: i for i, g in enumerate(sorted(set(initial.values())))}
+        singles = iter(range(len(start), len(start) + len(people)))
+        membership = [start[initial[p]] if p in initial else next(singles) for p in people]
+    partition = leidenalg.find_partition(
+        graph,
+        leidenalg.RBConfigurationVertexPartition,
+        initial_membership=membership,
+        weights="weight",
+        resolution_parameter=config.resolution,
+        n_iterations=-1,
+        seed=config.seed,
+    )
+    groups = [sorted(people[v] for v in community) for community in partition]
+    groups = [g for g in groups if len(g) >= config.min_group_size]
+    return sorted(groups, key=lambda g: (-len(g), g[0]))
+
+
+def jaccard(a: frozenset, b: frozenset) -> float:
+    """Shared members over members of either."""
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
+
+
+def match_ids(groups: list[list[str]], previous: dict[int, frozenset[str]], threshold: float,
+              next_id: int) -> list[tuple[int, float | None]]:
+    """An id for each group: the previous group it overlaps best, or a new id from ``next_id``.
+
+    Pairs are taken greedily, highest Jaccard first. With a threshold of 0.5 or more this
+    is also the optimal (Hungarian) assignment: a group can overlap more than half with at
+    most one of a set of disjoint groups, so no two candidate pairs compete.
+
+    Returns
+    -------
+    list of (group_id, jaccard with the previous group of that id or None when new)
+    """
+    owner = {p: gid for gid, members in previous.items() for p in members}
+    candidates = []
+    for i, members in enumerate(groups):
+        for gid in sorted({owner[p] for p in members if p in owner}):
+            score = jaccard(frozenset(members), previous[gid])
+            if score >= threshold:
+                candidates.append((-score, i, gid))
+    assigned: dict[int, tuple[int, float]] = {}
+    taken: set[int] = set()
+    for neg_score, i, gid in sorted(candidates):
+        if i not in assigned and gid not in taken:
+            assigned[i] = (gid, -neg_score)
+            taken.add(gid)
+    out = []
+    for i in range(len(groups)):
+        if i in assigned:
+            out.append(assigned[i])
+        else:
+            out.append((next_id, None))
+            next_id += 1
+    return out
+
+
+def read_previous(path: str | None) -> Previous:
+    """The groups of the build at ``path`` (read-only); none when absent or unreadable."""
+    if not path or not os.path.exists(path):
+        return NO_PREVIOUS
+    try:
+        con = duckdb.connect(path, read_only=True)
+    except duckdb.Error:
+        return NO_PREVIOUS
+    try:
+        tables = {t for (t,) in con.sql("select table_name from information_schema.tables").fetchall()}
+        if "mart_peer_group_members" not in tables:
+            return NO_PREVIOUS
+        rows = con.sql("select group_id, person_key from mart_peer_group_members").fetchall()
+        ids = (
+            con.sql("select group_id, first_built_at, last_built_at from mart_peer_group_ids").df()
+            if "mart_peer_group_ids" in tables else NO_PREVIOUS.ids
+        )
+    finally:
+        con.close()
+    members: dict[int, set[str]] = {}
+    for gid, person in rows:
+        members.setdefault(int(gid), set()).add(person)
+    return Previous({g: frozenset(m) for g, m in members.items()}, ids)
+
+
+def assign(edges: pd.DataFrame, config: Config, previous: Previous) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Detect groups and give them ids.
+
+    Returns
+    -------
+    (members, ids)
+        ``members``: group_id, person_key. ``ids``: group_id, is_current,
+        previous_jaccard, first_built_at, last_built_at (every id ever issued).
+    """
+    initial = None
+    if config.warm_start and previous.members:
+        initial = {p: gid for gid, people in previous.members.items() for p in people}
+    groups = detect(edges, config, initial)
+    ids = match_ids(groups, previous.members, config.match_jaccard, previous.max_id + 1)
+    members = pd.DataFrame(
+        [(gid, p) for (gid, _), people in zip(ids, groups) for p in people], columns=["group_id", "person_key"]
+    )
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    old = previous.ids.set_index("group_id") if not previous.ids.empty else None
+    history = []
+    for gid, score in ids:
+        first = old.at[gid, "first_built_at"] if old is not None and gid in old.index else now
+        history.append((gid, True, score, first, now))
+    current = {gid for gid, _ in ids}
+    retired = {g: (None, None) for g in previous.members} | {
+        int(r.group_id): (r.first_built_at, r.last_built_at) for r in previous.ids.itertuples()
+    }
+    for gid, (first, last) in sorted(retired.items()):
+        if gid not in current:
+            history.append((gid, False, None, first or now, last or now))
+    ids_frame = pd.DataFrame(
+        history, columns=["group_id", "is_current", "previous_jaccard", "first_built_at", "last_built_at"]
+    ).sort_values("group_id", ignore_index=True)
+    return members, ids_frame
+
+
+def build(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> None:
+    """Create ``mart_peer_group_members`` and ``mart_peer_group_ids`` from ``int_associations``.
+
+    The previous build is named by the ``CONTEXTMAP_PREVIOUS_DB`` environment variable
+    (set by ``pipelines.build.build``); without it every group gets a fresh id.
+    """
+    config = config or Config.from_settings()
+    edges = con.sql("select person_a, person_b, weight from int_associations where weight > 0").df()
+    members, ids = assign(edges, config, read_previous(os.environ.get(PREVIOUS_DB_ENV)))
+    con.register("pg_members_frame", members)
+    con.register("pg_ids_frame", ids)
+    try:
+        con.execute("""
+            create or replace table mart_peer_group_ids as
+            select group_id::integer as group_id, is_current::boolean as is_current,
+                   previous_jaccard::double as previous_jaccard,
+                   first_built_at::timestamp as first_built_at, last_built_at::timestamp as last_built_at
+            from pg_ids_frame order by group_id
+        """)
+        con.execute(MEMBERS_SQL)
+    finally:
+        con.unregister("pg_members_frame")
+        con.unregister("pg_ids_frame")
+
+
+# Each member's activity sizes their node in the network view; "recent" is the last three
+# months with data, the same window that ranks the groups.
+MEMBERS_SQL = """
+create or replace table mart_peer_group_members as
+with members as (
+    select group_id::integer as group_id, person_key::varchar as person_key from pg_members_frame
+),
+latest as (
+    select max(event_month) as last_month from int_events
+),
+activity as (
+    select ep.person_key, count(distinct ep.event_id) as events,
+           count(distinct ep.event_id) filter (
+               where e.event_month > (select last_month from latest) - interval 3 month
+           ) as recent_events
+    from int_event_people as ep
+    join int_events as e using (event_id)
+    where ep.person_key in (select person_key from members)
+    group by ep.person_key
+),
+pairs as (
+    select person_a as person_key, person_b as other from int_associations
+    union all
+    select person_b, person_a from int_associations
+),
+links as (
+    select m.person_key, count(*) as links_in_group
+    from members as m
+    join pairs as p using (person_key)
+    join members as o on o.person_key = p.other and o.group_id = m.group_id
+    group by m.person_key
+)
+select
+    m.group_id,
+    m.person_key,
+    coalesce(l.links_in_group, 0)::integer as links_in_group,
+    coalesce(a.events, 0)::integer as events,
+    coalesce(a.recent_events, 0)::integer as recent_events
+from members as m
+left join activity as a using (person_key)
+left join links as l using (person_key)
+order by m.group_id, m.person_key
+"""

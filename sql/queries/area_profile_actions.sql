@@ -1,0 +1,7 @@
+-- Disruption actions on one ward or LSOA, or at places inside it.
+select a.action_id, a.action_type, a.start_date, a.end_date, a.agency
+from stg_disruption_actions as a
+left join int_places as p using (place_id)
+where (a.area_level = $level and a.area_code = $code)
+   or (case when $level = 'ward' then p.ward_code else p.lsoa_code end) = $code
+order by a.start_date, a.action_id

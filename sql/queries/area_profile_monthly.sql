@@ -1,0 +1,22 @@
+-- Events in one ward or LSOA by month and source, for the months up to the chosen one.
+with months as (
+    select unnest(generate_series($trend_from::date, $month_to::date, interval 1 month))::date as month
+),
+
+counts as (
+    select event_month as month, event_source, sum(events) as events
+    from mart_monthly_area_counts
+    where (case when $level = 'ward' then ward_code else lsoa_code end) = $code
+      and event_month between $trend_from and $month_to
+      and list_contains($sources, event_source)
+      and list_contains($age_bands, age_band)
+      and list_contains($sexes, sex)
+      and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
+    group by all
+)
+
+select m.month, s.event_source, coalesce(c.events, 0)::bigint as events
+from months as m
+cross join (select unnest($sources) as event_source) as s
+left join counts as c using (month, event_source)
+order by m.month, s.event_source

@@ -1,0 +1,22 @@
+-- Events linked to one place by month and source, for the months up to the chosen one.
+with months as (
+    select unnest(generate_series($trend_from::date, $month_to::date, interval 1 month))::date as month
+),
+
+counts as (
+    select event_month as month, event_source, count(*) as events
+    from int_events
+    where place_id = $place_id
+      and event_month between $trend_from and $month_to
+      and list_contains($sources, event_source)
+      and list_contains($age_bands, age_band)
+      and list_contains($sexes, sex)
+      and ($looked_after = 'All' or coalesce(is_looked_after, false) = ($looked_after = 'Looked after'))
+    group by all
+)
+
+select m.month, s.event_source, coalesce(c.events, 0)::bigint as events
+from months as m
+cross join (select unnest($sources) as event_source) as s
+left join counts as c using (month, event_source)
+order by m.month, s.event_source

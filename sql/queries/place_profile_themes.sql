@@ -1,0 +1,18 @@
+-- Return home interview themes of the episodes linked to one place in the period
+-- (each episode counted once per theme).
+with linked as (
+    select distinct episode_key, unnest(themes) as theme
+    from int_events
+    where place_id = $place_id
+      and episode_key is not null
+      and event_month between $month_from and $month_to
+      and list_contains($sources, event_source)
+      and list_contains($age_bands, age_band)
+      and list_contains($sexes, sex)
+      and ($looked_after = 'All' or coalesce(is_looked_after, false) = ($looked_after = 'Looked after'))
+)
+
+select theme, count(*) as episodes
+from linked
+group by theme
+order by episodes desc, theme

@@ -1,0 +1,36 @@
+-- Located events per month (sources chosen in the filters), split by one dimension
+-- ($split: none, locality, source, age_band, sex, looked_after or theme).
+with events as (
+    select *
+    from int_events
+    where event_month between $month_from and $month_to
+      and ($locality = 'All' or locality = $locality)
+      and list_contains($sources, event_source)
+      and list_contains($age_bands, age_band)
+      and list_contains($sexes, sex)
+      and ($looked_after = 'All' or coalesce(is_looked_after, false) = ($looked_after = 'Looked after'))
+),
+
+split as (
+    select
+        *,
+        unnest(
+            case
+                when $split = 'theme' then (case when len(themes) = 0 then ['No theme recorded'] else themes end)
+                else [case $split
+                    when 'locality' then locality
+                    when 'source' then event_source
+                    when 'age_band' then age_band
+                    when 'sex' then sex
+                    when 'looked_after' then (case when is_looked_after then 'Looked after' else 'Not looked after' end)
+                    else 'All'
+                end]
+            end
+        ) as split_value
+    from events
+)
+
+select event_month as month, split_value, count(*) as events
+from split
+group by all
+order by month, split_value

@@ -1,0 +1,75 @@
+"""Helpers for driving the Streamlit app in the browser: wait for a run to finish, read what
+is on screen, and record how long a user waited."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+from contextmap.settings import ROOT
+
+ARTIFACTS = ROOT / "test-artifacts"
+TIMINGS = ARTIFACTS / "render-times.json"
+SHOTS = ARTIFACTS / "screenshots"
+PSEUDONYM = re.compile(r"\b[0-9a-f]{16}\b")
+
+
+def wait_idle(page, timeout: float = 30.0, settle: float = 0.6) -> float:
+    """Wait until the app has finished running (no status widget for ``settle`` s); return seconds waited."""
+    started = time.perf_counter()
+    page.wait_for_selector("[data-testid='stApp']", timeout=timeout * 1000)
+    quiet_since = None
+    while time.perf_counter() - started < timeout:
+        running = page.locator("[data-testid='stStatusWidget']").count() > 0
+        skeleton = page.locator("[data-testid='stSkeleton']").count() > 0
+        if running or skeleton:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.perf_counter()
+        elif time.perf_counter() - quiet_since >= settle:
+            return quiet_since - started
+        time.sleep(0.1)
+    raise AssertionError(f"the app was still running after {timeout} s")
+
+
+def open_page(page, path: str = "", **query) -> float:
+    """Load ``/<path>?<query>`` in a new session and wait for it to finish; return the render time."""
+    params = "&".join(f"{k}={v}" for k, v in query.items())
+    page.goto(f"{page.base_url}/{path}" + (f"?{params}" if params else ""))
+    return wait_idle(page)
+
+
+def assert_healthy(page) -> None:
+    """No exception box and no error alert on the page."""
+    assert page.locator("[data-testid='stException']").count() == 0, page.locator("[data-testid='stException']").first.inner_text()
+    errors = page.locator("[data-testid='stAlertContentError']")
+    assert errors.count() == 0, errors.first.inner_text()
+
+
+def main_text(page) -> str:
+    """All text of the main area (not the sidebar)."""
+    return page.locator("[data-testid='stMain']").inner_text()
+
+
+def metric_value(page, label: str) -> str:
+    """The value shown by the ``st.metric`` with this label."""
+    metric = page.locator("[data-testid='stMetric']", has_text=label).first
+    return metric.locator("[data-testid='stMetricValue']").inner_text()
+
+
+def record_timing(name: str, seconds: float) -> None:
+    """Add a measured wait to test-artifacts/render-times.json (read by the benchmark report)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    data = json.loads(TIMINGS.read_text()) if TIMINGS.exists() else {}
+    data[name] = round(seconds, 3)
+    TIMINGS.write_text(json.dumps(data, indent=2, sort_keys=True))
+
+
+def shot(page, name: str) -> Path:
+    """Save a full-page screenshot as a test artefact."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,87 @@
+"""Every page, as each role meets it, in headless Chromium with the network cut off."""
+
+from __future__ import annotations
+
+import pytest
+from driver import PSEUDONYM, assert_healthy, main_text, metric_value, open_page, record_timing, shot, wait_idle
+
+from contextmap import auth
+from contextmap.ui import PAGES
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize("role", auth.ROLES)
+def test_every_page_of_each_role_renders(page, role):
+    allowed = auth.pages_for(role)
+    for page_id in allowed:
+        seconds = open_page(page, page_id, role=role)
+        assert_healthy(page)
+        title = PAGES[page_id][1]
+        assert page.get_by_role("heading", name=title).first.is_visible(), f"{page_id}: no '{title}' heading"
+        text = main_text(page)
+        assert len(text) > 200, f"{page_id} says almost nothing: {text!r}"
+        if not auth.can(role, "see_pseudonyms"):
+            assert not PSEUDONYM.search(text), f"{page_id} shows a pseudonym to {role}"
+        shot(page, f"{role}-{page_id}")
+        record_timing(f"first render: {page_id} ({role})", seconds)
+
+
+@pytest.mark.parametrize("role", auth.ROLES)
+def test_pages_a_role_may_not_see_are_not_reachable(page, role):
+    hidden = [p for p in PAGES if p not in auth.pages_for(role)]
+    for page_id in hidden:
+        open_page(page, page_id, role=role)
+        assert PAGES[page_id][1] not in page.locator("h1").all_inner_texts(), f"{role} reached {page_id}"
+
+
+def _choose_period(page, label: str) -> float:
+    page.locator("[data-testid='stSidebar']").get_by_role("button", name=label, exact=True).click()
+    return wait_idle(page)
+
+
+def _choose_locality(page, locality: str) -> float:
+    sidebar = page.locator("[data-testid='stSidebar']")
+    sidebar.locator("[data-testid='stSelectbox']", has_text="Locality").click()
+    page.get_by_role("option", name=locality, exact=True).click()
+    return wait_idle(page)
+
+
+def test_filters_change_the_numbers_and_travel_in_the_url(page):
+    seconds = open_page(page, "overview", role="strategic")
+    record_timing("first render: overview (strategic)", seconds)
+    month = metric_value(page, "Missing episodes")
+    record_timing("filter change: period", _choose_period(page, "12 months"))
+    year = metric_value(page, "Missing episodes")
+    assert int(year.replace(",", "")) > int(month.replace(",", "")), (month, year)
+    assert "period=12m" in page.url
+    record_timing("filter change: locality", _choose_locality(page, "Dewsbury"))
+    dewsbury = metric_value(page, "Missing episodes")
+    assert dewsbury != year
+    assert "locality=Dewsbury" in page.url
+    shot(page, "overview-dewsbury-12m")
+
+    # The same link opened afresh shows the same view: filters persist through the URL.
+    page.goto(page.url)
+    wait_idle(page)
+    assert metric_value(page, "Missing episodes") == dewsbury
+
+
+def test_filters_persist_when_moving_between_pages(page):
+    open_page(page, "overview", role="analyst", period="quarter", locality="Huddersfield")
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Trends").click()
+    wait_idle(page)
+    assert "period=quarter" in page.url and "locality=Huddersfield" in page.url
+    assert_healthy(page)
+
+
+def test_map_draws_areas_and_places_with_leaflet_offline(page):
+    seconds = open_page(page, "map", role="strategic")
+    frame_el = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=30000)
+    frame = frame_el.content_frame()
+    frame.wait_for_selector("path.leaflet-interactive", timeout=30000)
+    polygons = frame.locator("path.leaflet-interactive").count()
+    assert polygons >= 23, f"only {polygons} shapes drawn"
+    assert frame.locator(".leaflet-control-attribution", has_text="Crown copyright").count() == 1
+    record_timing("first render: map with Leaflet drawn (strategic)", seconds)
+    shot(page, "map-drawn")

@@ -1,0 +1,130 @@
+"""The audit log records each kind of event, holds no child-level data and cannot be rewritten by the app."""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import json
+import re
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from contextmap import audit
+from contextmap.settings import ROOT
+
+FILTERS = {"month": "2025-03-01", "period": "quarter", "locality": "Dewsbury"}
+
+
+@pytest.fixture()
+def log(tmp_path, monkeypatch):
+    path = tmp_path / "audit" / "audit.jsonl"
+    monkeypatch.setenv("CONTEXTMAP_AUDIT_LOG", str(path))
+    return path
+
+
+def _lines(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_each_event_is_one_json_line_with_who_when_what(log):
+    audit.record_sign_in("jo", "analyst", "local")
+    audit.record_page_view("jo", "analyst", "map", FILTERS)
+    audit.record_drilldown("jo", "analyst", "groups", "Group members", "Strategy meeting 12 March", FILTERS)
+    audit.record_export("jo", "analyst", "places", "Top places", 10, "Licensing review", "Kirklees licensing", FILTERS)
+    recs = _lines(log)
+    assert [r["event"] for r in recs] == ["sign_in", "page_view", "drilldown", "export"]
+    assert all(r["user"] == "jo" and r["role"] == "analyst" for r in recs)
+    assert recs[1]["page"] == "map" and recs[1]["filters"]["locality"] == "Dewsbury"
+    assert recs[2]["justification"] == "Strategy meeting 12 March"
+    assert recs[3]["recipient"] == "Kirklees licensing" and recs[3]["rows"] == 10 and recs[3]["what"] == "Top places"
+    stamp = datetime.fromisoformat(recs[0]["time"].replace("Z", "+00:00"))
+    assert stamp.tzinfo is not None and abs(datetime.now(timezone.utc) - stamp) < timedelta(minutes=5)
+
+
+def test_exports_and_drilldowns_without_a_reason_are_refused_and_not_written(log):
+    with pytest.raises(audit.ExportRefused):
+        audit.record_export("jo", "analyst", "places", "Top places", 10, "   ", "Licensing", FILTERS)
+    with pytest.raises(audit.ExportRefused):
+        audit.record_export("jo", "analyst", "places", "Top places", 10, "Review", "", FILTERS)
+    with pytest.raises(audit.JustificationRequired):
+        audit.record_drilldown("jo", "analyst", "groups", "Members", "", FILTERS)
+    assert not log.exists()
+
+
+def test_no_pseudonyms_or_control_characters_are_stored(log):
+    audit.record_drilldown("jo", "analyst", "groups", "Members", "follow up 3fa85f6457174562\nnew line", FILTERS)
+    text = log.read_text()
+    assert "3fa85f6457174562" not in text
+    assert len(text.splitlines()) == 1
+
+
+def test_the_log_is_only_ever_opened_for_appending(log, monkeypatch):
+    modes = []
+    real_open = builtins.open
+
+    def spy(file, mode="r", *args, **kwargs):
+        if str(file) == str(log):
+            modes.append(mode)
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", spy)
+    audit.record_sign_in("jo", "admin", "local")
+    audit.record_page_view("jo", "admin", "audit", {})
+    audit.read_log()
+    audit.verify_chain()
+    writes = [m for m in modes if set(m) & set("wax+")]
+    assert writes and set(writes) == {"a"}, modes
+
+
+def test_the_dashboard_cannot_rewrite_the_log():
+    # The module's public API appends or reads; only the admin command prunes.
+    public = {n for n, f in inspect.getmembers(audit, inspect.isfunction) if f.__module__ == audit.__name__
+              and not n.startswith("_")}
+    assert public == {"log_path", "retention_days", "record_sign_in", "record_page_view", "record_drilldown",
+                      "record_export", "read_log", "verify_chain", "prune", "main"}
+    for path in [ROOT / "dashboard.py", *ROOT.glob("pages/*.py"), *ROOT.glob("contextmap/*.py")]:
+        if path.name == "audit.py":
+            continue
+        text = path.read_text()
+        assert not re.search(r"audit\.(prune|main|_append)\b", text), f"{path.name} may rewrite the audit log"
+        assert "audit.jsonl" not in text, f"{path.name} opens the audit log directly"
+
+
+def test_read_log_filters_and_chain_detects_tampering(log):
+    audit.record_sign_in("jo", "analyst", "local")
+    audit.record_page_view("sam", "partner", "map", FILTERS)
+    audit.record_page_view("jo", "analyst", "overview", FILTERS)
+    assert audit.read_log(user="jo")["event"].tolist() == ["page_view", "sign_in"]
+    assert audit.read_log(event="page_view")["user"].tolist() == ["jo", "sam"]
+    assert audit.read_log(since=date.today() + timedelta(days=1)).empty
+    assert audit.verify_chain() is None
+    lines = log.read_text().splitlines()
+    lines[1] = lines[1].replace('"sam"', '"someone-else"')
+    log.write_text("\n".join(lines) + "\n")
+    assert audit.verify_chain() == 3
+
+
+def test_prune_keeps_recent_records_and_notes_what_it_removed(log):
+    old = {"time": "2015-01-01T00:00:00Z", "user": "x", "role": "admin", "event": "sign_in", "page": None,
+           "filters": {}, "method": "local", "prev": audit.GENESIS}
+    log.parent.mkdir(parents=True)
+    log.write_text(json.dumps(old) + "\n")
+    audit.record_sign_in("jo", "analyst", "local")
+    audit.record_page_view("jo", "analyst", "map", FILTERS)
+    assert audit.prune(days=365) == 1
+    recs = _lines(log)
+    assert [r["event"] for r in recs] == ["sign_in", "page_view", "prune"]
+    assert recs[-1]["rows"] == 1
+    assert audit.verify_chain() is None
+    assert audit.main(["verify"]) == 0
+
+
+def test_log_lives_outside_the_served_database_and_is_gitignored(monkeypatch):
+    monkeypatch.delenv("CONTEXTMAP_AUDIT_LOG", raising=False)
+    path = audit.log_path()
+    assert path.suffix == ".jsonl" and "warehouse" not in path.parts
+    rel = path.resolve().relative_to(ROOT)
+    ignored = (ROOT / ".gitignore").read_text().splitlines()
+    assert any(str(rel).startswith(line.strip("/")) for line in ignored if line.strip())
+    assert audit.retention_days() > 0

@@ -1,0 +1,130 @@
+"""Interval audit: what could a reader work out about each "c" from everything shown with it?
+
+For each group of figures shown together (a table with row and column totals; areas ×
+months; several breakdowns of one total), the reader knows every shown number, that the
+parts add up to their totals, and that a hidden count is at least 1 (zeros are shown).
+Linear programming (scipy) finds the smallest and largest value each hidden cell could
+take; the range must be at least ``suppress_max`` wide, or the cell is as good as shown.
+
+This test re-derives everything from the *display strings*, independently of the
+module's own check.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from contextmap import disclosure as d
+
+POLICY = d.Policy()
+
+
+def audit(shown: dict, lines: list[tuple[list, object]]) -> dict:
+    """Min and max of every hidden cell given shown values and ``sum(parts) == total`` lines."""
+    hidden = sorted((c for c, v in shown.items() if v == d.SUPPRESSED), key=str)
+    if not hidden:
+        return {}
+    idx = {c: i for i, c in enumerate(hidden)}
+    a_eq, b_eq = [], []
+    for parts, total in lines:
+        row, rhs = np.zeros(len(hidden)), 0.0
+        for cell, sign in [*((p, 1) for p in parts), (total, -1)]:
+            if cell in idx:
+                row[idx[cell]] += sign
+            else:
+                rhs -= sign * float(shown[cell].replace(",", ""))
+        if row.any():
+            a_eq.append(row)
+            b_eq.append(rhs)
+        else:
+            assert abs(rhs) < 1e-9, "shown figures do not add up"
+    out = {}
+    for cell, i in idx.items():
+        c = np.zeros(len(hidden))
+        c[i] = 1
+        lo = linprog(c, A_eq=np.array(a_eq) if a_eq else None, b_eq=b_eq or None, bounds=(1, None), method="highs")
+        hi = linprog(-c, A_eq=np.array(a_eq) if a_eq else None, b_eq=b_eq or None, bounds=(1, None), method="highs")
+        assert lo.status == 0, "the true values must be feasible"
+        out[cell] = (lo.fun, np.inf if hi.status == 3 else -hi.fun)
+    return out
+
+
+def assert_protected(shown: dict, lines, policy=POLICY):
+    for cell, (lo, hi) in audit(shown, lines).items():
+        assert hi - lo >= policy.suppress_max, f"{cell} is pinned to {lo:g}..{hi:g}"
+
+
+def table_lines(index, columns, total_col="total", total_row="all"):
+    parts_cols = [c for c in columns if c != total_col]
+    rows = [r for r in index if r != total_row]
+    lines = [([(r, c) for c in parts_cols], (r, total_col)) for r in index]
+    lines += [([(r, c) for r in rows], (total_row, c)) for c in columns]
+    return lines
+
+
+def shown_cells(frame: pd.DataFrame) -> dict:
+    return {(r, c): frame.at[r, c] for r in frame.index for c in frame.columns}
+
+
+counts = st.one_of(st.just(0), st.integers(1, 5), st.integers(6, 12), st.integers(13, 200))
+
+
+@st.composite
+def areas_by_months(draw):
+    areas, months = draw(st.integers(1, 5)), draw(st.integers(1, 4))
+    values = draw(st.lists(st.lists(counts, min_size=months, max_size=months), min_size=areas, max_size=areas))
+    df = pd.DataFrame(values, index=[f"area{i}" for i in range(areas)], columns=[f"m{j}" for j in range(months)])
+    df["total"] = df.sum(axis=1)
+    df.loc["all"] = df.sum(axis=0)
+    return df
+
+
+@given(areas_by_months())
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_areas_by_months_with_both_totals(df):
+    shown = d.protect_frame(df, list(df.columns), POLICY, total_col="total", total_row="all")
+    assert_protected(shown_cells(shown), table_lines(df.index, df.columns))
+
+
+@st.composite
+def breakdowns(draw):
+    """A total split two ways, e.g. by sex and by age band (cut points of the same total)."""
+    sex = draw(st.lists(counts, min_size=1, max_size=5))
+    total = sum(sex)
+    cuts = sorted(draw(st.lists(st.integers(0, total), min_size=0, max_size=4)))
+    age = list(np.diff([0, *cuts, total]))
+    return total, sex, age
+
+
+@given(breakdowns())
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_two_breakdowns_of_one_total(case):
+    total, sex, age = case
+    t, parts = d.protect_breakdowns(
+        total, {"sex": pd.Series(sex, index=[f"s{i}" for i in range(len(sex))]),
+                "age": pd.Series(age, index=[f"a{i}" for i in range(len(age))])}, POLICY)
+    shown = {"total": t}
+    lines = []
+    for name, series in parts.items():
+        shown.update({(name, k): v for k, v in series.items()})
+        lines.append(([(name, k) for k in series.index], "total"))
+    assert_protected(shown, lines)
+
+
+def test_known_hard_case_two_ones_in_a_corner():
+    df = pd.DataFrame({"m0": [1, 1, 40], "m1": [1, 1, 40]}, index=["a", "b", "c"])
+    df["total"] = df.sum(axis=1)
+    df.loc["all"] = df.sum(axis=0)
+    shown = d.protect_frame(df, list(df.columns), POLICY, total_col="total", total_row="all")
+    assert_protected(shown_cells(shown), table_lines(df.index, df.columns))
+
+
+def test_audit_catches_an_unprotected_table():
+    # Primary suppression alone: a row of 3 and 40 with total 43 gives the 3 away.
+    shown = {("r", "a"): "c", ("r", "b"): "40", ("r", "total"): "43"}
+    (lo, hi), = audit(shown, [([("r", "a"), ("r", "b")], ("r", "total"))]).values()
+    assert lo == hi == 3

@@ -1,0 +1,75 @@
+"""Generated sentences say only what the numbers support."""
+
+from contextmap import narrative
+from contextmap.disclosure import Policy
+
+P = Policy(suppress_max=5)
+
+
+def _say(now, before, parts_now=None, parts_before=None):
+    change = narrative.compare(now, before, P, alpha=0.05, min_base=20)
+    by = narrative.driver(parts_now or {}, parts_before or {}, change, share=0.5)
+    return change, narrative.sentence("Missing episodes", "in Dewsbury", change, "last month", P, by)
+
+
+def test_real_rise_quotes_percentage_and_driver():
+    change, text = _say(142, 100, {"looked-after children": 130, "other children": 12},
+                        {"looked-after children": 90, "other children": 10})
+    assert change.kind == "rise"
+    assert text == "Missing episodes in Dewsbury rose 42% on last month (from 100 to 142), driven by looked-after children."
+
+
+def test_real_fall_without_a_dominant_subgroup_names_no_driver():
+    change, text = _say(60, 100, {"a": 40, "b": 20}, {"a": 60, "b": 40})
+    assert change.kind == "fall"
+    assert "fell 40%" in text and "driven by" not in text
+
+
+def test_small_change_is_about_the_same_even_when_the_percentage_looks_big():
+    change, text = _say(118, 100)
+    assert change.kind == "same"
+    assert text == "Missing episodes in Dewsbury were about the same as last month (118, against 100)."
+    assert "%" not in text
+
+
+def test_small_base_gives_counts_not_a_percentage():
+    change, text = _say(30, 8)
+    assert change.kind == "rise" and change.pct is None
+    assert text == "Missing episodes in Dewsbury rose from 8 to 30 compared with last month."
+
+
+def test_suppressed_numbers_are_never_compared_or_shown():
+    for now, before in ((4, 30), (30, 3)):
+        change, text = _say(now, before)
+        assert change.kind == "suppressed"
+        assert text == "Missing episodes in Dewsbury: numbers too small to compare with last month."
+
+
+def test_driver_must_move_with_the_total():
+    change = narrative.compare(150, 100, P, alpha=0.05, min_base=20)
+    assert narrative.driver({"a": 20, "b": 130}, {"a": 40, "b": 60}, change, share=0.5) == "b"
+    assert narrative.driver({"a": 80, "b": 70}, {"a": 50, "b": 50}, change, share=0.5) == "a"
+    assert narrative.driver({"a": 76, "b": 74}, {"a": 50, "b": 50}, change, share=0.55) is None
+
+
+def test_overview_sentences_explain_a_locality_rise_by_looked_after_children():
+    import pandas as pd
+
+    def row(episodes, offences=40):
+        return pd.Series({"episodes": episodes, "children": 50, "repeat_children": 12, "offences": offences,
+                          "serious_violence": 0, "weapon_offences": 8, "rhi_offered_72h": 70, "rhi_eligible": 100})
+
+    def groups(dews_la, dews_other, hudd):
+        rows = [("episodes", "locality", "Dewsbury", dews_la + dews_other), ("episodes", "locality", "Huddersfield", hudd),
+                ("episodes", "locality_la", "Dewsbury|Looked after", dews_la),
+                ("episodes", "locality_la", "Dewsbury|Not looked after", dews_other)]
+        return pd.DataFrame(rows, columns=["measure", "dimension", "grp", "n"])
+
+    rows = {"now": row(260), "before": row(200), "last_year": row(250)}
+    groups_ = {"now": groups(110, 50, 100), "before": groups(50, 50, 100), "last_year": None}
+    text = narrative.overview_sentences(rows, groups_, "month", "All", "Kirklees", P, rhi_target=90)
+    assert "Missing episodes in Dewsbury rose 60% on last month (from 100 to 160), driven by looked-after children." in text
+    assert "Missing episodes across Kirklees rose 30% on last month (from 200 to 260), driven by episodes in Dewsbury." in text
+    assert not any("Huddersfield" in t for t in text)
+    assert "Serious youth violence offences across Kirklees were the same as last month (0)." in text
+    assert any("70% of returns across Kirklees, below the local target of 90%" in t for t in text)

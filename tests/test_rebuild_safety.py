@@ -1,0 +1,194 @@
+"""Rebuilding while the dashboard reads: SIGKILL at any point never hurts the served build,
+and readers never see a mix of two builds.
+
+Builds run in child processes on a small generated input. ``CONTEXTMAP_CRASH_AT=N`` makes
+the build SIGKILL itself at its N-th progress line or publish step (see
+``pipelines.warehouse.crash_point``), so every kill point is deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from contextmap.settings import ROOT
+from pipelines import warehouse
+from pipelines.bench import harness
+
+KILLS = 24
+READERS = 16
+# Counted in every reader session; all are built from the input files.
+COUNTED = ("stg_missing_episodes", "stg_offences", "int_events", "mart_monthly_area_counts")
+
+
+def _hashes(path: Path) -> dict[str, str]:
+    with warehouse.open_build(path) as reader:
+        return warehouse.table_hashes(reader.con)
+
+
+@pytest.fixture(scope="module")
+def first_build(tmp_path_factory):
+    """A warehouse holding one published build of a small input, and the trace of its crash points."""
+    if harness.missing_parts():
+        pytest.skip(harness.missing_parts())
+    root = tmp_path_factory.mktemp("rebuild")
+    inputs = harness.small_inputs(root)
+    wh = root / "warehouse"
+    trace = root / "trace.tsv"
+    done = harness.build([inputs["a"]], warehouse=wh, env={"CONTEXTMAP_CRASH_TRACE": str(trace)})
+    assert done.returncode == 0, done.output
+    points = [line.split("\t", 1)[1] for line in trace.read_text().splitlines()]
+    current = warehouse.current_build(wh)
+    return {"root": root, "inputs": inputs, "wh": wh, "build": current, "hashes": _hashes(current), "points": points}
+
+
+def choose_kill_points(points: list[str], total: int = KILLS) -> list[int]:
+    """1-based crash points spread over the stages: geography, ingest, each model step, publish."""
+    def first(prefix: str) -> int:
+        return next(i for i, label in enumerate(points) if label.startswith(prefix))
+
+    bounds = [0, first("Stage 2/3"), first("Stage 3/3"), first("Built in"), len(points)]
+    stages = [list(range(lo, hi)) for lo, hi in zip(bounds, bounds[1:])]
+    chosen = set(stages[3])  # every publish point
+    chosen.update(stages[0][:: max(1, len(stages[0]) // 3)])
+    chosen.update(stages[1][:: max(1, len(stages[1]) // 4)])
+    models = stages[2]
+    room = max(total - len(chosen), 1)
+    chosen.update(models[:: max(1, len(models) // room)])
+    return sorted(i + 1 for i in chosen)
+
+
+def test_kill_points_cover_every_stage(first_build):
+    points = first_build["points"]
+    chosen = choose_kill_points(points)
+    labels = [points[i - 1] for i in chosen]
+    assert len(chosen) >= 20
+    assert any(label.startswith("Stage 1/3") for label in labels)
+    assert any(label.startswith("Stage 2/3") for label in labels)
+    assert sum(label.startswith("  ") for label in labels) >= 8, "several model steps"
+    assert any(label.startswith("publish: new pointer") for label in labels)
+    assert any(label.startswith("publish: switched") for label in labels)
+
+
+def test_sigkill_anywhere_leaves_a_complete_build_served(first_build):
+    points = first_build["points"]
+    switched = points.index("publish: switched, old builds not yet cleaned up") + 1
+
+    def kill_at(n: int) -> tuple[int, str | None]:
+        wh = first_build["root"] / f"kill-{n}"
+        shutil.copytree(first_build["wh"], wh)
+        done = harness.build([first_build["inputs"]["a"]], warehouse=wh, env={"CONTEXTMAP_CRASH_AT": str(n)})
+        if not done.killed:
+            return n, f"exit {done.returncode} instead of SIGKILL:\n{done.output[-2000:]}"
+        served = warehouse.current_build(wh)
+        if n < switched and served.name != first_build["build"].name:
+            return n, f"CURRENT moved to {served} before the new build was published"
+        if _hashes(served) != first_build["hashes"]:
+            return n, "the served build's tables differ from the previous build's"
+        with warehouse.build_lock(wh):
+            warehouse.clean_up(wh, keep=2)
+        leftovers = sorted(p.name for p in (wh / "builds").glob("*.building.*"))
+        if leftovers or warehouse.current_build(wh) != served:
+            return n, f"clean-up after the kill went wrong: {leftovers}"
+        shutil.rmtree(wh)
+        return n, None
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(kill_at, choose_kill_points(points)))
+    failures = [f"point {n} ({points[n - 1]!r}): {msg}" for n, msg in results if msg]
+    assert len(results) >= 20
+    assert not failures, "\n".join(failures)
+
+
+READER = r"""
+import json, os, random, sys, time
+from pathlib import Path
+from contextmap import queries
+from pipelines import warehouse
+
+wh, out, stop = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+tables = sys.argv[4].split(",")
+rng = random.Random(os.getpid())
+with open(out, "w") as log:
+    while True:
+        stopping = stop.exists()
+        try:
+            with warehouse.open_current(wh) as session:
+                con = session.con
+                first = str(queries.run(con, "build_info")["built_at"].iloc[0])
+                counts = {}
+                for table in tables:
+                    counts[table] = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+                    time.sleep(rng.random() * 0.01)
+                months = [str(v) for v in queries.run(con, "month_range").iloc[0]]
+                last = str(queries.run(con, "build_info")["built_at"].iloc[0])
+            log.write(json.dumps({"first": first, "last": last, "counts": counts, "months": months, "stopping": stopping}) + "\n")
+        except Exception as exc:
+            log.write(json.dumps({"error": repr(exc)}) + "\n")
+        log.flush()
+        if stopping:
+            break
+"""
+
+
+def _session_view(path: Path) -> tuple[str, dict]:
+    from contextmap import queries
+
+    with warehouse.open_build(path) as reader:
+        built_at = str(queries.run(reader.con, "build_info")["built_at"].iloc[0])
+        counts = {t: reader.con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in COUNTED}
+        months = [str(v) for v in queries.run(reader.con, "month_range").iloc[0]]
+    return built_at, {"counts": counts, "months": months}
+
+
+def test_readers_never_fail_nor_mix_builds_through_three_rebuilds(first_build, tmp_path):
+    wh = tmp_path / "warehouse"
+    shutil.copytree(first_build["wh"], wh)
+    expected = dict([_session_view(warehouse.current_build(wh))])
+    stop = tmp_path / "stop"
+    logs = [tmp_path / f"reader-{i}.jsonl" for i in range(READERS)]
+    readers = [
+        subprocess.Popen([sys.executable, "-c", READER, str(wh), str(log), str(stop), ",".join(COUNTED)], cwd=ROOT)
+        for log in logs
+    ]
+    try:
+        inputs = first_build["inputs"]
+        for name in ("b", "a", "b"):
+            time.sleep(0.5)
+            done = harness.build([inputs[name]], warehouse=wh)
+            assert done.returncode == 0, done.output
+            built_at, view = _session_view(warehouse.current_build(wh))
+            expected[built_at] = view
+        stop.touch()
+        for proc in readers:
+            assert proc.wait(timeout=120) == 0
+    finally:
+        stop.touch()
+        for proc in readers:
+            if proc.poll() is None:
+                proc.kill()
+
+    final = _session_view(warehouse.current_build(wh))[0]
+    sessions = [json.loads(line) for log in logs for line in log.read_text().splitlines()]
+    errors = [s["error"] for s in sessions if "error" in s]
+    assert not errors, errors[:5]
+    assert len(sessions) >= 3 * READERS
+    for s in sessions:
+        assert s["first"] == s["last"], "a session saw two builds"
+        assert s["first"] in expected, "a session saw a build that was never published"
+        assert {"counts": s["counts"], "months": s["months"]} == expected[s["first"]], "a session mixed two builds"
+    assert len({s["first"] for s in sessions}) >= 3, "readers saw the rebuilds"
+    assert all(s["first"] == final for s in sessions if s["stopping"]), "after the rebuilds, new sessions see the new data"
+    with warehouse.build_lock(wh):
+        warehouse.clean_up(wh, keep=2)
+    assert len(list((wh / "builds").glob("*.duckdb"))) == 2, "old builds are cleaned up once unused"
+    assert not list((wh / "builds").glob("*.building.*"))
+    assert os.path.exists(warehouse.current_build(wh))

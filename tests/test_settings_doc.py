@@ -1,0 +1,36 @@
+"""Every setting is explained, and docs/settings.md is generated from contextmap.toml."""
+
+import tomllib
+
+from contextmap.settings import ROOT
+from pipelines import docs
+
+TOML = (ROOT / "contextmap.toml").read_text()
+
+
+def _flatten(table: dict, prefix: str = "") -> set[str]:
+    names = set()
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        names |= _flatten(value, f"{name}.") if isinstance(value, dict) else {name}
+    return names
+
+
+def test_every_setting_has_help_text():
+    entries = docs.settings_entries(TOML)
+    assert {e["name"] for e in entries} == _flatten(tomllib.loads(TOML))
+    undocumented = [e["name"] for e in entries if not e["help"]]
+    assert not undocumented, f"add a comment above these settings in contextmap.toml: {undocumented}"
+
+
+def test_settings_doc_is_up_to_date():
+    expected = docs.render_settings(docs.settings_entries(TOML))
+    assert docs.SETTINGS_OUT.read_text() == expected, "run `python -m pipelines.docs`"
+
+
+def test_parser_takes_comment_above_key_or_section():
+    entries = docs.settings_entries("# Section help\n[a]\nx = 1\n# Own help\ny = \"q\"\n")
+    assert entries == [
+        {"name": "a.x", "default": "1", "help": "Section help"},
+        {"name": "a.y", "default": '"q"', "help": "Own help"},
+    ]
