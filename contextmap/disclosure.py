@@ -234,10 +234,24 @@ def _shares_cells(lines: Sequence[Line]) -> bool:
 
 
 def _widen(cell: Cell, values, lines, hidden) -> Cell | None:
-    """Another cell to hide so that ``cell`` is less pinned down: smallest candidate first."""
-    options = [_next_to_hide(ln, values, hidden) for ln in lines if cell in ln.parts or cell == ln.total]
-    options = [c for c in options if c is not None]
-    return min(options, key=lambda c: (values[c], str(c))) if options else None
+    """Another cell to hide so that ``cell`` is less pinned down.
+
+    Looks at the lines through ``cell`` first, then (when those have nothing left to
+    hide) at lines reached through other hidden cells, nearest first; within a step the
+    smallest candidate wins.
+    """
+    frontier, seen_cells, seen_lines = [cell], {cell}, set()
+    while frontier:
+        reached = [i for i, ln in enumerate(lines) if i not in seen_lines
+                   and any(c == ln.total or c in ln.parts for c in frontier)]
+        seen_lines.update(reached)
+        options = [c for c in (_next_to_hide(lines[i], values, hidden) for i in reached) if c is not None]
+        if options:
+            return min(options, key=lambda c: (values[c], str(c)))
+        frontier = [c for i in reached for c in (*lines[i].parts, lines[i].total)
+                    if c in hidden and c not in seen_cells]
+        seen_cells.update(frontier)
+    return None
 
 
 def interval_widths(values: Mapping[Cell, float], lines: Sequence[Line], hidden: set) -> dict[Cell, float]:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from contextmap import fmt
+from contextmap import disclosure, fmt, settings
 
 SOURCE_LABELS = {
     "missing_from": "Went missing from here",
@@ -203,3 +203,154 @@ def effect_figure(effects_df: pd.DataFrame) -> go.Figure:
         margin={"t": 60},
     )
     return fig
+
+
+# --- words and tables for the Disruption page (every count through disclosure control) ---
+
+JUDGED = ("likely_effect", "likely_increase", "no_clear_change")
+VERDICT_LABELS = {
+    "likely_effect": "Likely effect (fewer events)",
+    "likely_increase": "Likely increase",
+    "no_clear_change": "No clear change",
+    "too_few": "Too few events to tell",
+    "outside_data": "Not enough data yet",
+    "no_comparison": "No similar places to compare",
+}
+DISPLACEMENT_LABELS = {
+    "diffusion": "Diffusion of benefit (nearby also fell)",
+    "neither": "Neither displacement nor diffusion",
+    "displacement": "Displacement (nearby rose)",
+    "too_few": "Too few events nearby to tell",
+    "not_applicable": "Not applicable (nothing fell here)",
+    "no_control_events": "Cannot tell (no events at similar places)",
+    "no_comparison": "Cannot tell (no similar places)",
+    "outside_data": "Not enough data yet",
+    "not_assessed": "Not assessed (postcode sectors)",
+}
+SOURCE_NAMES = {"all": "All events", **SOURCE_LABELS}
+METHOD = """
+**How the review works.** For each action, events at the place (or in the area) in the
+{w} calendar months before the month it started are compared with the {w} months after;
+the start month itself is left out. The same change is measured at up to
+{k} **similar places** (same category, similar number of events before, no action of
+their own, outside the displacement buffer). The estimate is the ratio of the two changes
+(a difference-in-differences on the log scale) with a {conf}% interval for Poisson counts:
+**likely effect** when the whole interval is below "no change", **likely increase** when it
+is above, otherwise **no clear change**. With fewer than {min_events} events at the target
+in the two windows together the review says **too few events to tell** and draws no estimate.
+
+**Displacement.** Events in the ring up to {buffer} m around a place (the neighbouring
+wards or LSOAs for an area) are compared in the same way, and summarised by the Weighted
+Displacement Quotient (Bowers and Johnson 2003): above 0 the benefit spread nearby
+(diffusion), below 0 harm moved next door (displacement), near 0 neither.
+
+**Read with care.**
+- *Regression to the mean*: actions usually follow a spike, and spikes fall back by
+  themselves; an action flagged "after a spike" may be credited with a fall that would
+  have happened anyway.
+- *Small numbers*: the interval assumes Poisson counts; places vary more than that, so it
+  is if anything too narrow. One "likely effect" is a lead to discuss, not proof.
+- *Other things at the same time*: other actions, school holidays, a new placement or home
+  nearby, a group moving on.
+- *Recording*: patrols and visits find more, so recorded events can rise while harm falls.
+- Actions at the same place close together share their windows: read them together.
+
+Counts at places and small areas are hidden when 1 to {smax} ("c"); a change in percent is
+not given where it would reveal a hidden count. Full method: docs/methods.md, "Disruption review".
+"""
+
+
+def method_text(policy) -> str:
+    """The method and caveats, with the settings in force."""
+    cfg = settings.get("disruption")
+    return METHOD.format(w=cfg["window_months"], k=cfg["control_places"], conf=round(100 * (1 - cfg["alpha"])),
+                         min_events=cfg["min_events"], buffer=cfg["buffer_radius_m"], smax=policy.suppress_max)
+
+
+def _hidden(policy, *counts) -> bool:
+    return any(disclosure.is_suppressed(c, policy) for c in counts)
+
+
+def verdict_words(row, policy) -> str:
+    """The verdict in plain words, never giving away a hidden count.
+
+    The review's own sentence (``verdict_text``) quotes counts and percentages; it is used
+    as it is only when the counts behind it may be shown. Otherwise the words are rebuilt
+    without numbers.
+    """
+    cfg = settings.get("disruption")
+    if row.verdict == "too_few":
+        return (f"Too few events to tell (fewer than {cfg['min_events']} events in the "
+                f"{2 * int(row.window_months)} months around the action)")
+    if not _hidden(policy, row.target_before, row.target_after):
+        return str(row.verdict_text)
+    spike = ". Events had risen before the action, so part of the fall may be a return to normal" if (
+        row.verdict == "likely_effect" and bool(row.is_after_spike)) else ""
+    return {
+        "likely_effect": "Events fell relative to similar places: likely effect (the counts are too small to show)",
+        "likely_increase": "Events rose relative to similar places: likely increase (the counts are too small to show)",
+        "no_clear_change": "No clear change compared with similar places (the counts are too small to show)",
+        "no_comparison": "No similar places without an action to compare with",
+    }.get(row.verdict, str(row.verdict_text)) + spike
+
+
+def displacement_words(row, policy) -> str:
+    """The displacement reading without hidden counts."""
+    if row.displacement_verdict is None or pd.isna(row.displacement_verdict):
+        return "Not assessed"
+    if row.displacement_verdict == "too_few":
+        return DISPLACEMENT_LABELS["too_few"]
+    if _hidden(policy, row.buffer_before, row.buffer_after):
+        return DISPLACEMENT_LABELS.get(row.displacement_verdict, str(row.displacement_text))
+    return str(row.displacement_text)
+
+
+def actions_table(df: pd.DataFrame, policy) -> pd.DataFrame:
+    """The list of actions as shown: counts protected at the target's level, change only where both shown."""
+    def count(n, level):
+        return disclosure.fmt_count(n, policy, level=level)
+
+    def change(row):
+        if row.verdict not in JUDGED or _hidden(policy, row.target_before, row.target_after) or row.target_before == 0:
+            return "—"
+        return f"{row.target_pct_change:+.0f}%"
+
+    def effect(row):
+        if row.verdict not in JUDGED:
+            return "—"
+        return f"{row.effect_pct:+.0f}% ({100 * (row.ci_low - 1):+.0f}% to {100 * (row.ci_high - 1):+.0f}%)"
+
+    return pd.DataFrame({
+        "Action": [str(t).replace("_", " ").capitalize() for t in df["action_type"]],
+        "Agency": df["agency"].str.replace("_", " ").str.capitalize(),
+        "Where": df["target_name"],
+        "Locality": df["locality"],
+        "Started": [fmt.month_label(m) for m in df["action_month"]],
+        "Events before": [count(n, lv) for n, lv in zip(df["target_before"], df["target_level"])],
+        "Events after": [count(n, lv) for n, lv in zip(df["target_after"], df["target_level"])],
+        "Change here": [change(r) for r in df.itertuples()],
+        "Relative to similar places (95% interval)": [effect(r) for r in df.itertuples()],
+        "Verdict": [VERDICT_LABELS.get(v, v) for v in df["verdict"]],
+        "Nearby": [DISPLACEMENT_LABELS.get(v, "Not assessed") if isinstance(v, str) else "Not assessed"
+                   for v in df["displacement_verdict"]],
+    })
+
+
+def sources_table(df: pd.DataFrame, level: str, policy) -> pd.DataFrame:
+    """Before and after counts of one action by source (protected), with each source's reading."""
+    return pd.DataFrame({
+        "Events": [SOURCE_NAMES.get(s, s) for s in df["event_source"]],
+        "Before": [disclosure.fmt_count(n, policy, level=level) for n in df["target_before"]],
+        "After": [disclosure.fmt_count(n, policy, level=level) for n in df["target_after"]],
+        "Similar places, before": [disclosure.fmt_count(n, policy) for n in df["control_before"]],
+        "Similar places, after": [disclosure.fmt_count(n, policy) for n in df["control_after"]],
+        "Reading": [VERDICT_LABELS.get(v, v) for v in df["verdict"]],
+    })
+
+
+def protected_timeline(df: pd.DataFrame, level: str, policy) -> pd.DataFrame:
+    """Timeline months with hidden counts as gaps (months outside the data stay gaps too)."""
+    cols = [c for c in SOURCE_LABELS if c in df]
+    out = disclosure.protect_counts(df.reset_index(drop=True), cols + ["events"], policy, level=level)
+    out.loc[~df["has_data"].astype(bool).to_numpy(), cols + ["events"]] = np.nan
+    return out

@@ -100,7 +100,8 @@ if (!document.getElementById('cm-defs')) {
     + '.cm-legend i{display:inline-block;width:16px;height:12px;margin-right:6px;vertical-align:-1px;'
     + 'border:1px solid #777}'
     + '.cm-legend .cm-hatch{background:repeating-linear-gradient(45deg,#d9d9d9 0 3px,#737373 3px 5px)}'
-    + '.cm-legend .cm-dot{border-radius:50%;border-color:#fff;background:#D55E00}'
+    + '.cm-legend .cm-dot{width:12px;height:12px;margin:0 8px 0 2px;border-radius:50%;border-color:#fff;background:#D55E00}'
+    + '.leaflet-container{background:#fbfbfb}'
     + '.cm-label{font:600 13px sans-serif;color:#111;white-space:nowrap;text-align:center;'
     + 'text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff;pointer-events:none}'
     + '.leaflet-control-attribution{max-width:60%;font-size:10px}';
@@ -204,14 +205,16 @@ def categorical_fills(values: pd.DataFrame, categories: dict[str, tuple[str, str
     return fills, legend
 
 
-def legend_html(title: str, entries: list[LegendEntry], suppressed_label: str | None, places: bool = False) -> str:
+def legend_html(title: str, entries: list[LegendEntry], suppressed_label: str | None, places: bool = False,
+                no_data: bool = True) -> str:
     """The legend's HTML (every label escaped)."""
     rows = [f"<b>{safe(title)}</b>"]
     for e in entries:
         rows.append(f'<div><i style="background:{safe(e.fill)}"></i>{safe(e.label)}</div>')
     if suppressed_label:
         rows.append(f'<div><i class="cm-hatch"></i>{safe(suppressed_label)}</div>')
-    rows.append(f'<div><i style="background:{NO_DATA_FILL}"></i>No data</div>')
+    if no_data:
+        rows.append(f'<div><i style="background:{NO_DATA_FILL}"></i>No data</div>')
     if places:
         rows.append('<div><i class="cm-dot"></i>Place of concern (size: score)</div>')
     return "".join(rows)
@@ -278,15 +281,17 @@ def choropleth(
     else:
         fills, entries = categorical_fills(values, categories)
     info = values.set_index("code")
-    features = []
-    for row in boundaries.itertuples():
+    features, fill_by_id = [], {}
+    for i, row in enumerate(boundaries.itertuples()):
+        # Feature ids are positions: no data value reaches the generated script unescaped.
+        fill_by_id[i] = fills.get(row.code, NO_DATA_FILL)
         lines = list(info["lines"].get(row.code) or [row.name, "No data"]) if "lines" in info else [row.name]
         if info["status"].get(row.code) == "suppressed":
             lines.append(suppressed_label)
         features.append(
             {
                 "type": "Feature",
-                "id": row.code,
+                "id": i,
                 "geometry": round_coords(json.loads(row.geojson)),
                 "properties": {"tip": tooltip_html(lines, row.code)},
             }
@@ -295,7 +300,7 @@ def choropleth(
         {"type": "FeatureCollection", "features": features},
         name="Areas",
         style_function=lambda f: {
-            "fillColor": fills.get(f["id"], NO_DATA_FILL),
+            "fillColor": fill_by_id[f["id"]],
             "fillOpacity": 0.8,
             "color": "#555555",
             "weight": 0.8,
@@ -305,23 +310,23 @@ def choropleth(
         zoom_on_click=False,
     ).add_to(m)
     has_suppressed = (values["status"] == "suppressed").any()
-    _Script(_LEGEND_JS, legend_html(title, entries, suppressed_label if has_suppressed else None, places)).add_to(m)
-    return m
+    return add_legend(m, title, entries, suppressed_label if has_suppressed else None, no_data=True, places=places)
 
 
-def add_localities(m: folium.Map, localities: pd.DataFrame) -> folium.Map:
-    """Draw locality outlines and their names (``code``/``name``/``geojson`` rows)."""
-    group = folium.FeatureGroup(name="Localities", control=False)
+def add_outlines(m: folium.Map, boundaries: pd.DataFrame, labels: bool = True, colour: str = "#222222",
+                 weight: float = 2.5, name: str = "Localities") -> folium.Map:
+    """Draw area outlines (``code``/``name``/``geojson`` rows), optionally with their names."""
+    group = folium.FeatureGroup(name=name, control=False)
     features = [
         {"type": "Feature", "geometry": round_coords(json.loads(r.geojson)), "properties": {}}
-        for r in localities.itertuples()
+        for r in boundaries.itertuples()
     ]
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
-        style_function=lambda f: {"fill": False, "color": "#222222", "weight": 2.5, "opacity": 0.9},
+        style_function=lambda f: {"fill": False, "color": colour, "weight": weight, "opacity": 0.9},
         interactive=False,
     ).add_to(group)
-    for r in localities.itertuples():
+    for r in boundaries.itertuples() if labels else ():
         point = shape(json.loads(r.geojson)).representative_point()
         folium.Marker(
             [round(point.y, COORD_DP), round(point.x, COORD_DP)],
@@ -332,6 +337,18 @@ def add_localities(m: folium.Map, localities: pd.DataFrame) -> folium.Map:
     return m
 
 
+def add_localities(m: folium.Map, localities: pd.DataFrame) -> folium.Map:
+    """Locality outlines and names over the areas."""
+    return add_outlines(m, localities)
+
+
+def add_legend(m: folium.Map, title: str, entries: list[LegendEntry], suppressed_label: str | None = None,
+               no_data: bool = False, places: bool = False) -> folium.Map:
+    """A legend in the map's lower left corner (every label escaped)."""
+    _Script(_LEGEND_JS, legend_html(title, entries, suppressed_label, places, no_data)).add_to(m)
+    return m
+
+
 def marker_radius(score: float, top: float, smallest: float = 5.0, largest: float = 18.0) -> float:
     """Circle radius in pixels with area proportional to ``score`` (``top`` gets ``largest``)."""
     if top <= 0 or pd.isna(score) or score <= 0:
@@ -339,44 +356,50 @@ def marker_radius(score: float, top: float, smallest: float = 5.0, largest: floa
     return round(smallest + (largest - smallest) * (min(score, top) / top) ** 0.5, 1)
 
 
-def add_places(m: folium.Map, places: pd.DataFrame) -> folium.Map:
-    """Places of concern as circles sized by score, in one GeoJSON layer.
+def add_circles(m: folium.Map, points: pd.DataFrame, name: str = "Places", fill: str = PLACE_FILL) -> folium.Map:
+    """Circles sized by ``size`` in one GeoJSON layer, tooltips ending in ``Ref: <ref>``.
 
-    ``places`` has ``place_id``, ``lat``, ``lon``, ``score`` (NaN when the place's figures
-    are suppressed: drawn at the smallest size) and ``lines`` (plain-text tooltip lines).
-    Places with no location are left out.
+    ``points`` has ``ref``, ``lat``, ``lon``, ``size`` (NaN: hidden figures, smallest
+    circle, hatched; 0: hollow ring), ``lines`` (plain-text tooltip lines) and optionally
+    ``fill`` per point. Points with no location are left out.
     """
-    located = places.dropna(subset=["lat", "lon"])
-    top = located["score"].max() if not located.empty else 0
+    located = points.dropna(subset=["lat", "lon"])
+    if located.empty:
+        return m
+    top = located["size"].max()
+    fills = located["fill"] if "fill" in located else pd.Series(fill, index=located.index)
     style = {
-        str(r.place_id): {
-            "radius": marker_radius(r.score, top),
-            # A place with no events in the period is a hollow ring; suppressed (NaN) still has some.
-            "fillColor": "#ffffff" if r.score == 0 else PLACE_FILL,
-            "color": PLACE_FILL if r.score == 0 else "#ffffff",
+        i: {
+            "radius": marker_radius(r.size, top),
+            # No events in the period: a hollow ring; hidden figures: hatched, smallest size.
+            "fillColor": "#ffffff" if r.size == 0 else (SUPPRESSED_FILL if pd.isna(r.size) else f),
+            "color": f if r.size == 0 else "#ffffff",
         }
-        for r in located.itertuples()
+        for i, (r, f) in enumerate(zip(located.itertuples(), fills))
     }
     features = [
         {
             "type": "Feature",
-            "id": str(r.place_id),
+            "id": i,
             "geometry": {"type": "Point", "coordinates": [round(float(r.lon), COORD_DP), round(float(r.lat), COORD_DP)]},
-            "properties": {"tip": tooltip_html(list(r.lines), r.place_id)},
+            "properties": {"tip": tooltip_html(list(r.lines), r.ref)},
         }
-        for r in located.itertuples()
+        for i, r in enumerate(located.itertuples())
     ]
-    if not features:
-        return m
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
-        name="Places",
+        name=name,
         marker=folium.CircleMarker(radius=5),
         style_function=lambda f: {**style[f["id"]], "fillOpacity": 0.85, "weight": 1.5},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
         zoom_on_click=False,
     ).add_to(m)
     return m
+
+
+def add_places(m: folium.Map, places: pd.DataFrame) -> folium.Map:
+    """Places of concern (``place_id``, ``lat``, ``lon``, ``score``, ``lines``) sized by score."""
+    return add_circles(m, places.rename(columns={"place_id": "ref", "score": "size"}), "Places")
 
 
 def add_heat(m: folium.Map, points: pd.DataFrame) -> folium.Map:

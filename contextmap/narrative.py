@@ -111,7 +111,7 @@ GROUP_PHRASES = {
 SUBJECTS = {
     "episodes": "Missing episodes",
     "children": "Children going missing",
-    "repeat_children": "Repeat missing children (3 or more episodes in 90 days)",
+    "repeat_children": "Repeat missing children (three or more episodes in 90 days)",
     "offences": "Offences involving young people",
     "serious_violence": "Serious youth violence offences",
     "weapon_offences": "Offences involving a weapon",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 import math
 import threading
 import warnings
@@ -33,6 +34,8 @@ FONT_DIR = "/usr/share/fonts/truetype/dejavu"
 SUPPRESSED_GREY = "#bdbdbd"
 LEVELS = {"place": "Place", "ward": "Ward", "lsoa": "LSOA"}
 _KALEIDO = threading.Lock()
+EVIDENCE = {"missing_together": "Going missing together", "co_offending": "Offending together",
+            "rhi_named": "Naming each other in RHIs"}
 
 
 @dataclass
@@ -81,16 +84,20 @@ def _emerging(run: Runner, f: Filters, policy: disclosure.Policy, top: int) -> p
     })
 
 
+def _join(values) -> str:
+    """A list column (a list or array from DuckDB) as "a, b"."""
+    return "" if values is None else ", ".join(str(v) for v in values)
+
+
 def _peer_groups(run: Runner, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
     raw = run("overview_peer_groups", locality=f.locality, limit=top)
     return pd.DataFrame({
         "Group": [f"Group {g}" for g in raw["group_id"]],
         "Members": [disclosure.fmt_count(n, policy) for n in raw["size"]],
-        "Events, last 3 months": [disclosure.fmt_count(n, policy) for n in raw["recent_events"]],
-        "Mostly linked by": raw["main_evidence"].fillna(""),
-        "Localities": [", ".join(v) if isinstance(v, list | tuple) or hasattr(v, "__iter__") and not isinstance(v, str)
-                       else str(v) for v in raw["localities"]],
-        "Themes": [", ".join(str(t).replace("_", " ").lower() for t in v) for v in raw["top_themes"]],
+        "Events, last three months": [disclosure.fmt_count(n, policy) for n in raw["recent_events"]],
+        "Mostly linked by": raw["main_evidence"].map(EVIDENCE).fillna(raw["main_evidence"]).fillna(""),
+        "Localities": [_join(v) for v in raw["localities"]],
+        "Themes": [_join(v).replace("_", " ").lower() for v in raw["top_themes"]],
     })
 
 
@@ -106,8 +113,8 @@ def _places(run: Runner, f: Filters, policy: disclosure.Policy, top: int) -> pd.
 def _data_quality(run: Runner) -> str:
     files = run("dq_files")
     if files.empty:
-        return "Data quality: no files were loaded in this build."
-    return (f"Data quality: {len(files):,} files loaded; {files['rows_read'].sum():,} rows read, "
+        return "No files were loaded in this build."
+    return (f"Files loaded: {len(files):,}; {files['rows_read'].sum():,} rows read, "
             f"{files['rows_accepted'].sum():,} accepted and {files['rows_rejected'].sum():,} rejected "
             "(listed with reasons on the Data quality page).")
 
@@ -155,7 +162,7 @@ def ward_map_figure(run: Runner, f: Filters, policy: disclosure.Policy) -> go.Fi
     fig = go.Figure()
     lat0 = None
     for row in boundaries.itertuples():
-        geom = shape(__import__("json").loads(row.geojson))
+        geom = shape(json.loads(row.geojson))
         polys = list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
         colour = fills.get(row.code, maps.NO_DATA_FILL)
         colour = SUPPRESSED_GREY if colour == maps.SUPPRESSED_FILL else colour
@@ -166,7 +173,7 @@ def ward_map_figure(run: Runner, f: Filters, policy: disclosure.Policy) -> go.Fi
                             line={"color": "#ffffff", "width": 1}, hoverinfo="skip", showlegend=False)
     for entry in legend:
         fig.add_scatter(x=[None], y=[None], mode="markers", name=entry.label,
-                        marker={"color": entry.colour, "size": 12, "symbol": "square"})
+                        marker={"color": entry.fill, "size": 12, "symbol": "square"})
     if (values["status"] == "suppressed").any():
         fig.add_scatter(x=[None], y=[None], mode="markers", name=f"{disclosure.SUPPRESSED} (1 to {policy.suppress_max})",
                         marker={"color": SUPPRESSED_GREY, "size": 12, "symbol": "square"})
@@ -177,9 +184,14 @@ def ward_map_figure(run: Runner, f: Filters, policy: disclosure.Policy) -> go.Fi
     return fig
 
 
+def first_month(run: Runner):
+    """The first month the data cover (charts start there rather than at zeros before the data)."""
+    return fmt.first_of_month(run("month_range").iloc[0, 0])
+
+
 def trend_figures(run: Runner, f: Filters, policy: disclosure.Policy) -> dict[str, go.Figure]:
     """The pack's trend charts: two years of episodes and offences, and RHI timeliness."""
-    start = f.month_to - relativedelta(months=23)
+    start = max(f.month_to - relativedelta(months=23), first_month(run))
     months = [d.date() for d in pd.date_range(start, f.month_to, freq="MS")]
     out = {}
     for key in ("episodes", "offences"):
@@ -293,9 +305,10 @@ class _PDF:
         self.pdf.add_font("DejaVu", "B", f"{FONT_DIR}/DejaVuSans-Bold.ttf")
         self.pdf.add_page()
 
-    def heading(self, text: str, size: int = 14) -> None:
+    def heading(self, text: str, size: int = 14, keep: float = 35) -> None:
+        """A heading, on a new page unless ``keep`` mm of what follows fit below it."""
         pdf = self.pdf
-        if pdf.get_y() > pdf.h - 50:
+        if pdf.get_y() + keep > pdf.h - 18:
             pdf.add_page()
         pdf.set_font("DejaVu", "B", size)
         pdf.set_text_color(0)
@@ -310,11 +323,13 @@ class _PDF:
         self.pdf.ln(1)
 
     def table(self, df: pd.DataFrame) -> None:
+        from fpdf import FontFace
+
         pdf = self.pdf
         pdf.set_font("DejaVu", "", 8)
         pdf.set_text_color(0)
         with pdf.table(text_align="LEFT", line_height=4.5, first_row_as_headings=True,
-                       headings_style=__import__("fpdf").FontFace(emphasis="BOLD")) as t:
+                       headings_style=FontFace(emphasis="BOLD")) as t:
             t.row([str(c) for c in df.columns])
             for values in df.itertuples(index=False):
                 t.row(["" if v is None else str(v) for v in values])
@@ -345,9 +360,9 @@ def build_pdf(ov: Overview, images: dict[str, bytes], policy: disclosure.Policy)
     for title, rows in _figures_table(ov):
         doc.heading(title, 11)
         doc.table(pd.DataFrame(rows, columns=FIGURE_HEADER))
-    doc.heading("Map")
+    doc.heading("Map", keep=85)
     doc.image(images["Map"], 150)
-    doc.heading("Trends")
+    doc.heading("Trends", keep=100)
     for name, png in images.items():
         if name != "Map":
             doc.image(png)

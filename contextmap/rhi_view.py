@@ -80,13 +80,22 @@ def protected_rates(df: pd.DataFrame, policy: disclosure.Policy) -> pd.DataFrame
     return out
 
 
+def _rate_text(rate, denominator) -> str:
+    """A protected rate as text: "84%", "—" when there is nothing to divide by, else "c" (hidden)."""
+    if rate is not None and not pd.isna(rate):
+        return fmt.percent(rate)
+    return "—" if not denominator else disclosure.SUPPRESSED
+
+
+def _hours(value) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:,.0f} hours"
+
+
 def summary(row: pd.Series, policy: disclosure.Policy) -> dict[str, str]:
     """The headline texts of one row (a period total): rates as "84%", "c" when hidden."""
     rates = protected_rates(row.to_frame().T, policy).iloc[0]
-    out = {label: (fmt.percent(rates[col]) if rates[col] is not None else disclosure.SUPPRESSED)
-           for col, (_, _, label) in RATES.items()}
-    hours = rates.get("median_hours_to_offer")
-    out["Median hours to offer"] = "—" if hours is None or pd.isna(hours) else f"{hours:.0f} hours"
+    out = {label: _rate_text(rates[col], row[den]) for col, (_, den, label) in RATES.items()}
+    out["Median hours to offer"] = _hours(rates.get("median_hours_to_offer"))
     out["Episodes that ended"] = disclosure.fmt_count(row["returned"], policy)
     return out
 
@@ -98,9 +107,9 @@ def breakdown_table(df: pd.DataFrame, policy: disclosure.Policy) -> pd.DataFrame
     rates = protected_rates(df, policy)
     table = pd.DataFrame({"Group": df["grp"], "Episodes ended": shown["returned"],
                           "Eligible for the 72-hour measure": shown["eligible"]})
-    for col, (_, _, label) in RATES.items():
-        table[label] = [fmt.percent(v) if v is not None else disclosure.SUPPRESSED for v in rates[col]]
-    table["Median hours to offer"] = [fmt.number(v) for v in rates["median_hours_to_offer"]]
+    for col, (_, den, label) in RATES.items():
+        table[label] = [_rate_text(v, d) for v, d in zip(rates[col], df[den])]
+    table["Median hours to offer"] = [_hours(v) for v in rates["median_hours_to_offer"]]
     return table
 
 

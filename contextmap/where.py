@@ -223,10 +223,11 @@ def theme_table(themes: pd.DataFrame, policy: disclosure.Policy, level: str) -> 
 def funnel_figure(funnel: pd.DataFrame, policy: disclosure.Policy, level: str, highlight: str | None = None) -> go.Figure:
     """Funnel plot: each area's rate against its child population, with 95% and 99.8% limits.
 
-    Rates are recomputed from protected counts; areas whose count is suppressed are not
-    plotted (their position would reveal the count), and the title says how many.
+    ``funnel`` is ``funnel.sql``. Rates are recomputed from protected counts; areas whose
+    count is suppressed are not plotted (their position would reveal the count), and the
+    title says how many.
     """
-    df = funnel.copy()
+    df = funnel.rename(columns={"area_code": "code", "area_name": "name"})
     vals = disclosure.map_values(df["events"], policy, level).reset_index(drop=True)
     df = df.reset_index(drop=True)
     df["shown_rate"] = [
@@ -234,12 +235,17 @@ def funnel_figure(funnel: pd.DataFrame, policy: disclosure.Policy, level: str, h
     ]
     hidden = int((vals["status"] == "suppressed").sum())
     fig = go.Figure()
-    limits = df.sort_values("children_10_17")
-    for col, name, dash in (("upper_998", "99.8% limits", "dash"), ("upper_95", "95% limits", "dot"),
-                            ("lower_95", None, "dot"), ("lower_998", None, "dash")):
-        fig.add_scatter(x=limits["children_10_17"], y=limits[col], mode="lines", name=name or col,
-                        showlegend=name is not None, line={"color": "#555555", "dash": dash, "width": 1},
-                        legendgroup=dash, hoverinfo="skip")
+    if not df.empty:
+        from contextmap.hotspot_stats import funnel_curve
+
+        curve = funnel_curve(float(df["district_rate_per_1000"].iloc[0]), float(df["children_10_17"].max()))
+        limit_cols = [c for c in curve.columns if c != "population"]
+        for col in limit_cols:
+            label = "99.8% limits" if "998" in col else "95% limits"
+            first = col == next(c for c in limit_cols if ("998" in c) == ("998" in col))
+            fig.add_scatter(x=curve["population"], y=curve[col], mode="lines", name=label, showlegend=first,
+                            legendgroup=label, line={"color": "#555555", "dash": "dash" if "998" in col else "dot", "width": 1},
+                            hoverinfo="skip")
     if not df.empty:
         fig.add_hline(y=float(df["district_rate_per_1000"].iloc[0]), line={"color": "#000000", "width": 1},
                       annotation_text="Whole-area rate", annotation_position="top left")
@@ -275,18 +281,17 @@ def trend_from(month_to, months: int = TREND_MONTHS):
     return (pd.Timestamp(month_to) - pd.DateOffset(months=months - 1)).date()
 
 
-def sparklines(trends: pd.DataFrame, policy: disclosure.Policy) -> dict[str, list]:
-    """Place id → its monthly events (oldest first) with suppressed months as None."""
-    if trends.empty:
-        return {}
-    protected = disclosure.protect_counts(trends.reset_index(drop=True), ["events"], policy, level="place")
-    return {
-        pid: [None if pd.isna(v) else float(v) for v in grp.sort_values("event_month")["events"]]
-        for pid, grp in protected.groupby("place_id", sort=False)
-    }
+def sparkline(values, policy: disclosure.Policy) -> list:
+    """A place's monthly events for a sparkline, with suppressed months as None (a gap)."""
+    return [None if disclosure.is_suppressed(v, policy) else round_shown(v, policy) for v in (values if values is not None else [])]
 
 
-def places_table(places: pd.DataFrame, trends: dict[str, list], weights: dict, policy: disclosure.Policy) -> pd.DataFrame:
+def round_shown(v, policy: disclosure.Policy) -> float:
+    """A shown count as a float, rounded as the policy rounds places."""
+    return float(disclosure.round_count(float(v), policy, "place"))
+
+
+def places_table(places: pd.DataFrame, weights: dict, policy: disclosure.Policy) -> pd.DataFrame:
     """The ranked places table: protected counts, score shown only when all its parts are."""
     counts = ["events", *PLACE_PARTS, "children"]
     df = places.reset_index(drop=True)
@@ -307,8 +312,8 @@ def places_table(places: pd.DataFrame, trends: dict[str, list], weights: dict, p
         "Change": [fmt.change(e, p) if not h and pd.notna(p) and not disclosure.is_suppressed(p, policy) else None
                    for e, p, h in zip(df["events"], df["previous_events"], hidden)],
         "Trend": df["trend"].where(~hidden),
-        "Hotspot": df["is_hotspot"].astype(bool),
-        "Monthly events": [trends.get(pid, []) for pid in df["place_id"]],
+        "Hotspot": df["is_hotspot"].fillna(False).astype(bool),
+        "Monthly events": [sparkline(v, policy) for v in df["sparkline"]],
         "place_id": df["place_id"],
     })
 
@@ -359,18 +364,25 @@ def _district_key(d: str):
     return (m.group(1), int(m.group(2))) if m else (str(d), 0)
 
 
-def strongest_pairs(matrix: pd.DataFrame, policy: disclosure.Policy, n: int = 10) -> pd.DataFrame:
-    """The cross-district pairs with most young people, strongest first, protected."""
-    cross = matrix[matrix["home_district"] != matrix["offence_district"]]
-    cross = cross.sort_values(["people", "home_district", "offence_district"], ascending=[False, True, True]).head(n)
-    cross = cross.reset_index(drop=True)
-    cols = [c for c in ("people", "offences", "violent_offences", "weapon_offences") if c in cross]
-    shown = disclosure.protect_frame(cross, cols, policy, level="district")
-    names = {"people": "Young people", "offences": "Offences", "violent_offences": "Violent", "weapon_offences": "With a weapon"}
-    out = pd.DataFrame({"From (home)": cross["home_district"], "To (offence)": cross["offence_district"]})
-    for c in cols:
-        out[names[c]] = shown[c]
-    return out
+def strongest_pairs(pairs: pd.DataFrame, policy: disclosure.Policy, n: int = 10) -> pd.DataFrame:
+    """The strongest cross-district pairs (``postcode_tension_pairs.sql``), protected.
+
+    Strength counts young people from A in offences in B plus those from B in A; the two
+    directions and their total are protected together so a hidden one cannot be worked out.
+    """
+    top = pairs.sort_values(["pair_rank", "district_a", "district_b"]).head(n).reset_index(drop=True)
+    shown = disclosure.protect_frame(top, ["people_a_in_b", "people_b_in_a", "strength"], policy, level="district",
+                                     total_col="strength")
+    other = disclosure.protect_frame(top, ["offences", "violent_offences", "weapon_offences"], policy, level="district")
+    return pd.DataFrame({
+        "Districts": top["district_a"] + " and " + top["district_b"],
+        "Young people (both ways)": shown["strength"],
+        "From first in second": shown["people_a_in_b"],
+        "From second in first": shown["people_b_in_a"],
+        "Offences": other["offences"],
+        "Violent": other["violent_offences"],
+        "With a weapon": other["weapon_offences"],
+    })
 
 
 # --- profiles -----------------------------------------------------------------------------
@@ -421,8 +433,6 @@ def _groups(groups: pd.DataFrame, policy) -> pd.DataFrame:
     out = pd.DataFrame({"Group": [f"Group {g}" for g in groups["group_id"]], "Events": shown["events"]})
     if "people" in shown:
         out["Members seen"] = shown["people"]
-    if "places" in groups:
-        out["Places"] = groups["places"].map(fmt.number).to_numpy()
     out["Last seen"] = [fmt.month_label(d) if pd.notna(d) else "—" for d in groups["last_event_at"]]
     return out
 
@@ -486,7 +496,7 @@ def place_profile(fetch, place_id: str, filters, policy: disclosure.Policy, weig
                   groups: bool = True) -> Profile | None:
     """Profile of one place of concern: figures, events by source by month, themes, groups,
     near-repeats and the disruption timeline. None when the place is unknown."""
-    info = fetch("place_profile", place_id=place_id, period=filters.period, month_to=filters.month_to)
+    info = fetch("place_profile", place_id=place_id)
     if info.empty:
         return None
     row = info.iloc[0]
@@ -494,26 +504,29 @@ def place_profile(fetch, place_id: str, filters, policy: disclosure.Policy, weig
     monthly = fetch("place_profile_monthly", **params, trend_from=trend_from(filters.month_to))
     actions = fetch("place_profile_actions", place_id=place_id) if _has(fetch, "stg_disruption_actions") else pd.DataFrame()
     now, before = _period_sums(monthly, filters)
-    ranked = pd.notna(row["events"])
-    score = shown_scores(info.head(1), weights, policy).iloc[0] if ranked else None
-    hidden = disclosure.is_suppressed(row["events"], policy) if ranked else False
     category = str(row["category"]).replace("_", " ").capitalize()
     prof = Profile(title=str(row["name"]),
                    subtitle=f"{category} · {row['ward_name'] or '—'}, {row['locality'] or '—'} · {row['sector'] or ''} · "
                    f"{fmt.period_label(filters.month_from, filters.month_to)}")
     prof.metrics = [
-        ("Events (filters applied)", _count(now, policy, "place"), "Events linked to the place in the period: found there, "
+        ("Events", _count(now, policy, "place"), "Events linked to the place in the period: found there, "
          "named in a return home interview, or offences there or within the place radius."),
         ("Change on previous period", _change(now, before, policy), "Events against the period of the same length just before."),
     ]
-    if ranked:
-        prof.metrics += [
-            ("Score", "c" if pd.isna(score) else f"{score:,.1f}", weights_text(weights)),
-            ("Rank", "—" if hidden or pd.isna(row["score_rank"]) else f"{int(row['score_rank']):,}", "1 = highest score in the period."),
-            ("Children", _count(row["children"], policy, "place"), "Distinct children linked to the place's events."),
-            ("Hotspot", "Yes" if row["is_hotspot"] else "No", "More events than an average place, beyond chance after a "
-             "false-discovery-rate correction, with at least the minimum number of events."),
-        ]
+    if _has(fetch, "mart_place_hotspots"):
+        ranking = fetch("place_ranking", **{**filters.params(), "locality": "All"}, **ranking_params(weights))
+        ranked = ranking[ranking["place_id"] == place_id]
+        if not ranked.empty:
+            r = ranked.iloc[0]
+            score = shown_scores(ranked, weights, policy).iloc[0]
+            prof.metrics += [
+                ("Score", "c" if pd.isna(score) else f"{score:,.1f}", weights_text(weights)),
+                ("Rank", "—" if pd.isna(score) else f"{int(r['score_rank']):,} of {len(ranking):,}",
+                 "1 = highest score among all places in the period."),
+                ("Children", _count(r["children"], policy, "place"), "Distinct children linked to the place's events."),
+                ("Hotspot", "Yes" if pd.notna(r["is_hotspot"]) and bool(r["is_hotspot"]) else "No", "More events than an average place, beyond chance "
+                 "after a false-discovery-rate correction, with at least the minimum number of events (every child counted)."),
+            ]
     prof.timeline = _timeline(monthly, actions, policy, "place")
     prof.tables = [
         ("Themes in return home interviews", theme_table(fetch("place_profile_themes", **params), policy, "place"),
@@ -523,7 +536,8 @@ def place_profile(fetch, place_id: str, filters, policy: disclosure.Policy, weig
         prof.tables.append(("Peer groups seen here", _groups(fetch("place_profile_groups", place_id=place_id), policy),
                             "No peer group has been seen here."))
     if _has(fetch, "mart_near_repeat"):
-        prof.tables.append(("Near-repeats (Knox test)", near_repeat_table(fetch("place_profile_near_repeat", place_id=place_id), place_id, policy),
+        rows = pd.concat([fetch("near_repeat", place_id=place_id), fetch("near_repeat", place_id="All places")])
+        prof.tables.append(("Near-repeats (Knox test)", near_repeat_table(rows, place_id, policy),
                             "Too few incidents here for a near-repeat test."))
     prof.tables.append(("Disruption actions", _actions(actions), "No disruption action recorded here."))
     return prof
@@ -539,9 +553,9 @@ def near_repeat_table(rows: pd.DataFrame, place_id: str, policy: disclosure.Poli
     return pd.DataFrame({
         "Days apart": mine["days_band"],
         "Pairs": shown["observed"],
-        "Expected by chance": mine["expected"].round(1),
+        "Expected (mean of shuffles)": mine["expected"].round(1),
         "Ratio": [None if o == "c" else r for o, r in zip(shown["observed"], mine["ratio"].round(2))],
-        "p": [None if o == "c" else p for o, p in zip(shown["observed"], mine["p_value"].round(3))],
+        "p value": ["—" if o == "c" else ("< 0.001" if p < 0.001 else f"{p:.3f}") for o, p in zip(shown["observed"], mine["p_value"])],
         "Ratio, all places": mine["days_band"].map(every).round(2),
     })
 
@@ -562,31 +576,33 @@ class MapData:
     missing: str | None = None  # why the chosen measure cannot be drawn
 
 
-_CLASS_QUERIES = {"gi": ("map_gi", "mart_area_hotspots"), "emerging": ("map_emerging", "mart_emerging_hotspots")}
+_CLASS_QUERIES = {"gi": ("area_hotspots", "mart_area_hotspots"), "emerging": ("emerging_hotspots", "mart_emerging_hotspots")}
 
 
-def map_data(fetch, filters, policy: disclosure.Policy, level: str, measure: str) -> MapData:
+def ranking_params(weights: dict) -> dict:
+    """The ``$w_*`` parameters of ``place_ranking.sql`` from ``[hotspots.place_weights]``."""
+    return {f"w_{part}": float(weights.get(part, 0)) for part in PLACE_PARTS}
+
+
+def map_data(fetch, filters, policy: disclosure.Policy, level: str, measure: str, weights: dict) -> MapData:
     """Run the map's queries and protect their figures (``fetch`` as in :func:`area_profile`)."""
     areas = fetch("area_events", **filters.params(), level=level)
-    source, source_note = hotspot_source(filters.sources)
+    _, source_note = hotspot_source(filters.sources)
     classes, notes, missing = None, [], None
     if measure in _CLASS_QUERIES:
         query, table = _CLASS_QUERIES[measure]
         if not _has(fetch, table):
             missing = f"{MEASURES[measure]} are not in this build. Choose another measure, or rebuild with the hotspot step."
-        elif measure == "gi":
-            classes = fetch(query, level=level, period=filters.period, month_to=filters.month_to, event_source=source)
         else:
-            classes = fetch(query, level=level, month_to=filters.month_to)
+            classes = fetch(query, **filters.params(), level=level).rename(
+                columns={"area_code": "code", "area_name": "name", "unit_code": "code", "unit_name": "name"})
         notes.append("Hotspots are computed over the whole area for every child: the age, sex and looked-after "
                      "filters do not change them." + (f" {source_note}" if source_note and measure == "gi" else ""))
         if classes is not None and classes.empty:
             missing = "No hotspot results for this month and period: the data may not reach back far enough. Choose a later month."
     values = area_values(areas, "count" if missing else measure, policy, level, classes)
     boundaries = fetch("boundaries", level=level)
-    places = None
-    if _has(fetch, "mart_place_hotspots"):
-        places = fetch("map_places", period=filters.period, month_to=filters.month_to, locality=filters.locality)
+    places = fetch("place_ranking", **filters.params(), **ranking_params(weights)) if _has(fetch, "mart_place_hotspots") else None
     return MapData(areas, values, boundaries[boundaries["code"].isin(areas["code"])].reset_index(drop=True),
                    classes, places, notes, missing)
 
@@ -621,3 +637,42 @@ def resolve_click(ref: str | None, data: MapData) -> tuple[str, str] | None:
     if data.places is not None and ref in set(data.places["place_id"].astype(str)):
         return "place", ref
     return None
+
+
+# --- postcodes -----------------------------------------------------------------------------
+
+POSTCODE_LEVELS = {"district": "Districts (HD1)", "sector": "Sectors (HD1 2)"}
+EXCEEDANCE_FILL = "#D55E00"
+ORDINARY_FILL = "#0072B2"
+
+
+def postcode_points(units: pd.DataFrame, policy: disclosure.Policy, level: str) -> pd.DataFrame:
+    """Circles for postcode districts or sectors: size = shown events, vermilion when more
+    than expected beyond chance; suppressed units get the smallest, hatched circle."""
+    events = disclosure.map_values(units["events"], policy, level).reset_index(drop=True)
+    df = units.reset_index(drop=True)
+    out = pd.DataFrame({"ref": df["code"], "lat": df["lat"], "lon": df["lon"], "size": events["value"]})
+    out["fill"] = np.where(df["is_exceedance"].fillna(False).astype(bool), EXCEEDANCE_FILL, ORDINARY_FILL)
+    out["lines"] = [
+        [r.code, f"Events: {_count(r.events, policy, level)}",
+         f"Rate: {_rate_text(None if lab == 'suppressed' or not r.children_10_17 else 1000 * v / r.children_10_17)}",
+         "More events than expected (beyond chance)" if r.is_exceedance else "Not above expectation beyond chance"]
+        for r, v, lab in zip(df.itertuples(), events["value"], events["status"])
+    ]
+    return out
+
+
+def postcode_table(units: pd.DataFrame, policy: disclosure.Policy, level: str) -> pd.DataFrame:
+    """The district/sector table: protected events, rate, ratio to expected, exceedance."""
+    df = units.reset_index(drop=True)
+    shown = disclosure.protect_frame(df, ["events"], policy, level=level)
+    hidden = shown["events"] == disclosure.SUPPRESSED
+    rate = [None if h or not c else round(1000 * e / c, 1) for h, e, c in zip(hidden, df["events"], df["children_10_17"].fillna(0))]
+    return pd.DataFrame({
+        POSTCODE_LEVELS[level].split(" ")[0][:-1]: df["code"],
+        "Locality": df["locality"].fillna("Outside the area"),
+        "Events": shown["events"],
+        "Rate per 1,000 children": rate,
+        "Ratio to expected": df["ratio"].where(~hidden).round(2),
+        "Above expected": df["is_exceedance"].fillna(False).astype(bool),
+    })

@@ -13,13 +13,13 @@ measure = b.selectbox("Colour areas by", list(where.MEASURES), format_func=where
                       help=" ".join(f"**{where.MEASURES[k]}**: {v}" for k, v in where.MEASURE_HELP.items()))
 show_places = c.toggle("Places of concern", value=True, key="map_places", help="Circles sized by the place's combined score.")
 show_heat = d.toggle("Density heat map", value=False, key="map_heat",
-                     help="Density of located events, counted on a grid of about 100 m; cells with too few events are left out.")
+                     help="Density of located events, counted on a grid of about 200 m; cells with too few events are left out.")
 fetch = lambda name, **p: ui.query(s, name, **p)  # noqa: E731
 groups = "groups" in auth.pages_for(s.role)
 weights = settings.get("hotspots", "place_weights")
 
 with st.spinner("Counting events in each area…"):
-    data = where.map_data(fetch, f, s.policy, level, measure)
+    data = where.map_data(fetch, f, s.policy, level, measure, weights)
 if data.boundaries.empty:
     st.info("No areas match the chosen locality. Choose All localities in the sidebar.")
     st.stop()
@@ -80,8 +80,7 @@ for caveat in where.CAVEATS:
     st.caption(f"Caveat: {caveat}")
 if ui.has_table(s, "mart_area_funnel"):
     st.subheader("Fair comparison of areas (funnel plot)")
-    source, _ = where.hotspot_source(f.sources)
-    funnel = ui.query(s, "map_funnel", level=level, period=f.period, month_to=f.month_to, event_source=source)
+    funnel = ui.query(s, "funnel", f, level=level)
     if funnel.empty:
         st.info("No funnel plot for this month and period: choose a later month or a longer period.")
     else:
@@ -89,4 +88,4 @@ if ui.has_table(s, "mart_area_funnel"):
                         use_container_width=True)
         st.caption("Each dot is an area; small areas sit at the wide end of the funnel, where chance alone moves rates a "
                    "lot. Only dots outside the limits differ from the whole area by more than chance (Public Health "
-                   "England Fingertips method, exact Poisson limits). The funnel counts every child in the whole area.")
+                   "England Fingertips method, exact Poisson limits). The funnel counts every child.")

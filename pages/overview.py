@@ -1,43 +1,78 @@
-"""Overview: the month (or quarter) at a glance for the working group."""
+"""Overview: the month (or quarter) at a glance for the working group, and the meeting pack."""
 
 import streamlit as st
 
-from contextmap import disclosure, headline, ui
-from contextmap.fmt import period_label
+from contextmap import audit, auth, headline, pack, ui
 
 s = ui.page("overview", "Overview")
 f = s.filters
-st.caption(f"{period_label(f.month_from, f.month_to)} · {f.locality if f.locality != 'All' else 'All localities'}")
+
+
+def run(name, filters=None, **params):
+    return ui.query(s, name, filters, **params)
+
 
 with st.spinner("Counting episodes, interviews and offences…"):
-    rows = {
-        name: headline.headline_row(ui.query(s, "overview_episodes", p), ui.query(s, "overview_offences", p))
-        for name, p in (("now", f), ("before", f.previous()), ("last_year", f.last_year()))
-    }
-
-if rows["now"]["episodes"] == 0 and rows["now"]["offences"] == 0:
+    ov = pack.collect(run, lambda table: ui.has_table(s, table), f, s.policy, ui.area_name())
+st.caption(f"{ov.period} · {ov.where if f.locality != 'All' else 'All localities'}")
+if ov.empty:
     st.info("No missing episodes or offences match these filters. Widen the period, choose All localities, "
             "or clear the age, sex and looked-after filters in the sidebar.")
     st.stop()
 
-cols = st.columns(3)
-for i, fig in enumerate(headline.figures(rows["now"], rows["before"], rows["last_year"], s.policy)):
-    cols[i % 3].metric(fig.measure.label, fig.value, delta=fig.delta, delta_color="off", help=fig.measure.help,
-                       border=True)
-    if fig.last_year:
-        cols[i % 3].caption(fig.last_year)
+st.subheader("What changed")
+st.markdown("\n".join(f"- {sentence}" for sentence in ov.sentences))
+st.caption("A change is called a rise or fall only when it is larger than chance variation would explain "
+           "(an exact Poisson test); percentages are not quoted on small numbers.")
 
-st.subheader("Places with the most activity")
-places = ui.query(s, "top_places", f, limit=10)
-shown = disclosure.protect_frame(places, ["found_here", "rhi_mentions", "offences", "events"], s.policy, level="place")
-shown = shown[shown["events"] != "0"]
-if shown.empty:
-    st.info("No events were linked to a place of concern in this period.")
+for title, figs in headline.by_section(ov.figures).items():
+    st.subheader(title)
+    for col, fig in zip(st.columns(len(figs)), figs):
+        col.metric(fig.measure.label, fig.value, delta=fig.delta, delta_color="off", help=fig.measure.help, border=True)
+        if fig.last_year:
+            col.caption(fig.last_year)
+
+tables = (("Emerging hotspots", ov.emerging, "Places and areas whose recent events are well above their own usual level."),
+          ("Active peer groups", ov.peer_groups, "Groups are shown by number, never by member."),
+          ("Places with the most activity", ov.places, None))
+for heading, table, note in tables:
+    if table is None:
+        continue
+    st.subheader(heading)
+    if note:
+        st.caption(note)
+    if table.empty:
+        st.info(f"No {heading.lower()} for these filters.")
+    else:
+        st.dataframe(table, hide_index=True, use_container_width=True)
+
+st.caption(ov.data_quality)
+
+st.subheader("Meeting pack")
+st.caption("A PDF and an HTML version of this page for the period and locality chosen, with the map, trend charts "
+           "and RHI performance. Every figure is suppressed exactly as on screen.")
+if auth.can(s.role, "export"):
+    with st.popover("Make the meeting pack", icon=":material/picture_as_pdf:"):
+        st.caption("Packs are logged with your reason and the recipients, like every export.")
+        with st.form("pack_form", border=False):
+            why = st.text_area("Why is the pack needed?", max_chars=500)
+            to = st.text_input("Who will receive it (meeting or organisation)?", max_chars=200)
+            submitted = st.form_submit_button("Make the pack", type="primary")
+        if submitted:
+            try:
+                audit.record_export(s.user.name, s.role, "overview", f"Meeting pack, {ov.period}, {ov.where}", 1,
+                                    why, to, f.as_dict())
+                with st.spinner("Drawing the map and charts and writing the pack…"):
+                    st.session_state.pack = (f, *pack.build_pack(ui.cursor(), f, s.policy))
+            except audit.ExportRefused as exc:
+                st.error(str(exc))
+            except Exception:  # noqa: BLE001 - the user gets a plain message, never a stack trace
+                st.error("The pack could not be made. Try again, or ask your administrator to check the build.")
+        made = st.session_state.get("pack")
+        if made and made[0] == f:
+            name = f"contextmap-pack-{f.month:%Y-%m}-{f.locality.replace(' ', '-').lower()}"
+            st.download_button("Download PDF", made[1], f"{name}.pdf", "application/pdf", on_click="ignore")
+            st.download_button("Download HTML", made[2].encode("utf-8"), f"{name}.html", "text/html", on_click="ignore")
 else:
-    st.dataframe(
-        shown[["name", "category", "locality", "found_here", "rhi_mentions", "offences", "events"]],
-        hide_index=True, use_container_width=True,
-        column_config={"name": "Place", "category": "Category", "locality": "Locality", "found_here": "Found here",
-                       "rhi_mentions": "Named in RHIs", "offences": "Offences", "events": "All events"},
-    )
-st.caption(disclosure.legend(s.policy))
+    st.caption("Your role cannot export: ask an analyst or strategic lead for the pack.")
+ui.footer()

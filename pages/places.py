@@ -14,8 +14,7 @@ if not ui.has_table(s, "mart_place_hotspots"):
     st.stop()
 
 with st.spinner("Ranking places of concern…"):
-    places = ui.query(s, "map_places", period=f.period, month_to=f.month_to, locality=f.locality)
-    trends = where.sparklines(ui.query(s, "map_place_trends", f, trend_from=where.trend_from(f.month_to, 12)), s.policy)
+    places = ui.query(s, "place_ranking", f, **where.ranking_params(weights))
 st.caption(f"{period_label(f.month_from, f.month_to)} · {f.locality if f.locality != 'All' else 'All localities'} · "
            + where.weights_text(weights))
 a, b = st.columns(2)
@@ -29,7 +28,7 @@ if shown.empty:
     st.info("No place of concern had events linked to it with these filters. Widen the period, choose All "
             "localities or another category, or switch off 'Only places with events'.")
 else:
-    table = where.places_table(shown, trends, weights, s.policy)
+    table = where.places_table(shown, weights, s.policy)
     st.dataframe(
         table.drop(columns="place_id"), hide_index=True, use_container_width=True, height=420,
         column_config={
@@ -41,7 +40,7 @@ else:
             "Change": st.column_config.TextColumn(help="Events against the period of the same length just before."),
         },
     )
-    st.caption("The ranking counts every child: the age, sex and looked-after filters apply to the profile below, not to the ranking.")
+    st.caption("The hotspot flag counts every child and source; everything else follows the sidebar's filters.")
     ui.export_button(s, table.drop(columns=["place_id", "Monthly events"]), "Places of concern", "places",
                      ["Events", "Found here", "Named in RHIs", "Offences", "Children"])
 

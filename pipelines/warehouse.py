@@ -56,8 +56,9 @@ def crash_point(label: str) -> None:
     _CRASH_COUNT += 1
     trace = os.environ.get("CONTEXTMAP_CRASH_TRACE")
     if trace:
+        first_line = label.strip().splitlines()[0] if label.strip() else ""
         with open(trace, "a") as fh:
-            fh.write(f"{_CRASH_COUNT}\t{label.strip()}\n")
+            fh.write(f"{_CRASH_COUNT}\t{first_line}\n")
     if os.environ.get("CONTEXTMAP_CRASH_AT") == str(_CRASH_COUNT):
         os.kill(os.getpid(), signal.SIGKILL)
 

@@ -79,6 +79,14 @@ def mini_db(episodes=(), rhis=(), offences=(), path: str = ":memory:") -> duckdb
                                 "lsoa_code": None, "lat": None, "lon": None}, [])
     _create(con, "stg_disruption_actions", {"action_id": None, "place_id": None, "area_code": None, "area_level": None,
                                             "action_type": None, "start_date": None, "end_date": None, "agency": None}, [])
+    con.execute("""
+        create table file_loads as
+        select 'missing.csv' as source_file, 'stg_missing_episodes' as table_name, 'csv' as file_format,
+               count(*) as rows_read, count(*) as rows_accepted, 0 as rows_rejected,
+               min(started_at)::date as first_date, max(started_at)::date as last_date,
+               0 as unresolved_postcodes, '' as notes
+        from stg_missing_episodes
+    """)
     wanted = [s for s in STEPS if isinstance(s, Sql) and (s.path.startswith("intermediate/") or s.tables[0] in MARTS)]
     wanted.insert(3, next(s for s in STEPS if "place_links" in getattr(s, "target", "")))
     run_steps(con, wanted, progress=lambda *_: None)

@@ -128,3 +128,56 @@ def test_log_lives_outside_the_served_database_and_is_gitignored(monkeypatch):
     ignored = (ROOT / ".gitignore").read_text().splitlines()
     assert any(str(rel).startswith(line.strip("/")) for line in ignored if line.strip())
     assert audit.retention_days() > 0
+
+
+def _widgets_app():
+    from datetime import date
+
+    import pandas as pd
+    import streamlit as st
+
+    from contextmap import auth, disclosure, ui
+    from contextmap.filters import Filters
+
+    s = ui.Session(auth.User("jo", st.session_state.get("role", "analyst")), Filters(date(2025, 3, 1)),
+                   disclosure.Policy())
+    ui.export_button(s, pd.DataFrame({"place": ["A", "B"], "events": [3, 40]}), "Top places", "places", ["events"])
+    if ui.drilldown_gate(s, "groups", "Group members"):
+        st.write("PSEUDONYMISED ROWS")
+
+
+def test_export_and_drilldown_widgets_refuse_blank_reasons_and_log_the_rest(log):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_widgets_app, default_timeout=30)
+    at.run()
+    prepare, show = at.button
+    prepare.click().run()
+    assert "An export needs a justification" in at.error[0].value
+    assert not at.get("download_button") and not log.exists()
+    at.text_area[0].input("Licensing review")
+    at.text_input[0].input("Kirklees licensing")
+    at.button[0].click().run()
+    assert at.get("download_button"), "no download offered after a justified export"
+    assert "PSEUDONYMISED ROWS" not in [m.value for m in at.markdown]
+    at.button[1].click().run()
+    assert "PSEUDONYMISED ROWS" not in [m.value for m in at.markdown]
+    at.text_input[1].input("Strategy meeting, 12 March")
+    at.button[1].click().run()
+    assert "PSEUDONYMISED ROWS" in [m.value for m in at.markdown]
+    recs = _lines(log)
+    assert [(r["event"], r.get("justification")) for r in recs] == [
+        ("export", "Licensing review"), ("drilldown", "Strategy meeting, 12 March")]
+    assert recs[0]["recipient"] == "Kirklees licensing" and recs[0]["rows"] == 2
+
+
+@pytest.mark.parametrize("role", ["strategic", "partner", "admin"])
+def test_only_analysts_get_the_drilldown_form(log, role):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_widgets_app, default_timeout=30)
+    at.session_state["role"] = role
+    at.run()
+    labels = [b.label for b in at.button]
+    assert "Show records" not in labels
+    assert ("Prepare download" in labels) == (role != "admin")

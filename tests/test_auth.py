@@ -116,3 +116,8 @@ def test_cli_add_user_prompts_twice(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(auth.getpass, "getpass", lambda prompt="": next(mismatched))
     assert auth.main(["--file", str(path), "add-user", "kim", "--role", "admin"]) == 1
     assert auth.verify_local("kim", "one long password", path) is None
+
+
+def test_oidc_secrets_are_never_committed():
+    ignored = [line.strip() for line in (auth.settings.ROOT / ".gitignore").read_text().splitlines()]
+    assert ".streamlit/secrets.toml" in ignored or "secrets.toml" in ignored

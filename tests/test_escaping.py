@@ -108,3 +108,16 @@ def test_map_html_helpers_escape_every_field():
     assert HOSTILE not in maps.tooltip_html([HOSTILE], HOSTILE)
     entry = maps.LegendEntry(fill='red"><script>alert(1)</script>', label=HOSTILE)
     assert "<script>" not in maps.legend_html(HOSTILE, [entry], HOSTILE, places=True)
+
+
+def test_xsrf_and_cors_protection_stay_on_and_nothing_can_be_uploaded():
+    config = ROOT / ".streamlit" / "config.toml"
+    if config.exists():
+        import tomllib
+
+        server = tomllib.loads(config.read_text()).get("server", {})
+        assert server.get("enableXsrfProtection", True) is True
+        assert server.get("enableCORS", True) is True
+    for path in SOURCES:
+        names = {c.func.attr for c in _calls(path) if isinstance(c.func, ast.Attribute)}
+        assert "file_uploader" not in names, f"{path.name} accepts uploads: size-limit and type-check them first"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
@@ -83,7 +83,16 @@ def areas_by_months(draw):
     return df
 
 
+def _with_totals(rows: list[list[int]]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, index=[f"area{i}" for i in range(len(rows))], columns=[f"m{j}" for j in range(len(rows[0]))])
+    df["total"] = df.sum(axis=1)
+    df.loc["all"] = df.sum(axis=0)
+    return df
+
+
 @given(areas_by_months())
+# Found by this test: a 1 pinned through a chain of hidden cells none of whose own lines had anything left to hide.
+@example(_with_totals([[0, 0, 1], [0, 1, 13], [1, 13, 0]]))
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_areas_by_months_with_both_totals(df):
     shown = d.protect_frame(df, list(df.columns), POLICY, total_col="total", total_row="all")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import re
 import shutil
 import sys
@@ -28,9 +27,9 @@ from pipelines.bench.split import split_last_month
 WORK = ROOT / "build" / "bench"
 OUT = ROOT / "docs" / "benchmarks.md"
 SEED = 2024
-FORCE_FACTOR = 10.0
-# Issue 10's national minimums.
-NATIONAL_MINIMUM = {"offences": 10_000_000, "missing_episodes": 1_000_000, "return_home_interviews": 800_000, "people": 500_000}
+# Generator arguments per scale (pipelines/sample: national gives about 10.4M offence rows,
+# 1.05M missing episodes, 0.9M RHIs and 0.66M people).
+SCALE_ARGS = {"sample": (1.0, 1.0), "force": (10.0, 1.0), "national": (160.0, 13.0)}
 _STEP = re.compile(r"^\s+([a-z_0-9]+) [\d,]+ rows.*\(([\d.]+) s\)$")
 
 
@@ -51,26 +50,18 @@ def count_rows(folder: Path) -> dict[str, int]:
     return out
 
 
-def _table_rows(counts: dict, table: str) -> int:
-    return sum(v for k, v in counts.items() if k.startswith(table))
-
-
-def national_factor(sample_counts: dict) -> float:
-    """The smallest generator scale that reaches every national minimum."""
-    need = [m / max(_table_rows(sample_counts, t), 1) for t, m in NATIONAL_MINIMUM.items()]
-    return float(math.ceil(max(need)))
-
-
-def generate(folder: Path, factor: float, seed: int) -> float:
-    """Generate input once per (factor, seed); return the seconds it took (0 when reused)."""
-    marker = folder / ".bench-input.json"
-    if marker.exists() and json.loads(marker.read_text()) == {"factor": factor, "seed": seed}:
+def generate(folder: Path, scale: str, seed: int) -> float:
+    """Generate a scale's input once per seed and generator arguments; return the seconds (0 when reused)."""
+    factor, offence_factor = SCALE_ARGS[scale]
+    wanted = {"factor": factor, "offence_factor": offence_factor, "seed": seed}
+    marker = folder.parent / "input.json"
+    if marker.exists() and folder.exists() and json.loads(marker.read_text()) == wanted:
         return 0.0
     shutil.rmtree(folder, ignore_errors=True)
     started = time.perf_counter()
-    harness.generate(folder, seed=seed, scale=factor)
+    harness.generate(folder, seed=seed, scale=factor, offence_factor=offence_factor)
     seconds = time.perf_counter() - started
-    marker.write_text(json.dumps({"factor": factor, "seed": seed}))
+    marker.write_text(json.dumps(wanted))
     return seconds
 
 
@@ -80,6 +71,10 @@ def _mb(n: int) -> float:
 
 def _dir_mb(folder: Path) -> float:
     return _mb(sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()))
+
+
+def _run_figures(run: harness.Run) -> dict:
+    return {"seconds": run.seconds, "cpu_seconds": run.cpu_seconds, "peak_rss_mb": _mb(run.peak_rss), "load": run.load}
 
 
 def build_profile(run: harness.Run) -> dict:
@@ -105,15 +100,16 @@ def peer_graph_seconds(steps: dict) -> float | None:
     return sum(found) if found else None
 
 
-def run_scale(scale: str, factor: float, work: Path, quick: bool, command: str) -> dict:
+def run_scale(scale: str, work: Path, quick: bool, command: str) -> dict:
     """Every measure for one scale."""
     folder = work / scale
     folder.mkdir(parents=True, exist_ok=True)
-    result = {"scale": scale, "scale_factor": factor, "seed": SEED, "command": command, "errors": [],
+    factor, offence_factor = SCALE_ARGS[scale]
+    result = {"scale": scale, "scale_factor": factor, "offence_factor": offence_factor, "seed": SEED, "command": command, "errors": [],
               "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
     inputs = folder / "input"
     print(f"[{scale}] generating input (scale factor {factor:g})", flush=True)
-    result["generate_s"] = generate(inputs, factor, SEED)
+    result["generate_s"] = generate(inputs, scale, SEED)
     result["generated"] = count_rows(inputs)
     result["input_mb"] = _dir_mb(inputs)
     print(f"[{scale}] input: {result['generated']}", flush=True)
@@ -122,7 +118,7 @@ def run_scale(scale: str, factor: float, work: Path, quick: bool, command: str) 
     db.unlink(missing_ok=True)
     print(f"[{scale}] full build", flush=True)
     full = harness.build([inputs], db=db)
-    result["full_build"] = {"seconds": full.seconds, "peak_rss_mb": _mb(full.peak_rss), **build_profile(full)}
+    result["full_build"] = {**_run_figures(full), **build_profile(full)}
     if full.returncode != 0:
         result["errors"].append(f"full build exited {full.returncode}: {full.output[-1500:]}")
         return result
@@ -147,7 +143,7 @@ def run_scale(scale: str, factor: float, work: Path, quick: bool, command: str) 
     out.unlink(missing_ok=True)
     base = harness.run(["pipelines.baseline", str(inputs), "--json", str(out)])
     if base.returncode == 0 and out.exists():
-        result["baseline"] = {"seconds": base.seconds, "peak_rss_mb": _mb(base.peak_rss), **json.loads(out.read_text())}
+        result["baseline"] = {**_run_figures(base), **json.loads(out.read_text())}
     else:
         result["errors"].append(f"baseline exited {base.returncode}: {base.output[-1500:]}")
     return result
@@ -167,7 +163,7 @@ def incremental(folder: Path, inputs: Path) -> dict:
     added = harness.build([before, last], warehouse=wh)
     if added.returncode != 0:
         return {"error": f"build adding the last month exited {added.returncode}: {added.output[-1500:]}"}
-    return {"month": month, "seconds": added.seconds, "peak_rss_mb": _mb(added.peak_rss), "before_s": first.seconds}
+    return {"month": month, **_run_figures(added), "before_s": first.seconds}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,27 +184,13 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     command = "python -m pipelines.bench " + " ".join(argv if argv is not None else sys.argv[1:])
     for scale in scales:
-        if scale == "national":
-            sample_counts = _sample_counts(args.work)
-            factor = national_factor(sample_counts)
-        else:
-            factor = 1.0 if scale == "sample" else FORCE_FACTOR
-        result = run_scale(scale, factor, args.work, args.quick, command.strip())
+        result = run_scale(scale, args.work, args.quick, command.strip())
         (args.work / f"{scale}.json").write_text(json.dumps(result, indent=1, default=str))
         write_report(args.work, args.out)
         print(json.dumps({k: result.get(k) for k in ("scale", "full_build", "incremental", "db_mb", "map", "baseline", "errors")},
                          indent=1, default=str), flush=True)
     print(f"Wrote {args.out}")
     return 0
-
-
-def _sample_counts(work: Path) -> dict:
-    saved = work / "sample.json"
-    if saved.exists():
-        return json.loads(saved.read_text())["generated"]
-    folder = work / "sample" / "input"
-    generate(folder, 1.0, SEED)
-    return count_rows(folder)
 
 
 def write_report(work: Path, out: Path) -> None:

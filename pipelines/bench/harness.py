@@ -8,6 +8,7 @@ not kill the test runner).
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -27,6 +28,8 @@ class Run:
     returncode: int
     seconds: float
     peak_rss: int
+    cpu_seconds: float  # user + system of the child and everything it waited for
+    load: tuple[float, float]  # 1-minute load average before and after: other work on the machine
     lines: list[tuple[float, str]]  # (seconds since start, line) of everything printed
 
     @property
@@ -50,6 +53,8 @@ def _tree_rss(proc: psutil.Process) -> int:
 
 def run(args: list[str], env: dict | None = None, timeout: float | None = None, interval: float = 0.05) -> Run:
     """Run ``python -m <args>`` from the repository root, sampling the RSS of its whole process tree."""
+    load_before = os.getloadavg()[0]
+    usage_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", *args],
@@ -79,7 +84,11 @@ def run(args: list[str], env: dict | None = None, timeout: float | None = None, 
         time.sleep(interval)
     seconds = time.perf_counter() - started
     reader.join()
-    return Run(proc.returncode, seconds, peak, lines)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (usage.ru_utime - usage_before.ru_utime) + (usage.ru_stime - usage_before.ru_stime)
+    # ru_maxrss (KiB) catches a peak shorter than the sampling interval.
+    peak = max(peak, usage.ru_maxrss * 1024 if usage.ru_maxrss > usage_before.ru_maxrss else 0)
+    return Run(proc.returncode, seconds, peak, cpu, (load_before, os.getloadavg()[0]), lines)
 
 
 def build(inputs: list[Path], *, warehouse: Path | None = None, db: Path | None = None, env: dict | None = None,
@@ -99,11 +108,11 @@ def build(inputs: list[Path], *, warehouse: Path | None = None, db: Path | None 
 SMALL_SCALE = 0.1
 
 
-def generate(out: Path, seed: int, scale: float) -> Path:
+def generate(out: Path, seed: int, scale: float, offence_factor: float = 1.0) -> Path:
     """Contract files made by the project's own sample generator."""
     from pipelines import sample
 
-    sample.generate(Path(out), seed=seed, scale=scale)
+    sample.generate(Path(out), seed=seed, scale=scale, offence_factor=offence_factor)
     return Path(out)
 
 

@@ -94,7 +94,8 @@ def _ratio(a, b) -> str:
 
 def _scale_section(scale: str, r: dict) -> list[str]:
     out = [f"## {scale.capitalize()}: {SCALE_TEXT[scale]}", ""]
-    out.append(f"Measured {r['measured_at']} with `{r['command']}` (generator scale factor {r['scale_factor']:g}, seed {r['seed']}).")
+    out.append(f"Measured {r['measured_at']} with `{r['command']}` "
+               f"(generator `scale={r['scale_factor']:g}, offence_factor={r['offence_factor']:g}, seed={r['seed']}`).")
     out.append("")
     gen = r.get("generated", {})
     if gen:
@@ -106,6 +107,7 @@ def _scale_section(scale: str, r: dict) -> list[str]:
     inc = r.get("incremental", {})
     base = r.get("baseline", {})
     out += ["| Measure | ContextMap | pandas/geopandas baseline | Baseline ÷ ContextMap |", "|---|---|---|---|"]
+    out.append(f"| Full build from CSV, CPU time (s) | {_n(fb.get('cpu_seconds'), 1)} | {_n(base.get('cpu_seconds'), 1)} | {_ratio(fb.get('cpu_seconds'), base.get('cpu_seconds'))} |")
     out.append(f"| Full build from CSV (s) | {_n(fb.get('seconds'), 1)} | {_n(base.get('seconds'), 1)} | {_ratio(fb.get('seconds'), base.get('seconds'))} |")
     out.append(f"| Peak memory, whole process tree (MB) | {_n(fb.get('peak_rss_mb'))} | {_n(base.get('peak_rss_mb'))} | {_ratio(fb.get('peak_rss_mb'), base.get('peak_rss_mb'))} |")
     if inc:

@@ -65,14 +65,6 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
         frame = pd.DataFrame(columns=list(dict.fromkeys(HOTSPOT_COLUMNS + FUNNEL_COLUMNS)), dtype="object")
     else:
         frame = pd.concat([level_measures(con, level, all_months, cfg) for level in LEVELS], ignore_index=True)
-    _write(con, "mart_area_hotspots", frame[HOTSPOT_COLUMNS])
-    _write(con, "mart_area_funnel", frame[FUNNEL_COLUMNS])
+    windows.write_table(con, "mart_area_hotspots", frame[HOTSPOT_COLUMNS], ["level", "area_code", "period", "month_to", "event_source"])
+    windows.write_table(con, "mart_area_funnel", frame[FUNNEL_COLUMNS], ["level", "area_code", "period", "month_to", "event_source"])
 
-
-def _write(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    """Store a frame as a table, ordered by its leading key columns."""
-    con.register("hotspot_frame", frame)
-    try:
-        con.execute(f"create or replace table {table} as select * from hotspot_frame order by all")
-    finally:
-        con.unregister("hotspot_frame")

@@ -15,7 +15,6 @@ import pandas as pd
 
 from contextmap import hotspot_stats as hs
 from pipelines.hotspots import windows
-from pipelines.hotspots.areas import _write
 
 # A month counts as "hot" at 90% confidence, as in ArcGIS' emerging hot spot analysis.
 HOT_P = 0.10
@@ -54,9 +53,9 @@ def emerging_table(codes, monthly: np.ndarray, hot: np.ndarray, cold: np.ndarray
         base_months = t - r + 1 - lo
         p = hs.rate_test_p(recent, baseline, r, base_months)
         q = hs.bh_qvalues(p)
+        taus, mk_ps = hs.mann_kendall_rows(monthly[:, lo : t + 1])
         for u in range(n_units):
-            series = monthly[u, lo : t + 1]
-            tau, mk_p = hs.mann_kendall(series) if series.any() else (0.0, 1.0)
+            tau, mk_p = taus[u], mk_ps[u]
             status = hot[u, lo : t + 1]
             rows.append((
                 codes[u], t, r, base_months, int(recent[u]), int(baseline[u]), p[u], q[u], tau, mk_p,
@@ -127,4 +126,4 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
         out["method"] = method_text(level, cfg)
         frames.append(out[COLUMNS])
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS, dtype="object")
-    _write(con, "mart_emerging_hotspots", frame)
+    windows.write_table(con, "mart_emerging_hotspots", frame, ["level", "unit_code", "month_to"])

@@ -34,7 +34,7 @@ def period_measures(
     in_area = np.isfinite(population) & (population > 0)
     n = len(codes)
     parts: dict[str, list] = {k: [] for k in ("period", "window_months", "month_from", "month_to", "event_source",
-                                               "events", "district_rate_per_1000", "gi_z", "gi_p", "gi_q", "gi_class")}
+                                               "events", "district_rate_per_1000", "gi_z", "gi_p", "gi_q", "gi_class", "is_hotspot")}
     for period, k in PERIODS.items():
         window = rolling(cube, k)  # [unit, month, source]
         for t, month_to in enumerate(all_months):
@@ -53,9 +53,14 @@ def period_measures(
                     parts["gi_p"].append(p)
                     parts["gi_q"].append(hs.bh_qvalues(p))
                     parts["gi_class"].append(hs.gi_classes(z, p, events, cfg["min_events"]))
+                    parts["is_hotspot"].append(
+                        (z > 0) & hs.fdr_significant(p, cfg["fdr_alpha"]) & (events >= cfg["min_events"])
+                    )
     out = pd.DataFrame({name: np.concatenate(v) for name, v in parts.items() if v})
     out.insert(0, "code", np.tile(np.asarray(codes, dtype=object), len(out) // max(n, 1)))
     out["window_months"] = out["window_months"].astype("int64")
+    if "is_hotspot" in out:
+        out["is_hotspot"] = out["is_hotspot"].astype(bool)
     out["events"] = out["events"].round().astype("int64")
     for col in ("month_from", "month_to"):
         out[col] = pd.to_datetime(out[col]).astype("datetime64[s]")
@@ -82,9 +87,4 @@ def _add_rates(out: pd.DataFrame, population: np.ndarray, in_area: np.ndarray, c
     for name, values in limits.items():
         out[name] = np.where(in_area, values, np.nan)
     out["funnel_class"] = np.where(in_area, hs.funnel_class(out["rate_per_1000"], limits), None)
-    if weights is not None:
-        hot = out["gi_z"].to_numpy() > 0
-        # The class already applies esda's FDR cut-off at each level; hot at 1 - fdr_alpha or better.
-        levels = [hs.HOT[a] for a in hs.GI_LEVELS if a <= cfg["fdr_alpha"]]
-        out["is_hotspot"] = hot & out["gi_class"].isin(levels).to_numpy() & enough
     return out

@@ -9,7 +9,6 @@ from scipy import stats
 
 from contextmap import hotspot_stats as hs
 from pipelines.hotspots import windows
-from pipelines.hotspots.areas import _write
 
 PLACE_SOURCES = ("missing_found", "rhi_mention", "offence")
 COLUMNS = [
@@ -231,5 +230,5 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
     cfg = windows.config()
     all_months = windows.months(con)
     frame = place_measures(con, all_months, cfg) if all_months else pd.DataFrame(columns=COLUMNS, dtype="object")
-    _write(con, "mart_place_hotspots", frame)
-    _write(con, "mart_near_repeat", near_repeat(con, cfg))
+    windows.write_table(con, "mart_place_hotspots", frame, ["place_id", "period", "month_to"])
+    windows.write_table(con, "mart_near_repeat", near_repeat(con, cfg), ["place_id", "days_from"])

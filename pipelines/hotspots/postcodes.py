@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from pipelines.hotspots import windows
-from pipelines.hotspots.areas import _write
 from pipelines.hotspots.measures import period_measures
 
 COLUMNS = [
@@ -69,4 +68,4 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
         frame = pd.DataFrame(columns=COLUMNS, dtype="object")
     else:
         frame = pd.concat([level_measures(con, level, all_months, cfg) for level in LEVELS], ignore_index=True)
-    _write(con, "mart_postcode_hotspots", frame[COLUMNS])
+    windows.write_table(con, "mart_postcode_hotspots", frame[COLUMNS], ["level", "code", "period", "month_to", "event_source"])

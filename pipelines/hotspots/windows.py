@@ -55,8 +55,9 @@ def rolling(counts: np.ndarray, k: int) -> np.ndarray:
 
 def month_from(all_months: list[date], t: int, k: int) -> date:
     """First month of the ``k``-month period ending at ``all_months[t]`` (may precede the data)."""
-    end = pd.Timestamp(all_months[t])
-    return (end - pd.DateOffset(months=k - 1)).date()
+    end = all_months[t]
+    index = end.year * 12 + end.month - 1 - (k - 1)
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def count_cube(frame: pd.DataFrame, codes: list[str], all_months: list[date]) -> np.ndarray:
@@ -72,3 +73,22 @@ def count_cube(frame: pd.DataFrame, codes: list[str], all_months: list[date]) ->
     np.add.at(cube, (u, m, s), known["events"].to_numpy(dtype=float))
     cube[:, :, -1] = cube[:, :, :-1].sum(axis=2)
     return cube
+
+
+def write_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, key: list[str]) -> None:
+    """Store a frame as a table ordered by its ``key``; month columns become DATE."""
+    months_cols = [c for c in frame.columns if c.startswith("month") and c != "months"]
+    # Repeated labels travel to DuckDB as categories (much faster), then become VARCHAR again.
+    frame = frame.copy()
+    labels = [c for c in frame.columns if frame[c].dtype == object and frame[c].map(type).eq(str).all()
+              or isinstance(frame[c].dtype, pd.StringDtype)]
+    labels = [c for c in labels if frame[c].nunique() < max(len(frame) // 10, 2)]
+    for c in labels:
+        frame[c] = frame[c].astype("category")
+    casts = [f"{c}::date as {c}" for c in months_cols] + [f"{c}::varchar as {c}" for c in labels if c not in months_cols]
+    select = f"select * replace ({', '.join(casts)})" if casts else "select *"
+    con.register("hotspot_frame", frame)
+    try:
+        con.execute(f"create or replace table {table} as {select} from hotspot_frame order by {', '.join(key)}")
+    finally:
+        con.unregister("hotspot_frame")

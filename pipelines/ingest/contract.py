@@ -81,7 +81,7 @@ def err(cond: str, column: str, reason: str, value: str | None = None) -> str:
 
 
 def errs(checks: list[str]) -> str:
-    return "list_filter([" + ",\n            ".join(checks) + "], e -> e is not null) as _errs"
+    return "list_filter([" + ",\n            ".join(checks) + "], lambda e: e is not null) as _errs"
 
 
 def required(col: str) -> str:
@@ -119,6 +119,32 @@ def _postcode_lookup(cols: list[str]) -> str:
     return f"""pcs as (select distinct p from ({union}) where p is not null),
     lk as (select pcs.p, g.sector, g.district, g.lsoa_code, g.lat, g.lon
            from pcs left join geo_postcode as g on g.postcode = pcs.p)"""
+
+
+def nearest_postcode(points_sql: str) -> str:
+    """CTEs ``pts``/``near``: for each distinct point (``lat4``, ``lon4``, rounded to 4 dp) of
+    ``points_sql``, the sector, district and LSOA of the nearest postcode within about 500 m
+    (the usual stand-in for point-in-polygon; no spatial extension is needed)."""
+    return f"""pts as (
+        select distinct lat4, lon4 from ({points_sql}) where lat4 is not null and lon4 is not null
+    ),
+    near as (
+        select p.lat4, p.lon4,
+            first(g.sector order by (g.lat - p.lat4) ^ 2 + ((g.lon - p.lon4) * 0.6) ^ 2, g.postcode) as sector,
+            first(g.district order by (g.lat - p.lat4) ^ 2 + ((g.lon - p.lon4) * 0.6) ^ 2, g.postcode) as district,
+            first(g.lsoa_code order by (g.lat - p.lat4) ^ 2 + ((g.lon - p.lon4) * 0.6) ^ 2, g.postcode) as lsoa_code
+        from pts as p
+        join geo_postcode as g
+          on g.lat between p.lat4 - 0.0045 and p.lat4 + 0.0045 and g.lon between p.lon4 - 0.0075 and p.lon4 + 0.0075
+        group by p.lat4, p.lon4
+    )"""
+
+
+def point_columns(lat: str, lon: str) -> str:
+    """SQL select-list items ``lat4, lon4`` for a valid point, else nulls."""
+    ok = f"not cm_lat_bad({lat}) and not cm_lon_bad({lon})"
+    return (f"case when {ok} then round(cm_num({lat}), 4) end as lat4, "
+            f"case when {ok} then round(cm_num({lon}), 4) end as lon4")
 
 
 def _latlon_checks(lat: str, lon: str) -> list[str]:
@@ -170,8 +196,9 @@ def stage_missing_episodes(raw_table: str, present: list[str]) -> str:
     create or replace temp table out as
     with src as ({source(raw_table, present, "missing_episodes")}),
     {_postcode_lookup(["home_postcode", "missing_from_postcode", "found_postcode"])},
+    {nearest_postcode(f"select {point_columns('found_lat', 'found_lon')} from src")},
     typed as (
-        select s.*,
+        select s.*, nr.sector as nr_sector, nr.lsoa_code as nr_lsoa,
             cm_ts(start_datetime) as started_at, cm_ts(end_datetime) as ended_at,
             cast(cm_ts(date_of_birth) as date) as dob,
             map_extract({sp._sql_map(sp.EPISODE_TYPES)}, coalesce(upper(episode_type), 'MISSING'))[1] as ep_type,
@@ -183,6 +210,8 @@ def stage_missing_episodes(raw_table: str, present: list[str]) -> str:
         from src as s
         left join lk as mf on mf.p = cm_pc(s.missing_from_postcode)
         left join lk as fo on fo.p = cm_pc(s.found_postcode)
+        left join (select {point_columns('found_lat', 'found_lon')}, _row from src) as pt using (_row)
+        left join near as nr on nr.lat4 = pt.lat4 and nr.lon4 = pt.lon4
     ),
     aged as (
         select *, coalesce(case when dob <= started_at then {dob_age}::integer end,
@@ -203,8 +232,8 @@ def stage_missing_episodes(raw_table: str, present: list[str]) -> str:
         cm_pc_sector(home_pc) as home_sector,
         coalesce(mf_sector, mf_fmt_sector) as missing_from_sector,
         mf_lsoa as missing_from_lsoa,
-        coalesce(fo_sector, fo_fmt_sector) as found_sector,
-        fo_lsoa as found_lsoa,
+        coalesce(fo_sector, fo_fmt_sector, nr_sector) as found_sector,
+        coalesce(fo_lsoa, case when found_postcode is null then nr_lsoa end) as found_lsoa,
         round(coalesce(cm_num(found_lat), fo_lat), 3) as found_lat,
         round(coalesce(cm_num(found_lon), fo_lon), 3) as found_lon,
         found_place_id,
@@ -216,7 +245,7 @@ def stage_missing_episodes(raw_table: str, present: list[str]) -> str:
           + (found_postcode is not null and fo_lsoa is null)::int) as _unresolved,
         list_filter([case when missing_from_postcode is not null and mf_lsoa is null then coalesce(cm_pc_district(cm_pc(missing_from_postcode)), '(not a postcode)') end,
                      case when found_postcode is not null and fo_lsoa is null then coalesce(cm_pc_district(cm_pc(found_postcode)), '(not a postcode)') end],
-                    d -> d is not null) as _unresolved_districts,
+                    lambda d: d is not null) as _unresolved_districts,
         {errs(checks)}
     from aged
     order by _row
@@ -234,11 +263,11 @@ def stage_return_home_interviews(raw_table: str, present: list[str]) -> str:
         future_check("offered_datetime", "offered_at"), future_check("completed_datetime", "completed_at"),
         old_check("offered_datetime", "offered_at"),
         err("completed_at < offered_at", "completed_datetime", q("completed_datetime is before offered_datetime")),
-        err(f"len(list_filter(theme_list, t -> not list_contains({sp._sql_list(sp.THEMES)}, t))) > 0", "themes",
+        err(f"len(list_filter(theme_list, lambda t: not list_contains({sp._sql_list(sp.THEMES)}, t))) > 0", "themes",
             q(f"unknown themes code (expected codes from: {', '.join(sp.THEMES)})")),
-        err(f"len(list_filter(push_list, t -> not regexp_full_match(t, '{sp.CODE_RE}'))) > 0", "push_factors",
+        err(f"len(list_filter(push_list, lambda t: not regexp_full_match(t, '{sp.CODE_RE}'))) > 0", "push_factors",
             q("push_factors must be codes (letters, digits and _), not free text")),
-        err(f"len(list_filter(pull_list, t -> not regexp_full_match(t, '{sp.CODE_RE}'))) > 0", "pull_factors",
+        err(f"len(list_filter(pull_list, lambda t: not regexp_full_match(t, '{sp.CODE_RE}'))) > 0", "pull_factors",
             q("pull_factors must be codes (letters, digits and _), not free text")),
         dup_check("rhi_id", "rhi_id"),
     ]
@@ -259,12 +288,14 @@ def stage_return_home_interviews(raw_table: str, present: list[str]) -> str:
         offered_at, completed_at,
         cm_code(outcome) as outcome,
         theme_list as themes, push_list as push_factors, pull_list as pull_factors,
-        list_sort(list_transform(cm_list(associates_mentioned), a -> {assoc})) as associate_keys,
+        list_sort(list_transform(cm_list(associates_mentioned), lambda a: {assoc})) as associate_keys,
         true as has_times,
         'contract' as source_system,
         _row,
         mentions as _mentions,
         coalesce(offered_at, completed_at)::date as _date,
+        0 as _unresolved,
+        []::varchar[] as _unresolved_districts,
         {errs(checks)}
     from typed
     order by _row
@@ -289,6 +320,8 @@ def stage_offences(raw_table: str, present: list[str]) -> str:
             q("no location: give a postcode, lat/lon or place_id")),
         err("postcode is not null and pc_lsoa is null and lat is null and place_id is null", "postcode",
             q("postcode is not in the area's postcode list (outside the area or not a live postcode), and no other location is given")),
+        err("postcode is null and place_id is null and has_point and nr_lsoa is null", "lat",
+            q("lat/lon is outside the area (no postcode of the area within about 500 m), and no other location is given")),
         err("_dup > 1", "person_id", q("the same person appears twice for this offence_id (the first row was kept)"),
             "null::varchar"),
     ]
@@ -296,13 +329,17 @@ def stage_offences(raw_table: str, present: list[str]) -> str:
     create or replace temp table out as
     with src as ({source(raw_table, present, "offences")}),
     {_postcode_lookup(["postcode"])},
+    {nearest_postcode(f"select {point_columns('lat', 'lon')} from src")},
     typed as (
-        select s.*, cm_month(offence_datetime) as offence_at,
+        select s.*, cm_month(offence_datetime) as offence_at, nr.sector as nr_sector, nr.district as nr_district,
+            nr.lsoa_code as nr_lsoa, pt.lat4 is not null as has_point,
             pc.sector as pc_sector, pc.district as pc_district, pc.lsoa_code as pc_lsoa, pc.lat as pc_lat, pc.lon as pc_lon,
             case when not cm_int_bad(age) then cm_num(age)::integer end as age_years,
             row_number() over (partition by offence_id, person_id order by _row) as _dup
         from src as s
         left join lk as pc on pc.p = cm_pc(s.postcode)
+        left join (select {point_columns('lat', 'lon')}, _row from src) as pt using (_row)
+        left join near as nr on nr.lat4 = pt.lat4 and nr.lon4 = pt.lon4
     )
     select
         {offence} as offence_key,
@@ -316,7 +353,8 @@ def stage_offences(raw_table: str, present: list[str]) -> str:
         coalesce(cm_sex(sex), 'U') as sex,
         upper(ethnicity) as ethnicity,
         coalesce(cm_ethnic_group(ethnicity), 'Unknown') as ethnic_group,
-        pc_lsoa as lsoa_code, pc_sector as sector, pc_district as district,
+        coalesce(pc_lsoa, nr_lsoa) as lsoa_code, coalesce(pc_sector, nr_sector) as sector,
+        coalesce(pc_district, nr_district) as district,
         round(coalesce(cm_num(lat), pc_lat), 3) as lat,
         round(coalesce(cm_num(lon), pc_lon), 3) as lon,
         place_id,
@@ -352,20 +390,24 @@ def stage_places(raw_table: str, present: list[str]) -> str:
     create or replace temp table out as
     with src as ({source(raw_table, present, "places")}),
     {_postcode_lookup(["postcode"])},
+    {nearest_postcode(f"select {point_columns('lat', 'lon')} from src")},
     typed as (
-        select s.*, pc.sector as pc_sector, pc.district as pc_district, pc.lsoa_code as pc_lsoa,
+        select s.*, nr.sector as nr_sector, nr.district as nr_district, nr.lsoa_code as nr_lsoa,
+            pc.sector as pc_sector, pc.district as pc_district, pc.lsoa_code as pc_lsoa,
             pc.lat as pc_lat, pc.lon as pc_lon,
             row_number() over (partition by place_id order by _row) as _dup
         from src as s
         left join lk as pc on pc.p = cm_pc(s.postcode)
+        left join (select {point_columns('lat', 'lon')}, _row from src) as pt using (_row)
+        left join near as nr on nr.lat4 = pt.lat4 and nr.lon4 = pt.lon4
     )
     select
         place_id,
         cm_clean_text(name, 120) as name,
         cm_code(category) as category,
-        coalesce(pc_sector, cm_pc_sector(cm_pc(postcode))) as sector,
-        coalesce(pc_district, cm_pc_district(cm_pc(postcode))) as district,
-        pc_lsoa as lsoa_code,
+        coalesce(pc_sector, cm_pc_sector(cm_pc(postcode)), nr_sector) as sector,
+        coalesce(pc_district, cm_pc_district(cm_pc(postcode)), nr_district) as district,
+        coalesce(pc_lsoa, case when postcode is null then nr_lsoa end) as lsoa_code,
         round(coalesce(cm_num(lat), pc_lat), 6) as lat,
         round(coalesce(cm_num(lon), pc_lon), 6) as lon,
         _row,

@@ -61,6 +61,7 @@ class InputFile:
     path: Path
     name: str  # shown in reports: the path relative to the input folder
     table: str | None = None
+    explicit: bool = False  # named on the command line (not found in a folder)
 
 
 @dataclass
@@ -75,6 +76,7 @@ class RawFile:
     reader_rejects: list[tuple[int, str, str]] = field(default_factory=list)  # (row, column, reason)
     notes: list[str] = field(default_factory=list)
     original_headers: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # the contract name given to each header
 
 
 def normalise_header(name: object) -> str:
@@ -83,13 +85,14 @@ def normalise_header(name: object) -> str:
     return re.sub(r"[^0-9a-z]+", "_", text).strip("_")
 
 
-def discover(inputs: list[Path]) -> list[InputFile]:
+def discover(inputs: list[Path], mapping=None) -> list[InputFile]:
     """Every recognisable file under ``inputs``, in load order (inputs in order, files sorted).
 
     Later files win when they repeat a record's id, so the order is part of the contract:
     within a folder, files are taken in sorted order of their path (monthly files named
     ``2024-01-…``, ``2024-02-…`` load oldest first).
     """
+    named = (lambda p: mapping.table_for_file(p.name) or table_from_name(p)) if mapping else table_from_name
     found: list[InputFile] = []
     for raw in inputs:
         path = Path(raw)
@@ -97,11 +100,16 @@ def discover(inputs: list[Path]) -> list[InputFile]:
             for f in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in EXTENSIONS):
                 if any(part.startswith(".") for part in f.relative_to(path).parts):
                     continue
-                found.append(InputFile(f, f.relative_to(path).as_posix(), table_from_name(f)))
+                found.append(InputFile(f, f.relative_to(path).as_posix(), named(f)))
         elif path.is_file():
-            found.append(InputFile(path, path.name, table_from_name(path)))
+            found.append(InputFile(path, path.name, named(path), explicit=True))
         else:
             raise FileNotFoundError(f"Input {path} does not exist.")
+    # The same name from two inputs would be ambiguous in reports: prefix the folder.
+    names = [f.name for f in found]
+    for f in found:
+        if names.count(f.name) > 1:
+            f.name = f"{f.path.parent.name}/{f.path.name}" if f.explicit else f"{f.path.parent.name}/{f.name}"
     return found
 
 
@@ -226,7 +234,7 @@ def _read_csv(con, source: InputFile, table_sql: str, work_dir: Path, mapping_fo
         notes.append(f"{blank:,} empty rows skipped")
     rows = con.execute(f"select count(*) from {table_sql}").fetchone()[0] + len(reader_rejects)
     return RawFile(source, table_sql, "csv", [c for c in renamed if not c.startswith("_extra")], rows,
-                   reader_rejects, notes, headers)
+                   reader_rejects, notes, headers, renamed)
 
 
 def renamed_col(col: str | None, headers: list[str], renamed: list[str]) -> str:
@@ -273,7 +281,8 @@ def _register_frame(con, table_sql: str, frame: pd.DataFrame, mapping_for, sourc
     con.register(f"{table_sql}_df", frame)
     con.execute(f"create or replace temp table {table_sql} as select * from {table_sql}_df order by _row")
     con.unregister(f"{table_sql}_df")
-    return RawFile(source, table_sql, fmt, [c for c in renamed if not c.startswith("_extra")], len(frame), [], notes, headers)
+    return RawFile(source, table_sql, fmt, [c for c in renamed if not c.startswith("_extra")], len(frame), [], notes,
+                   headers, renamed)
 
 
 def _read_xlsx(con, source: InputFile, table_sql: str, mapping_for) -> RawFile:
@@ -333,7 +342,8 @@ def _read_parquet(con, source: InputFile, table_sql: str, mapping_for) -> RawFil
         [str(source.path)],
     )
     rows = con.execute(f"select count(*) from {table_sql}").fetchone()[0]
-    return RawFile(source, table_sql, "parquet", [c for c in renamed if not c.startswith("_extra")], rows, [], [], headers)
+    return RawFile(source, table_sql, "parquet", [c for c in renamed if not c.startswith("_extra")], rows, [], [],
+                   headers, renamed)
 
 
 def read_file(con: duckdb.DuckDBPyConnection, source: InputFile, table_sql: str, work_dir: Path, mapping_for) -> RawFile:

@@ -17,7 +17,7 @@ import duckdb
 from pipelines import pseudonym
 from pipelines.ingest import contract, police_uk, schema, sqlparts, ssd
 from pipelines.ingest.errors import IngestError
-from pipelines.ingest.files import InputFile, RawFile, discover, read_file, table_from_header
+from pipelines.ingest.files import InputFile, RawFile, discover, read_file
 from pipelines.ingest.mapping import Mapping
 
 ORDER = ["places", "ssd_person", "missing_episodes", "ssd_missing", "disruption_actions", "offences", "police_uk",
@@ -126,7 +126,7 @@ def _load_file(con, src: InputFile, raw: RawFile | None, raw_table: str, work_di
                             f"columns found: {found}")
             return result
         known = set(spec["required"]) | set(spec["optional"]) | set(spec.get("known", []))
-        extra = [h for h, c in zip(raw.original_headers, _renamed(con, raw)) if c not in known]
+        extra = [h for h, c in zip(raw.original_headers, raw.names) if c not in known]
         if extra:
             result.notes.append(f"ignored columns not in the contract: {', '.join(extra)}")
         if table == "missing_episodes" and "age" not in raw.columns and "date_of_birth" not in raw.columns:
@@ -134,9 +134,10 @@ def _load_file(con, src: InputFile, raw: RawFile | None, raw_table: str, work_di
                             f"columns found: {', '.join(raw.original_headers)}")
             return result
         if table == "police_uk":
-            con.execute(police_uk.stage(raw.table_sql, raw.columns, Path(src.name).stem), params)
+            sql = police_uk.stage(raw.table_sql, raw.columns, Path(src.name).stem)
         else:
-            con.execute(STAGERS[table](raw.table_sql, raw.columns), params)
+            sql = STAGERS[table](raw.table_sql, raw.columns)
+        con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
         _cross_checks(con, table, params, result)
         _finish(con, src, raw, result, params)
         return result
@@ -150,13 +151,6 @@ def _load_file(con, src: InputFile, raw: RawFile | None, raw_table: str, work_di
 
 def _label(table: str) -> str:
     return table.replace("_", " ")
-
-
-def _renamed(con, raw: RawFile) -> list[str]:
-    cols = [r[0] for r in con.execute(
-        "select column_name from duckdb_columns() where table_name = ? and temporary order by column_index",
-        [raw.table_sql]).fetchall()]
-    return [c for c in cols if c != "_row"]
 
 
 def _add_error(con, where: str, column: str, reason: str, value: str = "null::varchar") -> None:
@@ -209,11 +203,11 @@ def _finish(con, src: InputFile, raw: RawFile, result: FileResult, params: dict)
         """insert into rejects
         select ?, ?, _row, e.column_name, e.value, e.reason
         from (select _row, unnest(_errs) as e from out where len(_errs) > 0)""",
-        [src.name, _label_table(table)],
+        [src.name, table],
     )
     if raw.reader_rejects:
         con.executemany("insert into rejects values (?, ?, ?, ?, null, ?)",
-                        [(src.name, _label_table(table), row, col, reason) for row, col, reason in raw.reader_rejects])
+                        [(src.name, table, row, col, reason) for row, col, reason in raw.reader_rejects])
     rejected = con.execute("select count(*) from out where len(_errs) > 0").fetchone()[0] + len(raw.reader_rejects)
     stats = con.execute("""select min(_date), max(_date), coalesce(sum(_unresolved), 0),
                                   list_sort(flatten(list(_unresolved_districts))) from out""").fetchone()
@@ -230,7 +224,7 @@ def _finish(con, src: InputFile, raw: RawFile, result: FileResult, params: dict)
             counts[d] = counts.get(d, 0) + 1
         shown = ", ".join(f"{d} ({n})" for d, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:15])
         result.notes.append(f"postcodes not found in the area's postcode list, by district: {shown}")
-    accepted = _insert(con, table, src.name, result)
+    accepted = _insert(con, table, src.name, result, params)
     result.rows_rejected = rejected
     result.rows_accepted = result.rows_read - rejected
     if accepted != result.rows_accepted:
@@ -238,11 +232,7 @@ def _finish(con, src: InputFile, raw: RawFile, result: FileResult, params: dict)
                           f"{rejected} rejected); please report this.")
 
 
-def _label_table(table: str) -> str:
-    return table
-
-
-def _insert(con, table: str, name: str, result: FileResult) -> int:
+def _insert(con, table: str, name: str, result: FileResult, params: dict) -> int:
     """Insert the accepted rows of ``out``, replacing records repeated from earlier files."""
     if table == "ssd_person":
         con.execute(f"delete from {ssd.PEOPLE} where person_key in (select person_key from out where len(_errs) = 0)")
@@ -273,7 +263,7 @@ def _insert(con, table: str, name: str, result: FileResult) -> int:
     con.execute(f"insert into {target} select * from accepted")
     n = con.execute("select count(*) from accepted").fetchone()[0]
     if table == "ssd_missing":
-        _ssd_extras(con, name, result)
+        _ssd_extras(con, name, result, params)
     if table == "police_uk":
         mapped = con.execute("select count(*) from out where len(_errs) = 0 and _mapped").fetchone()[0]
         if mapped:
@@ -282,9 +272,9 @@ def _insert(con, table: str, name: str, result: FileResult) -> int:
     return n
 
 
-def _ssd_extras(con, name: str, result: FileResult) -> None:
+def _ssd_extras(con, name: str, result: FileResult, params: dict) -> None:
     """RHI rows from the SSD flags, and notes on what the SSD extract could not give."""
-    con.execute(f"create or replace temp table ssd_rhi as {ssd.rhi_rows()}")
+    con.execute(f"create or replace temp table ssd_rhi as {ssd.rhi_rows()}", params)
     con.execute("delete from stg_return_home_interviews where rhi_key in (select rhi_key from ssd_rhi)")
     con.execute("insert into stg_return_home_interviews select * exclude (_row), ?, _row from ssd_rhi", [name])
     n_rhi, no_person, unknown_accept = con.execute("""
@@ -307,7 +297,3 @@ def _write_file_loads(con, results: list[FileResult]) -> None:
           r.unresolved_postcodes, "; ".join(r.notes) or None) for r in results],
     )
 
-
-def header_table(columns: list[str]) -> str | None:
-    """Re-exported for callers that only need header recognition."""
-    return table_from_header(columns)

@@ -10,7 +10,7 @@ Anti-social behaviour rows have no Crime ID: their key is built from file name a
 from __future__ import annotations
 
 from contextmap import settings
-from pipelines.ingest.contract import err, errs, q, source
+from pipelines.ingest.contract import err, errs, nearest_postcode, point_columns, q, source
 from pipelines.pseudonym import sql_expr
 
 
@@ -37,14 +37,17 @@ def stage(raw_table: str, present: list[str], file_key: str) -> str:
         select lsoa21_code, first(lsoa11_code order by share desc, lsoa11_code) as lsoa11_code
         from geo_lsoa21_to_lsoa11 group by lsoa21_code
     ),
+    {nearest_postcode(f"select {point_columns('latitude', 'longitude')} from src")},
     typed as (
-        select s.*, try_strptime(left(month, 7), '%Y-%m') as offence_at,
+        select s.*, try_strptime(left(month, 7), '%Y-%m') as offence_at, nr.sector as nr_sector, nr.district as nr_district,
             coalesce(g.lsoa_code, m.lsoa11_code) as lsoa11,
             g.lsoa_code is null and m.lsoa11_code is not null as _mapped,
             row_number() over (partition by crime_id order by _row) as _dup
         from src as s
         left join geo_lsoa as g on g.lsoa_code = upper(s.lsoa_code)
         left join mapped as m on m.lsoa21_code = upper(s.lsoa_code)
+        left join (select {point_columns('latitude', 'longitude')}, _row from src) as pt using (_row)
+        left join near as nr on nr.lat4 = pt.lat4 and nr.lon4 = pt.lon4
     )
     select
         {sql_expr(key_text, "police_uk")} as offence_key,
@@ -55,7 +58,7 @@ def stage(raw_table: str, present: list[str], file_key: str) -> str:
         cm_offence_group(crime_type) as offence_group,
         null::varchar as role, null::integer as age, 'Unknown' as age_band, 'U' as sex,
         null::varchar as ethnicity, 'Unknown' as ethnic_group,
-        lsoa11 as lsoa_code, null::varchar as sector, null::varchar as district,
+        lsoa11 as lsoa_code, nr_sector as sector, nr_district as district,
         cm_num(latitude) as lat, cm_num(longitude) as lon,
         null::varchar as place_id, null::boolean as is_serious_violence,
         null::varchar as weapon, null::varchar as exploitation,

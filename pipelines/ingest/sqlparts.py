@@ -99,8 +99,8 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
             case when cm_pc_ok(p) then left(p, length(p) - 3) || ' ' || substr(p, length(p) - 2, 1) end;
         create or replace temp macro cm_code(x) as upper(regexp_replace(trim(x), '[\\s\\-]+', '_', 'g'));
         create or replace temp macro cm_list(x) as
-            coalesce(list_distinct(list_filter(list_transform(string_split(x, ';'), t -> cm_s(t)), t -> t is not null)), []);
-        create or replace temp macro cm_code_list(x) as list_sort(list_transform(cm_list(x), t -> cm_code(t)));
+            coalesce(list_distinct(list_filter(list_transform(string_split(x, ';'), lambda t: cm_s(t)), lambda t: t is not null)), []);
+        create or replace temp macro cm_code_list(x) as list_sort(list_transform(cm_list(x), lambda t: cm_code(t)));
         create or replace temp macro cm_age_band(a) as case
             when a is null then 'Unknown' when a < 10 then 'Under 10' when a <= 13 then '10-13'
             when a <= 15 then '14-15' when a <= 17 then '16-17' else '18+' end;

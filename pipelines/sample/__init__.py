@@ -182,6 +182,7 @@ def generate(out: Path = DEFAULT_OUT, seed: int = 7, scale: float = 1.0, months_
     plan = planted.monthly_plan(r, roles, len(places))
     off_p = planted.realise_places(r, pc, places, eps, rhi, mentions, plan, np.arange(n_miss + n_only))
     offs = _stack_offences(offs_bg, off_t, off_g, off_p)
+    offs = bg.drop_repeat_people(offs)
 
     actions, action_truth = planted.actions(_rng(seed, "actions"), places, roles, pc)
     cutoff = int(cal.MONTH_STARTS[cal.N_MONTHS - months_out])

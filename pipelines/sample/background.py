@@ -91,13 +91,15 @@ def missing_children(rng: np.random.Generator, n: int, pc_all: PostcodePicker, c
     extra = np.where(lac, rng.negative_binomial(0.55, 0.55 / (0.55 + 6.8), n), rng.negative_binomial(0.45, 0.45 / (0.45 + 0.62), n))
     n_eps = 1 + np.minimum(extra, 90)
     span = np.minimum(cal.DAY * (45 + 22 * n_eps + rng.exponential(120, n)).astype(np.int64), 560 * cal.DAY)
-    w0 = cal.T0 + (rng.random(n) * (cal.T_END - cal.T0 - span)).astype(np.int64)
+    # Windows may run past the end; those days wrap round to the start (36 months is
+    # whole years, so seasons line up) and volume stays flat across the period.
+    w0 = cal.T0 + (rng.random(n) * (cal.T_END - cal.T0)).astype(np.int64)
     ppl = people(rng, n, pc_all, 0.0, w0 // cal.DAY)
     ppl["lac"] = lac
     ppl["home_pc"] = np.where(lac, care_homes[rng.integers(0, len(care_homes), n)], ppl["home_pc"])
     ppl["home_pc"] = np.where(rng.random(n) < 0.04, -1, ppl["home_pc"])
     who = np.repeat(np.arange(n), n_eps)
-    day = cal.seasonal_days(rng, w0[who], w0[who] + span[who])
+    day = cal.T0 + (cal.seasonal_days(rng, w0[who], w0[who] + span[who]) - cal.T0) % (cal.T_END - cal.T0)
     start = day + cal.times_of_day(rng, len(who), cal.MISSING_HOURS)
     return ppl, episodes_for(rng, who, start, ppl, pc_all)
 
@@ -220,6 +222,17 @@ def offences(rng: np.random.Generator, n: int, ppl: Frame, pools: tuple[np.ndarr
     loc = np.where(near, clear.within(rng, "district", np.maximum(home, 0)), clear.anywhere(rng, n))
     kind = np.where(rng.random(n) < 0.68, 1, 2)
     return offence_rows(rng, off, person, at, otype, kind, loc, pc)
+
+
+def drop_repeat_people(offs: Frame) -> Frame:
+    """Keep one row per (offence, person): a person is involved in an offence once."""
+    has = np.flatnonzero(offs["person"] >= 0)
+    pairs = np.column_stack((offs["off"][has], offs["person"][has]))
+    _, first = np.unique(pairs, axis=0, return_index=True)
+    keep = np.ones(len(offs["off"]), bool)
+    keep[has] = False
+    keep[has[first]] = True
+    return take(offs, keep)
 
 
 def offence_rows(rng, off, person, at, otype, kind, loc, pc: Postcodes, lat=None, lon=None, place=None) -> Frame:

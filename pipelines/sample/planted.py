@@ -72,26 +72,34 @@ def assign_roles(rng: np.random.Generator, places: pd.DataFrame) -> dict:
     return roles
 
 
+def _split(rng: np.random.Generator, per_month: np.ndarray, mix) -> np.ndarray:
+    """Exact monthly totals split into (found, rhi, offence) counts."""
+    p = np.asarray(mix, float) / np.sum(mix)
+    return np.stack([rng.multinomial(int(t), p) for t in per_month], axis=1)
+
+
 def monthly_plan(rng: np.random.Generator, roles: dict, n_places: int) -> np.ndarray:
-    """Events per place × source (found, rhi, offence) × month, as counts."""
+    """Events per place × source (found, rhi, offence) × month, as counts.
+
+    Hotspots and background places vary at random; the emerging place and the places
+    whose disruption is reviewed get exact monthly totals, so their pattern is certain.
+    """
     season = cal.month_weights()
     m = np.arange(cal.N_MONTHS)
-    rate = np.zeros((n_places, 3, cal.N_MONTHS))
+    counts = np.zeros((n_places, 3, cal.N_MONTHS), np.int64)
     for key in ("hotel", "takeaway", "park"):
-        rate[roles[key][0]] = np.outer((1.35, 1.25, 0.85), season)
-    emerging = np.where(m >= 30, 2.5 + 1.0 * (m - 30), 0.0)
-    rate[roles["emerging"][0]] = np.outer((0.4, 0.3, 0.3), emerging)
-    lic_mix = np.array((0.3, 0.15, 0.55))
-    rate[roles["effective"][0]] = np.outer(lic_mix, np.select([(m >= 7) & (m <= 18), m == 19, m > 19], [5.0, 2.0, 0.7], 0.0))
-    rate[roles["ineffective"][0]] = np.outer(lic_mix, np.where((m >= 8) & (m <= 25), 4.2, 0.2))
+        counts[roles[key][0]] = rng.poisson(np.outer((1.0, 0.9, 0.7), season))
+    emerging = np.where(m >= 30, m - 26, 0)  # 4, 5, ..., 9 in the last six months
+    emerging[int(rng.integers(0, 30))] = 1  # essentially nothing before
+    counts[roles["emerging"][0]] = _split(rng, emerging, (0.4, 0.3, 0.3))
+    lic_mix = (0.3, 0.15, 0.55)
+    effective = np.select([(m >= 7) & (m <= 18), m == 19, m > 19], [5, 2, np.minimum(rng.poisson(0.6, 36), 2)], 0)
+    counts[roles["effective"][0]] = _split(rng, effective, lic_mix)
+    ineffective = np.where((m >= 8) & (m <= 25), rng.integers(4, 6, 36), rng.poisson(0.2, 36))
+    counts[roles["ineffective"][0]] = _split(rng, ineffective, lic_mix)
     for i in roles["controls"]:
-        rate[i] = np.outer(lic_mix, np.where((m >= 6) & (m <= 26), 2.1, 0.35) * season)
-    counts = rng.poisson(rate)
-    for i in roles["emerging"]:
-        counts[i, :, :30] = 0
-        counts[i, 2, int(rng.integers(0, 30))] = 1  # essentially nothing before
+        counts[i] = _split(rng, np.where((m >= 6) & (m <= 26), rng.integers(2, 4, 36), rng.poisson(0.35, 36)), lic_mix)
     for i, total in zip(roles["small"], [3] + list(rng.integers(1, 9, len(roles["small"]) - 1))):
-        counts[i] = 0
         np.add.at(counts[i], (rng.choice(3, total), rng.choice(cal.N_MONTHS, total)), 1)
     for i in roles["other"]:
         total = int(rng.integers(5, 31))

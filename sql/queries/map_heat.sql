@@ -1,6 +1,6 @@
--- Located events for the heat map, counted on a grid of about 110 m by 70 m (3 decimal
--- places): cells, never single points; the page drops cells disclosure control hides.
-select round(lat, 3) as lat, round(lon, 3) as lon, count(*) as events
+-- Located events for the heat map, counted on a grid of 0.002 degrees (about 220 m by
+-- 130 m): cells, never single points; the page drops cells disclosure control hides.
+select round(lat / 0.002) * 0.002 as lat, round(lon / 0.002) * 0.002 as lon, count(*) as events
 from int_events
 where lat is not null and lon is not null
   and event_month between $month_from and $month_to

@@ -1,5 +1,7 @@
--- The strongest cross-district pairs for the period: strength = young people from A
--- involved in offences in B plus those from B involved in offences in A.
+-- The strongest cross-district pairs for the period. Strength = offences of violence
+-- (violence, robbery, weapons, serious youth violence or a weapon recorded) in one
+-- district involving young people who live in the other, both directions added;
+-- ties are broken by the young people involved.
 with directed as (
     select
         home_district,
@@ -22,6 +24,8 @@ pairs as (
         greatest(home_district, offence_district) as district_b,
         coalesce(sum(people) filter (where home_district < offence_district), 0)::bigint as people_a_in_b,
         coalesce(sum(people) filter (where home_district > offence_district), 0)::bigint as people_b_in_a,
+        coalesce(sum(violent_offences) filter (where home_district < offence_district), 0)::bigint as violent_a_in_b,
+        coalesce(sum(violent_offences) filter (where home_district > offence_district), 0)::bigint as violent_b_in_a,
         sum(offences)::bigint as offences,
         sum(violent_offences)::bigint as violent_offences,
         sum(weapon_offences)::bigint as weapon_offences
@@ -31,7 +35,7 @@ pairs as (
 
 select
     *,
-    people_a_in_b + people_b_in_a as strength,
-    rank() over (order by people_a_in_b + people_b_in_a desc, violent_offences desc) as pair_rank
+    violent_offences as strength,
+    rank() over (order by violent_offences desc, people_a_in_b + people_b_in_a desc) as pair_rank
 from pairs
 order by pair_rank, district_a, district_b

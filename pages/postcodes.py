@@ -1,0 +1,62 @@
+"""Postcodes: events by postcode district and sector, and postcode tension between districts."""
+
+from datetime import date
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from contextmap import maps, settings, ui, where
+
+s = ui.page("postcodes", "Postcodes", "How practitioners speak of places: postcode districts (HD1) and sectors (HD1 2).")
+f = s.filters
+level = st.segmented_control("Level", list(where.POSTCODE_LEVELS), format_func=where.POSTCODE_LEVELS.get,
+                             default="district", key="pc_level") or "district"
+_, note = where.hotspot_source(f.sources)
+if not ui.has_table(s, "mart_postcode_hotspots"):
+    st.info("Postcode hotspots are not in this build yet. Rebuild with the hotspot step (`python -m pipelines build`).")
+    st.stop()
+
+with st.spinner("Counting events by postcode…"):
+    units = ui.query(s, "postcode_hotspots", f, level=level).merge(
+        ui.query(s, "map_postcode_centres", level=level), on="code", how="left")
+if units.empty:
+    st.info("No events were located by postcode with these filters. Widen the period or choose All localities.")
+else:
+    st.caption("Every child counted; the age, sex and looked-after filters do not apply here. " + (note or ""))
+    left, right = st.columns([3, 2])
+    with left, st.spinner("Drawing the map…"):
+        wards = ui.query(s, "boundaries", level="ward")
+        m = maps.base_map(wards, settings.get("geography", "attribution"), **settings.load().get("map", {}))
+        maps.add_outlines(m, wards, labels=False, colour="#9e9e9e", weight=0.8, name="Wards")
+        maps.add_localities(m, ui.query(s, "boundaries", level="locality"))
+        maps.add_circles(m, where.postcode_points(units[units["is_in_area"]], s.policy, level), name="Postcodes")
+        maps.add_legend(m, "Events (circle size)", [maps.LegendEntry(where.EXCEEDANCE_FILL, "More than expected"),
+                                                   maps.LegendEntry(where.ORDINARY_FILL, "Not above expected")],
+                        "Too few to show")
+        st_folium(m, key=f"pc_map_{level}", height=480, use_container_width=True, returned_objects=[])
+    right.dataframe(where.postcode_table(units, s.policy, level), hide_index=True, use_container_width=True, height=480,
+                    column_config={"Above expected": st.column_config.CheckboxColumn(
+                        help="More events than the district-wide rate predicts, beyond chance (Poisson, "
+                        "false-discovery-rate corrected), with at least the minimum number of events.")})
+
+st.subheader("Postcode tension")
+st.caption("Young people living in one postcode district who were involved in offences in another. Rivalries tied "
+           "to postcode areas show up as strong pairs off the diagonal.")
+span = st.radio("Months", ["The sidebar's period", "All months in the data"], horizontal=True, key="pc_span")
+if not ui.has_table(s, "mart_hotspot_tension_people"):
+    st.info("Postcode tension is not in this build yet.")
+    st.stop()
+start = f.month_from if span == "The sidebar's period" else date(1900, 1, 1)
+params = {"month_from": start, "month_to": f.month_to, "age_bands": list(f.age_bands), "sexes": list(f.sexes)}
+with st.spinner("Matching home districts to offence districts…"):
+    matrix = ui.query(s, "postcode_tension", **params)
+    pairs = ui.query(s, "postcode_tension_pairs", **params)
+if matrix.empty:
+    st.info("No offence involved a young person with a known home district in these months. Choose 'All months in the data'.")
+    st.stop()
+st.plotly_chart(where.tension_figure(matrix, s.policy), use_container_width=True)
+st.markdown("**Strongest cross-district pairs**")
+if pairs.empty:
+    st.caption("No young person was involved in an offence outside their home district in these months.")
+else:
+    st.dataframe(where.strongest_pairs(pairs, s.policy), hide_index=True, use_container_width=True)

@@ -1,0 +1,6 @@
+-- One action's monthly events at the target by source, with the comparison places' average.
+select month, month_offset, period, is_in_window, is_active, has_data, events,
+       missing_from, missing_found, rhi_mention, offence, control_events_per_unit
+from mart_disruption_timeline
+where action_id = $action_id
+order by month
