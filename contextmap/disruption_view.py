@@ -31,6 +31,7 @@ NOT_JUDGED = {
     "outside_data": "not enough data yet",
     "no_comparison": "no similar places to compare",
 }
+ACRONYMS = {"CCTV", "ASB", "CSE", "CCE"}
 ACTION_FILL = "rgba(0, 114, 178, 0.12)"
 ACTION_LINE = "#0072B2"
 
@@ -91,10 +92,10 @@ def timeline_figure(monthly_df: pd.DataFrame, actions_df: pd.DataFrame) -> go.Fi
     for action in actions_df.itertuples():
         start = pd.Timestamp(action.start_date)
         end = getattr(action, "end_date", None)
-        label = str(action.action_type).replace("_", " ").capitalize()
+        label = action_label(action.action_type)
         if end is not None and not pd.isna(end) and pd.Timestamp(end) > start:
             fig.add_vrect(x0=start, x1=pd.Timestamp(end), fillcolor=ACTION_FILL, line_width=0, layer="below")
-        fig.add_vline(x=start, line={"color": ACTION_LINE, "width": 2})
+        fig.add_vline(x=start, line={"color": ACTION_LINE, "width": 2}, opacity=1)
         fig.add_annotation(
             x=start,
             y=1,
@@ -116,8 +117,14 @@ def timeline_figure(monthly_df: pd.DataFrame, actions_df: pd.DataFrame) -> go.Fi
     return fig
 
 
+def action_label(action_type) -> str:
+    """``"LICENSING_VISIT"`` → ``"Licensing visit"``; acronyms (CCTV) stay in capitals."""
+    text = str(action_type)
+    return text if text.upper() in ACRONYMS else text.replace("_", " ").capitalize()
+
+
 def _label(row) -> str:
-    action = str(row.action_type).replace("_", " ").capitalize()
+    action = action_label(row.action_type)
     return f"{action} at {row.target_name}, {fmt.month_label(row.action_month)}"
 
 
@@ -187,7 +194,8 @@ def effect_figure(effects_df: pd.DataFrame) -> go.Figure:
                 font={"color": "#555555", "size": 11},
             )
     ticks = [0.1, 0.25, 0.5, 1, 2, 4, 10]
-    fig.add_vline(x=1, line={"color": "#777777", "dash": "dot"})
+    # Explicit width and opacity: the simple_white template draws shapes with no line by default.
+    fig.add_vline(x=1, line={"color": "#777777", "dash": "dot", "width": 1.5}, opacity=1)
     fig.update_xaxes(
         type="log",
         tickvals=ticks,
@@ -321,7 +329,7 @@ def actions_table(df: pd.DataFrame, policy) -> pd.DataFrame:
         return f"{row.effect_pct:+.0f}% ({100 * (row.ci_low - 1):+.0f}% to {100 * (row.ci_high - 1):+.0f}%)"
 
     return pd.DataFrame({
-        "Action": [str(t).replace("_", " ").capitalize() for t in df["action_type"]],
+        "Action": [action_label(t) for t in df["action_type"]],
         "Agency": df["agency"].str.replace("_", " ").str.capitalize(),
         "Where": df["target_name"],
         "Locality": df["locality"],

@@ -179,10 +179,12 @@ def sequential_fills(values: pd.DataFrame, decimals: int = 0) -> tuple[dict[str,
             fills[row.code] = ZERO_FILL
         else:
             fills[row.code] = next(c for b, c in zip(breaks, colours) if row.value <= b)
-    legend, low = [], 0.0
+    positive = shown["value"][shown["value"] > 0]
+    legend, low = [], float(positive.min()) if not positive.empty else 0.0
     for b, c in zip(breaks, colours):
         legend.append(LegendEntry(c, f"{_fmt_value(low, decimals)} to {_fmt_value(b, decimals)}"))
-        low = b
+        # Counts are whole numbers: the next class starts one above; rates share the boundary.
+        low = b + 1 if decimals == 0 else b
     if (shown["value"] <= 0).any():
         legend.insert(0, LegendEntry(ZERO_FILL, "None"))
     return fills, legend
@@ -216,7 +218,7 @@ def legend_html(title: str, entries: list[LegendEntry], suppressed_label: str | 
     if no_data:
         rows.append(f'<div><i style="background:{NO_DATA_FILL}"></i>No data</div>')
     if places:
-        rows.append('<div><i class="cm-dot"></i>Place of concern (size: score)</div>')
+        rows.append('<div><i class="cm-dot"></i>Place of concern with events (size: score)</div>')
     return "".join(rows)
 
 
@@ -310,7 +312,8 @@ def choropleth(
         zoom_on_click=False,
     ).add_to(m)
     has_suppressed = (values["status"] == "suppressed").any()
-    return add_legend(m, title, entries, suppressed_label if has_suppressed else None, no_data=True, places=places)
+    no_data = any(fill == NO_DATA_FILL for fill in fill_by_id.values())
+    return add_legend(m, title, entries, suppressed_label if has_suppressed else None, no_data=no_data, places=places)
 
 
 def add_outlines(m: folium.Map, boundaries: pd.DataFrame, labels: bool = True, colour: str = "#222222",
@@ -359,11 +362,12 @@ def marker_radius(score: float, top: float, smallest: float = 5.0, largest: floa
 def add_circles(m: folium.Map, points: pd.DataFrame, name: str = "Places", fill: str = PLACE_FILL) -> folium.Map:
     """Circles sized by ``size`` in one GeoJSON layer, tooltips ending in ``Ref: <ref>``.
 
-    ``points`` has ``ref``, ``lat``, ``lon``, ``size`` (NaN: hidden figures, smallest
-    circle, hatched; 0: hollow ring), ``lines`` (plain-text tooltip lines) and optionally
-    ``fill`` per point. Points with no location are left out.
+    ``points`` has ``ref``, ``lat``, ``lon``, ``size`` (NaN: hidden figures, drawn as the
+    smallest circle, hatched), ``lines`` (plain-text tooltip lines) and optionally ``fill``
+    per point. Points with no location or a size of 0 (nothing in the period) are left out.
     """
     located = points.dropna(subset=["lat", "lon"])
+    located = located[located["size"] != 0]
     if located.empty:
         return m
     top = located["size"].max()
@@ -371,9 +375,9 @@ def add_circles(m: folium.Map, points: pd.DataFrame, name: str = "Places", fill:
     style = {
         i: {
             "radius": marker_radius(r.size, top),
-            # No events in the period: a hollow ring; hidden figures: hatched, smallest size.
-            "fillColor": "#ffffff" if r.size == 0 else (SUPPRESSED_FILL if pd.isna(r.size) else f),
-            "color": f if r.size == 0 else "#ffffff",
+            # Hidden figures: the smallest circle, hatched, outlined in the layer's colour.
+            "fillColor": SUPPRESSED_FILL if pd.isna(r.size) else f,
+            "color": f if pd.isna(r.size) else "#ffffff",
         }
         for i, (r, f) in enumerate(zip(located.itertuples(), fills))
     }
@@ -389,8 +393,8 @@ def add_circles(m: folium.Map, points: pd.DataFrame, name: str = "Places", fill:
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         name=name,
-        marker=folium.CircleMarker(radius=5),
-        style_function=lambda f: {**style[f["id"]], "fillOpacity": 0.85, "weight": 1.5},
+        marker=folium.CircleMarker(radius=5, fill=True),
+        style_function=lambda f: {**style[f["id"]], "fill": True, "fillOpacity": 0.85, "weight": 1.5},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
         zoom_on_click=False,
     ).add_to(m)

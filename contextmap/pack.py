@@ -104,7 +104,9 @@ def _peer_groups(run: Runner, f: Filters, policy: disclosure.Policy, top: int) -
 def _places(run: Runner, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
     raw = run("top_places", f, limit=top)
     raw = raw[raw["events"] > 0].reset_index(drop=True)
-    shown = disclosure.protect_frame(raw, ["found_here", "rhi_mentions", "offences", "events"], policy, level="place")
+    # "All events" also counts children going missing from the place, a column not shown: parts ≤ total.
+    shown = disclosure.protect_frame(raw, ["found_here", "rhi_mentions", "offences", "events"], policy, level="place",
+                                     total_col="events", parts=["found_here", "rhi_mentions", "offences"], exact=False)
     return shown[["name", "category", "locality", "found_here", "rhi_mentions", "offences", "events"]].rename(columns={
         "name": "Place", "category": "Category", "locality": "Locality", "found_here": "Found here",
         "rhi_mentions": "Named in RHIs", "offences": "Offences", "events": "All events"})
@@ -170,7 +172,7 @@ def ward_map_figure(run: Runner, f: Filters, policy: disclosure.Policy) -> go.Fi
             x, y = poly.exterior.coords.xy
             lat0 = lat0 or sum(y) / len(y)
             fig.add_scatter(x=list(x), y=list(y), fill="toself", fillcolor=colour, mode="lines",
-                            line={"color": "#ffffff", "width": 1}, hoverinfo="skip", showlegend=False)
+                            line={"color": "#888888", "width": 0.6}, hoverinfo="skip", showlegend=False)
     for entry in legend:
         fig.add_scatter(x=[None], y=[None], mode="markers", name=entry.label,
                         marker={"color": entry.fill, "size": 12, "symbol": "square"})

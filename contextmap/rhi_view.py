@@ -139,9 +139,9 @@ def monthly_figure(df: pd.DataFrame, policy: disclosure.Policy) -> go.Figure:
         fig.add_scatter(x=pd.to_datetime(rates["month"]), y=values, name=name, mode="lines+markers",
                         line={"color": colour, "dash": dash},
                         hovertemplate="%{x|%B %Y}: %{y:.0%}<extra>" + name + "</extra>")
-    fig.add_hline(y=target / 100, line={"color": "#D55E00", "dash": "dash"},
+    fig.add_hline(y=target / 100, line={"color": "#D55E00", "dash": "dash", "width": 2}, opacity=1,
                   annotation_text=f"Local target {target:.0f}%", annotation_position="top left")
-    fig.add_hline(y=national / 100, line={"color": "#555555", "dash": "dashdot"},
+    fig.add_hline(y=national / 100, line={"color": "#555555", "dash": "dashdot", "width": 2}, opacity=1,
                   annotation_text=f"National: {national:.0f}% completed within 72 hours", annotation_position="bottom left")
     fig.update_xaxes(tickformat="%b %Y", hoverformat="%B %Y", title=None)
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05], title=None)

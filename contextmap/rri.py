@@ -185,10 +185,14 @@ def forest_figure(table: pd.DataFrame):
         for row in rest.itertuples():
             why = NO_POPULATION if row.note == NO_POPULATION else TOO_SMALL
             fig.add_annotation(x=0, y=row.label, text=why.lower(), showarrow=False, font={"color": "#555555"})
-    fig.add_vline(x=1, line={"color": "#777777", "dash": "dot"})
+    # Explicit width and opacity: the simple_white template draws shapes with no line by default.
+    fig.add_vline(x=1, line={"color": "#777777", "dash": "dot", "width": 1.5}, opacity=1)
     ticks = [0.25, 0.5, 1, 2, 4, 8]
-    fig.update_xaxes(type="log", tickvals=ticks, ticktext=[f"{t:g}×" for t in ticks],
-                     title="Rate relative to the reference group (95% interval)")
+    low = min([0.5, *ok["ci_low"].dropna()]) / 1.25
+    high = max([2.0, *ok["ci_high"].dropna()]) * 1.25
+    # Axis ranges on a log axis are given as log10.
+    fig.update_xaxes(type="log", range=[math.log10(low), math.log10(high)], tickvals=ticks,
+                     ticktext=[f"{t:g}×" for t in ticks], title="Rate relative to the reference group (95% interval)")
     fig.update_yaxes(categoryorder="array", categoryarray=list(table["label"])[::-1], title=None)
     fig.update_layout(template="simple_white", height=max(220, 45 * len(table) + 120), margin={"t": 20})
     return fig

@@ -239,6 +239,8 @@ def funnel_figure(funnel: pd.DataFrame, policy: disclosure.Policy, level: str, h
         from contextmap.hotspot_stats import funnel_curve
 
         curve = funnel_curve(float(df["district_rate_per_1000"].iloc[0]), float(df["children_10_17"].max()))
+        # Start the funnel near the smallest area: below that the limits shoot up and squash the dots.
+        curve = curve[curve["population"] >= 0.8 * float(df["children_10_17"].min())]
         limit_cols = [c for c in curve.columns if c != "population"]
         for col in limit_cols:
             label = "99.8% limits" if "998" in col else "95% limits"

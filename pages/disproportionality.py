@@ -46,4 +46,3 @@ group is not recorded have no population to compare with and are only counted. A
 Looked-after children aged 10–17: {int(cfg['looked_after_10_17']):,} (setting `[disproportionality] looked_after_10_17`).
 For offences, looked-after means the child was recorded as looked after on any missing episode.
 """)
-ui.footer()

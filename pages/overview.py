@@ -75,4 +75,3 @@ if auth.can(s.role, "export"):
             st.download_button("Download HTML", made[2].encode("utf-8"), f"{name}.html", "text/html", on_click="ignore")
 else:
     st.caption("Your role cannot export: ask an analyst or strategic lead for the pack.")
-ui.footer()

@@ -49,4 +49,3 @@ ui.export_button(s, reasons, "RHI reasons", "rhi", count_cols=["Episodes"])
 
 with st.expander("How these figures are worked out", expanded=False):
     st.markdown(rhi_view.method_text(s.policy))
-ui.footer()

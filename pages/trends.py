@@ -5,13 +5,14 @@ import streamlit as st
 from dateutil.relativedelta import relativedelta
 
 from contextmap import settings, trends, ui
-from contextmap.fmt import period_label
+from contextmap.fmt import first_of_month, period_label
 
 s = ui.page("trends", "Trends", "Monthly figures for the locality and people chosen in the sidebar, "
             "up to the month chosen there.")
 f = s.filters
 history = int(settings.get("trends", "months"))
-start = f.month_to - relativedelta(months=history - 1)
+first = first_of_month(ui.query(s, "month_range").iloc[0, 0])
+start = max(f.month_to - relativedelta(months=history - 1), first)
 months = [d.date() for d in pd.date_range(start, f.month_to, freq="MS")]
 
 left, right = st.columns(2)
@@ -47,4 +48,3 @@ st.caption("The same figure for every part of the area chosen, one line per year
 whole = ui.query(s, measure.query, f, month_from=start, split="none") if split != "none" else raw
 profile = trends.season_profile(trends.series(whole, measure, "none", months, s.policy))
 st.plotly_chart(trends.season_figure(profile, measure), use_container_width=True)
-ui.footer()

@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-import yaml
-
 
 def _mapping(path: Path | None) -> dict | None:
-    return yaml.safe_load(path.read_text()) if path else None
+    from pipelines.ingest import load_mapping
+
+    return load_mapping(path) if path else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--input", type=Path, action="append", help="input folder or file (repeatable; default data/sample)")
     b.add_argument("--db", type=Path, help="write one database file here instead of publishing to the warehouse")
     b.add_argument("--warehouse", type=Path, help="warehouse folder (default from contextmap.toml)")
-    b.add_argument("--mapping", type=Path, help="column-mapping YAML for a source system (see mappings/)")
+    b.add_argument("--mapping", type=Path, help="column-mapping file (TOML or YAML) for a source system (see mappings/)")
     v = sub.add_parser("validate", help="check files against the contract without building")
     v.add_argument("paths", type=Path, nargs="+")
     v.add_argument("--mapping", type=Path)

@@ -37,7 +37,8 @@ def _values(boundaries: pd.DataFrame) -> pd.DataFrame:
     value[status == "suppressed"] = np.nan
     lines = [[name, "Events: c" if s == "suppressed" else f"Events: {v:.0f}"] for name, s, v in zip(boundaries["name"], status, value)]
     lines[0] = [HOSTILE, "Events: 0"]
-    return pd.DataFrame({"code": boundaries["code"], "value": value, "status": status, "lines": lines})
+    # The last area has no row at all: drawn as "no data".
+    return pd.DataFrame({"code": boundaries["code"], "value": value, "status": status, "lines": lines}).iloc[:-1]
 
 
 def _places() -> pd.DataFrame:
@@ -104,7 +105,7 @@ def test_suppressed_areas_are_hatched_and_say_so(full_map, wards):
 def test_legend_explains_colours_suppression_and_markers(full_map):
     legend = _unescape_json(full_map)
     assert "<b>Events</b>" in legend
-    assert "Suppressed (too few to show)" in legend and "No data" in legend and "Place of concern (size: score)" in legend
+    assert "Suppressed (too few to show)" in legend and "No data" in legend and "Place of concern with events (size: score)" in legend
     assert re.search(r"\d+ to \d+", legend)
 
 
@@ -133,7 +134,7 @@ def test_places_are_sized_by_score_and_hidden_scores_get_the_smallest_hatched_ma
     by_fill = {(st["fillColor"], st["radius"]) for st in styles}
     assert (maps.PLACE_FILL, 18.0) in by_fill  # the top score
     assert (maps.SUPPRESSED_FILL, 5.0) in by_fill  # figures hidden: smallest, hatched
-    assert ("#ffffff", 5.0) in by_fill  # no events: a hollow ring
+    assert len(styles) == 2  # a place with no events in the period is not drawn
 
 
 def test_a_tile_layer_is_added_only_when_configured(wards):
@@ -141,6 +142,11 @@ def test_a_tile_layer_is_added_only_when_configured(wards):
     assert "L.tileLayer" not in bare
     tiled = maps.render_html(maps.base_map(wards, "x", tile_url="https://tiles.example/{z}/{x}/{y}.png", tile_attribution="© Example"))
     assert "L.tileLayer" in tiled and "tiles.example" in tiled
+
+
+def test_no_data_is_in_the_legend_only_when_an_area_has_none(wards):
+    complete = pd.DataFrame({"code": wards["code"], "value": 10.0, "status": "shown", "lines": [["x"]] * len(wards)})
+    assert "No data" not in _unescape_json(maps.render_html(maps.choropleth(wards, complete, title="Events")))
 
 
 def test_lsoa_map_payload_is_small():

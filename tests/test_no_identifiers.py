@@ -56,19 +56,21 @@ def _text_columns(con) -> list[tuple[str, str, str]]:
 
 
 def _scan(con, forbidden: set[str], pattern: str, normalise: str) -> list[str]:
-    """Every (table.column: value) whose tokens matching ``pattern`` include a forbidden value."""
+    """Every (table: value) whose tokens matching ``pattern`` include a forbidden value."""
     con.execute("create or replace temp table forbidden (v varchar)")
     con.executemany("insert into forbidden values (?)", [(v,) for v in sorted(forbidden)])
-    hits = []
+    by_table: dict[str, list[str]] = {}
     for table, column, dtype in _text_columns(con):
         text = f'array_to_string("{column}", \' \')' if dtype.endswith("[]") else f'"{column}"'
+        by_table.setdefault(table, []).append(text)
+    hits = []
+    for table, texts in by_table.items():
         found = con.execute(f"""
-            with tokens as (
-                select distinct unnest(regexp_extract_all({text}, ?)) as t from "{table}"
-            )
+            with rows as (select distinct concat_ws(' ', {", ".join(texts)}) as s from "{table}"),
+            tokens as (select distinct unnest(regexp_extract_all(s, ?)) as t from rows)
             select t from tokens join forbidden on forbidden.v = {normalise} limit 3
         """, [pattern]).fetchall()
-        hits += [f"{table}.{column}: {t}" for (t,) in found]
+        hits += [f"{table}: {t}" for (t,) in found]
     return hits
 
 

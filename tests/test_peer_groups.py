@@ -297,6 +297,7 @@ def test_a_rebuild_reads_the_previous_build_and_keeps_the_id(tmp_path, monkeypat
     _world(con)
     con.execute("insert into stg_missing_episodes values ('d1', 'D', ?, null, 'HD1 2', 'P1', null)",
                 [T0 + timedelta(hours=1)])
+    con.execute("insert into stg_offences values ('o1', 'D', ?, 'SUSPECT', 'Robbery', 'P1')", [T0 + timedelta(days=20)])
     run_steps(con, STEPS, progress=lambda *_: None)
     assert con.sql("select distinct group_id from mart_peer_group_members").fetchall() == [(7,)]
     assert con.sql("select size, seen_in_previous_build from mart_peer_groups").fetchall() == [(4, True)]

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from contextmap.settings import ROOT
-from pipelines.bench import harness, latency, payload, report
+from pipelines.bench import harness, latency, parquet, payload, report
 from pipelines.bench.split import split_last_month
 
 WORK = ROOT / "build" / "bench"
@@ -132,6 +132,12 @@ def run_scale(scale: str, work: Path, quick: bool, command: str) -> dict:
         result["map"] = payload.measure(db)
     except Exception as exc:  # the map builder is optional for the benchmark's other figures
         result["errors"].append(f"map payload not measured: {exc}")
+
+    print(f"[{scale}] the same queries from partitioned Parquet", flush=True)
+    try:
+        result["parquet"] = parquet.compare(db, folder)
+    except Exception as exc:  # report and carry on: the other figures stand on their own
+        result["errors"].append(f"Parquet comparison failed: {exc}")
 
     print(f"[{scale}] incremental month", flush=True)
     result["incremental"] = incremental(folder, inputs)

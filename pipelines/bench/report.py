@@ -151,6 +151,16 @@ def _scale_section(scale: str, r: dict) -> list[str]:
                     f"{_n(q['cold_p50_ms'], 1)} | {_n(q['cold_p95_ms'], 1)} | {_n(q['connect_ms'], 1)} |"
                 )
         out.append("")
+    pq = r.get("parquet")
+    if pq:
+        differ = ", ".join(pq["query_runs_different"]) or "none"
+        out += [
+            f"Partitioned Parquet (docs/scaling.md): every table exported in {_n(pq['export_s'], 1)} s to "
+            f"{_n(pq['files'])} files ({_n(pq['parquet_mb'], 1)} MB; {len(pq['partitioned_tables'])} tables partitioned by month). "
+            f"The same `sql/queries` through views over them: {pq['query_runs_identical']} query runs identical to the "
+            f"DuckDB build, queries that differ: {differ}; p50 {_n(pq['p50_ms'], 1)} ms, p95 {_n(pq['p95_ms'], 1)} ms (warm).",
+            "",
+        ]
     if r.get("errors"):
         out += ["Problems during this run:", ""] + [f"- {e}" for e in r["errors"]] + [""]
     return out

@@ -13,6 +13,7 @@ LEVELS = {
     "lsoa": ("geo_lsoa", "lsoa_code", "lsoa_name", "geo_lsoa_neighbours"),
     "ward": ("geo_ward", "ward_code", "ward_name", "geo_ward_neighbours"),
 }
+KEY = ["level", "area_code", "period", "month_to", "event_source"]
 HOTSPOT_COLUMNS = [
     "level", "area_code", "area_name", "locality", "period", "window_months", "month_from", "month_to",
     "event_source", "events", "children_10_17", "rate_per_1000", "expected", "ratio", "poisson_p", "poisson_q",
@@ -65,6 +66,6 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
         frame = pd.DataFrame(columns=list(dict.fromkeys(HOTSPOT_COLUMNS + FUNNEL_COLUMNS)), dtype="object")
     else:
         frame = pd.concat([level_measures(con, level, all_months, cfg) for level in LEVELS], ignore_index=True)
-    windows.write_table(con, "mart_area_hotspots", frame[HOTSPOT_COLUMNS], ["level", "area_code", "period", "month_to", "event_source"])
-    windows.write_table(con, "mart_area_funnel", frame[FUNNEL_COLUMNS], ["level", "area_code", "period", "month_to", "event_source"])
+    windows.write_table(con, "mart_area_hotspots", frame[HOTSPOT_COLUMNS], KEY)
+    windows.write_table(con, "mart_area_funnel", frame[FUNNEL_COLUMNS], KEY)
 

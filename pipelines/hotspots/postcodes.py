@@ -68,4 +68,5 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
         frame = pd.DataFrame(columns=COLUMNS, dtype="object")
     else:
         frame = pd.concat([level_measures(con, level, all_months, cfg) for level in LEVELS], ignore_index=True)
-    windows.write_table(con, "mart_postcode_hotspots", frame[COLUMNS], ["level", "code", "period", "month_to", "event_source"])
+    windows.write_table(con, "mart_postcode_hotspots", frame[COLUMNS],
+                        ["level", "code", "period", "month_to", "event_source"])

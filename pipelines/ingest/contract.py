@@ -84,6 +84,24 @@ def errs(checks: list[str]) -> str:
     return "list_filter([" + ",\n            ".join(checks) + "], lambda e: e is not null) as _errs"
 
 
+# Text columns kept or pseudonymised as given (codes and dates are validated anyway).
+FORMULA_CHECKED = ("episode_id", "person_id", "rhi_id", "offence_id", "place_id", "found_place_id", "action_id",
+                   "name", "offence_type", "action_type", "area_code", "crime_id", "crime_type",
+                   "miss_table_id", "miss_la_person_id", "pers_person_id")
+
+
+def generic_checks(table: str) -> list[str]:
+    """Checks every table gets: a repeated header row, and spreadsheet formulas in kept text."""
+    first = COLUMNS[table]["required"][0]
+    checks = [err(f"lower({first}) = {q(first)}", first, q("this row repeats the header row inside the data"),
+                  "null::varchar")]
+    for col in (c for c in FORMULA_CHECKED if c in expected(table)):
+        checks.append(err(f"left({col}, 1) in ('=', '+', '@') and regexp_matches({col}, '^[=+@]\\s*[A-Za-z_.]+\\s*\\(')",
+                          col, q(f"{col} holds a spreadsheet formula (such as =HYPERLINK(...)), not a value"),
+                          "null::varchar" if col in PRIVATE else None))
+    return checks
+
+
 def required(col: str) -> str:
     return err(f"{col} is null", col, q(f"{col} is missing (required)"))
 
@@ -175,6 +193,7 @@ def stage_missing_episodes(raw_table: str, present: list[str]) -> str:
     episode = sql_expr("episode_id", "missing_episodes")
     dob_age = "date_part('year', age(started_at, dob))"
     checks = [
+        *generic_checks('missing_episodes'),
         required("episode_id"), required("person_id"), required("start_datetime"),
         date_check("start_datetime", "started_at"), date_check("end_datetime", "ended_at"),
         date_check("date_of_birth", "dob"),
@@ -257,6 +276,7 @@ def stage_return_home_interviews(raw_table: str, present: list[str]) -> str:
     episode = sql_expr("episode_id", "missing_episodes")
     assoc = sql_expr("a")
     checks = [
+        *generic_checks('return_home_interviews'),
         required("rhi_id"), required("episode_id"), required("outcome"),
         code_check("outcome", sp.in_list("cm_code(outcome)", sp.RHI_OUTCOMES), sp.RHI_OUTCOMES),
         date_check("offered_datetime", "offered_at"), date_check("completed_datetime", "completed_at"),
@@ -265,10 +285,10 @@ def stage_return_home_interviews(raw_table: str, present: list[str]) -> str:
         err("completed_at < offered_at", "completed_datetime", q("completed_datetime is before offered_datetime")),
         err(f"len(list_filter(theme_list, lambda t: not list_contains({sp._sql_list(sp.THEMES)}, t))) > 0", "themes",
             q(f"unknown themes code (expected codes from: {', '.join(sp.THEMES)})")),
-        err(f"len(list_filter(push_list, lambda t: not regexp_full_match(t, '{sp.CODE_RE}'))) > 0", "push_factors",
-            q("push_factors must be codes (letters, digits and _), not free text")),
-        err(f"len(list_filter(pull_list, lambda t: not regexp_full_match(t, '{sp.CODE_RE}'))) > 0", "pull_factors",
-            q("pull_factors must be codes (letters, digits and _), not free text")),
+        err(f"len(list_filter(cm_list(push_factors), lambda t: not cm_code_ok(t))) > 0", "push_factors",
+            q("push_factors must be codes such as FAMILY_CONFLICT (at most three words), not free text")),
+        err(f"len(list_filter(cm_list(pull_factors), lambda t: not cm_code_ok(t))) > 0", "pull_factors",
+            q("pull_factors must be codes such as OLDER_ASSOCIATES (at most three words), not free text")),
         dup_check("rhi_id", "rhi_id"),
     ]
     return f"""
@@ -306,6 +326,7 @@ def stage_offences(raw_table: str, present: list[str]) -> str:
     person = sql_expr("person_id")
     offence = sql_expr("offence_id", "offences")
     checks = [
+        *generic_checks('offences'),
         required("offence_id"), required("offence_datetime"), required("offence_type"),
         err("offence_datetime is not null and offence_at is null", "offence_datetime",
             "cm_date_reason(offence_datetime, 'offence_datetime')"),
@@ -376,6 +397,7 @@ def stage_offences(raw_table: str, present: list[str]) -> str:
 
 def stage_places(raw_table: str, present: list[str]) -> str:
     checks = [
+        *generic_checks('places'),
         required("place_id"), required("name"), required("category"),
         err("length(name) > 200", "name", q("name is over 200 characters (is it a free-text note?)"), "left(name, 40) || '…'"),
         code_check("category", sp.in_list("cm_code(category)", sp.PLACE_CATEGORIES), sp.PLACE_CATEGORIES),
@@ -423,11 +445,12 @@ def stage_places(raw_table: str, present: list[str]) -> str:
 
 def stage_disruption_actions(raw_table: str, present: list[str]) -> str:
     checks = [
+        *generic_checks('disruption_actions'),
         required("action_id"), required("action_type"), required("start_date"),
         err("place_id is null and area_code is null", "area_code", q("neither place_id nor area_code is given (one is required)")),
         err("place_id is null and area_code is not null and level is null", "area_code",
             q("area_code is not a ward, LSOA or postcode sector of the area")),
-        err(f"action_type is not null and not regexp_full_match(cm_code(action_type), '{sp.CODE_RE}')", "action_type",
+        err("action_type is not null and not cm_code_ok(action_type)", "action_type",
             q("action_type must be a code such as LICENSING_VISIT or CLOSURE_ORDER, not free text")),
         date_check("start_date", "start_d"), date_check("end_date", "end_d"),
         old_check("start_date", "start_d"),

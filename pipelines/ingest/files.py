@@ -211,7 +211,7 @@ def _read_csv(con, source: InputFile, table_sql: str, work_dir: Path, mapping_fo
         f"select distinct on (line) line, error_type::varchar, column_name from {rejects_table} order by line"
     ).fetchall()
     con.execute(f"drop table if exists {rejects_table}; drop table if exists {rejects_scan}")
-    reader_rejects = [(int(line) - 1, renamed_col(col, headers, renamed), READER_ERRORS.get(kind, kind.title())) for line, kind, col in bad]
+    reader_rejects = [(int(line) - 1, "(whole line)", READER_ERRORS.get(kind, kind.title())) for line, kind, _ in bad]
     bad_rows = sorted(r for r, _, _ in reader_rejects)
     # Rows the reader kept are numbered around the lines it rejected.
     con.execute(f"create or replace temp table {table_sql}_bad as select unnest(?::bigint[]) as r, unnest(range(1, ?)) as i",
@@ -235,12 +235,6 @@ def _read_csv(con, source: InputFile, table_sql: str, work_dir: Path, mapping_fo
     rows = con.execute(f"select count(*) from {table_sql}").fetchone()[0] + len(reader_rejects)
     return RawFile(source, table_sql, "csv", [c for c in renamed if not c.startswith("_extra")], rows,
                    reader_rejects, notes, headers, renamed)
-
-
-def renamed_col(col: str | None, headers: list[str], renamed: list[str]) -> str:
-    if col and col.startswith("c") and col[1:].isdigit() and int(col[1:]) < len(renamed):
-        return renamed[int(col[1:])]
-    return "(whole line)"
 
 
 def _columns(headers: list[str], mapping_for, source: InputFile) -> tuple[list[str], list[str]]:

@@ -10,7 +10,7 @@ Anti-social behaviour rows have no Crime ID: their key is built from file name a
 from __future__ import annotations
 
 from contextmap import settings
-from pipelines.ingest.contract import err, errs, nearest_postcode, point_columns, q, source
+from pipelines.ingest.contract import err, errs, generic_checks, nearest_postcode, point_columns, q, source
 from pipelines.pseudonym import sql_expr
 
 
@@ -19,6 +19,7 @@ def stage(raw_table: str, present: list[str], file_key: str) -> str:
     area = settings.get("geography", "name")
     key_text = f"coalesce(crime_id, {q(file_key)} || ':' || _row::varchar)"
     checks = [
+        *generic_checks('police_uk'),
         err("month is null", "month", q("month is missing (required)")),
         err("month is not null and offence_at is null", "month", q("month is not a month (expected YYYY-MM)")),
         err("offence_at > current_timestamp::timestamp + interval 1 day", "month", q("month is in the future")),

@@ -62,7 +62,8 @@ OFFENCE_GROUP_SYNONYMS = {
     "anti social behaviour": "Anti-social behaviour",
 }
 POSTCODE_RE = r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
-CODE_RE = r"^[A-Z0-9_]{1,40}$"
+# A code as written: up to three words of letters, digits, _ or -, at most 40 characters.
+CODE_TOKEN = r"(length(t) <= 40 and regexp_full_match(t, '[A-Za-z0-9_\-]+( [A-Za-z0-9_\-]+){0,2}'))"
 # Bounding box of Great Britain and Northern Ireland, for sanity checks of points.
 LAT_RANGE = (49.8, 60.9)
 LON_RANGE = (-8.7, 1.8)
@@ -100,6 +101,7 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
         create or replace temp macro cm_code(x) as upper(regexp_replace(trim(x), '[\\s\\-]+', '_', 'g'));
         create or replace temp macro cm_list(x) as
             coalesce(list_distinct(list_filter(list_transform(string_split(x, ';'), lambda t: cm_s(t)), lambda t: t is not null)), []);
+        create or replace temp macro cm_code_ok(t) as {CODE_TOKEN};
         create or replace temp macro cm_code_list(x) as list_sort(list_transform(cm_list(x), lambda t: cm_code(t)));
         create or replace temp macro cm_age_band(a) as case
             when a is null then 'Unknown' when a < 10 then 'Under 10' when a <= 13 then '10-13'
@@ -113,7 +115,8 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
         create or replace temp macro cm_lat_bad(x) as x is not null and (cm_num(x) is null or cm_num(x) not between {LAT_RANGE[0]} and {LAT_RANGE[1]});
         create or replace temp macro cm_lon_bad(x) as x is not null and (cm_num(x) is null or cm_num(x) not between {LON_RANGE[0]} and {LON_RANGE[1]});
         create or replace temp macro cm_clean_text(x, n) as
-            left(trim(regexp_replace(regexp_replace(x, '<[^>]*>', ' ', 'g'), '^[=+\\-@\\s]+', '')), n);
+            left(trim(regexp_replace(regexp_replace(regexp_replace(x, '<[^>]*>', ' ', 'g'), '^[=+\\-@\\s]+', ''),
+                                     '\\s+', ' ', 'g')), n);
     """)
 
 

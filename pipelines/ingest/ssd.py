@@ -10,7 +10,7 @@ Names, UPNs and the other ``ssd_person`` columns are never read.
 from __future__ import annotations
 
 from pipelines.ingest import sqlparts as sp
-from pipelines.ingest.contract import code_check, date_check, err, errs, future_check, q, source
+from pipelines.ingest.contract import code_check, date_check, err, errs, future_check, generic_checks, q, source
 from pipelines.pseudonym import sql_expr
 
 PEOPLE = "ssd_people"
@@ -23,6 +23,7 @@ def create_people(con) -> None:
 
 def stage_person(raw_table: str, present: list[str]) -> str:
     checks = [
+        *generic_checks("ssd_person"),
         err("pers_person_id is null", "pers_person_id", q("pers_person_id is missing (required)")),
         date_check("pers_dob", "dob"),
         code_check("pers_sex", "cm_sex(pers_sex) is not null", ["M", "F", "U", "I"]),
@@ -47,6 +48,7 @@ def stage_person(raw_table: str, present: list[str]) -> str:
 def stage_missing(raw_table: str, present: list[str]) -> str:
     dob_age = "date_part('year', age(started_at, p.dob))"
     checks = [
+        *generic_checks("ssd_missing"),
         err("miss_table_id is null", "miss_table_id", q("miss_table_id is missing (required)")),
         err("miss_la_person_id is null", "miss_la_person_id", q("miss_la_person_id is missing (required)")),
         err("miss_mis_epi_start is null", "miss_mis_epi_start", q("miss_mis_epi_start is missing (required)")),

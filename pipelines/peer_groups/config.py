@@ -24,6 +24,7 @@ class Config:
     min_group_size: int = 3
     seed: int = 7
     resolution: float = 1.0
+    min_link_weight: float = 1.5
     match_jaccard: float = 0.5
     warm_start: bool = True
     excluded_roles: tuple[str, ...] = ("VICTIM", "WITNESS")
@@ -40,6 +41,7 @@ class Config:
             min_group_size=int(cfg.get("min_group_size", default.min_group_size)),
             seed=int(cfg.get("seed", default.seed)),
             resolution=float(cfg.get("resolution", default.resolution)),
+            min_link_weight=float(cfg.get("min_link_weight", default.min_link_weight)),
             match_jaccard=float(cfg.get("match_jaccard", default.match_jaccard)),
             warm_start=bool(cfg.get("warm_start", default.warm_start)),
             excluded_roles=tuple(r.upper() for r in cfg.get("co_offending_excluded_roles", default.excluded_roles)),

@@ -5,6 +5,10 @@ same data gives the same groups. Communities smaller than ``min_group_size`` are
 groups. Each new group is matched to the previous build's groups by Jaccard overlap of
 members and keeps the old id when the overlap reaches ``match_jaccard``; others get ids
 after the highest id ever issued, so an id is never reused for a different group.
+
+Only links of at least ``min_link_weight`` take part: with the default weights a single
+coincidence of going missing at the same time and place is not enough to join a group,
+while one offence together, one naming in an interview or two joint episodes are.
 """
 
 from __future__ import annotations
@@ -193,7 +197,10 @@ def build(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> None:
     (set by ``pipelines.build.build``); without it every group gets a fresh id.
     """
     config = config or Config.from_settings()
-    edges = con.sql("select person_a, person_b, weight from int_associations where weight > 0").df()
+    edges = con.execute(
+        "select person_a, person_b, weight from int_associations where weight >= ? and weight > 0",
+        [config.min_link_weight],
+    ).df()
     members, ids = assign(edges, config, read_previous(os.environ.get(PREVIOUS_DB_ENV)))
     con.register("pg_members_frame", members)
     con.register("pg_ids_frame", ids)

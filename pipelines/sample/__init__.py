@@ -149,9 +149,9 @@ def generate(out: Path = DEFAULT_OUT, seed: int = 7, scale: float = 1.0, months_
     clear = bg.PostcodePicker(pc, geo.clear_of_places(pc, places))
 
     r = _rng(seed, "children")
-    care_homes = pc_all.anywhere(r, max(40, round(70 * scale)))
-    n_miss = max(200, round(bg.MISSING_CHILDREN * scale))
-    ppl_m, eps_m = bg.missing_children(r, n_miss, pc_all, care_homes)
+    care_homes = pc_all.anywhere(r, max(20, round(40 * scale)))
+    ppl_m, eps_m = bg.missing_children(r, max(200, round(bg.MISSING_CHILDREN * scale)), pc_all, care_homes)
+    n_miss = len(ppl_m["dob"])
     bg.place_found(r, eps_m, pc, clear)
     n_only = max(100, round(bg.OFFENCE_ONLY_PEOPLE * scale))
     ppl_o = bg.people(r, n_only, pc_all, 0.05, np.full(n_only, cal.T0 // cal.DAY + 365))

@@ -85,22 +85,37 @@ def people(rng: np.random.Generator, n: int, home: PostcodePicker | None, lac_sh
 
 
 def missing_children(rng: np.random.Generator, n: int, pc_all: PostcodePicker, care_homes: np.ndarray) -> tuple[Frame, Frame]:
-    """Children who go missing and their episodes (looked-after children repeat far more)."""
-    lac = rng.random(n) < LOOKED_AFTER_SHARE
+    """About ``n`` children who go missing, and their episodes (children in care repeat far more).
+
+    Each child is active over a window; windows start uniformly from before the period to
+    its end, and episodes outside the period are left out, so volume is flat over time.
+    """
+    n_gen = int(round(n / 0.9))
+    lac = rng.random(n_gen) < LOOKED_AFTER_SHARE * 0.92
     # Heavy-tailed repeat counts: most children go missing once, a few dozens of times.
-    extra = np.where(lac, rng.negative_binomial(0.55, 0.55 / (0.55 + 6.8), n), rng.negative_binomial(0.45, 0.45 / (0.45 + 0.62), n))
+    extra = np.where(
+        lac,
+        rng.negative_binomial(0.55, 0.55 / (0.55 + 10.5), n_gen),
+        rng.negative_binomial(0.45, 0.45 / (0.45 + 0.62), n_gen),
+    )
     n_eps = 1 + np.minimum(extra, 90)
-    span = np.minimum(cal.DAY * (45 + 22 * n_eps + rng.exponential(120, n)).astype(np.int64), 560 * cal.DAY)
-    # Windows may run past the end; those days wrap round to the start (36 months is
-    # whole years, so seasons line up) and volume stays flat across the period.
-    w0 = cal.T0 + (rng.random(n) * (cal.T_END - cal.T0)).astype(np.int64)
-    ppl = people(rng, n, pc_all, 0.0, w0 // cal.DAY)
-    ppl["lac"] = lac
-    ppl["home_pc"] = np.where(lac, care_homes[rng.integers(0, len(care_homes), n)], ppl["home_pc"])
-    ppl["home_pc"] = np.where(rng.random(n) < 0.04, -1, ppl["home_pc"])
-    who = np.repeat(np.arange(n), n_eps)
-    day = cal.T0 + (cal.seasonal_days(rng, w0[who], w0[who] + span[who]) - cal.T0) % (cal.T_END - cal.T0)
-    start = day + cal.times_of_day(rng, len(who), cal.MISSING_HOURS)
+    span = np.minimum(cal.DAY * (45 + 22 * n_eps + rng.exponential(120, n_gen)).astype(np.int64), 560 * cal.DAY)
+    w0 = cal.T0 - span + (rng.random(n_gen) * (cal.T_END - cal.T0 + span)).astype(np.int64)
+    who = np.repeat(np.arange(n_gen), n_eps)
+    start = cal.seasonal_days(rng, w0[who], w0[who] + span[who]) + cal.times_of_day(rng, len(who), cal.MISSING_HOURS)
+    inside = (start >= cal.T0) & (start < cal.T_END)
+    kept = np.unique(who[inside])
+    renumber = np.full(n_gen, -1)
+    renumber[kept] = np.arange(len(kept))
+    who, start = renumber[who[inside]], start[inside]
+    m = len(kept)
+    ppl = people(rng, m, pc_all, 0.0, w0[kept] // cal.DAY)
+    ppl["lac"] = lac[kept]
+    # Most children in care live with foster carers (their own postcode); a quarter live in
+    # a children's home shared with others.
+    in_home = ppl["lac"] & (rng.random(m) < 0.25)
+    ppl["home_pc"] = np.where(in_home, care_homes[rng.integers(0, len(care_homes), m)], ppl["home_pc"])
+    ppl["home_pc"] = np.where(rng.random(m) < 0.04, -1, ppl["home_pc"])
     return ppl, episodes_for(rng, who, start, ppl, pc_all)
 
 

@@ -113,6 +113,8 @@ class PlaceEvents:
 
     def __init__(self, rng, pc: Postcodes, places: pd.DataFrame, eps: Frame, rhi: Frame, mentions: Mentions):
         self.rng, self.pc, self.places, self.eps, self.rhi, self.mentions = rng, pc, places, eps, rhi, mentions
+        self.lat, self.lon = places["lat"].to_numpy(), places["lon"].to_numpy()
+        self.pcode, self.ids = places["pc"].to_numpy(), places["place_id"].to_numpy()
         found_at = np.where(eps["ret"] != NO_TIME, eps["ret"], eps["start"])
         ok = (eps["ret"] != NO_TIME) & ~eps["end_blank"] & ~eps["planted"]
         self.found_pool = self._by_month(np.flatnonzero(ok), cal.month_index(found_at[ok]))
@@ -140,7 +142,7 @@ class PlaceEvents:
     def found(self, place: int, month: int, k: int) -> None:
         """Mark ``k`` episodes returning in ``month`` as found at the place."""
         e = self.eps
-        lat, lon, pcode = self.places.at[place, "lat"], self.places.at[place, "lon"], self.places.at[place, "pc"]
+        lat, lon, pcode = self.lat[place], self.lon[place], self.pcode[place]
         for i in self._draw(self.found_pool[month], self.used_ep, k):
             kind = share(self.rng, 1, (0.3, 0.5, 0.2))[0]
             e["found_kind"][i], e["found_place"][i], e["found_pc"][i] = (3, place, -1) if kind == 1 else (1, -1, pcode)
@@ -155,7 +157,7 @@ class PlaceEvents:
         prefer = [by_ep[i] for i in self.found_here.get((place, month), []) if i in by_ep]
         prefer = [r for r in prefer if cal.month_index(self.rhi["completed"][r : r + 1])[0] == month]
         for r in self._draw(self.rhi_pool[month], self.used_rhi, k, prefer):
-            self.mentions.places[r].append(self.places.at[place, "place_id"])
+            self.mentions.places[r].append(str(self.ids[place]))
 
     def rhi_ep_index(self) -> dict[int, int]:
         if not hasattr(self, "_rhi_ep"):
@@ -174,7 +176,7 @@ class PlaceEvents:
         otype = np.array([_draw_mix(rng, OFFENCE_MIX.get(c, DEFAULT_MIX)) for c in cats])
         at = cal.times_in_month(rng, month, cal.OFFENCE_HOURS)
         kind = share(rng, n, (0.15, 0.4, 0.45)) + 1  # postcode, point, place id
-        points = [offset_point(rng, self.places.at[p, "lat"], self.places.at[p, "lon"], 80.0) for p in place_idx]
+        points = [offset_point(rng, self.lat[p], self.lon[p], 80.0) for p in place_idx]
         lat = np.array([p[0] for p in points]).reshape(-1)
         lon = np.array([p[1] for p in points]).reshape(-1)
         k = share(rng, n, (0.3, 0.55, 0.15))
@@ -183,7 +185,7 @@ class PlaceEvents:
         slot = np.arange(len(off)) - np.repeat(np.cumsum(rows) - rows, rows)
         person = np.where(slot < k[off], person_pool[rng.integers(0, len(person_pool), len(off))], -1)
         place = np.where(kind == 3, place_idx, -1)
-        return offence_rows(rng, off, person, at, otype, kind, self.places["pc"].to_numpy()[place_idx], self.pc, lat, lon, place)
+        return offence_rows(rng, off, person, at, otype, kind, self.pcode[place_idx], self.pc, lat, lon, place)
 
 
 def _draw_mix(rng: np.random.Generator, mix: dict[int, float]) -> int:
@@ -298,6 +300,7 @@ def group_offences(rng, pc: Postcodes, pc_all: PostcodePicker, clear: PostcodePi
                 rng, np.zeros(len(members), np.int64), members, at, np.array([otype]), np.array([1]), loc, pc
             )
             rows["role"][:] = 0
+            rows["off"][:] = len(parts)
             parts.append(rows)
     return concat(*parts)
 

@@ -1,0 +1,79 @@
+"""Peer groups: young people who go missing, offend or are named together, and the places they use."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from contextmap import auth, maps, network, settings, ui
+from contextmap.fmt import period_label
+
+s = ui.page("groups", "Peer groups",
+            "Groups of young people linked by going missing together, offending together or naming each other in "
+            "return home interviews. Groups are shown by number, never by member.")
+f = s.filters
+if not ui.has_table(s, "mart_peer_groups"):
+    st.info("Peer groups are not in this build yet. Rebuild with `python -m pipelines build` to add them.")
+    st.stop()
+
+groups = ui.query(s, "group_table", f)
+table, hidden = network.group_table(groups, s.policy)
+note = network.small_groups_note(hidden, s.policy)
+if table.empty:
+    st.info("No peer group big enough to show has events in "
+            + ("any locality" if f.locality == "All" else f.locality)
+            + ". Choose All localities in the sidebar" + (", or ask an analyst about the smaller groups." if hidden else "."))
+    if note:
+        st.caption(note)
+    st.stop()
+
+st.caption(f"Ranked by events in the last three months of data. 'In period': {period_label(f.month_from, f.month_to)}.")
+st.dataframe(table.drop(columns="group_id"), hide_index=True, use_container_width=True, height=360)
+if note:
+    st.caption(note)
+
+st.subheader("Network of the most active groups")
+top = table["group_id"].head(len(network.PALETTE)).tolist()
+nodes = ui.query(s, "group_network_nodes", group_ids=top)
+edges = ui.query(s, "group_network_edges", group_ids=top)
+st.plotly_chart(network.network_figure(nodes, edges, s.policy, hidden_groups=max(len(table) - len(top), 0) + hidden),
+                use_container_width=True)
+
+st.subheader("Group profile")
+ids = table["group_id"].tolist()
+wanted = st.query_params.get("group")
+if wanted and wanted.isdigit() and int(wanted) in ids and "groups_pick" not in st.session_state:
+    st.session_state.groups_pick = int(wanted)
+pick = st.selectbox("Group", ids, key="groups_pick", format_func=network.group_label)
+st.query_params["group"] = str(pick)
+row = groups[groups["group_id"] == pick].iloc[0]
+prof = network.profile(row, ui.query(s, "group_mix", group_id=pick), ui.query(s, "group_monthly", group_id=pick),
+                       ui.query(s, "group_places", group_id=pick), s.policy)
+st.markdown(f"#### {prof.title}")
+st.caption(prof.subtitle)
+for col, (label, value, help_text) in zip(st.columns(len(prof.metrics)), prof.metrics):
+    col.metric(label, value, help=help_text, border=True)
+left, right = st.columns(2)
+left.plotly_chart(prof.evidence, use_container_width=True)
+right.plotly_chart(prof.trend, use_container_width=True)
+for col, (title, mix) in zip(st.columns(3) * 3, prof.mixes):
+    col.dataframe(mix, hide_index=True, use_container_width=True)
+
+st.markdown("**Places the group uses**")
+if prof.places.empty:
+    st.caption("No event of this group was linked to a place of concern.")
+else:
+    wards = ui.query(s, "boundaries", level="ward")
+    m = maps.base_map(wards, settings.get("geography", "attribution"), **settings.load().get("map", {}))
+    maps.add_outlines(m, wards, labels=False, colour="#9e9e9e", weight=0.8, name="Wards")
+    maps.add_circles(m, prof.points, name="Places")
+    st_folium(m, key=f"group_map_{pick}", height=420, use_container_width=True, returned_objects=[])
+    st.dataframe(prof.places, hide_index=True, use_container_width=True)
+
+if auth.can(s.role, "see_pseudonyms") and ui.drilldown_gate(s, "groups", f"Members of {network.group_label(pick)}"):
+    st.markdown("**Members (pseudonyms)**")
+    st.dataframe(ui.query(s, "group_members", group_id=pick), hide_index=True, use_container_width=True,
+                 column_config={"person_key": "Pseudonym", "links_in_group": "Linked to (members)",
+                                "events": "Events", "recent_events": "Last 3 months"})
+st.caption("Links: going missing within " + str(settings.get("peer_groups", "window_hours")) + " hours from or to the "
+           "same place or postcode sector; the same offence (not as victim or witness); naming each other in a return "
+           "home interview. A group is a community of the network (Leiden); its number stays the same from build to "
+           "build while most of its members do.")

@@ -1,0 +1,14 @@
+-- Peer groups with their events in the chosen period, ranked by recent activity. The
+-- locality filter keeps groups with any event in that locality.
+with period as (
+    select group_id, sum(events) as period_events
+    from mart_peer_group_monthly
+    where month between $month_from and $month_to
+    group by group_id
+)
+
+select g.*, coalesce(p.period_events, 0)::bigint as period_events
+from mart_peer_groups as g
+left join period as p using (group_id)
+where $locality = 'All' or list_contains(g.localities, $locality)
+order by g.activity_rank

@@ -1,0 +1,87 @@
+"""The bad-file corpus: every real-world mistake gets its documented outcome, and nothing is lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from pipelines.geography import load_geography
+from pipelines.ingest.load import run
+from pipelines.ingest.mapping import Mapping
+
+BAD = Path(__file__).parent / "data" / "bad"
+EXPECTED = yaml.safe_load((BAD / "expected.yml").read_text())
+KEY = b"test-key-for-the-bad-corpus-0001"
+
+
+@pytest.fixture(scope="module")
+def geo():
+    con = duckdb.connect()
+    load_geography(con, progress=lambda *_: None)
+    yield con
+    con.close()
+
+
+def _load(geo, name: str):
+    con = geo.cursor()
+    results = run(con, [BAD / "_base", BAD / name], KEY, Mapping(), progress=lambda *_: None, stop_on_error=False)
+    return con, next(r for r in results if r.name == name)
+
+
+def test_the_corpus_is_big_enough_and_every_file_is_listed():
+    files = {p.name for p in BAD.iterdir() if p.is_file() and p.name not in ("expected.yml", "make_corpus.py")}
+    assert len(files) >= 40
+    assert files == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bad_file_gets_its_documented_outcome(geo, name):
+    expect = EXPECTED[name]
+    con, result = _load(geo, name)
+    if "error" in expect:
+        assert result.error and expect["error"] in result.error, result.error
+        assert name in result.error
+        return
+    assert result.error is None, result.error
+    # Nothing lost: every row read is accepted or rejected, and the tables agree.
+    assert result.rows_accepted + result.rows_rejected == result.rows_read
+    loads = con.execute("select rows_read, rows_accepted, rows_rejected, unresolved_postcodes, coalesce(notes, '') "
+                        "from file_loads where source_file = ?", [name]).fetchone()
+    assert loads[:3] == (result.rows_read, result.rows_accepted, result.rows_rejected)
+    rejected_rows = con.execute("select count(distinct source_row) from rejects where source_file = ?", [name]).fetchone()[0]
+    assert rejected_rows == result.rows_rejected
+    if "rows_read" in expect:
+        assert result.rows_read == expect["rows_read"]
+    if "rejected" in expect:
+        assert result.rows_rejected == expect["rejected"]
+    if "rejected_at_least" in expect:
+        assert result.rows_rejected >= expect["rejected_at_least"]
+    if "unresolved_postcodes" in expect:
+        assert loads[3] == expect["unresolved_postcodes"]
+    if "note" in expect:
+        assert expect["note"] in loads[4]
+    rejects = con.execute("select source_row, column_name, reason, value from rejects where source_file = ?", [name]).fetchall()
+    for want in expect.get("rejects", []):
+        matches = [r for r in rejects if r[0] == want["row"] and r[1] == want["column"] and want["reason"] in r[2]]
+        assert matches, f"expected row {want['row']} {want['column']} ~ {want['reason']!r}; got {rejects}"
+
+
+def test_identifiers_never_appear_in_rejects(geo):
+    con, _ = _load(geo, "missing_episodes_duplicate_id.csv")
+    values = [v for (v,) in con.execute("select value from rejects where column_name in ('episode_id', 'person_id')").fetchall()]
+    assert values and all(v is None for v in values)
+
+
+def test_html_and_formulas_never_reach_the_tables(geo):
+    con, _ = _load(geo, "places_html.csv")
+    names = [n for (n,) in con.execute("select name from stg_places").fetchall()]
+    assert "Station Road alert(1)" in " ".join(names).replace("  ", " ")
+    assert not any("<" in n or n.startswith("=") for n in names)
+
+
+def test_windows_1252_text_is_decoded(geo):
+    con, _ = _load(geo, "places_windows1252.csv")
+    assert con.execute("select name from stg_places where place_id = 'BP-1'").fetchone()[0] == "Café Nero’s – Station Rd"
