@@ -27,6 +27,7 @@ charts take :func:`protect_counts` (hidden values become NaN, drawn as gaps or a
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -211,7 +212,7 @@ def suppress_cells(values: Mapping[Cell, float], lines: Sequence[Line], policy: 
                     if extra is not None:
                         hidden.add(extra)
                         changed = True
-        if not _shares_cells(lines) or not hidden or len(hidden) > _LP_MAX_HIDDEN:
+        if not _coupled(lines, hidden) or len(hidden) > _LP_MAX_HIDDEN:
             return hidden
         weak = next((c for c, w in _widths(values, lines, hidden) if w < need), None)
         if weak is None:
@@ -222,11 +223,13 @@ def suppress_cells(values: Mapping[Cell, float], lines: Sequence[Line], policy: 
         hidden.add(extra)
 
 
-def _shares_cells(lines: Sequence[Line]) -> bool:
-    """Whether any cell sits in two lines (then lines constrain each other: use the LP)."""
+def _coupled(lines: Sequence[Line], hidden: set) -> bool:
+    """Whether a hidden cell sits in two lines: then the lines constrain each other and the
+    line-by-line rule is not enough (the linear programme decides). Otherwise each line's
+    hidden cells are independent of every other line's, and the rule above is exact."""
     seen: set = set()
     for line in lines:
-        cells = {*line.parts, line.total}
+        cells = {c for c in (*line.parts, line.total) if c in hidden}
         if seen & cells:
             return True
         seen |= cells
@@ -428,9 +431,11 @@ def protect_counts(
     mask = _hidden_mask(df, count_cols, policy, total_col, total_row, parts, exact)
     out = df.copy()
     for col in count_cols:
-        raw = df[col].map(_as_float)
-        out[col] = [math.nan if mask.at[label, col] else round_count(raw[label], policy, level) for label in df.index]
-        out[col] = out[col].astype(float)
+        raw = pd.Series([_as_float(v) for v in df[col]], index=df.index, dtype=float)
+        out[col] = pd.Series(
+            [math.nan if mask.at[label, col] else round_count(raw[label], policy, level) for label in df.index],
+            index=df.index, dtype=float,
+        )
         if with_status:
             out[f"{col}_status"] = [
                 "suppressed" if mask.at[label, col] else ("no data" if math.isnan(raw[label]) else "shown")
@@ -486,13 +491,9 @@ def protect_breakdowns(
     return show("total"), shown
 
 
+_WHOLE = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)$")
+
+
 def visible_counts(texts: Iterable[str]) -> list[float]:
-    """Numbers in display strings that are counts ("1,234" → 1234.0), skipping "c" and "—"."""
-    out = []
-    for t in texts:
-        s = str(t).replace(",", "").strip()
-        try:
-            out.append(float(s))
-        except ValueError:
-            continue
-    return out
+    """Whole numbers shown as text ("1,234" → 1234.0); "c", "—", rates and percentages are skipped."""
+    return [float(str(t).strip().replace(",", "")) for t in texts if _WHOLE.match(str(t).strip())]

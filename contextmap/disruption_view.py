@@ -359,6 +359,8 @@ def sources_table(df: pd.DataFrame, level: str, policy) -> pd.DataFrame:
 def protected_timeline(df: pd.DataFrame, level: str, policy) -> pd.DataFrame:
     """Timeline months with hidden counts as gaps (months outside the data stay gaps too)."""
     cols = [c for c in SOURCE_LABELS if c in df]
-    out = disclosure.protect_counts(df.reset_index(drop=True), cols + ["events"], policy, level=level)
+    # Nullable integer columns (null outside the data) become floats with NaN for disclosure control.
+    df = df.reset_index(drop=True).astype({c: float for c in cols + ["events"]})
+    out = disclosure.protect_counts(df, cols + ["events"], policy, level=level)
     out.loc[~df["has_data"].astype(bool).to_numpy(), cols + ["events"]] = np.nan
     return out

@@ -103,7 +103,7 @@ def _group_layout(members: list[str], edges: pd.DataFrame) -> np.ndarray:
     if n == 1:
         return np.zeros((1, 2))
     index = {p: i for i, p in enumerate(members)}
-    inside = edges[edges["person_a"].isin(index) & edges["person_b"].isin(index)]
+    inside = edges[edges["person_a"].isin(index) & edges["person_b"].isin(index)].sort_values(["person_a", "person_b"])
     g = ig.Graph(n=n, edges=list(zip(inside["person_a"].map(index), inside["person_b"].map(index))))
     angles = 2 * math.pi * np.arange(n) / n
     start = np.column_stack([np.cos(angles), np.sin(angles)]).tolist()

@@ -166,7 +166,7 @@ def shown_scores(places: pd.DataFrame, weights: dict, policy: disclosure.Policy)
     """
     df = places.reset_index(drop=True)
     protected = disclosure.protect_counts(df, ["events", *PLACE_PARTS], policy, level="place", total_col="events",
-                                          parts=list(PLACE_PARTS), exact=False)
+                                          parts=list(PLACE_PARTS))
     score = sum(float(weights.get(part, 0)) * protected[part] for part in PLACE_PARTS)
     return score.where(protected[["events", *PLACE_PARTS]].notna().all(axis=1)).set_axis(places.index)
 
@@ -217,7 +217,16 @@ def theme_table(themes: pd.DataFrame, policy: disclosure.Policy, level: str) -> 
     if themes.empty:
         return pd.DataFrame(columns=["Theme", "Episodes"])
     shown = disclosure.protect_frame(themes.reset_index(drop=True), ["episodes"], policy, level=level)
-    return pd.DataFrame({"Theme": themes["theme"].str.replace("_", " ").str.capitalize(), "Episodes": shown["episodes"]})
+    return pd.DataFrame({"Theme": themes["theme"].map(label), "Episodes": shown["episodes"]})
+
+
+ACRONYMS = {"CSE", "CCE", "SYV", "RHI", "ASB"}
+
+
+def label(code) -> str:
+    """A code as words: ``COUNTY_LINES`` → "County lines", ``CSE`` stays "CSE"."""
+    text = str(code)
+    return text if text in ACRONYMS else text.replace("_", " ").capitalize()
 
 
 def funnel_figure(funnel: pd.DataFrame, policy: disclosure.Policy, level: str, highlight: str | None = None) -> go.Figure:
@@ -273,6 +282,7 @@ def funnel_figure(funnel: pd.DataFrame, policy: disclosure.Policy, level: str, h
         template="simple_white", height=420, margin={"t": 50},
         title={"text": f"Rates against control limits{note}", "font": {"size": 14}},
         xaxis_title="Children aged 10–17 living in the area", yaxis_title="Events per 1,000 children aged 10–17",
+        yaxis_rangemode="tozero",
         legend={"orientation": "h", "y": -0.2},
     )
     return fig
@@ -298,14 +308,13 @@ def places_table(places: pd.DataFrame, weights: dict, policy: disclosure.Policy)
     counts = ["events", *PLACE_PARTS, "children"]
     df = places.reset_index(drop=True)
     shown = disclosure.protect_frame(df, counts, policy, level="place", total_col="events",
-                                     parts=list(PLACE_PARTS), exact=False)
+                                     parts=list(PLACE_PARTS))
     hidden = shown["events"] == disclosure.SUPPRESSED
     return pd.DataFrame({
         "Rank": df["score_rank"].astype("Int64"),
         "Place": df["name"],
-        "Category": df["category"].str.replace("_", " ").str.capitalize(),
-        "Locality": df["locality"],
-        "Score": shown_scores(df, weights, policy).round(1),
+        "Score": [disclosure.SUPPRESSED if pd.isna(v) else f"{v:,.1f}" for v in shown_scores(df, weights, policy)],
+        "Monthly events": [sparkline(v, policy) for v in df["sparkline"]],
         "Events": shown["events"],
         "Found here": shown["missing_found"],
         "Named in RHIs": shown["rhi_mention"],
@@ -315,7 +324,8 @@ def places_table(places: pd.DataFrame, weights: dict, policy: disclosure.Policy)
                    for e, p, h in zip(df["events"], df["previous_events"], hidden)],
         "Trend": df["trend"].where(~hidden),
         "Hotspot": df["is_hotspot"].fillna(False).astype(bool),
-        "Monthly events": [sparkline(v, policy) for v in df["sparkline"]],
+        "Category": df["category"].map(label),
+        "Locality": df["locality"],
         "place_id": df["place_id"],
     })
 
@@ -461,7 +471,7 @@ def area_profile(fetch, level: str, code: str, name: str, filters, policy: discl
     prof.metrics = [
         ("Events", _count(now, policy, level), MEASURE_HELP["count"]),
         ("Rate per 1,000 children", "—" if rate is None else f"{1000 * rate:,.1f}", MEASURE_HELP["rate"]),
-        ("Change on previous period", _change(now, before, policy), "Events against the period of the same length just before."),
+        ("Change", _change(now, before, policy), "Events against the period of the same length just before."),
         ("Children aged 10–17", fmt.number(children), "Children aged 10–17 living in the area (ONS estimates)."),
     ]
     if hotspot is not None:
@@ -490,6 +500,12 @@ def _timeline(monthly: pd.DataFrame, actions: pd.DataFrame, policy, level) -> go
     acts = actions[["action_type", "start_date", "end_date"]] if not actions.empty else pd.DataFrame(
         columns=["action_type", "start_date", "end_date"])
     fig = timeline_figure(wide, acts)
+    counts = wide.drop(columns="month")
+    if not counts.empty and not counts.fillna(0).to_numpy().any():
+        # Every month is zero or hidden: say so rather than draw an empty axis.
+        fig.add_annotation(text="No month here has enough events to show (1 to 5 are suppressed).", showarrow=False,
+                           x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 14, "color": "#555555"})
+        fig.update_yaxes(visible=False)
     fig.update_layout(height=340)
     return fig
 
@@ -513,7 +529,7 @@ def place_profile(fetch, place_id: str, filters, policy: disclosure.Policy, weig
     prof.metrics = [
         ("Events", _count(now, policy, "place"), "Events linked to the place in the period: found there, "
          "named in a return home interview, or offences there or within the place radius."),
-        ("Change on previous period", _change(now, before, policy), "Events against the period of the same length just before."),
+        ("Change", _change(now, before, policy), "Events against the period of the same length just before."),
     ]
     if _has(fetch, "mart_place_hotspots"):
         ranking = fetch("place_ranking", **{**filters.params(), "locality": "All"}, **ranking_params(weights))
@@ -555,7 +571,7 @@ def near_repeat_table(rows: pd.DataFrame, place_id: str, policy: disclosure.Poli
     return pd.DataFrame({
         "Days apart": mine["days_band"],
         "Pairs": shown["observed"],
-        "Expected (mean of shuffles)": mine["expected"].round(1),
+        "By chance (mean)": mine["expected"].round(1),
         "Ratio": [None if o == "c" else r for o, r in zip(shown["observed"], mine["ratio"].round(2))],
         "p value": ["—" if o == "c" else ("< 0.001" if p < 0.001 else f"{p:.3f}") for o, p in zip(shown["observed"], mine["p_value"])],
         "Ratio, all places": mine["days_band"].map(every).round(2),

@@ -36,9 +36,13 @@ def show_profile(prof) -> None:
     for col, (label, value, help_text) in zip(st.columns(len(prof.metrics)), prof.metrics):
         col.metric(label, value, help=help_text, border=True)
     st.plotly_chart(prof.timeline, use_container_width=True)
-    for col, (heading, rows, empty) in zip(st.columns(len(prof.tables)), prof.tables):
-        col.markdown(f"**{heading}**")
-        col.dataframe(rows, hide_index=True, use_container_width=True) if not rows.empty else col.caption(empty)
+    for i in range(0, len(prof.tables), 2):
+        for col, (heading, rows, empty) in zip(st.columns(2), prof.tables[i:i + 2]):
+            col.markdown(f"**{heading}**")
+            if rows.empty:
+                col.caption(empty)
+            else:
+                col.dataframe(rows, hide_index=True, use_container_width=True)
 
 
 @st.fragment

@@ -32,9 +32,10 @@ else:
     st.dataframe(
         table.drop(columns="place_id"), hide_index=True, use_container_width=True, height=420,
         column_config={
-            "Score": st.column_config.NumberColumn(help=where.weights_text(weights), format="%.1f"),
-            "Monthly events": st.column_config.LineChartColumn("Last 12 months", help="Events each month; gaps are "
-                                                                "months with too few events to show.", y_min=0),
+            "Score": st.column_config.TextColumn(help=where.weights_text(weights) + " Shown as c when any of its parts is."),
+            "Monthly events": st.column_config.LineChartColumn(help="Events each month over at least the last 12 months; "
+                                                               "gaps are months with too few events to show.", y_min=0),
+            "Place": st.column_config.TextColumn(pinned=True),
             "Hotspot": st.column_config.CheckboxColumn(help="More events than an average place beyond chance (Poisson, "
                                                        "false-discovery-rate corrected), with at least the minimum number of events."),
             "Change": st.column_config.TextColumn(help="Events against the period of the same length just before."),
@@ -60,9 +61,13 @@ if pick:
     for col, (label, value, help_text) in zip(st.columns(len(prof.metrics)), prof.metrics):
         col.metric(label, value, help=help_text, border=True)
     st.plotly_chart(prof.timeline, use_container_width=True)
-    for col, (heading, rows, empty) in zip(st.columns(len(prof.tables)), prof.tables):
-        col.markdown(f"**{heading}**")
-        col.dataframe(rows, hide_index=True, use_container_width=True) if not rows.empty else col.caption(empty)
+    for i in range(0, len(prof.tables), 2):
+        for col, (heading, rows, empty) in zip(st.columns(2), prof.tables[i:i + 2]):
+            col.markdown(f"**{heading}**")
+            if rows.empty:
+                col.caption(empty)
+            else:
+                col.dataframe(rows, hide_index=True, use_container_width=True)
 elif "place" in st.query_params:
     del st.query_params["place"]
 for caveat in where.CAVEATS:

@@ -291,15 +291,24 @@ def clean_up(directory: Path, keep: int) -> list[Path]:
     return removed
 
 
-# Columns that differ between two builds of the same input by design.
-VOLATILE_COLUMNS = {"build_info": ("built_at",)}
+def _volatile(column: str) -> bool:
+    """Columns that differ between two builds of the same input by design: when it was built."""
+    return column.endswith("built_at")
 
 
-def table_hashes(con: duckdb.DuckDBPyConnection, volatile=VOLATILE_COLUMNS) -> dict[str, str]:
+def _continuity(column: str) -> bool:
+    """Columns that say what the previous build held (e.g. whether a peer group was seen before)."""
+    return "previous" in column
+
+
+def table_hashes(con: duckdb.DuckDBPyConnection, ignore_previous: bool = False) -> dict[str, str]:
     """MD5 of every table's rows (sorted), so two builds can be compared table by table.
 
-    Columns in ``volatile`` (such as the build time) are left out.
+    Build-time columns (``*built_at``) are left out, and with ``ignore_previous`` so are
+    columns describing the previous build (``*previous*``), for comparing a first build
+    with a rebuild of the same input.
     """
+    con.execute("set enable_progress_bar = false")
     tables = [t for (t,) in con.execute(
         "select table_name from information_schema.tables where table_schema = 'main' order by table_name"
     ).fetchall()]
@@ -308,7 +317,7 @@ def table_hashes(con: duckdb.DuckDBPyConnection, volatile=VOLATILE_COLUMNS) -> d
         cols = [c for (c,) in con.execute(
             "select column_name from information_schema.columns where table_name = ? and table_schema = 'main' "
             "order by ordinal_position", [table]
-        ).fetchall() if c not in volatile.get(table, ())]
+        ).fetchall() if not _volatile(c) and not (ignore_previous and _continuity(c))]
         row = "row(" + ", ".join(f'"{c}"' for c in cols) + ")::varchar" if cols else "''"
         hashes[table] = con.execute(
             f'select md5(coalesce(string_agg(r, chr(10) order by r), \'\')) from (select {row} as r from "{table}")'

@@ -121,3 +121,9 @@ def test_xsrf_and_cors_protection_stay_on_and_nothing_can_be_uploaded():
     for path in SOURCES:
         names = {c.func.attr for c in _calls(path) if isinstance(c.func, ast.Attribute)}
         assert "file_uploader" not in names, f"{path.name} accepts uploads: size-limit and type-check them first"
+
+
+def test_exports_of_rates_are_not_mistaken_for_small_counts():
+    policy = export.disclosure.Policy()
+    rates = pd.DataFrame({"month": ["March 2025"], "Rate per 1,000": ["2.5"]})
+    assert export.prepare(rates, ["Rate per 1,000"], policy).equals(rates)

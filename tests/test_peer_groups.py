@@ -301,3 +301,16 @@ def test_a_rebuild_reads_the_previous_build_and_keeps_the_id(tmp_path, monkeypat
     run_steps(con, STEPS, progress=lambda *_: None)
     assert con.sql("select distinct group_id from mart_peer_group_members").fetchall() == [(7,)]
     assert con.sql("select size, seen_in_previous_build from mart_peer_groups").fetchall() == [(4, True)]
+
+
+def test_one_coincidence_of_going_missing_together_does_not_make_a_member(monkeypatch):
+    monkeypatch.delenv(groups.PREVIOUS_DB_ENV, raising=False)
+    con = duckdb.connect()
+    _world(con)
+    # Y went missing once from the same sector within the window of the group's first outing.
+    con.execute("insert into stg_missing_episodes values ('y1', 'Y', ?, null, 'HD1 2', null, null)",
+                [T0 + timedelta(hours=2)])
+    run_steps(con, STEPS, progress=lambda *_: None)
+    linked = con.sql("select count(*) from int_associations where person_b = 'Y'").fetchall()[0][0]
+    assert linked == 3
+    assert con.sql("select person_key from mart_peer_group_members order by 1").fetchall() == [("A",), ("B",), ("C",)]

@@ -63,7 +63,8 @@ def stages(points: list[str]) -> dict[str, list[int]]:
 def choose_kill_points(points: list[str], total: int = KILLS) -> list[int]:
     """Crash points spread over the stages: geography, ingest, the model steps, publish."""
     by_stage = stages(points)
-    chosen = set(by_stage["geography"]) | set(by_stage["publish"])
+    # The last point comes after the lock is released: the same state as "switched".
+    chosen = set(by_stage["geography"]) | set(by_stage["publish"][:-1])
     ingest = by_stage["ingest"]
     chosen.update(ingest[::2])
     models = by_stage["models"]
@@ -94,10 +95,16 @@ def test_sigkill_anywhere_leaves_a_complete_build_served(first_build):
         if not done.killed:
             return n, f"exit {done.returncode} instead of SIGKILL:\n{done.output[-2000:]}"
         served = warehouse.current_build(wh)
-        if n < switched and served.name != first_build["build"].name:
-            return n, f"CURRENT moved to {served} before the new build was published"
-        if _hashes(served) != first_build["hashes"]:
-            return n, "the served build's tables differ from the previous build's"
+        if n < switched:
+            if served.name != first_build["build"].name:
+                return n, f"CURRENT moved to {served} before the new build was published"
+            if _hashes(served) != first_build["hashes"]:
+                return n, "the previous build's tables changed"
+        else:
+            # Published before the kill: the new build must be complete (same input, same tables).
+            differ = harness.compare_builds(first_build["build"], served, ignore_previous=True)["differ"]
+            if served == first_build["build"] or differ:
+                return n, f"the new build is served but incomplete or different: {differ}"
         with warehouse.build_lock(wh):
             warehouse.clean_up(wh, keep=2)
         leftovers = sorted(p.name for p in (wh / "builds").glob("*.building.*"))

@@ -83,7 +83,9 @@ def test_every_measure_draws_every_area_offline_with_places(fetch, quarter, meas
     html = where.build_map(fetch, data, quarter, POLICY, measure, True, True, WEIGHTS).get_root().render()
     head = html.split("<body>")[0]
     assert "http://" not in head and "https://" not in head
-    assert html.count('"type": "Feature"') >= 259 + len(data.places.dropna(subset=["lat"]))
+    active = data.places.dropna(subset=["lat"]).query("events > 0")
+    assert not active.empty
+    assert html.count('"type": "Feature"') >= 259 + len(active)
     if measure in ("gi", "emerging"):
         assert data.values["category"].notna().any()
 
@@ -108,7 +110,8 @@ def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_sm
     assert set(TRUTH["place_hotspots"]) <= top
     parts = table[["Events", "Found here", "Named in RHIs", "Offences"]]
     hidden = (parts == "c").any(axis=1)
-    assert hidden.any() and table.loc[hidden, "Score"].isna().all()
+    assert hidden.any() and (table.loc[hidden, "Score"] == "c").all()
+    assert (table.loc[~hidden & (parts["Events"] != "0"), "Score"] != "c").all()
     shown = [v for c in ("Events", "Found here", "Named in RHIs", "Offences", "Children") for v in disclosure.visible_counts(table[c])]
     assert not any(disclosure.is_suppressed(v, POLICY) for v in shown)
     sparks = [v for line in table["Monthly events"] for v in line if v is not None]

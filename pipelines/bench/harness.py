@@ -132,3 +132,48 @@ def missing_parts() -> str | None:
         except ImportError:
             return f"{module} is not in place yet"
     return None
+
+
+def compare_builds(db_a: Path, db_b: Path, ignore_previous: bool = False, rel: float = 1e-9) -> dict[str, list[str]]:
+    """Tables of two builds that differ, and those that differ only in the last bits of doubles.
+
+    Returns ``{"differ": [...], "float_noise": [...]}``. Float noise (a relative
+    difference below ``rel``) comes from summing doubles in a different order, e.g. a
+    parallel aggregate; any other difference, in any column, counts as a difference.
+    """
+    import duckdb
+
+    from pipelines import warehouse
+
+    hashes = []
+    for db in (db_a, db_b):
+        with warehouse.open_build(db) as reader:
+            hashes.append(warehouse.table_hashes(reader.con, ignore_previous=ignore_previous))
+    out = {"differ": sorted(set(hashes[0]) ^ set(hashes[1])), "float_noise": []}
+    con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
+    con.execute(f"attach '{db_a}' as a (read_only)")
+    con.execute(f"attach '{db_b}' as b (read_only)")
+    for table in sorted(t for t in hashes[0].keys() & hashes[1].keys() if hashes[0][t] != hashes[1][t]):
+        cols = con.execute(
+            "select column_name, data_type from information_schema.columns where table_catalog = 'a' "
+            "and table_name = ? order by ordinal_position", [table]
+        ).fetchall()
+        cols = [(c, t) for c, t in cols if not warehouse._volatile(c) and not (ignore_previous and warehouse._continuity(c))]
+        doubles = [c for c, t in cols if t in ("DOUBLE", "FLOAT", "REAL")]
+        others = [c for c, _ in cols if c not in doubles]
+        order = ", ".join(f'"{c}"' for c in others + doubles)
+        numbered = f'select row_number() over (order by {order}) as rn, * from {{}}.main."{table}"'
+        bad = [f'x."{c}" is distinct from y."{c}"' for c in others] + [
+            f'(x."{c}" is null) <> (y."{c}" is null) '
+            f'or (x."{c}" <> y."{c}" and abs(x."{c}" - y."{c}") > {rel} * greatest(abs(x."{c}"), abs(y."{c}")))'
+            for c in doubles
+        ]
+        sizes = con.execute(f'select (select count(*) from a.main."{table}"), (select count(*) from b.main."{table}")').fetchall()[0]
+        wrong = sizes[0] != sizes[1] or con.execute(
+            f"select count(*) from ({numbered.format('a')}) x join ({numbered.format('b')}) y using (rn) "
+            f"where {' or '.join(bad) or 'false'}"
+        ).fetchall()[0][0]
+        out["differ" if wrong else "float_noise"].append(table)
+    con.close()
+    return out

@@ -19,12 +19,12 @@ select setseed(0.42);
 create or replace table stg_missing_episodes as
 with grp as (select range as g from range($people // 20)),
      outing as (select g, o, timestamp '2023-01-01' + to_minutes((random() * 1000000)::bigint) as ts,
-                       'S' || (random() * 300)::int as sector
+                       'S' || (random() * 3000)::int as sector
                 from grp, range(10) as t(o)),
      joint as (select g, o, ts, sector, m from outing, range(20) as u(m) where random() < 0.9),
      background as (select range as i, (random() * $people)::bigint as p,
                            timestamp '2023-01-01' + to_minutes((random() * 1500000)::bigint) as ts,
-                           'S' || (random() * 300)::int as sector from range($background))
+                           'S' || (random() * 3000)::int as sector from range($background))
 select 'j' || g || '-' || o || '-' || m as episode_key, 'P' || (g * 20 + m) as person_key,
        ts + to_minutes((random() * 120)::int) as started_at,
        sector as missing_from_sector, null::varchar as found_place_id, null::varchar as found_sector
@@ -45,7 +45,7 @@ from stg_missing_episodes using sample 10 percent (bernoulli, 7);
 """
 
 
-def run(people: int = 50_000, background: int = 100_000, offences: int = 60_000, progress=print) -> dict:
+def run(people: int = 50_000, background: int = 100_000, offences: int = 30_000, progress=print) -> dict:
     """Build the graph and the groups for synthetic data; return sizes and seconds taken."""
     con = duckdb.connect()
     values = {"people": people, "background": background, "offences": offences}
@@ -57,7 +57,7 @@ def run(people: int = 50_000, background: int = 100_000, offences: int = 60_000,
     graph_s = time.perf_counter() - started
     edges = con.sql("select person_a, person_b, weight from int_associations").df()
     started = time.perf_counter()
-    found = groups.detect(edges, config)
+    found = groups.detect(edges[edges["weight"] >= config.min_link_weight], config)
     leiden_s = time.perf_counter() - started
     result = {
         "people": people,

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 import duckdb
 import igraph as ig
 import leidenalg
+import numpy as np
 import pandas as pd
 
 from pipelines.peer_groups.config import Config
@@ -62,13 +63,12 @@ def detect(edges: pd.DataFrame, config: Config, initial: dict[str, int] | None =
     """
     if edges.empty:
         return []
-    people = sorted(set(edges["person_a"]) | set(edges["person_b"]))
-    index = {p: i for i, p in enumerate(people)}
-    graph = ig.Graph(
-        n=len(people),
-        edges=list(zip(edges["person_a"].map(index), edges["person_b"].map(index))),
-        edge_attrs={"weight": edges["weight"].astype(float).tolist()},
-    )
+    # Vertices in key order and edges sorted, so the input's row order cannot change the result.
+    edges = edges.sort_values(["person_a", "person_b"], ignore_index=True)
+    people = pd.Index(pd.unique(pd.concat([edges["person_a"], edges["person_b"]]))).sort_values()
+    ends = np.column_stack([people.get_indexer(edges["person_a"]), people.get_indexer(edges["person_b"])])
+    graph = ig.Graph(n=len(people), edges=ends.tolist(), edge_attrs={"weight": edges["weight"].astype(float).tolist()})
+    people = people.tolist()
     membership = None
     if initial:
         start = {g: i for i, g in enumerate(sorted(set(initial.values())))}

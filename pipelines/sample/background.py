@@ -37,8 +37,8 @@ def take(frame: Frame, rows: np.ndarray) -> Frame:
 
 def share(rng: np.random.Generator, n: int, shares) -> np.ndarray:
     """Category index per row with the given shares."""
-    p = np.asarray(shares, float)
-    return rng.choice(len(p), size=n, p=p / p.sum())
+    cum = np.cumsum(np.asarray(shares, float))
+    return np.minimum(np.searchsorted(cum / cum[-1], rng.random(n), side="right"), len(cum) - 1)
 
 
 class PostcodePicker:
@@ -242,8 +242,8 @@ def offences(rng: np.random.Generator, n: int, ppl: Frame, pools: tuple[np.ndarr
 def drop_repeat_people(offs: Frame) -> Frame:
     """Keep one row per (offence, person): a person is involved in an offence once."""
     has = np.flatnonzero(offs["person"] >= 0)
-    pairs = np.column_stack((offs["off"][has], offs["person"][has]))
-    _, first = np.unique(pairs, axis=0, return_index=True)
+    pairs = offs["off"][has] * (int(offs["person"].max()) + 1) + offs["person"][has]
+    _, first = np.unique(pairs, return_index=True)
     keep = np.ones(len(offs["off"]), bool)
     keep[has] = False
     keep[has[first]] = True

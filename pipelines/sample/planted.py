@@ -423,3 +423,22 @@ def actions(rng: np.random.Generator, places: pd.DataFrame, roles: dict, pc: Pos
         for name in ("effective", "ineffective", "too_few")
     }
     return df, truth
+
+
+PLACE_THEMES = {
+    "HOTEL": "CSE", "TAXI": "CSE", "TAKEAWAY": "CSE", "PARK": "DRUGS", "SHOP": "CCE",
+    "LICENSED_PREMISES": "ALCOHOL", "TRANSPORT_HUB": "COUNTY_LINES",
+}
+
+
+def place_themes(rng: np.random.Generator, rhi: Frame, theme_menu: list[str], places: pd.DataFrame, mentions: Mentions) -> None:
+    """Interviews naming a place often raise the harm that place is known for (hotel → CSE)."""
+    category = dict(zip(places["place_id"], places["category"]))
+    order = {t: k for k, t in enumerate(codes.THEMES)}
+    for r, tokens in mentions.places.items():
+        if r in mentions.themes:
+            continue
+        added = {PLACE_THEMES[category[t]] for t in tokens if category.get(t) in PLACE_THEMES and rng.random() < 0.6}
+        if added:
+            menu = theme_menu[rhi["themes"][r]].split(";") if rhi["themes"][r] >= 0 else []
+            mentions.themes[r] = ";".join(sorted(set(menu) | added, key=order.__getitem__))

@@ -53,18 +53,11 @@ def override(arr: pa.Array, rows: list[int], values: list[str]) -> pa.Array:
     return pa.concat_arrays([arr.cast(pa.string()), pa.array(values, pa.string())]).take(pa.array(idx))
 
 
-def _year_and_month_day(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    year = d.astype("datetime64[Y]")
-    month = d.astype("datetime64[M]")
-    month_of_year = (month - year.astype("datetime64[M]")).astype(int)
-    return year.astype(int), month_of_year * 100 + (d - month.astype("datetime64[D]")).astype(int)
-
-
 def ages(at: np.ndarray, dob_days: np.ndarray) -> np.ndarray:
     """Whole years from date of birth to each time (by birthday, so leap years do not shift it)."""
-    y1, md1 = _year_and_month_day((at // 86_400).astype("datetime64[D]"))
-    y0, md0 = _year_and_month_day(dob_days.astype("datetime64[D]"))
-    return y1 - y0 - (md1 < md0)
+    y1, m1, d1 = messy.civil_lookup(at // 86_400)
+    y0, m0, d0 = messy.civil_lookup(dob_days)
+    return y1 - y0 - ((m1 * 100 + d1) < (m0 * 100 + d0))
 
 
 def person_ids(numbers: np.ndarray, person: np.ndarray) -> pa.Array:
