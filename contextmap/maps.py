@@ -31,6 +31,8 @@ SEQUENTIAL = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
 ZERO_FILL = "#f4f4f4"
 SUPPRESSED_FILL = "url(#cm-hatch)"
 NO_DATA_FILL = "#ffffff"
+# ColorBrewer YlOrRd for density (sequential, colour-blind safe) instead of leaflet-heat's rainbow.
+HEAT_GRADIENT = {0.2: "#ffffb2", 0.4: "#fecc5c", 0.6: "#fd8d3c", 0.8: "#f03b20", 1.0: "#bd0026"}
 PLACE_FILL = "#D55E00"  # Okabe-Ito vermilion: stands out on every YlGnBu class.
 COORD_DP = 5
 
@@ -407,11 +409,19 @@ def add_places(m: folium.Map, places: pd.DataFrame) -> folium.Map:
 
 
 def add_heat(m: folium.Map, points: pd.DataFrame) -> folium.Map:
-    """A density heat map of located events from grid cells (``lat``, ``lon``, ``events``)."""
+    """A density heat map of located events from grid cells (``lat``, ``lon``, ``events``).
+
+    Weights are scaled so the busiest tenth of cells reach full intensity at the zoom a
+    whole district is seen at: the map reads the same for a month or a year, and one very
+    busy cell does not fade all the others.
+    """
     if points.empty:
         return m
-    data = [[round(float(r.lat), COORD_DP), round(float(r.lon), COORD_DP), float(r.events)] for r in points.itertuples()]
-    LocalHeatMap(data, name="Event density", radius=18, blur=14, min_opacity=0.3, max_zoom=14).add_to(m)
+    top = max(float(points["events"].quantile(0.9)), 1.0)
+    data = [[round(float(r.lat), COORD_DP), round(float(r.lon), COORD_DP), round(min(float(r.events) / top, 1.0), 3)]
+            for r in points.itertuples()]
+    LocalHeatMap(data, name="Event density", radius=22, blur=16, min_opacity=0.35, max_zoom=11,
+                 gradient=HEAT_GRADIENT).add_to(m)
     return m
 
 

@@ -293,17 +293,27 @@ def trend_from(month_to, months: int = TREND_MONTHS):
     return (pd.Timestamp(month_to) - pd.DateOffset(months=months - 1)).date()
 
 
-def sparkline(values, policy: disclosure.Policy) -> list:
-    """A place's monthly events for a sparkline, with suppressed months as None (a gap)."""
-    return [None if disclosure.is_suppressed(v, policy) else round_shown(v, policy) for v in (values if values is not None else [])]
+SPARK_QUARTERS = 8
 
 
-def round_shown(v, policy: disclosure.Policy) -> float:
-    """A shown count as a float, rounded as the policy rounds places."""
-    return float(disclosure.round_count(float(v), policy, "place"))
+def sparklines(quarters: pd.DataFrame, policy: disclosure.Policy) -> dict[str, list[float]]:
+    """Place id → events in each of the last 8 quarters (oldest first), for a sparkline.
+
+    A sparkline cannot show a gap, and a hidden quarter must never be drawn as a number:
+    a place with any quarter of 1 to suppress_max events gets no sparkline (an empty list).
+    """
+    out = {}
+    for place, grp in quarters.groupby("place_id"):
+        counts = grp.set_index("quarters_ago")["events"].reindex(range(SPARK_QUARTERS), fill_value=0)[::-1]
+        if any(disclosure.is_suppressed(v, policy) for v in counts):
+            out[place] = []
+        else:
+            out[place] = [float(disclosure.round_count(float(v), policy, "place")) for v in counts]
+    return out
 
 
-def places_table(places: pd.DataFrame, weights: dict, policy: disclosure.Policy) -> pd.DataFrame:
+def places_table(places: pd.DataFrame, sparks: dict[str, list[float]], weights: dict,
+                 policy: disclosure.Policy) -> pd.DataFrame:
     """The ranked places table: protected counts, score shown only when all its parts are."""
     counts = ["events", *PLACE_PARTS, "children"]
     df = places.reset_index(drop=True)
@@ -314,13 +324,13 @@ def places_table(places: pd.DataFrame, weights: dict, policy: disclosure.Policy)
         "Rank": df["score_rank"].astype("Int64"),
         "Place": df["name"],
         "Score": [disclosure.SUPPRESSED if pd.isna(v) else f"{v:,.1f}" for v in shown_scores(df, weights, policy)],
-        "Monthly events": [sparkline(v, policy) for v in df["sparkline"]],
+        "Last 2 years": [sparks.get(pid, [0.0] * SPARK_QUARTERS) for pid in df["place_id"]],
         "Events": shown["events"],
         "Found here": shown["missing_found"],
         "Named in RHIs": shown["rhi_mention"],
         "Offences": shown["offence"],
         "Children": shown["children"],
-        "Change": [fmt.change(e, p) if not h and pd.notna(p) and not disclosure.is_suppressed(p, policy) else None
+        "Change": [(fmt.change(e, p) or "—") if not h and pd.notna(p) and not disclosure.is_suppressed(p, policy) else "—"
                    for e, p, h in zip(df["events"], df["previous_events"], hidden)],
         "Trend": df["trend"].where(~hidden),
         "Hotspot": df["is_hotspot"].fillna(False).astype(bool),

@@ -15,6 +15,7 @@ if not ui.has_table(s, "mart_place_hotspots"):
 
 with st.spinner("Ranking places of concern…"):
     places = ui.query(s, "place_ranking", f, **where.ranking_params(weights))
+    sparks = where.sparklines(ui.query(s, "place_profile_quarters", f), s.policy)
 st.caption(f"{period_label(f.month_from, f.month_to)} · {f.locality if f.locality != 'All' else 'All localities'} · "
            + where.weights_text(weights))
 a, b = st.columns(2)
@@ -28,13 +29,13 @@ if shown.empty:
     st.info("No place of concern had events linked to it with these filters. Widen the period, choose All "
             "localities or another category, or switch off 'Only places with events'.")
 else:
-    table = where.places_table(shown, weights, s.policy)
+    table = where.places_table(shown, sparks, weights, s.policy)
     st.dataframe(
         table.drop(columns="place_id"), hide_index=True, use_container_width=True, height=420,
         column_config={
             "Score": st.column_config.TextColumn(help=where.weights_text(weights) + " Shown as c when any of its parts is."),
-            "Monthly events": st.column_config.LineChartColumn(help="Events each month over at least the last 12 months; "
-                                                               "gaps are months with too few events to show.", y_min=0),
+            "Last 2 years": st.column_config.BarChartColumn(help="Events in each quarter of the last two years. Blank "
+                                                            "when a quarter had too few events to show.", y_min=0),
             "Place": st.column_config.TextColumn(pinned=True),
             "Hotspot": st.column_config.CheckboxColumn(help="More events than an average place beyond chance (Poisson, "
                                                        "false-discovery-rate corrected), with at least the minimum number of events."),
@@ -42,7 +43,7 @@ else:
         },
     )
     st.caption("The hotspot flag counts every child and source; everything else follows the sidebar's filters.")
-    ui.export_button(s, table.drop(columns=["place_id", "Monthly events"]), "Places of concern", "places",
+    ui.export_button(s, table.drop(columns=["place_id", "Last 2 years"]), "Places of concern", "places",
                      ["Events", "Found here", "Named in RHIs", "Offences", "Children"])
 
 st.subheader("Place profile")

@@ -23,8 +23,7 @@ if units.empty:
     st.info("No events were located by postcode with these filters. Widen the period or choose All localities.")
 else:
     st.caption("Every child counted; the age, sex and looked-after filters do not apply here. " + (note or ""))
-    left, right = st.columns([3, 2])
-    with left, st.spinner("Drawing the map…"):
+    with st.spinner("Drawing the map…"):
         wards = ui.query(s, "boundaries", level="ward")
         m = maps.base_map(wards, settings.get("geography", "attribution"), **settings.load().get("map", {}))
         maps.add_outlines(m, wards, labels=False, colour="#9e9e9e", weight=0.8, name="Wards")
@@ -33,11 +32,11 @@ else:
         maps.add_legend(m, "Events (circle size)", [maps.LegendEntry(where.EXCEEDANCE_FILL, "More than expected"),
                                                    maps.LegendEntry(where.ORDINARY_FILL, "Not above expected")],
                         "Too few to show")
-        st_folium(m, key=f"pc_map_{level}", height=480, use_container_width=True, returned_objects=[])
-    right.dataframe(where.postcode_table(units, s.policy, level), hide_index=True, use_container_width=True, height=480,
-                    column_config={"Above expected": st.column_config.CheckboxColumn(
-                        help="More events than the district-wide rate predicts, beyond chance (Poisson, "
-                        "false-discovery-rate corrected), with at least the minimum number of events.")})
+    st_folium(m, key=f"pc_map_{level}", height=480, use_container_width=True, returned_objects=[])
+    st.dataframe(where.postcode_table(units, s.policy, level), hide_index=True, use_container_width=True, height=360,
+                 column_config={"Above expected": st.column_config.CheckboxColumn(
+                     help="More events than the district-wide rate predicts, beyond chance (Poisson, "
+                     "false-discovery-rate corrected), with at least the minimum number of events.")})
 
 st.subheader("Postcode tension")
 st.caption("Young people living in one postcode district who were involved in offences in another. Rivalries tied "

@@ -65,10 +65,15 @@ def load_geography():
     return lsoas, postcodes[["pc", "lsoa_code"]], lsoa_ward.merge(localities, on="ward_code", how="left")
 
 
+def _points(df: pd.DataFrame, lat: str, lon: str) -> gpd.GeoDataFrame:
+    has = df[lat].notna() & df[lon].notna()
+    geometry = gpd.points_from_xy(df.loc[has, lon], df.loc[has, lat])
+    return gpd.GeoDataFrame(index=df.index[has], geometry=geometry, crs="EPSG:4326")
+
+
 def points_to_lsoa(df: pd.DataFrame, lat: str, lon: str, lsoas: gpd.GeoDataFrame) -> pd.Series:
     """The LSOA each row's point lies in (sjoin of points to polygons)."""
-    has = df[lat].notna() & df[lon].notna()
-    pts = gpd.GeoDataFrame(index=df.index[has], geometry=gpd.points_from_xy(df.loc[has, lon], df.loc[has, lat]), crs="EPSG:4326")
+    pts = _points(df, lat, lon)
     joined = gpd.sjoin(pts, lsoas, how="left", predicate="within")
     joined = joined[~joined.index.duplicated()]
     return joined["lsoa_code"].reindex(df.index)
@@ -76,8 +81,7 @@ def points_to_lsoa(df: pd.DataFrame, lat: str, lon: str, lsoas: gpd.GeoDataFrame
 
 def nearest_place(df: pd.DataFrame, lat: str, lon: str, places: gpd.GeoDataFrame, radius: float) -> pd.Series:
     """The nearest place of concern within ``radius`` metres of each row's point."""
-    has = df[lat].notna() & df[lon].notna()
-    pts = gpd.GeoDataFrame(index=df.index[has], geometry=gpd.points_from_xy(df.loc[has, lon], df.loc[has, lat]), crs="EPSG:4326").to_crs(BNG)
+    pts = _points(df, lat, lon).to_crs(BNG)
     joined = gpd.sjoin_nearest(pts, places, how="left", max_distance=radius)
     joined = joined[~joined.index.duplicated()]
     return joined["place_id"].reindex(df.index)
@@ -122,13 +126,15 @@ def run(folder: Path) -> dict:
     eps["from_lsoa"] = norm_postcode(eps["missing_from_postcode"].fillna("")).map(pc_lsoa)
     eps["found_lsoa"] = norm_postcode(eps["found_postcode"].fillna("")).map(pc_lsoa).fillna(
         points_to_lsoa(eps, "found_lat", "found_lon", lsoas))
-    eps["found_place"] = eps["found_place_id"].str.strip().fillna(nearest_place(eps, "found_lat", "found_lon", gplaces, radius))
-    off["lsoa_code"] = norm_postcode(off["postcode"].fillna("")).map(pc_lsoa).fillna(points_to_lsoa(off, "lat", "lon", lsoas))
+    eps["found_place"] = eps["found_place_id"].str.strip().fillna(
+        nearest_place(eps, "found_lat", "found_lon", gplaces, radius))
+    off["lsoa_code"] = norm_postcode(off["postcode"].fillna("")).map(pc_lsoa).fillna(
+        points_to_lsoa(off, "lat", "lon", lsoas))
     off["place"] = off["place_id"].str.strip().fillna(nearest_place(off, "lat", "lon", gplaces, radius))
     lap("postcodes, spatial joins and place links")
 
     ep_cols = eps[["episode_id", "start", "age", "sex", "lac"]]
-    mentions = rhi[["episode_id", "places_mentioned"]].assign(place=rhi["places_mentioned"].str.split(";")).explode("place")
+    mentions = rhi[["episode_id"]].assign(place=rhi["places_mentioned"].str.split(";")).explode("place")
     mentions["place"] = mentions["place"].str.strip()
     mentions = mentions[mentions["place"].fillna("") != ""].merge(ep_cols, on="episode_id", how="inner")
     mentions["lsoa_code"] = mentions["place"].map(places.set_index("place_id")["lsoa_code"]).fillna(
@@ -139,9 +145,11 @@ def run(folder: Path) -> dict:
         pd.DataFrame({"source": "missing_found", "at": eps["end"].fillna(eps["start"]), "lsoa_code": eps["found_lsoa"],
                       "age": eps["age"], "sex": eps["sex"], "lac": eps["lac"], "place_id": eps["found_place"]}),
         pd.DataFrame({"source": "rhi_mention", "at": mentions["start"], "lsoa_code": mentions["lsoa_code"],
-                      "age": mentions["age"], "sex": mentions["sex"], "lac": mentions["lac"], "place_id": mentions["place"]}),
+                      "age": mentions["age"], "sex": mentions["sex"], "lac": mentions["lac"],
+                      "place_id": mentions["place"]}),
         pd.DataFrame({"source": "offence", "at": off["at"], "lsoa_code": off["lsoa_code"],
-                      "age": pd.to_numeric(off["age"], errors="coerce"), "sex": off["sex"], "lac": False, "place_id": off["place"]}),
+                      "age": pd.to_numeric(off["age"], errors="coerce"), "sex": off["sex"], "lac": False,
+                      "place_id": off["place"]}),
     ], ignore_index=True)
     events = events[events["lsoa_code"].notna()].merge(lsoa_area, on="lsoa_code", how="left")
     events["month"] = events["at"].dt.to_period("M").dt.to_timestamp()
@@ -151,7 +159,8 @@ def run(folder: Path) -> dict:
 
     area = events.groupby(["month", "lsoa_code", "ward_code", "locality", "source", "age_band", "sex", "lac"],
                           dropna=False, observed=True).size().rename("events").reset_index()
-    place = events[events["place_id"].notna()].groupby(["place_id", "month", "source"]).size().rename("events").reset_index()
+    linked = events[events["place_id"].notna()]
+    place = linked.groupby(["place_id", "month", "source"]).size().rename("events").reset_index()
     first_rhi = rhi.sort_values("offered").drop_duplicates("episode_id")[["episode_id", "offered"]]
     rhi_eps = eps.merge(first_rhi, on="episode_id", how="left").merge(
         lsoa_area[["lsoa_code", "locality"]], left_on="from_lsoa", right_on="lsoa_code", how="left")

@@ -16,7 +16,7 @@ from pipelines import warehouse
 from pipelines.geography import load_geography
 from pipelines.ingest import load_inputs
 from pipelines.pseudonym import DEMO_KEY, load_key
-from pipelines.runner import run_steps
+from pipelines.runner import configure, run_steps
 
 SAMPLE_DIR = settings.ROOT / "data" / "sample"
 
@@ -45,6 +45,7 @@ def build_into(path: Path, inputs: list[Path], mapping: dict | None = None, prog
     started = time.perf_counter()
     con = duckdb.connect(str(path))
     try:
+        configure(con)
         progress("Stage 1/3: geography")
         load_geography(con, progress=progress)
         progress("Stage 2/3: ingest")

@@ -7,13 +7,29 @@ import time
 
 import duckdb
 
-from contextmap import sqlfiles
+from contextmap import settings, sqlfiles
 from pipelines.step_types import Sql
 from pipelines.steps import STEPS
 
 
 class StepError(RuntimeError):
     """A build step failed; the message names the SQL file or Python step."""
+
+
+def configure(con: duckdb.DuckDBPyConnection) -> None:
+    """DuckDB settings for a build, from ``[build]`` in contextmap.toml.
+
+    Insertion order is not preserved (every model that needs an order says ORDER BY),
+    which lets DuckDB write large tables in parallel with less memory.
+    """
+    cfg = settings.load().get("build", {})
+    con.execute("set preserve_insertion_order = false")
+    if cfg.get("memory_limit"):
+        con.execute("set memory_limit = ?", [str(cfg["memory_limit"])])
+    if int(cfg.get("threads", 0)) > 0:
+        con.execute("set threads = ?", [int(cfg["threads"])])
+    if cfg.get("temp_directory"):
+        con.execute("set temp_directory = ?", [str(settings.resolve(cfg["temp_directory"]))])
 
 
 def run_steps(con: duckdb.DuckDBPyConnection, steps=STEPS, progress=print) -> None:

@@ -44,12 +44,14 @@ def test_adding_a_month_adds_its_rows_and_keeps_earlier_months(small_input):
     before, last = root / "before", root / "last"
     month = split_last_month(inputs, before, last)
     with ThreadPoolExecutor(2) as pool:
-        old, new = pool.map(lambda args: _build(*args), [(root / "old.duckdb", [before]), (root / "new.duckdb", [before, last])])
+        jobs = [(root / "old.duckdb", [before]), (root / "new.duckdb", [before, last])]
+        old, new = pool.map(lambda args: _build(*args), jobs)
 
     count = "select count(*) from {}"
     for table in ("stg_missing_episodes", "stg_return_home_interviews", "stg_offences"):
         assert _rows(new, count.format(table)) > _rows(old, count.format(table)), f"{table} gained no rows"
-    months = "select strftime(max(event_month), '%Y-%m') from mart_monthly_area_counts where event_source = 'missing_from'"
+    months = ("select strftime(max(event_month), '%Y-%m') from mart_monthly_area_counts "
+              "where event_source = 'missing_from'")
     assert _rows(new, months)[0][0] == month
     assert _rows(old, months)[0][0] < month
 

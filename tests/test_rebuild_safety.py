@@ -40,14 +40,14 @@ def first_build(tmp_path_factory):
     if harness.missing_parts():
         pytest.skip(harness.missing_parts())
     root = tmp_path_factory.mktemp("rebuild")
-    inputs = harness.small_inputs(root)
+    source = harness.small_input(root)
     wh = root / "warehouse"
     trace = root / "trace.tsv"
-    done = harness.build([inputs["a"]], warehouse=wh, env={"CONTEXTMAP_CRASH_TRACE": str(trace)})
+    done = harness.build([source], warehouse=wh, env={"CONTEXTMAP_CRASH_TRACE": str(trace)})
     assert done.returncode == 0, done.output
     points = [line.split("\t", 1)[1] for line in trace.read_text().splitlines()]
     current = warehouse.current_build(wh)
-    return {"root": root, "inputs": inputs, "wh": wh, "build": current, "hashes": _hashes(current), "points": points}
+    return {"root": root, "input": source, "wh": wh, "build": current, "hashes": _hashes(current), "points": points}
 
 
 def stages(points: list[str]) -> dict[str, list[int]]:
@@ -81,7 +81,8 @@ def test_kill_points_cover_every_stage(first_build):
         assert chosen & set(members), f"no kill point in {name}"
     assert len(chosen & set(stages(points)["models"])) >= 8, "kill points in many model steps"
     labels = {points[i - 1] for i in chosen}
-    assert {"publish: new pointer written, not yet switched", "publish: switched, old builds not yet cleaned up"} <= labels
+    assert "publish: new pointer written, not yet switched" in labels
+    assert "publish: switched, old builds not yet cleaned up" in labels
 
 
 def test_sigkill_anywhere_leaves_a_complete_build_served(first_build):
@@ -91,7 +92,7 @@ def test_sigkill_anywhere_leaves_a_complete_build_served(first_build):
     def kill_at(n: int) -> tuple[int, str | None]:
         wh = first_build["root"] / f"kill-{n}"
         shutil.copytree(first_build["wh"], wh)
-        done = harness.build([first_build["inputs"]["a"]], warehouse=wh, env={"CONTEXTMAP_CRASH_AT": str(n)})
+        done = harness.build([first_build["input"]], warehouse=wh, env={"CONTEXTMAP_CRASH_AT": str(n)})
         if not done.killed:
             return n, f"exit {done.returncode} instead of SIGKILL:\n{done.output[-2000:]}"
         served = warehouse.current_build(wh)
@@ -142,7 +143,8 @@ with open(out, "w") as log:
                     time.sleep(rng.random() * 0.01)
                 months = [str(v) for v in queries.run(con, "month_range").iloc[0]]
                 last = str(queries.run(con, "build_info")["built_at"].iloc[0])
-            log.write(json.dumps({"first": first, "last": last, "counts": counts, "months": months, "stopping": stopping}) + "\n")
+            session = {"first": first, "last": last, "counts": counts, "months": months, "stopping": stopping}
+            log.write(json.dumps(session) + "\n")
         except Exception as exc:
             log.write(json.dumps({"error": repr(exc)}) + "\n")
         log.flush()
@@ -172,10 +174,9 @@ def test_readers_never_fail_nor_mix_builds_through_three_rebuilds(first_build, t
         for log in logs
     ]
     try:
-        inputs = first_build["inputs"]
-        for name in ("b", "a", "b"):
+        for _ in range(3):
             time.sleep(0.5)
-            done = harness.build([inputs[name]], warehouse=wh)
+            done = harness.build([first_build["input"]], warehouse=wh)
             assert done.returncode == 0, done.output
             built_at, view = _session_view(warehouse.current_build(wh))
             expected[built_at] = view
@@ -198,7 +199,8 @@ def test_readers_never_fail_nor_mix_builds_through_three_rebuilds(first_build, t
         assert s["first"] in expected, "a session saw a build that was never published"
         assert {"counts": s["counts"], "months": s["months"]} == expected[s["first"]], "a session mixed two builds"
     assert len({s["first"] for s in sessions}) >= 3, "readers saw the rebuilds"
-    assert all(s["first"] == final for s in sessions if s["stopping"]), "after the rebuilds, new sessions see the new data"
+    last_sessions = [s["first"] for s in sessions if s["stopping"]]
+    assert last_sessions and set(last_sessions) == {final}, "after the rebuilds, new sessions see the new data"
     with warehouse.build_lock(wh):
         warehouse.clean_up(wh, keep=2)
     assert len(list((wh / "builds").glob("*.duckdb"))) == 2, "old builds are cleaned up once unused"

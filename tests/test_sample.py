@@ -14,8 +14,13 @@ from pipelines.sample import DEFAULT_OUT, generate
 from pipelines.sample.readback import Sample, norm_postcode, parse_datetimes
 
 FILES = (
-    "missing_episodes.csv", "return_home_interviews.csv", "offences.csv", "places.csv",
-    "disruption_actions.csv", "ground_truth.json", "README.md",
+    "missing_episodes.csv",
+    "return_home_interviews.csv",
+    "offences.csv",
+    "places.csv",
+    "disruption_actions.csv",
+    "ground_truth.json",
+    "README.md",
 )
 # Required columns of contract v1 (for "one of" pairs, the columns the sample uses).
 REQUIRED = {
@@ -26,12 +31,34 @@ REQUIRED = {
     "disruption_actions.csv": {"action_id", "place_id", "area_code", "action_type", "start_date"},
 }
 THEMES = {
-    "CSE", "CCE", "COUNTY_LINES", "DRUGS", "ALCOHOL", "PEERS", "FAMILY", "SCHOOL", "ONLINE", "ASSAULT",
-    "WEAPON", "GANG", "TRAFFICKING", "HOUSING", "MENTAL_HEALTH",
+    "CSE",
+    "CCE",
+    "COUNTY_LINES",
+    "DRUGS",
+    "ALCOHOL",
+    "PEERS",
+    "FAMILY",
+    "SCHOOL",
+    "ONLINE",
+    "ASSAULT",
+    "WEAPON",
+    "GANG",
+    "TRAFFICKING",
+    "HOUSING",
+    "MENTAL_HEALTH",
 }
 CATEGORIES = {
-    "HOTEL", "TAXI", "TAKEAWAY", "SHOP", "PARK", "TRANSPORT_HUB", "SCHOOL", "YOUTH_VENUE",
-    "LICENSED_PREMISES", "RESIDENTIAL_AREA", "OTHER",
+    "HOTEL",
+    "TAXI",
+    "TAKEAWAY",
+    "SHOP",
+    "PARK",
+    "TRANSPORT_HUB",
+    "SCHOOL",
+    "YOUTH_VENUE",
+    "LICENSED_PREMISES",
+    "RESIDENTIAL_AREA",
+    "OTHER",
 }
 WEIGHTS = {"missing_found": 1.0, "rhi_mention": 1.5, "offence": 0.5}
 
@@ -71,8 +98,11 @@ def test_shipped_sample_is_what_the_generator_writes(tmp_path):
 
 def test_every_file_has_the_contract_columns(sample):
     frames = {
-        "missing_episodes.csv": sample.episodes, "return_home_interviews.csv": sample.rhis,
-        "offences.csv": sample.offences, "places.csv": sample.places, "disruption_actions.csv": sample.actions,
+        "missing_episodes.csv": sample.episodes,
+        "return_home_interviews.csv": sample.rhis,
+        "offences.csv": sample.offences,
+        "places.csv": sample.places,
+        "disruption_actions.csv": sample.actions,
     }
     for name, required in REQUIRED.items():
         assert required <= set(frames[name].columns), name
@@ -80,7 +110,14 @@ def test_every_file_has_the_contract_columns(sample):
 
 def test_ground_truth_has_exactly_the_agreed_keys(truth):
     assert set(truth) == {
-        "seed", "period", "place_hotspots", "emerging_hotspot", "peer_groups", "postcode_tension", "disruption", "small_places",
+        "seed",
+        "period",
+        "place_hotspots",
+        "emerging_hotspot",
+        "peer_groups",
+        "postcode_tension",
+        "disruption",
+        "small_places",
     }
     assert truth["period"] == {"first_month": "2023-11", "last_month": "2026-10"}
     assert set(truth["disruption"]) == {"effective", "ineffective", "too_few"}
@@ -105,7 +142,11 @@ def test_volumes_look_like_one_local_authority(sample):
 def test_every_row_is_valid(sample):
     e, r, o, p, a = sample.episodes, sample.rhis, sample.offences, sample.places, sample.actions
     known = set(sample.postcodes.index)
-    for frame, cols in ((e, ("home_postcode", "missing_from_postcode", "found_postcode")), (o, ("postcode",)), (p, ("postcode",))):
+    for frame, cols in (
+        (e, ("home_postcode", "missing_from_postcode", "found_postcode")),
+        (o, ("postcode",)),
+        (p, ("postcode",)),
+    ):
         for col in cols:
             assert norm_postcode(frame[col]).dropna().isin(known).all(), col
     assert e["started_at"].notna().all() and not e["episode_id"].duplicated().any()
@@ -120,6 +161,13 @@ def test_every_row_is_valid(sample):
     assert o["offence_at"].notna().all()
     assert (o["postcode"].notna() | o["lat"].notna() | o["place_id"].notna()).all()
     assert not o.dropna(subset=["person_id"]).duplicated(["offence_id", "person_id"]).any()
+    # Rows of one offence describe the same event: one time, type and place.
+    same = (
+        o.assign(t=_strip(o["offence_type"]))
+        .groupby("offence_id")[["offence_at", "t", "lat_r", "lon_r"]]
+        .nunique(dropna=False)
+    )
+    assert (same <= 1).all().all()
     assert set(p["category"]) <= CATEGORIES and not p["place_id"].duplicated().any()
     for col in (o["place_id"], e["found_place_id"], a["place_id"]):
         assert col.dropna().str.strip().isin(set(p["place_id"])).all()
@@ -130,7 +178,11 @@ def test_every_row_is_valid(sample):
 
 def test_messy_variants_are_all_present(sample):
     starts = sample.episodes["start_datetime"]
-    assert starts.str.contains("T").any() and starts.str.match(r"\d{2}/\d{2}/\d{4}").any() and starts.str.match(r"\d{4}-").any()
+    assert (
+        starts.str.contains("T").any()
+        and starts.str.match(r"\d{2}/\d{2}/\d{4}").any()
+        and starts.str.match(r"\d{4}-").any()
+    )
     assert {"Y", "Yes", "TRUE", "1", "N", "No", "false", "0"} <= set(sample.episodes["looked_after"].dropna())
     homes = sample.episodes["home_postcode"].dropna()
     assert homes.str.match(r"^[a-z]").any() and homes.str.fullmatch(r"[A-Z0-9]{5,7}").any()
@@ -199,7 +251,9 @@ def _occasions(episodes: pd.DataFrame) -> list[pd.DataFrame]:
 
 def test_peer_groups_go_missing_offend_and_name_each_other_together(sample, truth):
     e, o = sample.episodes, sample.offences
-    named = sample.rhis.merge(e[["episode_id", "person_id"]], on="episode_id")[["person_id", "associates"]].explode("associates")
+    named = sample.rhis.merge(e[["episode_id", "person_id"]], on="episode_id")[["person_id", "associates"]].explode(
+        "associates"
+    )
     group_of = {p: g for g, members in enumerate(truth["peer_groups"]) for p in members}
     for members in truth["peer_groups"]:
         assert 4 <= len(members) <= 8
@@ -236,14 +290,19 @@ def test_background_children_rarely_go_missing_together(sample, truth):
 def test_postcode_tension_is_the_strongest_cross_district_pair(sample, truth):
     e, o = sample.episodes, sample.offences
     home = e.dropna(subset=["home_district"]).groupby("person_id")["home_district"].first()
-    v = o[_strip(o["offence_type"]).isin(["Violence and sexual offences", "Possession of weapons"]) & _strip(o["role"]).isin(["SUSPECT", "VICTIM"])]
+    v = o[
+        _strip(o["offence_type"]).isin(["Violence and sexual offences", "Possession of weapons"])
+        & _strip(o["role"]).isin(["SUSPECT", "VICTIM"])
+    ]
     v = v.dropna(subset=["lat_r"])
     pcs = sample.postcodes
     from scipy.spatial import cKDTree
 
     from pipelines.sample.geo import metres
 
-    _, idx = cKDTree(metres(pcs["lat"].to_numpy(), pcs["lon"].to_numpy())).query(metres(v["lat_r"].to_numpy(float), v["lon_r"].to_numpy(float)))
+    _, idx = cKDTree(metres(pcs["lat"].to_numpy(), pcs["lon"].to_numpy())).query(
+        metres(v["lat_r"].to_numpy(float), v["lon_r"].to_numpy(float))
+    )
     where = pd.Series(pcs["district"].to_numpy()[idx], index=v.index)
     frm = v["person_id"].map(home)
     cross = pd.DataFrame({"a": frm, "b": where}).dropna()
@@ -268,7 +327,7 @@ def test_scale_grows_background_but_plants_structure_once(tmp_path):
     small = generate(tmp_path / "small", seed=7, scale=0.2)
     big = generate(tmp_path / "big", seed=7, scale=2.0, offence_factor=1.5)
     assert small["place_hotspots"] == big["place_hotspots"] and len(big["peer_groups"]) == 3
-    rows = {d: sum(1 for _ in open(tmp_path / d / "missing_episodes.csv")) for d in ("small", "big")}
+    rows = {d: len((tmp_path / d / "missing_episodes.csv").read_text().splitlines()) for d in ("small", "big")}
     assert 6 <= rows["big"] / rows["small"] <= 14
     offences = pd.read_csv(tmp_path / "big" / "offences.csv", dtype=str)
     assert offences["offence_id"].str.strip().nunique() > 8_000 and offences["person_id"].isna().mean() > 0.2

@@ -145,7 +145,7 @@ def test_build_comparison_ignores_build_time_and_float_noise_but_nothing_else(tm
     a = _db(tmp_path / "a.duckdb", base + "1.0 / 3 as x, 'same' as s from range(100)")
     b = _db(tmp_path / "b.duckdb", base + "1.0 / 3 + 1e-17 * range as x, 'same' as s from range(100)")
     c = _db(tmp_path / "c.duckdb", base + "1.0 / 3 + 1e-3 * (range = 7)::int as x, 'same' as s from range(100)")
-    d = _db(tmp_path / "d.duckdb", base + "1.0 / 3 as x, case when range = 9 then 'other' else 'same' end as s from range(100)")
+    d = _db(tmp_path / "d.duckdb", base + "1.0 / 3 as x, if(range = 9, 'other', 'same') as s from range(100)")
     from pipelines.bench.harness import compare_builds
 
     assert compare_builds(a, a) == {"differ": [], "float_noise": []}

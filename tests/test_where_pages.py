@@ -104,8 +104,10 @@ def test_heat_map_never_draws_a_cell_with_one_to_five_events(fetch, last):
 
 
 def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_small_counts(fetch, last):
-    ranking = fetch("place_ranking", **Filters(month=last, period="12m").params(), **where.ranking_params(WEIGHTS))
-    table = where.places_table(ranking, WEIGHTS, POLICY)
+    f = Filters(month=last, period="12m")
+    ranking = fetch("place_ranking", **f.params(), **where.ranking_params(WEIGHTS))
+    quarters = fetch("place_profile_quarters", **f.params())
+    table = where.places_table(ranking, where.sparklines(quarters, POLICY), WEIGHTS, POLICY)
     top = set(table.sort_values("Rank").head(5)["place_id"])
     assert set(TRUTH["place_hotspots"]) <= top
     parts = table[["Events", "Found here", "Named in RHIs", "Offences"]]
@@ -114,9 +116,12 @@ def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_sm
     assert (table.loc[~hidden & (parts["Events"] != "0"), "Score"] != "c").all()
     shown = [v for c in ("Events", "Found here", "Named in RHIs", "Offences", "Children") for v in disclosure.visible_counts(table[c])]
     assert not any(disclosure.is_suppressed(v, POLICY) for v in shown)
-    sparks = [v for line in table["Monthly events"] for v in line if v is not None]
-    assert sparks and not any(disclosure.is_suppressed(v, POLICY) for v in sparks)
-    assert any(None in line for line in table["Monthly events"]), "small months should be gaps"
+    sparks = table.set_index("place_id")["Last 2 years"]
+    assert all(len(line) in (0, where.SPARK_QUARTERS) for line in sparks)
+    assert not any(disclosure.is_suppressed(v, POLICY) for line in sparks for v in line)
+    assert any(len(sparks[p]) == where.SPARK_QUARTERS for p in TRUTH["place_hotspots"])
+    small = quarters[quarters["events"].between(1, 5)]["place_id"]
+    assert small.size and all(sparks.get(p, []) == [] for p in set(small) & set(sparks.index))
 
 
 def test_place_profile_has_trend_themes_groups_near_repeats_and_actions(fetch, last):
@@ -227,7 +232,7 @@ def test_places_page_ranks_places_and_opens_the_profile_named_in_the_url(monkeyp
     at = _run(monkeypatch, served, last, "pages/places.py", period="12m", place=place)
     assert not at.exception, at.exception
     table = at.dataframe[0].value
-    assert {"Place", "Score", "Events", "Monthly events"} <= set(table.columns)
+    assert {"Place", "Score", "Events", "Last 2 years"} <= set(table.columns)
     assert at.selectbox(key="places_pick").value == place
     assert {"Score", "Rank", "Hotspot"} <= {m.label for m in at.metric}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import sys
@@ -41,9 +42,12 @@ def count_rows(folder: Path) -> dict[str, int]:
     for path in sorted(folder.glob("*.csv")):
         name = path.stem
         out[name] = con.execute("select count(*) from read_csv(?, all_varchar=true)", [str(path)]).fetchall()[0][0]
-        cols = [c for (c,) in con.execute("select column_name from (describe select * from read_csv(?, all_varchar=true))", [str(path)]).fetchall()]
-        if "person_id" in cols:
-            people.append(f"select trim(person_id) as p from read_csv('{path}', all_varchar=true) where nullif(trim(person_id), '') is not null")
+        cols = con.execute("describe select * from read_csv(?, all_varchar=true)", [str(path)]).fetchall()
+        if "person_id" in [c[0] for c in cols]:
+            people.append(
+                f"select trim(person_id) as p from read_csv('{path}', all_varchar=true) "
+                "where nullif(trim(person_id), '') is not null"
+            )
     if people:
         out["people"] = con.execute(f"select count(distinct p) from ({' union all '.join(people)})").fetchall()[0][0]
     con.close()
@@ -105,8 +109,11 @@ def run_scale(scale: str, work: Path, quick: bool, command: str) -> dict:
     folder = work / scale
     folder.mkdir(parents=True, exist_ok=True)
     factor, offence_factor = SCALE_ARGS[scale]
-    result = {"scale": scale, "scale_factor": factor, "offence_factor": offence_factor, "seed": SEED, "command": command, "errors": [],
-              "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+    result = {
+        "scale": scale, "scale_factor": factor, "offence_factor": offence_factor, "seed": SEED, "command": command,
+        "errors": [], "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cores": os.cpu_count(),
+    }
     inputs = folder / "input"
     print(f"[{scale}] generating input (scale factor {factor:g})", flush=True)
     result["generate_s"] = generate(inputs, scale, SEED)
@@ -173,7 +180,9 @@ def incremental(folder: Path, inputs: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.bench", description="Measure ContextMap at three data scales and write docs/benchmarks.md.")
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.bench", description="Measure ContextMap at three data scales and write docs/benchmarks.md."
+    )
     parser.add_argument("--scales", default="sample,force,national", help="comma-separated: sample, force, national")
     parser.add_argument("--quick", action="store_true", help="fewer query repetitions")
     parser.add_argument("--work", type=Path, default=WORK, help="where generated data and results go")
@@ -193,8 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         result = run_scale(scale, args.work, args.quick, command.strip())
         (args.work / f"{scale}.json").write_text(json.dumps(result, indent=1, default=str))
         write_report(args.work, args.out)
-        print(json.dumps({k: result.get(k) for k in ("scale", "full_build", "incremental", "db_mb", "map", "baseline", "errors")},
-                         indent=1, default=str), flush=True)
+        shown = ("scale", "full_build", "incremental", "db_mb", "map", "baseline", "parquet", "errors")
+        print(json.dumps({k: result.get(k) for k in shown}, indent=1, default=str), flush=True)
     print(f"Wrote {args.out}")
     return 0
 

@@ -66,7 +66,8 @@ def catalog(parquet_dir: Path, layout: dict[str, str | None], path: Path, db: Pa
             ).fetchall()
             select = ", ".join(f'"{c}"::{t} as "{c}"' for c, t in cols)
             files = f"{parquet_dir / table}/**/*.parquet"
-            con.execute(f"create view {table} as select {select} from read_parquet('{files}', hive_partitioning = {bool(part)})")
+            source = f"read_parquet('{files}', hive_partitioning = {bool(part)})"
+            con.execute(f"create view {table} as select {select} from {source}")
     finally:
         src.close()
         con.close()

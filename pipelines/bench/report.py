@@ -71,7 +71,8 @@ def _targets(results: dict) -> list[str]:
     checks = [
         ("Full build from CSV", "full_build_s", lambda r: r.get("full_build", {}).get("seconds"), "s", 0),
         ("Peak memory of the build", "peak_rss_mb", lambda r: r.get("full_build", {}).get("peak_rss_mb"), "MB", 0),
-        ("Incremental build of one new month", "incremental_s", lambda r: r.get("incremental", {}).get("seconds"), "s", 1),
+        ("Incremental build of one new month", "incremental_s", lambda r: r.get("incremental", {}).get("seconds"), "s",
+         1),
         ("Slowest page query p95 (warm)", "query_p95_ms", _worst_p95, "ms", 1),
         ("Slowest page query p95 (cold)", "query_p95_ms", _worst_cold_p95, "ms", 1),
     ]
@@ -82,7 +83,19 @@ def _targets(results: dict) -> list[str]:
                 rows.append(f"| {label} | {scale} | < {_n(limit)} {unit} | not run | |")
                 continue
             value = get(r)
-            rows.append(f"| {label} | {scale} | < {_n(limit)} {unit} | {_n(value, digits)} {unit} | {_verdict(value, limit)} |")
+            measured = f"{_n(value, digits)} {unit}"
+            rows.append(f"| {label} | {scale} | < {_n(limit)} {unit} | {measured} | {_verdict(value, limit)} |")
+    for scale in ("force", "national"):
+        r = results.get(scale)
+        fb, base = (r or {}).get("full_build", {}), (r or {}).get("baseline", {})
+        if not r or not base:
+            rows.append(f"| At least 5× faster than the pandas baseline; less memory | {scale} | | not run | |")
+            continue
+        speed = base["seconds"] / fb["seconds"]
+        memory = base["peak_rss_mb"] / fb["peak_rss_mb"]
+        ok = "met" if speed >= 5 and memory > 1 else "**missed**"
+        rows.append(f"| At least 5× faster than the pandas baseline; less memory | {scale} | ≥ 5×, > 1× | "
+                    f"{speed:,.1f}× faster, {memory:,.1f}× less memory | {ok} |")
     return rows
 
 
@@ -96,6 +109,10 @@ def _scale_section(scale: str, r: dict) -> list[str]:
     out = [f"## {scale.capitalize()}: {SCALE_TEXT[scale]}", ""]
     out.append(f"Measured {r['measured_at']} with `{r['command']}` "
                f"(generator `scale={r['scale_factor']:g}, offence_factor={r['offence_factor']:g}, seed={r['seed']}`).")
+    load = r.get("full_build", {}).get("load")
+    if load:
+        out.append(f"Machine load (1-minute average) when the full build started: {load[0]:.1f} on "
+                   f"{r.get('cores', 'the')} cores; other work on the machine inflates wall times, CPU times less so.")
     out.append("")
     gen = r.get("generated", {})
     if gen:
@@ -107,9 +124,10 @@ def _scale_section(scale: str, r: dict) -> list[str]:
     inc = r.get("incremental", {})
     base = r.get("baseline", {})
     out += ["| Measure | ContextMap | pandas/geopandas baseline | Baseline ÷ ContextMap |", "|---|---|---|---|"]
-    out.append(f"| Full build from CSV, CPU time (s) | {_n(fb.get('cpu_seconds'), 1)} | {_n(base.get('cpu_seconds'), 1)} | {_ratio(fb.get('cpu_seconds'), base.get('cpu_seconds'))} |")
-    out.append(f"| Full build from CSV (s) | {_n(fb.get('seconds'), 1)} | {_n(base.get('seconds'), 1)} | {_ratio(fb.get('seconds'), base.get('seconds'))} |")
-    out.append(f"| Peak memory, whole process tree (MB) | {_n(fb.get('peak_rss_mb'))} | {_n(base.get('peak_rss_mb'))} | {_ratio(fb.get('peak_rss_mb'), base.get('peak_rss_mb'))} |")
+    for label, key, digits in (("Full build from CSV (s)", "seconds", 1), ("Full build, CPU time (s)", "cpu_seconds", 1),
+                               ("Peak memory, whole process tree (MB)", "peak_rss_mb", 0)):
+        a, b = fb.get(key), base.get(key)
+        out.append(f"| {label} | {_n(a, digits)} | {_n(b, digits)} | {_ratio(a, b)} |")
     if inc:
         out.append(f"| Incremental: add one month ({inc.get('month')}) (s) | {_n(inc.get('seconds'), 1)} | — | |")
         out.append(f"| Incremental: peak memory (MB) | {_n(inc.get('peak_rss_mb'))} | — | |")
@@ -117,7 +135,8 @@ def _scale_section(scale: str, r: dict) -> list[str]:
     if r.get("peer_graph_s") is not None:
         out.append(f"| Peer-group graph and communities (s) | {_n(r['peer_graph_s'], 2)} | — | |")
     for level, m in r.get("map", {}).items():
-        out.append(f"| Map payload, {level} choropleth ({m['areas']} areas) | {_n(m['bytes'] / 1024, 0)} KB, rendered in {_n(m['render_ms'])} ms | — | |")
+        size = f"{_n(m['bytes'] / 1024, 0)} KB, rendered in {_n(m['render_ms'])} ms"
+        out.append(f"| Map payload, {level} choropleth ({m['areas']} areas) | {size} | — | |")
     out.append("")
     if base.get("note"):
         out += [f"Baseline: {base['note']}", ""]
@@ -156,9 +175,11 @@ def _scale_section(scale: str, r: dict) -> list[str]:
         differ = ", ".join(pq["query_runs_different"]) or "none"
         out += [
             f"Partitioned Parquet (docs/scaling.md): every table exported in {_n(pq['export_s'], 1)} s to "
-            f"{_n(pq['files'])} files ({_n(pq['parquet_mb'], 1)} MB; {len(pq['partitioned_tables'])} tables partitioned by month). "
+            f"{_n(pq['files'])} files ({_n(pq['parquet_mb'], 1)} MB; "
+            f"{len(pq['partitioned_tables'])} tables partitioned by month). "
             f"The same `sql/queries` through views over them: {pq['query_runs_identical']} query runs identical to the "
-            f"DuckDB build, queries that differ: {differ}; p50 {_n(pq['p50_ms'], 1)} ms, p95 {_n(pq['p95_ms'], 1)} ms (warm).",
+            f"DuckDB build, queries that differ: {differ}; "
+            f"p50 {_n(pq['p50_ms'], 1)} ms, p95 {_n(pq['p95_ms'], 1)} ms (warm).",
             "",
         ]
     if r.get("errors"):
@@ -176,7 +197,8 @@ def render(results: dict, mach: dict, notes: str = "") -> str:
         "Every figure below was measured by that command on the machine described; scales that were "
         "not run say so.",
         "",
-        f"Machine: {mach['cpu']}, {mach['cores']} cores, {mach['ram_gb']} GB RAM, {mach['os']}, Python {mach['python']}.",
+        f"Machine: {mach['cpu']}, {mach['cores']} cores, {mach['ram_gb']} GB RAM, {mach['os']}, "
+        f"Python {mach['python']}.",
         "Versions: " + ", ".join(f"{k} {v[k]}" for k in v) + ".",
         "",
         "## Targets",

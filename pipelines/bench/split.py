@@ -11,8 +11,6 @@ from pathlib import Path
 
 import duckdb
 
-# The date that places a row in a month; return home interviews follow their episode.
-DATE_COLUMNS = {"missing_episodes": "start_datetime", "offences": "offence_datetime"}
 FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M",
            "%d/%m/%Y %H:%M:%S", "%Y-%m-%d", "%d/%m/%Y", "%Y-%m"]
 
@@ -37,12 +35,21 @@ def split_last_month(source: Path, before: Path, last: Path) -> str:
     con = duckdb.connect()
     files = {_table(p): p for p in sorted(source.iterdir()) if p.suffix == ".csv" and _table(p)}
     for name in ("missing_episodes", "offences", "return_home_interviews"):
-        con.execute(f"create table {name} as select * from read_csv(?, all_varchar=true, header=true)", [str(files[name])])
+        con.execute(f"create table {name} as select * from read_csv(?, all_varchar=true, header=true)",
+                    [str(files[name])])
     month = con.execute(f"select max({_month_expr('start_datetime')}) from missing_episodes").fetchall()[0][0]
-    con.execute(f"create table new_episodes as select episode_id from missing_episodes where {_month_expr('start_datetime')} = ?", [month])
+    con.execute(
+        f"create table new_episodes as select episode_id from missing_episodes "
+        f"where {_month_expr('start_datetime')} = ?", [month]
+    )
+    # All rows of one offence (one per person) stay in one file, in the month of its first row.
+    con.execute(
+        f"create table new_offences as select trim(offence_id) as id from offences group by 1 "
+        f"having min({_month_expr('offence_datetime')}) = ?", [month]
+    )
     parts = {
         "missing_episodes": f"{_month_expr('start_datetime')} = $m",
-        "offences": f"{_month_expr('offence_datetime')} = $m",
+        "offences": "trim(offence_id) in (select id from new_offences)",
         "return_home_interviews": "episode_id in (select episode_id from new_episodes)",
     }
     for name, is_new in parts.items():

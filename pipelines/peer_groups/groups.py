@@ -80,7 +80,7 @@ def detect(edges: pd.DataFrame, config: Config, initial: dict[str, int] | None =
         initial_membership=membership,
         weights="weight",
         resolution_parameter=config.resolution,
-        n_iterations=-1,
+        n_iterations=2,
         seed=config.seed,
     )
     groups = [sorted(people[v] for v in community) for community in partition]

@@ -8,16 +8,16 @@ README. The same arguments always give byte-identical files.
 Scale
 -----
 Scale 1 is one local authority (Kirklees) over the fixed 36 months November 2023 –
-October 2026: about 2,500 children with 6,500 missing episodes, 5,800 RHIs, 6,000
+October 2026: about 2,500 children with 6,900 missing episodes, 6,200 RHIs, 6,000
 offence rows and 150 places of concern. ``scale`` multiplies the children, episodes,
 RHIs and offences (still on Kirklees postcodes); the planted structure appears once.
 ``offence_factor`` adds offences with no young person recorded (general recorded
 crime, as a force-wide extract holds) until offence rows are that multiple.
 
 - Police force area: ``--scale 10``.
-- National benchmark: ``--national`` (= ``--scale 170 --offence-factor 12.5``, also
-  ``NATIONAL`` here) gives about 10.6 million offence rows, 1.13 million missing
-  episodes, 1.0 million RHIs and 0.56 million people (ids in any file), about 1.3 GB of
+- National benchmark: ``--national`` (= ``--scale 170 --offence-factor 13.5``, also
+  ``NATIONAL`` here) gives about 10.5 million offence rows, 1.13 million missing
+  episodes, 1.0 million RHIs and 0.6 million people (ids in any file), about 1.2 GB of
   CSV. It needs about 20 s of CPU and 1.4 GB of memory (2-core machine).
 
 To hold back the last N months (e.g. to load a month incrementally), pass
@@ -39,7 +39,7 @@ from pipelines.sample import geo, planted, write
 from pipelines.sample.messy import NO_TIME
 
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "data" / "sample"
-NATIONAL = {"scale": 170.0, "offence_factor": 12.5}
+NATIONAL = {"scale": 170.0, "offence_factor": 13.5}
 EXTRA_CHUNK = 1_000_000
 
 
@@ -119,7 +119,9 @@ def _extra_offences(seed: int, n_rows: int, first_number: int, pc: geo.Postcodes
         chunk += 1
 
 
-def generate(out: Path = DEFAULT_OUT, seed: int = 7, scale: float = 1.0, months_out: int = 0, offence_factor: float = 1.0) -> dict:
+def generate(
+    out: Path = DEFAULT_OUT, seed: int = 7, scale: float = 1.0, months_out: int = 0, offence_factor: float = 1.0
+) -> dict:
     """Write the sample files to ``out`` and return the planted ground truth.
 
     Parameters
@@ -178,7 +180,9 @@ def generate(out: Path = DEFAULT_OUT, seed: int = 7, scale: float = 1.0, months_
     _background_mentions(r, rhi, eps, len(pc), n_miss)
 
     r = _rng(seed, "offences")
-    offs_bg = bg.offences(r, max(300, round(bg.OFFENCES * scale)), ppl, (np.arange(n_miss), np.arange(n_miss, n_miss + n_only)), pc, clear)
+    offs_bg = bg.offences(
+        r, max(300, round(bg.OFFENCES * scale)), ppl, (np.arange(n_miss), np.arange(n_miss, n_miss + n_only)), pc, clear
+    )
     off_g = planted.group_offences(r, pc, pc_all, clear, groups, ppl)
 
     r = _rng(seed, "places-events")
@@ -209,7 +213,7 @@ def generate(out: Path = DEFAULT_OUT, seed: int = 7, scale: float = 1.0, months_
     write.places_file(_rng(seed, "places-format"), out / "places.csv", places, pc)
     write.actions_file(_rng(seed, "actions-format"), out / "disruption_actions.csv", actions)
 
-    ids = lambda idx: [f"LL-{numbers[i]:07d}" for i in idx]  # noqa: E731
+    ids = lambda idx: [f"LL-{numbers[i]:07d}" for i in idx]
     truth = {
         "seed": seed,
         "period": {"first_month": cal.month_label(0), "last_month": cal.month_label(cal.N_MONTHS - 1 - months_out)},

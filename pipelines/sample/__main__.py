@@ -16,14 +16,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--scale", type=float, default=1.0, help="1 = one local authority; 10 = a police force area")
     parser.add_argument("--months-out", type=int, default=0, help="leave out the last N months")
-    parser.add_argument("--offence-factor", type=float, default=1.0, help="multiply offence rows (adds rows with no person)")
-    parser.add_argument("--national", action="store_true", help="national benchmark volume (--scale 170 --offence-factor 12.5)")
+    parser.add_argument(
+        "--offence-factor", type=float, default=1.0, help="multiply offence rows (adds rows with no person)"
+    )
+    parser.add_argument(
+        "--national", action="store_true", help="national benchmark volume (--scale 170 --offence-factor 13.5)"
+    )
     args = parser.parse_args(argv)
     if args.national:
         args.scale, args.offence_factor = NATIONAL["scale"], NATIONAL["offence_factor"]
     started = time.perf_counter()
     try:
-        generate(args.out, seed=args.seed, scale=args.scale, months_out=args.months_out, offence_factor=args.offence_factor)
+        generate(
+            args.out, seed=args.seed, scale=args.scale, months_out=args.months_out, offence_factor=args.offence_factor
+        )
     except ValueError as exc:
         print(f"ContextMap: {exc}", file=sys.stderr)
         return 2

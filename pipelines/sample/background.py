@@ -71,7 +71,9 @@ class PostcodePicker:
         return out
 
 
-def people(rng: np.random.Generator, n: int, home: PostcodePicker | None, lac_share: float, ref_day: np.ndarray) -> Frame:
+def people(
+    rng: np.random.Generator, n: int, home: PostcodePicker | None, lac_share: float, ref_day: np.ndarray
+) -> Frame:
     """People aged 8-17 at ``ref_day`` (days since 1970) with sex, ethnicity and home."""
     age = AGES[share(rng, n, AGE_SHARE)]
     dob = ref_day - age * 365 - rng.integers(0, 365, size=n)
@@ -84,13 +86,15 @@ def people(rng: np.random.Generator, n: int, home: PostcodePicker | None, lac_sh
     }
 
 
-def missing_children(rng: np.random.Generator, n: int, pc_all: PostcodePicker, care_homes: np.ndarray) -> tuple[Frame, Frame]:
+def missing_children(
+    rng: np.random.Generator, n: int, pc_all: PostcodePicker, care_homes: np.ndarray
+) -> tuple[Frame, Frame]:
     """About ``n`` children who go missing, and their episodes (children in care repeat far more).
 
     Each child is active over a window; windows start uniformly from before the period to
     its end, and episodes outside the period are left out, so volume is flat over time.
     """
-    n_gen = int(round(n / 0.9))
+    n_gen = round(n / 0.9)
     lac = rng.random(n_gen) < LOOKED_AFTER_SHARE * 0.92
     # Heavy-tailed repeat counts: most children go missing once, a few dozens of times.
     extra = np.where(
@@ -119,7 +123,9 @@ def missing_children(rng: np.random.Generator, n: int, pc_all: PostcodePicker, c
     return ppl, episodes_for(rng, who, start, ppl, pc_all)
 
 
-def episodes_for(rng: np.random.Generator, who: np.ndarray, start: np.ndarray, ppl: Frame, pc_all: PostcodePicker) -> Frame:
+def episodes_for(
+    rng: np.random.Generator, who: np.ndarray, start: np.ndarray, ppl: Frame, pc_all: PostcodePicker
+) -> Frame:
     """Episodes of the given people starting at the given times (found elsewhere later)."""
     n = len(who)
     lac = ppl["lac"][who]
@@ -206,10 +212,17 @@ def rhis(rng: np.random.Generator, eps: Frame) -> Frame:
     }
 
 
-def offences(rng: np.random.Generator, n: int, ppl: Frame, pools: tuple[np.ndarray, np.ndarray], pc: Postcodes, clear: PostcodePicker) -> Frame:
+def offences(
+    rng: np.random.Generator,
+    n: int,
+    ppl: Frame,
+    pools: tuple[np.ndarray, np.ndarray],
+    pc: Postcodes,
+    clear: PostcodePicker,
+) -> Frame:
     """Offences involving young people (one row per person; no person = one empty row)."""
     missing_pool, offence_pool = pools
-    k = share(rng, n, (0.15, 0.65, 0.15, 0.05))
+    k = share(rng, n, (0.15, 0.73, 0.1, 0.02))
     rows = np.maximum(k, 1)
     off = np.repeat(np.arange(n), rows)
     slot = np.arange(len(off)) - np.repeat(np.cumsum(rows) - rows, rows)
@@ -217,16 +230,17 @@ def offences(rng: np.random.Generator, n: int, ppl: Frame, pools: tuple[np.ndarr
     # A few prolific young people account for many offences.
     mw = rng.gamma(0.6, 1.0, len(missing_pool))
     ow = rng.gamma(0.6, 1.0, len(offence_pool))
+    # Co-offenders are drawn evenly (not from the prolific few), so chance pairings rarely
+    # repeat and the background does not form tight groups or stars.
+    group = k[off] >= 2
     from_missing = rng.random(len(off)) < 0.45
     person = np.where(
         from_missing,
         missing_pool[rng.choice(len(missing_pool), len(off), p=mw / mw.sum())],
         offence_pool[rng.choice(len(offence_pool), len(off), p=ow / ow.sum())],
     )
+    person[group] = offence_pool[rng.integers(0, len(offence_pool), group.sum())]
     person = np.where(has_person, person, -1)
-    # Co-offenders are distinct people: a repeat within an offence becomes someone else.
-    dup = has_person & (slot > 0) & (person == np.roll(person, 1))
-    person[dup] = offence_pool[rng.integers(0, len(offence_pool), dup.sum())]
     day = cal.seasonal_days(rng, np.full(n, cal.T0), np.full(n, cal.T_END))
     at = day + cal.times_of_day(rng, n, cal.OFFENCE_HOURS)
     otype = share(rng, n, codes.OFFENCE_SHARE)

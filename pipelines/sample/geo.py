@@ -32,10 +32,30 @@ CATEGORIES: dict[str, tuple[int, tuple[str, ...]]] = {
     "OTHER": (5, ("car park", "garages", "underpass")),
 }
 STREETS = (
-    "Station Road", "High Street", "Market Street", "Church Lane", "New Street", "Bradford Road",
-    "Leeds Road", "Halifax Road", "Wakefield Road", "Manchester Road", "King Street", "Queen Street",
-    "Westgate", "Northgate", "Bridge Street", "Mill Lane", "Park Road", "Victoria Road",
-    "Albion Street", "Huddersfield Road", "Commercial Street", "Union Street", "Oxford Road", "Moor Lane",
+    "Station Road",
+    "High Street",
+    "Market Street",
+    "Church Lane",
+    "New Street",
+    "Bradford Road",
+    "Leeds Road",
+    "Halifax Road",
+    "Wakefield Road",
+    "Manchester Road",
+    "King Street",
+    "Queen Street",
+    "Westgate",
+    "Northgate",
+    "Bridge Street",
+    "Mill Lane",
+    "Park Road",
+    "Victoria Road",
+    "Albion Street",
+    "Huddersfield Road",
+    "Commercial Street",
+    "Union Street",
+    "Oxford Road",
+    "Moor Lane",
 )
 
 
@@ -58,9 +78,7 @@ class Postcodes:
 def metres(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """Equirectangular x, y in metres (sub-metre error across one council area)."""
     lat0 = np.radians(53.65)
-    return np.column_stack(
-        (EARTH_RADIUS_M * np.radians(lon) * np.cos(lat0), EARTH_RADIUS_M * np.radians(lat))
-    )
+    return np.column_stack((EARTH_RADIUS_M * np.radians(lon) * np.cos(lat0), EARTH_RADIUS_M * np.radians(lat)))
 
 
 def load_postcodes() -> Postcodes:

@@ -148,7 +148,9 @@ def flags(rng: np.random.Generator, values: np.ndarray, missing: np.ndarray | No
     return _masked(out, np.zeros(len(values), bool) if missing is None else missing)
 
 
-def postcodes(rng: np.random.Generator, display: np.ndarray, index: np.ndarray, shares=(0.7, 0.1, 0.12, 0.05, 0.03)) -> pa.Array:
+def postcodes(
+    rng: np.random.Generator, display: np.ndarray, index: np.ndarray, shares=(0.7, 0.1, 0.12, 0.05, 0.03)
+) -> pa.Array:
     """Postcode by index (-1 = none): as published, lower case, unspaced, both, or padded."""
     base = pa.array(display)
     nospace = pc.replace_substring(base, " ", "")

@@ -58,9 +58,13 @@ def assign_roles(rng: np.random.Generator, places: pd.DataFrame) -> dict:
     taken: set[int] = set()
     roles = {}
     for name, category, k in (
-        ("hotel", "HOTEL", 1), ("takeaway", "TAKEAWAY", 1), ("park", "PARK", 1),
-        ("emerging", "SHOP", 1), ("effective", "LICENSED_PREMISES", 1),
-        ("ineffective", "LICENSED_PREMISES", 1), ("controls", "LICENSED_PREMISES", 6),
+        ("hotel", "HOTEL", 1),
+        ("takeaway", "TAKEAWAY", 1),
+        ("park", "PARK", 1),
+        ("emerging", "SHOP", 1),
+        ("effective", "LICENSED_PREMISES", 1),
+        ("ineffective", "LICENSED_PREMISES", 1),
+        ("controls", "LICENSED_PREMISES", 6),
         ("too_few", "SCHOOL", 1),
     ):
         roles[name] = of(category, k, taken)
@@ -209,7 +213,9 @@ def _sectors(pc: Postcodes, min_postcodes: int) -> np.ndarray:
     return names[counts >= min_postcodes]
 
 
-def peer_groups(rng, pc: Postcodes, pc_all: PostcodePicker, places: pd.DataFrame, roles: dict, n_people: int) -> tuple[Frame, Frame, list[dict]]:
+def peer_groups(
+    rng, pc: Postcodes, pc_all: PostcodePicker, places: pd.DataFrame, roles: dict, n_people: int
+) -> tuple[Frame, Frame, list[dict]]:
     """Three unconnected groups who go missing together, offend together and name each other.
 
     Returns the new people, their episodes, and per group the member indices, each
@@ -262,7 +268,11 @@ def peer_groups(rng, pc: Postcodes, pc_all: PostcodePicker, places: pd.DataFrame
         # Found together: same return time (give or take), often at the group's place.
         hours = rng.uniform(5, 30, n_occ)
         occ = np.array(occasion)
-        ret = np.array(start) + (hours[np.maximum(occ, 0)] * cal.HOUR).astype(np.int64) + rng.integers(0, 40, len(who)) * 60
+        ret = (
+            np.array(start)
+            + (hours[np.maximum(occ, 0)] * cal.HOUR).astype(np.int64)
+            + rng.integers(0, 40, len(who)) * 60
+        )
         eps["ret"] = np.where(joint, np.minimum(ret, cal.T_END - cal.HOUR), eps["ret"])
         eps["end_blank"][:] = False
         eps["away"][:] = False
@@ -289,7 +299,9 @@ def peer_groups(rng, pc: Postcodes, pc_all: PostcodePicker, places: pd.DataFrame
     return concat(*ppl_parts), concat(*ep_parts), groups
 
 
-def group_offences(rng, pc: Postcodes, pc_all: PostcodePicker, clear: PostcodePicker, groups: list[dict], all_people: Frame) -> Frame:
+def group_offences(
+    rng, pc: Postcodes, pc_all: PostcodePicker, clear: PostcodePicker, groups: list[dict], all_people: Frame
+) -> Frame:
     """Offences committed together by each group (same offence id, several rows)."""
     parts = []
     for g in groups:
@@ -305,7 +317,9 @@ def group_offences(rng, pc: Postcodes, pc_all: PostcodePicker, clear: PostcodePi
     return concat(*parts)
 
 
-def tension(rng, pc: Postcodes, pc_all: PostcodePicker, clear: PostcodePicker, n_people: int) -> tuple[Frame, Frame, Frame]:
+def tension(
+    rng, pc: Postcodes, pc_all: PostcodePicker, clear: PostcodePicker, n_people: int
+) -> tuple[Frame, Frame, Frame]:
     """Young people from each district of the pair involved in violence in the other."""
     ppl_parts, ep_parts, off_parts = [], [], []
     offset = n_people
@@ -328,7 +342,7 @@ def tension(rng, pc: Postcodes, pc_all: PostcodePicker, clear: PostcodePicker, n
         eps["found_pc"] = clear.within(rng, "district", eps["from_pc"])
         eps["planted"][:] = True
         n_off = 34
-        k = share(rng, n_off, (0, 0.55, 0.35, 0.1))
+        k = share(rng, n_off, (0, 0.8, 0.2, 0))
         off = np.repeat(np.arange(n_off), k)
         person = np.concatenate([idx[rng.choice(n, size=j, replace=False)] for j in k])
         in_b = np.flatnonzero(pc.district == b)
@@ -337,6 +351,7 @@ def tension(rng, pc: Postcodes, pc_all: PostcodePicker, clear: PostcodePicker, n
         day = cal.seasonal_days(rng, np.full(n_off, cal.T0), np.full(n_off, cal.T_END))
         at = day + cal.times_of_day(rng, n_off, cal.OFFENCE_HOURS)
         rows = offence_rows(rng, off, person, at, otype, np.where(rng.random(n_off) < 0.6, 1, 2), loc, pc)
+        rows["off"] += n_off * len(off_parts)
         rows["role"] = np.where(rng.random(len(off)) < 0.7, 0, 1)
         rows["sv"] = rows["sv"] | (rng.random(n_off) < 0.4)[off]
         ppl_parts.append(youth)
@@ -345,7 +360,9 @@ def tension(rng, pc: Postcodes, pc_all: PostcodePicker, clear: PostcodePicker, n
     return concat(*ppl_parts), concat(*ep_parts), concat(*off_parts)
 
 
-def group_rhis(rng, eps: Frame, rhi: Frame, groups: list[dict], first_episode: int, places: pd.DataFrame, mentions: Mentions) -> None:
+def group_rhis(
+    rng, eps: Frame, rhi: Frame, groups: list[dict], first_episode: int, places: pd.DataFrame, mentions: Mentions
+) -> None:
     """Group members' interviews: mostly completed, naming each other and the group's place."""
     rhi_of = {int(e): r for r, e in enumerate(rhi["ep"])}
     e0 = first_episode
@@ -384,7 +401,9 @@ def actions(rng: np.random.Generator, places: pd.DataFrame, roles: dict, pc: Pos
         (ids[roles["ineffective"][0]], "", "LICENSING_VISIT", _day(INEFFECTIVE_START), -1, "LICENSING"),
         (ids[roles["too_few"][0]], "", "TRAINING", _day(TOO_FEW_START), _day(TOO_FEW_START) + 30, "EDUCATION"),
     ]
-    key_places = {i for k in ("hotel", "takeaway", "park", "emerging", "effective", "ineffective", "controls") for i in roles[k]}
+    key_places = {
+        i for k in ("hotel", "takeaway", "park", "emerging", "effective", "ineffective", "controls") for i in roles[k]
+    }
     free_places = [i for i in roles["other"] if i not in key_places]
     key_pc = places["pc"].to_numpy()[sorted(key_places)]
     # Areas holding a key place would block it as a comparison place, so actions avoid them.
@@ -392,14 +411,20 @@ def actions(rng: np.random.Generator, places: pd.DataFrame, roles: dict, pc: Pos
     wards = sorted(set(pc.ward) - blocked["ward"])
     sectors = sorted(s for s in set(pc.sector) - blocked["sector"] if (pc.sector == s).sum() > 60)
     types_for = {
-        "HOTEL": ("TRAINING", "LICENSING_VISIT"), "TAXI": ("TRAINING", "LICENSING_VISIT"),
+        "HOTEL": ("TRAINING", "LICENSING_VISIT"),
+        "TAXI": ("TRAINING", "LICENSING_VISIT"),
         "TAKEAWAY": ("TRAINING", "COMMUNITY_PROTECTION_NOTICE", "LICENSING_VISIT"),
         "SHOP": ("TRAINING", "CCTV", "COMMUNITY_PROTECTION_NOTICE"),
         "PARK": ("PATROLS", "DISPERSAL_ORDER", "OUTREACH", "CCTV"),
     }
     agency = {
-        "TRAINING": "COUNCIL", "LICENSING_VISIT": "LICENSING", "COMMUNITY_PROTECTION_NOTICE": "COUNCIL",
-        "CCTV": "COUNCIL", "PATROLS": "POLICE", "DISPERSAL_ORDER": "POLICE", "OUTREACH": "YOUTH_SERVICE",
+        "TRAINING": "COUNCIL",
+        "LICENSING_VISIT": "LICENSING",
+        "COMMUNITY_PROTECTION_NOTICE": "COUNCIL",
+        "CCTV": "COUNCIL",
+        "PATROLS": "POLICE",
+        "DISPERSAL_ORDER": "POLICE",
+        "OUTREACH": "YOUTH_SERVICE",
         "CLOSURE_ORDER": "POLICE",
     }
     day0 = cal.T0 // cal.DAY
@@ -426,12 +451,19 @@ def actions(rng: np.random.Generator, places: pd.DataFrame, roles: dict, pc: Pos
 
 
 PLACE_THEMES = {
-    "HOTEL": "CSE", "TAXI": "CSE", "TAKEAWAY": "CSE", "PARK": "DRUGS", "SHOP": "CCE",
-    "LICENSED_PREMISES": "ALCOHOL", "TRANSPORT_HUB": "COUNTY_LINES",
+    "HOTEL": "CSE",
+    "TAXI": "CSE",
+    "TAKEAWAY": "CSE",
+    "PARK": "DRUGS",
+    "SHOP": "CCE",
+    "LICENSED_PREMISES": "ALCOHOL",
+    "TRANSPORT_HUB": "COUNTY_LINES",
 }
 
 
-def place_themes(rng: np.random.Generator, rhi: Frame, theme_menu: list[str], places: pd.DataFrame, mentions: Mentions) -> None:
+def place_themes(
+    rng: np.random.Generator, rhi: Frame, theme_menu: list[str], places: pd.DataFrame, mentions: Mentions
+) -> None:
     """Interviews naming a place often raise the harm that place is known for (hotel → CSE)."""
     category = dict(zip(places["place_id"], places["category"]))
     order = {t: k for k, t in enumerate(codes.THEMES)}

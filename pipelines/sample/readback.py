@@ -49,7 +49,7 @@ class Sample:
     """The sample files of one folder, parsed."""
 
     def __init__(self, folder: Path):
-        read = lambda name: pd.read_csv(folder / name, dtype=str, keep_default_na=False, na_values=[""])  # noqa: E731
+        read = lambda name: pd.read_csv(folder / name, dtype=str, keep_default_na=False, na_values=[""])
         self.episodes = read("missing_episodes.csv")
         self.rhis = read("return_home_interviews.csv")
         self.offences = read("offences.csv")
@@ -57,7 +57,13 @@ class Sample:
         self.actions = read("disruption_actions.csv")
         pcs = geo.load_postcodes()
         self.postcodes = pd.DataFrame(
-            {"pc": [p.replace(" ", "") for p in pcs.display], "sector": pcs.sector, "district": pcs.district, "lat": pcs.lat, "lon": pcs.lon}
+            {
+                "pc": [p.replace(" ", "") for p in pcs.display],
+                "sector": pcs.sector,
+                "district": pcs.district,
+                "lat": pcs.lat,
+                "lon": pcs.lon,
+            }
         ).set_index("pc")
         self._tidy()
 
@@ -99,7 +105,9 @@ class Sample:
         ok = lat.notna().to_numpy()
         out = pd.Series(pd.NA, index=lat.index, dtype="string")
         if ok.any():
-            dist, idx = tree.query(geo.metres(lat[ok].to_numpy(float), lon[ok].to_numpy(float)), distance_upper_bound=LINK_RADIUS_M)
+            dist, idx = tree.query(
+                geo.metres(lat[ok].to_numpy(float), lon[ok].to_numpy(float)), distance_upper_bound=LINK_RADIUS_M
+            )
             hit = np.isfinite(dist)
             ids = np.where(hit, self.places["place_id"].to_numpy()[np.minimum(idx, len(self.places) - 1)], None)
             out[ok] = ids
@@ -110,7 +118,9 @@ class Sample:
         e = self.episodes
         found_place = e["found_place_id"].astype("string").str.strip()
         found_place = found_place.fillna(self._nearest_place(e["found_lat_r"], e["found_lon_r"]))
-        found = pd.DataFrame({"place_id": found_place, "source": "missing_found", "event_at": e["ended_at"].fillna(e["started_at"])})
+        found = pd.DataFrame(
+            {"place_id": found_place, "source": "missing_found", "event_at": e["ended_at"].fillna(e["started_at"])}
+        )
         r = self.rhis.merge(e[["episode_id", "started_at", "ended_at"]], on="episode_id", how="left")
         r["event_at"] = r["completed_at"].fillna(r["offered_at"]).fillna(r["ended_at"]).fillna(r["started_at"])
         m = r[["places", "event_at"]].explode("places")

@@ -16,17 +16,52 @@ from pipelines.sample.geo import Postcodes
 from pipelines.sample.messy import NO_TIME
 
 MISSING_COLUMNS = (
-    "episode_id", "person_id", "start_datetime", "end_datetime", "episode_type", "age", "date_of_birth",
-    "sex", "ethnicity", "looked_after", "risk_level", "home_postcode", "missing_from_postcode",
-    "found_postcode", "found_lat", "found_lon", "found_place_id",
+    "episode_id",
+    "person_id",
+    "start_datetime",
+    "end_datetime",
+    "episode_type",
+    "age",
+    "date_of_birth",
+    "sex",
+    "ethnicity",
+    "looked_after",
+    "risk_level",
+    "home_postcode",
+    "missing_from_postcode",
+    "found_postcode",
+    "found_lat",
+    "found_lon",
+    "found_place_id",
 )
 RHI_COLUMNS = (
-    "rhi_id", "episode_id", "offered_datetime", "completed_datetime", "outcome", "themes",
-    "push_factors", "pull_factors", "places_mentioned", "associates_mentioned",
+    "rhi_id",
+    "episode_id",
+    "offered_datetime",
+    "completed_datetime",
+    "outcome",
+    "themes",
+    "push_factors",
+    "pull_factors",
+    "places_mentioned",
+    "associates_mentioned",
 )
 OFFENCE_COLUMNS = (
-    "offence_id", "offence_datetime", "offence_type", "person_id", "role", "age", "sex", "ethnicity",
-    "postcode", "lat", "lon", "place_id", "serious_violence", "weapon", "exploitation",
+    "offence_id",
+    "offence_datetime",
+    "offence_type",
+    "person_id",
+    "role",
+    "age",
+    "sex",
+    "ethnicity",
+    "postcode",
+    "lat",
+    "lon",
+    "place_id",
+    "serious_violence",
+    "weapon",
+    "exploitation",
 )
 PLACE_COLUMNS = ("place_id", "name", "category", "postcode", "lat", "lon")
 ACTION_COLUMNS = ("action_id", "place_id", "area_code", "action_type", "start_date", "end_date", "agency")
@@ -65,7 +100,9 @@ def person_ids(numbers: np.ndarray, person: np.ndarray) -> pa.Array:
     return messy.prefixed_ids("LL-", numbers[np.maximum(person, 0)], 7, person < 0)
 
 
-def missing_episodes(rng, path: Path, eps: Frame, ppl: Frame, numbers: np.ndarray, pc: Postcodes, place_ids: np.ndarray) -> None:
+def missing_episodes(
+    rng, path: Path, eps: Frame, ppl: Frame, numbers: np.ndarray, pc: Postcodes, place_ids: np.ndarray
+) -> None:
     """Write missing_episodes.csv (rows already in output order)."""
     n = len(eps["start"])
     person = eps["person"]
@@ -74,29 +111,34 @@ def missing_episodes(rng, path: Path, eps: Frame, ppl: Frame, numbers: np.ndarra
     age_form = messy.pick(rng, n, (0.82, 0.13, 0.05))  # age, date of birth, both
     dob = ppl["dob"][person]
     kind = eps["found_kind"]
-    blank = lambda share: rng.random(n) < share  # noqa: E731
-    write_csv(path, {
-        "episode_id": messy.stray_space(rng, messy.prefixed_ids("ME-", np.arange(1, n + 1), 7), 0.01),
-        "person_id": messy.stray_space(rng, person_ids(numbers, person)),
-        "start_datetime": messy.datetimes(rng, eps["start"]),
-        "end_datetime": messy.datetimes(rng, end),
-        "episode_type": messy.codes(("MISSING", "M", "AWAY", "A"), etype),
-        "age": messy.integers(ages(eps["start"], dob), age_form == 1),
-        "date_of_birth": messy.dates(rng, dob, age_form == 0),
-        "sex": messy.codes(codes.SEX, np.where(blank(0.03), -1, ppl["sex"][person])),
-        "ethnicity": messy.codes(codes.ETHNICITY, np.where(blank(0.02), -1, ppl["eth"][person])),
-        "looked_after": messy.flags(rng, eps["lac"], blank(0.02)),
-        "risk_level": messy.codes(codes.RISK, np.where(blank(0.05), -1, eps["risk"])),
-        "home_postcode": messy.postcodes(rng, pc.display, ppl["home_pc"][person]),
-        "missing_from_postcode": messy.postcodes(rng, pc.display, eps["from_pc"]),
-        "found_postcode": messy.postcodes(rng, pc.display, np.where(kind == 1, eps["found_pc"], -1)),
-        "found_lat": messy.numbers(eps["found_lat"], 5, kind != 2),
-        "found_lon": messy.numbers(eps["found_lon"], 5, kind != 2),
-        "found_place_id": messy.codes(place_ids, np.where(kind == 3, eps["found_place"], -1)),
-    })
+    blank = lambda share: rng.random(n) < share
+    write_csv(
+        path,
+        {
+            "episode_id": messy.stray_space(rng, messy.prefixed_ids("ME-", np.arange(1, n + 1), 7), 0.01),
+            "person_id": messy.stray_space(rng, person_ids(numbers, person)),
+            "start_datetime": messy.datetimes(rng, eps["start"]),
+            "end_datetime": messy.datetimes(rng, end),
+            "episode_type": messy.codes(("MISSING", "M", "AWAY", "A"), etype),
+            "age": messy.integers(ages(eps["start"], dob), age_form == 1),
+            "date_of_birth": messy.dates(rng, dob, age_form == 0),
+            "sex": messy.codes(codes.SEX, np.where(blank(0.03), -1, ppl["sex"][person])),
+            "ethnicity": messy.codes(codes.ETHNICITY, np.where(blank(0.02), -1, ppl["eth"][person])),
+            "looked_after": messy.flags(rng, eps["lac"], blank(0.02)),
+            "risk_level": messy.codes(codes.RISK, np.where(blank(0.05), -1, eps["risk"])),
+            "home_postcode": messy.postcodes(rng, pc.display, ppl["home_pc"][person]),
+            "missing_from_postcode": messy.postcodes(rng, pc.display, eps["from_pc"]),
+            "found_postcode": messy.postcodes(rng, pc.display, np.where(kind == 1, eps["found_pc"], -1)),
+            "found_lat": messy.numbers(eps["found_lat"], 5, kind != 2),
+            "found_lon": messy.numbers(eps["found_lon"], 5, kind != 2),
+            "found_place_id": messy.codes(place_ids, np.where(kind == 3, eps["found_place"], -1)),
+        },
+    )
 
 
-def return_home_interviews(rng, path: Path, rhi: Frame, menus: dict, mentions, numbers: np.ndarray, pc: Postcodes) -> None:
+def return_home_interviews(
+    rng, path: Path, rhi: Frame, menus: dict, mentions, numbers: np.ndarray, pc: Postcodes
+) -> None:
     """Write return_home_interviews.csv; ``rhi["ep"]`` is the output episode number (0-based)."""
     n = len(rhi["ep"])
     places = messy.postcodes(rng, pc.display, rhi["named_pc"], (0.6, 0.2, 0.15, 0.05, 0.0))
@@ -107,21 +149,26 @@ def return_home_interviews(rng, path: Path, rhi: Frame, menus: dict, mentions, n
     arows = sorted(mentions.associates)
     assoc_values = [";".join(f"LL-{numbers[p]:07d}" for p in mentions.associates[r]) for r in arows]
     trows = sorted(mentions.themes)
-    write_csv(path, {
-        "rhi_id": messy.stray_space(rng, messy.prefixed_ids("RHI-", np.arange(1, n + 1), 7), 0.01),
-        "episode_id": messy.stray_space(rng, messy.prefixed_ids("ME-", rhi["ep"] + 1, 7), 0.01),
-        "offered_datetime": messy.datetimes(rng, rhi["offered"]),
-        "completed_datetime": messy.datetimes(rng, rhi["completed"]),
-        "outcome": messy.codes(codes.OUTCOMES, rhi["outcome"]),
-        "themes": override(messy.codes(menus["themes"], rhi["themes"]), trows, [mentions.themes[r] for r in trows]),
-        "push_factors": messy.codes(menus["push"], rhi["push"]),
-        "pull_factors": messy.codes(menus["pull"], rhi["pull"]),
-        "places_mentioned": override(places, rows, place_values),
-        "associates_mentioned": override(assoc, arows, assoc_values),
-    })
+    write_csv(
+        path,
+        {
+            "rhi_id": messy.stray_space(rng, messy.prefixed_ids("RHI-", np.arange(1, n + 1), 7), 0.01),
+            "episode_id": messy.stray_space(rng, messy.prefixed_ids("ME-", rhi["ep"] + 1, 7), 0.01),
+            "offered_datetime": messy.datetimes(rng, rhi["offered"]),
+            "completed_datetime": messy.datetimes(rng, rhi["completed"]),
+            "outcome": messy.codes(codes.OUTCOMES, rhi["outcome"]),
+            "themes": override(messy.codes(menus["themes"], rhi["themes"]), trows, [mentions.themes[r] for r in trows]),
+            "push_factors": messy.codes(menus["push"], rhi["push"]),
+            "pull_factors": messy.codes(menus["pull"], rhi["pull"]),
+            "places_mentioned": override(places, rows, place_values),
+            "associates_mentioned": override(assoc, arows, assoc_values),
+        },
+    )
 
 
-def offence_columns(rng, off: Frame, off_number: np.ndarray, ppl: Frame, numbers: np.ndarray, pc: Postcodes, place_ids: np.ndarray) -> dict[str, pa.Array]:
+def offence_columns(
+    rng, off: Frame, off_number: np.ndarray, ppl: Frame, numbers: np.ndarray, pc: Postcodes, place_ids: np.ndarray
+) -> dict[str, pa.Array]:
     """Format offence rows (``off_number`` is each row's output offence number)."""
     n = len(off["at"])
     person = off["person"]
@@ -138,8 +185,15 @@ def offence_columns(rng, off: Frame, off_number: np.ndarray, ppl: Frame, numbers
         "person_id": person_ids(numbers, person) if len(numbers) else messy.codes(("",), np.full(n, -1)),
         "role": messy.codes(codes.ROLES, off["role"]),
         "age": messy.integers(age, ~has | (rng.random(n) < 0.05)),
-        "sex": messy.codes(codes.SEX, np.where(has, ppl["sex"][np.maximum(person, 0)], -1) if len(numbers) else np.full(n, -1)),
-        "ethnicity": messy.codes(codes.ETHNICITY, np.where(has & (rng.random(n) > 0.08), ppl["eth"][np.maximum(person, 0)], -1) if len(numbers) else np.full(n, -1)),
+        "sex": messy.codes(
+            codes.SEX, np.where(has, ppl["sex"][np.maximum(person, 0)], -1) if len(numbers) else np.full(n, -1)
+        ),
+        "ethnicity": messy.codes(
+            codes.ETHNICITY,
+            np.where(has & (rng.random(n) > 0.08), ppl["eth"][np.maximum(person, 0)], -1)
+            if len(numbers)
+            else np.full(n, -1),
+        ),
         "postcode": messy.postcodes(rng, pc.display, np.where(kind == 1, off["pc"], -1)),
         "lat": messy.numbers(off["lat"], 5, kind != 2),
         "lon": messy.numbers(off["lon"], 5, kind != 2),
@@ -160,29 +214,35 @@ def places_file(rng, path: Path, places: pd.DataFrame, pc: Postcodes) -> None:
     n = len(places)
     area_like = places["category"].isin(["PARK", "RESIDENTIAL_AREA"]).to_numpy()
     form = np.where(area_like & (rng.random(n) < 0.5), 1, np.where(rng.random(n) < 0.3, 2, 0))  # pc, point, both
-    write_csv(path, {
-        "place_id": pa.array(places["place_id"]),
-        "name": pa.array(places["name"]),
-        "category": pa.array(places["category"]),
-        "postcode": messy.postcodes(rng, pc.display, np.where(form == 1, -1, places["pc"].to_numpy())),
-        "lat": messy.numbers(places["lat"].to_numpy(), 5, form == 0),
-        "lon": messy.numbers(places["lon"].to_numpy(), 5, form == 0),
-    })
+    write_csv(
+        path,
+        {
+            "place_id": pa.array(places["place_id"]),
+            "name": pa.array(places["name"]),
+            "category": pa.array(places["category"]),
+            "postcode": messy.postcodes(rng, pc.display, np.where(form == 1, -1, places["pc"].to_numpy())),
+            "lat": messy.numbers(places["lat"].to_numpy(), 5, form == 0),
+            "lon": messy.numbers(places["lon"].to_numpy(), 5, form == 0),
+        },
+    )
 
 
 def actions_file(rng, path: Path, actions: pd.DataFrame) -> None:
     """Write disruption_actions.csv."""
     start = actions["start_day"].to_numpy()
     end = actions["end_day"].to_numpy()
-    write_csv(path, {
-        "action_id": pa.array(actions["action_id"]),
-        "place_id": pa.array(actions["place_id"].replace("", None)),
-        "area_code": pa.array(actions["area_code"].replace("", None)),
-        "action_type": pa.array(actions["action_type"]),
-        "start_date": messy.dates(rng, start),
-        "end_date": messy.dates(rng, np.maximum(end, 0), end < 0),
-        "agency": pa.array(actions["agency"].replace("", None)),
-    })
+    write_csv(
+        path,
+        {
+            "action_id": pa.array(actions["action_id"]),
+            "place_id": pa.array(actions["place_id"].replace("", None)),
+            "area_code": pa.array(actions["area_code"].replace("", None)),
+            "action_type": pa.array(actions["action_type"]),
+            "start_date": messy.dates(rng, start),
+            "end_date": messy.dates(rng, np.maximum(end, 0), end < 0),
+            "agency": pa.array(actions["agency"].replace("", None)),
+        },
+    )
 
 
 def table(columns: dict[str, pa.Array]) -> pa.Table:

@@ -1,0 +1,16 @@
+-- Events linked to each place of concern in each of the 8 quarters (3-month blocks) ending
+-- in the chosen month, for the filters: the places table's sparklines. quarters_ago = 0 is
+-- the latest block; blocks with no events are absent.
+select
+    place_id,
+    date_diff('month', event_month, $month_to::date) // 3 as quarters_ago,
+    count(*) as events
+from int_events
+where place_id is not null
+  and event_month between ($month_to::date - interval 23 month)::date and $month_to::date
+  and list_contains($sources, event_source)
+  and list_contains($age_bands, age_band)
+  and list_contains($sexes, sex)
+  and ($looked_after = 'All' or coalesce(is_looked_after, false) = ($looked_after = 'Looked after'))
+group by all
+order by place_id, quarters_ago
