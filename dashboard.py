@@ -6,12 +6,13 @@ Run with ``make run`` (builds the sample database first) or ``streamlit run dash
 import streamlit as st
 
 from contextmap import ui
+from contextmap.settings import ROOT
 
-st.set_page_config(page_title="ContextMap", page_icon=":material/map:", layout="wide")
+st.set_page_config(page_title="ContextMap", page_icon=str(ROOT / "static" / "contextmap.png"), layout="wide")
 
 user = ui.sign_in()
 filters = ui.sidebar_filters()
 st.session_state.session = ui.Session(user=user, filters=filters, policy=ui.policy())
 ui.apply_theme()
-st.navigation(ui.pages_for(user.role)).run()
+ui.navigate(user.role)
 ui.footer()

@@ -176,6 +176,11 @@ def session() -> Session:
 
 def page(page_id: str, title: str, caption: str | None = None) -> Session:
     """Start a page: check the role on the server, record the view, draw the title."""
+    if "session" not in st.session_state:
+        # A deep link to a freshly started server runs the page file on its own (Streamlit
+        # treats ``pages/`` as an old-style app until ``st.navigation`` has run once):
+        # go through dashboard.py, which signs in, checks the role and comes back here.
+        st.switch_page("dashboard.py", query_params={**st.query_params.to_dict(), GOTO: page_id})
     sess = session()
     try:
         auth.require(sess.role, page_id)
@@ -198,6 +203,9 @@ def area_name() -> str:
     """The configured area's name, e.g. "Kirklees"."""
     return settings.get("geography", "name")
 
+
+# Query parameter naming the page a deep link asked for before sign-in (see ``page``).
+GOTO = "goto"
 
 # page id → (file, title, icon, section). The role decides which are built at all.
 PAGES = {
@@ -225,6 +233,19 @@ def pages_for(role: str) -> dict[str, list]:
                 st.Page(path, title=title, icon=icon, url_path=page_id, default=page_id == "overview")
             )
     return sections
+
+
+def navigate(role: str) -> None:
+    """Run the page this role chose, after a detour through sign-in if a deep link asked for one."""
+    sections = pages_for(role)
+    nav = st.navigation(sections)
+    goto = st.query_params.get(GOTO)
+    if goto is not None:
+        del st.query_params[GOTO]
+        target = next((p for pages in sections.values() for p in pages if p.url_path == goto), None)
+        if target is not None:
+            st.switch_page(target, query_params=st.query_params.to_dict())
+    nav.run()
 
 
 def footer() -> None:
