@@ -107,11 +107,17 @@ def build(inputs: list[Path] | None = None, directory: Path | None = None, mappi
 
 
 def build_file(db_path: Path, inputs: list[Path] | None = None, mapping: dict | None = None, progress=print) -> Path:
-    """Build into a single file at ``db_path``, replacing it only when the build succeeded."""
+    """Build into a single file at ``db_path``, replacing it only when the build succeeded.
+
+    An existing file at ``db_path`` is the previous build, so peer-group ids carry over.
+    """
     inputs = [Path(p) for p in (inputs or [SAMPLE_DIR])]
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     partial = db_path.with_name(f"{db_path.name}.building.{os.getpid()}")
+    saved = os.environ.get("CONTEXTMAP_PREVIOUS_DB")
+    if db_path.exists():
+        os.environ["CONTEXTMAP_PREVIOUS_DB"] = str(db_path)
     try:
         build_into(partial, inputs, mapping=mapping, progress=progress)
         os.replace(partial, db_path)
@@ -119,4 +125,9 @@ def build_file(db_path: Path, inputs: list[Path] | None = None, mapping: dict | 
         for leftover in partial.parent.glob(partial.name + "*"):
             leftover.unlink(missing_ok=True)
         raise
+    finally:
+        if saved is None:
+            os.environ.pop("CONTEXTMAP_PREVIOUS_DB", None)
+        else:
+            os.environ["CONTEXTMAP_PREVIOUS_DB"] = saved
     return db_path

@@ -94,6 +94,10 @@ def test_map_tooltips_legends_labels_and_attribution_are_escaped():
     maps.add_localities(m, pd.DataFrame({"code": ["L1"], "name": [HOSTILE], "geojson": [SQUARE]}))
     maps.add_places(m, pd.DataFrame({"place_id": [HOSTILE], "lat": [53.645], "lon": [-1.785], "score": [3.0],
                                      "lines": [[HOSTILE, "`${alert(2)}`"]]}))
+    maps.add_outlines(m, pd.DataFrame({"code": ["W1"], "name": [HOSTILE], "geojson": [SQUARE]}), name="Wards")
+    maps.add_circles(m, pd.DataFrame({"ref": [HOSTILE], "lat": [53.646], "lon": [-1.786], "size": [float("nan")],
+                                      "lines": [[HOSTILE]]}), name="Group places")
+    maps.add_legend(m, HOSTILE, [maps.LegendEntry("#ffffff", HOSTILE)], suppressed_label=HOSTILE)
     page = maps.render_html(m)
     assert HOSTILE not in page, "hostile text written straight into the page"
     fragments = _html_fragments(m)

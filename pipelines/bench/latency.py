@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 from dateutil.relativedelta import relativedelta
 
-from contextmap import queries, sqlfiles
+from contextmap import queries, settings, sqlfiles
 from contextmap.filters import Filters
 from contextmap.settings import ROOT
 
@@ -33,6 +33,10 @@ def query_names() -> list[str]:
 def _one(con, sql: str, params=None):
     rows = con.execute(sql, params or []).fetchall()
     return rows[0][0] if rows else None
+
+
+def _has(con, table: str) -> bool:
+    return bool(_one(con, "select count(*) from information_schema.tables where table_name = ?", [table]))
 
 
 def _values(con) -> tuple[list[Filters], dict[str, list]]:
@@ -51,6 +55,12 @@ def _values(con) -> tuple[list[Filters], dict[str, list]]:
     ward = _one(con, "select ward_code from mart_monthly_area_counts group by 1 order by sum(events) desc limit 1")
     lsoa = _one(con, "select lsoa_code from mart_monthly_area_counts group by 1 order by sum(events) desc limit 1")
     place = _one(con, "select place_id from mart_place_monthly group by 1 order by sum(events) desc limit 1")
+    groups = []
+    if _has(con, "mart_peer_groups"):
+        groups = [g for (g,) in con.execute(
+            "select group_id from mart_peer_groups order by size desc, group_id limit 5").fetchall()]
+    action = _one(con, "select action_id from stg_disruption_actions order by action_id limit 1")
+    weights = settings.get("hotspots", "place_weights")
     values = {
         "level": ["ward", "lsoa"],
         "code": [ward, lsoa],  # paired with level by position
@@ -60,6 +70,11 @@ def _values(con) -> tuple[list[Filters], dict[str, list]]:
         "trend_from": [last - relativedelta(months=23)],
         "table": ["int_events"],
         "limit": [20],
+        "group_id": groups[:1] or [None],
+        "group_ids": [groups],
+        "action_id": [action],
+        "dimension": ["ethnic_group", "sex", "looked_after"],
+        **{f"w_{k}": [float(v)] for k, v in weights.items()},
     }
     return filters, values
 

@@ -105,6 +105,18 @@ def _ratio(a, b) -> str:
     return f"{b / a:,.1f}×"
 
 
+# The build's share that computes what the baseline computes (steps timed by the runner).
+SAME_MARTS = ("mart_monthly_area_counts", "mart_place_monthly", "mart_rhi_timeliness")
+
+
+def _same_marts_seconds(fb: dict) -> float | None:
+    stages, steps = fb.get("stages", {}), fb.get("steps", {})
+    if "geography" not in stages or "ingest" not in stages:
+        return None
+    return stages["geography"] + stages["ingest"] + sum(
+        v for k, v in steps.items() if k.startswith("int_") or k in SAME_MARTS)
+
+
 def _scale_section(scale: str, r: dict) -> list[str]:
     out = [f"## {scale.capitalize()}: {SCALE_TEXT[scale]}", ""]
     out.append(f"Measured {r['measured_at']} with `{r['command']}` "
@@ -128,6 +140,11 @@ def _scale_section(scale: str, r: dict) -> list[str]:
                                ("Peak memory, whole process tree (MB)", "peak_rss_mb", 0)):
         a, b = fb.get(key), base.get(key)
         out.append(f"| {label} | {_n(a, digits)} | {_n(b, digits)} | {_ratio(a, b)} |")
+    same = _same_marts_seconds(fb)
+    if same is not None:
+        inner = base.get("seconds_in_process")
+        out.append(f"| Same marts only, in-process (no start-up): geography, ingest, `int_*` and the three marts "
+                   f"the baseline makes (s) | {_n(same, 1)} | {_n(inner, 1)} | {_ratio(same, inner)} |")
     if inc:
         out.append(f"| Incremental: add one month ({inc.get('month')}) (s) | {_n(inc.get('seconds'), 1)} | — | |")
         out.append(f"| Incremental: peak memory (MB) | {_n(inc.get('peak_rss_mb'))} | — | |")

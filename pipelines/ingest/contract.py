@@ -122,6 +122,17 @@ def old_check(col: str, parsed: str) -> str:
     return err(f"{parsed} < timestamp '1990-01-01'", col, q(f"{col} is implausibly early (before 1990)"))
 
 
+def dup_join(keys: list[str], alias: str = "s") -> str:
+    """LEFT JOIN giving ``_first``, the first row of each key value that repeats in the file.
+
+    (An aggregate over the keys is much cheaper than a sorting window over every row.)
+    """
+    cond = " and ".join(f"dup.{k} is not distinct from {alias}.{k}" for k in keys)
+    cols = ", ".join(keys)
+    return (f"left join (select {cols}, min(_row) as _first from src group by {cols} having count(*) > 1) as dup "
+            f"on {cond}")
+
+
 def dup_check(col: str, label: str) -> str:
     return err("_dup > 1", col, q(f"duplicate {label} within the file (the first row with it was kept)"))
 
@@ -221,12 +232,13 @@ def stage_missing_episodes(raw_table: str, present: list[str]) -> str:
             cm_ts(start_datetime) as started_at, cm_ts(end_datetime) as ended_at,
             cast(cm_ts(date_of_birth) as date) as dob,
             map_extract({sp._sql_map(sp.EPISODE_TYPES)}, coalesce(upper(episode_type), 'MISSING'))[1] as ep_type,
-            row_number() over (partition by episode_id order by _row) as _dup,
+            _row - coalesce(_first, _row) + 1 as _dup,
             cm_pc(home_postcode) as home_pc, mf.sector as mf_sector, mf.lsoa_code as mf_lsoa,
             cm_pc_sector(cm_pc(missing_from_postcode)) as mf_fmt_sector,
             fo.sector as fo_sector, fo.lsoa_code as fo_lsoa, fo.lat as fo_lat, fo.lon as fo_lon,
             cm_pc_sector(cm_pc(found_postcode)) as fo_fmt_sector
         from src as s
+        {dup_join(['episode_id'], 's')}
         left join lk as mf on mf.p = cm_pc(s.missing_from_postcode)
         left join lk as fo on fo.p = cm_pc(s.found_postcode)
         left join (select {point_columns('found_lat', 'found_lon')}, _row from src) as pt using (_row)
@@ -267,7 +279,6 @@ def stage_missing_episodes(raw_table: str, present: list[str]) -> str:
                     lambda d: d is not null) as _unresolved_districts,
         {errs(checks)}
     from aged
-    order by _row
     """
 
 
@@ -299,8 +310,9 @@ def stage_return_home_interviews(raw_table: str, present: list[str]) -> str:
             cm_ts(offered_datetime) as offered_at, cm_ts(completed_datetime) as completed_at,
             cm_code_list(themes) as theme_list, cm_code_list(push_factors) as push_list,
             cm_code_list(pull_factors) as pull_list, cm_list(places_mentioned) as mentions,
-            row_number() over (partition by rhi_id order by _row) as _dup
+            _row - coalesce(_first, _row) + 1 as _dup
         from src as s
+        {dup_join(['rhi_id'], 's')}
     )
     select
         {rhi} as rhi_key,
@@ -318,7 +330,6 @@ def stage_return_home_interviews(raw_table: str, present: list[str]) -> str:
         []::varchar[] as _unresolved_districts,
         {errs(checks)}
     from typed
-    order by _row
     """
 
 
@@ -356,8 +367,9 @@ def stage_offences(raw_table: str, present: list[str]) -> str:
             nr.lsoa_code as nr_lsoa, pt.lat4 is not null as has_point,
             pc.sector as pc_sector, pc.district as pc_district, pc.lsoa_code as pc_lsoa, pc.lat as pc_lat, pc.lon as pc_lon,
             case when not cm_int_bad(age) then cm_num(age)::integer end as age_years,
-            row_number() over (partition by offence_id, person_id order by _row) as _dup
+            _row - coalesce(_first, _row) + 1 as _dup
         from src as s
+        {dup_join(['offence_id', 'person_id'], 's')}
         left join lk as pc on pc.p = cm_pc(s.postcode)
         left join (select {point_columns('lat', 'lon')}, _row from src) as pt using (_row)
         left join near as nr on nr.lat4 = pt.lat4 and nr.lon4 = pt.lon4
@@ -391,7 +403,6 @@ def stage_offences(raw_table: str, present: list[str]) -> str:
             as _unresolved_districts,
         {errs(checks)}
     from typed
-    order by _row
     """
 
 
@@ -417,8 +428,9 @@ def stage_places(raw_table: str, present: list[str]) -> str:
         select s.*, nr.sector as nr_sector, nr.district as nr_district, nr.lsoa_code as nr_lsoa,
             pc.sector as pc_sector, pc.district as pc_district, pc.lsoa_code as pc_lsoa,
             pc.lat as pc_lat, pc.lon as pc_lon,
-            row_number() over (partition by place_id order by _row) as _dup
+            _row - coalesce(_first, _row) + 1 as _dup
         from src as s
+        {dup_join(['place_id'], 's')}
         left join lk as pc on pc.p = cm_pc(s.postcode)
         left join (select {point_columns('lat', 'lon')}, _row from src) as pt using (_row)
         left join near as nr on nr.lat4 = pt.lat4 and nr.lon4 = pt.lon4
@@ -439,7 +451,6 @@ def stage_places(raw_table: str, present: list[str]) -> str:
             as _unresolved_districts,
         {errs(checks)}
     from typed
-    order by _row
     """
 
 
@@ -468,8 +479,9 @@ def stage_disruption_actions(raw_table: str, present: list[str]) -> str:
     ),
     typed as (
         select s.*, cast(cm_ts(start_date) as date) as start_d, cast(cm_ts(end_date) as date) as end_d,
-            a.level, row_number() over (partition by action_id order by _row) as _dup
+            a.level, _row - coalesce(_first, _row) + 1 as _dup
         from src as s
+        {dup_join(['action_id'], 's')}
         left join areas as a on a.code = upper(replace(s.area_code, ' ', ''))
     )
     select
@@ -488,5 +500,4 @@ def stage_disruption_actions(raw_table: str, present: list[str]) -> str:
         []::varchar[] as _unresolved_districts,
         {errs(checks)}
     from typed
-    order by _row
     """

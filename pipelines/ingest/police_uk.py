@@ -10,7 +10,7 @@ Anti-social behaviour rows have no Crime ID: their key is built from file name a
 from __future__ import annotations
 
 from contextmap import settings
-from pipelines.ingest.contract import err, errs, generic_checks, nearest_postcode, point_columns, q, source
+from pipelines.ingest.contract import dup_join, err, errs, generic_checks, nearest_postcode, point_columns, q, source
 from pipelines.pseudonym import sql_expr
 
 
@@ -43,8 +43,9 @@ def stage(raw_table: str, present: list[str], file_key: str) -> str:
         select s.*, try_strptime(left(month, 7), '%Y-%m') as offence_at, nr.sector as nr_sector, nr.district as nr_district,
             coalesce(g.lsoa_code, m.lsoa11_code) as lsoa11,
             g.lsoa_code is null and m.lsoa11_code is not null as _mapped,
-            row_number() over (partition by crime_id order by _row) as _dup
+            _row - coalesce(_first, _row) + 1 as _dup
         from src as s
+        {dup_join(['crime_id'], 's')}
         left join geo_lsoa as g on g.lsoa_code = upper(s.lsoa_code)
         left join mapped as m on m.lsoa21_code = upper(s.lsoa_code)
         left join (select {point_columns('latitude', 'longitude')}, _row from src) as pt using (_row)
@@ -72,6 +73,5 @@ def stage(raw_table: str, present: list[str], file_key: str) -> str:
         []::varchar[] as _unresolved_districts,
         {errs(checks)}
     from typed
-    order by _row
     """
 

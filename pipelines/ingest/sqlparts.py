@@ -76,7 +76,10 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
     ws = "' \t\r\n' || chr(160)"
     groups = {**{k.lower(): v for k, v in OFFENCE_GROUP_SYNONYMS.items()}, **{t.lower(): t for t in POLICE_UK_TYPES}}
     con.execute(f"""
-        create or replace temp macro cm_s(x) as nullif(trim(x::varchar, {ws}), '');
+        -- Trimming a character set is slow, so it is done only where such a character occurs.
+        create or replace temp macro cm_s(x) as nullif(case
+            when contains(x, chr(9)) or contains(x, chr(10)) or contains(x, chr(13)) or contains(x, chr(160))
+            then trim(x::varchar, {ws}) else trim(x::varchar) end, '');
         create or replace temp macro cm_ts_dayfirst(y) as case
             when not contains(y, ':') then try_strptime(y, '%d/%m/%Y')
             when length(y) - length(replace(y, ':', '')) = 1 then try_strptime(y, '%d/%m/%Y %H:%M')
@@ -119,9 +122,11 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
             coalesce(map_extract({_sql_map(groups)}, lower(x))[1], 'Other crime');
         create or replace temp macro cm_lat_bad(x) as x is not null and (cm_num(x) is null or cm_num(x) not between {LAT_RANGE[0]} and {LAT_RANGE[1]});
         create or replace temp macro cm_lon_bad(x) as x is not null and (cm_num(x) is null or cm_num(x) not between {LON_RANGE[0]} and {LON_RANGE[1]});
-        create or replace temp macro cm_clean_text(x, n) as
-            left(trim(regexp_replace(regexp_replace(regexp_replace(x, '<[^>]*>', ' ', 'g'), '^[=+\\-@\\s]+', ''),
-                                     '\\s+', ' ', 'g')), n);
+        create or replace temp macro cm_clean_text(x, n) as case
+            when contains(x, '<') or left(x, 1) in ('=', '+', '-', '@') or contains(x, '  ') or contains(x, chr(9))
+            then left(trim(regexp_replace(regexp_replace(regexp_replace(x, '<[^>]*>', ' ', 'g'), '^[=+\\-@\\s]+', ''),
+                                     '\\s+', ' ', 'g')), n)
+            else left(x, n) end;
     """)
 
 

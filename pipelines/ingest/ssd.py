@@ -10,7 +10,7 @@ Names, UPNs and the other ``ssd_person`` columns are never read.
 from __future__ import annotations
 
 from pipelines.ingest import sqlparts as sp
-from pipelines.ingest.contract import code_check, date_check, err, errs, future_check, generic_checks, q, source
+from pipelines.ingest.contract import code_check, date_check, dup_join, err, errs, future_check, generic_checks, q, source
 from pipelines.pseudonym import sql_expr
 
 PEOPLE = "ssd_people"
@@ -35,13 +35,14 @@ def stage_person(raw_table: str, present: list[str]) -> str:
     with src as ({source(raw_table, present, "ssd_person")}),
     typed as (
         select *, cast(cm_ts(pers_dob) as date) as dob,
-            row_number() over (partition by pers_person_id order by _row) as _dup
+            _row - coalesce(_first, _row) + 1 as _dup
         from src
+        {dup_join(['pers_person_id'], 'src')}
     )
     select {sql_expr("pers_person_id")} as person_key, coalesce(cm_sex(pers_sex), 'U') as sex,
         upper(pers_ethnicity) as ethnicity, dob, _row, null::date as _date, 0 as _unresolved,
         []::varchar[] as _unresolved_districts, {errs(checks)}
-    from typed order by _row
+    from typed
     """
 
 
@@ -67,8 +68,9 @@ def stage_missing(raw_table: str, present: list[str]) -> str:
         select s.*, cm_ts(miss_mis_epi_start) as started_at, cm_ts(miss_mis_epi_end) as ended_at,
             map_extract({sp._sql_map(sp.EPISODE_TYPES)}, coalesce(upper(miss_mis_epi_type), 'MISSING'))[1] as ep_type,
             {sql_expr("miss_la_person_id")} as pkey,
-            row_number() over (partition by miss_table_id order by _row) as _dup
+            _row - coalesce(_first, _row) + 1 as _dup
         from src as s
+        {dup_join(['miss_table_id'], 's')}
     ),
     joined as (
         select t.*, p.sex as p_sex, p.ethnicity as p_ethnicity,
@@ -97,7 +99,6 @@ def stage_missing(raw_table: str, present: list[str]) -> str:
         cm_flag(miss_mis_epi_rhi_accepted) as _accepted,
         {errs(checks)}
     from joined
-    order by _row
     """
 
 

@@ -23,7 +23,7 @@ class Config:
     window_hours: float = 6.0
     min_group_size: int = 3
     seed: int = 7
-    resolution: float = 1.0
+    resolution: float = 0.5
     min_link_weight: float = 1.5
     match_jaccard: float = 0.5
     warm_start: bool = True

@@ -14,12 +14,12 @@ while one offence together, one naming in an interview or two joint episodes are
 from __future__ import annotations
 
 import os
+import random
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import duckdb
 import igraph as ig
-import leidenalg
 import numpy as np
 import pandas as pd
 
@@ -47,6 +47,12 @@ NO_PREVIOUS = Previous({}, pd.DataFrame(columns=["group_id", "first_built_at", "
 def detect(edges: pd.DataFrame, config: Config, initial: dict[str, int] | None = None) -> list[list[str]]:
     """Communities of at least ``min_group_size`` people, each a sorted list of person keys.
 
+    Each connected component is handled on its own, in a fixed order and with the fixed
+    seed: a component too small for a group is skipped, one in which everyone is linked
+    to everyone by links heavier than ``resolution`` is one group (the CPM optimum), and
+    Leiden splits the rest. So a change in one part of the network cannot move people
+    in another.
+
     Parameters
     ----------
     edges : DataFrame
@@ -67,25 +73,67 @@ def detect(edges: pd.DataFrame, config: Config, initial: dict[str, int] | None =
     edges = edges.sort_values(["person_a", "person_b"], ignore_index=True)
     people = pd.Index(pd.unique(pd.concat([edges["person_a"], edges["person_b"]]))).sort_values()
     ends = np.column_stack([people.get_indexer(edges["person_a"]), people.get_indexer(edges["person_b"])])
-    graph = ig.Graph(n=len(people), edges=ends.tolist(), edge_attrs={"weight": edges["weight"].astype(float).tolist()})
-    people = people.tolist()
+    weights = edges["weight"].to_numpy(dtype=float)
+    graph = ig.Graph(n=len(people), edges=ends, edge_attrs={"weight": weights})
+    components = graph.connected_components()
+    whole = _complete_components(components, ends, weights, config)
+    start = _start_membership(people, initial)
+    groups: list[list[int]] = []
+    # igraph numbers components by their smallest vertex, that is by their smallest key.
+    for number, vertices in enumerate(components):
+        if len(vertices) < config.min_group_size:
+            continue
+        if number in whole:
+            groups.append(vertices)
+        else:
+            groups += _leiden(graph.subgraph(vertices), vertices, start, config)
+    keys = people.to_numpy()
+    found = [sorted(keys[g].tolist()) for g in groups if len(g) >= config.min_group_size]
+    return sorted(found, key=lambda g: (-len(g), g[0]))
+
+
+def _complete_components(components: ig.VertexClustering, ends: np.ndarray, weights: np.ndarray,
+                         config: Config) -> set[int]:
+    """Components in which every pair is linked by more than ``resolution``.
+
+    Such a component is one group without running Leiden: splitting it would cut links
+    weighing more than ``resolution`` per pair cut, so CPM always prefers it whole.
+    """
+    sizes = np.asarray(components.sizes())
+    of_edge = np.asarray(components.membership)[ends[:, 0]]
+    links = np.bincount(of_edge, minlength=len(sizes))
+    weakest = np.full(len(sizes), np.inf)
+    np.minimum.at(weakest, of_edge, weights)
+    complete = (links == sizes * (sizes - 1) // 2) & (weakest > config.resolution)
+    return set(np.flatnonzero(complete).tolist())
+
+
+def _start_membership(people: pd.Index, initial: dict[str, int] | None) -> np.ndarray | None:
+    """Each vertex's previous group id, or -1 for someone in no previous group."""
+    if not initial:
+        return None
+    return people.map(lambda p: initial.get(p, -1)).to_numpy(dtype=np.int64)
+
+
+def _leiden(component: ig.Graph, vertices: list[int], start: np.ndarray | None, config: Config) -> list[list[int]]:
+    """Leiden (CPM, run until stable) on one component; communities as lists of ``vertices``."""
     membership = None
-    if initial:
-        start = {g: i for i, g in enumerate(sorted(set(initial.values())))}
-        singles = iter(range(len(start), len(start) + len(people)))
-        membership = [start[initial[p]] if p in initial else next(singles) for p in people]
-    partition = leidenalg.find_partition(
-        graph,
-        leidenalg.RBConfigurationVertexPartition,
-        initial_membership=membership,
-        weights="weight",
-        resolution_parameter=config.resolution,
-        n_iterations=2,
-        seed=config.seed,
-    )
-    groups = [sorted(people[v] for v in community) for community in partition]
-    groups = [g for g in groups if len(g) >= config.min_group_size]
-    return sorted(groups, key=lambda g: (-len(g), g[0]))
+    if start is not None:
+        previous = start[vertices]
+        labels = {g: i for i, g in enumerate(sorted(set(previous[previous >= 0].tolist())))}
+        singles = iter(range(len(labels), len(labels) + len(vertices)))
+        membership = [labels[g] if g >= 0 else next(singles) for g in previous.tolist()]
+    # igraph draws from the generator set here; a fresh one per component keeps each
+    # component's result independent of the others.
+    ig.set_random_number_generator(random.Random(config.seed))
+    try:
+        clustering = component.community_leiden(
+            objective_function="CPM", weights="weight", resolution=config.resolution,
+            initial_membership=membership, n_iterations=-1,
+        )
+    finally:
+        ig.set_random_number_generator(random)
+    return [[vertices[v] for v in community] for community in clustering]
 
 
 def jaccard(a: frozenset, b: frozenset) -> float:
