@@ -128,11 +128,19 @@ def _phrase(dimension: str, group: str) -> str | None:
     return None
 
 
+def _index(groups) -> dict:
+    """``overview_groups`` rows as {(measure, dimension): {group: n}} (None or empty: {})."""
+    out: dict = {}
+    if groups is None:
+        return out
+    for measure, dimension, grp, n in zip(groups["measure"], groups["dimension"], groups["grp"], groups["n"]):
+        out.setdefault((measure, dimension), {})[grp] = n
+    return out
+
+
 def _parts(groups, measure: str, dimension: str) -> dict:
-    if groups is None or groups.empty:
-        return {}
-    rows = groups[(groups["measure"] == measure) & (groups["dimension"] == dimension)]
-    return dict(zip(rows["grp"], rows["n"]))
+    index = groups if isinstance(groups, dict) else _index(groups)
+    return index.get((measure, dimension), {})
 
 
 def explain(groups_now, groups_before, measure: str, change: Change, dimensions) -> str | None:
@@ -154,6 +162,7 @@ def overview_sentences(rows: dict, groups: dict, period: str, locality: str, are
     """
     where = where_phrase(locality, area)
     dims = ["looked_after", *(["locality"] if locality == "All" else []), "age_band", "sex"]
+    groups = {key: _index(frame) for key, frame in groups.items()}
     out = []
     for key, subject in SUBJECTS.items():
         for other, against in (("before", PREVIOUS[period]), ("last_year", LAST_YEAR[period])):

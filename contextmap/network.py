@@ -279,7 +279,8 @@ def places_table(places: pd.DataFrame, policy: disclosure.Policy) -> tuple[pd.Da
     cols = ["events", "found_here", "rhi_mentions", "offences", "people"]
     text = disclosure.protect_frame(rows, cols, policy, level="place", total_col="events",
                                     parts=["found_here", "rhi_mentions", "offences"])
-    numbers = disclosure.protect_counts(rows, ["events"], policy, level="place")
+    # Marker sizes follow the table exactly, so a total hidden there (secondary suppression) stays hidden.
+    shown_events = pd.to_numeric(text["events"].astype(str).str.replace(",", ""), errors="coerce")
     table = pd.DataFrame({
         "Place": rows["name"], "Category": rows["category"].fillna("").str.replace("_", " ").str.capitalize(),
         "Locality": rows["locality"], "Events": text["events"], "Found here": text["found_here"],
@@ -287,7 +288,7 @@ def places_table(places: pd.DataFrame, policy: disclosure.Policy) -> tuple[pd.Da
         "Last seen": rows["last_event_at"].map(lambda d: fmt.month_label(d) if pd.notna(d) else "—"),
     })
     points = pd.DataFrame({
-        "ref": rows["place_id"].astype(str), "lat": rows["lat"], "lon": rows["lon"], "size": numbers["events"],
+        "ref": rows["place_id"].astype(str), "lat": rows["lat"], "lon": rows["lon"], "size": shown_events,
         "lines": [[str(n), f"Events by the group: {e}"] for n, e in zip(rows["name"], text["events"])],
     })
     return table, points

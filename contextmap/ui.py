@@ -169,6 +169,16 @@ def apply_theme() -> None:
         st.html("<style>html, body, [class*='st-'] { font-size: 1.25rem !important; } h1 { font-size: 2.6rem !important; }</style>")
 
 
+def _log(record, *args, **kwargs) -> None:
+    """Write an audit record; if the log cannot be written, stop (fail closed) with a plain message."""
+    try:
+        record(*args, **kwargs)
+    except OSError:
+        st.error("ContextMap cannot write its audit log, so it will not show data. "
+                 "Ask your administrator to check the audit log location ([audit] log in contextmap.toml).")
+        st.stop()
+
+
 def session() -> Session:
     """The current session (set up by ``dashboard.py`` before any page runs)."""
     return st.session_state.session
@@ -187,7 +197,7 @@ def page(page_id: str, title: str, caption: str | None = None) -> Session:
     except auth.AccessDenied:
         st.error("Your role does not give access to this page.")
         st.stop()
-    audit.record_page_view(sess.user.name, sess.role, page_id, sess.filters.as_dict())
+    _log(audit.record_page_view, sess.user.name, sess.role, page_id, sess.filters.as_dict())
     st.title(title)
     if caption:
         st.caption(caption)
@@ -257,7 +267,7 @@ def footer() -> None:
 
 def _signed_in(user: auth.User, method: str) -> auth.User:
     st.session_state.user = user
-    audit.record_sign_in(user.name, user.role, method)
+    _log(audit.record_sign_in, user.name, user.role, method)
     return user
 
 
@@ -301,7 +311,7 @@ def sign_in() -> auth.User:
             if user:
                 _signed_in(user, "local")
                 st.rerun()
-            audit.record_sign_in(name or "(blank)", None, "local-failed")
+            _log(audit.record_sign_in, name or "(blank)", None, "local-failed")
             st.error("User name or password not recognised.")
         st.stop()
     st.error("No sign-in is configured. See SECURITY.md: set up OpenID Connect or local accounts.")
@@ -337,8 +347,8 @@ def export_button(session: Session, df: pd.DataFrame, what: str, page_id: str, c
             submitted = st.form_submit_button("Prepare download")
         if submitted:
             try:
-                audit.record_export(session.user.name, session.role, page_id, what, len(shown), why, to,
-                                    session.filters.as_dict())
+                _log(audit.record_export, session.user.name, session.role, page_id, what, len(shown), why, to,
+                     session.filters.as_dict())
             except audit.ExportRefused as exc:
                 st.error(str(exc))
                 return
@@ -372,7 +382,7 @@ def drilldown_gate(session: Session, page_id: str, what: str) -> bool:
     logged = st.session_state.get(f"{key}_logged")
     if logged != session.filters:
         try:
-            audit.record_drilldown(session.user.name, session.role, page_id, what, why, session.filters.as_dict())
+            _log(audit.record_drilldown, session.user.name, session.role, page_id, what, why, session.filters.as_dict())
         except audit.DrilldownRefused as exc:
             st.error(str(exc))
             return False

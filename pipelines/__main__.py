@@ -13,7 +13,16 @@ def _mapping(path: Path | None) -> dict | None:
     return load_mapping(path) if path else None
 
 
+# Subcommands with their own argument parsers, run as ``python -m pipelines <name> …``.
+DELEGATED = {"sample": "pipelines.sample.__main__", "bench": "pipelines.bench.__main__"}
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in DELEGATED:
+        import importlib
+
+        return importlib.import_module(DELEGATED[argv[0]]).main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m pipelines", description="Build and check ContextMap data.")
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build the database from contract files and publish it")
@@ -24,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     v = sub.add_parser("validate", help="check files against the contract without building")
     v.add_argument("paths", type=Path, nargs="+")
     v.add_argument("--mapping", type=Path)
+    sub.add_parser("sample", help="write the synthetic sample (see python -m pipelines sample --help)")
+    sub.add_parser("bench", help="run the benchmark (see python -m pipelines bench --help)")
     args = parser.parse_args(argv)
 
     # Imported late so `--help` is instant and a broken optional step cannot block validate.

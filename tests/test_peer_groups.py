@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 from itertools import combinations
 
@@ -9,7 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.peer_groups import graph, groups
+from pipelines.peer_groups import bench, graph, groups
 from pipelines.peer_groups.config import Config
 from pipelines.runner import run_steps
 from pipelines.peer_groups import STEPS
@@ -314,3 +315,60 @@ def test_one_coincidence_of_going_missing_together_does_not_make_a_member(monkey
     linked = con.sql("select count(*) from int_associations where person_b = 'Y'").fetchall()[0][0]
     assert linked == 3
     assert con.sql("select person_key from mart_peer_group_members order by 1").fetchall() == [("A",), ("B",), ("C",)]
+
+
+# --- connected components and scale ----------------------------------------------------
+
+
+def _frame(rows) -> pd.DataFrame:
+    return pd.DataFrame([(min(a, b), max(a, b), w) for a, b, w in rows], columns=["person_a", "person_b", "weight"])
+
+
+def test_each_connected_component_is_split_on_its_own():
+    a = [f"a{i}" for i in range(5)]
+    b = [f"b{i}" for i in range(4)]
+    rows = [(x, y, 2.0) for x, y in combinations(a, 2)] + [(x, y, 2.0) for x, y in combinations(b, 2)]
+    rows += [("a0", "a9", 0.4)]  # a weak hanger-on: A's component is no longer complete, so Leiden splits it
+    rows += [("x1", "x2", 5.0), ("y1", "y2", 0.5), ("y2", "y3", 0.5)]  # a pair and a weak chain: no groups
+    edges = _frame(rows)
+    found = groups.detect(edges, CONFIG)
+    assert found == [a, b]
+    assert groups.detect(edges.sample(frac=1, random_state=5), CONFIG) == found
+    # Another part of the network, however large or busy, does not move anyone in these two groups.
+    other, _ = _cliques([9, 8, 7, 6, 6, 5, 5, 4, 4, 3])
+    more = groups.detect(pd.concat([edges, other], ignore_index=True), CONFIG)
+    assert a in more and b in more and len(more) == 12
+
+
+def test_small_groups_in_one_large_network_are_not_merged():
+    # A ring of 40 groups of four, each joined to the next by one link as strong as theirs:
+    # modularity's resolution limit merges neighbours here; the CPM measure does not.
+    edges, planted = _cliques([4] * 40, bridges=False)
+    firsts = [sorted(m)[0] for m in planted]
+    ring = _frame([(firsts[i], firsts[(i + 1) % 40], 2.0) for i in range(40)])
+    found = groups.detect(pd.concat([edges, ring], ignore_index=True), CONFIG)
+    assert sorted(map(set, found), key=sorted) == sorted(planted, key=sorted)
+
+
+def test_the_benchmark_network_recovers_every_planted_group():
+    result = bench.run(people=1_000, background=2_000, offences=600, progress=lambda *_: None)
+    assert result["planted"] == 50 and result["recovered"] == 50
+    assert result["mixed"] == 0 and result["reproducible"]
+
+
+def test_building_into_an_existing_file_reads_it_as_the_previous_build(tmp_path, monkeypatch):
+    from pipelines import build
+
+    seen = []
+
+    def fake_build_into(path, inputs, mapping=None, progress=None):
+        seen.append(os.environ.get(groups.PREVIOUS_DB_ENV))
+        path.write_bytes(b"built")
+
+    monkeypatch.setattr(build, "build_into", fake_build_into)
+    monkeypatch.delenv(groups.PREVIOUS_DB_ENV, raising=False)
+    db = tmp_path / "contextmap.duckdb"
+    build.build_file(db, [tmp_path])
+    build.build_file(db, [tmp_path])
+    assert seen == [None, str(db)]
+    assert groups.PREVIOUS_DB_ENV not in os.environ

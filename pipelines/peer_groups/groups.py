@@ -1,10 +1,14 @@
 """Peer groups: Leiden communities of the association graph, with ids stable across builds.
 
-Leiden (``leidenalg`` on ``igraph``) runs with the seed from ``contextmap.toml``, so the
-same data gives the same groups. Communities smaller than ``min_group_size`` are not
-groups. Each new group is matched to the previous build's groups by Jaccard overlap of
-members and keeps the old id when the overlap reaches ``match_jaccard``; others get ids
-after the highest id ever issued, so an id is never reused for a different group.
+Leiden (igraph's ``community_leiden``) optimises the Constant Potts Model (CPM) with the
+seed from ``contextmap.toml``, so the same data gives the same groups. CPM has no
+resolution limit: unlike modularity, whether two sets of people form one group depends
+only on the links between them, not on the size of the whole network, so small groups
+in a county-wide network are not merged. Each connected component is handled on its own.
+Communities smaller than ``min_group_size`` are not groups. Each new group is matched to
+the previous build's groups by Jaccard overlap of members and keeps the old id when the
+overlap reaches ``match_jaccard``; others get ids after the highest id ever issued, so an
+id is never reused for a different group.
 
 Only links of at least ``min_link_weight`` take part: with the default weights a single
 coincidence of going missing at the same time and place is not enough to join a group,
@@ -242,7 +246,8 @@ def build(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> None:
     """Create ``mart_peer_group_members`` and ``mart_peer_group_ids`` from ``int_associations``.
 
     The previous build is named by the ``CONTEXTMAP_PREVIOUS_DB`` environment variable
-    (set by ``pipelines.build.build``); without it every group gets a fresh id.
+    (set by ``pipelines.build.build`` and ``build_file``); without it every group gets a
+    fresh id.
     """
     config = config or Config.from_settings()
     edges = con.execute(
