@@ -16,21 +16,27 @@ SHOTS = ARTIFACTS / "screenshots"
 PSEUDONYM = re.compile(r"\b[0-9a-f]{16}\b")
 
 
-def wait_idle(page, timeout: float = 30.0, settle: float = 0.6) -> float:
-    """Wait until the app has finished running (no status widget for ``settle`` s); return seconds waited."""
+def wait_idle(page, timeout: float = 45.0, settle: float = 0.5) -> float:
+    """Wait until the script run the last action started has finished; return seconds waited.
+
+    Streamlit marks its root element with ``data-test-script-state``; a run is over when
+    it has been ``notRunning`` for ``settle`` seconds (a page may rerun or switch pages)
+    after a run was seen or a second passed without one starting.
+    """
     started = time.perf_counter()
-    page.wait_for_selector("[data-testid='stApp']", timeout=timeout * 1000)
-    quiet_since = None
+    app = page.locator("[data-testid='stApp']")
+    app.wait_for(timeout=timeout * 1000)
+    seen_run, quiet_since = False, None
     while time.perf_counter() - started < timeout:
-        running = page.locator("[data-testid='stStatusWidget']").count() > 0
-        skeleton = page.locator("[data-testid='stSkeleton']").count() > 0
-        if running or skeleton:
-            quiet_since = None
+        state = app.get_attribute("data-test-script-state")
+        now = time.perf_counter()
+        if state != "notRunning":
+            seen_run, quiet_since = seen_run or state != "initial", None
         elif quiet_since is None:
-            quiet_since = time.perf_counter()
-        elif time.perf_counter() - quiet_since >= settle:
+            quiet_since = now
+        elif now - quiet_since >= settle and (seen_run or now - started > 1.0):
             return quiet_since - started
-        time.sleep(0.1)
+        time.sleep(0.05)
     raise AssertionError(f"the app was still running after {timeout} s")
 
 
