@@ -68,7 +68,10 @@ measured as (
         coalesce(r.rhi_has_times, true) as rhi_has_times,
         r.rhi_offered_at < l.ended_at as rhi_offered_before_return,
         -- Offers recorded before the return are counted from the return itself.
-        greatest(round(date_diff('minute', l.ended_at, r.rhi_offered_at) / 60.0, 2), 0) as hours_return_to_offer,
+        -- (greatest() skips nulls, so guard it: no offer or no return means no figure, not 0.)
+        case when l.ended_at is not null and r.rhi_offered_at is not null
+            then greatest(round(date_diff('minute', l.ended_at, r.rhi_offered_at) / 60.0, 2), 0)
+        end as hours_return_to_offer,
         r.rhi_no_contact,
         r.rhi_not_offered
     from located as l
