@@ -66,36 +66,83 @@ def gi_star(values, w: libpysal.weights.W) -> tuple[np.ndarray, np.ndarray]:
     return z, np.minimum(1.0, 2.0 * np.asarray(g.p_norm, dtype=float))
 
 
+def gi_star_rows(values, w: libpysal.weights.W) -> tuple[np.ndarray, np.ndarray]:
+    """``gi_star`` of every row of ``values`` [set, area] at once, as arrays of the same shape.
+
+    esda.G_Local builds its weights matrix again on every call, which dominates when
+    thousands of windows are tested over the same areas. With binary weights and the
+    area itself included, Gi* has a closed form (esda's ``G_Local.calc``), so this is
+    that arithmetic, in esda's order of operations, over one sparse matrix product:
+    Gi* = sum of the neighbourhood / total, against its expectation k_i / n and variance
+    k_i (n - k_i) / (n - 1) / n^2 * s^2 / mean^2. ``tests/test_hotspots.py`` checks the
+    values equal esda's.
+    """
+    y = np.atleast_2d(np.asarray(values, dtype=float))
+    z, p = np.zeros(y.shape), np.ones(y.shape)
+    n = y.shape[1]
+    with np.errstate(all="ignore"):
+        ok = np.isfinite(y).all(axis=1) & (np.ptp(y, axis=1) > 0) if n >= 3 else np.zeros(len(y), dtype=bool)
+        if not ok.any():
+            return z, p
+        y = np.ascontiguousarray(y[ok])
+        matrix = w.sparse.tocsr()
+        total = y.sum(axis=1)[:, None]
+        statistic = np.asarray(matrix @ y.T).T / total
+        mean = total / n
+        variance = (y**2).sum(axis=1)[:, None] / n - mean**2
+        cardinality = np.asarray(matrix.sum(axis=1)).ravel()
+        expected_variance = cardinality * (n - cardinality)
+        expected_variance = expected_variance / (n - 1)
+        expected_variance = expected_variance * (1 / n**2)
+        expected_variance = expected_variance * (variance / mean**2)
+        raw = (statistic - cardinality / n) / np.sqrt(expected_variance)
+        z[ok] = np.nan_to_num(raw, nan=0.0, posinf=0.0, neginf=0.0)
+        p[ok] = np.minimum(1.0, 2.0 * stats.norm.sf(np.abs(raw)))
+    return z, p
+
+
 def bh_qvalues(p) -> np.ndarray:
-    """Benjamini–Hochberg adjusted p-values (q-values); NaN stays NaN and is not counted."""
+    """Benjamini–Hochberg adjusted p-values (q-values); NaN stays NaN and is not counted.
+
+    A 2-D array is corrected row by row (each row one family of tests).
+    """
     p = np.asarray(p, dtype=float)
-    q = np.full(p.shape, np.nan)
-    ok = np.isfinite(p)
-    n = int(ok.sum())
-    if n == 0:
-        return q
-    order = np.argsort(p[ok])
-    ranked = p[ok][order] * n / np.arange(1, n + 1)
-    adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty(n)
-    out[order] = np.minimum(adjusted, 1.0)
-    q[ok] = out
-    return q
+    rows = np.atleast_2d(p)
+    ok = np.isfinite(rows)
+    n = ok.sum(axis=1, keepdims=True)
+    order = np.argsort(np.where(ok, rows, np.inf), axis=1, kind="stable")
+    sorted_ok = np.take_along_axis(ok, order, axis=1)
+    ranked = np.take_along_axis(rows, order, axis=1) * n / np.arange(1, rows.shape[1] + 1)
+    ranked = np.where(sorted_ok, ranked, np.inf)
+    adjusted = np.minimum(np.minimum.accumulate(ranked[:, ::-1], axis=1)[:, ::-1], 1.0)
+    q = np.full(rows.shape, np.nan)
+    np.put_along_axis(q, order, np.where(sorted_ok, adjusted, np.nan), axis=1)
+    return q.reshape(p.shape)
 
 
 def fdr_significant(p, alpha: float) -> np.ndarray:
-    """Which p-values pass the false discovery rate at ``alpha`` (the cut-off from esda.fdr)."""
+    """Which p-values pass the false discovery rate at ``alpha`` (the cut-off from esda.fdr).
+
+    A 2-D array is taken row by row; the cut-off is esda.fdr's, computed for all rows at once.
+    """
     p = np.asarray(p, dtype=float)
     if p.size == 0:
-        return np.zeros(0, dtype=bool)
-    return p <= esda.fdr(p, alpha)
+        return np.zeros(p.shape, dtype=bool)
+    rows = np.atleast_2d(p)
+    n = rows.shape[1]
+    p_sort = np.sort(rows, axis=1)[:, ::-1]
+    search = p_sort < np.arange(n, 0, -1) * alpha / n
+    first = search.argmax(axis=1)
+    cutoff = np.where(search.any(axis=1), p_sort[np.arange(len(rows)), first], 0.001 * alpha)
+    return (rows <= cutoff[:, None]).reshape(p.shape)
 
 
 def gi_classes(z, p, events, min_events: int) -> np.ndarray:
     """Hot/cold spot class per area at 99/95/90% after the FDR correction.
 
-    A would-be hot spot with fewer than ``min_events`` events of its own reads
-    "Too few events": an area is never called a hot spot on a handful of events.
+    2-D inputs are classed row by row (each row one set of areas). A would-be hot
+    spot with fewer than ``min_events`` events of its own reads "Too few events": an
+    area is never called a hot spot on a handful of events.
     """
     z, p, events = (np.asarray(a, dtype=float) for a in (z, p, events))
     out = np.full(z.shape, NOT_SIGNIFICANT, dtype=object)

@@ -7,6 +7,7 @@ This is the only module besides ``dashboard.py`` and ``pages/`` that imports Str
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,8 @@ from contextmap import audit, auth, disclosure, export, queries, settings
 from contextmap.filters import AGE_BANDS, FILTER_KEYS, LOOKED_AFTER, PERIODS, SEXES, SOURCES, Filters
 from contextmap.fmt import first_of_month, month_label
 from pipelines.warehouse import current_build
+
+_log_error = logging.getLogger("contextmap.pages")
 
 NO_BUILD = (
     "There is no ContextMap database to show yet. Build one from the shipped sample with "
@@ -255,7 +258,13 @@ def navigate(role: str) -> None:
         target = next((p for pages in sections.values() for p in pages if p.url_path == goto), None)
         if target is not None:
             st.switch_page(target, query_params=st.query_params.to_dict())
-    nav.run()
+    try:
+        nav.run()
+    except Exception:
+        # Users never see a stack trace; the administrator finds it in the server log.
+        _log_error.exception("page %s failed", nav.url_path)
+        st.error("Sorry, this page could not be drawn. The problem has been recorded in the server log for your "
+                 "administrator. Try another period or locality, or another page.")
 
 
 def footer() -> None:

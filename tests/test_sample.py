@@ -176,6 +176,41 @@ def test_every_row_is_valid(sample):
     assert set(r["associates"].explode().dropna()) <= people
 
 
+OFFENCE_LEVEL = (
+    "offence_datetime",
+    "offence_type",
+    "postcode",
+    "lat",
+    "lon",
+    "place_id",
+    "serious_violence",
+    "weapon",
+    "exploitation",
+)
+
+
+def _offences_written_inconsistently(offences: pd.DataFrame) -> pd.Series:
+    """Offence ids whose rows differ in any offence-level column, as written (spelling included)."""
+    raw = offences.assign(offence_id=_strip(offences["offence_id"]))
+    distinct = raw.groupby("offence_id")[list(OFFENCE_LEVEL)].nunique(dropna=False)
+    return distinct.index[(distinct > 1).any(axis=1)].to_series()
+
+
+def test_rows_of_one_offence_are_written_identically_except_the_person():
+    raw = pd.read_csv(DEFAULT_OUT / "offences.csv", dtype=str, keep_default_na=False)
+    assert raw["offence_id"].str.strip().duplicated().sum() > 500  # offences with several people exist
+    assert _offences_written_inconsistently(raw).empty
+    # Person columns still differ between the rows of one offence.
+    assert raw.groupby(raw["offence_id"].str.strip())["person_id"].nunique().max() >= 2
+
+
+def test_rows_of_one_offence_agree_at_other_scales(tmp_path):
+    generate(tmp_path, seed=11, scale=0.4, offence_factor=2.0)
+    raw = pd.read_csv(tmp_path / "offences.csv", dtype=str, keep_default_na=False)
+    assert raw["offence_id"].str.strip().duplicated().any()
+    assert _offences_written_inconsistently(raw).empty
+
+
 def test_messy_variants_are_all_present(sample):
     starts = sample.episodes["start_datetime"]
     assert (

@@ -29,46 +29,51 @@ def period_measures(
     (NaN where unknown: such units get counts only). The district rate and the FDR
     corrections use the units with a population. With ``weights`` (a libpysal W over
     ``codes``), Gi* z, p, q and classes are added; the funnel limits are always added.
+    Rows come in blocks of one period, month and source key (units in ``codes`` order),
+    and every block's tests are computed together as one row of a 2-D array.
     """
     population = np.asarray(population, dtype=float)
     in_area = np.isfinite(population) & (population > 0)
-    n = len(codes)
-    parts: dict[str, list] = {k: [] for k in ("period", "window_months", "month_from", "month_to", "event_source",
-                                               "events", "district_rate_per_1000", "gi_z", "gi_p", "gi_q", "gi_class", "is_hotspot")}
+    n, n_months, n_sources = len(codes), len(all_months), len(SOURCE_KEYS)
+    total_pop = population[in_area].sum()
+    blocks = []
     for period, k in PERIODS.items():
-        window = rolling(cube, k)  # [unit, month, source]
-        for t, month_to in enumerate(all_months):
-            for s, key in enumerate(SOURCE_KEYS):
-                events = window[:, t, s]
-                total_pop = population[in_area].sum()
-                district = events[in_area].sum() / total_pop * 1000 if total_pop > 0 else np.nan
-                for name, value in (("period", period), ("window_months", k), ("month_from", month_from(all_months, t, k)),
-                                    ("month_to", month_to), ("event_source", key), ("district_rate_per_1000", district)):
-                    parts[name].append(np.full(n, value, dtype=object if isinstance(value, (str, date)) else float))
-                parts["events"].append(events)
-                if weights is not None:
-                    with np.errstate(all="ignore"):
-                        z, p = hs.gi_star(events / population * 1000, weights)
-                    parts["gi_z"].append(z)
-                    parts["gi_p"].append(p)
-                    parts["gi_q"].append(hs.bh_qvalues(p))
-                    parts["gi_class"].append(hs.gi_classes(z, p, events, cfg["min_events"]))
-                    parts["is_hotspot"].append(
-                        (z > 0) & hs.fdr_significant(p, cfg["fdr_alpha"]) & (events >= cfg["min_events"])
-                    )
-    out = pd.DataFrame({name: np.concatenate(v) for name, v in parts.items() if v})
+        # [month, source, unit]: one block of units per month and source key.
+        window = np.ascontiguousarray(rolling(cube, k).transpose(1, 2, 0)).reshape(n_months * n_sources, n)
+        district = window[:, in_area].sum(axis=1) / total_pop * 1000 if total_pop > 0 else np.full(len(window), np.nan)
+        block = {
+            "period": np.full(len(window), period, dtype=object),
+            "window_months": np.full(len(window), k, dtype="int64"),
+            "month_from": np.repeat([month_from(all_months, t, k) for t in range(n_months)], n_sources),
+            "month_to": np.repeat(all_months, n_sources),
+            "event_source": np.tile(np.asarray(SOURCE_KEYS, dtype=object), n_months),
+            "district_rate_per_1000": district,
+        }
+        block = {name: np.repeat(np.asarray(v), n) for name, v in block.items()}
+        block["events"] = window.ravel()
+        if weights is not None:
+            with np.errstate(all="ignore"):
+                z, p = hs.gi_star_rows(window / population * 1000, weights)
+            block["gi_z"], block["gi_p"] = z.ravel(), p.ravel()
+            block["gi_q"] = hs.bh_qvalues(p).ravel()
+            block["gi_class"] = hs.gi_classes(z, p, window, cfg["min_events"]).ravel()
+            block["is_hotspot"] = (
+                (z > 0) & hs.fdr_significant(p, cfg["fdr_alpha"]) & (window >= cfg["min_events"])
+            ).ravel()
+        blocks.append(block)
+    out = pd.DataFrame({name: np.concatenate([b[name] for b in blocks]) for name in blocks[0]})
     out.insert(0, "code", np.tile(np.asarray(codes, dtype=object), len(out) // max(n, 1)))
-    out["window_months"] = out["window_months"].astype("int64")
-    if "is_hotspot" in out:
-        out["is_hotspot"] = out["is_hotspot"].astype(bool)
     out["events"] = out["events"].round().astype("int64")
     for col in ("month_from", "month_to"):
         out[col] = pd.to_datetime(out[col]).astype("datetime64[s]")
-    return _add_rates(out, np.tile(population, len(out) // max(n, 1)), np.tile(in_area, len(out) // max(n, 1)), cfg, weights)
+    return _add_rates(out, np.tile(population, len(out) // max(n, 1)), np.tile(in_area, len(out) // max(n, 1)), cfg, n)
 
 
-def _add_rates(out: pd.DataFrame, population: np.ndarray, in_area: np.ndarray, cfg: dict, weights) -> pd.DataFrame:
-    """Rates, expected counts, Poisson exceedance and funnel limits, vectorised over all rows."""
+def _add_rates(out: pd.DataFrame, population: np.ndarray, in_area: np.ndarray, cfg: dict, n: int) -> pd.DataFrame:
+    """Rates, expected counts, Poisson exceedance and funnel limits, vectorised over all rows.
+
+    Rows come in blocks of ``n`` units, one block per period, month and source key.
+    """
     events = out["events"].to_numpy(dtype=float)
     district = out["district_rate_per_1000"].to_numpy(dtype=float)
     with np.errstate(all="ignore"):
@@ -77,10 +82,7 @@ def _add_rates(out: pd.DataFrame, population: np.ndarray, in_area: np.ndarray, c
         out["expected"] = np.where(in_area, district / 1000 * population, np.nan)
         out["ratio"] = np.where(out["expected"] > 0, events / out["expected"], np.nan)
     out["poisson_p"] = hs.poisson_upper_p(events, out["expected"])
-    group = ["period", "month_to", "event_source"]
-    out["poisson_q"] = out.groupby(group, sort=False)["poisson_p"].transform(
-        lambda p: pd.Series(hs.bh_qvalues(p.to_numpy()), index=p.index)
-    )
+    out["poisson_q"] = hs.bh_qvalues(out["poisson_p"].to_numpy().reshape(-1, max(n, 1))).ravel()
     enough = events >= cfg["min_events"]
     out["is_exceedance"] = (out["poisson_q"] <= cfg["fdr_alpha"]) & enough & (out["ratio"] > 1)
     limits = hs.funnel_limits(np.where(district > 0, district, np.nan), population)

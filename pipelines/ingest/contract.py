@@ -64,7 +64,22 @@ def q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def err(cond: str, column: str, reason: str, value: str | None = None) -> str:
+ERR_TYPE = "struct(column_name varchar, value varchar, reason varchar)"
+
+
+class Check(str):
+    """One possible reject of a row (SQL text of its {column_name, value, reason} or NULL),
+    remembering its condition so :func:`errs` can test every condition cheaply first."""
+
+    cond: str
+
+    def __new__(cls, cond: str, sql: str) -> "Check":
+        obj = super().__new__(cls, sql)
+        obj.cond = cond
+        return obj
+
+
+def err(cond: str, column: str, reason: str, value: str | None = None) -> Check:
     """One possible reject of a row: ``cond`` true → {column_name, value, reason}.
 
     ``reason`` is an SQL expression; ``value`` defaults to the column's text, and is
@@ -77,11 +92,16 @@ def err(cond: str, column: str, reason: str, value: str | None = None) -> str:
             value = f"coalesce(cm_pc_district(cm_pc({column})), '(not a postcode)')"
         else:
             value = f"left({column}, 100)"
-    return f"case when {cond} then {{'column_name': {q(column)}, 'value': {value}, 'reason': {reason}}} end"
+    return Check(cond, f"case when {cond} then {{'column_name': {q(column)}, 'value': {value}, 'reason': {reason}}} end")
 
 
-def errs(checks: list[str]) -> str:
-    return "list_filter([" + ",\n            ".join(checks) + "], lambda e: e is not null) as _errs"
+def errs(checks: list[Check]) -> str:
+    """SQL for ``_errs``: the list of a row's rejects, built only for rows failing some check
+    (most rows pass, and building a list of structs per row dominated staging)."""
+    any_fails = " or ".join(f"({c.cond})" for c in checks)
+    items = ",\n            ".join(checks)
+    return (f"case when {any_fails} then list_filter([{items}], lambda e: e is not null)::{ERR_TYPE}[] "
+            f"else []::{ERR_TYPE}[] end as _errs")
 
 
 # Text columns kept or pseudonymised as given (codes and dates are validated anyway).

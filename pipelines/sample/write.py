@@ -169,19 +169,38 @@ def return_home_interviews(
 def offence_columns(
     rng, off: Frame, off_number: np.ndarray, ppl: Frame, numbers: np.ndarray, pc: Postcodes, place_ids: np.ndarray
 ) -> dict[str, pa.Array]:
-    """Format offence rows (``off_number`` is each row's output offence number)."""
+    """Format offence rows (``off_number`` is each row's output offence number).
+
+    The rows of one offence are adjacent. An offence happens once, so its columns
+    (id, date-time, type, location, flags) are formatted once per offence and repeated on
+    each of its rows, spelling included; only the person columns differ between rows.
+    """
     n = len(off["at"])
+    starts = np.r_[True, off_number[1:] != off_number[:-1]] if n else np.zeros(0, bool)
+    first = np.flatnonzero(starts)
+    of_row = pa.array(np.cumsum(starts) - 1)
+    o = {k: v[first] for k, v in off.items()}
+    n_off = len(first)
+    kind = o["kind"]
+    when = messy.datetimes(rng, o["at"])
+    if o["month_only"].any():
+        when = pc_if(o["month_only"], messy.months(o["at"]), when)
+    per_offence = {
+        "offence_id": messy.stray_space(rng, messy.prefixed_ids("OF-", off_number[first], 8), 0.01),
+        "offence_datetime": when,
+        "offence_type": messy.codes(codes.OFFENCE_TYPES, o["type"]),
+        "postcode": messy.postcodes(rng, pc.display, np.where(kind == 1, o["pc"], -1)),
+        "lat": messy.numbers(o["lat"], 5, kind != 2),
+        "lon": messy.numbers(o["lon"], 5, kind != 2),
+        "place_id": messy.codes(place_ids, np.where(kind == 3, o["place"], -1)),
+        "serious_violence": messy.flags(rng, o["sv"], rng.random(n_off) < 0.1),
+        "weapon": messy.codes(codes.WEAPONS, o["weapon"]),
+        "exploitation": messy.codes(codes.EXPLOITATION, o["exploit"]),
+    }
     person = off["person"]
     has = person >= 0
-    kind = off["kind"]
-    when = messy.datetimes(rng, off["at"])
-    if off["month_only"].any():
-        when = pc_if(off["month_only"], messy.months(off["at"]), when)
     age = ages(off["at"], ppl["dob"][np.maximum(person, 0)]) if len(ppl["dob"]) else np.zeros(n, int)
-    return {
-        "offence_id": messy.stray_space(rng, messy.prefixed_ids("OF-", off_number, 8), 0.01),
-        "offence_datetime": when,
-        "offence_type": messy.codes(codes.OFFENCE_TYPES, off["type"]),
+    per_person = {
         "person_id": person_ids(numbers, person) if len(numbers) else messy.codes(("",), np.full(n, -1)),
         "role": messy.codes(codes.ROLES, off["role"]),
         "age": messy.integers(age, ~has | (rng.random(n) < 0.05)),
@@ -194,14 +213,8 @@ def offence_columns(
             if len(numbers)
             else np.full(n, -1),
         ),
-        "postcode": messy.postcodes(rng, pc.display, np.where(kind == 1, off["pc"], -1)),
-        "lat": messy.numbers(off["lat"], 5, kind != 2),
-        "lon": messy.numbers(off["lon"], 5, kind != 2),
-        "place_id": messy.codes(place_ids, np.where(kind == 3, off["place"], -1)),
-        "serious_violence": messy.flags(rng, off["sv"], rng.random(n) < 0.1),
-        "weapon": messy.codes(codes.WEAPONS, off["weapon"]),
-        "exploitation": messy.codes(codes.EXPLOITATION, off["exploit"]),
     }
+    return {c: per_person[c] if c in per_person else per_offence[c].take(of_row) for c in OFFENCE_COLUMNS}
 
 
 def pc_if(mask: np.ndarray, a: pa.Array, b: pa.Array) -> pa.Array:

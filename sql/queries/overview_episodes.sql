@@ -1,24 +1,74 @@
--- Headline missing and RHI figures for one period and locality.
-with episodes as (
+-- Headline missing and RHI figures for one period and locality, from the episode marts:
+-- counts are sums of cells, children are distinct over child-months, and the median time
+-- to offer is taken exactly over the counted values (the two middle values averaged).
+with cells as (
     select *
-    from int_episodes
-    where start_month between $month_from and $month_to
+    from mart_episode_cells
+    where month between $month_from and $month_to
       and ($locality = 'All' or locality = $locality)
-      and ($looked_after = 'All' or coalesce(is_looked_after, false) = ($looked_after = 'Looked after'))
+      and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
       and list_contains($age_bands, age_band)
       and list_contains($sexes, sex)
+),
+
+children as (
+    select
+        count(distinct person_key) as children,
+        count(distinct person_key) filter (where is_repeat) as repeat_children,
+        count(distinct person_key) filter (where is_looked_after) as looked_after_children
+    from mart_episode_children
+    where month between $month_from and $month_to
+      and ($locality = 'All' or locality = $locality)
+      and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
+      and list_contains($age_bands, age_band)
+      and list_contains($sexes, sex)
+),
+
+hours as (
+    select hours_return_to_offer as h, sum(offers) as n
+    from mart_episode_offer_hours
+    where month between $month_from and $month_to
+      and ($locality = 'All' or locality = $locality)
+      and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
+      and list_contains($age_bands, age_band)
+      and list_contains($sexes, sex)
+    group by h
+),
+
+ranked as (
+    select h, sum(n) over (order by h) as upto, n, sum(n) over () as total from hours
+),
+
+-- The values at 0-based positions floor((total - 1) / 2) and total // 2 of the sorted offers.
+median as (
+    select
+        any_value(h) filter (where upto - n <= (total - 1) // 2 and (total - 1) // 2 < upto) as lo,
+        any_value(h) filter (where upto - n <= total // 2 and total // 2 < upto) as hi
+    from ranked
+),
+
+totals as (
+    select
+        coalesce(sum(episodes), 0)::bigint as episodes,
+        coalesce(sum(episodes) filter (where is_looked_after), 0)::bigint as looked_after_episodes,
+        coalesce(sum(rhi_eligible), 0)::bigint as rhi_eligible,
+        coalesce(sum(rhi_offered_72h), 0)::bigint as rhi_offered_72h,
+        coalesce(sum(rhi_completed), 0)::bigint as rhi_completed,
+        coalesce(sum(rhi_declined), 0)::bigint as rhi_declined,
+        coalesce(sum(returned), 0)::bigint as returned
+    from cells
 )
 
 select
-    count(*) as episodes,
-    count(distinct person_key) as children,
-    count(distinct person_key) filter (where episodes_in_90d >= 3) as repeat_children,
-    count(*) filter (where is_looked_after) as looked_after_episodes,
-    count(distinct person_key) filter (where is_looked_after) as looked_after_children,
-    count(*) filter (where is_rhi_eligible) as rhi_eligible,
-    count(*) filter (where is_rhi_offered_72h) as rhi_offered_72h,
-    count(*) filter (where ended_at is not null and rhi_completed) as rhi_completed,
-    count(*) filter (where ended_at is not null and rhi_declined) as rhi_declined,
-    count(*) filter (where ended_at is not null) as returned,
-    median(hours_return_to_offer) filter (where is_rhi_eligible and rhi_offered_at is not null) as median_hours_to_offer
-from episodes
+    t.episodes,
+    c.children,
+    c.repeat_children,
+    t.looked_after_episodes,
+    c.looked_after_children,
+    t.rhi_eligible,
+    t.rhi_offered_72h,
+    t.rhi_completed,
+    t.rhi_declined,
+    t.returned,
+    m.lo + (m.hi - m.lo) * 0.5 as median_hours_to_offer
+from totals as t, children as c, median as m

@@ -1,52 +1,57 @@
 -- Missing episodes and offences involving young people in one period, broken down the
 -- ways a change can be explained: looked-after status, locality (and locality by
--- looked-after status), age band and sex. One row per dimension and group.
+-- looked-after status), age band and sex. One row per dimension and group. Summed from
+-- mart_episode_cells and mart_offence_cells; an offence counts once per group it involves.
 with episodes as (
     select
         *,
-        case when coalesce(is_looked_after, false) then 'Looked after' else 'Not looked after' end as la
-    from int_episodes
-    where start_month between $month_from and $month_to
+        case when is_looked_after then 'Looked after' else 'Not looked after' end as la
+    from mart_episode_cells
+    where month between $month_from and $month_to
       and ($locality = 'All' or locality = $locality)
-      and ($looked_after = 'All' or coalesce(is_looked_after, false) = ($looked_after = 'Looked after'))
+      and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
       and list_contains($age_bands, age_band)
       and list_contains($sexes, sex)
 ),
 
+wanted as (
+    select flatten(list_transform($age_bands, a -> list_transform($sexes, s -> a || '|' || s))) as people
+),
+
 offences as (
-    select o.offence_key, o.age_band, o.sex, coalesce(l.locality, 'Unknown') as locality
-    from stg_offences as o
-    left join geo_lsoa as l using (lsoa_code)
-    where o.offence_month between $month_from and $month_to
-      and o.person_key is not null
-      and list_contains($age_bands, o.age_band)
-      and list_contains($sexes, o.sex)
+    select c.locality, c.offences, list_filter(c.people, p -> list_contains(w.people, p)) as people
+    from mart_offence_cells as c, wanted as w
+    where c.month between $month_from and $month_to
+      and ($locality = 'All' or c.locality = $locality)
+      and list_has_any(c.people, w.people)
 ),
 
 episode_rows as (
-    select 'episodes' as measure, 'looked_after' as dimension, la as grp, count(*) as n from episodes group by all
+    select 'episodes' as measure, 'looked_after' as dimension, la as grp, sum(episodes) as n from episodes group by all
     union all
-    select 'episodes', 'locality', locality, count(*) from episodes group by all
+    select 'episodes', 'locality', locality, sum(episodes) from episodes group by all
     union all
-    select 'episodes', 'locality_la', locality || '|' || la, count(*) from episodes group by all
+    select 'episodes', 'locality_la', locality || '|' || la, sum(episodes) from episodes group by all
     union all
-    select 'episodes', 'age_band', age_band, count(*) from episodes group by all
+    select 'episodes', 'age_band', age_band, sum(episodes) from episodes group by all
     union all
-    select 'episodes', 'sex', sex, count(*) from episodes group by all
+    select 'episodes', 'sex', sex, sum(episodes) from episodes group by all
 ),
 
 offence_rows as (
-    select 'offences' as measure, 'locality' as dimension, locality as grp, count(distinct offence_key) as n
-    from offences where $locality = 'All' or locality = $locality group by all
+    select 'offences' as measure, 'locality' as dimension, locality as grp, sum(offences) as n
+    from offences group by all
     union all
-    select 'offences', 'age_band', age_band, count(distinct offence_key)
-    from offences where $locality = 'All' or locality = $locality group by all
+    select 'offences', 'age_band', grp, sum(offences)
+    from (select offences, unnest(list_distinct(list_transform(people, p -> split_part(p, '|', 1)))) as grp from offences)
+    group by all
     union all
-    select 'offences', 'sex', sex, count(distinct offence_key)
-    from offences where $locality = 'All' or locality = $locality group by all
+    select 'offences', 'sex', grp, sum(offences)
+    from (select offences, unnest(list_distinct(list_transform(people, p -> split_part(p, '|', 2)))) as grp from offences)
+    group by all
 )
 
-select * from episode_rows
+select measure, dimension, grp, n::bigint as n from episode_rows
 union all
-select * from offence_rows
+select measure, dimension, grp, n::bigint from offence_rows
 order by measure, dimension, grp

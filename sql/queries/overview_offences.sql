@@ -1,26 +1,20 @@
--- Offences involving young people in one period and locality (an offence counts once).
-with offences as (
-    select o.*, coalesce(l.locality, 'Unknown') as locality
-    from stg_offences as o
-    left join geo_lsoa as l using (lsoa_code)
-    where o.offence_month between $month_from and $month_to
-      and o.person_key is not null
-      and list_contains($age_bands, o.age_band)
-      and list_contains($sexes, o.sex)
+-- Offences involving young people in one period and locality (an offence counts once):
+-- an offence counts when any young person it involved is in the chosen age bands and sexes.
+with wanted as (
+    select flatten(list_transform($age_bands, a -> list_transform($sexes, s -> a || '|' || s))) as people
 ),
 
-per_offence as (
-    select
-        offence_key,
-        bool_or(is_serious_violence) as is_serious_violence,
-        bool_or(weapon in ('KNIFE', 'FIREARM', 'OTHER')) as has_weapon
-    from offences
-    where $locality = 'All' or locality = $locality
-    group by offence_key
+cells as (
+    select c.*
+    from mart_offence_cells as c, wanted as w
+    where c.month between $month_from and $month_to
+      and ($locality = 'All' or c.locality = $locality)
+      and list_has_any(c.people, w.people)
 )
 
 select
-    count(*) as offences,
-    count(*) filter (where is_serious_violence) as serious_violence,
-    count(*) filter (where has_weapon) as weapon_offences
-from per_offence
+    coalesce(sum(c.offences), 0)::bigint as offences,
+    coalesce(sum(c.offences) filter (where list_has_any(c.serious_violence_people, w.people)), 0)::bigint
+        as serious_violence,
+    coalesce(sum(c.offences) filter (where list_has_any(c.weapon_people, w.people)), 0)::bigint as weapon_offences
+from cells as c, wanted as w

@@ -1,35 +1,74 @@
 -- RHI measures for the period by locality and by looked-after status, with the total,
--- computed from episodes so that medians are true medians.
-with episodes as (
-    select
-        *,
-        ended_at is not null and rhi_has_times and rhi_completed_at is not null
-            and greatest(date_diff('minute', ended_at, rhi_completed_at), 0) <= 72 * 60 as is_rhi_completed_72h,
-        coalesce(is_looked_after, false) as la
-    from int_episodes
-    where start_month between $month_from and $month_to
+-- summed from mart_episode_cells; medians are true medians, taken over the counted
+-- hours to offer in mart_episode_offer_hours (the two middle values averaged).
+with cells as (
+    select *
+    from mart_episode_cells
+    where month between $month_from and $month_to
       and ($locality = 'All' or locality = $locality)
-      and ($looked_after = 'All' or coalesce(is_looked_after, false) = ($looked_after = 'Looked after'))
+      and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
       and list_contains($age_bands, age_band)
       and list_contains($sexes, sex)
+),
+
+counts as (
+    select
+        case when grouping(locality) = 0 then 'locality'
+             when grouping(is_looked_after) = 0 then 'looked_after' else 'total' end as dimension,
+        case when grouping(locality) = 0 then locality
+             when grouping(is_looked_after) = 0 then (case when is_looked_after then 'Looked after' else 'Not looked after' end)
+             else 'All' end as grp,
+        coalesce(sum(episodes), 0)::bigint as episodes,
+        coalesce(sum(returned), 0)::bigint as returned,
+        coalesce(sum(rhi_eligible), 0)::bigint as eligible,
+        coalesce(sum(rhi_offered_72h), 0)::bigint as offered_72h,
+        coalesce(sum(rhi_completed_72h), 0)::bigint as completed_72h,
+        coalesce(sum(rhi_completed), 0)::bigint as completed,
+        coalesce(sum(rhi_declined), 0)::bigint as declined,
+        coalesce(sum(offered_before_return), 0)::bigint as offered_before_return,
+        coalesce(sum(timed_offers), 0)::bigint as timed_offers
+    from cells
+    group by grouping sets ((locality), (is_looked_after), ())
+),
+
+hours as (
+    select
+        case when grouping(locality) = 0 then 'locality'
+             when grouping(is_looked_after) = 0 then 'looked_after' else 'total' end as dimension,
+        case when grouping(locality) = 0 then locality
+             when grouping(is_looked_after) = 0 then (case when is_looked_after then 'Looked after' else 'Not looked after' end)
+             else 'All' end as grp,
+        hours_return_to_offer as h,
+        sum(offers) as n
+    from mart_episode_offer_hours
+    where month between $month_from and $month_to
+      and ($locality = 'All' or locality = $locality)
+      and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
+      and list_contains($age_bands, age_band)
+      and list_contains($sexes, sex)
+    group by grouping sets ((locality, hours_return_to_offer), (is_looked_after, hours_return_to_offer), (hours_return_to_offer))
+),
+
+ranked as (
+    select
+        *,
+        sum(n) over (partition by dimension, grp order by h) as upto,
+        sum(n) over (partition by dimension, grp) as total
+    from hours
+),
+
+-- The values at 0-based positions floor((total - 1) / 2) and total // 2 of each group's sorted offers.
+medians as (
+    select
+        dimension,
+        grp,
+        any_value(h) filter (where upto - n <= (total - 1) // 2 and (total - 1) // 2 < upto) as lo,
+        any_value(h) filter (where upto - n <= total // 2 and total // 2 < upto) as hi
+    from ranked
+    group by all
 )
 
-select
-    case when grouping(locality) = 0 then 'locality'
-         when grouping(la) = 0 then 'looked_after' else 'total' end as dimension,
-    case when grouping(locality) = 0 then locality
-         when grouping(la) = 0 then (case when la then 'Looked after' else 'Not looked after' end)
-         else 'All' end as grp,
-    count(*) as episodes,
-    count(*) filter (where ended_at is not null) as returned,
-    count(*) filter (where is_rhi_eligible) as eligible,
-    count(*) filter (where is_rhi_offered_72h) as offered_72h,
-    count(*) filter (where is_rhi_completed_72h) as completed_72h,
-    count(*) filter (where ended_at is not null and rhi_completed) as completed,
-    count(*) filter (where ended_at is not null and rhi_declined) as declined,
-    count(*) filter (where rhi_offered_before_return) as offered_before_return,
-    count(*) filter (where is_rhi_eligible and rhi_offered_at is not null) as timed_offers,
-    median(hours_return_to_offer) filter (where is_rhi_eligible and rhi_offered_at is not null) as median_hours_to_offer
-from episodes
-group by grouping sets ((locality), (la), ())
-order by dimension, grp
+select c.*, m.lo + (m.hi - m.lo) * 0.5 as median_hours_to_offer
+from counts as c
+left join medians as m using (dimension, grp)
+order by c.dimension, c.grp

@@ -1,9 +1,9 @@
 -- Episodes of the period by RHI status: why an episode did not get an offer within 72 hours.
-select rhi_status, count(*) as episodes
-from int_episodes
-where start_month between $month_from and $month_to
+select rhi_status, sum(episodes)::bigint as episodes
+from mart_episode_cells
+where month between $month_from and $month_to
   and ($locality = 'All' or locality = $locality)
-  and ($looked_after = 'All' or coalesce(is_looked_after, false) = ($looked_after = 'Looked after'))
+  and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
   and list_contains($age_bands, age_band)
   and list_contains($sexes, sex)
 group by rhi_status

@@ -1,29 +1,64 @@
 -- Missing episodes and RHI measures per month, split by one dimension ($split: none,
--- locality, age_band, sex, looked_after or theme). An episode has every theme its return
--- home interviews recorded, so theme lines can add up to more than the episodes.
-with rhi_themes as (
-    select episode_key, list_distinct(flatten(list(themes))) as themes
-    from stg_return_home_interviews
-    group by episode_key
-),
-
-episodes as (
-    select e.*, coalesce(t.themes, []) as themes
-    from int_episodes as e
-    left join rhi_themes as t using (episode_key)
-    where e.start_month between $month_from and $month_to
-      and ($locality = 'All' or e.locality = $locality)
-      and ($looked_after = 'All' or coalesce(e.is_looked_after, false) = ($looked_after = 'Looked after'))
-      and list_contains($age_bands, e.age_band)
-      and list_contains($sexes, e.sex)
-),
-
-split as (
+-- locality, age_band, sex, looked_after or theme), summed from the episode marts. An
+-- episode has every theme its return home interviews recorded, so theme lines can add up
+-- to more than the episodes. Children are counted distinct per month and line.
+with cells as (
     select
         *,
+        case $split
+            when 'locality' then locality
+            when 'age_band' then age_band
+            when 'sex' then sex
+            when 'looked_after' then (case when is_looked_after then 'Looked after' else 'Not looked after' end)
+            else 'All'
+        end as split_value
+    from mart_episode_cells
+    where $split <> 'theme'
+      and month between $month_from and $month_to
+      and ($locality = 'All' or locality = $locality)
+      and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
+      and list_contains($age_bands, age_band)
+      and list_contains($sexes, sex)
+),
+
+theme_cells as (
+    select *, theme as split_value
+    from mart_episode_theme_cells
+    where $split = 'theme'
+      and month between $month_from and $month_to
+      and ($locality = 'All' or locality = $locality)
+      and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
+      and list_contains($age_bands, age_band)
+      and list_contains($sexes, sex)
+),
+
+counts as (
+    select
+        month,
+        split_value,
+        sum(episodes) as episodes,
+        coalesce(sum(episodes) filter (where is_looked_after), 0) as looked_after_episodes,
+        sum(rhi_eligible) as rhi_eligible,
+        sum(rhi_offered_72h) as rhi_offered_72h,
+        sum(returned) as returned,
+        sum(rhi_completed) as rhi_completed
+    from (
+        select month, split_value, is_looked_after, episodes, rhi_eligible, rhi_offered_72h, returned, rhi_completed
+        from cells
+        union all
+        select month, split_value, is_looked_after, episodes, rhi_eligible, rhi_offered_72h, returned, rhi_completed
+        from theme_cells
+    )
+    group by all
+),
+
+child_lines as (
+    select
+        month,
+        person_key,
         unnest(
             case
-                when $split = 'theme' then (case when len(themes) = 0 then ['No theme recorded'] else themes end)
+                when $split = 'theme' then themes
                 else [case $split
                     when 'locality' then locality
                     when 'age_band' then age_band
@@ -33,19 +68,30 @@ split as (
                 end]
             end
         ) as split_value
-    from episodes
+    from mart_episode_children
+    where month between $month_from and $month_to
+      and ($locality = 'All' or locality = $locality)
+      and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
+      and list_contains($age_bands, age_band)
+      and list_contains($sexes, sex)
+),
+
+children as (
+    select month, split_value, count(distinct person_key) as children
+    from child_lines
+    group by all
 )
 
 select
-    start_month as month,
-    split_value,
-    count(*) as episodes,
-    count(distinct person_key) as children,
-    count(*) filter (where is_looked_after) as looked_after_episodes,
-    count(*) filter (where is_rhi_eligible) as rhi_eligible,
-    count(*) filter (where is_rhi_offered_72h) as rhi_offered_72h,
-    count(*) filter (where ended_at is not null) as returned,
-    count(*) filter (where ended_at is not null and rhi_completed) as rhi_completed
-from split
-group by all
-order by month, split_value
+    c.month,
+    c.split_value,
+    c.episodes::bigint as episodes,
+    coalesce(k.children, 0) as children,
+    c.looked_after_episodes::bigint as looked_after_episodes,
+    c.rhi_eligible::bigint as rhi_eligible,
+    c.rhi_offered_72h::bigint as rhi_offered_72h,
+    c.returned::bigint as returned,
+    c.rhi_completed::bigint as rhi_completed
+from counts as c
+left join children as k using (month, split_value)
+order by c.month, c.split_value

@@ -1,35 +1,52 @@
 -- Offences involving young people per month (an offence counts once per line), split by
--- one dimension ($split: none, locality, age_band, sex or offence_group).
-with offences as (
-    select o.*, coalesce(l.locality, 'Unknown') as locality
-    from stg_offences as o
-    left join geo_lsoa as l using (lsoa_code)
-    where o.offence_month between $month_from and $month_to
-      and o.person_key is not null
-      and list_contains($age_bands, o.age_band)
-      and list_contains($sexes, o.sex)
+-- one dimension ($split: none, locality, age_band, sex or offence_group). An offence
+-- counts on a line when a young person it involved passes the filters and is on that
+-- line (so an offence involving two age bands counts once under each).
+with wanted as (
+    select flatten(list_transform($age_bands, a -> list_transform($sexes, s -> a || '|' || s))) as people
+),
+
+cells as (
+    select
+        c.month,
+        c.offences,
+        case $split when 'locality' then c.locality when 'offence_group' then c.offence_group else 'All' end
+            as cell_value,
+        list_filter(c.people, p -> list_contains(w.people, p)) as people,
+        list_filter(c.serious_violence_people, p -> list_contains(w.people, p)) as serious_violence_people,
+        list_filter(c.weapon_people, p -> list_contains(w.people, p)) as weapon_people
+    from mart_offence_cells as c, wanted as w
+    where c.month between $month_from and $month_to
+      and ($locality = 'All' or c.locality = $locality)
+      and list_has_any(c.people, w.people)
+),
+
+-- The lines each cell's offences count on, for all, serious violence and weapon offences.
+lines as (
+    select
+        month,
+        offences,
+        list_transform(people, p -> case $split when 'age_band' then split_part(p, '|', 1)
+            when 'sex' then split_part(p, '|', 2) else cell_value end) as on_lines,
+        list_transform(serious_violence_people, p -> case $split when 'age_band' then split_part(p, '|', 1)
+            when 'sex' then split_part(p, '|', 2) else cell_value end) as serious_violence_lines,
+        list_transform(weapon_people, p -> case $split when 'age_band' then split_part(p, '|', 1)
+            when 'sex' then split_part(p, '|', 2) else cell_value end) as weapon_lines
+    from cells
 ),
 
 split as (
-    select
-        *,
-        case $split
-            when 'locality' then locality
-            when 'age_band' then age_band
-            when 'sex' then sex
-            when 'offence_group' then coalesce(offence_group, 'Unknown')
-            else 'All'
-        end as split_value
-    from offences
-    where $locality = 'All' or locality = $locality
+    select *, unnest(list_distinct(on_lines)) as split_value
+    from lines
 )
 
 select
-    offence_month as month,
+    month,
     split_value,
-    count(distinct offence_key) as offences,
-    count(distinct offence_key) filter (where is_serious_violence) as serious_violence,
-    count(distinct offence_key) filter (where weapon in ('KNIFE', 'FIREARM', 'OTHER')) as weapon_offences
+    sum(offences)::bigint as offences,
+    coalesce(sum(offences) filter (where list_contains(serious_violence_lines, split_value)), 0)::bigint
+        as serious_violence,
+    coalesce(sum(offences) filter (where list_contains(weapon_lines, split_value)), 0)::bigint as weapon_offences
 from split
 group by all
 order by month, split_value

@@ -33,18 +33,31 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(sample_db, tmp_path_factory):
-    """Start ``streamlit run dashboard.py`` on a copy of the sample build; yield its base URL."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is not installed: run `make test`, which installs it with apt-get")
+def served_warehouse(sample_db, tmp_path_factory) -> Path:
+    """A warehouse folder whose current build is a copy of the sample build."""
     wh = tmp_path_factory.mktemp("warehouse")
     (wh / "builds").mkdir()
     shutil.copy(sample_db, wh / "builds" / "sample.duckdb")
     warehouse.publish(wh, wh / "builds" / "sample.duckdb")
+    return wh
+
+
+@pytest.fixture(scope="session")
+def audit_log(served_warehouse) -> Path:
+    """The audit log the test server writes."""
+    return served_warehouse / "audit.jsonl"
+
+
+@pytest.fixture(scope="session")
+def server(served_warehouse, audit_log):
+    """Start ``streamlit run dashboard.py`` on a copy of the sample build; yield its base URL."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian chromium is not installed: run `make test`, which installs it with apt-get")
+    wh = served_warehouse
     port = _free_port()
     log_path = ARTIFACTS / "server.log"
     ARTIFACTS.mkdir(exist_ok=True)
-    env = {**os.environ, "CONTEXTMAP_WAREHOUSE": str(wh), "CONTEXTMAP_AUDIT_LOG": str(wh / "audit.jsonl")}
+    env = {**os.environ, "CONTEXTMAP_WAREHOUSE": str(wh), "CONTEXTMAP_AUDIT_LOG": str(audit_log)}
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),

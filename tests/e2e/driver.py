@@ -16,12 +16,12 @@ SHOTS = ARTIFACTS / "screenshots"
 PSEUDONYM = re.compile(r"\b[0-9a-f]{16}\b")
 
 
-def wait_idle(page, timeout: float = 45.0, settle: float = 0.5) -> float:
+def wait_idle(page, timeout: float = 60.0, settle: float = 0.5, grace: float = 3.0) -> float:
     """Wait until the script run the last action started has finished; return seconds waited.
 
     Streamlit marks its root element with ``data-test-script-state``; a run is over when
     it has been ``notRunning`` for ``settle`` seconds (a page may rerun or switch pages)
-    after a run was seen or a second passed without one starting.
+    after a run was seen or ``grace`` seconds passed without one starting.
     """
     started = time.perf_counter()
     app = page.locator("[data-testid='stApp']")
@@ -34,7 +34,7 @@ def wait_idle(page, timeout: float = 45.0, settle: float = 0.5) -> float:
             seen_run, quiet_since = seen_run or state != "initial", None
         elif quiet_since is None:
             quiet_since = now
-        elif now - quiet_since >= settle and (seen_run or now - started > 1.0):
+        elif now - quiet_since >= settle and (seen_run or now - started > grace):
             return quiet_since - started
         time.sleep(0.05)
     raise AssertionError(f"the app was still running after {timeout} s")

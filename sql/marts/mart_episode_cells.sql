@@ -1,0 +1,33 @@
+-- Missing episodes and their RHI measures counted once at the finest grain the pages
+-- filter and split by (month, locality, age band, sex, looked-after status, RHI status):
+-- every count is a sum over cells, so the pages never scan the episodes.
+with episodes as (
+    select
+        *,
+        ended_at is not null and rhi_has_times and rhi_completed_at is not null
+            and greatest(date_diff('minute', ended_at, rhi_completed_at), 0) <= 72 * 60 as is_rhi_completed_72h
+    from int_episodes
+),
+
+final as (
+    select
+        start_month as month,
+        locality,
+        age_band,
+        sex,
+        coalesce(is_looked_after, false) as is_looked_after,
+        rhi_status,
+        count(*) as episodes,
+        count(*) filter (where ended_at is not null) as returned,
+        count(*) filter (where is_rhi_eligible) as rhi_eligible,
+        count(*) filter (where is_rhi_offered_72h) as rhi_offered_72h,
+        count(*) filter (where is_rhi_completed_72h) as rhi_completed_72h,
+        count(*) filter (where ended_at is not null and rhi_completed) as rhi_completed,
+        count(*) filter (where ended_at is not null and rhi_declined) as rhi_declined,
+        count(*) filter (where rhi_offered_before_return) as offered_before_return,
+        count(*) filter (where is_rhi_eligible and rhi_offered_at is not null) as timed_offers
+    from episodes
+    group by all
+)
+
+select * from final order by all

@@ -1,0 +1,40 @@
+-- Missing episodes by the themes their return home interviews recorded ('No theme
+-- recorded' when none), at the grain of mart_episode_cells: an episode counts once under
+-- each of its themes, so theme rows add up to more than the episodes.
+with rhi_themes as (
+    select episode_key, list_distinct(flatten(list(themes))) as themes
+    from stg_return_home_interviews
+    group by episode_key
+),
+
+episodes as (
+    select e.*, coalesce(t.themes, []) as themes
+    from int_episodes as e
+    left join rhi_themes as t using (episode_key)
+),
+
+themed as (
+    select
+        *,
+        unnest(case when len(themes) = 0 then ['No theme recorded'] else themes end) as theme
+    from episodes
+),
+
+final as (
+    select
+        start_month as month,
+        locality,
+        age_band,
+        sex,
+        coalesce(is_looked_after, false) as is_looked_after,
+        theme,
+        count(*) as episodes,
+        count(*) filter (where ended_at is not null) as returned,
+        count(*) filter (where is_rhi_eligible) as rhi_eligible,
+        count(*) filter (where is_rhi_offered_72h) as rhi_offered_72h,
+        count(*) filter (where ended_at is not null and rhi_completed) as rhi_completed
+    from themed
+    group by all
+)
+
+select * from final order by all

@@ -1,0 +1,43 @@
+-- Offences involving young people, each counted once, by month, locality and offence
+-- group. An offence can involve several young people, and the pages filter by their age
+-- band and sex, so each cell keeps the people an offence involved as 'age band|sex'
+-- combinations (and those on a serious violence or weapon line): a page counts an
+-- offence when any combination it involved passes the filters, exactly as if it had
+-- counted distinct offences over the lines. Month, locality and group are properties of
+-- the offence (tests/test_query_marts.py checks they never differ between its lines).
+with offences as (
+    select o.*, coalesce(l.locality, 'Unknown') as locality
+    from stg_offences as o
+    left join geo_lsoa as l using (lsoa_code)
+    where o.person_key is not null
+),
+
+per_offence as (
+    select
+        offence_key,
+        offence_month,
+        locality,
+        coalesce(offence_group, 'Unknown') as offence_group,
+        list_sort(list_distinct(list(age_band || '|' || sex))) as people,
+        list_sort(list_distinct(list(age_band || '|' || sex) filter (where is_serious_violence)))
+            as serious_violence_people,
+        list_sort(list_distinct(list(age_band || '|' || sex) filter (where weapon in ('KNIFE', 'FIREARM', 'OTHER'))))
+            as weapon_people
+    from offences
+    group by all
+),
+
+final as (
+    select
+        offence_month as month,
+        locality,
+        offence_group,
+        people,
+        coalesce(serious_violence_people, []) as serious_violence_people,
+        coalesce(weapon_people, []) as weapon_people,
+        count(*) as offences
+    from per_offence
+    group by all
+)
+
+select * from final order by all
