@@ -26,6 +26,10 @@ VERDICT_STYLE = {
     "likely_increase": ("#D55E00", "Likely increase"),
     "no_clear_change": ("#000000", "No clear change"),
 }
+NOT_JUDGED_WORDS = {
+    "outside_data": "Not enough data yet to judge",
+    "no_comparison": "No similar places without an action to compare with",
+}
 NOT_JUDGED = {
     "too_few": "too few events to tell",
     "outside_data": "not enough data yet",
@@ -128,15 +132,18 @@ def _label(row) -> str:
     return f"{action} at {row.target_name}, {fmt.month_label(row.action_month)}"
 
 
-def effect_figure(effects_df: pd.DataFrame) -> go.Figure:
+def effect_figure(effects_df: pd.DataFrame, policy: disclosure.Policy | None = None) -> go.Figure:
     """Forest plot: each action's change relative to similar places, with its 95% interval.
 
     Parameters
     ----------
     effects_df : pandas.DataFrame
         Rows of ``mart_disruption_effects`` for one event source (usually ``'all'``):
-        ``action_id``, ``action_type``, ``target_name``, ``action_month``, ``rate_ratio``, ``ci_low``,
-        ``ci_high``, ``verdict``, ``verdict_text``.
+        ``action_id``, ``action_type``, ``target_name``, ``target_level``, ``action_month``,
+        ``target_before``, ``target_after``, ``rate_ratio``, ``ci_low``, ``ci_high``,
+        ``verdict``, ``verdict_text`` (and ``control_before``, ``control_after`` when known).
+    policy : disclosure.Policy, optional
+        Disclosure settings (default: those in ``contextmap.toml``).
 
     Returns
     -------
@@ -144,16 +151,20 @@ def effect_figure(effects_df: pd.DataFrame) -> go.Figure:
         Ratios on a log axis labelled as percentage changes, with a reference line at no
         change. Actions that cannot be judged (too few events, windows outside the data,
         no comparison) are listed by name with the reason instead of a point, so a
-        meaningless estimate is never drawn.
+        meaningless estimate is never drawn; an action with a hidden count behind its
+        estimate is listed with the change as a band in words, since a point would give
+        the hidden count back.
     """
     if effects_df.empty:
         return _empty("No disruption actions recorded")
+    policy = policy or disclosure.Policy.from_settings()
     df = effects_df.assign(label=[_label(r) for r in effects_df.itertuples()]).sort_values("action_month")
     repeated = df["label"].duplicated(keep=False)
     df.loc[repeated, "label"] = df.loc[repeated, "label"] + " (" + df.loc[repeated, "action_id"].astype(str) + ")"
+    hidden = pd.Series([estimate_hidden(r, policy) for r in df.itertuples()], index=df.index, dtype=bool)
     fig = go.Figure()
     for verdict, (colour, name) in VERDICT_STYLE.items():
-        part = df[df["verdict"] == verdict]
+        part = df[(df["verdict"] == verdict) & ~hidden]
         if part.empty:
             continue
         fig.add_scatter(
@@ -172,26 +183,31 @@ def effect_figure(effects_df: pd.DataFrame) -> go.Figure:
             customdata=part[["verdict_text"]],
             hovertemplate="%{y}<br>%{customdata[0]}<extra></extra>",
         )
-    unjudged = df[~df["verdict"].isin(list(VERDICT_STYLE))]
-    if not unjudged.empty:
-        # An invisible trace keeps these rows on the axis; the reason is written in place of a point.
+    as_text = df[~df["verdict"].isin(list(VERDICT_STYLE)) | hidden]
+    if not as_text.empty:
+        # An invisible trace keeps these rows on the axis; words are written in place of a point.
         fig.add_scatter(
-            x=np.ones(len(unjudged)),
-            y=unjudged["label"],
+            x=np.ones(len(as_text)),
+            y=as_text["label"],
             mode="markers",
             marker={"opacity": 0},
             showlegend=False,
             hoverinfo="skip",
         )
-        for row in unjudged.itertuples():
+        for row in as_text.itertuples():
+            if row.verdict in VERDICT_STYLE:
+                colour, name = VERDICT_STYLE[row.verdict]
+                text = f"{effect_band(row.rate_ratio)}: {name.lower()} (small counts, no number shown)"
+            else:
+                colour, text = "#555555", NOT_JUDGED.get(row.verdict, row.verdict_text)
             # Annotations on a log axis take log10 of the value: 0 puts the text at "no change".
             fig.add_annotation(
                 x=0,
                 xref="x",
                 y=row.label,
-                text=NOT_JUDGED.get(row.verdict, row.verdict_text),
+                text=text,
                 showarrow=False,
-                font={"color": "#555555", "size": 11},
+                font={"color": colour, "size": 11},
             )
     ticks = [0.1, 0.25, 0.5, 1, 2, 4, 10]
     # Explicit width and opacity: the simple_white template draws shapes with no line by default.
@@ -279,27 +295,92 @@ def _hidden(policy, *counts) -> bool:
     return any(disclosure.is_suppressed(c, policy) for c in counts)
 
 
+# Coarse bands for an estimate whose counts are hidden: (upper bound of the rate ratio, words).
+EFFECT_BANDS = (
+    (0.5, "fall of more than half"),
+    (0.75, "fall of a quarter to a half"),
+    (0.9, "fall of less than a quarter"),
+    (1.1, "little change"),
+    (1.5, "rise of up to a half"),
+    (np.inf, "rise of more than half"),
+)
+
+
+def effect_band(rate_ratio) -> str:
+    """The estimated change relative to similar places as a coarse band in words, with no number."""
+    return next(words for upper, words in EFFECT_BANDS if float(rate_ratio) < upper)
+
+
+def _control_counts(row) -> tuple:
+    return getattr(row, "control_before", None), getattr(row, "control_after", None)
+
+
+def change_hidden(row, policy) -> bool:
+    """Whether the change at the target may not be given as a number.
+
+    True when a target count is hidden, or rounded (an exact percentage of rounded counts
+    would give the exact counts back).
+    """
+    return _hidden(policy, row.target_before, row.target_after) or policy.rounds(row.target_level)
+
+
+def estimate_hidden(row, policy) -> bool:
+    """Whether a count behind the estimate (target or similar places, before or after) is hidden.
+
+    With one count visible, a percentage change gives the hidden one back (12 before, "c"
+    after, -82%), so such an estimate is shown only as a band in words.
+    """
+    return change_hidden(row, policy) or _hidden(policy, *_control_counts(row))
+
+
+def _interval_excludes_no_change(row) -> bool:
+    return bool(row.ci_high < 1 or row.ci_low > 1)
+
+
+def effect_words(row, policy) -> str:
+    """The estimate relative to similar places as shown in tables and exports.
+
+    ``"-82% (-95% to -40%)"`` when every count behind it may be shown; otherwise only the
+    band and whether the interval excludes no change (``"Fall of more than half; interval
+    excludes no change"``); ``"—"`` when the action was not judged.
+    """
+    if row.verdict not in JUDGED:
+        return "—"
+    if estimate_hidden(row, policy):
+        side = "excludes" if _interval_excludes_no_change(row) else "includes"
+        return f"{effect_band(row.rate_ratio).capitalize()}; interval {side} no change"
+    return f"{row.effect_pct:+.0f}% ({100 * (row.ci_low - 1):+.0f}% to {100 * (row.ci_high - 1):+.0f}%)"
+
+
 def verdict_words(row, policy) -> str:
     """The verdict in plain words, never giving away a hidden count.
 
     The review's own sentence (``verdict_text``) quotes counts and percentages; it is used
-    as it is only when the counts behind it may be shown. Otherwise the words are rebuilt
-    without numbers.
+    as it is only when every count behind it may be shown. Otherwise the words are rebuilt
+    with the change as a band and no number.
     """
     cfg = settings.get("disruption")
     if row.verdict == "too_few":
         return (f"Too few events to tell (fewer than {cfg['min_events']} events in the "
                 f"{2 * int(row.window_months)} months around the action)")
-    if not _hidden(policy, row.target_before, row.target_after):
+    if not estimate_hidden(row, policy):
         return str(row.verdict_text)
+    if row.verdict not in JUDGED:
+        return NOT_JUDGED_WORDS.get(row.verdict, VERDICT_LABELS.get(row.verdict, "Not judged"))
+    side = "excludes" if _interval_excludes_no_change(row) else "includes"
     spike = ". Events had risen before the action, so part of the fall may be a return to normal" if (
         row.verdict == "likely_effect" and bool(row.is_after_spike)) else ""
-    return {
-        "likely_effect": "Events fell relative to similar places: likely effect (the counts are too small to show)",
-        "likely_increase": "Events rose relative to similar places: likely increase (the counts are too small to show)",
-        "no_clear_change": "No clear change compared with similar places (the counts are too small to show)",
-        "no_comparison": "No similar places without an action to compare with",
-    }.get(row.verdict, str(row.verdict_text)) + spike
+    return (f"{effect_band(row.rate_ratio).capitalize()} relative to similar places, and the interval {side} "
+            f"no change: {VERDICT_LABELS[row.verdict].lower()} (the counts are too small to show exactly){spike}")
+
+
+def wdq_words(row, policy) -> str:
+    """The Weighted Displacement Quotient as a sentence, or ``""`` when it would reveal a hidden count."""
+    if row.wdq is None or pd.isna(row.wdq):
+        return ""
+    if estimate_hidden(row, policy) or _hidden(policy, row.buffer_before, row.buffer_after):
+        return ""
+    return f" Weighted Displacement Quotient {row.wdq:.2f}."
 
 
 def displacement_words(row, policy) -> str:
@@ -314,19 +395,18 @@ def displacement_words(row, policy) -> str:
 
 
 def actions_table(df: pd.DataFrame, policy) -> pd.DataFrame:
-    """The list of actions as shown: counts protected at the target's level, change only where both shown."""
+    """The list of actions as shown (and exported): counts protected at the target's level.
+
+    A percentage is given only where every count behind it is shown; otherwise the change
+    relative to similar places is a band in words and the change here is left out.
+    """
     def count(n, level):
         return disclosure.fmt_count(n, policy, level=level)
 
     def change(row):
-        if row.verdict not in JUDGED or _hidden(policy, row.target_before, row.target_after) or row.target_before == 0:
+        if row.verdict not in JUDGED or change_hidden(row, policy) or row.target_before == 0:
             return "—"
         return f"{row.target_pct_change:+.0f}%"
-
-    def effect(row):
-        if row.verdict not in JUDGED:
-            return "—"
-        return f"{row.effect_pct:+.0f}% ({100 * (row.ci_low - 1):+.0f}% to {100 * (row.ci_high - 1):+.0f}%)"
 
     return pd.DataFrame({
         "Action": [action_label(t) for t in df["action_type"]],
@@ -337,7 +417,7 @@ def actions_table(df: pd.DataFrame, policy) -> pd.DataFrame:
         "Events before": [count(n, lv) for n, lv in zip(df["target_before"], df["target_level"])],
         "Events after": [count(n, lv) for n, lv in zip(df["target_after"], df["target_level"])],
         "Change here": [change(r) for r in df.itertuples()],
-        "Relative to similar places (95% interval)": [effect(r) for r in df.itertuples()],
+        "Relative to similar places (95% interval)": [effect_words(r, policy) for r in df.itertuples()],
         "Verdict": [VERDICT_LABELS.get(v, v) for v in df["verdict"]],
         "Nearby": [DISPLACEMENT_LABELS.get(v, "Not assessed") if isinstance(v, str) else "Not assessed"
                    for v in df["displacement_verdict"]],
@@ -364,3 +444,41 @@ def protected_timeline(df: pd.DataFrame, level: str, policy) -> pd.DataFrame:
     out = disclosure.protect_counts(df, cols + ["events"], policy, level=level)
     out.loc[~df["has_data"].astype(bool).to_numpy(), cols + ["events"]] = np.nan
     return out
+
+
+def _median_pct(values: pd.Series) -> str:
+    return "—" if values.dropna().empty else f"{values.median():+.0f}%"
+
+
+def by_type_table(actions: pd.DataFrame, policy) -> pd.DataFrame:
+    """The review summarised by action type, from every action's row (as in ``disruption_actions``).
+
+    The medians use only the actions whose own percentages may be shown: a median over
+    one or two actions, or one equal to a hidden action's value, would give that
+    action's estimate, and so its hidden count, back.
+    """
+    rows = list(actions.itertuples())
+    df = actions.assign(
+        judged=actions["verdict"].isin(JUDGED),
+        change_shown=[r.verdict in JUDGED and not change_hidden(r, policy) and r.target_before != 0 for r in rows],
+        effect_shown=[r.verdict in JUDGED and not estimate_hidden(r, policy) for r in rows],
+    )
+    out = []
+    for action_type, part in df.groupby("action_type", sort=False):
+        verdicts = part["verdict"].value_counts()
+        out.append({
+            "Action": action_label(action_type),
+            "Actions": len(part),
+            "Judged": int(part["judged"].sum()),
+            "Likely effect": int(verdicts.get("likely_effect", 0)),
+            "No clear change": int(verdicts.get("no_clear_change", 0)),
+            "Likely increase": int(verdicts.get("likely_increase", 0)),
+            "Too few to tell": int(verdicts.get("too_few", 0)),
+            "Not comparable": int(verdicts.get("outside_data", 0) + verdicts.get("no_comparison", 0)),
+            "Median change here": _median_pct(part.loc[part["change_shown"], "target_pct_change"]),
+            "Median change relative to similar places": _median_pct(part.loc[part["effect_shown"], "effect_pct"]),
+        })
+    columns = ["Action", "Actions", "Judged", "Likely effect", "No clear change", "Likely increase", "Too few to tell",
+               "Not comparable", "Median change here", "Median change relative to similar places"]
+    return pd.DataFrame(out, columns=columns).sort_values(["Actions", "Action"], ascending=[False, True],
+                                                          ignore_index=True)

@@ -170,37 +170,44 @@ def poisson_limit(expected, prob) -> np.ndarray:
 
     Spiegelhalter (2005) funnel plots, as in the PHE Fingertips tools: the ``prob``
     quantile r of Poisson(expected) minus the fraction (F(r) − prob) / P(X = r), so the
-    limit moves smoothly with the population instead of in integer steps.
+    limit moves smoothly with the population instead of in integer steps. Computed
+    once per distinct expected value (many areas and months share one).
     """
     expected = np.asarray(expected, dtype=float)
-    r = _poisson_quantile(prob, expected)
-    cdf = stats.poisson.cdf(r, expected)
-    pmf = stats.poisson.pmf(r, expected)
+    mu, inverse = np.unique(expected, return_inverse=True)
+    r, cdf = _poisson_quantile(prob, mu)
+    pmf = stats.poisson.pmf(r, mu)
     with np.errstate(all="ignore"):
         limit = r - (cdf - prob) / pmf
-    return np.where(expected > 0, np.maximum(limit, 0.0), np.nan)
+    limit = np.where(mu > 0, np.maximum(limit, 0.0), np.nan)
+    return limit[inverse.reshape(expected.shape)]
 
 
-def _poisson_quantile(prob: float, mu: np.ndarray) -> np.ndarray:
-    """Smallest r with P(X ≤ r) ≥ prob for X ~ Poisson(mu): scipy's ppf, found faster.
+def _poisson_quantile(prob: float, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest r with P(X ≤ r) ≥ prob for X ~ Poisson(mu), and P(X ≤ r): scipy's ppf, found faster.
 
-    Starts from the Cornish-Fisher approximation and steps to the exact quantile with
-    a few vectorised CDF evaluations (scipy's own search is slow on many means).
+    Starts from the Cornish-Fisher approximation and steps to the exact quantile,
+    evaluating the CDF again only where the step has not yet converged (scipy's own
+    search is slow on many means).
     """
     mu = np.where(np.isfinite(mu) & (mu > 0), mu, 0.0)
     z = stats.norm.ppf(prob)
     r = np.maximum(np.floor(mu + z * np.sqrt(mu) + (z * z - 1) / 6), 0.0)
-    for _ in range(1000):
-        low = stats.poisson.cdf(r, mu) < prob
-        if not low.any():
-            break
-        r = r + low
-    for _ in range(1000):
-        high = (r > 0) & (stats.poisson.cdf(r - 1, mu) >= prob)
-        if not high.any():
-            break
-        r = r - high
-    return r
+    cdf = stats.poisson.cdf(r, mu)
+    low = np.flatnonzero(cdf < prob)
+    while low.size:
+        r[low] += 1
+        cdf[low] = stats.poisson.cdf(r[low], mu[low])
+        low = low[cdf[low] < prob]
+    below = np.flatnonzero(r > 0)
+    below_cdf = stats.poisson.cdf(r[below] - 1, mu[below])
+    high = below[below_cdf >= prob]
+    while high.size:
+        r[high] -= 1
+        cdf[high] = stats.poisson.cdf(r[high], mu[high])
+        down = stats.poisson.cdf(r[high] - 1, mu[high])
+        high = high[(r[high] > 0) & (down >= prob)]
+    return r, cdf
 
 
 def funnel_limits(district_rate_per_1000: float, population, per: float = 1000.0) -> dict[str, np.ndarray]:
@@ -272,30 +279,49 @@ def mann_kendall_rows(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def emerging_label(hot, cold=None, tau: float = 0.0, trend_p: float = 1.0, alpha: float = 0.05) -> str:
-    """The ArcGIS emerging hot spot pattern of a per-period hot/not series (oldest first).
+    """The ArcGIS emerging hot spot pattern of one per-period hot/not series (oldest first).
+
+    See ``emerging_labels``, which labels many series at once.
+    """
+    hot = np.asarray(hot, dtype=bool)[None, :]
+    cold = np.zeros_like(hot) if cold is None else np.asarray(cold, dtype=bool)[None, :]
+    return str(emerging_labels(hot, cold, np.array([tau]), np.array([trend_p]), alpha)[0])
+
+
+def emerging_labels(hot, cold, tau, trend_p, alpha: float = 0.05) -> np.ndarray:
+    """The ArcGIS emerging hot spot pattern of each row of ``hot`` [unit, period] (oldest first).
 
     Intensifying / Persistent / Diminishing: hot in at least 90% of periods, the last
-    included, with a rising / no / falling Mann-Kendall trend. Historical: the same share
-    but not hot now. New: hot now for the first time. Consecutive: one unbroken run of
-    two or more hot periods at the end, never hot before it. Sporadic: hot now and on
-    and off before, never cold; Oscillating: likewise but cold at some point.
+    included, with a rising / no / falling Mann-Kendall trend (``tau``, ``trend_p`` per
+    row). Historical: the same share but not hot now. New: hot now for the first time.
+    Consecutive: one unbroken run of two or more hot periods at the end, never hot
+    before it. Sporadic: hot now and on and off before, never cold; Oscillating:
+    likewise but cold at some point.
     """
     hot = np.asarray(hot, dtype=bool)
-    cold = np.zeros_like(hot) if cold is None else np.asarray(cold, dtype=bool)
-    if hot.size == 0 or not hot.any():
-        return "No pattern"
-    mostly_hot = hot.mean() >= 0.9
-    if not hot[-1]:
-        return "Historical" if mostly_hot else "No pattern"
-    if mostly_hot:
-        if trend_p < alpha and tau > 0:
-            return "Intensifying"
-        if trend_p < alpha and tau < 0:
-            return "Diminishing"
-        return "Persistent"
-    if not hot[:-1].any():
-        return "New"
-    run = int(np.argmin(hot[::-1])) if not hot.all() else hot.size
-    if run >= 2 and not hot[: hot.size - run].any():
-        return "Consecutive"
-    return "Oscillating" if cold.any() else "Sporadic"
+    cold = np.asarray(cold, dtype=bool)
+    tau, trend_p = np.asarray(tau, dtype=float), np.asarray(trend_p, dtype=float)
+    if hot.shape[1] == 0:
+        return np.full(len(hot), "No pattern", dtype=object)
+    hot_count = hot.sum(axis=1)
+    mostly_hot = hot_count / hot.shape[1] >= 0.9
+    now = hot[:, -1]
+    # Length of the unbroken hot run at the end of each series.
+    run = np.where(hot.all(axis=1), hot.shape[1], np.argmin(hot[:, ::-1], axis=1))
+    trend = trend_p < alpha
+    return np.select(
+        [
+            hot_count == 0,
+            ~now & mostly_hot,
+            ~now,
+            mostly_hot & trend & (tau > 0),
+            mostly_hot & trend & (tau < 0),
+            mostly_hot,
+            hot_count == 1,
+            (run >= 2) & (hot_count == run),
+            cold.any(axis=1),
+        ],
+        ["No pattern", "Historical", "No pattern", "Intensifying", "Diminishing", "Persistent", "New", "Consecutive",
+         "Oscillating"],
+        default="Sporadic",
+    ).astype(object)

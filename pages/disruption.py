@@ -2,7 +2,6 @@
 
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 from dateutil.relativedelta import relativedelta
 
@@ -38,8 +37,8 @@ if shown.empty:
 table = dv.actions_table(shown, s.policy)
 st.dataframe(table, hide_index=True, use_container_width=True)
 ui.export_button(s, table, "Disruption actions", "disruption", count_cols=["Events before", "Events after"])
-st.plotly_chart(dv.effect_figure(shown.assign(verdict_text=[dv.verdict_words(r, s.policy) for r in shown.itertuples()])),
-                use_container_width=True)
+st.plotly_chart(dv.effect_figure(shown.assign(verdict_text=[dv.verdict_words(r, s.policy) for r in shown.itertuples()]),
+                                 s.policy), use_container_width=True)
 
 st.subheader("One action in detail")
 labels = {r.action_id: f"{dv.action_label(r.action_type)} at {r.target_name}, {fmt.month_label(r.action_month)}"
@@ -47,8 +46,7 @@ labels = {r.action_id: f"{dv.action_label(r.action_type)} at {r.target_name}, {f
 chosen = st.selectbox("Action", list(labels), format_func=labels.get, key="dr_action")
 row = shown[shown["action_id"] == chosen].iloc[0]
 st.markdown(f"**Verdict:** {dv.verdict_words(row, s.policy)}.")
-st.markdown(f"**Nearby:** {dv.displacement_words(row, s.policy)}."
-            + (f" Weighted Displacement Quotient {row.wdq:.2f}." if pd.notna(row.wdq) else ""))
+st.markdown(f"**Nearby:** {dv.displacement_words(row, s.policy)}.{dv.wdq_words(row, s.policy)}")
 timeline = dv.protected_timeline(ui.query(s, "disruption_timeline", action_id=chosen), row.target_level, s.policy)
 st.plotly_chart(dv.timeline_figure(timeline, shown[shown["action_id"] == chosen]), use_container_width=True)
 st.caption("Bars: events at the target each month by source; gaps are hidden small counts or months outside the data. "
@@ -57,13 +55,6 @@ st.dataframe(dv.sources_table(ui.query(s, "disruption_sources", action_id=chosen
              hide_index=True, use_container_width=True)
 
 st.subheader("By action type (all actions in the data)")
-by_type = ui.query(s, "disruption_by_type")
-st.dataframe(by_type.assign(action_type=by_type["action_type"].map(dv.action_label)), hide_index=True,
-             use_container_width=True,
-             column_config={"action_type": "Action", "actions": "Actions", "actions_judged": "Judged",
-                            "actions_with_enough_events": "Enough events",
-                            "median_target_pct_change": st.column_config.NumberColumn("Median change here (%)", format="%+.0f"),
-                            "median_effect_pct": st.column_config.NumberColumn("Median change relative to similar places (%)",
-                                                                               format="%+.0f"),
-                            "likely_effect": "Likely effect", "no_clear_change": "No clear change",
-                            "likely_increase": "Likely increase", "too_few": "Too few to tell", "not_comparable": "Not comparable"})
+every_action = ui.query(s, "disruption_actions", month_from=date(1900, 1, 1), month_to=date(9999, 12, 1), locality="All")
+st.dataframe(dv.by_type_table(every_action, s.policy), hide_index=True, use_container_width=True)
+st.caption("Medians leave out actions whose counts are too small to show, so they never reveal a hidden count.")

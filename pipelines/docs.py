@@ -47,7 +47,7 @@ def render(specs: dict[str, dict]) -> str:
         "`data/warehouse/CURRENT`), with its grain and columns. Open it read-only from your own",
         "tools, e.g. `duckdb -readonly data/warehouse/builds/$(cat data/warehouse/CURRENT)`.",
         "Counts here are raw: apply the same disclosure control as the dashboard",
-        "(docs/privacy.md) before sharing any figure.",
+        "(SECURITY.md) before sharing any figure.",
         "",
         "Generated from `sql/*/*.yml` by `python -m pipelines.docs`; do not edit by hand.",
         "",

@@ -48,7 +48,9 @@ TYPES = {
     "is_serious_violence": "boolean", "source_row": "integer", "start_date": "date", "end_date": "date",
 }
 # The marts these tests read (analytics marts of other steps are left out).
-MARTS = {"mart_monthly_area_counts", "mart_place_monthly", "mart_rhi_timeliness", "mart_rhi_status"}
+MARTS = {"mart_monthly_area_counts", "mart_place_monthly", "mart_rhi_timeliness", "mart_rhi_status",
+         "mart_episode_cells", "mart_episode_theme_cells", "mart_episode_children", "mart_episode_offer_hours",
+         "mart_offence_cells"}
 LISTS = ("themes", "push_factors", "pull_factors", "places_mentioned", "sectors_mentioned", "lsoas_mentioned",
          "associate_keys")
 

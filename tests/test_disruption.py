@@ -318,12 +318,12 @@ def _effect(con, action_id):
 
 def test_sample_planted_actions(planted):
     truth, con = planted
-    effective = _effect(con, truth["effective"]["action_id"])
+    effective = _effect(con, truth["effective"])
     assert effective.verdict == "likely_effect", effective.verdict_text
     assert effective.ci_high < 1
-    ineffective = _effect(con, truth["ineffective"]["action_id"])
+    ineffective = _effect(con, truth["ineffective"])
     assert ineffective.verdict not in {"likely_effect", "too_few"}, ineffective.verdict_text
-    too_few = _effect(con, truth["too_few"]["action_id"])
+    too_few = _effect(con, truth["too_few"])
     assert too_few.verdict == "too_few", too_few.verdict_text
 
 

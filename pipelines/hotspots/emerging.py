@@ -44,25 +44,25 @@ def method_text(level: str, cfg: dict) -> str:
 def emerging_table(codes, monthly: np.ndarray, hot: np.ndarray, cold: np.ndarray, cfg: dict) -> pd.DataFrame:
     """Emerging-hot-spot rows for units × months from monthly events and monthly hot/cold status."""
     r, b = cfg["recent"], cfg["baseline"]
-    n_units, n_months = monthly.shape
-    rows = []
+    n_months = monthly.shape[1]
+    codes = np.asarray(codes, dtype=object)
+    blocks = []
     for t in range(2 * r - 1, n_months):
         lo = max(0, t - r - b + 1)
         recent = monthly[:, t - r + 1 : t + 1].sum(axis=1)
         baseline = monthly[:, lo : t - r + 1].sum(axis=1)
         base_months = t - r + 1 - lo
         p = hs.rate_test_p(recent, baseline, r, base_months)
-        q = hs.bh_qvalues(p)
         taus, mk_ps = hs.mann_kendall_rows(monthly[:, lo : t + 1])
-        for u in range(n_units):
-            tau, mk_p = taus[u], mk_ps[u]
-            status = hot[u, lo : t + 1]
-            rows.append((
-                codes[u], t, r, base_months, int(recent[u]), int(baseline[u]), p[u], q[u], tau, mk_p,
-                int(status.sum()), status.size, bool(status[-1]),
-                hs.emerging_label(status, cold[u, lo : t + 1], tau, mk_p, cfg["emerging_alpha"]),
-            ))
-    out = pd.DataFrame(rows, columns=[
+        status = hot[:, lo : t + 1]
+        blocks.append(pd.DataFrame({
+            "unit_code": codes, "t": t, "recent_months": r, "baseline_months": base_months,
+            "recent_events": recent.astype("int64"), "baseline_events": baseline.astype("int64"),
+            "p_value": p, "q_value": hs.bh_qvalues(p), "mk_tau": taus, "mk_p": mk_ps,
+            "hot_months": status.sum(axis=1), "series_months": status.shape[1], "is_hot_now": status[:, -1],
+            "label": hs.emerging_labels(status, cold[:, lo : t + 1], taus, mk_ps, cfg["emerging_alpha"]),
+        }))
+    out = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame(columns=[
         "unit_code", "t", "recent_months", "baseline_months", "recent_events", "baseline_events", "p_value",
         "q_value", "mk_tau", "mk_p", "hot_months", "series_months", "is_hot_now", "label",
     ])

@@ -212,6 +212,7 @@ def near_repeat(con: duckdb.DuckDBPyConnection, cfg: dict) -> pd.DataFrame:
         from int_events
         where place_id is not null
         group by place_id, coalesce(episode_key, event_id)
+        order by place_id, day  -- the shuffles below depend on the order, so fix it
     """).df()
     ids = sorted(incidents["place_id"].unique())
     lookup = {p: i for i, p in enumerate(ids)}

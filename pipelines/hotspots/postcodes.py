@@ -23,19 +23,33 @@ LEVELS = {"sector": "sector", "district": "district"}
 
 
 def unit_population(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
-    """Children aged 10–17 per postcode sector or district (LSOA children shared by postcode counts)."""
+    """Children aged 10–17 per postcode sector or district (LSOA children shared by postcode counts).
+
+    Each LSOA's share is rounded to 9 decimals and summed as an exact DECIMAL, so the
+    total does not depend on the order a parallel sum meets the LSOAs in, and the units
+    come back in code order: two builds of the same input give the same bits.
+    """
     col = LEVELS[level]
     return con.sql(f"""
-        with shares as (
-            select p.{col} as code, l.children_10_17 / count(*) over (partition by p.lsoa_code) as children
+        with postcodes as (
+            select p.{col} as code, p.lsoa_code, l.children_10_17,
+                   count(*) over (partition by p.lsoa_code) as lsoa_postcodes
             from geo_postcode as p join geo_lsoa as l using (lsoa_code)
         ),
+        shares as (
+            select code, round(any_value(children_10_17) * count(*) / any_value(lsoa_postcodes), 9)::decimal(38, 9)
+                   as children
+            from postcodes group by code, lsoa_code
+        ),
         localities as (
-            select {col} as code, mode(locality) as locality from geo_sector group by 1
+            -- The locality most of the unit's sectors lie in (ties to the first by name, so builds agree).
+            select {col} as code, locality from geo_sector group by 1, 2
+            qualify row_number() over (partition by {col} order by count(*) desc, locality) = 1
         )
-        select s.code, split_part(s.code, ' ', 1) as district, l.locality, sum(s.children) as children_10_17
+        select s.code, split_part(s.code, ' ', 1) as district, l.locality, sum(s.children)::double as children_10_17
         from shares as s left join localities as l using (code)
         group by all
+        order by s.code
     """).df()
 
 

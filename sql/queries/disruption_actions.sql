@@ -15,6 +15,7 @@ select
     e.action_id, e.action_type, coalesce(a.agency, 'Not recorded') as agency, e.target_level, e.target_code,
     coalesce(ar.name, e.target_name) as target_name, coalesce(ar.locality, 'Unknown') as locality, e.start_date, e.end_date, e.action_month,
     e.window_months, e.target_before, e.target_after, e.target_pct_change, e.is_after_spike, e.control_places,
+    e.control_before, e.control_after,
     e.control_pct_change, e.rate_ratio, e.ci_low, e.ci_high, e.effect_pct, e.p_value, e.verdict, e.verdict_text,
     d.buffer_kind, d.buffer_before, d.buffer_after, d.buffer_rate_ratio, d.buffer_ci_low, d.buffer_ci_high, d.wdq,
     d.verdict as displacement_verdict, d.verdict_text as displacement_text

@@ -1,6 +1,6 @@
 -- Headline missing and RHI figures for one period and locality, from the episode marts:
 -- counts are sums of cells, children are distinct over child-months, and the median time
--- to offer is taken exactly over the counted values (the two middle values averaged).
+-- to offer is taken over every counted offer (mart_episode_offer_hours).
 with cells as (
     select *
     from mart_episode_cells
@@ -24,27 +24,18 @@ children as (
       and list_contains($sexes, sex)
 ),
 
-hours as (
-    select hours_return_to_offer as h, sum(offers) as n
-    from mart_episode_offer_hours
-    where month between $month_from and $month_to
-      and ($locality = 'All' or locality = $locality)
-      and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
-      and list_contains($age_bands, age_band)
-      and list_contains($sexes, sex)
-    group by h
-),
-
-ranked as (
-    select h, sum(n) over (order by h) as upto, n, sum(n) over () as total from hours
-),
-
--- The values at 0-based positions floor((total - 1) / 2) and total // 2 of the sorted offers.
 median as (
-    select
-        any_value(h) filter (where upto - n <= (total - 1) // 2 and (total - 1) // 2 < upto) as lo,
-        any_value(h) filter (where upto - n <= total // 2 and total // 2 < upto) as hi
-    from ranked
+    -- Each distinct hours value repeated by its count, so median() sees every offer.
+    select median(hours_return_to_offer) as median_hours_to_offer
+    from (
+        select hours_return_to_offer, unnest(range(offers))
+        from mart_episode_offer_hours
+        where month between $month_from and $month_to
+          and ($locality = 'All' or locality = $locality)
+          and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
+          and list_contains($age_bands, age_band)
+          and list_contains($sexes, sex)
+    )
 ),
 
 totals as (
@@ -70,5 +61,5 @@ select
     t.rhi_completed,
     t.rhi_declined,
     t.returned,
-    m.lo + (m.hi - m.lo) * 0.5 as median_hours_to_offer
+    m.median_hours_to_offer
 from totals as t, children as c, median as m

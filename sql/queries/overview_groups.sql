@@ -15,11 +15,11 @@ with episodes as (
 ),
 
 wanted as (
-    select flatten(list_transform($age_bands, a -> list_transform($sexes, s -> a || '|' || s))) as people
+    select flatten(list_transform($age_bands, lambda a: list_transform($sexes, lambda s: a || '|' || s))) as people
 ),
 
 offences as (
-    select c.locality, c.offences, list_filter(c.people, p -> list_contains(w.people, p)) as people
+    select c.locality, c.offences, list_filter(c.people, lambda p: list_contains(w.people, p)) as people
     from mart_offence_cells as c, wanted as w
     where c.month between $month_from and $month_to
       and ($locality = 'All' or c.locality = $locality)
@@ -43,11 +43,11 @@ offence_rows as (
     from offences group by all
     union all
     select 'offences', 'age_band', grp, sum(offences)
-    from (select offences, unnest(list_distinct(list_transform(people, p -> split_part(p, '|', 1)))) as grp from offences)
+    from (select offences, unnest(list_distinct(list_transform(people, lambda p: split_part(p, '|', 1)))) as grp from offences)
     group by all
     union all
     select 'offences', 'sex', grp, sum(offences)
-    from (select offences, unnest(list_distinct(list_transform(people, p -> split_part(p, '|', 2)))) as grp from offences)
+    from (select offences, unnest(list_distinct(list_transform(people, lambda p: split_part(p, '|', 2)))) as grp from offences)
     group by all
 )
 

@@ -1,7 +1,7 @@
 -- Offences involving young people in one period and locality (an offence counts once):
 -- an offence counts when any young person it involved is in the chosen age bands and sexes.
 with wanted as (
-    select flatten(list_transform($age_bands, a -> list_transform($sexes, s -> a || '|' || s))) as people
+    select flatten(list_transform($age_bands, lambda a: list_transform($sexes, lambda s: a || '|' || s))) as people
 ),
 
 cells as (

@@ -1,6 +1,6 @@
 -- RHI measures for the period by locality and by looked-after status, with the total,
--- summed from mart_episode_cells; medians are true medians, taken over the counted
--- hours to offer in mart_episode_offer_hours (the two middle values averaged).
+-- summed from mart_episode_cells; medians are true medians, taken over every counted
+-- hours to offer in mart_episode_offer_hours.
 with cells as (
     select *
     from mart_episode_cells
@@ -31,44 +31,30 @@ counts as (
     group by grouping sets ((locality), (is_looked_after), ())
 ),
 
-hours as (
-    select
-        case when grouping(locality) = 0 then 'locality'
-             when grouping(is_looked_after) = 0 then 'looked_after' else 'total' end as dimension,
-        case when grouping(locality) = 0 then locality
-             when grouping(is_looked_after) = 0 then (case when is_looked_after then 'Looked after' else 'Not looked after' end)
-             else 'All' end as grp,
-        hours_return_to_offer as h,
-        sum(offers) as n
+offers as (
+    select *
     from mart_episode_offer_hours
     where month between $month_from and $month_to
       and ($locality = 'All' or locality = $locality)
       and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
       and list_contains($age_bands, age_band)
       and list_contains($sexes, sex)
-    group by grouping sets ((locality, hours_return_to_offer), (is_looked_after, hours_return_to_offer), (hours_return_to_offer))
 ),
 
-ranked as (
-    select
-        *,
-        sum(n) over (partition by dimension, grp order by h) as upto,
-        sum(n) over (partition by dimension, grp) as total
-    from hours
-),
-
--- The values at 0-based positions floor((total - 1) / 2) and total // 2 of each group's sorted offers.
+-- Each distinct hours value repeated by its count, so median() sees every offer.
 medians as (
     select
-        dimension,
-        grp,
-        any_value(h) filter (where upto - n <= (total - 1) // 2 and (total - 1) // 2 < upto) as lo,
-        any_value(h) filter (where upto - n <= total // 2 and total // 2 < upto) as hi
-    from ranked
-    group by all
+        case when grouping(locality) = 0 then 'locality'
+             when grouping(is_looked_after) = 0 then 'looked_after' else 'total' end as dimension,
+        case when grouping(locality) = 0 then locality
+             when grouping(is_looked_after) = 0 then (case when is_looked_after then 'Looked after' else 'Not looked after' end)
+             else 'All' end as grp,
+        median(hours_return_to_offer) as median_hours_to_offer
+    from (select locality, is_looked_after, hours_return_to_offer, unnest(range(offers)) from offers)
+    group by grouping sets ((locality), (is_looked_after), ())
 )
 
-select c.*, m.lo + (m.hi - m.lo) * 0.5 as median_hours_to_offer
+select c.*, m.median_hours_to_offer
 from counts as c
 left join medians as m using (dimension, grp)
 order by c.dimension, c.grp

@@ -3,7 +3,7 @@
 -- counts on a line when a young person it involved passes the filters and is on that
 -- line (so an offence involving two age bands counts once under each).
 with wanted as (
-    select flatten(list_transform($age_bands, a -> list_transform($sexes, s -> a || '|' || s))) as people
+    select flatten(list_transform($age_bands, lambda a: list_transform($sexes, lambda s: a || '|' || s))) as people
 ),
 
 cells as (
@@ -12,9 +12,9 @@ cells as (
         c.offences,
         case $split when 'locality' then c.locality when 'offence_group' then c.offence_group else 'All' end
             as cell_value,
-        list_filter(c.people, p -> list_contains(w.people, p)) as people,
-        list_filter(c.serious_violence_people, p -> list_contains(w.people, p)) as serious_violence_people,
-        list_filter(c.weapon_people, p -> list_contains(w.people, p)) as weapon_people
+        list_filter(c.people, lambda p: list_contains(w.people, p)) as people,
+        list_filter(c.serious_violence_people, lambda p: list_contains(w.people, p)) as serious_violence_people,
+        list_filter(c.weapon_people, lambda p: list_contains(w.people, p)) as weapon_people
     from mart_offence_cells as c, wanted as w
     where c.month between $month_from and $month_to
       and ($locality = 'All' or c.locality = $locality)
@@ -26,11 +26,11 @@ lines as (
     select
         month,
         offences,
-        list_transform(people, p -> case $split when 'age_band' then split_part(p, '|', 1)
+        list_transform(people, lambda p: case $split when 'age_band' then split_part(p, '|', 1)
             when 'sex' then split_part(p, '|', 2) else cell_value end) as on_lines,
-        list_transform(serious_violence_people, p -> case $split when 'age_band' then split_part(p, '|', 1)
+        list_transform(serious_violence_people, lambda p: case $split when 'age_band' then split_part(p, '|', 1)
             when 'sex' then split_part(p, '|', 2) else cell_value end) as serious_violence_lines,
-        list_transform(weapon_people, p -> case $split when 'age_band' then split_part(p, '|', 1)
+        list_transform(weapon_people, lambda p: case $split when 'age_band' then split_part(p, '|', 1)
             when 'sex' then split_part(p, '|', 2) else cell_value end) as weapon_lines
     from cells
 ),

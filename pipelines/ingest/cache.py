@@ -1,0 +1,161 @@
+"""Per-file parse cache: a rebuild after adding one month's file re-parses only that file.
+
+Each cacheable file's staged output (the ``out`` table of ``contract.py``: pseudonymised,
+minimised columns, its row numbers and reject reasons) is kept as Parquet with a small
+JSON of the file's counts and notes. Never raw text: rejected rows keep only their row
+number, reasons and the bookkeeping columns, and the raw ``places_mentioned`` tokens are
+resolved to place ids, sectors and LSOAs before anything is written.
+
+An entry's name is a SHA-256 of everything the staged output depends on: the file's
+bytes and name, the table and column mapping, the ingest code (every source file of
+``pipelines/ingest`` and ``pipelines/pseudonym.py``), the key's fingerprint (an HMAC of a
+constant, never the key), the geography and, for tables naming places, the set of
+place ids loaded. Checks that depend on other files that change month by month (an RHI
+needs a known episode) are re-run on every load, cached or not. A file with a row
+rejected as "in the future" is not cached, since that depends on the day of the build.
+SSD extracts (``ssd_person`` holds dates of birth) are never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import time
+from pathlib import Path
+
+import duckdb
+
+from contextmap import settings
+
+CACHEABLE = {"places", "missing_episodes", "return_home_interviews", "offences", "disruption_actions", "police_uk"}
+# Tables whose staged rows are checked against the places file.
+NAMES_PLACES = {"missing_episodes", "return_home_interviews", "offences", "disruption_actions"}
+# Columns every cached entry keeps for rejected rows too (no input values in any of them).
+BOOKKEEPING = {"_row", "_date", "_unresolved", "_unresolved_districts", "_errs", "episode_key", "_m_unresolved",
+               "_m_districts"}
+MAX_UNUSED_DAYS = 30
+_CODE_ROOTS = [Path(__file__).parent, Path(__file__).parent.parent / "pseudonym.py"]
+
+
+def code_version() -> str:
+    """Digest of the ingest code: any change to it invalidates every cache entry."""
+    digest = hashlib.sha256(b"contextmap-ingest-cache-v1")
+    files = []
+    for root in _CODE_ROOTS:
+        files += sorted(root.glob("*.py")) if root.is_dir() else [root]
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def key_fingerprint(key: bytes) -> str:
+    """HMAC of a constant under the key: identifies the key without revealing it."""
+    return hmac.new(key, b"contextmap-ingest-cache-key-fingerprint", hashlib.sha256).hexdigest()[:16]
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of the file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class Cache:
+    """The cache folder for one ingest run (``None`` folder: caching off)."""
+
+    def __init__(self, folder: Path | None, con: duckdb.DuckDBPyConnection, key: bytes):
+        self.folder = Path(folder) if folder else None
+        self.version = code_version()
+        self.used: set[str] = set()
+        if self.folder:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._base = {"code": self.version, "key": key_fingerprint(key), "geo": _geo_fingerprint(con)}
+
+    def entry(self, con, name: str, path: Path, table: str, renames: dict[str, str]) -> str | None:
+        """The entry name for a file, or None when it is not cacheable."""
+        if self.folder is None or table not in CACHEABLE:
+            return None
+        parts = {**self._base, "file": file_digest(path), "name": name, "table": table,
+                 "mapping": sorted(renames.items())}
+        if table in NAMES_PLACES:
+            parts["places"] = con.execute(
+                "select md5(coalesce(string_agg(place_id, chr(10) order by place_id), '')) from stg_places").fetchone()[0]
+        digest = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
+        return f"{self.version}-{digest}"
+
+    def load(self, con, entry: str) -> dict | None:
+        """Load a cached entry into the temp table ``out``; return its metadata, or None on a miss."""
+        meta_path, data_path = self._paths(entry)
+        try:
+            meta = json.loads(meta_path.read_text())
+            con.execute("create or replace temp table out as select * from read_parquet(?) order by _row",
+                        [str(data_path)])
+        except (OSError, ValueError, duckdb.Error):
+            return None
+        now = time.time()
+        for p in (meta_path, data_path):
+            os.utime(p, (now, now))
+        self.used.add(entry)
+        return meta
+
+    def save(self, con, entry: str, meta: dict) -> None:
+        """Write ``out`` (minus anything rejected rows held) and ``meta`` as ``entry``."""
+        if _depends_on_today(con):
+            return
+        meta_path, data_path = self._paths(entry)
+        cols = [c for (c,) in con.execute("select column_name from (describe out)").fetchall()]
+        select = ", ".join(f'"{c}"' if c in BOOKKEEPING else f'case when len(_errs) = 0 then "{c}" end as "{c}"'
+                           for c in cols)
+        tmp = data_path.with_name(f".{data_path.name}.{os.getpid()}")
+        con.sql(f"select {select} from out").write_parquet(str(tmp), compression="zstd")
+        os.replace(tmp, data_path)
+        tmp_meta = meta_path.with_name(f".{meta_path.name}.{os.getpid()}")
+        tmp_meta.write_text(json.dumps(meta))
+        os.replace(tmp_meta, meta_path)  # written last: an entry counts only once both files exist
+        self.used.add(entry)
+
+    def prune(self) -> None:
+        """Remove entries of other code versions and entries unused for a month."""
+        if self.folder is None:
+            return
+        cutoff = time.time() - MAX_UNUSED_DAYS * 86400
+        for path in self.folder.iterdir():
+            stem = path.name.split(".")[0]
+            try:
+                stale = not path.name.startswith(self.version) or (
+                    stem not in self.used and path.stat().st_mtime < cutoff)
+                if stale:
+                    path.unlink()
+            except OSError:
+                continue  # another build removed it first
+
+    def _paths(self, entry: str) -> tuple[Path, Path]:
+        return self.folder / f"{entry}.json", self.folder / f"{entry}.parquet"
+
+
+def default_dir() -> Path:
+    """Where builds keep the cache: ``cache/ingest`` in the warehouse folder."""
+    from pipelines import warehouse
+
+    return warehouse.warehouse_dir() / "cache" / "ingest"
+
+
+def _geo_fingerprint(con) -> str:
+    """Digest of the geography staging resolves against (and the area's name)."""
+    parts = [settings.get("geography", "name")]
+    for table, cols in (("geo_postcode", "postcode, sector, district, lsoa_code, lat, lon"),
+                        ("geo_lsoa", "lsoa_code"), ("geo_ward", "ward_code"), ("geo_sector", "sector"),
+                        ("geo_lsoa21_to_lsoa11", "lsoa21_code, lsoa11_code, share")):
+        parts.append(con.execute(
+            f"select md5(coalesce(string_agg(concat_ws('|', {cols}), chr(10) order by {cols}), '')) from {table}"
+        ).fetchone()[0])
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def _depends_on_today(con) -> bool:
+    return con.execute("""select count(*) > 0 from (select unnest(_errs) as e from out where len(_errs) > 0)
+                          where e.reason like '% is in the future'""").fetchone()[0]
