@@ -175,12 +175,16 @@ def poisson_limit(expected, prob) -> np.ndarray:
     """
     expected = np.asarray(expected, dtype=float)
     mu, inverse = np.unique(expected, return_inverse=True)
+    return _distinct_limits(mu, prob)[inverse.reshape(expected.shape)]
+
+
+def _distinct_limits(mu: np.ndarray, prob: float) -> np.ndarray:
+    """``poisson_limit`` of each of the distinct means ``mu``."""
     r, cdf = _poisson_quantile(prob, mu)
     pmf = stats.poisson.pmf(r, mu)
     with np.errstate(all="ignore"):
         limit = r - (cdf - prob) / pmf
-    limit = np.where(mu > 0, np.maximum(limit, 0.0), np.nan)
-    return limit[inverse.reshape(expected.shape)]
+    return np.where(mu > 0, np.maximum(limit, 0.0), np.nan)
 
 
 def _poisson_quantile(prob: float, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -214,8 +218,10 @@ def funnel_limits(district_rate_per_1000: float, population, per: float = 1000.0
     """The 95% and 99.8% funnel limits, as rates per ``per``, for areas of ``population``."""
     population = np.asarray(population, dtype=float)
     expected = district_rate_per_1000 / per * population
+    mu, inverse = np.unique(expected, return_inverse=True)
+    inverse = inverse.reshape(expected.shape)
     with np.errstate(all="ignore"):
-        return {name: poisson_limit(expected, prob) / population * per for name, prob in FUNNEL_LIMITS.items()}
+        return {name: _distinct_limits(mu, prob)[inverse] / population * per for name, prob in FUNNEL_LIMITS.items()}
 
 
 def funnel_class(rate, limits: dict[str, np.ndarray]) -> np.ndarray:

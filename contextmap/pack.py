@@ -28,6 +28,8 @@ from shapely.geometry import shape
 
 from contextmap import disclosure, fmt, headline, maps, narrative, queries, rhi_view, settings, trends
 from contextmap.filters import PERIODS, Filters
+from contextmap.network import split_small
+from contextmap.where import small_groups_row
 
 Runner = Callable[..., pd.DataFrame]
 FONT_DIR = "/usr/share/fonts/truetype/dejavu"
@@ -90,8 +92,9 @@ def _join(values) -> str:
 
 
 def _peer_groups(run: Runner, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
-    raw = run("overview_peer_groups", locality=f.locality, limit=top)
-    return pd.DataFrame({
+    """The most active groups by number; groups too small to show on their own only as a count."""
+    raw, hidden = split_small(run("overview_peer_groups", locality=f.locality, limit=top), policy)
+    table = pd.DataFrame({
         "Group": [f"Group {g}" for g in raw["group_id"]],
         "Members": [disclosure.fmt_count(n, policy) for n in raw["size"]],
         "Events, last three months": [disclosure.fmt_count(n, policy) for n in raw["recent_events"]],
@@ -99,6 +102,10 @@ def _peer_groups(run: Runner, f: Filters, policy: disclosure.Policy, top: int) -
         "Localities": [_join(v) for v in raw["localities"]],
         "Themes": [_join(v).replace("_", " ").lower() for v in raw["top_themes"]],
     })
+    if hidden:
+        table = pd.concat([table, pd.DataFrame([small_groups_row(hidden, policy, list(table.columns))])],
+                          ignore_index=True)
+    return table
 
 
 def _places(run: Runner, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 
 from contextmap import disclosure, fmt
 from contextmap.filters import SOURCES
+from contextmap.network import split_small
 
 LEVELS = {"ward": "Wards", "lsoa": "LSOAs (small areas)"}
 MEASURES = {
@@ -258,7 +259,7 @@ def funnel_figure(funnel: pd.DataFrame, policy: disclosure.Policy, level: str, h
                             legendgroup=label, line={"color": "#555555", "dash": "dash" if "998" in col else "dot", "width": 1},
                             hoverinfo="skip")
     if not df.empty:
-        fig.add_hline(y=float(df["district_rate_per_1000"].iloc[0]), line={"color": "#000000", "width": 1},
+        fig.add_hline(y=float(df["district_rate_per_1000"].iloc[0]), line={"color": "#000000", "width": 1}, opacity=1,
                       annotation_text="Whole-area rate", annotation_position="top left")
     plotted = df[df["shown_rate"].notna()]
     for cls, colour in FUNNEL_COLOURS.items():
@@ -447,15 +448,29 @@ def _actions(actions: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def small_groups_row(hidden: int, policy: disclosure.Policy, columns) -> dict[str, str]:
+    """A last table row standing in for the groups too small to show on their own: only how many."""
+    noun = "group" if hidden == 1 else "groups"
+    row = dict.fromkeys(columns, "")
+    row[columns[0]] = f"{fmt.number(hidden)} further {noun} of {policy.suppress_max} or fewer members (not shown)"
+    return row
+
+
 def _groups(groups: pd.DataFrame, policy) -> pd.DataFrame:
+    """Peer groups seen at a place or in an area, by number; groups too small to show only as a count."""
     if groups.empty:
         return pd.DataFrame(columns=["Group", "Events"])
-    cols = [c for c in ("events", "people") if c in groups]
-    shown = disclosure.protect_frame(groups.reset_index(drop=True), cols, policy, level="place")
-    out = pd.DataFrame({"Group": [f"Group {g}" for g in groups["group_id"]], "Events": shown["events"]})
+    # A group of unknown size cannot be shown safely: it counts as small.
+    sized = groups.assign(size=groups["size"].fillna(1) if "size" in groups else 1)
+    big, hidden = split_small(sized, policy)
+    cols = [c for c in ("events", "people") if c in big]
+    shown = disclosure.protect_frame(big, cols, policy, level="place")
+    out = pd.DataFrame({"Group": [f"Group {g}" for g in big["group_id"]], "Events": shown["events"]})
     if "people" in shown:
         out["Members seen"] = shown["people"]
-    out["Last seen"] = [fmt.month_label(d) if pd.notna(d) else "—" for d in groups["last_event_at"]]
+    out["Last seen"] = [fmt.month_label(d) if pd.notna(d) else "—" for d in big["last_event_at"]]
+    if hidden:
+        out = pd.concat([out, pd.DataFrame([small_groups_row(hidden, policy, list(out.columns))])], ignore_index=True)
     return out
 
 

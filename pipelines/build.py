@@ -14,7 +14,7 @@ import duckdb
 from contextmap import settings
 from pipelines import warehouse
 from pipelines.geography import load_geography
-from pipelines.ingest import load_inputs
+from pipelines.ingest import cache as ingest_cache, load_inputs
 from pipelines.pseudonym import DEMO_KEY, load_key
 from pipelines.runner import configure, run_steps
 
@@ -49,7 +49,7 @@ def build_into(path: Path, inputs: list[Path], mapping: dict | None = None, prog
         progress("Stage 1/3: geography")
         load_geography(con, progress=progress)
         progress("Stage 2/3: ingest")
-        load_inputs(con, inputs, key, mapping=mapping, progress=progress)
+        load_inputs(con, inputs, key, mapping=mapping, progress=progress, cache_dir=ingest_cache.default_dir())
         progress("Stage 3/3: models and analytics")
         run_steps(con, progress=progress)
         _write_build_info(con, inputs, key)

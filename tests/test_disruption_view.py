@@ -1,5 +1,8 @@
 """The Disruption page's words and tables never give away a count hidden by disclosure control."""
 
+import json
+import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
@@ -18,7 +21,7 @@ def _action(**kw):
                 verdict="likely_effect",
                 verdict_text="Events fell by 88% after the action, more than at 10 similar places (-3%): likely effect",
                 displacement_verdict="too_few", displacement_text="Too few events nearby to tell (3 events in the buffer)",
-                buffer_before=2, buffer_after=1)
+                buffer_before=2, buffer_after=1, control_before=40, control_after=39, wdq=None)
     return {**base, **kw}
 
 
@@ -54,3 +57,84 @@ def test_timeline_hides_small_months_and_months_outside_the_data():
     out = dv.protected_timeline(df, "place", P)
     assert out["offence"].tolist()[0] == 12
     assert out["offence"].isna().tolist() == [False, True, True]
+
+
+# --- no number behind a hidden count ---------------------------------------------------
+
+DIGIT = re.compile(r"\d")
+
+
+def _hidden_rows():
+    """Judged actions where one count behind the estimate is hidden ("c")."""
+    return [
+        _action(action_id="H1", target_before=12, target_after=2, rate_ratio=0.18, ci_low=0.04, ci_high=0.8,
+                effect_pct=-82.0, target_pct_change=-83.0),
+        _action(action_id="H2", target_before=4, target_after=14, rate_ratio=3.2, ci_low=1.1, ci_high=9.0,
+                effect_pct=220.0, target_pct_change=250.0, verdict="likely_increase",
+                verdict_text="Events rose by 250% after the action: likely increase"),
+        _action(action_id="H3", target_before=30, target_after=20, control_before=3, control_after=8, rate_ratio=0.25,
+                ci_low=0.06, ci_high=1.1, effect_pct=-75.0, target_pct_change=-33.0, verdict="no_clear_change",
+                verdict_text="Events fell by 33%, similar places rose by 167%: no clear change"),
+    ]
+
+
+def test_no_numeric_effect_is_shown_when_a_count_is_suppressed():
+    rows = pd.DataFrame(_hidden_rows())
+    table = dv.actions_table(rows, P)
+    effect = table["Relative to similar places (95% interval)"]
+    assert not effect.str.contains(DIGIT).any()
+    # The change at the target hides with its own counts; H3 hides only the similar places' counts.
+    assert list(table["Change here"]) == ["—", "—", "-33%"]
+    assert list(effect) == ["Fall of more than half; interval excludes no change",
+                            "Rise of more than half; interval excludes no change",
+                            "Fall of more than half; interval includes no change"]
+    for row in rows.itertuples():
+        words = dv.verdict_words(row, P)
+        assert not DIGIT.search(words), words
+        assert dv.wdq_words(row._replace(wdq=0.42), P) == ""
+    assert "likely effect" in dv.verdict_words(next(rows.itertuples()), P)
+
+
+def test_forest_plot_draws_no_point_or_interval_behind_a_hidden_count():
+    rows = pd.DataFrame(_hidden_rows() + [_action(action_id="S1", target_after=9, target_name="Shown Place")])
+    fig = dv.effect_figure(rows, P)
+    plotted = [y for t in fig.data if t.marker.opacity != 0 for y in t.y]
+    assert len(plotted) == 1 and "Shown Place" in plotted[0]
+    texts = [a.text for a in fig.layout.annotations]
+    assert len(texts) == 3 and not any(DIGIT.search(t) for t in texts)
+    assert texts[0].startswith("fall of more than half: likely effect")
+
+
+def test_rounded_counts_give_no_exact_percentage():
+    rounding = Policy(suppress_max=5, round_small_areas=True, round_base=5)
+    row = SimpleNamespace(**_action(target_after=9, wdq=0.4))
+    assert not DIGIT.search(dv.effect_words(row, rounding)) and dv.effect_words(row, P).startswith("-87%")
+    assert dv.verdict_words(row, rounding).startswith("Fall of more than half")
+
+
+def test_medians_by_type_leave_out_hidden_estimates():
+    rows = pd.DataFrame(_hidden_rows()[:1] + [_action(action_id="S1", target_after=9, effect_pct=-40.0,
+                                                      target_pct_change=-62.0)])
+    table = dv.by_type_table(rows, P).set_index("Action")
+    assert table.loc["Closure order", "Median change relative to similar places"] == "-40%"
+    assert table.loc["Closure order", "Median change here"] == "-62%"
+    only_hidden = dv.by_type_table(rows.iloc[:1], P).iloc[0]
+    assert only_hidden["Median change relative to similar places"] == "—" and only_hidden["Judged"] == 1
+
+
+def test_the_planted_effective_action_reads_as_a_significant_fall(sample_con):
+    from datetime import date
+
+    from contextmap import queries
+
+    truth = json.loads((Path(__file__).resolve().parents[1] / "data/sample/ground_truth.json").read_text())
+    actions = queries.run(sample_con, "disruption_actions", month_from=date(1900, 1, 1), month_to=date(9999, 12, 1),
+                          locality="All")
+    row = next(actions[actions["action_id"] == truth["disruption"]["effective"]].itertuples())
+    shown = dv.effect_words(row, P)
+    assert row.verdict == "likely_effect" and shown.startswith("-")
+    assert float(re.findall(r"([+-]\d+)%\)", shown)[0]) < 0  # the whole interval is a fall
+    # With stricter suppression hiding its counts, it still reads as a clear fall, in words.
+    strict = Policy(suppress_max=max(row.target_before, row.target_after))
+    assert dv.effect_words(row, strict) == "Fall of more than half; interval excludes no change"
+    assert "likely effect" in dv.verdict_words(row, strict)

@@ -161,3 +161,110 @@ def test_fast_poisson_quantile_equals_scipy_ppf():
     mu = np.r_[np.linspace(0.01, 40, 400), np.linspace(40, 3000, 200)]
     for prob in hs.FUNNEL_LIMITS.values():
         assert (hs._poisson_quantile(prob, mu)[0] == stats.poisson.ppf(prob, mu)).all()
+
+
+def test_gi_star_rows_equals_esda_g_local_row_by_row_on_a_5x5_grid():
+    codes, rows = _lattice_rows(5)
+    w = hs.neighbour_weights(codes, rows)
+    y = np.random.default_rng(8).poisson(3, (6, 25)).astype(float)
+    y[1, :4] += 15  # a planted cluster
+    y[4] = 2.0  # flat: no clustering to find
+    y[5, 7] = np.nan  # an area without a rate spoils the whole set, as in gi_star
+    z, p = hs.gi_star_rows(y, w)
+    for row in range(4):
+        reference = esda.G_Local(y[row], w, transform="B", star=True, permutations=0)
+        np.testing.assert_allclose(z[row], reference.Zs, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(p[row], 2 * reference.p_norm, rtol=1e-12, atol=1e-15)
+    assert (z[4:] == 0).all() and (p[4:] == 1).all()
+    assert z[1, :3].min() > 1.96
+
+
+def test_row_wise_fdr_and_qvalues_equal_the_one_family_versions():
+    p = np.random.default_rng(4).uniform(size=(7, 60)) ** 4
+    p[2, [3, 9]] = np.nan
+    q = hs.bh_qvalues(p)
+    for row in range(len(p)):
+        np.testing.assert_array_equal(q[row], hs.bh_qvalues(p[row]))
+        ok = np.isfinite(p[row])
+        expected = hs.bh_qvalues(p[row][ok])
+        np.testing.assert_array_equal(q[row][ok], expected)
+        assert np.isnan(q[row][~ok]).all()
+    clean = np.random.default_rng(6).uniform(size=(5, 40)) ** 5
+    for alpha in (0.01, 0.05, 0.1):
+        sig = hs.fdr_significant(clean, alpha)
+        for row in range(len(clean)):
+            assert (sig[row] == (clean[row] <= esda.fdr(clean[row], alpha))).all()
+
+
+def test_poisson_limit_once_per_distinct_mean_equals_a_mean_by_mean_computation():
+    from scipy import stats
+
+    mu = np.r_[np.repeat([0.3, 4.0, 57.5], 3), 0.0, np.nan]
+    for prob in hs.FUNNEL_LIMITS.values():
+        limit = hs.poisson_limit(mu, prob)
+        for m, value in zip(mu, limit):
+            if not m > 0:
+                assert np.isnan(value)
+                continue
+            r = stats.poisson.ppf(prob, m)
+            expected = max(r - (stats.poisson.cdf(r, m) - prob) / stats.poisson.pmf(r, m), 0.0)
+            assert value == pytest.approx(expected, rel=1e-12)
+
+
+def test_emerging_labels_of_many_series_equal_their_one_by_one_labels():
+    rng = np.random.default_rng(2)
+    hot = rng.uniform(size=(400, 12)) < rng.uniform(0.05, 1.0, (400, 1))
+    cold = rng.uniform(size=(400, 12)) < 0.05
+    tau, p = rng.uniform(-1, 1, 400), rng.uniform(0, 0.1, 400)
+    hot[0], hot[1], hot[2] = np.arange(12) < 11, np.arange(12) >= 9, np.arange(12) == 11
+    labels = hs.emerging_labels(hot, cold, tau, p)
+    assert set(labels) == set(hs.EMERGING_LABELS)
+    for row in range(len(hot)):
+        status = hot[row]
+        # The definitions spelled out in emerging_labels' docstring, one series at a time.
+        if not status.any():
+            want = "No pattern"
+        elif not status[-1]:
+            want = "Historical" if status.mean() >= 0.9 else "No pattern"
+        elif status.mean() >= 0.9:
+            want = "Intensifying" if p[row] < 0.05 and tau[row] > 0 else "Diminishing" if p[row] < 0.05 else "Persistent"
+        elif status.sum() == 1:
+            want = "New"
+        elif np.argmin(status[::-1]) >= 2 and status.sum() == np.argmin(status[::-1]):
+            want = "Consecutive"
+        else:
+            want = "Oscillating" if cold[row].any() else "Sporadic"
+        assert labels[row] == want, (status, cold[row], tau[row], p[row])
+
+
+def test_postcode_populations_do_not_depend_on_row_order():
+    import duckdb
+
+    from pipelines.hotspots import postcodes
+
+    rng = np.random.default_rng(9)
+    lsoas = pd.DataFrame({"lsoa_code": [f"E{i:03d}" for i in range(40)], "children_10_17": rng.integers(50, 400, 40)})
+    sectors = [f"HD{d} {s}" for d in range(1, 5) for s in range(1, 5)]
+    pcs = pd.DataFrame({
+        "postcode": [f"P{i}" for i in range(600)],
+        "lsoa_code": rng.choice(lsoas["lsoa_code"], 600),
+        "sector": rng.choice(sectors, 600),
+    })
+    pcs["district"] = pcs["sector"].str.split(" ").str[0]
+    geo_sector = pd.DataFrame({"sector": sectors, "district": [s.split(" ")[0] for s in sectors],
+                               "locality": ["South", "North"] * 8})
+    results = []
+    for seed in (1, 2):
+        con = duckdb.connect()
+        con.register("p", pcs.sample(frac=1, random_state=seed))
+        con.execute("create table geo_postcode as select * from p")
+        con.register("l", lsoas.sample(frac=1, random_state=seed))
+        con.execute("create table geo_lsoa as select * from l")
+        con.register("s", geo_sector.sample(frac=1, random_state=seed))
+        con.execute("create table geo_sector as select * from s")
+        results.append({level: postcodes.unit_population(con, level) for level in postcodes.LEVELS})
+    for level in postcodes.LEVELS:
+        pd.testing.assert_frame_equal(results[0][level], results[1][level], check_exact=True)
+        # Every LSOA child is shared out: the units add up to the whole population.
+        assert results[0][level]["children_10_17"].sum() == pytest.approx(lsoas["children_10_17"].sum())
+    assert results[0]["district"]["locality"].tolist() == ["North"] * 4  # ties go to the first name

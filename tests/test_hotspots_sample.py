@@ -84,3 +84,32 @@ def test_area_hotspots_are_never_called_on_a_handful_of_events(planted):
     assert con.execute(
         "select count(*) from mart_area_hotspots where gi_class like 'Hot spot%' and events < ?", [min_events]
     ).fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(("level", "period", "source"), [("lsoa", "12m", "all"), ("lsoa", "month", "offence"),
+                                                         ("ward", "quarter", "missing_found")])
+def test_area_gi_star_equals_esda_on_the_real_neighbours(sample_con, level, period, source):
+    """The build's one-product Gi* gives esda.G_Local's z-scores on Kirklees' own LSOA and ward neighbours."""
+    import esda
+    import numpy as np
+
+    from contextmap import hotspot_stats as hs
+
+    con = sample_con
+    table = {"lsoa": "geo_lsoa_neighbours", "ward": "geo_ward_neighbours"}[level]
+    months = [m for (m,) in con.execute(
+        "select distinct month_to from mart_area_hotspots where level = ? order by 1", [level]
+    ).fetchall()]
+    w = None
+    for month in (months[len(months) // 2], months[-1]):
+        rows = con.execute("""
+            select area_code, events, children_10_17, gi_z, gi_p from mart_area_hotspots
+            where level = ? and period = ? and event_source = ? and month_to = ? order by area_code
+        """, [level, period, source, month]).df()
+        if w is None:
+            w = hs.neighbour_weights(rows["area_code"].tolist(), con.sql(f"select * from {table}").df())
+        rate = rows["events"] / rows["children_10_17"] * 1000
+        reference = esda.G_Local(rate.to_numpy(float), w, transform="B", star=True, permutations=0)
+        np.testing.assert_allclose(rows["gi_z"], reference.Zs, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(rows["gi_p"], 2 * reference.p_norm, rtol=1e-9, atol=1e-12)
+        assert rows["gi_z"].abs().max() > 1  # a real pattern, not an all-zero column

@@ -41,7 +41,9 @@ def _figures_part(text: str) -> str:
     """The text from "What changed" to "Data quality", without running footers and non-count numbers."""
     body = text[text.index("What changed"):text.rindex("Data quality")]
     body = "\n".join(line for line in body.splitlines() if "ContextMap meeting pack ·" not in line)
-    for pattern in (r"Group \d+", r"[\d,]+ hours", r"\d+ days", r"[+\-−][\d,]+", r"[\d.,]+[%×]"):
+    # Not counts of children: group numbers, how many groups are too small to list (a cell that wraps), ...
+    small_groups = r"[\d,]+\s+further\s+groups?\s+of\s+\d+\s+or"
+    for pattern in (r"Group \d+", small_groups, r"[\d,]+ hours", r"\d+ days", r"[+\-−][\d,]+", r"[\d.,]+[%×]"):
         body = re.sub(pattern, " ", body)
     return body
 

@@ -8,12 +8,15 @@ mart_episode_offer_hours and mart_offence_cells (it scans int_episodes and stg_o
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import pandas as pd
 import pytest
 
 from contextmap import queries
 from contextmap.filters import Filters
+
+from minidb import mini_db
 
 REFERENCE = {
     "overview_episodes": """
@@ -333,3 +336,26 @@ def test_every_offence_is_in_one_cell(sample_con):
                (select count(distinct offence_key) from stg_offences where person_key is not null)
     """).fetchall()[0]
     assert cells == offences
+
+
+def test_an_offence_with_two_young_people_counts_once_per_line_they_are_on():
+    """Hand-made: one offence, a 14-15 girl (serious violence line) and a 16-17 boy (weapon line)."""
+    con = mini_db(offences=[
+        {"offence_key": "o1", "person_key": "p1", "age_band": "14-15", "sex": "F", "is_serious_violence": True},
+        {"offence_key": "o1", "person_key": "p2", "age_band": "16-17", "sex": "M", "weapon": "KNIFE"},
+    ])
+    try:
+        params = {**Filters(date(2025, 3, 1)).params(), "split": "age_band"}
+        by_band = queries.run(con, "trend_offences", **params).set_index("split_value")
+        assert by_band.loc["14-15", ["offences", "serious_violence", "weapon_offences"]].tolist() == [1, 1, 0]
+        assert by_band.loc["16-17", ["offences", "serious_violence", "weapon_offences"]].tolist() == [1, 0, 1]
+        girls = {**params, "sexes": ["F"]}
+        headline = queries.run(con, "overview_offences", **girls).iloc[0]
+        assert headline[["offences", "serious_violence", "weapon_offences"]].tolist() == [1, 1, 0]
+        everyone = queries.run(con, "overview_offences", **params).iloc[0]
+        assert everyone[["offences", "serious_violence", "weapon_offences"]].tolist() == [1, 1, 1]
+        for name in ("trend_offences", "overview_offences", "overview_groups"):
+            for p in (params, girls):
+                pd.testing.assert_frame_equal(queries.run(con, name, **p), _reference(con, name, p), check_exact=True)
+    finally:
+        con.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from contextmap import hotspot_stats as hs
@@ -38,6 +39,11 @@ def method_text(level: str, areas: int, cfg: dict) -> str:
     )
 
 
+def _constant(text: str, rows: int) -> pd.Categorical:
+    """A column holding one label on every row (a category: no copy of the text per row)."""
+    return pd.Categorical.from_codes(np.zeros(rows, dtype=np.int8), [text])
+
+
 def level_measures(con: duckdb.DuckDBPyConnection, level: str, all_months, cfg: dict) -> pd.DataFrame:
     """Every period's measures for the areas of one level."""
     table, code, name, neighbours = LEVELS[level]
@@ -52,9 +58,9 @@ def level_measures(con: duckdb.DuckDBPyConnection, level: str, all_months, cfg: 
     population = areas["children_10_17"].astype(float).to_numpy()
     out = period_measures(codes, population, cube, all_months, cfg, weights=w)
     out = out.merge(areas[["code", "area_name", "locality"]], on="code").rename(columns={"code": "area_code"})
-    out["level"] = level
+    out["level"] = _constant(level, len(out))
     out["children_10_17"] = out["children_10_17"].round().astype("int64")
-    out["method"] = method_text(level, len(codes), cfg)
+    out["method"] = _constant(method_text(level, len(codes), cfg), len(out))
     return out
 
 

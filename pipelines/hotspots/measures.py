@@ -42,14 +42,15 @@ def period_measures(
         window = np.ascontiguousarray(rolling(cube, k).transpose(1, 2, 0)).reshape(n_months * n_sources, n)
         district = window[:, in_area].sum(axis=1) / total_pop * 1000 if total_pop > 0 else np.full(len(window), np.nan)
         block = {
-            "period": np.full(len(window), period, dtype=object),
+            "period": np.full(len(window), list(PERIODS).index(period), dtype=np.int8),
             "window_months": np.full(len(window), k, dtype="int64"),
-            "month_from": np.repeat([month_from(all_months, t, k) for t in range(n_months)], n_sources),
-            "month_to": np.repeat(all_months, n_sources),
-            "event_source": np.tile(np.asarray(SOURCE_KEYS, dtype=object), n_months),
+            "month_from": np.repeat(np.array([month_from(all_months, t, k) for t in range(n_months)],
+                                             dtype="datetime64[s]"), n_sources),
+            "month_to": np.repeat(np.array(all_months, dtype="datetime64[s]"), n_sources),
+            "event_source": np.tile(np.arange(n_sources, dtype=np.int8), n_months),
             "district_rate_per_1000": district,
         }
-        block = {name: np.repeat(np.asarray(v), n) for name, v in block.items()}
+        block = {name: np.repeat(v, n) for name, v in block.items()}
         block["events"] = window.ravel()
         if weights is not None:
             with np.errstate(all="ignore"):
@@ -62,10 +63,11 @@ def period_measures(
             ).ravel()
         blocks.append(block)
     out = pd.DataFrame({name: np.concatenate([b[name] for b in blocks]) for name in blocks[0]})
+    # Labels as categories: one copy of each text, not one per row.
+    out["period"] = pd.Categorical.from_codes(out["period"], list(PERIODS))
+    out["event_source"] = pd.Categorical.from_codes(out["event_source"], list(SOURCE_KEYS))
     out.insert(0, "code", np.tile(np.asarray(codes, dtype=object), len(out) // max(n, 1)))
     out["events"] = out["events"].round().astype("int64")
-    for col in ("month_from", "month_to"):
-        out[col] = pd.to_datetime(out[col]).astype("datetime64[s]")
     return _add_rates(out, np.tile(population, len(out) // max(n, 1)), np.tile(in_area, len(out) // max(n, 1)), cfg, n)
 
 

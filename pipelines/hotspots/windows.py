@@ -42,8 +42,12 @@ def months(con: duckdb.DuckDBPyConnection) -> list[date]:
 
 def month_index(values, all_months: list[date]) -> np.ndarray:
     """Position of each month in ``all_months``."""
-    lookup = {m: i for i, m in enumerate(all_months)}
-    return np.array([lookup[pd.Timestamp(v).date()] for v in values], dtype=int)
+    stamps = pd.DatetimeIndex(pd.to_datetime(np.asarray(values)))
+    first = all_months[0] if all_months else date(1970, 1, 1)
+    index = np.asarray(stamps.year * 12 + stamps.month - (first.year * 12 + first.month), dtype=int)
+    if ((index < 0) | (index >= len(all_months)) | (np.asarray(stamps.day) != 1)).any():
+        raise KeyError("a month outside the months of the data")
+    return index
 
 
 def rolling(counts: np.ndarray, k: int) -> np.ndarray:
@@ -85,6 +89,7 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame,
     labels = [c for c in labels if frame[c].nunique() < max(len(frame) // 10, 2)]
     for c in labels:
         frame[c] = frame[c].astype("category")
+    labels += [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype) and c not in labels]
     casts = [f"{c}::date as {c}" for c in months_cols] + [f"{c}::varchar as {c}" for c in labels if c not in months_cols]
     select = f"select * replace ({', '.join(casts)})" if casts else "select *"
     con.register("hotspot_frame", frame)

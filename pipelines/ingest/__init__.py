@@ -31,13 +31,16 @@ def _summary(con: duckdb.DuckDBPyConnection, results) -> Summary:
 
 
 def load_inputs(con: duckdb.DuckDBPyConnection, inputs: list[Path], key: bytes, mapping: dict | None = None,
-                progress=print) -> Summary:
+                progress=print, cache_dir: Path | None = None) -> Summary:
     """Load ``inputs`` (files or folders) into the ingest tables of ``con``.
 
     The geography tables must already be loaded. Raises :class:`IngestError` naming
-    every file that cannot be used at all; rejected rows never stop the build.
+    every file that cannot be used at all; rejected rows never stop the build. With
+    ``cache_dir`` (builds use ``cache.default_dir()``), files unchanged since an earlier
+    load are not parsed again.
     """
-    results = run(con, [Path(p) for p in inputs], key, Mapping.from_dict(mapping), progress=progress)
+    results = run(con, [Path(p) for p in inputs], key, Mapping.from_dict(mapping), progress=progress,
+                  cache_dir=cache_dir)
     summary = _summary(con, results)
     progress(summary.report())
     return summary

@@ -92,7 +92,7 @@ class Cache:
         meta_path, data_path = self._paths(entry)
         try:
             meta = json.loads(meta_path.read_text())
-            con.execute("create or replace temp table out as select * from read_parquet(?) order by _row",
+            con.execute("create or replace temp table out as select * from read_parquet(?)",
                         [str(data_path)])
         except (OSError, ValueError, duckdb.Error):
             return None

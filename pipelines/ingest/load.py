@@ -16,6 +16,7 @@ import duckdb
 
 from pipelines import pseudonym
 from pipelines.ingest import contract, police_uk, schema, sqlparts, ssd
+from pipelines.ingest.cache import Cache
 from pipelines.ingest.errors import IngestError
 from pipelines.ingest.files import InputFile, RawFile, discover, read_file
 from pipelines.ingest.mapping import Mapping
@@ -58,14 +59,19 @@ class FileResult:
     unresolved_postcodes: int = 0
     notes: list[str] = field(default_factory=list)
     error: str | None = None
+    cached: bool = False  # its checked rows came from the parse cache
 
 
 def run(con: duckdb.DuckDBPyConnection, inputs: list[Path], key: bytes, mapping: Mapping,
-        progress=print, stop_on_error: bool = True) -> list[FileResult]:
-    """Ingest ``inputs`` into ``con``; return one result per file (errors included)."""
+        progress=print, stop_on_error: bool = True, cache_dir: Path | None = None) -> list[FileResult]:
+    """Ingest ``inputs`` into ``con``; return one result per file (errors included).
+
+    With ``cache_dir``, files unchanged since an earlier run are not parsed again (see cache.py).
+    """
     sqlparts.install(con)
     schema.create_empty(con)
     ssd.create_people(con)
+    cache = Cache(cache_dir, con, key)
     params = pseudonym.sql_params(key)
     sources = discover(inputs, mapping)
     results: list[FileResult] = []
@@ -89,17 +95,19 @@ def run(con: duckdb.DuckDBPyConnection, inputs: list[Path], key: bytes, mapping:
             pending.append((src, raw))
         pending.sort(key=lambda pair: ORDER.index(pair[0].table))
         for i, (src, raw) in enumerate(pending):
-            result = _load_file(con, src, raw, f"raw_p{i}", work_dir, mapping, params)
+            result = _load_file(con, src, raw, f"raw_p{i}", work_dir, mapping, params, cache)
             results.append(result)
             if result.error is None:
                 progress(f"  {src.name}: {result.rows_read:,} rows read, {result.rows_accepted:,} accepted, "
-                         f"{result.rows_rejected:,} rejected")
+                         f"{result.rows_rejected:,} rejected{' (unchanged: reused from the cache)' if result.cached else ''}")
     con.execute("drop table if exists out")
     errors = [r for r in results if r.error]
     if errors and stop_on_error:
         raise IngestError("\n".join(r.error for r in errors))
     _write_file_loads(con, [r for r in results if r.error is None])
     schema.sort_all(con)
+    if not errors:
+        cache.prune()
     return results
 
 
@@ -110,8 +118,16 @@ def _unrecognised(src: InputFile, raw: RawFile) -> str:
 
 
 def _load_file(con, src: InputFile, raw: RawFile | None, raw_table: str, work_dir: Path, mapping: Mapping,
-               params: dict) -> FileResult:
+               params: dict, cache: Cache) -> FileResult:
     try:
+        entry = cache.entry(con, src.name, src.path, src.table, mapping.columns_for(src.table)) if src.table else None
+        meta = cache.load(con, entry) if entry else None
+        if meta is not None:
+            result = FileResult(src.name, src.table, meta["file_format"], meta["rows_read"], notes=meta["notes"],
+                                cached=True)
+            _other_file_checks(con, src.table)
+            _finish(con, src, [tuple(r) for r in meta["reader_rejects"]], result, params)
+            return result
         if raw is None:
             raw = read_file(con, src, raw_table, work_dir, mapping.columns_for)
         table = src.table
@@ -137,9 +153,13 @@ def _load_file(con, src: InputFile, raw: RawFile | None, raw_table: str, work_di
             sql = police_uk.stage(raw.table_sql, raw.columns, Path(src.name).stem)
         else:
             sql = STAGERS[table](raw.table_sql, raw.columns)
-        con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
-        _cross_checks(con, table, params, result)
-        _finish(con, src, raw, result, params)
+        con.execute(sql + " order by _row", {k: v for k, v in params.items() if f"${k}" in sql})
+        _file_checks(con, table)
+        if entry:
+            cache.save(con, entry, {"file_format": raw.file_format, "rows_read": raw.rows_read,
+                                    "notes": result.notes, "reader_rejects": raw.reader_rejects})
+        _other_file_checks(con, table)
+        _finish(con, src, raw.reader_rejects, result, params)
         return result
     except IngestError as exc:
         return FileResult(src.name, src.table, error=str(exc))
@@ -158,20 +178,26 @@ def _add_error(con, where: str, column: str, reason: str, value: str = "null::va
                     'value': {value}, 'reason': {contract.q(reason)}}}) where {where}""")
 
 
-def _cross_checks(con, table: str, params: dict, result: FileResult) -> None:
-    """Checks against other files: places named must exist, RHIs need a known episode."""
+def _file_checks(con, table: str) -> None:
+    """Checks against the places file (part of what the cache keeps: its key covers the places)."""
     place_col = {"missing_episodes": "found_place_id", "offences": "place_id", "disruption_actions": "place_id"}
     if table in place_col:
         _add_error(con, "_place_ref is not null and _place_ref not in (select place_id from stg_places)",
                    place_col[table], f"{place_col[table]} is not in the places file", "left(_place_ref, 100)")
     if table == "return_home_interviews":
+        _resolve_mentions(con)
+
+
+def _other_file_checks(con, table: str) -> None:
+    """Checks against files that change month by month, re-run even for a cached file."""
+    if table == "return_home_interviews":
         _add_error(con, "episode_key not in (select episode_key from stg_missing_episodes)", "episode_id",
                    "episode_id is not in any missing_episodes file loaded (RHI for an unknown episode)")
-        _resolve_mentions(con, result)
 
 
-def _resolve_mentions(con, result: FileResult) -> None:
-    """Split places_mentioned into place ids and postcodes (→ parallel sector/LSOA lists)."""
+def _resolve_mentions(con) -> None:
+    """Replace the raw places_mentioned tokens of ``out`` by place ids and postcode sectors/LSOAs
+    (``_m_*`` columns), so no raw mention outlives this step."""
     con.execute("""
         create or replace temp table mentions as
         with tokens as (
@@ -194,9 +220,18 @@ def _resolve_mentions(con, result: FileResult) -> None:
     """)
     _add_error(con, "_row in (select _row from mentions where unknown > 0)", "places_mentioned",
                "places_mentioned names something that is neither a place_id in the places file nor a postcode")
+    con.execute("""
+        create or replace temp table out as
+        select o.* exclude (_mentions), coalesce(m.places, []) as _m_places, coalesce(m.sectors, []) as _m_sectors,
+            coalesce(m.lsoas, []) as _m_lsoas, coalesce(m.unresolved, 0) as _m_unresolved,
+            coalesce(m.districts, []) as _m_districts
+        from out as o left join mentions as m using (_row)
+        order by o._row
+    """)
+    con.execute("drop table mentions")
 
 
-def _finish(con, src: InputFile, raw: RawFile, result: FileResult, params: dict) -> None:
+def _finish(con, src: InputFile, reader_rejects: list, result: FileResult, params: dict) -> None:
     """Write rejects, replace/insert accepted rows, and fill in the file's counts."""
     table = src.table
     con.execute(
@@ -205,17 +240,19 @@ def _finish(con, src: InputFile, raw: RawFile, result: FileResult, params: dict)
         from (select _row, unnest(_errs) as e from out where len(_errs) > 0)""",
         [src.name, table],
     )
-    if raw.reader_rejects:
+    if reader_rejects:
         con.executemany("insert into rejects values (?, ?, ?, ?, null, ?)",
-                        [(src.name, table, row, col, reason) for row, col, reason in raw.reader_rejects])
-    rejected = con.execute("select count(*) from out where len(_errs) > 0").fetchone()[0] + len(raw.reader_rejects)
+                        [(src.name, table, row, col, reason) for row, col, reason in reader_rejects])
+    rejected = con.execute("select count(*) from out where len(_errs) > 0").fetchone()[0] + len(reader_rejects)
     stats = con.execute("""select min(_date), max(_date), coalesce(sum(_unresolved), 0),
-                                  list_sort(flatten(list(_unresolved_districts))) from out""").fetchone()
+                                  list_sort(flatten(list(_unresolved_districts) filter (where _unresolved > 0)))
+                           from out""").fetchone()
     result.first_date, result.last_date = stats[0], stats[1]
     result.unresolved_postcodes = int(stats[2])
     districts = list(stats[3] or [])
     if table == "return_home_interviews":
-        extra = con.execute("select coalesce(sum(unresolved), 0), flatten(list(districts)) from mentions").fetchone()
+        extra = con.execute("select coalesce(sum(_m_unresolved), 0), flatten(list(_m_districts) filter (where _m_unresolved > 0)) "
+                            "from out").fetchone()
         result.unresolved_postcodes += int(extra[0])
         districts += [d for d in (extra[1] or []) if d]
     if districts:
@@ -247,28 +284,24 @@ def _insert(con, table: str, name: str, result: FileResult, params: dict) -> int
         for c in cols
     )
     if table == "return_home_interviews":
-        select = select.replace("places_mentioned", "coalesce(m.places, []) as places_mentioned")
-        select = select.replace("sectors_mentioned", "coalesce(m.sectors, []) as sectors_mentioned")
-        select = select.replace("lsoas_mentioned", "coalesce(m.lsoas, []) as lsoas_mentioned")
-        source_sql = f"select {select} from out left join mentions as m using (_row) where len(_errs) = 0"
-    else:
-        source_sql = f"select {select} from out where len(_errs) = 0"
+        select = select.replace("places_mentioned", "_m_places as places_mentioned")
+        select = select.replace("sectors_mentioned", "_m_sectors as sectors_mentioned")
+        select = select.replace("lsoas_mentioned", "_m_lsoas as lsoas_mentioned")
     args = [name] if has_source else []
-    con.execute(f"create or replace temp table accepted as {source_sql}", args)
-    replaced = con.execute(
-        f"select count(*) from {target} where {key} in (select {key} from accepted)").fetchone()[0]
-    if replaced:
-        con.execute(f"delete from {target} where {key} in (select {key} from accepted)")
-        result.notes.append(f"{replaced:,} records replaced rows with the same id loaded from earlier files")
-    con.execute(f"insert into {target} select * from accepted")
-    n = con.execute("select count(*) from accepted").fetchone()[0]
+    if con.execute(f"select count(*) > 0 from {target}").fetchone()[0]:
+        new_keys = f"select {key} from out where len(_errs) = 0"
+        replaced = con.execute(f"select count(*) from {target} where {key} in ({new_keys})").fetchone()[0]
+        if replaced:
+            con.execute(f"delete from {target} where {key} in ({new_keys})")
+            result.notes.append(f"{replaced:,} records replaced rows with the same id loaded from earlier files")
+    # ``out`` is in row order, so the table's order is fixed by the file order alone (no final sort).
+    n = con.execute(f"insert into {target} select {select} from out where len(_errs) = 0", args).fetchone()[0]
     if table == "ssd_missing":
         _ssd_extras(con, name, result, params)
     if table == "police_uk":
         mapped = con.execute("select count(*) from out where len(_errs) = 0 and _mapped").fetchone()[0]
         if mapped:
             result.notes.append(f"{mapped:,} rows carried 2021 LSOA codes, mapped to 2011 LSOAs by postcode overlap")
-    con.execute("drop table accepted")
     return n
 
 

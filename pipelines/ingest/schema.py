@@ -43,11 +43,10 @@ KEYS = {
     "stg_places": "place_id",
     "stg_disruption_actions": "action_id",
 }
-# Deterministic final order of each table.
+# Deterministic final order of the small tables. The large staging tables are not sorted
+# (a sort of national-scale tables cost more than staging them): each file's rows are
+# inserted in row order and files load in a fixed order, so their order is fixed too.
 ORDER = {
-    "stg_missing_episodes": "episode_key",
-    "stg_return_home_interviews": "rhi_key",
-    "stg_offences": "offence_key, person_key nulls first, source_file, source_row",
     "stg_places": "place_id",
     "stg_disruption_actions": "action_id",
     "rejects": "source_file, source_row, column_name, reason",
@@ -67,6 +66,6 @@ def create_empty(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def sort_all(con: duckdb.DuckDBPyConnection) -> None:
-    """Rewrite each table in a fixed order so two builds of the same input are identical."""
+    """Rewrite each small table in a fixed order so two builds of the same input are identical."""
     for name, order in ORDER.items():
         con.execute(f"create or replace table {name} as select * from {name} order by {order}")

@@ -1,7 +1,9 @@
 -- Peer groups seen at places of concern inside one ward or LSOA (whole data span).
-select g.group_id, sum(g.events) as events, count(distinct g.place_id) as places, max(g.last_event_at) as last_event_at
+select g.group_id, any_value(pg.size) as size, sum(g.events) as events, count(distinct g.place_id) as places,
+       max(g.last_event_at) as last_event_at
 from mart_place_groups as g
 join int_places as p using (place_id)
+left join mart_peer_groups as pg using (group_id)
 where (case when $level = 'ward' then p.ward_code else p.lsoa_code end) = $code
 group by g.group_id
 order by events desc, g.group_id
