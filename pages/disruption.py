@@ -55,6 +55,7 @@ st.dataframe(dv.sources_table(ui.query(s, "disruption_sources", action_id=chosen
              hide_index=True, use_container_width=True)
 
 st.subheader("By action type (all actions in the data)")
-every_action = ui.query(s, "disruption_actions", month_from=date(1900, 1, 1), month_to=date(9999, 12, 1), locality="All")
+every_action = ui.query(s, "disruption_actions", month_from=date(1900, 1, 1), month_to=date(9999, 12, 1),
+                        locality="All")
 st.dataframe(dv.by_type_table(every_action, s.policy), hide_index=True, use_container_width=True)
 st.caption("Medians leave out actions whose counts are too small to show, so they never reveal a hidden count.")

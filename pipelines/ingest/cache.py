@@ -98,14 +98,28 @@ class Cache:
             return None
         now = time.time()
         for p in (meta_path, data_path):
-            os.utime(p, (now, now))
+            try:
+                os.utime(p, (now, now))  # marks the entry as in use for the clean-up
+            except OSError:
+                pass
         self.used.add(entry)
         return meta
 
     def save(self, con, entry: str, meta: dict) -> None:
-        """Write ``out`` (minus anything rejected rows held) and ``meta`` as ``entry``."""
+        """Write ``out`` (minus anything rejected rows held) and ``meta`` as ``entry``.
+
+        The cache only saves time: if it cannot be written (disk full, a concurrent
+        clean-up), the build carries on without it.
+        """
         if _depends_on_today(con):
             return
+        try:
+            self._write(con, entry, meta)
+        except (OSError, duckdb.Error):
+            return
+        self.used.add(entry)
+
+    def _write(self, con, entry: str, meta: dict) -> None:
         meta_path, data_path = self._paths(entry)
         cols = [c for (c,) in con.execute("select column_name from (describe out)").fetchall()]
         select = ", ".join(f'"{c}"' if c in BOOKKEEPING else f'case when len(_errs) = 0 then "{c}" end as "{c}"'
@@ -116,18 +130,22 @@ class Cache:
         tmp_meta = meta_path.with_name(f".{meta_path.name}.{os.getpid()}")
         tmp_meta.write_text(json.dumps(meta))
         os.replace(tmp_meta, meta_path)  # written last: an entry counts only once both files exist
-        self.used.add(entry)
 
     def prune(self) -> None:
-        """Remove entries of other code versions and entries unused for a month."""
+        """Remove entries of other code versions, entries unused for a month, and temporary
+        files a killed build left behind (after a day, so no running build's file is touched)."""
         if self.folder is None:
             return
-        cutoff = time.time() - MAX_UNUSED_DAYS * 86400
+        now = time.time()
         for path in self.folder.iterdir():
             stem = path.name.split(".")[0]
             try:
-                stale = not path.name.startswith(self.version) or (
-                    stem not in self.used and path.stat().st_mtime < cutoff)
+                age = now - path.stat().st_mtime
+                if path.name.startswith("."):
+                    stale = age > 86400
+                else:
+                    stale = not path.name.startswith(self.version) or (
+                        stem not in self.used and age > MAX_UNUSED_DAYS * 86400)
                 if stale:
                     path.unlink()
             except OSError:

@@ -170,30 +170,65 @@ def _postcode_lookup(cols: list[str]) -> str:
            from pcs left join geo_postcode as g on g.postcode = pcs.p)"""
 
 
+# The nearest-postcode search box (about 500 m) and the grid cell it is bucketed by.
+NEAR_LAT, NEAR_LON = 0.0045, 0.0075
+
+
 def nearest_postcode(points_sql: str) -> str:
     """CTEs ``pts``/``near``: for each distinct point (``lat4``, ``lon4``, rounded to 4 dp) of
     ``points_sql``, the sector, district and LSOA of the nearest postcode within about 500 m
-    (the usual stand-in for point-in-polygon; no spatial extension is needed)."""
+    (the usual stand-in for point-in-polygon; no spatial extension is needed).
+
+    Postcodes and points are bucketed on a grid of cells the size of the search box, so
+    each point is compared only with the postcodes of its 3×3 neighbouring cells (an
+    equality join, much cheaper than a range join over every postcode)."""
+    dist = "(g.lat - p.lat4) ^ 2 + ((g.lon - p.lon4) * 0.6) ^ 2"
     return f"""pts as (
         select distinct lat4, lon4 from ({points_sql}) where lat4 is not null and lon4 is not null
     ),
+    grid_pc as (
+        select *, floor(lat / {NEAR_LAT})::bigint as gy, floor(lon / {NEAR_LON})::bigint as gx
+        from geo_postcode where lat is not null and lon is not null
+    ),
     near as (
         select p.lat4, p.lon4,
-            first(g.sector order by (g.lat - p.lat4) ^ 2 + ((g.lon - p.lon4) * 0.6) ^ 2, g.postcode) as sector,
-            first(g.district order by (g.lat - p.lat4) ^ 2 + ((g.lon - p.lon4) * 0.6) ^ 2, g.postcode) as district,
-            first(g.lsoa_code order by (g.lat - p.lat4) ^ 2 + ((g.lon - p.lon4) * 0.6) ^ 2, g.postcode) as lsoa_code
+            first(g.sector order by {dist}, g.postcode) as sector,
+            first(g.district order by {dist}, g.postcode) as district,
+            first(g.lsoa_code order by {dist}, g.postcode) as lsoa_code
         from pts as p
-        join geo_postcode as g
-          on g.lat between p.lat4 - 0.0045 and p.lat4 + 0.0045 and g.lon between p.lon4 - 0.0075 and p.lon4 + 0.0075
+        cross join (select unnest([-1, 0, 1]) as dy) as oy
+        cross join (select unnest([-1, 0, 1]) as dx) as ox
+        join grid_pc as g
+          on g.gy = floor(p.lat4 / {NEAR_LAT})::bigint + oy.dy and g.gx = floor(p.lon4 / {NEAR_LON})::bigint + ox.dx
+        where g.lat between p.lat4 - {NEAR_LAT} and p.lat4 + {NEAR_LAT}
+          and g.lon between p.lon4 - {NEAR_LON} and p.lon4 + {NEAR_LON}
         group by p.lat4, p.lon4
     )"""
 
 
+def point_exprs(lat: str, lon: str) -> tuple[str, str]:
+    """SQL for ``lat4``, ``lon4`` of a valid point (rounded to 4 dp), else NULL."""
+    ok = f"not cm_lat_bad({lat}) and not cm_lon_bad({lon})"
+    return f"case when {ok} then round(cm_num({lat}), 4) end", f"case when {ok} then round(cm_num({lon}), 4) end"
+
+
 def point_columns(lat: str, lon: str) -> str:
     """SQL select-list items ``lat4, lon4`` for a valid point, else nulls."""
-    ok = f"not cm_lat_bad({lat}) and not cm_lon_bad({lon})"
-    return (f"case when {ok} then round(cm_num({lat}), 4) end as lat4, "
-            f"case when {ok} then round(cm_num({lon}), 4) end as lon4")
+    lat4, lon4 = point_exprs(lat, lon)
+    return f"{lat4} as lat4, {lon4} as lon4"
+
+
+def near_join(lat: str, lon: str, alias: str = "s") -> str:
+    """LEFT JOIN of ``near`` (as ``nr``) on the row's own point (no self-join by row number)."""
+    lat4, lon4 = point_exprs(f"{alias}.{lat}", f"{alias}.{lon}")
+    return f"left join near as nr on nr.lat4 = {lat4} and nr.lon4 = {lon4}"
+
+
+def keyed(name: str, col: str, table: str | None = None) -> str:
+    """CTE ``name`` (``v`` → ``k``): the pseudonym of each distinct value of ``col`` in ``src``,
+    so each id is hashed once rather than once per row."""
+    return (f"{name} as (select v, {sql_expr('v', table)} as k "
+            f"from (select distinct {col} as v from src where {col} is not null))")
 
 
 def _latlon_checks(lat: str, lon: str) -> list[str]:
@@ -220,7 +255,6 @@ def _demography_checks() -> list[str]:
 
 
 def stage_missing_episodes(raw_table: str, present: list[str]) -> str:
-    person = sql_expr("person_id")
     episode = sql_expr("episode_id", "missing_episodes")
     dob_age = "date_part('year', age(started_at, dob))"
     checks = [
@@ -246,6 +280,7 @@ def stage_missing_episodes(raw_table: str, present: list[str]) -> str:
     create or replace temp table out as
     with src as ({source(raw_table, present, "missing_episodes")}),
     {_postcode_lookup(["home_postcode", "missing_from_postcode", "found_postcode"])},
+    {keyed("pk", "person_id")},
     {nearest_postcode(f"select {point_columns('found_lat', 'found_lon')} from src")},
     typed as (
         select s.*, nr.sector as nr_sector, nr.lsoa_code as nr_lsoa,
@@ -257,12 +292,13 @@ def stage_missing_episodes(raw_table: str, present: list[str]) -> str:
             cm_pc_sector(cm_pc(missing_from_postcode)) as mf_fmt_sector,
             fo.sector as fo_sector, fo.lsoa_code as fo_lsoa, fo.lat as fo_lat, fo.lon as fo_lon,
             cm_pc_sector(cm_pc(found_postcode)) as fo_fmt_sector
+            , pk.k as person_key
         from src as s
         {dup_join(['episode_id'], 's')}
+        left join pk on pk.v = s.person_id
         left join lk as mf on mf.p = cm_pc(s.missing_from_postcode)
         left join lk as fo on fo.p = cm_pc(s.found_postcode)
-        left join (select {point_columns('found_lat', 'found_lon')}, _row from src) as pt using (_row)
-        left join near as nr on nr.lat4 = pt.lat4 and nr.lon4 = pt.lon4
+        {near_join('found_lat', 'found_lon')}
     ),
     aged as (
         select *, coalesce(case when dob <= started_at then {dob_age}::integer end,
@@ -271,7 +307,7 @@ def stage_missing_episodes(raw_table: str, present: list[str]) -> str:
     )
     select
         {episode} as episode_key,
-        {person} as person_key,
+        person_key,
         started_at, ended_at,
         ep_type as episode_type,
         age_years as age, cm_age_band(age_years) as age_band,
@@ -354,7 +390,6 @@ def stage_return_home_interviews(raw_table: str, present: list[str]) -> str:
 
 
 def stage_offences(raw_table: str, present: list[str]) -> str:
-    person = sql_expr("person_id")
     offence = sql_expr("offence_id", "offences")
     checks = [
         *generic_checks('offences'),
@@ -381,22 +416,23 @@ def stage_offences(raw_table: str, present: list[str]) -> str:
     create or replace temp table out as
     with src as ({source(raw_table, present, "offences")}),
     {_postcode_lookup(["postcode"])},
+    {keyed("pk", "person_id")},
     {nearest_postcode(f"select {point_columns('lat', 'lon')} from src")},
     typed as (
-        select s.*, cm_month(offence_datetime) as offence_at, nr.sector as nr_sector, nr.district as nr_district,
-            nr.lsoa_code as nr_lsoa, pt.lat4 is not null as has_point,
+        select s.*, pk.k as person_key, cm_month(offence_datetime) as offence_at, nr.sector as nr_sector, nr.district as nr_district,
+            nr.lsoa_code as nr_lsoa, {point_exprs('s.lat', 's.lon')[0]} is not null as has_point,
             pc.sector as pc_sector, pc.district as pc_district, pc.lsoa_code as pc_lsoa, pc.lat as pc_lat, pc.lon as pc_lon,
             case when not cm_int_bad(age) then cm_num(age)::integer end as age_years,
             _row - coalesce(_first, _row) + 1 as _dup
         from src as s
         {dup_join(['offence_id', 'person_id'], 's')}
+        left join pk on pk.v = s.person_id
         left join lk as pc on pc.p = cm_pc(s.postcode)
-        left join (select {point_columns('lat', 'lon')}, _row from src) as pt using (_row)
-        left join near as nr on nr.lat4 = pt.lat4 and nr.lon4 = pt.lon4
+        {near_join('lat', 'lon')}
     )
     select
         {offence} as offence_key,
-        case when person_id is not null then {person} end as person_key,
+        person_key,
         offence_at,
         date_trunc('month', offence_at)::date as offence_month,
         cm_clean_text(offence_type, 80) as offence_type,
@@ -452,8 +488,7 @@ def stage_places(raw_table: str, present: list[str]) -> str:
         from src as s
         {dup_join(['place_id'], 's')}
         left join lk as pc on pc.p = cm_pc(s.postcode)
-        left join (select {point_columns('lat', 'lon')}, _row from src) as pt using (_row)
-        left join near as nr on nr.lat4 = pt.lat4 and nr.lon4 = pt.lon4
+        {near_join('lat', 'lon')}
     )
     select
         place_id,

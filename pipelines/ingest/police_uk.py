@@ -10,7 +10,8 @@ Anti-social behaviour rows have no Crime ID: their key is built from file name a
 from __future__ import annotations
 
 from contextmap import settings
-from pipelines.ingest.contract import dup_join, err, errs, generic_checks, nearest_postcode, point_columns, q, source
+from pipelines.ingest.contract import (dup_join, err, errs, generic_checks, near_join, nearest_postcode,
+                                       point_columns, q, source)
 from pipelines.pseudonym import sql_expr
 
 
@@ -48,8 +49,7 @@ def stage(raw_table: str, present: list[str], file_key: str) -> str:
         {dup_join(['crime_id'], 's')}
         left join geo_lsoa as g on g.lsoa_code = upper(s.lsoa_code)
         left join mapped as m on m.lsoa21_code = upper(s.lsoa_code)
-        left join (select {point_columns('latitude', 'longitude')}, _row from src) as pt using (_row)
-        left join near as nr on nr.lat4 = pt.lat4 and nr.lon4 = pt.lon4
+        {near_join('latitude', 'longitude')}
     )
     select
         {sql_expr(key_text, "police_uk")} as offence_key,
