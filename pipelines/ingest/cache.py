@@ -87,13 +87,21 @@ class Cache:
         digest = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
         return f"{self.version}-{digest}"
 
-    def load(self, con, entry: str) -> dict | None:
-        """Load a cached entry into the temp table ``out``; return its metadata, or None on a miss."""
+    def load(self, con, entry: str, writable: bool) -> dict | None:
+        """Make a cached entry ``out``; return its metadata, or None on a miss.
+
+        ``out`` is a temp table when ``writable`` (later checks add rejects to it), else a
+        temp view reading the Parquet directly (half the work: no copy before the insert);
+        the caller drops the view.
+        """
         meta_path, data_path = self._paths(entry)
         try:
             meta = json.loads(meta_path.read_text())
-            con.execute("create or replace temp table out as select * from read_parquet(?)",
-                        [str(data_path)])
+            if writable:
+                con.execute("create or replace temp table out as select * from read_parquet(?)", [str(data_path)])
+            else:
+                con.execute("drop table if exists out")  # the previous file's
+                con.read_parquet(str(data_path)).create_view("out", replace=True)
         except (OSError, ValueError, duckdb.Error):
             return None
         now = time.time()

@@ -119,9 +119,12 @@ def _unrecognised(src: InputFile, raw: RawFile) -> str:
 
 def _load_file(con, src: InputFile, raw: RawFile | None, raw_table: str, work_dir: Path, mapping: Mapping,
                params: dict, cache: Cache) -> FileResult:
+    cached_view = False
     try:
         entry = cache.entry(con, src.name, src.path, src.table, mapping.columns_for(src.table)) if src.table else None
-        meta = cache.load(con, entry) if entry else None
+        recheck = src.table in OTHER_FILE_CHECKS
+        meta = cache.load(con, entry, writable=recheck) if entry else None
+        cached_view = meta is not None and not recheck
         if meta is not None:
             result = FileResult(src.name, src.table, meta["file_format"], meta["rows_read"], notes=meta["notes"],
                                 cached=True)
@@ -164,6 +167,8 @@ def _load_file(con, src: InputFile, raw: RawFile | None, raw_table: str, work_di
     except IngestError as exc:
         return FileResult(src.name, src.table, error=str(exc))
     finally:
+        if cached_view:
+            con.execute("drop view out")
         con.execute(f"drop table if exists {raw_table}")
         if raw is not None:
             con.execute(f"drop table if exists {raw.table_sql}")
@@ -186,6 +191,9 @@ def _file_checks(con, table: str) -> None:
                    place_col[table], f"{place_col[table]} is not in the places file", "left(_place_ref, 100)")
     if table == "return_home_interviews":
         _resolve_mentions(con)
+
+
+OTHER_FILE_CHECKS = {"return_home_interviews"}
 
 
 def _other_file_checks(con, table: str) -> None:

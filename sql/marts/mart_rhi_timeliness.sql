@@ -15,7 +15,9 @@ final as (
         start_month as month,
         coalesce(locality, 'All') as locality,
         case when grouping(is_looked_after) = 1 then 'All'
-             when is_looked_after then 'Looked after' else 'Not looked after' end as looked_after,
+             when is_looked_after then 'Looked after'
+             when not is_looked_after then 'Not looked after'
+             else 'Not recorded' end as looked_after,
         count(*) as episodes,
         count(*) filter (where ended_at is not null) as returned,
         count(*) filter (where is_rhi_eligible) as eligible,
