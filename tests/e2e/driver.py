@@ -43,12 +43,16 @@ def wait_idle(page, timeout: float = 60.0, settle: float = 0.5, grace: float = 3
 def open_page(page, path: str = "", **query) -> float:
     """Load ``/<path>?<query>`` in a new session and wait for it to finish; return the render time."""
     params = "&".join(f"{k}={v}" for k, v in query.items())
+    # The default page (Overview) lives at the root; /overview would be "page not found".
+    path = "" if path == "overview" else path
     page.goto(f"{page.base_url}/{path}" + (f"?{params}" if params else ""))
     return wait_idle(page)
 
 
-def assert_healthy(page) -> None:
-    """No exception box and no error alert on the page."""
+def assert_healthy(page, allow_not_found: bool = False) -> None:
+    """No exception box, no error alert, and no "Page not found" unless allowed."""
+    if not allow_not_found:
+        assert page.get_by_role("dialog").filter(has_text="Page not found").count() == 0, "Page not found"
     assert page.locator("[data-testid='stException']").count() == 0, page.locator("[data-testid='stException']").first.inner_text()
     errors = page.locator("[data-testid='stAlertContentError']")
     assert errors.count() == 0, errors.first.inner_text()
