@@ -17,7 +17,7 @@ from pipelines.pseudonym import key_for, pseudonym
 
 KEY = b"test-key-for-ingest-tests-000001"
 SAMPLE = ROOT / "data" / "sample"
-POLICE = Path("/work/shared/data/real/police_uk/kirklees_2018-06_street_derived_from_api.csv")
+POLICE = Path(__file__).parent / "data" / "police_uk" / "kirklees_2018-06_street_derived_from_api.csv"
 SSD = Path(__file__).parent / "data" / "ssd"
 TABLES = ("stg_missing_episodes", "stg_return_home_interviews", "stg_offences", "stg_places",
           "stg_disruption_actions", "rejects", "file_loads")
@@ -164,7 +164,6 @@ def test_a_file_that_cannot_be_used_stops_the_build_with_its_name(geo, tmp_path)
         load(geo, [tmp_path])
 
 
-@pytest.mark.skipif(not POLICE.exists(), reason="real police.uk file not available")
 def test_real_police_uk_month_loads_with_every_row_accounted_for(geo):
     con = load(geo, [POLICE])
     with open(POLICE, newline="") as fh:
