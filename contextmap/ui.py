@@ -236,14 +236,21 @@ PAGES = {
 }
 
 
+def default_page(role: str) -> str:
+    """The page a role lands on (served at the root URL): Overview, else its first page."""
+    allowed = [p for p in PAGES if p in auth.pages_for(role)]
+    return "overview" if "overview" in allowed else allowed[0]
+
+
 def pages_for(role: str) -> dict[str, list]:
     """The ``st.navigation`` sections for ``role``: pages it may not see are never built."""
     allowed = set(auth.pages_for(role))
+    default = default_page(role)
     sections: dict[str, list] = {}
     for page_id, (path, title, icon, section) in PAGES.items():
         if page_id in allowed and (settings.ROOT / path).exists():
             sections.setdefault(section, []).append(
-                st.Page(path, title=title, icon=icon, url_path=page_id, default=page_id == "overview")
+                st.Page(path, title=title, icon=icon, url_path=page_id, default=page_id == default)
             )
     return sections
 

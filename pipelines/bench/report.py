@@ -14,7 +14,7 @@ SCALE_TEXT = {
     "force": "a police force area (about 10 times the sample)",
     "national": "national (at least 10M offence rows, 1M missing episodes, 800k RHIs, 500k people)",
 }
-PACKAGES = ("duckdb", "pandas", "geopandas", "shapely", "pyarrow", "numpy", "esda", "igraph", "leidenalg", "folium")
+PACKAGES = ("duckdb", "pandas", "geopandas", "shapely", "pyarrow", "numpy", "esda", "igraph", "folium")
 # Issue 10's targets on a 2-core, 24 GB machine.
 TARGETS = {
     "full_build_s": {"national": 120},

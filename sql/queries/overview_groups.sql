@@ -5,7 +5,7 @@
 with episodes as (
     select
         *,
-        case when is_looked_after then 'Looked after' else 'Not looked after' end as la
+        case when is_looked_after then 'Looked after' when not is_looked_after then 'Not looked after' else 'Not recorded' end as la
     from mart_episode_cells
     where month between $month_from and $month_to
       and ($locality = 'All' or locality = $locality)

@@ -16,7 +16,7 @@ counts as (
         case when grouping(locality) = 0 then 'locality'
              when grouping(is_looked_after) = 0 then 'looked_after' else 'total' end as dimension,
         case when grouping(locality) = 0 then locality
-             when grouping(is_looked_after) = 0 then (case when is_looked_after then 'Looked after' else 'Not looked after' end)
+             when grouping(is_looked_after) = 0 then (case when is_looked_after then 'Looked after' when not is_looked_after then 'Not looked after' else 'Not recorded' end)
              else 'All' end as grp,
         coalesce(sum(episodes), 0)::bigint as episodes,
         coalesce(sum(returned), 0)::bigint as returned,
@@ -47,7 +47,7 @@ medians as (
         case when grouping(locality) = 0 then 'locality'
              when grouping(is_looked_after) = 0 then 'looked_after' else 'total' end as dimension,
         case when grouping(locality) = 0 then locality
-             when grouping(is_looked_after) = 0 then (case when is_looked_after then 'Looked after' else 'Not looked after' end)
+             when grouping(is_looked_after) = 0 then (case when is_looked_after then 'Looked after' when not is_looked_after then 'Not looked after' else 'Not recorded' end)
              else 'All' end as grp,
         median(hours_return_to_offer) as median_hours_to_offer
     from (select locality, is_looked_after, hours_return_to_offer, unnest(range(offers)) from offers)

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from contextmap.settings import ROOT
+from contextmap.ui import default_page
 
 ARTIFACTS = ROOT / "test-artifacts"
 TIMINGS = ARTIFACTS / "render-times.json"
@@ -43,8 +44,9 @@ def wait_idle(page, timeout: float = 60.0, settle: float = 0.5, grace: float = 3
 def open_page(page, path: str = "", **query) -> float:
     """Load ``/<path>?<query>`` in a new session and wait for it to finish; return the render time."""
     params = "&".join(f"{k}={v}" for k, v in query.items())
-    # The default page (Overview) lives at the root; /overview would be "page not found".
-    path = "" if path == "overview" else path
+    # A role's default page lives at the root; its own path would be "page not found".
+    if query.get("role") and path == default_page(query["role"]):
+        path = ""
     page.goto(f"{page.base_url}/{path}" + (f"?{params}" if params else ""))
     return wait_idle(page)
 
