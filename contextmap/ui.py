@@ -274,6 +274,22 @@ def navigate(role: str) -> None:
                  "administrator. Try another period or locality, or another page.")
 
 
+def show_profile(prof, level: int = 3) -> None:
+    """Lay out a place or area profile: heading, figures, monthly chart, tables two by two."""
+    st.markdown(f"{'#' * level} {prof.title}")
+    st.caption(prof.subtitle)
+    for col, (label, value, help_text) in zip(st.columns(len(prof.metrics)), prof.metrics):
+        col.metric(label, value, help=help_text, border=True)
+    st.plotly_chart(prof.timeline, use_container_width=True)
+    for i in range(0, len(prof.tables), 2):
+        for col, (heading, rows, empty) in zip(st.columns(2), prof.tables[i:i + 2]):
+            col.markdown(f"**{heading}**")
+            if rows.empty:
+                col.caption(empty)
+            else:
+                col.dataframe(rows, hide_index=True, use_container_width=True)
+
+
 def footer() -> None:
     """Disclosure legend, data attribution and, in demo mode, the demo label."""
     st.divider()

@@ -29,22 +29,6 @@ if data.missing:
     st.info(data.missing + " The map shows the number of events instead.")
 
 
-def show_profile(prof) -> None:
-    """Lay out a profile: heading, figures, monthly chart, tables."""
-    st.subheader(prof.title)
-    st.caption(prof.subtitle)
-    for col, (label, value, help_text) in zip(st.columns(len(prof.metrics)), prof.metrics):
-        col.metric(label, value, help=help_text, border=True)
-    st.plotly_chart(prof.timeline, use_container_width=True)
-    for i in range(0, len(prof.tables), 2):
-        for col, (heading, rows, empty) in zip(st.columns(2), prof.tables[i:i + 2]):
-            col.markdown(f"**{heading}**")
-            if rows.empty:
-                col.caption(empty)
-            else:
-                col.dataframe(rows, hide_index=True, use_container_width=True)
-
-
 @st.fragment
 def map_and_profile() -> None:
     """The map and the profile of what was clicked: a click reruns only this part of the page."""
@@ -70,13 +54,13 @@ def map_and_profile() -> None:
         with st.spinner("Gathering the place's figures…"):
             prof = where.place_profile(fetch, ref, f, s.policy, weights, groups=groups)
         if prof:
-            show_profile(prof)
+            ui.show_profile(prof)
     elif kind == "area" and ref in names:
         with st.spinner("Gathering the area's figures…"):
             row = data.areas.set_index("code").loc[ref]
             hot = data.classes.set_index("code").loc[ref] if measure == "gi" and data.classes is not None \
                 and ref in set(data.classes["code"]) else None
-            show_profile(where.area_profile(fetch, level, ref, names[ref], f, s.policy, row["children_10_17"], hot, groups))
+            ui.show_profile(where.area_profile(fetch, level, ref, names[ref], f, s.policy, row["children_10_17"], hot, groups))
 
 
 map_and_profile()

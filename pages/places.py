@@ -57,18 +57,7 @@ if pick:
     st.query_params["place"] = pick
     with st.spinner("Gathering the place's figures…"):
         prof = where.place_profile(fetch, pick, f, s.policy, weights, groups="groups" in auth.pages_for(s.role))
-    st.markdown(f"#### {prof.title}")
-    st.caption(prof.subtitle)
-    for col, (label, value, help_text) in zip(st.columns(len(prof.metrics)), prof.metrics):
-        col.metric(label, value, help=help_text, border=True)
-    st.plotly_chart(prof.timeline, use_container_width=True)
-    for i in range(0, len(prof.tables), 2):
-        for col, (heading, rows, empty) in zip(st.columns(2), prof.tables[i:i + 2]):
-            col.markdown(f"**{heading}**")
-            if rows.empty:
-                col.caption(empty)
-            else:
-                col.dataframe(rows, hide_index=True, use_container_width=True)
+    ui.show_profile(prof, level=4)
 elif "place" in st.query_params:
     del st.query_params["place"]
 for caveat in where.CAVEATS:
