@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import platform
+from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
 
 import psutil
 
+from contextmap.settings import ROOT
+
 SCALES = ("sample", "force", "national")
+BROWSER_TIMINGS = ROOT / "test-artifacts" / "render-times.json"
 SCALE_TEXT = {
     "sample": "one council, 3 years (the shipped sample)",
     "force": "a police force area (about 10 times the sample)",
@@ -230,4 +235,24 @@ def render(results: dict, mach: dict, notes: str = "") -> str:
             lines += _scale_section(scale, results[scale])
         else:
             lines += [f"## {scale.capitalize()}: {SCALE_TEXT[scale]}", "", "Not run.", ""]
+    lines += _browser_section(BROWSER_TIMINGS)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _browser_section(path: Path) -> list[str]:
+    """Waits measured by the browser tests (``make e2e`` writes them), if they have run here."""
+    out = ["## Pages in the browser (sample build)", ""]
+    if not path.exists():
+        return out + ["Not measured: run `make e2e`, then the benchmark again.", ""]
+    timings = json.loads(path.read_text())
+    out += [
+        "Seconds from loading the URL (or changing a filter) until Streamlit finished the run, in headless "
+        "Chromium with every request not to the local server blocked; measured by `tests/e2e` on this "
+        f"machine (file dated {datetime.fromtimestamp(path.stat().st_mtime, timezone.utc):%Y-%m-%d %H:%M} UTC). "
+        "Targets: first render under 2 s, filter change under 1 s.",
+        "",
+        "| Page or action | Seconds |",
+        "|---|---|",
+    ]
+    out += [f"| {name} | {seconds:.2f} |" for name, seconds in sorted(timings.items())]
+    return out + [""]
