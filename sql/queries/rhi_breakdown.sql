@@ -2,7 +2,7 @@
 -- summed from mart_episode_cells; medians are true medians, taken over every counted
 -- hours to offer in mart_episode_offer_hours.
 with cells as (
-    select *
+    select *, (case when is_looked_after then 'Looked after' when not is_looked_after then 'Not looked after' else 'Not recorded' end) as looked_after
     from mart_episode_cells
     where month between $month_from and $month_to
       and ($locality = 'All' or locality = $locality)
@@ -14,10 +14,9 @@ with cells as (
 counts as (
     select
         case when grouping(locality) = 0 then 'locality'
-             when grouping(is_looked_after) = 0 then 'looked_after' else 'total' end as dimension,
+             when grouping(looked_after) = 0 then 'looked_after' else 'total' end as dimension,
         case when grouping(locality) = 0 then locality
-             when grouping(is_looked_after) = 0 then (case when is_looked_after then 'Looked after' when not is_looked_after then 'Not looked after' else 'Not recorded' end)
-             else 'All' end as grp,
+             when grouping(looked_after) = 0 then looked_after else 'All' end as grp,
         coalesce(sum(episodes), 0)::bigint as episodes,
         coalesce(sum(returned), 0)::bigint as returned,
         coalesce(sum(rhi_eligible), 0)::bigint as eligible,
@@ -28,11 +27,11 @@ counts as (
         coalesce(sum(offered_before_return), 0)::bigint as offered_before_return,
         coalesce(sum(timed_offers), 0)::bigint as timed_offers
     from cells
-    group by grouping sets ((locality), (is_looked_after), ())
+    group by grouping sets ((locality), (looked_after), ())
 ),
 
 offers as (
-    select *
+    select *, (case when is_looked_after then 'Looked after' when not is_looked_after then 'Not looked after' else 'Not recorded' end) as looked_after
     from mart_episode_offer_hours
     where month between $month_from and $month_to
       and ($locality = 'All' or locality = $locality)
@@ -45,13 +44,12 @@ offers as (
 medians as (
     select
         case when grouping(locality) = 0 then 'locality'
-             when grouping(is_looked_after) = 0 then 'looked_after' else 'total' end as dimension,
+             when grouping(looked_after) = 0 then 'looked_after' else 'total' end as dimension,
         case when grouping(locality) = 0 then locality
-             when grouping(is_looked_after) = 0 then (case when is_looked_after then 'Looked after' when not is_looked_after then 'Not looked after' else 'Not recorded' end)
-             else 'All' end as grp,
+             when grouping(looked_after) = 0 then looked_after else 'All' end as grp,
         median(hours_return_to_offer) as median_hours_to_offer
-    from (select locality, is_looked_after, hours_return_to_offer, unnest(range(offers)) from offers)
-    group by grouping sets ((locality), (is_looked_after), ())
+    from (select locality, looked_after, hours_return_to_offer, unnest(range(offers)) from offers)
+    group by grouping sets ((locality), (looked_after), ())
 )
 
 select c.*, m.median_hours_to_offer
