@@ -87,6 +87,7 @@ def load_geography(con: duckdb.DuckDBPyConnection, progress=print) -> None:
         create or replace table geo_ward_neighbours as
             select code as ward_code, neighbour_code from ward_nb;
     """)
+    sqlfiles.install_macros(con)
     for name in ("geo_postcode", "geo_ward", "geo_lsoa", "geo_locality", "geo_sector"):
         con.execute(f"create or replace table {name} as " + sqlfiles.read(f"staging/{name}.sql"))
     for view in ("ward_shapes", "lsoa_shapes", "boundaries", "lsoa_nb", "ward_nb"):

@@ -34,6 +34,7 @@ def configure(con: duckdb.DuckDBPyConnection) -> None:
 
 def run_steps(con: duckdb.DuckDBPyConnection, steps=STEPS, progress=print) -> None:
     """Build every table in ``steps``, in order, printing a line per step."""
+    sqlfiles.install_macros(con)
     for step in steps:
         started = time.perf_counter()
         try:

@@ -58,3 +58,26 @@ def test_adding_a_month_adds_its_rows_and_keeps_earlier_months(small_input):
     earlier = "select * from mart_monthly_area_counts where event_month < ?::date order by all"
     first_day = f"{month}-01"
     assert _rows(new, earlier, [first_day]) == _rows(old, earlier, [first_day]), "earlier months changed"
+
+
+def test_most_frequent_value_breaks_ties_the_same_way_whatever_the_row_order():
+    import duckdb
+
+    from contextmap import sqlfiles
+
+    con = duckdb.connect()
+    sqlfiles.install_macros(con)
+    rows = [("b",), ("a",), ("b",), ("a",), ("c",), (None,)]
+    picks = set()
+    for order in (rows, rows[::-1], rows[2:] + rows[:2]):
+        con.execute("create or replace table t (v varchar)")
+        con.executemany("insert into t values (?)", order)
+        picks.add(con.sql("select cm_top(histogram(v)) from t").fetchall()[0][0])
+    assert picks == {"a"}
+
+
+def test_models_do_not_use_duckdb_mode_whose_ties_depend_on_arrival_order():
+    from contextmap.sqlfiles import SQL_DIR
+
+    users = [str(p.relative_to(SQL_DIR)) for p in SQL_DIR.rglob("*.sql") if "mode(" in p.read_text().lower()]
+    assert not users, f"use cm_top(histogram(x)) instead of mode(x) in: {users}"

@@ -25,11 +25,11 @@ per_person as (
         person_key,
         min(seen_at) as first_seen,
         max(seen_at) as last_seen,
-        arg_max(age_band, seen_at) filter (where age_band <> 'Unknown') as age_band,
-        mode(sex) filter (where sex <> 'U') as sex,
-        mode(ethnic_group) filter (where ethnic_group <> 'Unknown') as ethnic_group,
+        arg_max(age_band, (seen_at, age_band)) filter (where age_band <> 'Unknown') as age_band,
+        cm_top(histogram(sex) filter (where sex <> 'U')) as sex,
+        cm_top(histogram(ethnic_group) filter (where ethnic_group <> 'Unknown')) as ethnic_group,
         coalesce(bool_or(is_looked_after), false) as ever_looked_after,
-        arg_max(home_sector, seen_at) filter (where home_sector is not null) as home_sector,
+        arg_max(home_sector, (seen_at, home_sector)) filter (where home_sector is not null) as home_sector,
         sum(is_episode) as episodes,
         sum(is_offence) as offences
     from appearances

@@ -4,7 +4,7 @@ with shapes as (
 ),
 
 lsoa_ward as (
-    select lsoa_code, mode(ward_code) as ward_code
+    select lsoa_code, cm_top(histogram(ward_code)) as ward_code
     from geo_postcode
     group by lsoa_code
 ),

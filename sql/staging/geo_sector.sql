@@ -11,9 +11,9 @@ final as (
     select
         p.sector,
         any_value(p.district) as district,
-        mode(p.lsoa_code) as lsoa_code,
-        mode(p.ward_code) as ward_code,
-        mode(w.locality) as locality,
+        cm_top(histogram(p.lsoa_code)) as lsoa_code,
+        cm_top(histogram(p.ward_code)) as ward_code,
+        cm_top(histogram(w.locality)) as locality,
         round(avg(p.lat), 6) as lat,
         round(avg(p.lon), 6) as lon,
         count(*) as postcodes

@@ -5,7 +5,7 @@ with shapes as (
 
 lsoa_ward as (
     -- Each LSOA belongs to the ward holding most of its live postcodes.
-    select lsoa_code, mode(ward_code) as ward_code
+    select lsoa_code, cm_top(histogram(ward_code)) as ward_code
     from geo_postcode
     group by lsoa_code
 ),
