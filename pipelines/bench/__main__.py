@@ -24,13 +24,13 @@ import duckdb
 from contextmap.settings import ROOT
 from pipelines.bench import harness, latency, parquet, payload, report
 from pipelines.bench.split import split_last_month
+from pipelines.sample import NATIONAL
 
 WORK = ROOT / "build" / "bench"
 OUT = ROOT / "docs" / "benchmarks.md"
 SEED = 2024
-# Generator arguments per scale (pipelines/sample: national gives about 10.4M offence rows,
-# 1.05M missing episodes, 0.9M RHIs and 0.66M people).
-SCALE_ARGS = {"sample": (1.0, 1.0), "force": (10.0, 1.0), "national": (160.0, 13.0)}
+# Generator arguments (scale, offence factor) per scale; national is the generator's own preset.
+SCALE_ARGS = {"sample": (1.0, 1.0), "force": (10.0, 1.0), "national": (NATIONAL["scale"], NATIONAL["offence_factor"])}
 _STEP = re.compile(r"^\s+([a-z_0-9]+) [\d,]+ rows.*\(([\d.]+) s\)$")
 
 

@@ -9,8 +9,12 @@ rhis as (
     select * from stg_return_home_interviews
 ),
 
-offences as (
-    select * from stg_offences
+offences as not materialized (
+    -- Read by two branches below: buffering all of it costs more than scanning twice.
+    select
+        offence_key, person_key, offence_at, lsoa_code, sector, place_id, lat, lon, age_band, sex,
+        ethnic_group, offence_group, is_serious_violence, source_file, source_row
+    from stg_offences
 ),
 
 places as (
@@ -90,21 +94,35 @@ rhi_mentions as (
     join episodes as e on e.episode_key = a.episode_key
 ),
 
+offence_sizes as (
+    select offence_key from offences group by offence_key having count(*) > 1
+),
+
 offence_events as (
     -- One event per offence; the young person is kept only when exactly one is recorded.
+    -- Most offences have one row and pass straight through: grouping all ten million
+    -- rows with their columns costs three times as long and spills at national scale.
+    select
+        offence_key, person_key, offence_at, lsoa_code, sector, place_id, lat, lon,
+        age_band, sex, ethnic_group, offence_group, is_serious_violence
+    from offences anti join offence_sizes using (offence_key)
+    union all
     select
         offence_key,
-        case when count(distinct person_key) = 1 then any_value(person_key) end as person_key,
+        -- min = max: exactly one young person (a distinct count is ten times slower here).
+        case when min(person_key) = max(person_key) then min(person_key) end as person_key,
         min(offence_at) as offence_at,
-        arg_min(lsoa_code, source_row) as lsoa_code, arg_min(sector, source_row) as sector,
-        arg_min(place_id, source_row) as place_id,
-        arg_min(lat, source_row) as lat, arg_min(lon, source_row) as lon,
-        arg_min(age_band, source_row) filter (where person_key is not null) as age_band,
-        arg_min(sex, source_row) filter (where person_key is not null) as sex,
-        arg_min(ethnic_group, source_row) filter (where person_key is not null) as ethnic_group,
-        arg_min(offence_group, source_row) as offence_group,
+        arg_min(lsoa_code, (source_file, source_row)) as lsoa_code,
+        arg_min(sector, (source_file, source_row)) as sector,
+        arg_min(place_id, (source_file, source_row)) as place_id,
+        arg_min(lat, (source_file, source_row)) as lat,
+        arg_min(lon, (source_file, source_row)) as lon,
+        arg_min(age_band, (source_file, source_row)) filter (where person_key is not null) as age_band,
+        arg_min(sex, (source_file, source_row)) filter (where person_key is not null) as sex,
+        arg_min(ethnic_group, (source_file, source_row)) filter (where person_key is not null) as ethnic_group,
+        arg_min(offence_group, (source_file, source_row)) as offence_group,
         bool_or(is_serious_violence) as is_serious_violence
-    from offences
+    from offences semi join offence_sizes using (offence_key)
     group by offence_key
 ),
 
@@ -156,4 +174,6 @@ final as (
     left join geo_sector as s on s.sector = u.sector
 )
 
-select * from final order by event_id
+-- No ORDER BY: sorting twelve million wide rows does not fit the build's memory limit
+-- at national scale, and every reader groups or orders for itself.
+select * from final
