@@ -39,8 +39,12 @@ def _write_build_info(con: duckdb.DuckDBPyConnection, inputs: list[Path], key: b
     )
 
 
-def build_into(path: Path, inputs: list[Path], mapping: dict | None = None, progress=print) -> None:
-    """Build a complete database at ``path`` (which must not exist) from ``inputs``."""
+def build_into(path: Path, inputs: list[Path], mapping: dict | None = None, progress=print,
+               cache_dir: Path | None = None) -> None:
+    """Build a complete database at ``path`` (which must not exist) from ``inputs``.
+
+    The ingest parse cache is ``cache_dir`` (default: the configured warehouse's).
+    """
     key = load_key(inputs)
     started = time.perf_counter()
     con = duckdb.connect(str(path))
@@ -49,7 +53,7 @@ def build_into(path: Path, inputs: list[Path], mapping: dict | None = None, prog
         progress("Stage 1/3: geography")
         load_geography(con, progress=progress)
         progress("Stage 2/3: ingest")
-        load_inputs(con, inputs, key, mapping=mapping, progress=progress, cache_dir=ingest_cache.default_dir())
+        load_inputs(con, inputs, key, mapping=mapping, progress=progress, cache_dir=cache_dir or ingest_cache.default_dir())
         progress("Stage 3/3: models and analytics")
         run_steps(con, progress=progress)
         _write_build_info(con, inputs, key)
@@ -89,7 +93,8 @@ def build(inputs: list[Path] | None = None, directory: Path | None = None, mappi
         if previous:
             os.environ["CONTEXTMAP_PREVIOUS_DB"] = str(previous)
         try:
-            build_into(partial, inputs, mapping=mapping, progress=progress)
+            build_into(partial, inputs, mapping=mapping, progress=progress,
+                       cache_dir=ingest_cache.default_dir(directory))
             os.replace(partial, final)
         except BaseException:
             for leftover in partial.parent.glob(partial.name + "*"):

@@ -162,3 +162,16 @@ def test_copied_cache_entries_are_found_by_content_not_by_path(geo, tmp_path):
     shutil.copytree(folder, moved)
     _, hits = load(geo, [moved], cache_dir)
     assert all(hits.values())
+
+
+def test_a_warehouse_build_keeps_its_cache_in_that_warehouse(tmp_path, monkeypatch):
+    from pipelines import build
+
+    monkeypatch.setenv("CONTEXTMAP_PSEUDONYM_KEY", KEY.decode())
+    folder = small_inputs(tmp_path / "in")
+    warehouse = tmp_path / "warehouse"
+    build.build([folder], directory=warehouse, progress=lambda *_: None)
+    lines = []
+    build.build([folder], directory=warehouse, progress=lines.append)
+    assert any(ingest_cache.default_dir(warehouse).glob("*.parquet"))
+    assert sum("reused from the cache" in line for line in lines) == 4

@@ -163,11 +163,11 @@ class Cache:
         return self.folder / f"{entry}.json", self.folder / f"{entry}.parquet"
 
 
-def default_dir() -> Path:
-    """Where builds keep the cache: ``cache/ingest`` in the warehouse folder."""
+def default_dir(warehouse_folder: Path | None = None) -> Path:
+    """Where builds keep the cache: ``cache/ingest`` in the warehouse folder (default: the configured one)."""
     from pipelines import warehouse
 
-    return warehouse.warehouse_dir() / "cache" / "ingest"
+    return Path(warehouse_folder or warehouse.warehouse_dir()) / "cache" / "ingest"
 
 
 def _geo_fingerprint(con) -> str:
