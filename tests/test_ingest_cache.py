@@ -37,7 +37,7 @@ def load(geo, paths, cache_dir, key=KEY):
 
 
 def contents(con) -> dict[str, list]:
-    return {t: con.execute(f"select * from {t}").fetchall() for t in TABLES}
+    return {t: con.execute(f"select * from {t} order by all").fetchall() for t in TABLES}
 
 
 def write(path: Path, text: str) -> Path:

@@ -220,13 +220,11 @@ def _read_csv(con, source: InputFile, table_sql: str, work_dir: Path, mapping_fo
         f"""create or replace temp table {table_sql} as
         select l._rn + (select count(*) from {table_sql}_bad as b where b.r - b.i < l._rn) as _row, l.* exclude (_rn)
         from {table_sql}_lines as l
-        where not ({' and '.join(f'"{c}" is null' for c in renamed)})
-        order by _rn"""
+        where not ({' and '.join(f'"{c}" is null' for c in renamed)})"""
         if bad_rows else
         f"""create or replace temp table {table_sql} as
         select _rn as _row, * exclude (_rn) from {table_sql}_lines
-        where not ({' and '.join(f'"{c}" is null' for c in renamed)})
-        order by _rn"""
+        where not ({' and '.join(f'"{c}" is null' for c in renamed)})"""
     )
     blank = con.execute(f"select (select count(*) from {table_sql}_lines) - (select count(*) from {table_sql})").fetchone()[0]
     con.execute(f"drop table {table_sql}_lines; drop table {table_sql}_bad")

@@ -44,8 +44,8 @@ KEYS = {
     "stg_disruption_actions": "action_id",
 }
 # Deterministic final order of the small tables. The large staging tables are not sorted
-# (a sort of national-scale tables cost more than staging them): each file's rows are
-# inserted in row order and files load in a fixed order, so their order is fixed too.
+# (a sort of national-scale tables costs more than staging them): their rows carry
+# source_file and source_row, and every model that needs an order says so.
 ORDER = {
     "stg_places": "place_id",
     "stg_disruption_actions": "action_id",
