@@ -104,7 +104,11 @@ offence_events as (
     -- rows with their columns costs three times as long and spills at national scale.
     select
         offence_key, person_key, offence_at, lsoa_code, sector, place_id, lat, lon,
-        age_band, sex, ethnic_group, offence_group, is_serious_violence
+        -- Demography describes the young person, so only when one is recorded (as below).
+        case when person_key is not null then age_band end as age_band,
+        case when person_key is not null then sex end as sex,
+        case when person_key is not null then ethnic_group end as ethnic_group,
+        offence_group, is_serious_violence
     from offences anti join offence_sizes using (offence_key)
     union all
     select
