@@ -26,7 +26,7 @@ links as (
 ),
 
 rhi_themes as (
-    select episode_key, list_distinct(flatten(list(themes))) as themes
+    select episode_key, list_sort(list_distinct(flatten(list(themes)))) as themes
     from rhis
     group by episode_key
 ),
