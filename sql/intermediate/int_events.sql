@@ -10,7 +10,7 @@ rhis as (
 ),
 
 offences as not materialized (
-    -- Read by two branches below: buffering all of it costs more than scanning twice.
+    -- Read three times below: buffering all of it costs more than scanning again.
     select
         offence_key, person_key, offence_at, lsoa_code, sector, place_id, lat, lon, age_band, sex,
         ethnic_group, offence_group, is_serious_violence, source_file, source_row
