@@ -333,7 +333,7 @@ def places_table(places: pd.DataFrame, sparks: dict[str, list[float]], weights: 
         "Children": shown["children"],
         "Change": [(fmt.change(e, p) or "—") if not h and pd.notna(p) and not disclosure.is_suppressed(p, policy) else "—"
                    for e, p, h in zip(df["events"], df["previous_events"], hidden)],
-        "Trend": df["trend"].where(~hidden),
+        "Trend": df["trend"].where(~hidden, "—"),
         "Hotspot": df["is_hotspot"].fillna(False).astype(bool),
         "Category": df["category"].map(label),
         "Locality": df["locality"],

@@ -114,6 +114,7 @@ def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_sm
     hidden = (parts == "c").any(axis=1)
     assert hidden.any() and (table.loc[hidden, "Score"] == "c").all()
     assert (table.loc[~hidden & (parts["Events"] != "0"), "Score"] != "c").all()
+    assert (table.loc[parts["Events"] == "c", "Trend"] == "—").all() and table["Trend"].notna().all()
     shown = [v for c in ("Events", "Found here", "Named in RHIs", "Offences", "Children") for v in disclosure.visible_counts(table[c])]
     assert not any(disclosure.is_suppressed(v, POLICY) for v in shown)
     sparks = table.set_index("place_id")["Last 2 years"]
