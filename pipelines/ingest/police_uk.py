@@ -10,8 +10,7 @@ Anti-social behaviour rows have no Crime ID: their key is built from file name a
 from __future__ import annotations
 
 from contextmap import settings
-from pipelines.ingest.contract import (dup_join, err, errs, generic_checks, near_join, nearest_postcode,
-                                       point_columns, q, source)
+from pipelines.ingest.contract import dup_join, err, errs, generic_checks, near_join, nearest_postcode, q, source
 from pipelines.pseudonym import sql_expr
 
 
@@ -34,12 +33,12 @@ def stage(raw_table: str, present: list[str], file_key: str) -> str:
     ]
     return f"""
     create or replace temp table out as
-    with src as ({source(raw_table, present, "police_uk")}),
+    with {source(raw_table, present, "police_uk")},
     mapped as (
         select lsoa21_code, first(lsoa11_code order by share desc, lsoa11_code) as lsoa11_code
         from geo_lsoa21_to_lsoa11 group by lsoa21_code
     ),
-    {nearest_postcode(f"select {point_columns('latitude', 'longitude')} from src")},
+    {nearest_postcode('latitude', 'longitude')},
     typed as (
         select s.*, try_strptime(left(month, 7), '%Y-%m') as offence_at, nr.sector as nr_sector, nr.district as nr_district,
             coalesce(g.lsoa_code, m.lsoa11_code) as lsoa11,

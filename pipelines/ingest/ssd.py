@@ -32,7 +32,7 @@ def stage_person(raw_table: str, present: list[str]) -> str:
     ]
     return f"""
     create or replace temp table out as
-    with src as ({source(raw_table, present, "ssd_person")}),
+    with {source(raw_table, present, "ssd_person")},
     typed as (
         select *, cast(cm_ts(pers_dob) as date) as dob,
             _row - coalesce(_first, _row) + 1 as _dup
@@ -63,7 +63,7 @@ def stage_missing(raw_table: str, present: list[str]) -> str:
     ]
     return f"""
     create or replace temp table out as
-    with src as ({source(raw_table, present, "ssd_missing")}),
+    with {source(raw_table, present, "ssd_missing")},
     typed as (
         select s.*, cm_ts(miss_mis_epi_start) as started_at, cm_ts(miss_mis_epi_end) as ended_at,
             map_extract({sp._sql_map(sp.EPISODE_TYPES)}, coalesce(upper(miss_mis_epi_type), 'MISSING'))[1] as ep_type,

@@ -47,7 +47,7 @@ episode_pairs as (
 ),
 
 missing_together as (
-    select person_a, person_b, 'missing_together' as evidence, count(*) as n,
+    select person_a, person_b, count(*) as n,
            min(linked_at) as first_at, max(linked_at) as last_at
     from episode_pairs
     group by person_a, person_b
@@ -62,8 +62,7 @@ offenders as (
 ),
 
 co_offending as (
-    select a.person_key as person_a, b.person_key as person_b, 'co_offending' as evidence,
-           count(distinct a.offence_key) as n,
+    select a.person_key as person_a, b.person_key as person_b, count(distinct a.offence_key) as n,
            min(least(a.offence_at, b.offence_at)) as first_at,
            max(least(a.offence_at, b.offence_at)) as last_at
     from offenders as a
@@ -82,35 +81,36 @@ rhi_names as (
 
 rhi_named as (
     select least(child, associate) as person_a, greatest(child, associate) as person_b,
-           'rhi_named' as evidence, count(distinct rhi_key) as n,
+           count(distinct rhi_key) as n,
            min(named_at) as first_at, max(named_at) as last_at
     from rhi_names
     where associate is not null and associate <> child
     group by all
 ),
 
-evidence as (
-    select * from missing_together
-    union all select * from co_offending
-    union all select * from rhi_named
-),
-
+-- Nearly every pair has one kind of evidence, and going missing together outnumbers the
+-- rest a hundred to one: joining the three on the pair is much cheaper than grouping
+-- their union.
 final as (
     select
         person_a,
         person_b,
-        list(evidence order by evidence) as evidence_types,
-        coalesce(sum(n) filter (where evidence = 'missing_together'), 0)::integer as missing_together,
-        coalesce(sum(n) filter (where evidence = 'co_offending'), 0)::integer as co_offending,
-        coalesce(sum(n) filter (where evidence = 'rhi_named'), 0)::integer as rhi_named,
-        min(first_at) as first_linked_at,
-        max(last_at) as last_linked_at
-    from evidence
-    group by person_a, person_b
+        list_filter([
+            case when o.n is not null then 'co_offending' end,
+            case when m.n is not null then 'missing_together' end,
+            case when r.n is not null then 'rhi_named' end
+        ], lambda e: e is not null) as evidence_types,
+        coalesce(m.n, 0)::integer as missing_together,
+        coalesce(o.n, 0)::integer as co_offending,
+        coalesce(r.n, 0)::integer as rhi_named,
+        least(m.first_at, o.first_at, r.first_at) as first_linked_at,
+        greatest(m.last_at, o.last_at, r.last_at) as last_linked_at
+    from missing_together as m
+    full join co_offending as o using (person_a, person_b)
+    full join rhi_named as r using (person_a, person_b)
 )
 
 select
     *,
     ($w_missing * missing_together + $w_offending * co_offending + $w_rhi * rhi_named)::double as weight
 from final
-order by person_a, person_b
