@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import re
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 import duckdb
 
 from contextmap import settings, sqlfiles
-from pipelines.step_types import Sql
+from pipelines.step_types import Py, Sql
 from pipelines.steps import STEPS
 
 
@@ -33,20 +37,49 @@ def configure(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def run_steps(con: duckdb.DuckDBPyConnection, steps=STEPS, progress=print) -> None:
-    """Build every table in ``steps``, in order, printing a line per step."""
+    """Build every table in ``steps``, in order, printing a line per step.
+
+    Background steps (see ``Py``) run on a cursor of ``con`` in a second thread; a failure
+    in one is raised when it is waited for, and the run never ends while one is running.
+    """
     sqlfiles.install_macros(con)
-    for step in steps:
-        started = time.perf_counter()
-        try:
-            if isinstance(step, Sql):
-                con.execute(f"create or replace table {step.tables[0]} as\n" + sqlfiles.read(step.path))
+    running: list[tuple[Py, Future]] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="contextmap-step") as pool:
+        for step in steps:
+            for job in [job for job in running if _reads(step, job[0].tables)]:
+                running.remove(job)
+                progress(job[1].result())
+            if isinstance(step, Py) and step.background:
+                cursor = con.cursor()
+                sqlfiles.install_macros(cursor)
+                running.append((step, pool.submit(_run, cursor, step, " in the background")))
             else:
-                module, func = step.target.split(":")
-                getattr(importlib.import_module(module), func)(con)
-        except Exception as exc:
-            where = f"sql/{step.path}" if isinstance(step, Sql) else step.target
-            raise StepError(f"Build step {where} failed: {exc}") from exc
-        rows = ", ".join(
-            f"{t} {con.sql(f'select count(*) from {t}').fetchall()[0][0]:,} rows" for t in step.tables
-        )
-        progress(f"  {rows} ({time.perf_counter() - started:.1f} s)")
+                progress(_run(con, step))
+        for _, future in running:
+            progress(future.result())
+
+
+def _run(con: duckdb.DuckDBPyConnection, step: Sql | Py, note: str = "") -> str:
+    """Build one step's tables; return its progress line."""
+    started = time.perf_counter()
+    try:
+        if isinstance(step, Sql):
+            con.execute(f"create or replace table {step.tables[0]} as\n" + sqlfiles.read(step.path))
+        else:
+            module, func = step.target.split(":")
+            getattr(importlib.import_module(module), func)(con)
+    except Exception as exc:
+        where = f"sql/{step.path}" if isinstance(step, Sql) else step.target
+        raise StepError(f"Build step {where} failed: {exc}") from exc
+    rows = ", ".join(f"{t} {con.sql(f'select count(*) from {t}').fetchall()[0][0]:,} rows" for t in step.tables)
+    return f"  {rows} ({time.perf_counter() - started:.1f} s{note})"
+
+
+def _reads(step: Sql | Py, tables: tuple[str, ...]) -> bool:
+    """Whether ``step``'s SQL file or Python module names any of ``tables``."""
+    if isinstance(step, Sql):
+        text = sqlfiles.read(step.path)
+    else:
+        origin = importlib.util.find_spec(step.target.split(":")[0]).origin
+        text = Path(origin).read_text(encoding="utf-8")
+    return any(re.search(rf"\b{re.escape(t)}\b", text) for t in tables)

@@ -18,7 +18,13 @@ class Sql:
 
 @dataclass(frozen=True)
 class Py:
-    """A Python step: the function ``module:function(con)`` builds ``tables``."""
+    """A Python step: the function ``module:function(con)`` builds ``tables``.
+
+    A ``background`` step runs on its own connection while the steps after it run; the
+    runner waits for it before the first later step whose SQL file or Python module names
+    one of its tables. For work that leaves cores idle (single-threaded Python).
+    """
 
     target: str
     tables: tuple[str, ...]
+    background: bool = False

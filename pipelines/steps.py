@@ -17,6 +17,7 @@ STEPS: list[Sql | Py] = [
     Py("pipelines.place_links:build", ("int_place_links",)),
     Sql("intermediate/int_events.sql"),
     Sql("intermediate/int_event_people.sql"),
+    *peer_groups.DETECT,
     Sql("marts/mart_monthly_area_counts.sql"),
     Sql("marts/mart_place_monthly.sql"),
     Sql("marts/mart_rhi_timeliness.sql"),
@@ -26,7 +27,7 @@ STEPS: list[Sql | Py] = [
     Sql("marts/mart_episode_children.sql"),
     Sql("marts/mart_episode_offer_hours.sql"),
     Sql("marts/mart_offence_cells.sql"),
-    *peer_groups.STEPS,
     *hotspots.STEPS,
     *disruption.STEPS,
+    *peer_groups.MARTS,
 ]

@@ -174,6 +174,20 @@ def test_the_same_seed_gives_the_same_groups():
     assert groups.detect(both, CONFIG) == groups.detect(both.sample(frac=1, random_state=3), CONFIG)
 
 
+def test_a_large_graph_split_in_a_child_process_gives_the_same_groups():
+    edges, planted = _cliques([8, 7, 6, 5, 4])
+    members, ids = groups.assign_in_process(edges, CONFIG, groups.NO_PREVIOUS)
+    inline, _ = groups.assign(edges, CONFIG, groups.NO_PREVIOUS)
+    assert members.equals(inline)
+    assert sorted(members.groupby("group_id")["person_key"].apply(set), key=len) == sorted(planted, key=len)
+    assert ids["is_current"].all() and len(ids) == len(planted)
+
+
+def test_a_failure_in_the_child_process_is_reported():
+    with pytest.raises(RuntimeError, match="peer-group detection failed"):
+        groups.assign_in_process(pd.DataFrame({"person_a": ["a"]}), CONFIG, groups.NO_PREVIOUS)
+
+
 def _previous(members: pd.DataFrame, ids: pd.DataFrame) -> groups.Previous:
     by_group = members.groupby("group_id")["person_key"].apply(frozenset).to_dict()
     return groups.Previous(by_group, ids[["group_id", "first_built_at", "last_built_at"]])

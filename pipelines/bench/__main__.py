@@ -31,7 +31,7 @@ OUT = ROOT / "docs" / "benchmarks.md"
 SEED = 2024
 # Generator arguments (scale, offence factor) per scale; national is the generator's own preset.
 SCALE_ARGS = {"sample": (1.0, 1.0), "force": (10.0, 1.0), "national": (NATIONAL["scale"], NATIONAL["offence_factor"])}
-_STEP = re.compile(r"^\s+([a-z_0-9]+) [\d,]+ rows.*\(([\d.]+) s\)$")
+_STEP = re.compile(r"^\s+([a-z_0-9]+) [\d,]+ rows.*\(([\d.]+) s[^)]*\)$")
 
 
 def count_rows(folder: Path) -> dict[str, int]:

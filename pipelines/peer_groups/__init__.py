@@ -7,11 +7,17 @@ build; SQL marts describe each group and the places it uses.
 
 from pipelines.step_types import Py, Sql
 
-STEPS: list[Sql | Py] = [
+# Leiden runs in one thread for a quarter of a national build, so the groups are found in
+# the background while the other marts build (see pipelines/steps.py); the marts
+# describing them come last.
+DETECT: list[Sql | Py] = [
     Py("pipelines.peer_groups.graph:build", ("int_associations",)),
-    Py("pipelines.peer_groups.groups:build", ("mart_peer_group_ids", "mart_peer_group_members")),
+    Py("pipelines.peer_groups.groups:build", ("mart_peer_group_ids", "mart_peer_group_members"), background=True),
+]
+MARTS: list[Sql | Py] = [
     Sql("marts/mart_peer_groups.sql"),
     Sql("marts/mart_peer_group_mix.sql"),
     Sql("marts/mart_peer_group_monthly.sql"),
     Sql("marts/mart_place_groups.sql"),
 ]
+STEPS = DETECT + MARTS

@@ -18,9 +18,13 @@ while one offence together, one naming in an interview or two joint episodes are
 from __future__ import annotations
 
 import os
+import pickle
 import random
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 import duckdb
 import igraph as ig
@@ -30,6 +34,11 @@ import pandas as pd
 from pipelines.peer_groups.config import Config
 
 PREVIOUS_DB_ENV = "CONTEXTMAP_PREVIOUS_DB"
+# Leiden keeps the interpreter lock (igraph calls back into Python for each random number,
+# 28 million of them at national scale), so a large graph is split into groups in a
+# separate process while the build's other steps carry on (pipelines/steps.py).
+PROCESS_MIN_LINKS = 100_000
+_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -242,6 +251,17 @@ def assign(edges: pd.DataFrame, config: Config, previous: Previous) -> tuple[pd.
     return members, ids_frame
 
 
+def assign_in_process(edges: pd.DataFrame, config: Config, previous: Previous) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`assign` in a child Python process (``python -m pipelines.peer_groups.groups``)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-m", __name__], input=pickle.dumps((edges, config, previous)),
+                          capture_output=True, env=env, check=False)
+    if done.returncode != 0:
+        lines = done.stderr.decode(errors="replace").strip().splitlines()
+        raise RuntimeError(f"peer-group detection failed: {lines[-1] if lines else f'exit code {done.returncode}'}")
+    return pickle.loads(done.stdout)
+
+
 def build(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> None:
     """Create ``mart_peer_group_members`` and ``mart_peer_group_ids`` from ``int_associations``.
 
@@ -254,7 +274,11 @@ def build(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> None:
         "select person_a, person_b, weight from int_associations where weight >= ? and weight > 0",
         [config.min_link_weight],
     ).df()
-    members, ids = assign(edges, config, read_previous(os.environ.get(PREVIOUS_DB_ENV)))
+    previous = read_previous(os.environ.get(PREVIOUS_DB_ENV))
+    if len(edges) < PROCESS_MIN_LINKS:
+        members, ids = assign(edges, config, previous)
+    else:
+        members, ids = assign_in_process(edges, config, previous)
     con.register("pg_members_frame", members)
     con.register("pg_ids_frame", ids)
     try:
@@ -314,3 +338,8 @@ left join activity as a using (person_key)
 left join links as l using (person_key)
 order by m.group_id, m.person_key
 """
+
+
+if __name__ == "__main__":
+    # The child of assign_in_process: (edges, config, previous) in, (members, ids) out.
+    sys.stdout.buffer.write(pickle.dumps(assign(*pickle.loads(sys.stdin.buffer.read()))))
