@@ -15,9 +15,10 @@ STEPS: list[Sql | Py] = [
     Sql("intermediate/int_people.sql"),
     Sql("intermediate/int_places.sql"),
     Py("pipelines.place_links:build", ("int_place_links",)),
+    # Peer groups are found in the background from here on (see pipelines/peer_groups).
+    *peer_groups.DETECT,
     Sql("intermediate/int_events.sql"),
     Sql("intermediate/int_event_people.sql"),
-    *peer_groups.DETECT,
     Sql("marts/mart_monthly_area_counts.sql"),
     Sql("marts/mart_place_monthly.sql"),
     Sql("marts/mart_rhi_timeliness.sql"),

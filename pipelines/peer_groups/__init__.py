@@ -12,9 +12,10 @@ from pipelines.step_types import Py, Sql
 # describing them come last.
 DETECT: list[Sql | Py] = [
     Py("pipelines.peer_groups.graph:build", ("int_associations",)),
-    Py("pipelines.peer_groups.groups:build", ("mart_peer_group_ids", "mart_peer_group_members"), background=True),
+    Py("pipelines.peer_groups.groups:build", ("mart_peer_group_ids", "int_peer_group_members"), background=True),
 ]
 MARTS: list[Sql | Py] = [
+    Sql("marts/mart_peer_group_members.sql"),
     Sql("marts/mart_peer_groups.sql"),
     Sql("marts/mart_peer_group_mix.sql"),
     Sql("marts/mart_peer_group_monthly.sql"),

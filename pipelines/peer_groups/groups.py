@@ -263,7 +263,7 @@ def assign_in_process(edges: pd.DataFrame, config: Config, previous: Previous) -
 
 
 def build(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> None:
-    """Create ``mart_peer_group_members`` and ``mart_peer_group_ids`` from ``int_associations``.
+    """Create ``int_peer_group_members`` and ``mart_peer_group_ids`` from ``int_associations``.
 
     The previous build is named by the ``CONTEXTMAP_PREVIOUS_DB`` environment variable
     (set by ``pipelines.build.build`` and ``build_file``); without it every group gets a
@@ -289,55 +289,14 @@ def build(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> None:
                    first_built_at::timestamp as first_built_at, last_built_at::timestamp as last_built_at
             from pg_ids_frame order by group_id
         """)
-        con.execute(MEMBERS_SQL)
+        con.execute("""
+            create or replace table int_peer_group_members as
+            select group_id::integer as group_id, person_key::varchar as person_key
+            from pg_members_frame order by group_id, person_key
+        """)
     finally:
         con.unregister("pg_members_frame")
         con.unregister("pg_ids_frame")
-
-
-# Each member's activity sizes their node in the network view; "recent" is the last three
-# months with data, the same window that ranks the groups.
-MEMBERS_SQL = """
-create or replace table mart_peer_group_members as
-with members as (
-    select group_id::integer as group_id, person_key::varchar as person_key from pg_members_frame
-),
-latest as (
-    select max(event_month) as last_month from int_events
-),
-activity as (
-    select ep.person_key, count(distinct ep.event_id) as events,
-           count(distinct ep.event_id) filter (
-               where e.event_month > (select last_month from latest) - interval 3 month
-           ) as recent_events
-    from int_event_people as ep
-    join int_events as e using (event_id)
-    where ep.person_key in (select person_key from members)
-    group by ep.person_key
-),
-pairs as (
-    select person_a as person_key, person_b as other from int_associations
-    union all
-    select person_b, person_a from int_associations
-),
-links as (
-    select m.person_key, count(*) as links_in_group
-    from members as m
-    join pairs as p using (person_key)
-    join members as o on o.person_key = p.other and o.group_id = m.group_id
-    group by m.person_key
-)
-select
-    m.group_id,
-    m.person_key,
-    coalesce(l.links_in_group, 0)::integer as links_in_group,
-    coalesce(a.events, 0)::integer as events,
-    coalesce(a.recent_events, 0)::integer as recent_events
-from members as m
-left join activity as a using (person_key)
-left join links as l using (person_key)
-order by m.group_id, m.person_key
-"""
 
 
 if __name__ == "__main__":
