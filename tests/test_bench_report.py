@@ -36,3 +36,14 @@ def test_no_pointer_when_nothing_measured_is_missed():
     lines = report._targets(national(full_s=100, incremental_s=10))
     assert not any("**missed**" in line for line in lines)
     assert not any("scaling.md" in line for line in lines)
+
+
+def test_the_build_profile_marks_a_step_that_ran_in_the_background():
+    from pipelines.bench.__main__ import build_profile
+    from pipelines.bench.harness import Run
+
+    lines = ["Stage 3/3: models and analytics", "  int_events 12 rows (2.0 s)",
+             "  mart_peer_group_ids 3 rows, int_peer_group_members 9 rows (5.5 s in the background)", "Built in 9 s"]
+    profile = build_profile(Run(0, 9.0, 0, 9.0, (0.0, 0.0), [(float(i), line) for i, line in enumerate(lines)]))
+    assert profile["steps"] == {"int_events": 2.0, "mart_peer_group_ids": 5.5}
+    assert profile["background"] == ["mart_peer_group_ids"]

@@ -31,7 +31,7 @@ OUT = ROOT / "docs" / "benchmarks.md"
 SEED = 2024
 # Generator arguments (scale, offence factor) per scale; national is the generator's own preset.
 SCALE_ARGS = {"sample": (1.0, 1.0), "force": (10.0, 1.0), "national": (NATIONAL["scale"], NATIONAL["offence_factor"])}
-_STEP = re.compile(r"^\s+([a-z_0-9]+) [\d,]+ rows.*\(([\d.]+) s[^)]*\)$")
+_STEP = re.compile(r"^\s+([a-z_0-9]+) [\d,]+ rows.*\(([\d.]+) s( in the background)?\)$")
 
 
 def count_rows(folder: Path) -> dict[str, int]:
@@ -87,12 +87,14 @@ def build_profile(run: harness.Run) -> dict:
     stages = {}
     for (t0, label), (t1, _) in zip(marks, marks[1:]):
         stages[label.split(":", 1)[-1].strip() if label.startswith("Stage") else "finish and publish"] = t1 - t0
-    steps = {}
+    steps, background = {}, []
     for _, line in run.lines:
         m = _STEP.match(line)
         if m:
             steps[m.group(1)] = float(m.group(2))
-    return {"stages": stages, "steps": steps}
+            if m.group(3):
+                background.append(m.group(1))
+    return {"stages": stages, "steps": steps, "background": background}
 
 
 def peer_graph_seconds(steps: dict) -> float | None:

@@ -171,7 +171,9 @@ def _scale_section(scale: str, r: dict) -> list[str]:
         out += ["| Stage or step | Seconds |", "|---|---|"]
         out += [f"| {k} | {_n(v, 1)} |" for k, v in stages.items()]
         slow = sorted(fb.get("steps", {}).items(), key=lambda kv: -kv[1])[:10]
-        out += [f"| step: {k} | {_n(v, 1)} |" for k, v in slow]
+        background = set(fb.get("background", []))
+        out += [f"| step: {k}{' (in the background, alongside the steps after it)' if k in background else ''} "
+                f"| {_n(v, 1)} |" for k, v in slow]
         out.append("")
     if base.get("stages"):
         out += ["Baseline stages:", "", "| Stage | Seconds |", "|---|---|"]
