@@ -7,6 +7,7 @@ import importlib.util
 import re
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -14,6 +15,10 @@ import duckdb
 from contextmap import settings, sqlfiles
 from pipelines.step_types import Py, Sql
 from pipelines.steps import STEPS
+
+
+# Ends the progress line of a background step (the benchmark reads it).
+BACKGROUND_NOTE = " in the background"
 
 
 class StepError(RuntimeError):
@@ -52,7 +57,7 @@ def run_steps(con: duckdb.DuckDBPyConnection, steps=STEPS, progress=print) -> No
             if isinstance(step, Py) and step.background:
                 cursor = con.cursor()
                 sqlfiles.install_macros(cursor)
-                running.append((step, pool.submit(_run, cursor, step, " in the background")))
+                running.append((step, pool.submit(_run, cursor, step, BACKGROUND_NOTE)))
             else:
                 progress(_run(con, step))
         for _, future in running:
@@ -77,9 +82,10 @@ def _run(con: duckdb.DuckDBPyConnection, step: Sql | Py, note: str = "") -> str:
 
 def _reads(step: Sql | Py, tables: tuple[str, ...]) -> bool:
     """Whether ``step``'s SQL file or Python module names any of ``tables``."""
-    if isinstance(step, Sql):
-        text = sqlfiles.read(step.path)
-    else:
-        origin = importlib.util.find_spec(step.target.split(":")[0]).origin
-        text = Path(origin).read_text(encoding="utf-8")
+    text = sqlfiles.read(step.path) if isinstance(step, Sql) else _module_source(step.target.split(":")[0])
     return any(re.search(rf"\b{re.escape(t)}\b", text) for t in tables)
+
+
+@lru_cache(maxsize=None)
+def _module_source(module: str) -> str:
+    return Path(importlib.util.find_spec(module).origin).read_text(encoding="utf-8")

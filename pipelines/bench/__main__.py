@@ -24,6 +24,7 @@ import duckdb
 from contextmap.settings import ROOT
 from pipelines.bench import harness, latency, parquet, payload, report
 from pipelines.bench.split import split_last_month
+from pipelines.runner import BACKGROUND_NOTE
 from pipelines.sample import NATIONAL
 
 WORK = ROOT / "build" / "bench"
@@ -31,7 +32,7 @@ OUT = ROOT / "docs" / "benchmarks.md"
 SEED = 2024
 # Generator arguments (scale, offence factor) per scale; national is the generator's own preset.
 SCALE_ARGS = {"sample": (1.0, 1.0), "force": (10.0, 1.0), "national": (NATIONAL["scale"], NATIONAL["offence_factor"])}
-_STEP = re.compile(r"^\s+([a-z_0-9]+) [\d,]+ rows.*\(([\d.]+) s( in the background)?\)$")
+_STEP = re.compile(rf"^\s+([a-z_0-9]+) [\d,]+ rows.*\(([\d.]+) s({re.escape(BACKGROUND_NOTE)})?\)$")
 
 
 def count_rows(folder: Path) -> dict[str, int]:

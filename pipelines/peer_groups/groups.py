@@ -24,13 +24,13 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
 import duckdb
 import igraph as ig
 import numpy as np
 import pandas as pd
 
+from contextmap.settings import ROOT
 from pipelines.peer_groups.config import Config
 
 PREVIOUS_DB_ENV = "CONTEXTMAP_PREVIOUS_DB"
@@ -38,7 +38,6 @@ PREVIOUS_DB_ENV = "CONTEXTMAP_PREVIOUS_DB"
 # 28 million of them at national scale), so a large graph is split into groups in a
 # separate process while the build's other steps carry on (pipelines/steps.py).
 PROCESS_MIN_LINKS = 100_000
-_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -253,7 +252,7 @@ def assign(edges: pd.DataFrame, config: Config, previous: Previous) -> tuple[pd.
 
 def assign_in_process(edges: pd.DataFrame, config: Config, previous: Previous) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`assign` in a child Python process (``python -m pipelines.peer_groups.groups``)."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")]))}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     done = subprocess.run([sys.executable, "-m", __name__], input=pickle.dumps((edges, config, previous)),
                           capture_output=True, env=env, check=False)
     if done.returncode != 0:
