@@ -26,7 +26,7 @@ if table.empty:
     st.stop()
 
 st.caption(f"Ranked by events in the last three months of data. 'In period': {period_label(f.month_from, f.month_to)}.")
-st.dataframe(table.drop(columns="group_id"), hide_index=True, use_container_width=True, height=360)
+st.dataframe(table.drop(columns="group_id"), hide_index=True, use_container_width=True)
 if note:
     st.caption(note)
 

@@ -33,7 +33,7 @@ else:
                                                    maps.LegendEntry(where.ORDINARY_FILL, "Not above expected")],
                         "Too few to show")
     st_folium(m, key=f"pc_map_{level}", height=480, use_container_width=True, returned_objects=[])
-    st.dataframe(where.postcode_table(units, s.policy, level), hide_index=True, use_container_width=True, height=360,
+    st.dataframe(where.postcode_table(units, s.policy, level), hide_index=True, use_container_width=True,
                  column_config={"Above expected": st.column_config.CheckboxColumn(
                      help="More events than the district-wide rate predicts, beyond chance (Poisson, "
                      "false-discovery-rate corrected), with at least the minimum number of events.")})
