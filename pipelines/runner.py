@@ -13,12 +13,8 @@ from pathlib import Path
 import duckdb
 
 from contextmap import settings, sqlfiles
-from pipelines.step_types import Py, Sql
+from pipelines.step_types import BACKGROUND_NOTE, Py, Sql
 from pipelines.steps import STEPS
-
-
-# Ends the progress line of a background step (the benchmark reads it).
-BACKGROUND_NOTE = " in the background"
 
 
 class StepError(RuntimeError):

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Ends the progress line of a background step (the benchmark reads it).
+BACKGROUND_NOTE = " in the background"
+
 
 @dataclass(frozen=True)
 class Sql:

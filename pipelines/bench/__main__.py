@@ -24,8 +24,8 @@ import duckdb
 from contextmap.settings import ROOT
 from pipelines.bench import harness, latency, parquet, payload, report
 from pipelines.bench.split import split_last_month
-from pipelines.runner import BACKGROUND_NOTE
 from pipelines.sample import NATIONAL
+from pipelines.step_types import BACKGROUND_NOTE
 
 WORK = ROOT / "build" / "bench"
 OUT = ROOT / "docs" / "benchmarks.md"
