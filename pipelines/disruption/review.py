@@ -336,7 +336,9 @@ def _build_effects(con: duckdb.DuckDBPyConnection, cfg: dict, counts: pd.DataFra
     con.execute(f"""
         create or replace table mart_disruption_effects as
         select
-            e.action_id, e.event_source, a.action_type, a.target_level, a.target_code, a.target_name,
+            -- Cast: with no actions the frame's text columns have no type of their own.
+            e.action_id::varchar as action_id, e.event_source::varchar as event_source,
+            a.action_type, a.target_level, a.target_code, a.target_name,
             a.start_date, a.end_date, a.action_month, a.before_start, a.after_end,
             {cfg["window"]}::integer as window_months,
             e.target_before::bigint as target_before, e.target_after::bigint as target_after,
@@ -417,7 +419,8 @@ def _build_displacement(con: duckdb.DuckDBPyConnection, cfg: dict, counts: pd.Da
     con.execute(f"""
         create or replace table mart_disruption_displacement as
         select
-            d.action_id, a.action_type, a.target_level, a.target_code, a.target_name, a.action_month,
+            d.action_id::varchar as action_id,
+            a.action_type, a.target_level, a.target_code, a.target_name, a.action_month,
             case a.target_level
                 when 'place' then 'ring {cfg["inner_m"]:.0f}-{cfg["buffer_m"]:.0f} m around the place'
                 when 'ward' then 'neighbouring wards'

@@ -15,15 +15,21 @@ LEVELS = {
     "ward": ("geo_ward", "ward_code", "ward_name", "geo_ward_neighbours"),
 }
 KEY = ["level", "area_code", "period", "month_to", "event_source"]
-HOTSPOT_COLUMNS = [
-    "level", "area_code", "area_name", "locality", "period", "window_months", "month_from", "month_to",
-    "event_source", "events", "children_10_17", "rate_per_1000", "expected", "ratio", "poisson_p", "poisson_q",
-    "gi_z", "gi_p", "gi_q", "gi_class", "is_hotspot", "is_exceedance", "method",
-]
-FUNNEL_COLUMNS = [
-    "level", "area_code", "area_name", "locality", "period", "month_from", "month_to", "event_source", "events",
-    "children_10_17", "rate_per_1000", "district_rate_per_1000", "expected", *hs.FUNNEL_LIMITS, "funnel_class",
-]
+# Columns of each mart with their types (an empty mart is created with these).
+HOTSPOT_COLUMNS = {
+    "level": "varchar", "area_code": "varchar", "area_name": "varchar", "locality": "varchar", "period": "varchar",
+    "window_months": "bigint", "month_from": "date", "month_to": "date", "event_source": "varchar",
+    "events": "bigint", "children_10_17": "bigint", "rate_per_1000": "double", "expected": "double",
+    "ratio": "double", "poisson_p": "double", "poisson_q": "double", "gi_z": "double", "gi_p": "double",
+    "gi_q": "double", "gi_class": "varchar", "is_hotspot": "boolean", "is_exceedance": "boolean",
+    "method": "varchar",
+}
+FUNNEL_COLUMNS = {
+    "level": "varchar", "area_code": "varchar", "area_name": "varchar", "locality": "varchar", "period": "varchar",
+    "month_from": "date", "month_to": "date", "event_source": "varchar", "events": "bigint",
+    "children_10_17": "bigint", "rate_per_1000": "double", "district_rate_per_1000": "double", "expected": "double",
+    **{limit: "double" for limit in hs.FUNNEL_LIMITS}, "funnel_class": "varchar",
+}
 
 
 def method_text(level: str, areas: int, cfg: dict) -> str:
@@ -69,9 +75,10 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
     cfg = windows.config()
     all_months = windows.months(con)
     if not all_months:
-        frame = pd.DataFrame(columns=list(dict.fromkeys(HOTSPOT_COLUMNS + FUNNEL_COLUMNS)), dtype="object")
-    else:
-        frame = pd.concat([level_measures(con, level, all_months, cfg) for level in LEVELS], ignore_index=True)
-    windows.write_table(con, "mart_area_hotspots", frame[HOTSPOT_COLUMNS], KEY)
-    windows.write_table(con, "mart_area_funnel", frame[FUNNEL_COLUMNS], KEY)
+        windows.write_empty(con, "mart_area_hotspots", HOTSPOT_COLUMNS)
+        windows.write_empty(con, "mart_area_funnel", FUNNEL_COLUMNS)
+        return
+    frame = pd.concat([level_measures(con, level, all_months, cfg) for level in LEVELS], ignore_index=True)
+    windows.write_table(con, "mart_area_hotspots", frame[list(HOTSPOT_COLUMNS)], KEY)
+    windows.write_table(con, "mart_area_funnel", frame[list(FUNNEL_COLUMNS)], KEY)
 

@@ -18,11 +18,14 @@ from pipelines.hotspots import windows
 
 # A month counts as "hot" at 90% confidence, as in ArcGIS' emerging hot spot analysis.
 HOT_P = 0.10
-COLUMNS = [
-    "level", "unit_code", "unit_name", "locality", "month_to", "recent_months", "baseline_months", "recent_events",
-    "baseline_events", "recent_monthly", "baseline_monthly", "rate_ratio", "p_value", "q_value", "mk_tau", "mk_p",
-    "hot_months", "series_months", "is_hot_now", "label", "is_emerging", "method",
-]
+# The mart's columns with their types (an empty mart is created with these).
+COLUMNS = {
+    "level": "varchar", "unit_code": "varchar", "unit_name": "varchar", "locality": "varchar", "month_to": "date",
+    "recent_months": "bigint", "baseline_months": "bigint", "recent_events": "bigint", "baseline_events": "bigint",
+    "recent_monthly": "double", "baseline_monthly": "double", "rate_ratio": "double", "p_value": "double",
+    "q_value": "double", "mk_tau": "double", "mk_p": "double", "hot_months": "bigint", "series_months": "bigint",
+    "is_hot_now": "boolean", "label": "varchar", "is_emerging": "boolean", "method": "varchar",
+}
 
 
 def method_text(level: str, cfg: dict) -> str:
@@ -85,6 +88,10 @@ def _place_inputs(con, all_months):
         from int_events where place_id is not null group by all
     """).df()
     monthly = windows.count_cube(counts, units["code"].tolist(), all_months)[:, :, -1]
+    if units.empty:
+        # No places, so no average place to compare with (the caller skips the level).
+        none = np.zeros(monthly.shape, dtype=bool)
+        return units, monthly, none, none
     expected = np.broadcast_to(monthly.mean(axis=0, keepdims=True), monthly.shape)
     hot = np.nan_to_num(hs.poisson_upper_p(monthly, expected), nan=1.0) < HOT_P
     return units, monthly, hot, np.zeros_like(hot)
@@ -124,6 +131,9 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
         out["level"] = level
         out["month_to"] = [all_months[t] for t in out["t"]]
         out["method"] = method_text(level, cfg)
-        frames.append(out[COLUMNS])
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS, dtype="object")
-    windows.write_table(con, "mart_emerging_hotspots", frame, ["level", "unit_code", "month_to"])
+        frames.append(out[list(COLUMNS)])
+    if not frames:
+        windows.write_empty(con, "mart_emerging_hotspots", COLUMNS)
+        return
+    windows.write_table(con, "mart_emerging_hotspots", pd.concat(frames, ignore_index=True),
+                        ["level", "unit_code", "month_to"])

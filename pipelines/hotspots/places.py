@@ -11,12 +11,20 @@ from contextmap import hotspot_stats as hs
 from pipelines.hotspots import windows
 
 PLACE_SOURCES = ("missing_found", "rhi_mention", "offence")
-COLUMNS = [
-    "place_id", "name", "category", "locality", "ward_code", "lsoa_code", "sector", "lat", "lon", "period",
-    "window_months", "month_from", "month_to", "events", *PLACE_SOURCES, "children", "score", "score_rank",
-    "expected", "poisson_p", "poisson_q", "is_hotspot", "previous_events", "change_pct", "recent_3m",
-    "previous_3m", "trend", "themes", "peer_groups",
-]
+# Columns of each mart with their types (an empty mart is created with these).
+COLUMNS = {
+    "place_id": "varchar", "name": "varchar", "category": "varchar", "locality": "varchar", "ward_code": "varchar",
+    "lsoa_code": "varchar", "sector": "varchar", "lat": "double", "lon": "double", "period": "varchar",
+    "window_months": "bigint", "month_from": "date", "month_to": "date", "events": "bigint",
+    **{source: "bigint" for source in PLACE_SOURCES}, "children": "bigint", "score": "double",
+    "score_rank": "bigint", "expected": "double", "poisson_p": "double", "poisson_q": "double",
+    "is_hotspot": "boolean", "previous_events": "bigint", "change_pct": "double", "recent_3m": "bigint",
+    "previous_3m": "bigint", "trend": "varchar", "themes": "varchar[]", "peer_groups": "bigint",
+}
+NEAR_REPEAT_COLUMNS = {
+    "place_id": "varchar", "days_band": "varchar", "days_from": "bigint", "days_to": "bigint", "incidents": "bigint",
+    "observed": "bigint", "expected": "double", "ratio": "double", "p_value": "double", "permutations": "bigint",
+}
 ALL_PLACES = "All places"
 
 
@@ -114,11 +122,8 @@ def trend_label(recent, previous, alpha: float = 0.05) -> np.ndarray:
     return np.select([up < alpha, down < alpha], ["Rising", "Falling"], default="Steady")
 
 
-def place_measures(con: duckdb.DuckDBPyConnection, all_months, cfg: dict) -> pd.DataFrame:
+def place_measures(con: duckdb.DuckDBPyConnection, places: pd.DataFrame, all_months, cfg: dict) -> pd.DataFrame:
     """Every place × period with counts, score, rank, exceedance, change and trend."""
-    places = con.sql(
-        "select place_id, name, category, locality, ward_code, lsoa_code, sector, lat, lon from int_places order by 1"
-    ).df()
     grid = period_grid(all_months)
     frame = places.merge(grid, how="cross").merge(
         _period_counts(con, grid), on=["period", "month_to", "place_id"], how="left"
@@ -159,7 +164,7 @@ def place_measures(con: duckdb.DuckDBPyConnection, all_months, cfg: dict) -> pd.
     frame["trend"] = trend_label(frame["recent_3m"], frame["previous_3m"])
     frame = frame.merge(_peer_groups(con), on="place_id", how="left")
     frame["peer_groups"] = frame["peer_groups"].fillna(0).astype("int64")
-    return frame[COLUMNS]
+    return frame[list(COLUMNS)]
 
 
 def knox(place_codes: np.ndarray, days: np.ndarray, bands: list[int], permutations: int, seed: int) -> pd.DataFrame:
@@ -187,6 +192,8 @@ def knox(place_codes: np.ndarray, days: np.ndarray, bands: list[int], permutatio
         return out
 
     observed = pair_counts(days)
+    # A copy: numpy refuses to permute the read-only view pandas hands out for an empty column.
+    days = np.array(days, dtype=float)
     rng = np.random.default_rng(seed)
     sims = np.stack([pair_counts(rng.permutation(days)) for _ in range(permutations)]) if permutations else None
     rows = []
@@ -222,14 +229,19 @@ def near_repeat(con: duckdb.DuckDBPyConnection, cfg: dict) -> pd.DataFrame:
     sizes = incidents.groupby("place_id").size()
     out["incidents"] = [len(incidents) if p == ALL_PLACES else int(sizes[p]) for p in out["place_id"]]
     out["permutations"] = cfg["permutations"]
-    return out[["place_id", "days_band", "days_from", "days_to", "incidents", "observed", "expected", "ratio",
-                "p_value", "permutations"]]
+    return out[list(NEAR_REPEAT_COLUMNS)]
 
 
 def build(con: duckdb.DuckDBPyConnection) -> None:
     """Create ``mart_place_hotspots`` and ``mart_near_repeat``."""
     cfg = windows.config()
     all_months = windows.months(con)
-    frame = place_measures(con, all_months, cfg) if all_months else pd.DataFrame(columns=COLUMNS, dtype="object")
-    windows.write_table(con, "mart_place_hotspots", frame, ["place_id", "period", "month_to"])
+    places = con.sql(
+        "select place_id, name, category, locality, ward_code, lsoa_code, sector, lat, lon from int_places order by 1"
+    ).df()
+    if places.empty or not all_months:
+        windows.write_empty(con, "mart_place_hotspots", COLUMNS)
+    else:
+        frame = place_measures(con, places, all_months, cfg)
+        windows.write_table(con, "mart_place_hotspots", frame, ["place_id", "period", "month_to"])
     windows.write_table(con, "mart_near_repeat", near_repeat(con, cfg), ["place_id", "days_from"])

@@ -15,10 +15,13 @@ import pandas as pd
 from pipelines.hotspots import windows
 from pipelines.hotspots.measures import period_measures
 
-COLUMNS = [
-    "level", "code", "district", "locality", "is_in_area", "period", "month_from", "month_to", "event_source",
-    "events", "children_10_17", "rate_per_1000", "expected", "ratio", "poisson_p", "poisson_q", "is_exceedance",
-]
+# The mart's columns with their types (an empty mart is created with these).
+COLUMNS = {
+    "level": "varchar", "code": "varchar", "district": "varchar", "locality": "varchar", "is_in_area": "boolean",
+    "period": "varchar", "month_from": "date", "month_to": "date", "event_source": "varchar", "events": "bigint",
+    "children_10_17": "double", "rate_per_1000": "double", "expected": "double", "ratio": "double",
+    "poisson_p": "double", "poisson_q": "double", "is_exceedance": "boolean",
+}
 LEVELS = {"sector": "sector", "district": "district"}
 
 
@@ -79,8 +82,8 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
     cfg = windows.config()
     all_months = windows.months(con)
     if not all_months:
-        frame = pd.DataFrame(columns=COLUMNS, dtype="object")
-    else:
-        frame = pd.concat([level_measures(con, level, all_months, cfg) for level in LEVELS], ignore_index=True)
-    windows.write_table(con, "mart_postcode_hotspots", frame[COLUMNS],
+        windows.write_empty(con, "mart_postcode_hotspots", COLUMNS)
+        return
+    frame = pd.concat([level_measures(con, level, all_months, cfg) for level in LEVELS], ignore_index=True)
+    windows.write_table(con, "mart_postcode_hotspots", frame[list(COLUMNS)],
                         ["level", "code", "period", "month_to", "event_source"])

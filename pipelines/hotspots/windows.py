@@ -97,3 +97,12 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame,
         con.execute(f"create or replace table {table} as {select} from hotspot_frame order by {', '.join(key)}")
     finally:
         con.unregister("hotspot_frame")
+
+
+def write_empty(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str]) -> None:
+    """Create ``table`` with no rows and the column types a full build gives it.
+
+    When the inputs have no months, places or events, the pages still query the mart,
+    so it must exist with the same types (an empty frame would make every column text).
+    """
+    con.execute(f"create or replace table {table} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
