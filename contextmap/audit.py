@@ -13,7 +13,16 @@ the table and row count). It never holds child-level data: no pseudonyms, no row
 contents; 16-hex-digit tokens typed into a justification are removed.
 
 Each record carries ``prev``, the SHA-256 of the line before it, so an edit or a
-deleted line anywhere breaks the chain (:func:`verify_chain`).
+deleted line in the middle breaks the chain. An insider who can write the file could
+still re-hash every line after an edit, or cut records off either end; so the head of
+the chain is anchored outside the log. The administrator's ``python -m contextmap.audit
+checkpoint`` (from cron) appends to a separate anchor file, and to the system log, the
+number of records, the hash of the first and of the last line, signed with an HMAC key
+(``CONTEXTMAP_AUDIT_KEY_FILE``) that only the administrator's account can read: the
+dashboard never has it. :func:`verify` checks the chain and every checkpoint, and
+reports any line that is blank or not a record as tampering, with its line number.
+Records written after the last checkpoint are protected by the chain alone until the
+next one.
 """
 
 from __future__ import annotations
@@ -21,11 +30,14 @@ from __future__ import annotations
 import argparse
 import fcntl
 import hashlib
+import hmac
 import json
 import os
 import re
 import sys
+import syslog
 import threading
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -35,6 +47,8 @@ from contextmap import settings
 
 EVENTS = ("sign_in", "page_view", "drilldown", "export", "prune")
 ENV = "CONTEXTMAP_AUDIT_LOG"
+ANCHOR_ENV = "CONTEXTMAP_AUDIT_ANCHOR"
+KEY_ENV = "CONTEXTMAP_AUDIT_KEY_FILE"
 GENESIS = "0" * 64
 COLUMNS = ["time", "user", "role", "event", "page", "filters", "what", "rows", "justification", "recipient", "method"]
 _MAX_TEXT = 500
@@ -59,6 +73,24 @@ def log_path() -> Path:
     """The audit log file in force."""
     env = os.environ.get(ENV)
     return Path(env) if env else settings.resolve(settings.get("audit", "log"))
+
+
+def anchor_path() -> Path:
+    """The checkpoint file (``CONTEXTMAP_AUDIT_ANCHOR``, else ``[audit] anchor``), kept apart from the log."""
+    env = os.environ.get(ANCHOR_ENV)
+    return Path(env) if env else settings.resolve(settings.get("audit", "anchor"))
+
+
+def load_key() -> bytes:
+    """The checkpoint signing key from the file ``CONTEXTMAP_AUDIT_KEY_FILE`` names (administrator only)."""
+    name = os.environ.get(KEY_ENV)
+    if not name:
+        raise PermissionError(f"Set {KEY_ENV} to the audit key file (readable only by the administrator's account).")
+    key = Path(name).read_bytes().strip()
+    if len(key) < 32:
+        raise PermissionError(f"The audit key in {name} is too short: use at least 32 random bytes "
+                              '(python -c "import secrets; print(secrets.token_hex(32))").')
+    return key
 
 
 def retention_days() -> int:
@@ -155,11 +187,16 @@ def record_export(
 
 
 def _records(path: Path):
+    """Every record of the log; a line that is not a record is skipped here (:func:`verify` reports it)."""
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8", errors="replace") as fh:
             for line in fh:
-                if line.strip():
-                    yield json.loads(line)
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(rec, dict) and isinstance(rec.get("time"), str):
+                    yield rec
     except FileNotFoundError:
         return
 
@@ -193,63 +230,193 @@ def read_log(
     return df.sort_values("time", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def verify_chain(path: Path | None = None) -> int | None:
-    """The 1-based number of the first line whose ``prev`` does not match, or None if intact.
+def _hash(line: bytes) -> str:
+    return hashlib.sha256(line).hexdigest()
 
-    The first line's ``prev`` is not checked (after a prune it names a removed line).
-    """
-    previous = None
+
+def _lines(path: Path) -> list[bytes]:
     try:
-        with open(path or log_path(), "rb") as fh:
-            for number, line in enumerate(fh, start=1):
-                line = line.rstrip(b"\n")
-                if previous is not None and json.loads(line).get("prev") != hashlib.sha256(previous).hexdigest():
-                    return number
-                previous = line
+        data = path.read_bytes()
     except FileNotFoundError:
-        return None
-    return None
+        return []
+    lines = data.split(b"\n")
+    return lines[:-1] if lines[-1] == b"" else lines
 
 
-def prune(days: int | None = None, path: Path | None = None, now: datetime | None = None) -> int:
+def _sign(key: bytes, entry: dict) -> str:
+    body = json.dumps({k: entry[k] for k in ("time", "count", "first", "head", "prev_mac")}, sort_keys=True)
+    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
+
+
+def _anchors(path: Path) -> tuple[list[dict], list[str]]:
+    entries, problems = [], []
+    for number, line in enumerate(_lines(path), start=1):
+        try:
+            entry = json.loads(line)
+            if not all(k in entry for k in ("time", "count", "first", "head", "prev_mac", "mac")):
+                raise ValueError
+        except ValueError:
+            problems.append(f"Checkpoint file line {number} is not a checkpoint: the checkpoint file was altered.")
+            continue
+        entries.append(entry)
+    return entries, problems
+
+
+@dataclass
+class Verdict:
+    """What :func:`verify` found: problems in plain English (each naming a line), and what was checked."""
+
+    records: int = 0
+    checkpoints: int = 0
+    signed: bool = False  # checkpoint signatures checked with the key
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def report(self) -> str:
+        """The verdict as the command line and the Audit page say it."""
+        if self.problems:
+            return "The audit log was altered:\n" + "\n".join(f"  {p}" for p in self.problems)
+        signed = "signed and checked" if self.signed else "not signature-checked (no key here)"
+        return (f"The audit log is intact: {self.records:,} records, {self.checkpoints:,} checkpoints ({signed}).")
+
+
+def verify(path: Path | None = None, anchor: Path | None = None, key: bytes | None = None) -> Verdict:
+    """Check the log: every line a record, each chained to the one before, and each checkpoint.
+
+    A checkpoint says how many records the log held and the hashes of its first and last
+    line then: cutting records off either end, or editing one and re-hashing the rest,
+    no longer matches it. With ``key`` the checkpoints' signatures are checked too
+    (without it, a forged checkpoint file would go unnoticed). Never raises on a
+    damaged file: damage is reported with its line number.
+    """
+    lines = _lines(path or log_path())
+    verdict = Verdict(records=len(lines), signed=key is not None)
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            verdict.problems.append(f"Line {number} is blank: a record was removed or the file was edited.")
+            continue
+        try:
+            rec = json.loads(line)
+            prev = rec.get("prev") if isinstance(rec, dict) else None
+        except ValueError:
+            verdict.problems.append(f"Line {number} is not a JSON record: the file was edited.")
+            continue
+        if prev is None:
+            verdict.problems.append(f"Line {number} has no chain hash: it was not written by ContextMap.")
+        elif number > 1 and prev != _hash(lines[number - 2]):
+            verdict.problems.append(f"Line {number} does not follow line {number - 1}: a record between them, "
+                                    f"or line {number - 1} itself, was edited or deleted.")
+    entries, problems = _anchors(anchor or anchor_path())
+    verdict.problems += problems
+    verdict.checkpoints = len(entries)
+    previous_mac = GENESIS
+    for entry in entries:
+        when = entry["time"]
+        if key is not None and (entry["prev_mac"] != previous_mac or not hmac.compare_digest(entry["mac"], _sign(key, entry))):
+            verdict.problems.append(f"The checkpoint of {when} is not signed with the audit key, or one before it "
+                                    "was removed: the checkpoint file was altered.")
+        previous_mac = entry["mac"]
+        count = int(entry["count"])
+        if count > len(lines):
+            verdict.problems.append(f"The checkpoint of {when} counted {count:,} records; the log now holds "
+                                    f"{len(lines):,}: records after line {len(lines):,} were deleted.")
+        elif count and (_hash(lines[0]) != entry["first"] or _hash(lines[count - 1]) != entry["head"]):
+            where = "line 1" if _hash(lines[0]) != entry["first"] else f"line {count}"
+            verdict.problems.append(f"The log no longer matches the checkpoint of {when} at {where} (it then held "
+                                    f"{count:,} records): records up to line {count} were edited or deleted.")
+    return verdict
+
+
+def checkpoint(key: bytes, path: Path | None = None, anchor: Path | None = None) -> dict:
+    """Sign the log's current head into the checkpoint file and the system log (administrator only).
+
+    Refuses (:class:`ValueError`) when the log does not verify: a checkpoint must never
+    bless a tampered log.
+    """
+    path, anchor = path or log_path(), anchor or anchor_path()
+    found = verify(path, anchor, key)
+    if not found.ok:
+        raise ValueError(found.report())
+    lines = _lines(path)
+    entries, _ = _anchors(anchor)
+    entry = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+             "count": len(lines), "first": _hash(lines[0]) if lines else GENESIS,
+             "head": _hash(lines[-1]) if lines else GENESIS, "prev_mac": entries[-1]["mac"] if entries else GENESIS}
+    entry["mac"] = _sign(key, entry)
+    anchor.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(anchor, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    # A second copy where the log's writer cannot reach it (forward syslog to your SIEM).
+    syslog.syslog(syslog.LOG_AUTHPRIV | syslog.LOG_NOTICE,
+                  f"contextmap-audit checkpoint count={entry['count']} head={entry['head']} mac={entry['mac']}")
+    return entry
+
+
+def prune(days: int | None = None, path: Path | None = None, now: datetime | None = None,
+          key: bytes | None = None, anchor: Path | None = None) -> int:
     """Remove records older than ``days`` (default ``[audit] retention_days``); an admin command only.
 
-    The kept lines are unchanged (their chain still verifies) and a 'prune' record is
-    appended saying how many were removed. Returns that number.
+    The log must verify first (with the audit ``key``). The kept lines are unchanged
+    (their chain still verifies), a 'prune' record is appended saying how many were
+    removed, the old checkpoints (which counted the removed lines) are replaced by one
+    of the pruned log. Returns that number.
     """
-    path = path or log_path()
+    path, anchor = path or log_path(), anchor or anchor_path()
+    key = key if key is not None else load_key()
+    found = verify(path, anchor, key)
+    if not found.ok:
+        raise ValueError(found.report())
     days = retention_days() if days is None else days
     cutoff = ((now or datetime.now(timezone.utc)) - timedelta(days=days)).isoformat(timespec="seconds")
     cutoff = cutoff.replace("+00:00", "Z")
-    with open(path, "rb") as fh:
-        lines = fh.read().splitlines(keepends=True)
-    keep = [ln for ln in lines if ln.strip() and json.loads(ln)["time"] >= cutoff]
-    removed = len([ln for ln in lines if ln.strip()]) - len(keep)
+    lines = _lines(path)
+    keep = [ln for ln in lines if json.loads(ln)["time"] >= cutoff]
+    removed = len(lines) - len(keep)
     if removed:
         tmp = path.with_name(f".{path.name}.prune")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as out:
-            out.writelines(keep)
+            out.writelines(ln + b"\n" for ln in keep)
         os.replace(tmp, path)
         _append({**_base("admin-command", "admin", "prune", None, None), "rows": removed,
                  "what": f"records before {cutoff}"})
+        anchor.unlink(missing_ok=True)
+        checkpoint(key, path, anchor)
     return removed
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m contextmap.audit prune [--days N]`` or ``verify``."""
+    """``python -m contextmap.audit verify|checkpoint|prune [--days N]`` (administrator's commands)."""
     parser = argparse.ArgumentParser(prog="python -m contextmap.audit", description="Administer the audit log.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("prune", help="remove records older than the retention period")
     p.add_argument("--days", type=int, help="override [audit] retention_days")
-    sub.add_parser("verify", help="check that no record was edited or deleted")
+    sub.add_parser("verify", help="check that no record was edited, added or deleted (checks signatures with the key)")
+    sub.add_parser("checkpoint", help=f"sign the log's current head into the checkpoint file (needs {KEY_ENV})")
     args = parser.parse_args(argv)
-    if args.command == "prune":
-        print(f"Removed {prune(args.days)} records from {log_path()}.")
-        return 0
-    bad = verify_chain()
-    print("The audit log is intact." if bad is None else f"The audit log was altered at line {bad}.")
-    return 0 if bad is None else 1
+    try:
+        if args.command == "prune":
+            print(f"Removed {prune(args.days):,} records from {log_path()}.")
+            return 0
+        if args.command == "checkpoint":
+            entry = checkpoint(load_key())
+            print(f"Checkpoint written to {anchor_path()}: {entry['count']:,} records.")
+            return 0
+        key = load_key() if os.environ.get(KEY_ENV) else None
+    except (OSError, ValueError) as exc:
+        print(f"ContextMap audit: {exc}", file=sys.stderr)
+        return 1
+    found = verify(key=key)
+    print(found.report())
+    if key is None:
+        print(f"(Set {KEY_ENV} to also check the checkpoints' signatures.)")
+    return 0 if found.ok else 1
 
 
 if __name__ == "__main__":

@@ -20,11 +20,15 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import hashlib
+import hmac
 import json
 import os
 import re
 import secrets
 import sys
+import threading
+import time
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -156,6 +160,31 @@ def role_from_claims(claims: dict, role_map: dict) -> str | None:
     return None
 
 
+def secrets_files() -> list[Path]:
+    """Where Streamlit looks for ``secrets.toml`` (the user's, then the app's folder)."""
+    return [Path.home() / ".streamlit" / "secrets.toml", Path.cwd() / ".streamlit" / "secrets.toml",
+            settings.ROOT / ".streamlit" / "secrets.toml"]
+
+
+def oidc_configured() -> bool:
+    """Whether a ``secrets.toml`` holds an ``[auth]`` section (OpenID Connect sign-in)."""
+    for path in secrets_files():
+        try:
+            if "auth" in tomllib.loads(path.read_text(encoding="utf-8")):
+                return True
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+    return False
+
+
+def sign_in_configured() -> bool:
+    """Whether any real sign-in is set up: a users file, a role map, or OpenID Connect.
+
+    A demo build (no password) is never made or served where this is true.
+    """
+    return bool(users_file() or role_map_path() or oidc_configured())
+
+
 # --- local accounts --------------------------------------------------------------------
 
 
@@ -204,6 +233,88 @@ def verify_local(name: str, password: str, path: Path | None = None) -> User | N
     if not ok or not entry or not password or entry.get("role") not in ROLES:
         return None
     return User(name=name, role=entry["role"])
+
+
+# Failed local sign-ins: each failure waits longer (1, 2, 4… seconds, at most 8), and after
+# MAX_FAILURES in a row an account name is locked for LOCKOUT_SECONDS (success resets it).
+MAX_FAILURES = 5
+LOCKOUT_SECONDS = 15 * 60
+MAX_DELAY_SECONDS = 8.0
+# Per-process key for referring to unknown user names in the audit log without storing them.
+_NAME_REF_KEY = secrets.token_bytes(32)
+
+
+class SignInThrottle:
+    """Failed sign-ins per account name (kept only as a hash): a growing delay, then a lockout."""
+
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._failures: dict[str, tuple[int, float]] = {}  # name hash → (failures in a row, time of the last)
+
+    @staticmethod
+    def _slot(name: str) -> str:
+        return hashlib.sha256((name or "").strip().lower().encode()).hexdigest()
+
+    def locked_for(self, name: str) -> float:
+        """Seconds until ``name`` may try again (0 when it is not locked)."""
+        with self._lock:
+            count, last = self._failures.get(self._slot(name), (0, 0.0))
+        if count < MAX_FAILURES:
+            return 0.0
+        return max(0.0, last + LOCKOUT_SECONDS - self._clock())
+
+    def failed(self, name: str) -> float:
+        """Record a failure; return the delay (seconds) before answering."""
+        slot = self._slot(name)
+        with self._lock:
+            count, last = self._failures.get(slot, (0, 0.0))
+            if count >= MAX_FAILURES and self._clock() - last >= LOCKOUT_SECONDS:
+                count = 0  # the lockout has passed: start counting again
+            self._failures[slot] = (count + 1, self._clock())
+        return min(MAX_DELAY_SECONDS, 2.0 ** count)
+
+    def succeeded(self, name: str) -> None:
+        """Forget the failures of ``name``."""
+        with self._lock:
+            self._failures.pop(self._slot(name), None)
+
+
+THROTTLE = SignInThrottle()
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The outcome of one local sign-in: the user (None on failure) and what to log and say."""
+
+    user: User | None
+    log_name: str  # the account name when it exists; otherwise a reference, never the typed text
+    method: str  # 'local', 'local-failed' or 'local-locked'
+    message: str
+    delay: float = 0.0
+
+
+def name_for_log(name: str, path: Path | None = None) -> str:
+    """``name`` when it is an account; otherwise a keyed reference (a mistyped password is never stored)."""
+    path = path or users_file()
+    if name and path and name in _load_users(path):
+        return name
+    ref = hmac.new(_NAME_REF_KEY, (name or "").encode(), hashlib.sha256).hexdigest()[:8]
+    return f"(unknown user, ref {ref})" if name else "(blank)"
+
+
+def sign_in_local(name: str, password: str, path: Path | None = None, throttle: SignInThrottle = THROTTLE) -> Attempt:
+    """Check a local sign-in through the throttle: locked names are refused without checking."""
+    wait = throttle.locked_for(name)
+    if wait:
+        return Attempt(None, name_for_log(name, path), "local-locked",
+                       f"Too many failed sign-ins for this user name: try again in {max(1, round(wait / 60))} minutes.")
+    user = verify_local(name, password, path)
+    if user:
+        throttle.succeeded(name)
+        return Attempt(user, user.name, "local", "")
+    delay = throttle.failed(name)
+    return Attempt(None, name_for_log(name, path), "local-failed", "User name or password not recognised.", delay)
 
 
 def _toml_str(value: str) -> str:

@@ -1,7 +1,10 @@
-"""UK formatting for numbers, percentages and months ("1,234", "84%", "March 2025")."""
+"""UK formatting for numbers, percentages and months ("1,234", "84%", "March 2025"), and
+data-derived text made safe to show through Markdown."""
 
 from __future__ import annotations
 
+import re
+import string
 from datetime import date
 
 import pandas as pd
@@ -45,3 +48,21 @@ def first_of_month(value) -> date:
     """The first day of the month of ``value``."""
     ts = pd.Timestamp(value)
     return date(ts.year, ts.month, 1)
+
+
+# CommonMark lets a backslash escape any ASCII punctuation: escaping all of it leaves no
+# image, link, heading, emphasis, HTML, LaTeX ($) or Streamlit colour (:red[...]) markup.
+_MD_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+# Bidirectional controls reorder how text reads on screen ("Trojan Source"); ingest removes them too.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def md_escape(value) -> str:
+    """``value`` as literal text for ``st.markdown``, ``st.caption``, headings and labels.
+
+    Every data-derived string shown through Markdown (place, area and group names,
+    themes, notes) goes through this; the result reads exactly as the value did, on one
+    line, and is never rendered as markup or fetched as a link.
+    """
+    text = " ".join(BIDI_CONTROLS.sub("", str(value)).split())
+    return _MD_PUNCTUATION.sub(r"\\\1", text)

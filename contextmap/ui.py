@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,7 @@ import streamlit as st
 
 from contextmap import audit, auth, disclosure, export, queries, settings
 from contextmap.filters import AGE_BANDS, FILTER_KEYS, LOOKED_AFTER, PERIODS, SEXES, SOURCES, Filters
-from contextmap.fmt import first_of_month, month_label
+from contextmap.fmt import first_of_month, md_escape, month_label
 from pipelines.warehouse import current_build
 
 _log_error = logging.getLogger("contextmap.pages")
@@ -275,17 +276,20 @@ def navigate(role: str) -> None:
 
 
 def show_profile(prof, level: int = 3) -> None:
-    """Lay out a place or area profile: heading, figures, monthly chart, tables two by two."""
-    st.markdown(f"{'#' * level} {prof.title}")
-    st.caption(prof.subtitle)
+    """Lay out a place or area profile: heading, figures, monthly chart, tables two by two.
+
+    Names and subtitles come from the data, so they are escaped, never read as Markdown.
+    """
+    st.markdown(f"{'#' * level} {md_escape(prof.title)}")
+    st.caption(md_escape(prof.subtitle))
     for col, (label, value, help_text) in zip(st.columns(len(prof.metrics)), prof.metrics):
         col.metric(label, value, help=help_text, border=True)
     st.plotly_chart(prof.timeline, use_container_width=True)
     for i in range(0, len(prof.tables), 2):
         for col, (heading, rows, empty) in zip(st.columns(2), prof.tables[i:i + 2]):
-            col.markdown(f"**{heading}**")
+            col.markdown(f"**{md_escape(heading)}**")
             if rows.empty:
-                col.caption(empty)
+                col.caption(md_escape(empty))
             else:
                 col.dataframe(rows, hide_index=True, use_container_width=True)
 
@@ -303,14 +307,58 @@ def _signed_in(user: auth.User, method: str) -> auth.User:
     return user
 
 
+def _oidc_configured() -> bool:
+    # st.secrets raises when there is no secrets.toml at all: local accounts need none.
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:
+        return False
+
+
+def _hide_page_list() -> None:
+    """Before sign-in no page is registered, so the sidebar lists none (not even by URL)."""
+    st.navigation([st.Page(lambda: None, title="Sign in", url_path="sign-in")], position="hidden")
+
+
+def _refuse(message: str) -> None:
+    _hide_page_list()
+    st.title("ContextMap")
+    st.error(message)
+    st.stop()
+
+
+def _local_sign_in() -> None:
+    _hide_page_list()
+    st.title("ContextMap")
+    with st.form("login"):
+        name = st.text_input("User name")
+        password = st.text_input("Password", type="password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        attempt = auth.sign_in_local(name, password)
+        if attempt.user:
+            _signed_in(attempt.user, attempt.method)
+            st.rerun()
+        time.sleep(attempt.delay)  # slows password guessing; the lockout stops it
+        _log(audit.record_sign_in, attempt.log_name, None, attempt.method)
+        st.error(attempt.message)
+    st.stop()
+
+
 def sign_in() -> auth.User:
     """Who is using the app: demo role picker, OpenID Connect, or local accounts.
 
-    Demo mode exists only for a build of the shipped sample. Elsewhere, with neither
-    OIDC (``[auth]`` in ``.streamlit/secrets.toml``) nor a local users file configured,
-    nobody gets in: there is no default password.
+    Demo mode exists only for a demo build (the shipped sample, or synthetic data built
+    with ``--demo``) on a server with no sign-in configured; a demo build where sign-in
+    is configured is refused. Without OIDC (``[auth]`` in ``.streamlit/secrets.toml``)
+    or a local users file nobody gets in: there is no default password. Until someone
+    has signed in, nothing but the sign-in form is drawn.
     """
     if is_demo_build():
+        if auth.sign_in_configured():
+            _refuse("The published build is a demo build (synthetic data, public demo key), and this server has "
+                    "sign-in configured, so it will not be served. Build your own data with your organisation's key: "
+                    "python -m pipelines build --input FOLDER.")
         st.sidebar.warning("Demo mode: synthetic sample data. Choose a role to see what it sees.", icon=":material/science:")
         # A demo link may name the role (``?role=partner``) so a walkthrough can start in it.
         if "demo_role" not in st.session_state and st.query_params.get("role") in auth.ROLES:
@@ -322,32 +370,19 @@ def sign_in() -> auth.User:
         return user
     if st.session_state.get("user") is not None:
         return st.session_state.user
-    if "auth" in st.secrets:
+    if _oidc_configured():
         if not st.user.is_logged_in:
+            _hide_page_list()
             st.title("ContextMap")
             st.button("Sign in with your organisation account", on_click=st.login, type="primary")
             st.stop()
         role = auth.role_from_claims(st.user.to_dict(), auth.load_role_map())
         if role is None:
-            st.error("Your account has no ContextMap role. Ask your administrator to add you.")
-            st.stop()
+            _refuse("Your account has no ContextMap role. Ask your administrator to add you.")
         return _signed_in(auth.User(name=str(st.user.get("email", "unknown")), role=role), "oidc")
     if auth.local_users_configured():
-        st.title("ContextMap")
-        with st.form("login"):
-            name = st.text_input("User name")
-            password = st.text_input("Password", type="password")
-            submitted = st.form_submit_button("Sign in", type="primary")
-        if submitted:
-            user = auth.verify_local(name, password)
-            if user:
-                _signed_in(user, "local")
-                st.rerun()
-            _log(audit.record_sign_in, name or "(blank)", None, "local-failed")
-            st.error("User name or password not recognised.")
-        st.stop()
-    st.error("No sign-in is configured. See SECURITY.md: set up OpenID Connect or local accounts.")
-    st.stop()
+        _local_sign_in()
+    _refuse("No sign-in is configured. See SECURITY.md: set up OpenID Connect or local accounts.")
 
 
 def _slug(text: str) -> str:

@@ -45,8 +45,8 @@ labels = {r.action_id: f"{dv.action_label(r.action_type)} at {r.target_name}, {f
           for r in shown.itertuples()}
 chosen = st.selectbox("Action", list(labels), format_func=labels.get, key="dr_action")
 row = shown[shown["action_id"] == chosen].iloc[0]
-st.markdown(f"**Verdict:** {dv.verdict_words(row, s.policy)}.")
-st.markdown(f"**Nearby:** {dv.displacement_words(row, s.policy)}.{dv.wdq_words(row, s.policy)}")
+st.markdown(f"**Verdict:** {ui.md_escape(dv.verdict_words(row, s.policy))}.")
+st.markdown(f"**Nearby:** {ui.md_escape(dv.displacement_words(row, s.policy) + '.' + dv.wdq_words(row, s.policy))}")
 timeline = dv.protected_timeline(ui.query(s, "disruption_timeline", action_id=chosen), row.target_level, s.policy)
 st.plotly_chart(dv.timeline_figure(timeline, shown[shown["action_id"] == chosen]), use_container_width=True)
 st.caption("Bars: events at the target each month by source; gaps are hidden small counts or months outside the data. "

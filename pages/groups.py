@@ -47,8 +47,8 @@ st.query_params["group"] = str(pick)
 row = groups[groups["group_id"] == pick].iloc[0]
 prof = network.profile(row, ui.query(s, "group_mix", group_id=pick), ui.query(s, "group_monthly", group_id=pick),
                        ui.query(s, "group_places", group_id=pick), s.policy)
-st.markdown(f"#### {prof.title}")
-st.caption(prof.subtitle)
+st.markdown(f"#### {ui.md_escape(prof.title)}")
+st.caption(ui.md_escape(prof.subtitle))
 for col, (label, value, help_text) in zip(st.columns(len(prof.metrics)), prof.metrics):
     col.metric(label, value, help=help_text, border=True)
 left, right = st.columns(2)

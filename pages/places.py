@@ -16,8 +16,8 @@ if not ui.has_table(s, "mart_place_hotspots"):
 with st.spinner("Ranking places of concern…"):
     places = ui.query(s, "place_ranking", f, **where.ranking_params(weights))
     sparks = where.sparklines(ui.query(s, "place_profile_quarters", f), s.policy)
-st.caption(f"{period_label(f.month_from, f.month_to)} · {f.locality if f.locality != 'All' else 'All localities'} · "
-           + where.weights_text(weights))
+st.caption(f"{period_label(f.month_from, f.month_to)} · "
+           f"{ui.md_escape(f.locality) if f.locality != 'All' else 'All localities'} · " + where.weights_text(weights))
 a, b = st.columns(2)
 categories = a.multiselect("Category", sorted(places["category"].dropna().unique()), key="places_category",
                            format_func=lambda c: c.replace("_", " ").capitalize(), placeholder="All categories")

@@ -10,7 +10,7 @@ s = ui.page("rhi", "Return home interviews",
             "Statutory guidance: a return home interview should be offered within 72 hours of a child's return.")
 f = s.filters
 target, national = rhi_view.targets()
-st.caption(f"{period_label(f.month_from, f.month_to)} · {f.locality if f.locality != 'All' else 'All localities'}")
+st.caption(f"{period_label(f.month_from, f.month_to)} · {ui.md_escape(f.locality) if f.locality != 'All' else 'All localities'}")
 
 breakdown = ui.query(s, "rhi_breakdown", f)
 total = breakdown[breakdown["dimension"] == "total"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from contextmap import settings
-from pipelines import warehouse
+from pipelines import served, warehouse
 from pipelines.geography import load_geography
 from pipelines.ingest import cache as ingest_cache, load_inputs
 from pipelines.pseudonym import DEMO_KEY, load_key
@@ -40,12 +40,16 @@ def _write_build_info(con: duckdb.DuckDBPyConnection, inputs: list[Path], key: b
 
 
 def build_into(path: Path, inputs: list[Path], mapping: dict | None = None, progress=print,
-               cache_dir: Path | None = None) -> None:
+               cache_dir: Path | None = None, demo: bool = False) -> None:
     """Build a complete database at ``path`` (which must not exist) from ``inputs``.
 
-    The ingest parse cache is ``cache_dir`` (default: the configured warehouse's).
+    The ingest parse cache is ``cache_dir`` (default: the configured warehouse's). With
+    ``demo``, synthetic data is built with the public demo key (see ``load_key``).
     """
-    key = load_key(inputs)
+    key = load_key(inputs, demo=demo)
+    if key == DEMO_KEY:
+        progress("Demo build: the public demo key is used, so anyone can recompute its pseudonyms; "
+                 "the dashboard labels it and serves it only where no sign-in is configured")
     started = time.perf_counter()
     con = duckdb.connect(str(path))
     try:
@@ -73,12 +77,15 @@ def _with_crash_points(progress):
     return report
 
 
-def build(inputs: list[Path] | None = None, directory: Path | None = None, mapping: dict | None = None, progress=print) -> Path:
+def build(inputs: list[Path] | None = None, directory: Path | None = None, mapping: dict | None = None, progress=print,
+          demo: bool = False) -> Path:
     """Build from ``inputs`` (default: the shipped sample) and publish it as the current build.
 
-    The previous build stays served until the new one is complete: a failure at any
-    point, even SIGKILL, leaves ``CURRENT`` and the file it names untouched, and the
-    next build removes what the failed one left behind.
+    What is published is the served file (``pipelines/served.py``): only the tables and
+    columns the dashboard reads; the full build-time database is deleted. The previous
+    build stays served until the new one is complete: a failure at any point, even
+    SIGKILL, leaves ``CURRENT`` and the file it names untouched, and the next build
+    removes what the failed one left behind.
     """
     inputs = [Path(p) for p in (inputs or [SAMPLE_DIR])]
     directory = directory or warehouse.warehouse_dir()
@@ -92,16 +99,18 @@ def build(inputs: list[Path] | None = None, directory: Path | None = None, mappi
         # Peer-group ids are matched to the previous build's groups so "Group 7" stays Group 7.
         if previous:
             os.environ["CONTEXTMAP_PREVIOUS_DB"] = str(previous)
+        serving = partial.with_name(partial.name + ".served")
         try:
             build_into(partial, inputs, mapping=mapping, progress=progress,
-                       cache_dir=ingest_cache.default_dir(directory))
-            os.replace(partial, final)
-        except BaseException:
-            for leftover in partial.parent.glob(partial.name + "*"):
-                leftover.unlink(missing_ok=True)
-            raise
+                       cache_dir=ingest_cache.default_dir(directory), demo=demo)
+            progress("Writing the served file: only the tables and columns the dashboard reads")
+            served.write(partial, serving, progress=progress)
+            os.replace(serving, final)
         finally:
             os.environ.pop("CONTEXTMAP_PREVIOUS_DB", None)
+            # The full build-time database is never published: staging rows stay with the builder.
+            for leftover in partial.parent.glob(partial.name + "*"):
+                leftover.unlink(missing_ok=True)
         warehouse.crash_point("publish: build complete, not yet published")
         warehouse.publish(directory, final)
         warehouse.crash_point("publish: switched, old builds not yet cleaned up")
@@ -111,8 +120,12 @@ def build(inputs: list[Path] | None = None, directory: Path | None = None, mappi
     return final
 
 
-def build_file(db_path: Path, inputs: list[Path] | None = None, mapping: dict | None = None, progress=print) -> Path:
-    """Build into a single file at ``db_path``, replacing it only when the build succeeded.
+def build_file(db_path: Path, inputs: list[Path] | None = None, mapping: dict | None = None, progress=print,
+               demo: bool = False) -> Path:
+    """Build the full build-time database at ``db_path``, replacing it only when the build succeeded.
+
+    This is the builder's file (staging tables with exact ages and times): for analysis and
+    tests, never for serving; :func:`build` publishes the minimised served file instead.
 
     An existing file at ``db_path`` is the previous build, so peer-group ids carry over.
     """
@@ -124,7 +137,7 @@ def build_file(db_path: Path, inputs: list[Path] | None = None, mapping: dict | 
     if db_path.exists():
         os.environ["CONTEXTMAP_PREVIOUS_DB"] = str(db_path)
     try:
-        build_into(partial, inputs, mapping=mapping, progress=progress)
+        build_into(partial, inputs, mapping=mapping, progress=progress, demo=demo)
         os.replace(partial, db_path)
     except BaseException:
         for leftover in partial.parent.glob(partial.name + "*"):

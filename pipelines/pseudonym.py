@@ -6,61 +6,151 @@ links across files. Other ids use the table name as a prefix (``key_for``) so an
 id and a person id that happen to be equal do not collide.
 
 The key comes from ``CONTEXTMAP_PSEUDONYM_KEY`` or the file named by
-``CONTEXTMAP_PSEUDONYM_KEY_FILE`` (a secrets file outside the repository). The demo key
-below is public: it is used only for the synthetic sample (an input folder holding the
-``ground_truth.json`` that ``pipelines/sample`` writes), never for real data.
+``CONTEXTMAP_PSEUDONYM_KEY_FILE`` (a secrets file outside the repository): at least 32
+random bytes written as hex or base64 (:func:`check_key` refuses anything weaker). The
+demo key below is public. It is used only for a demo build: when every file the build
+would load is one of the shipped synthetic sample's files (their SHA-256 hashes are
+recorded in ``data/sample/SHA256SUMS``), or when the build is asked for one explicitly
+(``--demo``, for other synthetic data), which is refused while a real key or sign-in is
+configured. Anything else needs a real key, whatever the input folder holds.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
+import math
 import os
+import re
+from collections import Counter
 from pathlib import Path
 
+from contextmap.settings import ROOT
+
 DEMO_KEY: bytes = b"CONTEXTMAP-DEMO-KEY-PUBLIC-SYNTHETIC-SAMPLE-ONLY"
-SAMPLE_MARKER = "ground_truth.json"
-MIN_KEY_BYTES = 16
+SAMPLE_MANIFEST = ROOT / "data" / "sample" / "SHA256SUMS"
+MIN_KEY_BYTES = 32
 _BLOCK = 64  # SHA-256 block size
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
+# Bits per character a random key of each alphabet comfortably exceeds (hex at most 4, base64 at most 6).
+_MIN_ENTROPY = {"hex": 3.0, "base64": 4.0}
+# Words that turn up in made-up keys (a random base64 key holds one about once in 20,000).
+_WORDS = ("pass", "word", "secret", "admin", "contextmap", "council", "police", "kirklees", "letmein",
+          "qwerty", "welcome", "changeme", "default", "demo", "test", "sample", "example", "private", "login")
+GENERATE_HINT = 'generate one with: python -c "import secrets; print(secrets.token_hex(32))"'
 
 
 class KeyMissingError(PermissionError):
-    """No usable pseudonymisation key for real input (a PermissionError, so the CLI reports it)."""
+    """No usable pseudonymisation key for this build (a PermissionError, so the CLI reports it)."""
 
 
-def is_sample(path: Path) -> bool:
-    """True when ``path`` is (or lies in) a folder of synthetic sample data."""
-    path = Path(path)
-    folder = path if path.is_dir() else path.parent
-    return (folder / SAMPLE_MARKER).is_file()
+def _entropy(text: str) -> float:
+    counts = Counter(text)
+    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
 
 
-def load_key(inputs: list[Path]) -> bytes:
-    """The pseudonymisation key for a build of ``inputs``.
+def check_key(key: bytes) -> None:
+    """Refuse a key that is not at least 32 random bytes written as hex or base64.
 
-    Real input needs a key from the environment or a secrets file; the public demo key
-    is accepted only when every input is synthetic sample data.
+    Raises :class:`KeyMissingError` with a plain reason: too short, not hex or base64,
+    or not random (one character repeated, a repeating pattern, words, too few distinct
+    characters).
     """
-    key = None
+    text = key.decode("ascii", errors="replace")
+    if _HEX.fullmatch(text):
+        alphabet, raw = "hex", len(text) // 2
+    elif _BASE64.fullmatch(text):
+        try:
+            raw = len(base64.b64decode(text.replace("-", "+").replace("_", "/") + "=" * (-len(text) % 4)))
+        except (binascii.Error, ValueError):
+            raw = 0
+        alphabet = "base64"
+    else:
+        raise KeyMissingError(f"The pseudonymisation key must be random bytes written as hex or base64; {GENERATE_HINT}.")
+    if raw < MIN_KEY_BYTES:
+        raise KeyMissingError(f"The pseudonymisation key is too short ({len(text)} characters): at least "
+                              f"{MIN_KEY_BYTES} random bytes are needed (64 hex or 44 base64 characters); {GENERATE_HINT}.")
+    lowered = text.lower()
+    run = 8 if alphabet == "hex" else 6  # a repeat this long comes by chance in about one random key in a million
+    repeats = any(lowered.count(lowered[i:i + run]) > 1 for i in range(len(lowered) - run + 1))
+    # Words are matched as typed (lower case): matching any case would refuse about one random key in 4,000.
+    wordy = any(w in text for w in _WORDS) or (alphabet == "base64" and not re.search(r"[0-9+/_-]", text))
+    if _entropy(text) < _MIN_ENTROPY[alphabet] or repeats or wordy:
+        raise KeyMissingError(f"The pseudonymisation key does not look random (repeated characters, a pattern or "
+                              f"words), so it could be guessed; {GENERATE_HINT}.")
+
+
+def _shipped_hashes() -> set[str]:
+    try:
+        lines = SAMPLE_MANIFEST.read_text().splitlines()
+    except FileNotFoundError:
+        return set()
+    return {line.split()[0] for line in lines if line.strip()}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def is_shipped_sample(inputs: list[Path]) -> bool:
+    """True when every file a build of ``inputs`` would load is one of the shipped sample's files."""
+    from pipelines.ingest.files import discover
+
+    shipped = _shipped_hashes()
+    try:
+        files = discover([Path(p) for p in inputs])
+    except FileNotFoundError:
+        return False
+    return bool(files) and all(_sha256(f.path) in shipped for f in files)
+
+
+def _configured_key() -> bytes | None:
     if os.environ.get("CONTEXTMAP_PSEUDONYM_KEY"):
-        key = os.environ["CONTEXTMAP_PSEUDONYM_KEY"].strip().encode()
-    elif os.environ.get("CONTEXTMAP_PSEUDONYM_KEY_FILE"):
+        return os.environ["CONTEXTMAP_PSEUDONYM_KEY"].strip().encode()
+    if os.environ.get("CONTEXTMAP_PSEUDONYM_KEY_FILE"):
         key_file = Path(os.environ["CONTEXTMAP_PSEUDONYM_KEY_FILE"])
         if not key_file.is_file():
             raise KeyMissingError(f"The pseudonymisation key file {key_file} (CONTEXTMAP_PSEUDONYM_KEY_FILE) does not exist.")
-        key = key_file.read_bytes().strip()
-    sample = bool(inputs) and all(is_sample(Path(p)) for p in inputs)
+        return key_file.read_bytes().strip()
+    return None
+
+
+def load_key(inputs: list[Path], demo: bool = False) -> bytes:
+    """The pseudonymisation key for a build of ``inputs``.
+
+    A configured key is used when it passes :func:`check_key`. Without one, the public
+    demo key is used only for the shipped sample's own files, or with ``demo`` (other
+    synthetic data) when no sign-in is configured either.
+    """
+    from contextmap import auth
+
+    key = _configured_key()
+    if demo:
+        if key is not None:
+            raise KeyMissingError("A demo build uses the public demo key, so it cannot be combined with a real key: "
+                                  "unset CONTEXTMAP_PSEUDONYM_KEY / CONTEXTMAP_PSEUDONYM_KEY_FILE, or drop --demo.")
+        if auth.sign_in_configured():
+            raise KeyMissingError("A demo build cannot be made where sign-in is configured (a users file, a role map or "
+                                  "OpenID Connect): demo builds are served without a password.")
+        return DEMO_KEY
     if key is None:
-        if sample:
+        if is_shipped_sample(inputs):
             return DEMO_KEY
         raise KeyMissingError(
-            "These inputs are not the synthetic sample, so a pseudonymisation key is needed: set "
-            "CONTEXTMAP_PSEUDONYM_KEY, or CONTEXTMAP_PSEUDONYM_KEY_FILE to a secrets file outside the repository."
+            "These inputs are not the shipped synthetic sample, so a pseudonymisation key is needed: set "
+            "CONTEXTMAP_PSEUDONYM_KEY, or CONTEXTMAP_PSEUDONYM_KEY_FILE to a secrets file outside the repository "
+            f"({GENERATE_HINT}). For other synthetic data, build with --demo."
         )
-    if key == DEMO_KEY and not sample:
-        raise KeyMissingError("The public demo key cannot be used for real data: set your organisation's own key.")
-    if len(key) < MIN_KEY_BYTES:
-        raise KeyMissingError(f"The pseudonymisation key is too short: use at least {MIN_KEY_BYTES} characters.")
+    if key == DEMO_KEY:
+        raise KeyMissingError("The public demo key cannot be set as a real key: set your organisation's own key.")
+    check_key(key)
     return key
 
 

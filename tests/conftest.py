@@ -49,3 +49,21 @@ def sample_con(sample_db):
     con = duckdb.connect(str(sample_db), read_only=True)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def served_db(sample_db) -> Path:
+    """The served file published from the sample build: what the dashboard really opens."""
+    from pipelines import served
+
+    path = sample_db.with_name(sample_db.stem.replace("sample-", "served-") + ".duckdb")
+    with open(BUILD_DIR / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            for old in BUILD_DIR.glob("served-*.duckdb"):
+                old.unlink()
+            partial = path.with_name(path.name + ".partial")
+            partial.unlink(missing_ok=True)
+            served.write(sample_db, partial, progress=lambda *_: None)
+            partial.rename(path)
+    return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import hashlib
 import inspect
 import json
 import re
@@ -20,6 +21,11 @@ FILTERS = {"month": "2025-03-01", "period": "quarter", "locality": "Dewsbury"}
 def log(tmp_path, monkeypatch):
     path = tmp_path / "audit" / "audit.jsonl"
     monkeypatch.setenv("CONTEXTMAP_AUDIT_LOG", str(path))
+    monkeypatch.setenv("CONTEXTMAP_AUDIT_ANCHOR", str(tmp_path / "anchor" / "checkpoints.jsonl"))
+    key = tmp_path / "admin" / "audit.key"
+    key.parent.mkdir()
+    key.write_text("9f4c2e7a1b3d5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e\n")
+    monkeypatch.setenv("CONTEXTMAP_AUDIT_KEY_FILE", str(key))
     return path
 
 
@@ -72,7 +78,7 @@ def test_the_log_is_only_ever_opened_for_appending(log, monkeypatch):
     audit.record_sign_in("jo", "admin", "local")
     audit.record_page_view("jo", "admin", "audit", {})
     audit.read_log()
-    audit.verify_chain()
+    audit.verify()
     writes = [m for m in modes if set(m) & set("wax+")]
     assert writes and set(writes) == {"a"}, modes
 
@@ -81,13 +87,14 @@ def test_the_dashboard_cannot_rewrite_the_log():
     # The module's public API appends or reads; only the admin command prunes.
     public = {n for n, f in inspect.getmembers(audit, inspect.isfunction) if f.__module__ == audit.__name__
               and not n.startswith("_")}
-    assert public == {"log_path", "retention_days", "record_sign_in", "record_page_view", "record_drilldown",
-                      "record_export", "read_log", "verify_chain", "prune", "main"}
+    assert public == {"log_path", "anchor_path", "load_key", "retention_days", "record_sign_in", "record_page_view",
+                      "record_drilldown", "record_export", "read_log", "verify", "checkpoint", "prune", "main"}
     for path in [ROOT / "dashboard.py", *ROOT.glob("pages/*.py"), *ROOT.glob("contextmap/*.py")]:
         if path.name == "audit.py":
             continue
         text = path.read_text()
-        assert not re.search(r"audit\.(prune|main|_append)\b", text), f"{path.name} may rewrite the audit log"
+        assert not re.search(r"audit\.(prune|main|_append|checkpoint|load_key)\b", text), \
+            f"{path.name} may rewrite the audit log or read its key"
         assert "audit.jsonl" not in text, f"{path.name} opens the audit log directly"
 
 
@@ -98,11 +105,11 @@ def test_read_log_filters_and_chain_detects_tampering(log):
     assert audit.read_log(user="jo")["event"].tolist() == ["page_view", "sign_in"]
     assert audit.read_log(event="page_view")["user"].tolist() == ["jo", "sam"]
     assert audit.read_log(since=date.today() + timedelta(days=1)).empty
-    assert audit.verify_chain() is None
+    assert audit.verify().ok
     lines = log.read_text().splitlines()
     lines[1] = lines[1].replace('"sam"', '"someone-else"')
     log.write_text("\n".join(lines) + "\n")
-    assert audit.verify_chain() == 3
+    assert "Line 3 does not follow line 2" in audit.verify().report()
 
 
 def test_prune_keeps_recent_records_and_notes_what_it_removed(log):
@@ -116,7 +123,7 @@ def test_prune_keeps_recent_records_and_notes_what_it_removed(log):
     recs = _lines(log)
     assert [r["event"] for r in recs] == ["sign_in", "page_view", "prune"]
     assert recs[-1]["rows"] == 1
-    assert audit.verify_chain() is None
+    assert audit.verify(key=audit.load_key()).ok
     assert audit.main(["verify"]) == 0
 
 
@@ -181,3 +188,69 @@ def test_only_analysts_get_the_drilldown_form(log, role):
     labels = [b.label for b in at.button]
     assert "Show records" not in labels
     assert ("Prepare download" in labels) == (role != "admin")
+
+
+def _tamper_cases():
+    """The nine ways an insider with write access to the file might hide a record."""
+    def edit(lines, i):
+        rec = json.loads(lines[i])
+        rec["user"] = "someone-else"
+        lines[i] = json.dumps(rec)
+        return lines
+
+    def rehash(lines, start):
+        for i in range(max(start, 1), len(lines)):
+            rec = json.loads(lines[i])
+            rec["prev"] = hashlib.sha256(lines[i - 1].encode()).hexdigest()
+            lines[i] = json.dumps(rec, ensure_ascii=False)
+        return lines
+
+    return {
+        "edit a middle record": lambda ls: edit(ls, 3),
+        "delete a middle record": lambda ls: ls[:3] + ls[4:],
+        "edit the last record": lambda ls: edit(ls, len(ls) - 1),
+        "delete the last records": lambda ls: ls[:-2],
+        "delete the first records": lambda ls: rehash(ls[2:], 0),
+        "edit a middle record and re-hash the rest": lambda ls: rehash(edit(ls, 3), 4),
+        "delete a middle record and re-hash the rest": lambda ls: rehash(ls[:3] + ls[4:], 3),
+        "a line that is not JSON": lambda ls: ls[:2] + ["{not json"] + ls[2:],
+        "a blank line": lambda ls: ls[:2] + [""] + ls[2:],
+    }
+
+
+@pytest.mark.parametrize("case", list(_tamper_cases()))
+def test_every_kind_of_tampering_is_found_and_named_by_line_without_a_traceback(log, case, capsys):
+    for i in range(6):
+        audit.record_page_view(f"user{i}", "analyst", "map", FILTERS)
+    audit.checkpoint(audit.load_key())
+    assert audit.main(["verify"]) == 0
+    capsys.readouterr()
+    lines = log.read_text().splitlines()
+    log.write_text("\n".join(_tamper_cases()[case](lines)) + "\n")
+    assert audit.main(["verify"]) == 1
+    out = capsys.readouterr().out
+    assert "altered" in out and re.search(r"line \d+", out, re.IGNORECASE), out
+    assert "Traceback" not in out
+    audit.read_log()  # the Audit page still reads what it can
+
+
+def test_a_forged_checkpoint_file_is_found_with_the_key(log, tmp_path):
+    for i in range(3):
+        audit.record_page_view(f"user{i}", "analyst", "map", FILTERS)
+    key = audit.load_key()
+    audit.checkpoint(key)
+    lines = log.read_text().splitlines()[:-1]
+    log.write_text("\n".join(lines) + "\n")
+    # Someone without the key rewrites the checkpoint to match the shortened log.
+    audit.anchor_path().unlink()
+    audit.checkpoint(b"x" * 64)
+    assert audit.verify().ok  # without the key a matching checkpoint looks fine...
+    assert not audit.verify(key=key).ok  # ...the administrator's check is not fooled
+
+
+def test_a_checkpoint_never_blesses_a_tampered_log(log):
+    for i in range(3):
+        audit.record_page_view(f"user{i}", "analyst", "map", FILTERS)
+    log.write_text(log.read_text().replace("user1", "userX"))
+    with pytest.raises(ValueError, match="altered"):
+        audit.checkpoint(audit.load_key())

@@ -131,3 +131,53 @@ def test_exports_of_rates_are_not_mistaken_for_small_counts():
     policy = export.disclosure.Policy()
     rates = pd.DataFrame({"month": ["March 2025"], "Rate per 1,000": ["2.5"]})
     assert export.prepare(rates, ["Rate per 1,000"], policy).equals(rates)
+
+
+MARKDOWN_BAIT = "![x](http://example.com/b.png) [a](http://x) # H $x$ :red[r]"
+
+
+def test_md_escape_leaves_no_markup_and_drops_bidi_controls():
+    from contextmap.fmt import md_escape
+
+    shown = md_escape(MARKDOWN_BAIT + " <b>bold</b>\n# second line \u202egnp.exe")
+    for markup in ("![", "](", "[a]", " # ", "$x$", ":red[", "<b>", "\n", "\u202e"):
+        assert markup not in shown
+    assert shown.replace("\\", "") == (MARKDOWN_BAIT + " <b>bold</b> # second line gnp.exe")
+
+
+def test_a_hostile_place_name_is_shown_as_text_on_the_place_profile(served_db, tmp_path, monkeypatch):
+    import shutil
+
+    import duckdb
+    from streamlit.testing.v1 import AppTest
+
+    from contextmap import auth, disclosure, ui
+    from contextmap.filters import Filters
+    from pipelines import warehouse
+
+    wh = tmp_path / "wh"
+    (wh / "builds").mkdir(parents=True)
+    db = wh / "builds" / "hostile.duckdb"
+    shutil.copy(served_db, db)
+    with duckdb.connect(str(db)) as con:
+        place, last = con.execute("select place_id, max(event_month) from mart_place_monthly group by 1 "
+                                  "order by sum(events) desc limit 1").fetchone()
+        for (table,) in con.execute("select table_name from information_schema.columns where column_name = 'name' "
+                                    "intersect select table_name from information_schema.columns "
+                                    "where column_name = 'place_id'").fetchall():
+            con.execute(f"update {table} set name = ? where place_id = ?", [MARKDOWN_BAIT, place])
+    warehouse.publish(wh, db)
+    monkeypatch.setenv("CONTEXTMAP_WAREHOUSE", str(wh))
+    monkeypatch.setenv("CONTEXTMAP_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
+    at = AppTest.from_file(str(ROOT / "pages" / "places.py"), default_timeout=90)
+    at.session_state["session"] = ui.Session(auth.User("demo-analyst", "analyst"), Filters(last, "12m"),
+                                             disclosure.Policy.from_settings())
+    at.query_params["place"] = place
+    at.run()
+    assert not at.exception, at.exception
+    elements = [*at.markdown, *at.caption, *at.subheader, *at.title, *at.header, *at.info, *at.warning, *at.error]
+    bodies = [e.proto.body for e in elements if "example" in e.proto.body]
+    assert bodies, "the place's profile heading should show its name"
+    for body in bodies:
+        for markup in ("![", "](", "[a]", " # H", "$x$", ":red["):
+            assert markup not in body, (markup, body)

@@ -14,7 +14,7 @@ from pipelines.geography import load_geography
 from pipelines.ingest import cache as ingest_cache
 from pipelines.ingest import load_inputs
 
-KEY = b"test-key-for-ingest-cache-tests-1"
+KEY = b"5b0f3c9e21d84a7f96c0e1b2d3a4f5e6a7b8c9d0e1f2a3b4c5d6e7f8091a2b3c"
 SAMPLE = ROOT / "data" / "sample"
 TABLES = ("stg_missing_episodes", "stg_return_home_interviews", "stg_offences", "stg_places",
           "stg_disruption_actions", "rejects", "file_loads")

@@ -67,11 +67,11 @@ PSEUDONYM = re.compile(r"\b[0-9a-f]{16}\b")
 
 @pytest.fixture(scope="module")
 def served(request, tmp_path_factory):
-    """A warehouse serving a copy of the sample build, and a scratch audit log."""
+    """A warehouse serving a copy of the sample build's served file, and a scratch audit log."""
     if not (ROOT / "data" / "sample").exists():
         pytest.skip("the shipped sample (data/sample) is not in the repository yet")
     try:
-        db = request.getfixturevalue("sample_db")
+        db = request.getfixturevalue("served_db")
     except Exception as exc:  # the build is another part of the project; its own tests report it
         pytest.skip(f"the sample build is not available: {exc}")
     wh = tmp_path_factory.mktemp("warehouse")

@@ -375,7 +375,7 @@ def test_building_into_an_existing_file_reads_it_as_the_previous_build(tmp_path,
 
     seen = []
 
-    def fake_build_into(path, inputs, mapping=None, progress=None):
+    def fake_build_into(path, inputs, mapping=None, progress=None, demo=False):
         seen.append(os.environ.get(groups.PREVIOUS_DB_ENV))
         path.write_bytes(b"built")
 

@@ -106,7 +106,7 @@ def test_adding_the_last_month_keeps_every_planted_groups_id(tmp_path, monkeypat
     quiet = lambda *_: None  # noqa: E731
     planted = _planted()
 
-    first = build.build([earlier], warehouse, progress=quiet)
+    first = build.build([earlier], warehouse, progress=quiet, demo=True)
     with duckdb.connect(str(first), read_only=True) as con:
         before = _check_recovered(_detected(con), planted)
     second = build.build([SAMPLE], warehouse, progress=quiet)

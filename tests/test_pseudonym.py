@@ -1,13 +1,20 @@
 """Pseudonyms: the SQL and Python versions agree, and the key rules protect real data."""
 
+import base64
 import hashlib
 import hmac
+import random
+import shutil
 
 import duckdb
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from contextmap import auth
 from pipelines import pseudonym as ps
+from pipelines.__main__ import main as pipelines_main
+
+SAMPLE = ps.ROOT / "data" / "sample"
 
 
 def test_pseudonym_is_hmac_sha256_of_the_trimmed_id():
@@ -33,33 +40,101 @@ def test_sql_pseudonym_matches_python(key, core, pad):
     assert got == (ps.pseudonym(key, value), ps.key_for(key, "offences", value))
 
 
-def test_demo_key_only_for_the_synthetic_sample(tmp_path, monkeypatch):
-    monkeypatch.delenv("CONTEXTMAP_PSEUDONYM_KEY", raising=False)
-    monkeypatch.delenv("CONTEXTMAP_PSEUDONYM_KEY_FILE", raising=False)
-    sample = tmp_path / "sample"
-    sample.mkdir()
-    (sample / ps.SAMPLE_MARKER).write_text("{}")
-    real = tmp_path / "real"
-    real.mkdir()
-    assert ps.load_key([sample]) == ps.DEMO_KEY
-    with pytest.raises(PermissionError, match="pseudonymisation key"):
-        ps.load_key([real])
-    with pytest.raises(PermissionError):
-        ps.load_key([sample, real])
+GOOD_KEY = "5b0f3c9e21d84a7f96c0e1b2d3a4f5e6a7b8c9d0e1f2a3b4c5d6e7f8091a2b3c"
+
+
+@pytest.fixture()
+def no_key(monkeypatch):
+    for name in ("CONTEXTMAP_PSEUDONYM_KEY", "CONTEXTMAP_PSEUDONYM_KEY_FILE", "CONTEXTMAP_USERS_FILE",
+                 "CONTEXTMAP_ROLE_MAP"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(auth, "oidc_configured", lambda: False)
+
+
+def test_the_shipped_sample_alone_gets_the_demo_key(tmp_path, no_key):
+    copy = tmp_path / "sample"
+    shutil.copytree(SAMPLE, copy)
+    assert ps.load_key([SAMPLE]) == ps.DEMO_KEY
+    assert ps.load_key([copy]) == ps.DEMO_KEY  # the same synthetic files wherever they are
+
+
+def test_a_sample_folder_with_one_real_file_needs_a_real_key(tmp_path, no_key, capsys):
+    # The marker file and the rest of the sample are still there: only the content counts.
+    copy = tmp_path / "exports"
+    shutil.copytree(SAMPLE, copy)
+    (copy / "places.csv").write_text("place_id,name,category,postcode\nP1,Real Café,TAKEAWAY,HD1 2TG\n")
+    assert (copy / "ground_truth.json").exists()
+    with pytest.raises(PermissionError, match="not the shipped synthetic sample"):
+        ps.load_key([copy])
+    # The command line says so in words and builds nothing.
+    assert pipelines_main(["build", "--input", str(copy), "--db", str(tmp_path / "x.duckdb")]) == 2
+    assert "pseudonymisation key is needed" in capsys.readouterr().err
+    assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_an_explicit_demo_build_never_combines_with_a_real_key_or_sign_in(tmp_path, no_key, monkeypatch):
+    other = tmp_path / "synthetic"
+    other.mkdir()
+    assert ps.load_key([other], demo=True) == ps.DEMO_KEY
+    monkeypatch.setenv("CONTEXTMAP_PSEUDONYM_KEY", GOOD_KEY)
+    with pytest.raises(PermissionError, match="cannot be combined with a real key"):
+        ps.load_key([other], demo=True)
+    monkeypatch.delenv("CONTEXTMAP_PSEUDONYM_KEY")
+    monkeypatch.setenv("CONTEXTMAP_USERS_FILE", str(tmp_path / "users.toml"))
+    with pytest.raises(PermissionError, match="sign-in is configured"):
+        ps.load_key([other], demo=True)
+
+
+def test_the_demo_key_is_never_accepted_as_a_real_key(tmp_path, no_key, monkeypatch):
     monkeypatch.setenv("CONTEXTMAP_PSEUDONYM_KEY", ps.DEMO_KEY.decode())
     with pytest.raises(PermissionError, match="demo key"):
-        ps.load_key([real])
-
-
-def test_key_from_environment_or_secrets_file(tmp_path, monkeypatch):
-    monkeypatch.delenv("CONTEXTMAP_PSEUDONYM_KEY", raising=False)
-    secret = tmp_path / "key.txt"
-    secret.write_text("a-long-organisation-secret-0123456789\n")
-    monkeypatch.setenv("CONTEXTMAP_PSEUDONYM_KEY_FILE", str(secret))
-    assert ps.load_key([tmp_path]) == b"a-long-organisation-secret-0123456789"
-    monkeypatch.setenv("CONTEXTMAP_PSEUDONYM_KEY", "short")
-    with pytest.raises(PermissionError, match="too short"):
         ps.load_key([tmp_path])
+
+
+def test_the_sample_manifest_matches_the_shipped_files():
+    from pipelines.sample import DATA_FILES
+
+    listed = dict(reversed(line.split()) for line in ps.SAMPLE_MANIFEST.read_text().splitlines())
+    assert set(listed) == set(DATA_FILES)
+    for name, digest in listed.items():
+        assert hashlib.sha256((SAMPLE / name).read_bytes()).hexdigest() == digest, \
+            f"data/sample/{name} changed: regenerate with python -m pipelines sample --seed 7 --out data/sample"
+
+
+def test_key_from_environment_or_secrets_file(tmp_path, no_key, monkeypatch):
+    secret = tmp_path / "key.txt"
+    secret.write_text(GOOD_KEY + "\n")
+    monkeypatch.setenv("CONTEXTMAP_PSEUDONYM_KEY_FILE", str(secret))
+    assert ps.load_key([tmp_path]) == GOOD_KEY.encode()
+    b64 = base64.b64encode(bytes.fromhex(GOOD_KEY)).decode()
+    monkeypatch.setenv("CONTEXTMAP_PSEUDONYM_KEY", b64)
+    assert ps.load_key([tmp_path]) == b64.encode()
+
+
+@pytest.mark.parametrize("key, reason", [
+    ("a-long-organisation-secret-0123456789", "too short"),
+    ("our organisation's secret key, kept safe!", "hex or base64"),
+    ("0123456789abcdef0123456789abcdef", "too short"),
+    ("a" * 64, "does not look random"),
+    ("deadbeef" * 8, "does not look random"),
+    ("0123456789abcdef" * 4, "does not look random"),
+    ("passwordpasswordpasswordpasswordpassword1234", "does not look random"),
+    ("correcthorsebatterystapleCorrectHorseBatteryStaple", "does not look random"),
+    ("kirklees2024secretkeyforcontextmapdashboard1", "does not look random"),
+])
+def test_weak_keys_are_refused_in_plain_words(tmp_path, no_key, monkeypatch, key, reason):
+    monkeypatch.setenv("CONTEXTMAP_PSEUDONYM_KEY", key)
+    with pytest.raises(PermissionError, match=reason) as info:
+        ps.load_key([tmp_path])
+    assert "secrets.token_hex(32)" in str(info.value)
+
+
+def test_random_keys_pass():
+    rng = random.Random(7)  # seeded: about one random base64 key in 10,000 reads as words and is refused
+    for _ in range(500):
+        raw = rng.randbytes(32)
+        ps.check_key(raw.hex().encode())
+        ps.check_key(base64.b64encode(raw))
 
 
 def test_fingerprint_does_not_reveal_the_key():

@@ -26,7 +26,7 @@ from pipelines.bench import harness
 KILLS = 24
 READERS = 16
 # Counted in every reader session; all are built from the input files.
-COUNTED = ("stg_missing_episodes", "stg_offences", "int_events", "mart_monthly_area_counts")
+COUNTED = ("int_episodes", "stg_offences", "int_events", "mart_monthly_area_counts")
 
 
 def _hashes(path: Path) -> dict[str, str]:

@@ -185,10 +185,10 @@ def test_planted_postcode_pair_is_the_strongest_and_the_matrix_is_protected(fetc
 
 
 @pytest.fixture(scope="module")
-def served(db, tmp_path_factory):
+def served(db, served_db, tmp_path_factory):
     root = tmp_path_factory.mktemp("wh")
     (root / "builds").mkdir()
-    shutil.copy(db, root / "builds" / "sample.duckdb")
+    shutil.copy(served_db, root / "builds" / "sample.duckdb")
     warehouse.publish(root, root / "builds" / "sample.duckdb")
     return root
 

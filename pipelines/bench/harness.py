@@ -93,8 +93,8 @@ def run(args: list[str], env: dict | None = None, timeout: float | None = None, 
 
 def build(inputs: list[Path], *, warehouse: Path | None = None, db: Path | None = None, env: dict | None = None,
           timeout: float | None = None) -> Run:
-    """``python -m pipelines build`` on ``inputs`` into a warehouse folder or one database file."""
-    args = ["pipelines", "build"]
+    """``python -m pipelines build --demo`` on ``inputs`` (generated, synthetic) into a warehouse folder or one file."""
+    args = ["pipelines", "build", "--demo"]
     for path in inputs:
         args += ["--input", str(path)]
     if warehouse is not None:

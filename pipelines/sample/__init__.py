@@ -2,8 +2,9 @@
 
 ``python -m pipelines.sample [--seed 7] [--out data/sample] [--scale 1.0] [--months-out N]
 [--offence-factor F]`` writes ``missing_episodes.csv``, ``return_home_interviews.csv``,
-``offences.csv``, ``places.csv``, ``disruption_actions.csv``, ``ground_truth.json`` and a
-README. The same arguments always give byte-identical files.
+``offences.csv``, ``places.csv``, ``disruption_actions.csv``, ``ground_truth.json``, a
+README and ``SHA256SUMS`` (the data files' hashes). The same arguments always give
+byte-identical files.
 
 Scale
 -----
@@ -27,6 +28,7 @@ then (episodes not yet returned have no end, interviews not yet offered are abse
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
 from pathlib import Path
@@ -227,7 +229,20 @@ def generate(
     truth = json.loads(json.dumps(truth, default=str))
     (out / "ground_truth.json").write_text(json.dumps(truth, indent=2) + "\n")
     (out / "README.md").write_text(readme(seed, scale, months_out, offence_factor))
+    write_manifest(out)
     return truth
+
+
+# The files a build loads. Their hashes in data/sample/SHA256SUMS are how a build recognises
+# the shipped sample, the only input built with the public demo key unasked (pipelines/pseudonym.py).
+DATA_FILES = ("disruption_actions.csv", "missing_episodes.csv", "offences.csv", "places.csv",
+              "return_home_interviews.csv")
+
+
+def write_manifest(out: Path) -> None:
+    """Write ``SHA256SUMS`` (``sha256sum -c`` format) for the data files in ``out``."""
+    lines = [f"{hashlib.sha256((out / name).read_bytes()).hexdigest()}  {name}\n" for name in DATA_FILES]
+    (out / "SHA256SUMS").write_text("".join(lines))
 
 
 def readme(seed: int, scale: float, months_out: int, offence_factor: float) -> str:

@@ -33,11 +33,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def served_warehouse(sample_db, tmp_path_factory) -> Path:
-    """A warehouse folder whose current build is a copy of the sample build."""
+def served_warehouse(served_db, tmp_path_factory) -> Path:
+    """A warehouse folder whose current build is a copy of the sample build's served file."""
     wh = tmp_path_factory.mktemp("warehouse")
     (wh / "builds").mkdir()
-    shutil.copy(sample_db, wh / "builds" / "sample.duckdb")
+    shutil.copy(served_db, wh / "builds" / "sample.duckdb")
     warehouse.publish(wh, wh / "builds" / "sample.duckdb")
     return wh
 

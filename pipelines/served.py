@@ -1,0 +1,126 @@
+"""The served database: only the tables and columns the dashboard reads.
+
+A build works in a full database (staging rows with exact ages, minute times, found
+points, rejects). The dashboard opens a second, smaller file written from it: each table
+a file of ``sql/queries`` reads, holding only the columns those queries read (so exact
+``age``, ``started_at``, ``event_at`` and the like stay behind), plus the secret
+per-record keys (``*_rkey``) of the cell-key perturbation and what the next build needs
+from this one (peer-group ids, so "Group 7" stays Group 7). Times kept (a peer group's
+first and last activity, say) are cut to the day; only build times keep theirs.
+
+Which columns a query reads is asked of DuckDB itself: the plan of each query, with its
+parameters bound to NULL and the optimisers that would fold those NULLs away switched
+off, lists the columns every table scan projects. A query DuckDB cannot plan keeps every
+column of each table it names (safe for the dashboard; the build log says so).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+
+from contextmap.sqlfiles import SQL_DIR
+
+_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_WORD = re.compile(r"[a-z_][a-z0-9_]*")
+# With these on, a parameter bound to NULL can turn a plan into EMPTY_RESULT (no scans to read).
+_FOLDING_OPTIMISERS = "expression_rewriter,statistics_propagation,filter_pushdown,filter_pullup,empty_result_pullup"
+# What the next build reads from the published one (pipelines/peer_groups/groups.py read_previous).
+CARRIED = {
+    "mart_peer_group_members": {"group_id", "person_key"},
+    "mart_peer_group_ids": {"group_id", "first_built_at", "last_built_at"},
+    "build_info": {"built_at", "is_demo", "inputs", "settings_hash", "area_name"},
+}
+# Secret per-record random keys of the cell-key perturbation: needed at run time, never shown.
+RECORD_KEY_SUFFIX = "_rkey"
+
+
+def query_files() -> list[Path]:
+    """The dashboard's reads: every file of ``sql/queries``."""
+    return sorted((SQL_DIR / "queries").glob("*.sql"))
+
+
+def _scans(node: dict, found: dict[str, set[str]]) -> None:
+    info = node.get("extra_info", {})
+    if "Table" in info:
+        projections = info.get("Projections", [])
+        found.setdefault(info["Table"].split(".")[-1], set()).update(
+            [projections] if isinstance(projections, str) else projections)
+    for child in node.get("children", []):
+        _scans(child, found)
+
+
+def columns_read(con: duckdb.DuckDBPyConnection, progress=print) -> dict[str, set[str]]:
+    """Table → the columns some dashboard query reads, for the tables of ``con``."""
+    tables = _columns_by_table(con)
+    found: dict[str, set[str]] = {}
+    con.execute(f"set disabled_optimizers = '{_FOLDING_OPTIMISERS}'")
+    try:
+        for path in query_files():
+            sql = path.read_text(encoding="utf-8")
+            try:
+                for _, plan in con.execute("explain (format json) " + sql,
+                                           {p: None for p in set(_PARAM.findall(sql))}).fetchall():
+                    for node in json.loads(plan):
+                        _scans(node, found)
+            except duckdb.Error as exc:
+                progress(f"  served file: could not plan sql/queries/{path.name} ({str(exc).splitlines()[0]}); "
+                         "keeping every column of the tables it names")
+                for word in set(_WORD.findall(sql.lower())) & tables.keys():
+                    found.setdefault(word, set()).update(tables[word])
+    finally:
+        con.execute("reset disabled_optimizers")
+    for table, cols in CARRIED.items():
+        found.setdefault(table, set()).update(cols)
+    return {t: {c for c in tables[t] if c in cols or c.endswith(RECORD_KEY_SUFFIX)}
+            for t, cols in found.items() if t in tables}
+
+
+def _columns_by_table(con) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for table, column in con.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = 'main' "
+        "and table_catalog = current_database() order by table_name, ordinal_position"
+    ).fetchall():
+        out.setdefault(table, []).append(column)
+    return out
+
+
+def _timestamps(con) -> set[tuple[str, str]]:
+    return set(con.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = 'main' "
+        "and table_catalog = current_database() and data_type like 'TIMESTAMP%' and column_name not like '%built_at'"
+    ).fetchall())
+
+
+def write(builder: Path, served: Path, progress=print) -> dict[str, list[str]]:
+    """Write ``served`` (which must not exist) from the full build at ``builder``.
+
+    Returns the tables and columns written, in the builder's column order.
+    """
+    con = duckdb.connect(str(builder), read_only=True)
+    try:
+        keep = columns_read(con, progress=progress)
+        order = _columns_by_table(con)
+        times = _timestamps(con)
+    finally:
+        con.close()
+    layout = {t: [c for c in order[t] if c in keep[t]] for t in sorted(keep)}
+    out = duckdb.connect(str(served))
+    try:
+        out.execute("attach ? as builder (read_only)", [str(builder)])
+        for table, cols in layout.items():
+            # A table only counted (count(*)) still needs its rows: keep its first column.
+            cols = cols or order[table][:1]
+            select = ", ".join(f'date_trunc(\'day\', "{c}") as "{c}"' if (table, c) in times else f'"{c}"'
+                               for c in cols)
+            out.execute(f'create table main."{table}" as select {select} from builder.main."{table}"')
+            layout[table] = cols
+        out.execute("detach builder")
+        out.execute("checkpoint")
+    finally:
+        out.close()
+    return layout
