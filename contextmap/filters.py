@@ -22,6 +22,11 @@ PERIODS = {"month": "Month", "quarter": "Quarter", "12m": "12 months"}
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "12m": 12}
 # The URL query parameters the filters own (pages may add their own, e.g. ``place``).
 FILTER_KEYS = ("month", "period", "locality", "looked_after", "sources", "age_bands", "sexes")
+# The sources that are records of missing episodes (the rest are offences).
+MISSING_SOURCES = ("missing_from", "missing_found", "rhi_mention")
+# Filters that narrow who or what is counted, in words (the period is stated with each figure).
+NARROWING = {"locality": "locality", "sources": "Sources", "age_bands": "age band", "sexes": "sex",
+             "looked_after": "looked-after status"}
 
 
 @dataclass(frozen=True)
@@ -82,8 +87,12 @@ class Filters:
         return out
 
     @classmethod
-    def from_query(cls, query: dict, latest: date, earliest: date, localities: list[str]) -> Filters:
-        """Read filters from URL parameters, ignoring anything invalid (a shared link may be old)."""
+    def from_query(cls, query: dict, latest: date, earliest: date, localities: list[str],
+                   default: date | None = None) -> Filters:
+        """Read filters from URL parameters, ignoring anything invalid (a shared link may be old).
+
+        Without a month in the URL, the month is ``default`` (the opening month; else ``latest``).
+        """
 
         def pick(name, allowed, default):
             values = tuple(v for v in str(query.get(name, "")).split(",") if v in allowed)
@@ -92,7 +101,7 @@ class Filters:
         try:
             month = first_of_month(date.fromisoformat(str(query.get("month")) + "-01"))
         except ValueError:
-            month = latest
+            month = default or latest
         month = min(max(month, earliest), latest)
         period = query.get("period") if query.get("period") in PERIODS else "month"
         locality = query.get("locality") if query.get("locality") in localities else "All"
@@ -106,6 +115,18 @@ class Filters:
             sexes=pick("sexes", SEXES, tuple(SEXES)),
             looked_after=looked_after,
         )
+
+    def ignored(self, follows, why: str) -> str | None:
+        """A note naming the filters narrowed from their defaults that a figure does not
+        follow (it follows ``follows``), e.g. "Not narrowed by age band or sex: places count
+        events, not the children involved."; None when it follows every filter in use."""
+        defaults = Filters(self.month)
+        names = [label for name, label in NARROWING.items()
+                 if name not in follows and getattr(self, name) != getattr(defaults, name)]
+        if not names:
+            return None
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        return f"Not narrowed by {listed}: {why}."
 
     def as_dict(self) -> dict:
         """Plain values for the audit log."""

@@ -42,7 +42,8 @@ def group_label(group_id) -> str:
 
 def split_small(groups: pd.DataFrame, policy: disclosure.Policy) -> tuple[pd.DataFrame, int]:
     """The groups big enough to show on their own, and how many smaller ones there are."""
-    small = groups["size"].map(lambda n: disclosure.is_suppressed(n, policy))
+    # As bool: an empty object Series would select columns, not rows.
+    small = groups["size"].map(lambda n: disclosure.is_suppressed(n, policy)).astype(bool)
     return groups[~small].reset_index(drop=True), int(small.sum())
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from contextmap import audit, auth, disclosure, export, queries, settings
+from contextmap.coverage import Coverage
 from contextmap.filters import AGE_BANDS, FILTER_KEYS, LOOKED_AFTER, PERIODS, SEXES, SOURCES, Filters
 from contextmap.fmt import first_of_month, md_escape, month_label
 from pipelines.warehouse import current_build
@@ -103,12 +104,9 @@ def is_demo_build() -> bool:
     return bool(info["is_demo"].iloc[0])
 
 
-def _bounds() -> tuple[date, date, list[str]]:
+def _bounds() -> tuple[Coverage, list[str]]:
     cur = cursor()
-    months = queries.run(cur, "month_range")
-    localities = queries.run(cur, "localities")["locality"].tolist()
-    first, last = months.iloc[0]
-    return first_of_month(first), first_of_month(last), localities
+    return Coverage.from_frame(queries.run(cur, "coverage")), queries.run(cur, "localities")["locality"].tolist()
 
 
 def _month_options(first: date, last: date) -> list[date]:
@@ -117,9 +115,12 @@ def _month_options(first: date, last: date) -> list[date]:
 
 def sidebar_filters() -> Filters:
     """Draw the global filters in the sidebar; keep them in the session and the URL."""
-    first, last, localities = _bounds()
+    cov, localities = _bounds()
+    # A build with no dated records still draws every page (each says it has nothing to show).
+    first, last = cov.first or first_of_month(date.today()), cov.last or first_of_month(date.today())
+    opening = cov.opening_month() or last
     if "filters" not in st.session_state:
-        st.session_state.filters = Filters.from_query(dict(st.query_params), last, first, localities)
+        st.session_state.filters = Filters.from_query(dict(st.query_params), last, first, localities, default=opening)
     current: Filters = st.session_state.filters
     months = _month_options(first, last)
     sb = st.sidebar
@@ -129,9 +130,10 @@ def sidebar_filters() -> Filters:
         help="A month, the quarter ending in the chosen month, or the 12 months ending in it.",
     ) or current.period
     month = sb.select_slider(
-        "Ending in", months, value=current.month if current.month in months else last,
-        format_func=month_label, key="f_month",
+        "Ending in", months, value=current.month if current.month in months else opening,
+        format_func=lambda m: month_label(m) + (" (partial)" if cov.is_partial(m) else ""), key="f_month",
     )
+    sb.caption(" ".join(filter(None, [cov.opening_rule(), cov.partial_note(last)])))
     locality = sb.selectbox(
         "Locality", ["All", *localities], index=(["All", *localities].index(current.locality)), key="f_locality",
         help="Localities are read from the council's own locality file (contextmap.toml [geography]).",

@@ -7,6 +7,10 @@ from contextmap import ui
 s = ui.page("data_quality", "Data quality",
             "Every file the last build read. Accepted + rejected = rows read, for every file: nothing is dropped silently.")
 
+if ui.has_table(s, "build_notes"):
+    for note in ui.query(s, "dq_build_notes")["note"]:
+        st.warning(note, icon=":material/info:")
+
 files = ui.query(s, "dq_files")
 if files.empty:
     st.info("The current build loaded no files.")

@@ -11,7 +11,11 @@ s = ui.page("trends", "Trends", "Monthly figures for the locality and people cho
             "up to the month chosen there.")
 f = s.filters
 history = int(settings.get("trends", "months"))
-first = first_of_month(ui.query(s, "month_range").iloc[0, 0])
+first = ui.query(s, "month_range").iloc[0, 0]
+if pd.isna(first):
+    st.info("This build has no dated events to chart (the Data quality page says what it holds).")
+    st.stop()
+first = first_of_month(first)
 start = max(f.month_to - relativedelta(months=history - 1), first)
 months = [d.date() for d in pd.date_range(start, f.month_to, freq="MS")]
 

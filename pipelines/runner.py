@@ -61,19 +61,23 @@ def run_steps(con: duckdb.DuckDBPyConnection, steps=STEPS, progress=print) -> No
 
 
 def _run(con: duckdb.DuckDBPyConnection, step: Sql | Py, note: str = "") -> str:
-    """Build one step's tables; return its progress line."""
+    """Build one step's tables; return its progress line.
+
+    A Python step may return text (why a table is empty, say): it follows the line.
+    """
     started = time.perf_counter()
+    said = None
     try:
         if isinstance(step, Sql):
             con.execute(f"create or replace table {step.tables[0]} as\n" + sqlfiles.read(step.path))
         else:
             module, func = step.target.split(":")
-            getattr(importlib.import_module(module), func)(con)
+            said = getattr(importlib.import_module(module), func)(con)
     except Exception as exc:
         where = f"sql/{step.path}" if isinstance(step, Sql) else step.target
         raise StepError(f"Build step {where} failed: {exc}") from exc
     rows = ", ".join(f"{t} {con.sql(f'select count(*) from {t}').fetchall()[0][0]:,} rows" for t in step.tables)
-    return f"  {rows} ({time.perf_counter() - started:.1f} s{note})"
+    return f"  {rows} ({time.perf_counter() - started:.1f} s{note})" + (said if isinstance(said, str) else "")
 
 
 def _reads(step: Sql | Py, tables: tuple[str, ...]) -> bool:

@@ -31,4 +31,6 @@ STEPS: list[Sql | Py] = [
     *hotspots.STEPS,
     *disruption.STEPS,
     *peer_groups.MARTS,
+    # Last: its notes say which of the tables above are empty and why.
+    Py("pipelines.coverage:build", ("mart_coverage", "build_notes")),
 ]
