@@ -85,3 +85,34 @@ def test_html_and_formulas_never_reach_the_tables(geo):
 def test_windows_1252_text_is_decoded(geo):
     con, _ = _load(geo, "places_windows1252.csv")
     assert con.execute("select name from stg_places where place_id = 'BP-1'").fetchone()[0] == "Café Nero’s – Station Rd"
+
+
+def test_a_place_with_a_formula_or_a_huge_name_is_kept_with_everything_naming_it(geo, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "places.csv").write_text(
+        "place_id,name,category,postcode\n"
+        'BP-1,"=HYPERLINK(""http://evil.example"",""Click"")",TAKEAWAY,HD1 1BA\n'
+        f"BP-2,{'y' * 10_000},TAKEAWAY,HD1 1BA\n")
+    (folder / "missing_episodes.csv").write_text(
+        "episode_id,person_id,start_datetime,age,found_place_id\n"
+        "E1,P1,2024-03-05 21:40,14,BP-1\nE2,P2,2024-03-05 21:40,14,BP-2\n")
+    (folder / "offences.csv").write_text(
+        "offence_id,offence_datetime,offence_type,place_id\nO1,2024-03-05,Drugs,BP-1\nO2,2024-03-05,Drugs,BP-2\n")
+    con = geo.cursor()
+    run(con, [folder], KEY, Mapping(), progress=lambda *_: None, stop_on_error=False)
+    assert con.execute("select count(*) from rejects").fetchone()[0] == 0
+    names = dict(con.execute("select place_id, name from stg_places").fetchall())
+    assert names["BP-1"] == 'HYPERLINK("http://evil.example","Click")'  # no longer a formula
+    assert len(names["BP-2"]) == 120
+    assert con.execute("select count(*) from stg_missing_episodes").fetchone()[0] == 2
+    assert con.execute("select count(*) from stg_offences").fetchone()[0] == 2
+
+
+def test_an_empty_location_is_reported_as_empty_and_a_bad_one_by_its_shape(geo):
+    con, _ = _load(geo, "offences_no_location.csv")
+    assert con.execute("select value from rejects where source_file = 'offences_no_location.csv'").fetchall() == [("(empty)",)]
+    con, _ = _load(geo, "missing_episodes_not_a_date.csv")
+    values = [v for (v,) in con.execute("select value from rejects where source_file = 'missing_episodes_not_a_date.csv'")
+              .fetchall()]
+    assert values and all(set(v) <= set("Aa9 /:-.,…") for v in values), values

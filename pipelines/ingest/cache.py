@@ -14,6 +14,9 @@ place ids loaded. Checks that depend on other files that change month by month (
 needs a known episode) are re-run on every load, cached or not. A file with a row
 rejected as "in the future" is not cached, since that depends on the day of the build.
 SSD extracts (``ssd_person`` holds dates of birth) are never cached.
+
+Entries hold pseudonymised rows, so only the build account may read them: the folder is
+created owner-only (0700) and every file written owner-only (0600).
 """
 
 from __future__ import annotations
@@ -72,7 +75,8 @@ class Cache:
         self.version = code_version()
         self.used: set[str] = set()
         if self.folder:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.chmod(self.folder, 0o700)  # also when an older build created it world-readable
             self._base = {"code": self.version, "key": key_fingerprint(key), "geo": _geo_fingerprint(con)}
 
     def entry(self, con, name: str, path: Path, table: str, renames: dict[str, str]) -> str | None:
@@ -134,9 +138,12 @@ class Cache:
                            for c in cols)
         tmp = data_path.with_name(f".{data_path.name}.{os.getpid()}")
         con.sql(f"select {select} from out").write_parquet(str(tmp), compression="zstd")
+        os.chmod(tmp, 0o600)
         os.replace(tmp, data_path)
         tmp_meta = meta_path.with_name(f".{meta_path.name}.{os.getpid()}")
-        tmp_meta.write_text(json.dumps(meta))
+        fd = os.open(tmp_meta, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(json.dumps(meta))
         os.replace(tmp_meta, meta_path)  # written last: an entry counts only once both files exist
 
     def prune(self) -> None:

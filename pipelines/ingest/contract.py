@@ -4,7 +4,8 @@ Each ``stage_*`` function reads a file's text table (see ``files.py``) and creat
 temp table ``out`` holding one row per data row: the staging columns, ``_row`` and
 ``_errs`` (a list of {column_name, value, reason}; empty means the row is accepted).
 Identifiers are replaced by keyed pseudonyms here, postcodes by areas, dates of birth
-by ages, and nothing else of the input is carried forward.
+by ages, open codes outside ContextMap's lists by OTHER, and nothing else of the input is
+carried forward. A rejected value is kept only as its shape (``cm_mask``).
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ COLUMNS = {
     },
     "ssd_person": {"required": ["pers_person_id"], "optional": ["pers_sex", "pers_ethnicity", "pers_dob"]},
 }
-# Columns whose values never appear in the rejects table: identifiers, personal data and
-# columns where a mistaken export could carry free text.
+# Columns whose values never appear in the rejects table, not even as a shape: identifiers,
+# personal data and list columns where a mistaken export could carry free text.
 PRIVATE = {"person_id", "episode_id", "rhi_id", "offence_id", "associates_mentioned", "date_of_birth",
            "home_postcode", "miss_table_id", "miss_la_person_id", "pers_person_id", "pers_dob",
            "push_factors", "pull_factors", "places_mentioned"}
@@ -82,16 +83,17 @@ class Check(str):
 def err(cond: str, column: str, reason: str, value: str | None = None) -> Check:
     """One possible reject of a row: ``cond`` true → {column_name, value, reason}.
 
-    ``reason`` is an SQL expression; ``value`` defaults to the column's text, and is
-    NULL for private columns and the district only for postcodes.
+    ``reason`` is an SQL expression. ``value`` defaults to the shape of the column's text
+    (``Aaaa Aaa 99/99/9999``: any cell could hold free text, so its words are never
+    kept); it is NULL for private columns and the district only for postcodes.
     """
     if value is None:
         if column in PRIVATE:
             value = "null::varchar"
         elif column in POSTCODE_COLUMNS:
-            value = f"coalesce(cm_pc_district(cm_pc({column})), '(not a postcode)')"
+            value = f"case when {column} is null then '(empty)' else coalesce(cm_pc_district(cm_pc({column})), '(not a postcode)') end"
         else:
-            value = f"left({column}, 100)"
+            value = f"cm_mask({column})"
     return Check(cond, f"case when {cond} then {{'column_name': {q(column)}, 'value': {value}, 'reason': {reason}}} end")
 
 
@@ -104,10 +106,11 @@ def errs(checks: list[Check]) -> str:
             f"else []::{ERR_TYPE}[] end as _errs")
 
 
-# Text columns kept or pseudonymised as given (codes and dates are validated anyway).
+# Id columns kept or pseudonymised as given: a formula there is a broken export, so the row
+# is rejected. Kept text (place names) is neutralised instead (``cm_clean_text``), and codes
+# are checked against their lists.
 FORMULA_CHECKED = ("episode_id", "person_id", "rhi_id", "offence_id", "place_id", "found_place_id", "action_id",
-                   "name", "offence_type", "action_type", "area_code", "crime_id", "crime_type",
-                   "miss_table_id", "miss_la_person_id", "pers_person_id")
+                   "area_code", "crime_id", "miss_table_id", "miss_la_person_id", "pers_person_id")
 
 
 def generic_checks(table: str) -> list[str]:
@@ -274,7 +277,8 @@ def stage_missing_episodes(raw_table: str, present: list[str]) -> str:
         date_check("date_of_birth", "dob"),
         future_check("start_datetime", "started_at"), future_check("end_datetime", "ended_at"),
         old_check("start_datetime", "started_at"),
-        err("ended_at < started_at", "end_datetime", q("end_datetime is before start_datetime")),
+        err("cm_before(ended_at, end_datetime, started_at, start_datetime)", "end_datetime",
+            q("end_datetime is before start_datetime")),
         err("dob > started_at", "date_of_birth", q("date_of_birth is after the episode started")),
         err(f"dob is not null and {dob_age} > {sp.MAX_AGE}", "date_of_birth", q(f"date_of_birth gives an implausible age (over {sp.MAX_AGE})")),
         *_age_checks(),
@@ -359,7 +363,8 @@ def stage_return_home_interviews(raw_table: str, present: list[str]) -> str:
         date_check("offered_datetime", "offered_at"), date_check("completed_datetime", "completed_at"),
         future_check("offered_datetime", "offered_at"), future_check("completed_datetime", "completed_at"),
         old_check("offered_datetime", "offered_at"),
-        err("completed_at < offered_at", "completed_datetime", q("completed_datetime is before offered_datetime")),
+        err("cm_before(completed_at, completed_datetime, offered_at, offered_datetime)", "completed_datetime",
+            q("completed_datetime is before offered_datetime")),
         err(f"len(list_filter(theme_list, lambda t: not list_contains({sp._sql_list(sp.THEMES)}, t))) > 0", "themes",
             q(f"unknown themes code (expected codes from: {', '.join(sp.THEMES)})")),
         err(f"len(list_filter(cm_list(push_factors), lambda t: not cm_code_ok(t))) > 0", "push_factors",
@@ -374,8 +379,13 @@ def stage_return_home_interviews(raw_table: str, present: list[str]) -> str:
     typed as (
         select s.*,
             cm_ts(offered_datetime) as offered_at, cm_ts(completed_datetime) as completed_at,
-            cm_code_list(themes) as theme_list, cm_code_list(push_factors) as push_list,
-            cm_code_list(pull_factors) as pull_list, cm_list(places_mentioned) as mentions,
+            cm_code_list(themes) as theme_list,
+            cm_open_codes(push_factors, {sp._sql_list(sp.PUSH_FACTORS)}) as push_list,
+            cm_open_codes(pull_factors, {sp._sql_list(sp.PULL_FACTORS)}) as pull_list,
+            len(list_filter(cm_list(push_factors), lambda t: not list_contains({sp._sql_list(sp.PUSH_FACTORS)}, cm_code(t))))
+              + len(list_filter(cm_list(pull_factors), lambda t: not list_contains({sp._sql_list(sp.PULL_FACTORS)}, cm_code(t))))
+              as _other,
+            cm_list(places_mentioned) as mentions,
             _row - coalesce(_first, _row) + 1 as _dup
         from src as s
         {dup_join(['rhi_id'], 's')}
@@ -391,6 +401,7 @@ def stage_return_home_interviews(raw_table: str, present: list[str]) -> str:
         'contract' as source_system,
         _row,
         mentions as _mentions,
+        _other,
         coalesce(offered_at, completed_at)::date as _date,
         0 as _unresolved,
         []::varchar[] as _unresolved_districts,
@@ -445,7 +456,7 @@ def stage_offences(raw_table: str, present: list[str]) -> str:
         person_key,
         offence_at,
         date_trunc('month', offence_at)::date as offence_month,
-        cm_clean_text(offence_type, 80) as offence_type,
+        cm_offence_type(offence_type) as offence_type,
         cm_offence_group(offence_type) as offence_group,
         upper(role) as role,
         age_years as age, cm_age_band(age_years) as age_band,
@@ -463,6 +474,7 @@ def stage_offences(raw_table: str, present: list[str]) -> str:
         'contract' as source_system,
         _row,
         place_id as _place_ref,
+        (cm_offence_type(offence_type) = 'Other crime' and lower(offence_type) <> 'other crime')::int as _other,
         offence_at::date as _date,
         (postcode is not null and pc_lsoa is null)::int as _unresolved,
         case when postcode is not null and pc_lsoa is null then [coalesce(cm_pc_district(cm_pc(postcode)), '(not a postcode)')] else [] end
@@ -476,7 +488,6 @@ def stage_places(raw_table: str, present: list[str]) -> str:
     checks = [
         *generic_checks('places'),
         required("place_id"), required("name"), required("category"),
-        err("length(name) > 200", "name", q("name is over 200 characters (is it a free-text note?)"), "left(name, 40) || '…'"),
         code_check("category", sp.in_list("cm_code(category)", sp.PLACE_CATEGORIES), sp.PLACE_CATEGORIES),
         *_latlon_checks("lat", "lon"),
         err("postcode is null and lat is null", "postcode", q("no location: give a postcode or lat/lon")),
@@ -502,7 +513,7 @@ def stage_places(raw_table: str, present: list[str]) -> str:
     )
     select
         place_id,
-        cm_clean_text(name, 120) as name,
+        coalesce(nullif(cm_clean_text(name, 120), ''), 'Place ' || place_id) as name,
         cm_code(category) as category,
         coalesce(pc_sector, cm_pc_sector(cm_pc(postcode)), nr_sector) as sector,
         coalesce(pc_district, cm_pc_district(cm_pc(postcode)), nr_district) as district,
@@ -555,11 +566,12 @@ def stage_disruption_actions(raw_table: str, present: list[str]) -> str:
         case when place_id is null then case when level = 'sector' then cm_pc_sector(upper(replace(area_code, ' ', '')) || 'AA')
                                              else upper(replace(area_code, ' ', '')) end end as area_code,
         case when place_id is not null then 'place' else level end as area_level,
-        cm_code(action_type) as action_type,
+        cm_open_code(cm_code(action_type), {sp._sql_list(sp.ACTION_TYPES)}) as action_type,
         start_d as start_date, end_d as end_date,
         cm_code(agency) as agency,
         _row,
         place_id as _place_ref,
+        (not list_contains({sp._sql_list(sp.ACTION_TYPES)}, cm_code(action_type)))::int as _other,
         start_d as _date,
         0 as _unresolved,
         []::varchar[] as _unresolved_districts,

@@ -212,8 +212,10 @@ def _read_csv(con, source: InputFile, table_sql: str, work_dir: Path, mapping_fo
     ).fetchall()
     con.execute(f"drop table if exists {rejects_table}; drop table if exists {rejects_scan}")
     reader_rejects = [(int(line) - 1, "(whole line)", READER_ERRORS.get(kind, kind.title())) for line, kind, _ in bad]
-    bad_rows = sorted(r for r, _, _ in reader_rejects)
-    # Rows the reader kept are numbered around the lines it rejected.
+    empty = _empty_lines(path) if encoding == "utf-8" else []
+    bad_rows = sorted({r for r, _, _ in reader_rejects} | set(empty))
+    # Rows the reader kept are numbered around the lines it rejected or skipped as empty,
+    # so a row number is always the line in the file (less the header).
     con.execute(f"create or replace temp table {table_sql}_bad as select unnest(?::bigint[]) as r, unnest(range(1, ?)) as i",
                 [bad_rows, len(bad_rows) + 1])
     con.execute(
@@ -226,13 +228,34 @@ def _read_csv(con, source: InputFile, table_sql: str, work_dir: Path, mapping_fo
         select _rn as _row, * exclude (_rn) from {table_sql}_lines
         where not ({' and '.join(f'"{c}" is null' for c in renamed)})"""
     )
-    blank = con.execute(f"select (select count(*) from {table_sql}_lines) - (select count(*) from {table_sql})").fetchone()[0]
+    blank = len(empty) + con.execute(
+        f"select (select count(*) from {table_sql}_lines) - (select count(*) from {table_sql})").fetchone()[0]
     con.execute(f"drop table {table_sql}_lines; drop table {table_sql}_bad")
     if blank:
         notes.append(f"{blank:,} empty rows skipped")
     rows = con.execute(f"select count(*) from {table_sql}").fetchone()[0] + len(reader_rejects)
     return RawFile(source, table_sql, "csv", [c for c in renamed if not c.startswith("_extra")], rows,
                    reader_rejects, notes, headers, renamed)
+
+
+_EMPTY_LINE = re.compile(rb"(?:^|(?<=\n))\r?\n")
+
+
+def _empty_lines(path: Path) -> list[int]:
+    """Row numbers (the header is row 0) of the empty lines the CSV reader skips without a word.
+
+    (A blank line inside a quoted multi-line value would be counted too; exports rarely have one.)
+    """
+    rows, lines_before, carry = [], 0, b""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1  # whole lines only; the rest waits for the next chunk
+            body, carry = data[:cut], data[cut:]
+            for match in _EMPTY_LINE.finditer(body):
+                rows.append(lines_before + body.count(b"\n", 0, match.start()))
+            lines_before += body.count(b"\n")
+    return rows
 
 
 def _columns(headers: list[str], mapping_for, source: InputFile) -> tuple[list[str], list[str]]:

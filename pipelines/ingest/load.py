@@ -190,7 +190,7 @@ def _file_checks(con, table: str) -> None:
     place_col = {"missing_episodes": "found_place_id", "offences": "place_id", "disruption_actions": "place_id"}
     if table in place_col:
         _add_error(con, "_place_ref is not null and _place_ref not in (select place_id from stg_places)",
-                   place_col[table], f"{place_col[table]} is not in the places file", "left(_place_ref, 100)")
+                   place_col[table], f"{place_col[table]} is not in the places file", "cm_mask(_place_ref)")
     if table == "return_home_interviews":
         _resolve_mentions(con)
 
@@ -270,12 +270,23 @@ def _finish(con, src: InputFile, reader_rejects: list, result: FileResult, param
             counts[d] = counts.get(d, 0) + 1
         shown = ", ".join(f"{d} ({n})" for d, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:15])
         result.notes.append(f"postcodes not found in the area's postcode list, by district: {shown}")
+    other = _open_codes_other(con)
+    if other:
+        result.notes.append(f"{other:,} codes not in ContextMap's lists (push or pull factors, action or offence "
+                            "types) were recorded as OTHER; the codes themselves are not kept")
     accepted = _insert(con, table, src.name, result, params)
     result.rows_rejected = rejected
     result.rows_accepted = result.rows_read - rejected
     if accepted != result.rows_accepted:
         raise IngestError(f"{src.name}: internal count mismatch ({accepted} accepted of {result.rows_read} read, "
                           f"{rejected} rejected); please report this.")
+
+
+def _open_codes_other(con) -> int:
+    """How many values of open vocabularies in accepted rows were recorded as OTHER."""
+    if "_other" not in {c for (c,) in con.execute("select column_name from (describe out)").fetchall()}:
+        return 0
+    return int(con.execute("select coalesce(sum(_other), 0) from out where len(_errs) = 0").fetchone()[0])
 
 
 def _insert(con, table: str, name: str, result: FileResult, params: dict) -> int:

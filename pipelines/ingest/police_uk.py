@@ -55,7 +55,7 @@ def stage(raw_table: str, present: list[str], file_key: str) -> str:
         null::varchar as person_key,
         offence_at,
         offence_at::date as offence_month,
-        cm_clean_text(crime_type, 80) as offence_type,
+        cm_offence_type(crime_type) as offence_type,
         cm_offence_group(crime_type) as offence_group,
         null::varchar as role, null::integer as age, 'Unknown' as age_band, 'U' as sex,
         null::varchar as ethnicity, 'Unknown' as ethnic_group,

@@ -40,6 +40,15 @@ EXPLOITATION = ("CSE", "CCE", "NONE")
 PLACE_CATEGORIES = ("HOTEL", "TAXI", "TAKEAWAY", "SHOP", "PARK", "TRANSPORT_HUB", "SCHOOL", "YOUTH_VENUE",
                     "LICENSED_PREMISES", "RESIDENTIAL_AREA", "OTHER")
 AGENCIES = ("POLICE", "COUNCIL", "LICENSING", "YOUTH_SERVICE", "EDUCATION", "HEALTH", "VCS")
+# Open vocabularies: the contract allows other codes, which are kept only as OTHER (the code
+# itself could be free text, so it is never stored).
+PUSH_FACTORS = ("FAMILY_CONFLICT", "BOREDOM", "RULES_AND_BOUNDARIES", "PLACEMENT_BREAKDOWN", "SUBSTANCE_USE",
+                "MENTAL_HEALTH", "BULLYING", "SCHOOL_EXCLUSION", "BEREAVEMENT", "HOUSING", "DOMESTIC_ABUSE", "NEGLECT",
+                "ISOLATION", "OTHER")
+PULL_FACTORS = ("FRIENDS", "PARTNER", "OLDER_ASSOCIATES", "FAMILY_ELSEWHERE", "ALCOHOL", "ONLINE_CONTACT", "DRUGS",
+                "PARTIES", "MONEY", "GIFTS", "EXPLOITATION", "GANG", "RELATIONSHIP", "OTHER")
+ACTION_TYPES = ("LICENSING_VISIT", "CLOSURE_ORDER", "DISPERSAL_ORDER", "PATROLS", "CCTV", "TRAINING",
+                "COMMUNITY_PROTECTION_NOTICE", "OUTREACH", "OTHER")
 # police.uk crime types, and Home Office offence groups mapped onto them.
 POLICE_UK_TYPES = (
     "Anti-social behaviour", "Bicycle theft", "Burglary", "Criminal damage and arson", "Drugs", "Other theft",
@@ -58,6 +67,18 @@ OFFENCE_GROUP_SYNONYMS = {
     "asb": "Anti-social behaviour",
     "anti social behaviour": "Anti-social behaviour",
 }
+# Offence types kept as written when they name a police.uk crime type or a Home Office
+# offence group (in their usual spelling); anything else is stored as "Other crime".
+OFFENCE_TYPES = {**{k: k[0].upper() + k[1:] for k in OFFENCE_GROUP_SYNONYMS if k not in ("asb", "anti social behaviour")},
+                 **{t.lower(): t for t in POLICE_UK_TYPES}, "asb": "Anti-social behaviour",
+                 "anti social behaviour": "Anti-social behaviour"}
+# Bidirectional controls reorder how text reads on screen ("Trojan Source"); never kept.
+BIDI_CLASS = "[\u202a-\u202e\u2066-\u2069]"
+# What kept free text (place names) must not carry: dates, long digit runs (NHS and phone
+# numbers), full postcodes and email addresses are cut out.
+IDENTIFIER_PATTERNS = (r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b", r"\d(?:[ _-]?\d){5,}",
+                       r"[A-Za-z]{1,2}\d[A-Za-z0-9]?[ _-]?\d[A-Za-z]{2}\b", r"\S+@\S+")
+MASK_LENGTH = 40
 POSTCODE_RE = r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
 # A code as written: up to three words of letters, digits, _ or -, at most 40 characters.
 CODE_TOKEN = r"(length(t) <= 40 and regexp_full_match(t, '[A-Za-z0-9_\-]+( [A-Za-z0-9_\-]+){0,2}'))"
@@ -122,11 +143,28 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
             coalesce(map_extract({_sql_map(groups)}, lower(x))[1], 'Other crime');
         create or replace temp macro cm_lat_bad(x) as x is not null and (cm_num(x) is null or cm_num(x) not between {LAT_RANGE[0]} and {LAT_RANGE[1]});
         create or replace temp macro cm_lon_bad(x) as x is not null and (cm_num(x) is null or cm_num(x) not between {LON_RANGE[0]} and {LON_RANGE[1]});
-        create or replace temp macro cm_clean_text(x, n) as case
-            when contains(x, '<') or left(x, 1) in ('=', '+', '-', '@') or contains(x, '  ') or contains(x, chr(9))
-            then left(trim(regexp_replace(regexp_replace(regexp_replace(x, '<[^>]*>', ' ', 'g'), '^[=+\\-@\\s]+', ''),
-                                     '\\s+', ' ', 'g')), n)
-            else left(x, n) end;
+        -- Kept free text (place names): no tags, no leading formula character, no bidirectional
+        -- controls, no identifier-shaped runs (see IDENTIFIER_PATTERNS), one line, cut to n.
+        create or replace temp macro cm_clean_text(x, n) as left(trim(regexp_replace(regexp_replace(regexp_replace(
+            regexp_replace(regexp_replace(x, '<[^>]*>', ' ', 'g'), '{"|".join(IDENTIFIER_PATTERNS)}', ' ', 'g'),
+            '{BIDI_CLASS}', '', 'g'), '^[=+\\-@\\s]+', ''), '\\s+', ' ', 'g')), n);
+        -- A rejected value as its shape only (Aaaa Aaa 99/99/9999): what kind of mistake, never the text.
+        create or replace temp macro cm_mask(x) as case when x is null then null else regexp_replace(regexp_replace(
+            regexp_replace(left(x, {MASK_LENGTH}), '[\\p{{Ll}}\\p{{Lt}}\\p{{Lm}}\\p{{Lo}}]', 'a', 'g'), '\\p{{Lu}}', 'A', 'g'),
+            '\\p{{N}}', '9', 'g')
+            || case when length(x) > {MASK_LENGTH} then '…' else '' end end;
+        create or replace temp macro cm_offence_type(x) as
+            coalesce(map_extract({_sql_map(OFFENCE_TYPES)}, lower(x))[1], 'Other crime');
+        create or replace temp macro cm_open_code(t, known) as case when list_contains(known, t) then t else 'OTHER' end;
+        create or replace temp macro cm_open_codes(x, known) as
+            list_sort(list_distinct(list_transform(cm_list(x), lambda t: cm_open_code(cm_code(t), known))));
+        -- Text precision of a date-time: 2 with seconds, 1 with minutes, 0 a date only.
+        create or replace temp macro cm_precision(x) as case
+            when regexp_matches(x, '\\d:\\d\\d:\\d') then 2 when contains(x, ':') then 1 else 0 end;
+        -- a before b, compared at the coarser precision of the two texts (09:43 is not before 09:43:23).
+        create or replace temp macro cm_before(a, a_text, b, b_text) as
+            date_trunc(['day', 'minute', 'second'][least(cm_precision(a_text), cm_precision(b_text)) + 1], a)
+            < date_trunc(['day', 'minute', 'second'][least(cm_precision(a_text), cm_precision(b_text)) + 1], b);
     """)
 
 
