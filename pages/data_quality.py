@@ -32,8 +32,10 @@ reasons = ui.query(s, "dq_reject_reasons")
 if reasons.empty:
     st.success("No row was rejected.")
 else:
-    st.caption("Examples give the row number in the file (the header is row 0) and the column; "
-               "identifiers, dates of birth and home postcodes are never shown.")
+    st.caption("Examples give the row number in the file (the header is row 0), the column and the value's shape "
+               "only: A for a capital letter, a for another letter, 9 for a digit (`Aaaa Aaa 99/99/9999`), so no "
+               "name, number or note is ever shown. Identifiers, dates of birth and lists show nothing; postcodes "
+               "only their district.")
     st.dataframe(reasons, hide_index=True, use_container_width=True,
                  column_config={"source_file": "File", "table_name": "Table", "reason": "Reason",
                                 "rows_rejected": "Rows", "examples": "Examples"})
