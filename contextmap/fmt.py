@@ -44,6 +44,18 @@ def change(current, previous) -> str | None:
     return f"{pct:+.0f}%"
 
 
+def ratio(value) -> str:
+    """A rate ratio as people read it: "2.5×", "12×", ">100×"; "new (none before)" when the
+    earlier rate was zero (the ratio is undefined)."""
+    if value is None or pd.isna(value):
+        return "new (none before)"
+    if value > 100:
+        return ">100×"
+    if value >= 10:
+        return f"{value:.0f}×"
+    return f"{value:.1f}".removesuffix(".0") + "×"
+
+
 def first_of_month(value) -> date:
     """The first day of the month of ``value``."""
     ts = pd.Timestamp(value)

@@ -1,7 +1,9 @@
 """Headline measures for a period: the figures at the top of the overview and the pack.
 
 Pure functions over the raw query results; each figure is passed through disclosure
-control here, so the page and the meeting pack show exactly the same thing.
+control here, so the page and the meeting pack show exactly the same thing. A change is
+called a rise or fall by the same tests as the sentences (``narrative.compare`` for
+counts, ``narrative.compare_shares`` for shares), so a card never contradicts them.
 """
 
 from __future__ import annotations
@@ -10,12 +12,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from contextmap import disclosure, fmt, settings
+from contextmap import disclosure, fmt, narrative, settings
 
 
 @dataclass(frozen=True)
 class Measure:
-    """How a headline figure is defined (shown as help text; from docs/measures.md)."""
+    """How a headline figure is defined (shown as help text; from docs/methods.md).
+
+    ``source`` is the records it counts ("episodes", "rhis" or "offences"): its data
+    coverage decides which comparisons are fair, and the Sources filter whether it is shown.
+    """
 
     key: str
     label: str
@@ -23,6 +29,7 @@ class Measure:
     kind: str = "count"  # "count" or "share"
     numerator: str | None = None
     denominator: str | None = None
+    source: str = "episodes"
 
 
 MEASURES = [
@@ -42,28 +49,39 @@ MEASURES = [
         "Share of episodes starting in the period, and since ended, whose return home interview was offered within "
         "72 hours of the child's return. Still-missing episodes and sources without times are excluded; an offer "
         "recorded before the return counts from the return.",
-        kind="share", numerator="rhi_offered_72h", denominator="rhi_eligible",
+        kind="share", numerator="rhi_offered_72h", denominator="rhi_eligible", source="rhis",
     ),
     Measure(
         "rhi_completed_share", "RHI completed",
         "Share of ended episodes whose return home interview took place.",
-        kind="share", numerator="rhi_completed", denominator="returned",
+        kind="share", numerator="rhi_completed", denominator="returned", source="rhis",
     ),
-    Measure("offences", "Offences involving young people", "Offences with at least one young person recorded (suspect, victim or witness)."),
-    Measure("serious_violence", "Serious youth violence", "Offences involving young people flagged as serious violence."),
-    Measure("weapon_offences", "Weapon involved", "Offences involving young people where a knife, firearm or other weapon was recorded."),
+    Measure("offences", "Offences involving young people",
+            "Offences with at least one young person recorded (suspect, victim or witness).", source="offences"),
+    Measure("serious_violence", "Serious youth violence", "Offences involving young people flagged as serious violence.",
+            source="offences"),
+    Measure("weapon_offences", "Weapon involved",
+            "Offences involving young people where a knife, firearm or other weapon was recorded.", source="offences"),
 ]
+NOT_SHOWN = "—"
 
 
 @dataclass(frozen=True)
 class Figure:
-    """One headline figure ready to show: text, comparison texts and its definition."""
+    """One headline figure ready to show: text, comparison texts and its definition.
+
+    ``delta`` (on the previous period) and ``last_year`` are None when there is nothing
+    fair to compare; ``delta_arrow`` is "off" when the change is "about the same";
+    ``note`` says why a figure or its comparison is missing, or which filters it ignores.
+    """
 
     measure: Measure
     value: str
     delta: str | None
     last_year: str | None
     raw: float | None
+    delta_arrow: str = "auto"
+    note: str | None = None
 
 
 def _value(row: pd.Series, m: Measure, policy: disclosure.Policy) -> tuple[str, float | None]:
@@ -75,20 +93,57 @@ def _value(row: pd.Series, m: Measure, policy: disclosure.Policy) -> tuple[str, 
     return (fmt.percent(share) if share is not None else disclosure.SUPPRESSED), share
 
 
-def figures(current: pd.Series, previous: pd.Series, last_year: pd.Series, policy: disclosure.Policy) -> list[Figure]:
-    """Headline figures with change against the previous period and the same period last year."""
+def _change(m: Measure, now: pd.Series, before: pd.Series, policy: disclosure.Policy) -> narrative.Change:
+    if m.kind == "share":
+        return narrative.compare_shares(now[m.numerator], now[m.denominator], before[m.numerator],
+                                        before[m.denominator], policy)
+    return narrative.compare(now[m.key], before[m.key], policy)
+
+
+def change_text(m: Measure, change: narrative.Change) -> str | None:
+    """The change as a card shows it: "+18%", "-4", "+6 points", or "about the same (+25%)"
+    when the test finds no real change; None when either figure is hidden."""
+    if change.kind == "suppressed":
+        return None
+    if m.kind == "share":
+        size = f"{100 * (change.now - change.before):+.0f} points"
+    else:
+        size = count_change(change.now, change.before)
+    if change.kind != "same":
+        return size
+    return "the same" if change.now == change.before else f"about the same ({size})"
+
+
+def figures(current: pd.Series, previous: pd.Series, last_year: pd.Series, policy: disclosure.Policy,
+            gaps: dict | None = None, unavailable: dict | None = None, notes: dict | None = None) -> list[Figure]:
+    """Headline figures with change against the previous period and the same period last year.
+
+    ``gaps`` maps (measure key, "before" or "last_year") to why that comparison has no
+    data on both sides; ``unavailable`` maps a measure key to why it is not shown at all;
+    ``notes`` maps a measure key to the filters it ignores (see ``pack.collect``).
+    """
+    gaps, unavailable, notes = gaps or {}, unavailable or {}, notes or {}
     out = []
     for m in MEASURES:
+        if m.key in unavailable:
+            out.append(Figure(m, NOT_SHOWN, None, None, None, "off", unavailable[m.key]))
+            continue
         text, now = _value(current, m, policy)
-        _, before = _value(previous, m, policy)
-        _, year_ago = _value(last_year, m, policy)
-        if m.kind == "share":
-            delta = None if now is None or before is None else f"{100 * (now - before):+.0f} points"
-            ly = None if now is None or year_ago is None else f"{100 * (now - year_ago):+.0f} points on last year"
+        delta, arrow, ly = None, "off", None
+        if gaps.get((m.key, "before")):
+            note = f"Not compared: {gaps[(m.key, 'before')]}."
         else:
-            delta = count_change(now, before)
-            ly = None if count_change(now, year_ago) is None else f"{count_change(now, year_ago)} on last year"
-        out.append(Figure(m, text, delta, ly, now))
+            note = None
+            change = _change(m, current, previous, policy)
+            delta = change_text(m, change)
+            arrow = "auto" if change.kind in ("rise", "fall") else "off"
+        if not gaps.get((m.key, "last_year")):
+            ly_text = change_text(m, _change(m, current, last_year, policy))
+            ly = None if ly_text is None else f"{ly_text} on last year"
+        elif not note:
+            note = f"Not compared with last year: {gaps[(m.key, 'last_year')]}."
+        note = " ".join(filter(None, [note, notes.get(m.key)])) or None
+        out.append(Figure(m, text, delta, ly, now, arrow, note))
     return out
 
 

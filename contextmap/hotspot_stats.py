@@ -28,6 +28,14 @@ FUNNEL_CLASSES = ("Above 99.8% limit", "Above 95% limit", "Within limits", "Belo
 EMERGING_LABELS = (
     "New", "Consecutive", "Intensifying", "Persistent", "Diminishing", "Sporadic", "Oscillating", "Historical", "No pattern",
 )
+# A unit the emerging test flags whose monthly hot/not series shows no ArcGIS pattern.
+RECENT_RISE = "Recent rise"
+
+
+def emerging_category(is_emerging: bool, label: str) -> str:
+    """What an emerging result is called in tables and coloured as on the map: its ArcGIS
+    pattern, except that a unit the test flags is never "No pattern" (it is a "Recent rise")."""
+    return RECENT_RISE if is_emerging and label == "No pattern" else label
 
 
 def neighbour_weights(codes: list[str], pairs: pd.DataFrame) -> libpysal.weights.W:

@@ -2,9 +2,15 @@
 
 Rules (settings in ``[narrative]``):
 - a count that disclosure control hides is never compared ("too few to compare");
+- a period with no data on both sides is never compared (``contextmap.coverage``): the
+  sentence gives the count and says why ("no earlier data");
 - two counts are "about the same" unless an exact Poisson test (the conditional binomial
   test of ``now`` out of ``now + before`` against an even split, both periods being the
-  same length) finds a difference at ``alpha``;
+  same length) finds a difference at ``alpha``; the sentence names the test and its p.
+  The headline cards use the same :func:`compare`, so a card never shows a rise that
+  the sentence calls "about the same";
+- two shares are "about the same" unless Fisher's exact test on their counts finds a
+  difference at ``alpha`` (:func:`compare_shares`, used by the cards);
 - a percentage is quoted only when the earlier count is at least ``min_base``; below it
   the sentence gives the two counts instead;
 - a subgroup "drives" a change only when the change is real, the subgroup moved the same
@@ -15,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scipy.stats import binomtest
+from scipy.stats import binomtest, fisher_exact
 
 from contextmap import disclosure, fmt, settings
 
@@ -32,6 +38,7 @@ class Change:
     before: float | None
     pct: float | None = None
     p_value: float | None = None
+    test: str = "exact Poisson test"
 
 
 def _config() -> dict:
@@ -53,6 +60,32 @@ def compare(now, before, policy: disclosure.Policy, *, alpha: float | None = Non
         return Change("same", now, before, p_value=p)
     pct = 100 * (now - before) / before if before >= min_base else None
     return Change("rise" if now > before else "fall", now, before, pct, p)
+
+
+def compare_shares(num_now, den_now, num_before, den_before, policy: disclosure.Policy, *,
+                   alpha: float | None = None) -> Change:
+    """Classify the move of a share from ``num_before / den_before`` to ``num_now / den_now``.
+
+    Fisher's exact test on the 2×2 table of the two periods' counts; ``now`` and ``before``
+    of the result are the shares. Suppressed when either share is hidden.
+    """
+    alpha = _config()["alpha"] if alpha is None else alpha
+    now = disclosure.protect_rate(num_now, den_now, policy)
+    before = disclosure.protect_rate(num_before, den_before, policy)
+    if now is None or before is None:
+        return Change("suppressed", None, None)
+    table = [[int(num_now), int(den_now) - int(num_now)], [int(num_before), int(den_before) - int(num_before)]]
+    p = float(fisher_exact(table).pvalue)
+    fisher = "Fisher's exact test"
+    if p >= alpha:
+        return Change("same", now, before, p_value=p, test=fisher)
+    return Change("rise" if now > before else "fall", now, before, p_value=p, test=fisher)
+
+
+def test_phrase(change: Change) -> str:
+    """The test behind a verdict, e.g. "exact Poisson test, p = 0.03"."""
+    p = "p < 0.001" if change.p_value < 0.001 else f"p = {change.p_value:.2f}"
+    return f"{change.test}, {p}"
 
 
 def driver(now_parts: dict, before_parts: dict, change: Change, share: float | None = None) -> str | None:
@@ -88,15 +121,23 @@ def sentence(subject: str, where: str, change: Change, against: str, policy: dis
     if change.kind == "same":
         if change.now == change.before:
             return f"{head} were the same as {against} ({now})."
-        return f"{head} were about the same as {against} ({now}, against {before})."
+        return f"{head} were about the same as {against} ({now}, against {before}; {test_phrase(change)})."
     verb = "rose" if change.kind == "rise" else "fell"
     if change.pct is None:
-        text = f"{head} {verb} from {before} to {now} compared with {against}"
+        text = f"{head} {verb} from {before} to {now} compared with {against} ({test_phrase(change)})"
     else:
-        text = f"{head} {verb} {abs(change.pct):.0f}% on {against} (from {before} to {now})"
+        text = f"{head} {verb} {abs(change.pct):.0f}% on {against} (from {before} to {now}; {test_phrase(change)})"
     if driven_by:
         text += f", driven by {driven_by}"
     return text + "."
+
+
+def not_compared(subject: str, where: str, now, against: str, reason: str, policy: disclosure.Policy) -> str:
+    """A count with no fair comparison, e.g. "Missing episodes across Kirklees: 161, not compared
+    with last month (no earlier data)."."""
+    head = f"{subject} {where}".strip()
+    shown = "too few to show" if disclosure.is_suppressed(now, policy) else fmt.number(now)
+    return f"{head}: {shown}, not compared with {against} ({reason})."
 
 
 def where_phrase(locality: str, area: str) -> str:
@@ -154,25 +195,37 @@ def explain(groups_now, groups_before, measure: str, change: Change, dimensions)
 
 
 def overview_sentences(rows: dict, groups: dict, period: str, locality: str, area: str,
-                       policy: disclosure.Policy, rhi_target: float | None = None) -> list[str]:
+                       policy: disclosure.Policy, rhi_target: float | None = None, gaps: dict | None = None,
+                       unavailable: dict | None = None) -> list[str]:
     """The overview's plain-English summary.
 
     ``rows`` maps "now", "before" and "last_year" to a headline row (``headline.headline_row``);
-    ``groups`` maps the same keys to ``overview_groups`` results (or None).
+    ``groups`` maps the same keys to ``overview_groups`` results (or None). ``gaps`` maps
+    (measure key, "before" or "last_year") to why that comparison has no data on both
+    sides; ``unavailable`` maps a measure key to a sentence saying why it is not shown
+    at all (its source switched off, or not in the build): each such sentence is said once.
     """
+    gaps, unavailable = gaps or {}, unavailable or {}
     where = where_phrase(locality, area)
     dims = ["looked_after", *(["locality"] if locality == "All" else []), "age_band", "sex"]
     groups = {key: _index(frame) for key, frame in groups.items()}
     out = []
     for key, subject in SUBJECTS.items():
+        if key in unavailable:
+            if unavailable[key] not in out:
+                out.append(unavailable[key])
+            continue
         for other, against in (("before", PREVIOUS[period]), ("last_year", LAST_YEAR[period])):
             if other == "last_year" and key not in ("episodes", "offences"):
+                continue
+            if gaps.get((key, other)):
+                out.append(not_compared(subject, where, rows["now"][key], against, gaps[(key, other)], policy))
                 continue
             change = compare(rows["now"][key], rows[other][key], policy)
             measure = "episodes" if key == "episodes" else "offences" if key == "offences" else None
             by = explain(groups.get("now"), groups.get(other), measure, change, dims) if measure else None
             out.append(sentence(subject, where, change, against, policy, by))
-    if locality == "All":
+    if locality == "All" and "episodes" not in unavailable and not gaps.get(("episodes", "before")):
         for place in sorted(_parts(groups.get("now"), "episodes", "locality")):
             if place == "Unknown":
                 continue
@@ -186,7 +239,7 @@ def overview_sentences(rows: dict, groups: dict, period: str, locality: str, are
                 label = driver(now_la, before_la, change)
                 out.append(sentence("Missing episodes", f"in {place}", change, PREVIOUS[period], policy,
                                     _phrase("looked_after", label) if label else None))
-    if rhi_target is not None:
+    if rhi_target is not None and "rhi_72h_share" not in unavailable:
         share = disclosure.protect_rate(rows["now"]["rhi_offered_72h"], rows["now"]["rhi_eligible"], policy)
         if share is not None:
             side = "at or above" if 100 * share >= rhi_target else "below"

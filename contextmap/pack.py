@@ -27,11 +27,18 @@ from dateutil.relativedelta import relativedelta
 from shapely.geometry import shape
 
 from contextmap import disclosure, fmt, headline, maps, narrative, queries, rhi_view, settings, trends
-from contextmap.filters import PERIODS, Filters
+from contextmap.hotspot_stats import emerging_category
+from contextmap.coverage import Coverage
+from contextmap.filters import MISSING_SOURCES, PERIODS, Filters
 from contextmap.network import split_small
 from contextmap.where import small_groups_row
 
 Runner = Callable[..., pd.DataFrame]
+# How "rose", "fell" and "about the same" are decided, for the page and the pack.
+CHANGE_RULE = ("A change is called a rise or fall only when an exact test finds it larger than chance variation "
+               "would explain (counts: exact Poisson test; shares: Fisher's exact test; p < 0.05); otherwise it is "
+               "\"about the same\", on the cards and in the sentences alike. Percentages are not quoted on small "
+               "numbers, and nothing is compared with months before the data start.")
 FONT_DIR = "/usr/share/fonts/truetype/dejavu"
 SUPPRESSED_GREY = "#bdbdbd"
 LEVELS = {"place": "Place", "ward": "Ward", "lsoa": "LSOA"}
@@ -54,6 +61,10 @@ class Overview:
     rhi: dict = field(default_factory=dict)
     data_quality: str = ""
     empty: bool = False
+    # Per table heading: its window and the filters it ignores, in words.
+    notes: dict = field(default_factory=dict)
+    # About the period itself: a partial month, data starting inside it.
+    caveats: list = field(default_factory=list)
 
     @property
     def where(self) -> str:
@@ -64,26 +75,82 @@ class Overview:
         return fmt.period_label(self.filters.month_from, self.filters.month_to)
 
 
-def runner(con) -> Runner:
-    """A ``run(name, filters=None, **params)`` over a DuckDB connection (no cache)."""
+def runner(con, query=queries.run) -> Runner:
+    """A ``run(name, filters=None, **params)`` over a DuckDB connection (no cache).
+
+    ``query`` runs one query file (default ``queries.run``, perturbed counts); a test may
+    pass one that returns exact counts, to check the figures against a recomputation.
+    """
 
     def run(name: str, filters: Filters | None = None, **params) -> pd.DataFrame:
-        return queries.run(con, name, **({**filters.params(), **params} if filters else params))
+        return query(con, name, **({**filters.params(), **params} if filters else params))
 
     return run
 
 
 def _emerging(run: Runner, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
+    """The units the emerging test flags (``is_emerging``), strongest first; a hidden count shows no ratio."""
     raw = run("overview_emerging", month_to=f.month_to, locality=f.locality, limit=top)
     return pd.DataFrame({
         "Place or area": raw["unit_name"].fillna(raw["unit_code"]),
         "Kind": raw["level"].map(LEVELS).fillna(raw["level"]),
         "Locality": raw["locality"].fillna("Unknown"),
         "Recent events": [disclosure.fmt_count(n, policy, level=lv) for n, lv in zip(raw["recent_events"], raw["level"])],
-        "Recent vs usual": [("—" if disclosure.is_suppressed(n, policy) or pd.isna(r) else f"{r:.1f}×")
+        "Recent vs usual": [("—" if disclosure.is_suppressed(n, policy) else fmt.ratio(r))
                             for n, r in zip(raw["recent_events"], raw["rate_ratio"])],
-        "Pattern": raw["label"],
+        "Pattern": [emerging_category(True, label) for label in raw["label"]],
     })
+
+
+def _months_before(month, n: int):
+    return fmt.first_of_month(pd.Timestamp(month) - pd.DateOffset(months=n))
+
+
+def _table_notes(f: Filters, cov: Coverage) -> dict[str, str]:
+    """Each table's window and the filters it does not follow, in words."""
+    recent = int(settings.get("hotspots", "emerging_recent_months"))
+    baseline = int(settings.get("hotspots", "emerging_baseline_months"))
+    last = cov.span("all").last or f.month_to
+    notes = {
+        "Emerging hotspots": (
+            f"Events in the {recent} months {fmt.period_label(_months_before(f.month_to, recent - 1), f.month_to)} "
+            f"against the monthly level of up to {baseline} months before them; listed only when the test flags a "
+            "significant rise (Methods: emerging hot spots). \"Recent vs usual\" compares events per month.",
+            f.ignored({"locality"}, "the test uses every event over its own windows")),
+        "Active peer groups": (
+            "Groups are shown by number, never by member. Groups are found over all the data; events are those of "
+            f"the last three months of data ({fmt.period_label(_months_before(last, 2), last)}), "
+            "whatever period is chosen.",
+            f.ignored({"locality"}, "groups are found over every event")),
+        "Places with the most activity": (
+            f"Events linked to each place in {fmt.period_label(f.month_from, f.month_to)}, from the chosen Sources.",
+            f.ignored({"locality", "sources"}, "places count events, not the children involved")),
+    }
+    return {heading: " ".join(filter(None, parts)) for heading, parts in notes.items()}
+
+
+def _unavailable(f: Filters, cov: Coverage) -> dict[str, str]:
+    """Measure key → why it is not shown: its source switched off in Sources, or not in the build."""
+    why = {}
+    if not set(MISSING_SOURCES) & set(f.sources):
+        why["episodes"] = why["rhis"] = ("Missing-episode figures are not shown: Missing from, Found at and Named in "
+                                         "RHI are all switched off in Sources.")
+    elif cov.span("episodes").records == 0:
+        why["episodes"] = why["rhis"] = "There are no missing episodes in this build."
+    elif cov.span("rhis").records == 0:
+        why["rhis"] = "There are no return home interview records in this build, so RHI figures are not shown."
+    if "offence" not in f.sources:
+        why["offences"] = "Offence figures are not shown: Offences are switched off in Sources."
+    elif cov.span("offences").records == 0:
+        why["offences"] = "There are no offences involving young people in this build."
+    return {m.key: why[m.source] for m in headline.MEASURES if m.source in why}
+
+
+def _gaps(f: Filters, cov: Coverage, periods: dict) -> dict:
+    """(measure key, "before" or "last_year") → why that comparison has no data on both sides."""
+    now = (f.month_from, f.month_to)
+    return {(m.key, other): reason for m in headline.MEASURES for other in ("before", "last_year")
+            if (reason := cov.gap(m.source, now, (periods[other].month_from, periods[other].month_to)))}
 
 
 def _join(values) -> str:
@@ -133,13 +200,21 @@ def collect(run: Runner, has_table: Callable[[str], bool], f: Filters, policy: d
     """Gather the overview for filters ``f``: figures, sentences, hotspots, groups, RHI and data quality."""
     area = area or settings.get("geography", "name")
     top = int(settings.get("pack", "top_n"))
+    cov = Coverage.from_frame(run("coverage"))
+    caveats = list(filter(None, [cov.partial_note(f.month_to), cov.start_note(f.month_from)]))
     periods = {"now": f, "before": f.previous(), "last_year": f.last_year()}
     rows = {k: headline.headline_row(run("overview_episodes", p), run("overview_offences", p)) for k, p in periods.items()}
     if rows["now"]["episodes"] == 0 and rows["now"]["offences"] == 0:
-        return Overview(f, area, [], [], pd.DataFrame(), empty=True)
+        return Overview(f, area, [], [], pd.DataFrame(), empty=True, caveats=caveats)
     groups = {k: run("overview_groups", p) for k, p in periods.items()}
     target, _ = rhi_view.targets()
-    sentences = narrative.overview_sentences(rows, groups, f.period, f.locality, area, policy, rhi_target=target)
+    unavailable, gaps = _unavailable(f, cov), _gaps(f, cov, periods)
+    # Offences carry no looked-after status: say so wherever that filter is in use.
+    offence_note = f.ignored({"locality", "sources", "age_bands", "sexes"}, "offences do not record it")
+    sentences = narrative.overview_sentences(rows, groups, f.period, f.locality, area, policy, rhi_target=target,
+                                             gaps=gaps, unavailable=unavailable)
+    if offence_note and "offences" not in unavailable:
+        sentences.append(f"Offence figures are {offence_note[0].lower()}{offence_note[1:]}")
     breakdown = run("rhi_breakdown", f)
     total = breakdown[breakdown["dimension"] == "total"]
     rhi = {
@@ -150,11 +225,14 @@ def collect(run: Runner, has_table: Callable[[str], bool], f: Filters, policy: d
     }
     return Overview(
         filters=f, area=area, sentences=sentences, rhi=rhi,
-        figures=headline.figures(rows["now"], rows["before"], rows["last_year"], policy),
+        figures=headline.figures(rows["now"], rows["before"], rows["last_year"], policy, gaps, unavailable,
+                                 {m.key: offence_note for m in headline.MEASURES if m.source == "offences"}),
         places=_places(run, f, policy, top),
         emerging=_emerging(run, f, policy, top) if has_table("mart_emerging_hotspots") else None,
         peer_groups=_peer_groups(run, f, policy, top) if has_table("mart_peer_groups") else None,
         data_quality=_data_quality(run),
+        notes=_table_notes(f, cov),
+        caveats=caveats,
     )
 
 
@@ -236,12 +314,12 @@ def to_png(figs: list[go.Figure], width: int = 1000, height: int = 480) -> list[
 def _figures_table(ov: Overview) -> list[tuple[str, list[list[str]]]]:
     out = []
     for title, figs in headline.by_section(ov.figures).items():
-        rows = [[fig.measure.label, fig.value, fig.delta or "—", fig.last_year or "—"] for fig in figs]
+        rows = [[fig.measure.label, fig.value, fig.delta or "—", fig.last_year or "—", fig.note or ""] for fig in figs]
         out.append((title, rows))
     return out
 
 
-FIGURE_HEADER = ["Measure", "This period", "Change on previous period", "Change on same period last year"]
+FIGURE_HEADER = ["Measure", "This period", "Change on previous period", "Change on same period last year", "Note"]
 
 
 def _tables(ov: Overview) -> list[tuple[str, pd.DataFrame | None, str]]:
@@ -256,7 +334,7 @@ def _tables(ov: Overview) -> list[tuple[str, pd.DataFrame | None, str]]:
 
 
 def _subtitle(ov: Overview) -> str:
-    return f"{ov.period} · {ov.where} · {PERIODS[ov.filters.period]}"
+    return " ".join([f"{ov.period} · {ov.where} · {PERIODS[ov.filters.period]}.", *ov.caveats])
 
 
 def build_html(ov: Overview, images: dict[str, bytes], policy: disclosure.Policy) -> str:
@@ -272,13 +350,14 @@ def build_html(ov: Overview, images: dict[str, bytes], policy: disclosure.Policy
 
     parts = [f"<h1>ContextMap meeting pack: {e(ov.area)}</h1>", f"<p class='sub'>{e(_subtitle(ov))}</p>",
              "<h2>What changed</h2><ul>" + "".join(f"<li>{e(s)}</li>" for s in ov.sentences) + "</ul>",
-             "<h2>Overview figures</h2>"]
+             f"<p class='sub'>{e(CHANGE_RULE)}</p>", "<h2>Overview figures</h2>"]
     for title, rows in _figures_table(ov):
         parts.append(f"<h3>{e(title)}</h3>" + table(pd.DataFrame(rows, columns=FIGURE_HEADER)))
     parts.append("<h2>Map</h2>" + img("Map"))
     parts.append("<h2>Trends</h2>" + "".join(img(n) for n in images if n != "Map"))
     for heading, df, empty in _tables(ov):
-        parts.append(f"<h2>{e(heading)}</h2>" + (table(df) if df is not None and len(df) else f"<p>{e(empty)}</p>"))
+        parts.append(f"<h2>{e(heading)}</h2><p class='sub'>{e(ov.notes[heading])}</p>"
+                     + (table(df) if df is not None and len(df) else f"<p>{e(empty)}</p>"))
     parts.append("<h2>Return home interviews</h2>")
     parts.append(table(pd.DataFrame([ov.rhi.get("summary", {})])) if ov.rhi.get("summary") else "")
     parts.append("<h3>By locality</h3>" + table(ov.rhi["by_locality"]))
@@ -365,6 +444,7 @@ def build_pdf(ov: Overview, images: dict[str, bytes], policy: disclosure.Policy)
     doc.heading("What changed")
     for sentence in ov.sentences:
         doc.text(f"• {sentence}")
+    doc.text(CHANGE_RULE, 8, 90)
     doc.heading("Overview figures")
     for title, rows in _figures_table(ov):
         doc.heading(title, 11)
@@ -377,6 +457,7 @@ def build_pdf(ov: Overview, images: dict[str, bytes], policy: disclosure.Policy)
             doc.image(png)
     for heading, df, empty in _tables(ov):
         doc.heading(heading)
+        doc.text(ov.notes[heading], 8, 90)
         if df is not None and len(df):
             doc.table(df)
         else:

@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from contextmap import disclosure, fmt
+from contextmap import hotspot_stats as hs
 from contextmap.filters import SOURCES
 from contextmap.network import split_small
 
@@ -58,6 +59,8 @@ EMERGING_CATEGORIES = {
     "Oscillating": ("#F0E442", "Oscillating"),
     "Historical": ("#999999", "Historical"),
     "No pattern": ("#f7f7f7", "No pattern"),
+    # Flagged by the emerging test without an ArcGIS pattern (hotspot_stats.emerging_category).
+    hs.RECENT_RISE: ("#882255", "Recent rise (flagged, no pattern)"),
 }
 FUNNEL_COLOURS = {
     "Above 99.8% limit": "#D55E00",
@@ -140,7 +143,7 @@ def area_values(areas: pd.DataFrame, measure: str, policy: disclosure.Policy, le
                 out.at[i, "status"] = "no_data"
                 continue
             row = info.loc[code]
-            out.at[i, "category"] = row[key]
+            out.at[i, "category"] = row[key] if measure == "gi" else hs.emerging_category(row["is_emerging"], row[key])
             out.at[i, "status"] = "shown"
             lines[i].insert(1, _class_line(measure, row, policy, level))
     out["lines"] = lines
@@ -151,9 +154,10 @@ def _class_line(measure: str, row, policy, level) -> str:
     if measure == "gi":
         z = "" if pd.isna(row.get("gi_z")) else f" (z = {row['gi_z']:.2f}, FDR q = {row['gi_q']:.3f})"
         return f"{row['gi_class']}{z}"
-    ratio = "" if pd.isna(row.get("rate_ratio")) else f", {row['rate_ratio']:.1f}× its baseline"
+    ratio = "" if pd.isna(row.get("rate_ratio")) else f", {fmt.ratio(row['rate_ratio'])} its baseline"
     recent = _count(row["recent_events"], policy, level)
-    return f"Emerging pattern: {row['label']}{ratio} ({recent} events in the last {int(row['recent_months'])} months)"
+    category = hs.emerging_category(row["is_emerging"], row["label"])
+    return f"Emerging pattern: {category}{ratio} ({recent} events in the last {int(row['recent_months'])} months)"
 
 
 PLACE_PARTS = ("missing_found", "rhi_mention", "offence")

@@ -15,6 +15,8 @@ def run(name, filters=None, **params):
 with st.spinner("Counting episodes, interviews and offences…"):
     ov = pack.collect(run, lambda table: ui.has_table(s, table), f, s.policy, ui.area_name())
 st.caption(f"{ov.period} · {ov.where if f.locality != 'All' else 'All localities'}")
+for caveat in ov.caveats:
+    st.warning(caveat, icon=":material/event_busy:")
 if ov.empty:
     st.info("No missing episodes or offences match these filters. Widen the period, choose All localities, "
             "or clear the age, sex and looked-after filters in the sidebar.")
@@ -22,25 +24,24 @@ if ov.empty:
 
 st.subheader("What changed")
 st.markdown("\n".join(f"- {sentence}" for sentence in ov.sentences))
-st.caption("A change is called a rise or fall only when it is larger than chance variation would explain "
-           "(an exact Poisson test); percentages are not quoted on small numbers.")
+st.caption(pack.CHANGE_RULE)
 
 for title, figs in headline.by_section(ov.figures).items():
     st.subheader(title)
     for col, fig in zip(st.columns(len(figs)), figs):
-        col.metric(fig.measure.label, fig.value, delta=fig.delta, delta_color="off", help=fig.measure.help, border=True)
-        if fig.last_year:
-            col.caption(fig.last_year)
+        col.metric(fig.measure.label, fig.value, delta=fig.delta, delta_color="off", delta_arrow=fig.delta_arrow,
+                   help=fig.measure.help, border=True)
+        for line in (fig.last_year, fig.note):
+            if line:
+                col.caption(line)
 
-tables = (("Emerging hotspots", ov.emerging, "Places and areas whose recent events are well above their own usual level."),
-          ("Active peer groups", ov.peer_groups, "Groups are shown by number, never by member."),
-          ("Places with the most activity", ov.places, None))
-for heading, table, note in tables:
+tables = (("Emerging hotspots", ov.emerging), ("Active peer groups", ov.peer_groups),
+          ("Places with the most activity", ov.places))
+for heading, table in tables:
     if table is None:
         continue
     st.subheader(heading)
-    if note:
-        st.caption(note)
+    st.caption(ov.notes[heading])
     if table.empty:
         st.info(f"No {heading.lower()} for these filters.")
     else:

@@ -16,7 +16,8 @@ def test_real_rise_quotes_percentage_and_driver():
     change, text = _say(142, 100, {"looked-after children": 130, "other children": 12},
                         {"looked-after children": 90, "other children": 10})
     assert change.kind == "rise"
-    assert text == "Missing episodes in Dewsbury rose 42% on last month (from 100 to 142), driven by looked-after children."
+    assert text == ("Missing episodes in Dewsbury rose 42% on last month (from 100 to 142; exact Poisson test, "
+                    "p = 0.01), driven by looked-after children.")
 
 
 def test_real_fall_without_a_dominant_subgroup_names_no_driver():
@@ -28,14 +29,15 @@ def test_real_fall_without_a_dominant_subgroup_names_no_driver():
 def test_small_change_is_about_the_same_even_when_the_percentage_looks_big():
     change, text = _say(118, 100)
     assert change.kind == "same"
-    assert text == "Missing episodes in Dewsbury were about the same as last month (118, against 100)."
+    assert text == ("Missing episodes in Dewsbury were about the same as last month (118, against 100; "
+                    "exact Poisson test, p = 0.25).")
     assert "%" not in text
 
 
 def test_small_base_gives_counts_not_a_percentage():
     change, text = _say(30, 8)
     assert change.kind == "rise" and change.pct is None
-    assert text == "Missing episodes in Dewsbury rose from 8 to 30 compared with last month."
+    assert text == "Missing episodes in Dewsbury rose from 8 to 30 compared with last month (exact Poisson test, p < 0.001)."
 
 
 def test_suppressed_numbers_are_never_compared_or_shown():
@@ -68,8 +70,39 @@ def test_overview_sentences_explain_a_locality_rise_by_looked_after_children():
     rows = {"now": row(260), "before": row(200), "last_year": row(250)}
     groups_ = {"now": groups(110, 50, 100), "before": groups(50, 50, 100), "last_year": None}
     text = narrative.overview_sentences(rows, groups_, "month", "All", "Kirklees", P, rhi_target=90)
-    assert "Missing episodes in Dewsbury rose 60% on last month (from 100 to 160), driven by looked-after children." in text
-    assert "Missing episodes across Kirklees rose 30% on last month (from 200 to 260), driven by episodes in Dewsbury." in text
+    assert ("Missing episodes in Dewsbury rose 60% on last month (from 100 to 160; exact Poisson test, p < 0.001), "
+            "driven by looked-after children.") in text
+    assert ("Missing episodes across Kirklees rose 30% on last month (from 200 to 260; exact Poisson test, p = 0.01), "
+            "driven by episodes in Dewsbury.") in text
     assert not any("Huddersfield" in t for t in text)
     assert "Serious youth violence offences across Kirklees were the same as last month (0)." in text
     assert any("70% of returns across Kirklees, below the local target of 90%" in t for t in text)
+
+
+def test_the_first_month_of_data_is_not_compared_with_months_before_it():
+    """Months before the data start are not zeros: "rose from 0 to 161" would be false."""
+    import pandas as pd
+
+    def row(n):
+        return pd.Series({"episodes": n, "children": n, "repeat_children": 0, "offences": n, "serious_violence": 0,
+                          "weapon_offences": 0, "rhi_offered_72h": 0, "rhi_eligible": 0})
+
+    gaps = {(k, other): "no earlier data" for k in narrative.SUBJECTS for other in ("before", "last_year")}
+    text = narrative.overview_sentences({"now": row(161), "before": row(0), "last_year": row(0)},
+                                        {"now": None, "before": None, "last_year": None}, "month", "All", "Kirklees",
+                                        P, gaps=gaps)
+    assert "Missing episodes across Kirklees: 161, not compared with last month (no earlier data)." in text
+    assert not any("rose" in t or "fell" in t for t in text), text
+
+
+def test_a_measure_switched_off_is_said_once_and_never_compared():
+    import pandas as pd
+
+    row = pd.Series({"episodes": 200, "children": 150, "repeat_children": 40, "offences": 0, "serious_violence": 0,
+                     "weapon_offences": 0, "rhi_offered_72h": 0, "rhi_eligible": 0})
+    off = "Offence figures are not shown: Offences are switched off in Sources."
+    text = narrative.overview_sentences({"now": row, "before": row, "last_year": row},
+                                        {"now": None, "before": None, "last_year": None}, "month", "All", "Kirklees",
+                                        P, unavailable={k: off for k in ("offences", "serious_violence", "weapon_offences")})
+    assert text.count(off) == 1
+    assert not any("Offences involving" in t or "weapon" in t for t in text)
