@@ -318,8 +318,15 @@ def _oidc_configured() -> bool:
 
 
 def _hide_page_list() -> None:
-    """Before sign-in no page is registered, so the sidebar lists none (not even by URL)."""
-    st.navigation([st.Page(lambda: None, title="Sign in", url_path="sign-in")], position="hidden")
+    """Before sign-in the sidebar lists no page and no page runs: every page's address is
+    taken by an empty stand-in, so a deep link shows the sign-in form (not "page not
+    found") and, once signed in, opens the page it named if the role allows it."""
+    def sign_in_first() -> None:
+        pass
+
+    st.navigation([st.Page(sign_in_first, title="Sign in", url_path="sign-in", default=True),
+                   *(st.Page(sign_in_first, title="Sign in", url_path=page_id) for page_id in PAGES)],
+                  position="hidden")
 
 
 def _refuse(message: str) -> None:

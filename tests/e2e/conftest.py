@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -48,16 +49,15 @@ def audit_log(served_warehouse) -> Path:
     return served_warehouse / "audit.jsonl"
 
 
-@pytest.fixture(scope="session")
-def server(served_warehouse, audit_log):
-    """Start ``streamlit run dashboard.py`` on a copy of the sample build; yield its base URL."""
+@contextmanager
+def streamlit_server(wh: Path, audit_log: Path, log_name: str = "server.log", env: dict | None = None):
+    """Run ``streamlit run dashboard.py`` serving the warehouse ``wh``; yield its base URL."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian chromium is not installed: run `make test`, which installs it with apt-get")
-    wh = served_warehouse
     port = _free_port()
-    log_path = ARTIFACTS / "server.log"
+    log_path = ARTIFACTS / log_name
     ARTIFACTS.mkdir(exist_ok=True)
-    env = {**os.environ, "CONTEXTMAP_WAREHOUSE": str(wh), "CONTEXTMAP_AUDIT_LOG": str(audit_log)}
+    env = {**os.environ, "CONTEXTMAP_WAREHOUSE": str(wh), "CONTEXTMAP_AUDIT_LOG": str(audit_log), **(env or {})}
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
@@ -74,12 +74,19 @@ def server(served_warehouse, audit_log):
                 time.sleep(0.3)
         else:
             proc.kill()
-            pytest.fail("Streamlit did not start: see test-artifacts/server.log")
+            pytest.fail(f"Streamlit did not start: see test-artifacts/{log_name}")
         yield url
         proc.terminate()
         proc.wait(timeout=10)
     text = log_path.read_text()
-    assert "Traceback" not in text, "the server logged an exception: see test-artifacts/server.log"
+    assert "Traceback" not in text, f"the server logged an exception: see test-artifacts/{log_name}"
+
+
+@pytest.fixture(scope="session")
+def server(served_warehouse, audit_log):
+    """Start ``streamlit run dashboard.py`` on a copy of the sample build; yield its base URL."""
+    with streamlit_server(served_warehouse, audit_log) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
