@@ -50,7 +50,8 @@ ENV = "CONTEXTMAP_AUDIT_LOG"
 ANCHOR_ENV = "CONTEXTMAP_AUDIT_ANCHOR"
 KEY_ENV = "CONTEXTMAP_AUDIT_KEY_FILE"
 GENESIS = "0" * 64
-COLUMNS = ["time", "user", "role", "event", "page", "filters", "what", "rows", "justification", "recipient", "method"]
+COLUMNS = ["time", "user", "role", "event", "page", "filters", "what", "rows", "justification", "recipient", "method",
+           "content"]
 _MAX_TEXT = 500
 _PSEUDONYM = re.compile(r"\b[0-9a-fA-F]{16}\b")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -172,9 +173,13 @@ def record_drilldown(user: str, role: str, page_id: str, what: str, justificatio
 
 
 def record_export(
-    user: str, role: str, page_id: str, what: str, rows: int, justification: str, recipient: str, filters: dict
+    user: str, role: str, page_id: str, what: str, rows: int, justification: str, recipient: str, filters: dict,
+    content: str | None = None,
 ) -> dict:
-    """An export of ``rows`` rows of table ``what``; refused (:class:`ExportRefused`) without a reason or recipient."""
+    """An export of ``rows`` rows of table ``what``; refused (:class:`ExportRefused`) without a reason or recipient.
+
+    ``content`` is the export's fingerprint (``export.fingerprint``): which exact file the reason covers.
+    """
     why, to = _clean(justification), _clean(recipient)
     if not why:
         raise ExportRefused("An export needs a justification: say why it is needed.")
@@ -183,6 +188,7 @@ def record_export(
     return _append({
         **_base(user, role, "export", page_id, filters),
         "what": _clean(what), "rows": int(rows), "justification": why, "recipient": to,
+        **({"content": _clean(content)} if content else {}),
     })
 
 

@@ -9,6 +9,8 @@ is just a number ("-3", "1,234", "-12%"), stay as they are.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 
 import pandas as pd
@@ -61,3 +63,14 @@ def prepare(df: pd.DataFrame, count_cols, policy: disclosure.Policy, **protect) 
     if leaks:
         raise ValueError(f"refusing to export unsuppressed small counts in {leaks}")
     return shown
+
+
+def fingerprint(data: bytes, filters: dict, file_format: str) -> str:
+    """What one export is: its bytes, the filters behind it and its format, as a short hash.
+
+    Two downloads share a justification only when this is the same: a table changed by a
+    control on the page (a toggle, a category) is a new export and needs its own record.
+    """
+    digest = hashlib.sha256(data)
+    digest.update(json.dumps({"filters": filters, "format": file_format}, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:24]  # not 16: the audit log removes anything shaped like a pseudonym

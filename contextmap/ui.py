@@ -414,6 +414,9 @@ def export_button(session: Session, df: pd.DataFrame, what: str, page_id: str, c
         st.warning("This table cannot be downloaded: it would show small numbers.")
         return
     key = f"export_{page_id}_{_slug(what)}"
+    data = export.safe_csv(shown)
+    # Each distinct file (content, filters, format) needs its own logged justification.
+    stamp = export.fingerprint(data, session.filters.as_dict(), "csv")
     with st.popover("Download CSV", icon=":material/download:"):
         st.caption("Exports are logged with your reason and the recipient. Do not name children or include "
                    "identifiers in these boxes.")
@@ -424,17 +427,20 @@ def export_button(session: Session, df: pd.DataFrame, what: str, page_id: str, c
         if submitted:
             try:
                 _log(audit.record_export, session.user.name, session.role, page_id, what, len(shown), why, to,
-                     session.filters.as_dict())
+                     session.filters.as_dict(), content=stamp)
             except audit.ExportRefused as exc:
                 st.error(str(exc))
                 return
-            st.session_state[f"{key}_ok"] = session.filters
-        if st.session_state.get(f"{key}_ok") == session.filters:
+            st.session_state[f"{key}_ok"] = stamp
+        if st.session_state.get(f"{key}_ok") == stamp:
             st.download_button(
-                "Download", export.safe_csv(shown), file_name=f"contextmap-{_slug(what)}.csv", mime="text/csv",
+                "Download", data, file_name=f"contextmap-{_slug(what)}.csv", mime="text/csv",
                 on_click="ignore", key=f"{key}_file", type="primary",
             )
             st.caption(disclosure.legend(session.policy))
+        elif f"{key}_ok" in st.session_state:
+            st.caption("The table has changed since your last reason was logged: this is a different export, so "
+                       "prepare it again (the reason is logged again with it).")
 
 
 def drilldown_gate(session: Session, page_id: str, what: str) -> bool:

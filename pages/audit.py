@@ -43,5 +43,7 @@ st.dataframe(
         "user": "User", "role": "Role", "event": "Event", "page": "Page", "filters": "Filters",
         "what": "What", "rows": st.column_config.NumberColumn("Rows", format="%d"),
         "justification": "Justification", "recipient": "Recipient", "method": "Sign-in method",
+        "content": st.column_config.TextColumn("Export fingerprint", help="Which exact file an export's reason covers: "
+                                               "its content, filters and format, hashed."),
     },
 )
