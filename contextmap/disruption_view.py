@@ -482,3 +482,12 @@ def by_type_table(actions: pd.DataFrame, policy) -> pd.DataFrame:
                "Not comparable", "Median change here", "Median change relative to similar places"]
     return pd.DataFrame(out, columns=columns).sort_values(["Actions", "Action"], ascending=[False, True],
                                                           ignore_index=True)
+
+
+def implausible_warning() -> str:
+    """Shown on an action whose windows hold a found-at event dated by an implausible return
+    (``pipelines/quality.py``): its counts may hold an event that belongs elsewhere in time."""
+    days = int(settings.get("quality", "implausible_episode_days"))
+    return (f"Its before or after window holds the found-at event of an episode recorded as lasting {days} days or "
+            "more, almost always a wrong return date (Data quality: implausible records). Check that record before "
+            "reading this verdict.")

@@ -4,6 +4,9 @@ import streamlit as st
 
 from contextmap import ui
 
+# At most this many flagged records are listed (the summary above counts them all).
+QUALITY_ROWS = 500
+
 s = ui.page("data_quality", "Data quality",
             "Every file the last build read. Accepted + rejected = rows read, for every file: nothing is dropped silently.")
 
@@ -39,3 +42,21 @@ else:
     st.dataframe(reasons, hide_index=True, use_container_width=True,
                  column_config={"source_file": "File", "table_name": "Table", "reason": "Reason",
                                 "rows_rejected": "Rows", "examples": "Examples"})
+
+if ui.has_table(s, "mart_implausible"):
+    st.subheader("Implausible records")
+    st.caption("Rows that passed the checks but look wrong, to correct in the source system. Thresholds are set in "
+               "contextmap.toml [quality]; the last column says how each analysis treats these records.")
+    implausible = ui.query(s, "dq_implausible")
+    if implausible.empty:
+        st.success("No record looks implausible.")
+    else:
+        st.dataframe(implausible, hide_index=True, use_container_width=True,
+                     column_config={"check_label": "Check", "records": "Records", "first_month": "From",
+                                    "last_month": "To", "treatment": "How the analyses treat them"})
+        with st.expander("Every record flagged (file and row)"):
+            st.dataframe(ui.query(s, "dq_implausible_rows", limit=QUALITY_ROWS), hide_index=True,
+                         use_container_width=True,
+                         column_config={"check_label": "Check", "source_file": "File", "source_row": "Row",
+                                        "month": "Started", "detail": "Detail",
+                                        "disruption_actions": "Disruption reviews affected"})

@@ -47,6 +47,8 @@ chosen = st.selectbox("Action", list(labels), format_func=labels.get, key="dr_ac
 row = shown[shown["action_id"] == chosen].iloc[0]
 st.markdown(f"**Verdict:** {ui.md_escape(dv.verdict_words(row, s.policy))}.")
 st.markdown(f"**Nearby:** {ui.md_escape(dv.displacement_words(row, s.policy) + '.' + dv.wdq_words(row, s.policy))}")
+if ui.has_table(s, "mart_implausible") and chosen in set(ui.query(s, "disruption_implausible")["action_id"]):
+    st.warning(dv.implausible_warning(), icon=":material/report:")
 timeline = dv.protected_timeline(ui.query(s, "disruption_timeline", action_id=chosen), row.target_level, s.policy)
 st.plotly_chart(dv.timeline_figure(timeline, shown[shown["action_id"] == chosen]), use_container_width=True)
 st.caption("Bars: events at the target each month by source; gaps are hidden small counts or months outside the data. "

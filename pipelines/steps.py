@@ -33,4 +33,5 @@ STEPS: list[Sql | Py] = [
     *peer_groups.MARTS,
     # Last: its notes say which of the tables above are empty and why.
     Py("pipelines.coverage:build", ("mart_coverage", "build_notes")),
+    Py("pipelines.quality:build", ("mart_implausible",)),
 ]
