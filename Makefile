@@ -3,12 +3,18 @@
 PY := .venv/bin/python
 PORT ?= 8501
 
-.PHONY: setup system-packages run build test e2e bench docs clean
+.PHONY: setup setup-dev system-packages run build test e2e bench docs clean
 
+# Run-time packages only: what a deployed dashboard and the build need.
 .venv/.installed: requirements.txt
 	python3 -m venv .venv
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# Test-only packages (pytest, hypothesis, playwright) on top, for `make test` and `make e2e`.
+.venv/.installed-dev: .venv/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 # Debian's Chromium (browser tests, chart images in the meeting pack) and poppler (PDF checks).
@@ -20,16 +26,18 @@ system-packages:
 
 setup: .venv/.installed
 
+setup-dev: .venv/.installed-dev
+
 build: setup
 	$(PY) -m pipelines build
 
 run: build
 	$(PY) -m streamlit run dashboard.py --server.port $(PORT)
 
-test: setup system-packages
+test: setup-dev system-packages
 	$(PY) -m pytest
 
-e2e: setup system-packages
+e2e: setup-dev system-packages
 	$(PY) -m pytest tests/e2e
 
 bench: setup
