@@ -4,6 +4,7 @@ import streamlit as st
 from dateutil.relativedelta import relativedelta
 
 from contextmap import rhi_view, ui
+from contextmap.coverage import Coverage
 from contextmap.fmt import period_label
 
 s = ui.page("rhi", "Return home interviews",
@@ -12,6 +13,10 @@ f = s.filters
 target, national = rhi_view.targets()
 st.caption(f"{period_label(f.month_from, f.month_to)} · {ui.md_escape(f.locality) if f.locality != 'All' else 'All localities'}")
 
+if Coverage.from_frame(ui.query(s, "coverage")).span("rhis").records == 0:
+    st.info("There are no return home interview records in this build, so no RHI figure can be shown "
+            "(not 0%: the Data quality page lists the files the build read).")
+    st.stop()
 breakdown = ui.query(s, "rhi_breakdown", f)
 total = breakdown[breakdown["dimension"] == "total"]
 if total.empty or total["episodes"].iloc[0] == 0:

@@ -208,3 +208,22 @@ def test_the_dashboard_opens_on_the_latest_complete_month_with_episodes(shape_bu
     assert at.sidebar.select_slider(key="f_month").options == ["March 2024", "April 2024 (partial)"]
     at = overview(f_month=date(2024, 4, 1))
     assert any("April 2024 is not complete" in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_without_rhis_no_rhi_figure_reads_zero(shape_build, monkeypatch, tmp_path):
+    """No RHI file is no RHI data, not 0% of returns offered an interview."""
+    shape, warehouse, _ = shape_build
+    if shape != "no_rhis":
+        pytest.skip("only the build without RHIs")
+    monkeypatch.setenv("CONTEXTMAP_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("CONTEXTMAP_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.session_state["user"] = auth.User("test-strategic", "strategic")
+    at.run()
+    rhi_cards = [m for m in at.metric if m.label.startswith("RHI")]
+    assert rhi_cards and all(m.value == "—" for m in rhi_cards), [(m.label, m.value) for m in rhi_cards]
+    assert not any("0%" in m.value for m in at.metric if "RHI" in m.label)
+    at.switch_page(ui.PAGES["rhi"][0])
+    at.run()
+    assert any("no return home interview records" in i.value for i in at.info), [i.value for i in at.info]
+    assert not any(m.value == "0%" for m in at.metric)
