@@ -30,11 +30,13 @@ import math
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from contextmap import fmt, settings
+from contextmap import cellkey, fmt, settings
 
 SUPPRESSED = "c"
 # Geographies small enough that rounding applies when it is switched on.
@@ -67,6 +69,8 @@ class Policy:
     ----------
     suppress_max : int
         Counts from 1 to this are suppressed.
+    ptable_path : str
+        A p-table file for cell-key perturbation (ONS layout); empty for the built-in one.
     round_small_areas : bool
         Round shown counts at LSOA, sector and place level.
     round_base : int
@@ -76,6 +80,7 @@ class Policy:
     suppress_max: int = 5
     round_small_areas: bool = False
     round_base: int = 5
+    ptable_path: str = ""
 
     @classmethod
     def from_settings(cls) -> Policy:
@@ -85,11 +90,23 @@ class Policy:
             suppress_max=int(p["suppress_max"]),
             round_small_areas=bool(p["round_small_areas"]),
             round_base=int(p["round_base"]),
+            ptable_path=str(settings.resolve(p["ptable"])) if p.get("ptable") else "",
         )
+
+    def ptable(self) -> np.ndarray:
+        """The cell-key p-table: a data controller's own (``[privacy] ptable``) or the built-in one."""
+        if self.ptable_path:
+            return _read_ptable(self.ptable_path, self.suppress_max)
+        return cellkey.builtin_ptable(self.suppress_max)
 
     def rounds(self, level: str | None) -> bool:
         """Whether shown counts at ``level`` are rounded."""
         return self.round_small_areas and self.round_base > 1 and level in SMALL_LEVELS
+
+
+@lru_cache(maxsize=4)
+def _read_ptable(path: str, suppress_max: int) -> np.ndarray:
+    return cellkey.read_ptable(Path(path), suppress_max)
 
 
 def _missing(n) -> bool:
@@ -132,6 +149,16 @@ def protect_rate(num, den, policy: Policy) -> float | None:
     if is_suppressed(num, policy) or is_suppressed(den, policy):
         return None
     return float(num) / float(den)
+
+
+def protect_share(num, den, policy: Policy) -> float | None:
+    """A share of a whole (``num`` counts part of what ``den`` counts), at most 1.
+
+    Cell-key perturbation moves the part and the whole independently, so a part can show
+    one or two more than its whole (a group that is all looked after); the share is then 100%.
+    """
+    share = protect_rate(num, den, policy)
+    return None if share is None else min(share, 1.0)
 
 
 def legend(policy: Policy) -> str:

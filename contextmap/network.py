@@ -306,7 +306,7 @@ def profile(group: pd.Series, mix: pd.DataFrame, monthly: pd.DataFrame, places: 
         subtitle=f"Active {span}. Mostly linked by: {main.lower()}. Localities: {_list_text(group['localities'], 4)}. "
                  f"Postcode districts: {_list_text(group['districts'], 6)}.",
     )
-    share = disclosure.protect_rate(group["looked_after"], group["size"], policy)
+    share = disclosure.protect_share(group["looked_after"], group["size"], policy)
     prof.metrics = [
         ("Members", disclosure.fmt_count(group["size"], policy), "Young people in the group (never named)."),
         ("Events, last 3 months", disclosure.fmt_count(group["recent_events"], policy),

@@ -1,8 +1,11 @@
 """The dashboard's reads: each runs one file of ``sql/queries`` with bound parameters.
 
 Pure functions of a DuckDB connection (or cursor) and plain values, so they are tested
-without Streamlit; ``contextmap.ui`` adds caching. Results are raw counts: every figure
-goes through ``contextmap.disclosure`` before it is shown or exported.
+without Streamlit; ``contextmap.ui`` adds caching. A query returns each count of
+children's records with its cell key (``<count>_ckey``); :func:`run` replaces the count
+by its cell-key perturbed value (``contextmap.cellkey``) and drops the key, so nothing
+after this module sees a true count. Every figure then goes through
+``contextmap.disclosure`` before it is shown or exported.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import re
 import duckdb
 import pandas as pd
 
-from contextmap import sqlfiles
+from contextmap import cellkey, disclosure, sqlfiles
 from contextmap.filters import Filters
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
@@ -22,8 +25,23 @@ class QueryError(RuntimeError):
     """A dashboard query failed; the message names the SQL file."""
 
 
-def run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
-    """Run ``sql/queries/<name>.sql``, binding only the ``$parameters`` it uses."""
+def run(con: duckdb.DuckDBPyConnection, name: str, *, exact: bool = False,
+        policy: disclosure.Policy | None = None, **params) -> pd.DataFrame:
+    """Run ``sql/queries/<name>.sql``, binding only the ``$parameters`` it uses.
+
+    Counts come back perturbed with the p-table of ``policy`` (default: the settings').
+    ``exact=True`` returns the true counts instead: for tests and build checks only, never
+    for anything a user sees (``tests/test_cellkey.py`` checks no page or library module
+    asks for it).
+    """
+    frame = _execute(con, name, params)
+    if exact:
+        return frame.drop(columns=[c for c in frame.columns if c.endswith(cellkey.SUFFIX)])
+    return cellkey.perturb_frame(frame, (policy or disclosure.Policy.from_settings()).ptable())
+
+
+def _execute(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pd.DataFrame:
+    """The query's rows as SQL returns them: true counts and their cell keys."""
     sql = sqlfiles.read(f"queries/{name}.sql")
     wanted = set(_PARAM.findall(sql))
     missing = wanted - params.keys()

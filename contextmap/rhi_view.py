@@ -73,7 +73,7 @@ def protected_rates(df: pd.DataFrame, policy: disclosure.Policy) -> pd.DataFrame
     """Add the four rates (0..1, None when hidden) and hide medians resting on few offers."""
     out = df.copy()
     for col, (num, den, _) in RATES.items():
-        out[col] = [disclosure.protect_rate(n, d, policy) for n, d in zip(df[num], df[den])]
+        out[col] = [disclosure.protect_share(n, d, policy) for n, d in zip(df[num], df[den])]
     if "median_hours_to_offer" in out:
         enough = df["timed_offers"] > policy.suppress_max
         out["median_hours_to_offer"] = df["median_hours_to_offer"].where(enough)

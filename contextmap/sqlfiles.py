@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import duckdb
@@ -17,6 +18,16 @@ def read(relpath: str) -> str:
     return (SQL_DIR / relpath).read_text(encoding="utf-8")
 
 
-def install_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the temp macros in ``sql/macros.sql`` that the models use."""
+def install_macros(con: duckdb.DuckDBPyConnection, record_key_salt: str | None = None) -> None:
+    """Create the temp macros in ``sql/macros.sql`` that the models use.
+
+    With ``record_key_salt`` (hex digits, see ``pipelines/record_keys.py``) also
+    ``cm_rkey(id)``, the record key 0-255 of a pseudonym for cell-key perturbation. Temp
+    macros live only on the build's connection, so the salt is never stored.
+    """
     con.execute(read("macros.sql"))
+    if record_key_salt is not None:
+        if not re.fullmatch(r"[0-9a-f]{16,128}", record_key_salt):
+            raise ValueError("the record-key salt must be hex digits")
+        con.execute(f"create or replace temp macro cm_rkey(id) as "
+                    f"(md5_number('{record_key_salt}' || id) & 255::uhugeint)::integer")

@@ -394,16 +394,17 @@ def _district_key(d: str):
 def strongest_pairs(pairs: pd.DataFrame, policy: disclosure.Policy, n: int = 10) -> pd.DataFrame:
     """The strongest cross-district pairs (``postcode_tension_pairs.sql``), protected.
 
-    Strength counts young people from A in offences in B plus those from B in A; the two
-    directions and their total are protected together so a hidden one cannot be worked out.
+    Pairs are ranked by violent offences (``strength``); young people from A in offences
+    in B, those from B in A and the two together are protected jointly so a hidden one
+    cannot be worked out.
     """
     top = pairs.sort_values(["pair_rank", "district_a", "district_b"]).head(n).reset_index(drop=True)
-    shown = disclosure.protect_frame(top, ["people_a_in_b", "people_b_in_a", "strength"], policy, level="district",
-                                     total_col="strength")
+    shown = disclosure.protect_frame(top, ["people_a_in_b", "people_b_in_a", "people_both_ways"], policy,
+                                     level="district", total_col="people_both_ways")
     other = disclosure.protect_frame(top, ["offences", "violent_offences", "weapon_offences"], policy, level="district")
     return pd.DataFrame({
         "Districts": top["district_a"] + " and " + top["district_b"],
-        "Young people (both ways)": shown["strength"],
+        "Young people (both ways)": shown["people_both_ways"],
         "From first in second": shown["people_a_in_b"],
         "From second in first": shown["people_b_in_a"],
         "Offences": other["offences"],

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from contextmap import settings
-from pipelines import served, warehouse
+from pipelines import record_keys, served, warehouse
 from pipelines.geography import load_geography
 from pipelines.ingest import cache as ingest_cache, load_inputs
 from pipelines.pseudonym import DEMO_KEY, load_key
@@ -59,7 +59,7 @@ def build_into(path: Path, inputs: list[Path], mapping: dict | None = None, prog
         progress("Stage 2/3: ingest")
         load_inputs(con, inputs, key, mapping=mapping, progress=progress, cache_dir=cache_dir or ingest_cache.default_dir())
         progress("Stage 3/3: models and analytics")
-        run_steps(con, progress=progress)
+        run_steps(con, progress=progress, record_key_salt=record_keys.salt(key))
         _write_build_info(con, inputs, key)
         con.execute("checkpoint")
     finally:

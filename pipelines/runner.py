@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from contextmap import settings, sqlfiles
+from pipelines import record_keys
 from pipelines.step_types import BACKGROUND_NOTE, Py, Sql
 from pipelines.steps import STEPS
 
@@ -37,13 +38,16 @@ def configure(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("set temp_directory = ?", [str(settings.resolve(cfg["temp_directory"]))])
 
 
-def run_steps(con: duckdb.DuckDBPyConnection, steps=STEPS, progress=print) -> None:
+def run_steps(con: duckdb.DuckDBPyConnection, steps=STEPS, progress=print,
+              record_key_salt: str = record_keys.DEMO_SALT) -> None:
     """Build every table in ``steps``, in order, printing a line per step.
 
     Background steps (see ``Py``) run on a cursor of ``con`` in a second thread; a failure
     in one is raised when it is waited for, and the run never ends while one is running.
+    ``record_key_salt`` comes from the build's pseudonymisation key
+    (``pipelines.record_keys.salt``); without one the public demo salt is used.
     """
-    sqlfiles.install_macros(con)
+    sqlfiles.install_macros(con, record_key_salt)
     running: list[tuple[Py, Future]] = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="contextmap-step") as pool:
         for step in steps:
@@ -52,7 +56,7 @@ def run_steps(con: duckdb.DuckDBPyConnection, steps=STEPS, progress=print) -> No
                 progress(job[1].result())
             if isinstance(step, Py) and step.background:
                 cursor = con.cursor()
-                sqlfiles.install_macros(cursor)
+                sqlfiles.install_macros(cursor, record_key_salt)
                 running.append((step, pool.submit(_run, cursor, step, BACKGROUND_NOTE)))
             else:
                 progress(_run(con, step))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
 from pathlib import Path
 
 import duckdb
@@ -11,7 +12,8 @@ import pytest
 
 from contextmap.settings import ROOT
 
-BUILD_DIR = ROOT / "build" / "test"
+# CONTEXTMAP_TEST_BUILD_DIR keeps the cached builds of one checkout apart from another's.
+BUILD_DIR = Path(os.environ.get("CONTEXTMAP_TEST_BUILD_DIR", ROOT / "build" / "test"))
 # Everything a build reads: if any of it changes, the cached sample build is rebuilt.
 BUILD_INPUTS = ("pipelines", "sql", "data/sample", "data/geography", "contextmap.toml", "mappings")
 

@@ -195,6 +195,8 @@ def _fixture_db() -> duckdb.DuckDBPyConnection:
     """)
     con.executemany("insert into int_places values (?, ?, ?, ?, ?, ?, ?, ?, ?)", places)
     con.executemany("insert into int_events values (?, ?, ?, ?, ?, ?, ?, ?, ?)", events)
+    con.execute("alter table int_events add column event_rkey integer")
+    con.execute("update int_events set event_rkey = (hash(event_id) % 256)::integer")
     con.executemany(
         "insert into stg_disruption_actions values (?, ?, ?, ?, ?, ?, ?, ?)",
         [

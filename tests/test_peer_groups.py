@@ -10,6 +10,8 @@ import duckdb
 import pandas as pd
 import pytest
 
+from contextmap import sqlfiles
+from pipelines import record_keys
 from pipelines.peer_groups import bench, graph, groups
 from pipelines.peer_groups.config import Config
 from pipelines.runner import run_steps
@@ -243,6 +245,7 @@ def test_matching_needs_enough_overlap():
 
 def _world(con):
     """Three friends who go missing together and offend together, found at a place."""
+    sqlfiles.install_macros(con, record_keys.DEMO_SALT)
     episodes, offences, rhis = [], [], []
     for week in range(8):
         at = T0 + timedelta(days=7 * week)
@@ -254,24 +257,29 @@ def _world(con):
     _stg(con, episodes, offences, rhis)
     # The intermediate tables the marts read, cut down to the columns they use.
     con.execute("""
-        create table int_episodes as select *, 'Unknown' as age_band from stg_missing_episodes;
+        create table int_episodes as
+            select *, 'Unknown' as age_band, cm_rkey(episode_key) as episode_rkey, cm_rkey(person_key) as person_rkey
+            from stg_missing_episodes;
         create table int_people as
-            select person_key, any_value('14-15') as age_band, any_value('F') as sex,
-                   person_key in ('A', 'B') as ever_looked_after
+            select person_key, cm_rkey(person_key) as person_rkey, any_value('14-15') as age_band,
+                   any_value('F') as sex, person_key in ('A', 'B') as ever_looked_after
             from (select person_key from stg_missing_episodes union select person_key from stg_offences) group by all;
         create table int_events as
             select 'found:' || episode_key as event_id, 'missing_found' as event_source, person_key, episode_key,
                    started_at as event_at, date_trunc('month', started_at)::date as event_month,
                    'Huddersfield' as locality, 'HD1' as district, found_place_id as place_id,
-                   null::varchar as offence_group
+                   null::varchar as offence_group, cm_rkey('found:' || episode_key) as event_rkey
             from stg_missing_episodes
             union all
             select distinct 'offence:' || offence_key, 'offence', null, null, offence_at,
-                   date_trunc('month', offence_at)::date, 'Huddersfield', 'HD1', place_id, offence_group
+                   date_trunc('month', offence_at)::date, 'Huddersfield', 'HD1', place_id, offence_group,
+                   cm_rkey('offence:' || offence_key)
             from stg_offences;
         create table int_event_people as
-            select event_id, person_key from int_events where person_key is not null
-            union all select distinct 'offence:' || offence_key, person_key from stg_offences;
+            select *, cm_rkey(person_key) as person_rkey from (
+                select event_id, person_key from int_events where person_key is not null
+                union all select distinct 'offence:' || offence_key, person_key from stg_offences
+            );
     """)
 
 

@@ -308,7 +308,7 @@ def _cases(con, name):
 def test_mart_query_equals_the_event_level_sql(sample_con, name):
     checked = 0
     for f, params in _cases(sample_con, name):
-        got = queries.run(sample_con, name, **params)
+        got = queries.run(sample_con, name, exact=True, **params)
         want = _reference(sample_con, name, params)
         pd.testing.assert_frame_equal(got, want, check_exact=True, obj=f"{name} {f} split={params['split']}")
         checked += len(want)
@@ -346,16 +346,16 @@ def test_an_offence_with_two_young_people_counts_once_per_line_they_are_on():
     ])
     try:
         params = {**Filters(date(2025, 3, 1)).params(), "split": "age_band"}
-        by_band = queries.run(con, "trend_offences", **params).set_index("split_value")
+        by_band = queries.run(con, "trend_offences", exact=True, **params).set_index("split_value")
         assert by_band.loc["14-15", ["offences", "serious_violence", "weapon_offences"]].tolist() == [1, 1, 0]
         assert by_band.loc["16-17", ["offences", "serious_violence", "weapon_offences"]].tolist() == [1, 0, 1]
         girls = {**params, "sexes": ["F"]}
-        headline = queries.run(con, "overview_offences", **girls).iloc[0]
+        headline = queries.run(con, "overview_offences", exact=True, **girls).iloc[0]
         assert headline[["offences", "serious_violence", "weapon_offences"]].tolist() == [1, 1, 0]
-        everyone = queries.run(con, "overview_offences", **params).iloc[0]
+        everyone = queries.run(con, "overview_offences", exact=True, **params).iloc[0]
         assert everyone[["offences", "serious_violence", "weapon_offences"]].tolist() == [1, 1, 1]
         for name in ("trend_offences", "overview_offences", "overview_groups"):
             for p in (params, girls):
-                pd.testing.assert_frame_equal(queries.run(con, name, **p), _reference(con, name, p), check_exact=True)
+                pd.testing.assert_frame_equal(queries.run(con, name, exact=True, **p), _reference(con, name, p), check_exact=True)
     finally:
         con.close()

@@ -66,14 +66,18 @@ def _prepare(con: duckdb.DuckDBPyConnection, cfg: dict) -> None:
         left join int_places as p on p.place_id = a.place_id;
 
         create or replace temp table dr_unit_monthly as
-        select 'place' as level, place_id as code, event_month, event_source, count(*) as events
+        select 'place' as level, place_id as code, event_month, event_source, count(*) as events,
+               sum(event_rkey) as events_ckey
         from int_events where place_id is not null group by all
         union all
-        select 'ward', ward_code, event_month, event_source, count(*) from int_events where ward_code is not null group by all
+        select 'ward', ward_code, event_month, event_source, count(*), sum(event_rkey)
+        from int_events where ward_code is not null group by all
         union all
-        select 'lsoa', lsoa_code, event_month, event_source, count(*) from int_events where lsoa_code is not null group by all
+        select 'lsoa', lsoa_code, event_month, event_source, count(*), sum(event_rkey)
+        from int_events where lsoa_code is not null group by all
         union all
-        select 'sector', sector, event_month, event_source, count(*) from int_events where sector is not null group by all;
+        select 'sector', sector, event_month, event_source, count(*), sum(event_rkey)
+        from int_events where sector is not null group by all;
 
         create or replace temp table dr_place_areas as
         select place_id, 'ward' as level, ward_code as code from int_places where ward_code is not null
@@ -210,19 +214,19 @@ def _counts(con: duckdb.DuckDBPyConnection, cfg: dict) -> pd.DataFrame:
         ),
 
         unit_events as (
-            select u.action_id, u.role, m.event_source, m.event_month, m.events
+            select u.action_id, u.role, m.event_source, m.event_month, m.events, m.events_ckey
             from units as u join dr_unit_monthly as m on m.level = u.level and m.code = u.code
         ),
 
         points as (
-            select lat, lon, place_id, event_month, event_source, count(*) as events
+            select lat, lon, place_id, event_month, event_source, count(*) as events, sum(event_rkey) as events_ckey
             from int_events where lat is not null group by all
         ),
 
         ring_events as (
             -- A place's buffer is the ring between its own radius and the buffer radius;
             -- events linked to the place itself never count as nearby.
-            select a.action_id, 'buffer' as role, p.event_source, p.event_month, p.events
+            select a.action_id, 'buffer' as role, p.event_source, p.event_month, p.events, p.events_ckey
             from dr_actions as a
             join points as p
               on p.lat between a.lat - {dlat} and a.lat + {dlat}
@@ -235,28 +239,35 @@ def _counts(con: duckdb.DuckDBPyConnection, cfg: dict) -> pd.DataFrame:
         windowed as (
             select e.action_id, e.role, e.event_source,
                    sum(e.events) filter (where e.event_month >= a.before_start and e.event_month < a.action_month) as n_before,
-                   sum(e.events) filter (where e.event_month > a.action_month and e.event_month <= a.after_end) as n_after
+                   sum(e.events) filter (where e.event_month > a.action_month and e.event_month <= a.after_end) as n_after,
+                   sum(e.events_ckey) filter (where e.event_month >= a.before_start and e.event_month < a.action_month)
+                       as k_before,
+                   sum(e.events_ckey) filter (where e.event_month > a.action_month and e.event_month <= a.after_end)
+                       as k_after
             from (select * from unit_events union all select * from ring_events) as e
             join dr_actions as a using (action_id)
             group by grouping sets ((e.action_id, e.role, e.event_source), (e.action_id, e.role))
         )
 
         select action_id, role, coalesce(event_source, 'all') as event_source,
-               coalesce(n_before, 0)::double as n_before, coalesce(n_after, 0)::double as n_after
+               coalesce(n_before, 0)::double as n_before, coalesce(n_after, 0)::double as n_after,
+               coalesce(k_before, 0)::double as k_before, coalesce(k_after, 0)::double as k_after
         from windowed
         order by all
     """).df()
 
 
 def _wide(counts: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` (action_id, event_source) with each role's before and after counts as columns."""
+    """``frame`` (action_id, event_source) with each role's before and after counts as columns,
+    and their cell keys (``target_before_ckey``…)."""
     wide = counts.pivot_table(
-        index=["action_id", "event_source"], columns="role", values=["n_before", "n_after"], aggfunc="sum"
+        index=["action_id", "event_source"], columns="role", values=["n_before", "n_after", "k_before", "k_after"],
+        aggfunc="sum",
     )
-    wide.columns = [f"{role}_{when.removeprefix('n_')}" for when, role in wide.columns]
+    wide.columns = [f"{role}_{when[2:]}" + ("_ckey" if when.startswith("k_") else "") for when, role in wide.columns]
     out = frame.merge(wide.reset_index(), on=["action_id", "event_source"], how="left")
     for role in ("target", "control", "buffer"):
-        for when in ("before", "after"):
+        for when in ("before", "after", "before_ckey", "after_ckey"):
             col = f"{role}_{when}"
             out[col] = out[col].fillna(0.0) if col in out else 0.0
     return out
@@ -342,11 +353,13 @@ def _build_effects(con: duckdb.DuckDBPyConnection, cfg: dict, counts: pd.DataFra
             a.start_date, a.end_date, a.action_month, a.before_start, a.after_end,
             {cfg["window"]}::integer as window_months,
             e.target_before::bigint as target_before, e.target_after::bigint as target_after,
+            e.target_before_ckey::bigint as target_before_ckey, e.target_after_ckey::bigint as target_after_ckey,
             e.target_pct_change::double as target_pct_change,
             e.prior_monthly::double as target_prior_monthly,
             e.is_after_spike::boolean as is_after_spike,
             e.control_places::integer as control_places,
             e.control_before::bigint as control_before, e.control_after::bigint as control_after,
+            e.control_before_ckey::bigint as control_before_ckey, e.control_after_ckey::bigint as control_after_ckey,
             e.control_pct_change::double as control_pct_change,
             e.rate_ratio::double as rate_ratio, e.ci_low::double as ci_low, e.ci_high::double as ci_high,
             (100 * (e.rate_ratio - 1))::double as effect_pct,
@@ -428,9 +441,12 @@ def _build_displacement(con: duckdb.DuckDBPyConnection, cfg: dict, counts: pd.Da
             end as buffer_kind,
             d.target_before::bigint as target_before, d.target_after::bigint as target_after,
             d.buffer_before::bigint as buffer_before, d.buffer_after::bigint as buffer_after,
+            d.target_before_ckey::bigint as target_before_ckey, d.target_after_ckey::bigint as target_after_ckey,
+            d.buffer_before_ckey::bigint as buffer_before_ckey, d.buffer_after_ckey::bigint as buffer_after_ckey,
             d.buffer_pct_change::double as buffer_pct_change,
             d.control_places::integer as control_places,
             d.control_before::bigint as control_before, d.control_after::bigint as control_after,
+            d.control_before_ckey::bigint as control_before_ckey, d.control_after_ckey::bigint as control_after_ckey,
             d.buffer_rate_ratio::double as buffer_rate_ratio,
             d.buffer_ci_low::double as buffer_ci_low, d.buffer_ci_high::double as buffer_ci_high,
             d.wdq::double as wdq,
@@ -446,7 +462,8 @@ def _build_timeline(con: duckdb.DuckDBPyConnection, cfg: dict) -> None:
     """``mart_disruption_timeline``: monthly events at the target and its controls around each action."""
     t, w = cfg["timeline"], cfg["window"]
     pivot = ",\n".join(
-        f"coalesce(sum(m.events) filter (where m.event_source = '{s}'), 0)::bigint as {s}" for s in SOURCES
+        f"coalesce(sum(m.{v}) filter (where m.event_source = '{s}'), 0)::bigint as {s}{suffix}"
+        for v, suffix in (("events", ""), ("events_ckey", "_ckey")) for s in SOURCES
     )
     con.execute(f"""
         create or replace table mart_disruption_timeline as
@@ -461,6 +478,7 @@ def _build_timeline(con: duckdb.DuckDBPyConnection, cfg: dict) -> None:
 
         target as (
             select mo.action_id, mo.month, coalesce(sum(m.events), 0)::bigint as events,
+                   coalesce(sum(m.events_ckey), 0)::bigint as events_ckey,
                    {pivot}
             from months as mo
             join dr_actions as a using (action_id)
@@ -494,6 +512,11 @@ def _build_timeline(con: duckdb.DuckDBPyConnection, cfg: dict) -> None:
                 case when has_data then t.missing_found end as missing_found,
                 case when has_data then t.rhi_mention end as rhi_mention,
                 case when has_data then t.offence end as offence,
+                case when has_data then t.events_ckey end as events_ckey,
+                case when has_data then t.missing_from_ckey end as missing_from_ckey,
+                case when has_data then t.missing_found_ckey end as missing_found_ckey,
+                case when has_data then t.rhi_mention_ckey end as rhi_mention_ckey,
+                case when has_data then t.offence_ckey end as offence_ckey,
                 case when has_data and n.n > 0 then coalesce(c.events, 0) / n.n end::double as control_events_per_unit
             from target as t
             join dr_actions as a using (action_id)

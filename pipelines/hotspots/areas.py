@@ -19,14 +19,14 @@ KEY = ["level", "area_code", "period", "month_to", "event_source"]
 HOTSPOT_COLUMNS = {
     "level": "varchar", "area_code": "varchar", "area_name": "varchar", "locality": "varchar", "period": "varchar",
     "window_months": "bigint", "month_from": "date", "month_to": "date", "event_source": "varchar",
-    "events": "bigint", "children_10_17": "bigint", "rate_per_1000": "double", "expected": "double",
-    "ratio": "double", "poisson_p": "double", "poisson_q": "double", "gi_z": "double", "gi_p": "double",
+    "events": "bigint", "events_ckey": "bigint", "children_10_17": "bigint", "rate_per_1000": "double",
+    "expected": "double", "ratio": "double", "poisson_p": "double", "poisson_q": "double", "gi_z": "double", "gi_p": "double",
     "gi_q": "double", "gi_class": "varchar", "is_hotspot": "boolean", "is_exceedance": "boolean",
     "method": "varchar",
 }
 FUNNEL_COLUMNS = {
     "level": "varchar", "area_code": "varchar", "area_name": "varchar", "locality": "varchar", "period": "varchar",
-    "month_from": "date", "month_to": "date", "event_source": "varchar", "events": "bigint",
+    "month_from": "date", "month_to": "date", "event_source": "varchar", "events": "bigint", "events_ckey": "bigint",
     "children_10_17": "bigint", "rate_per_1000": "double", "district_rate_per_1000": "double", "expected": "double",
     **{limit: "double" for limit in hs.FUNNEL_LIMITS}, "funnel_class": "varchar",
 }
@@ -56,13 +56,14 @@ def level_measures(con: duckdb.DuckDBPyConnection, level: str, all_months, cfg: 
     areas = con.sql(f"select {code} as code, {name} as area_name, locality, children_10_17 from {table} order by 1").df()
     codes = areas["code"].tolist()
     counts = con.sql(f"""
-        select {code} as code, event_month, event_source, count(*) as events
+        select {code} as code, event_month, event_source, count(*) as events, sum(event_rkey) as events_ckey
         from int_events where {code} is not null group by all
     """).df()
     cube = windows.count_cube(counts, codes, all_months)
+    keys = windows.count_cube(counts, codes, all_months, "events_ckey")
     w = hs.neighbour_weights(codes, con.sql(f"select * from {neighbours}").df())
     population = areas["children_10_17"].astype(float).to_numpy()
-    out = period_measures(codes, population, cube, all_months, cfg, weights=w)
+    out = period_measures(codes, population, cube, all_months, cfg, weights=w, key_cube=keys)
     out = out.merge(areas[["code", "area_name", "locality"]], on="code").rename(columns={"code": "area_code"})
     out["level"] = _constant(level, len(out))
     out["children_10_17"] = out["children_10_17"].round().astype("int64")

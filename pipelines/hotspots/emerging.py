@@ -22,6 +22,7 @@ HOT_P = 0.10
 COLUMNS = {
     "level": "varchar", "unit_code": "varchar", "unit_name": "varchar", "locality": "varchar", "month_to": "date",
     "recent_months": "bigint", "baseline_months": "bigint", "recent_events": "bigint", "baseline_events": "bigint",
+    "recent_events_ckey": "bigint", "baseline_events_ckey": "bigint",
     "recent_monthly": "double", "baseline_monthly": "double", "rate_ratio": "double", "p_value": "double",
     "q_value": "double", "mk_tau": "double", "mk_p": "double", "hot_months": "bigint", "series_months": "bigint",
     "is_hot_now": "boolean", "label": "varchar", "is_emerging": "boolean", "method": "varchar",
@@ -44,8 +45,13 @@ def method_text(level: str, cfg: dict) -> str:
     )
 
 
-def emerging_table(codes, monthly: np.ndarray, hot: np.ndarray, cold: np.ndarray, cfg: dict) -> pd.DataFrame:
-    """Emerging-hot-spot rows for units × months from monthly events and monthly hot/cold status."""
+def emerging_table(codes, monthly: np.ndarray, hot: np.ndarray, cold: np.ndarray, cfg: dict,
+                   keys: np.ndarray | None = None) -> pd.DataFrame:
+    """Emerging-hot-spot rows for units × months from monthly events and monthly hot/cold status.
+
+    ``keys`` (monthly cell keys, shaped like ``monthly``) add the windows' cell keys.
+    """
+    keys = np.zeros_like(monthly) if keys is None else keys
     r, b = cfg["recent"], cfg["baseline"]
     n_months = monthly.shape[1]
     codes = np.asarray(codes, dtype=object)
@@ -61,12 +67,15 @@ def emerging_table(codes, monthly: np.ndarray, hot: np.ndarray, cold: np.ndarray
         blocks.append(pd.DataFrame({
             "unit_code": codes, "t": t, "recent_months": r, "baseline_months": base_months,
             "recent_events": recent.astype("int64"), "baseline_events": baseline.astype("int64"),
+            "recent_events_ckey": keys[:, t - r + 1 : t + 1].sum(axis=1).astype("int64"),
+            "baseline_events_ckey": keys[:, lo : t - r + 1].sum(axis=1).astype("int64"),
             "p_value": p, "q_value": hs.bh_qvalues(p), "mk_tau": taus, "mk_p": mk_ps,
             "hot_months": status.sum(axis=1), "series_months": status.shape[1], "is_hot_now": status[:, -1],
             "label": hs.emerging_labels(status, cold[:, lo : t + 1], taus, mk_ps, cfg["emerging_alpha"]),
         }))
     out = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame(columns=[
-        "unit_code", "t", "recent_months", "baseline_months", "recent_events", "baseline_events", "p_value",
+        "unit_code", "t", "recent_months", "baseline_months", "recent_events", "baseline_events",
+        "recent_events_ckey", "baseline_events_ckey", "p_value",
         "q_value", "mk_tau", "mk_p", "hot_months", "series_months", "is_hot_now", "label",
     ])
     out["recent_monthly"] = out["recent_events"] / out["recent_months"]
@@ -84,17 +93,18 @@ def _place_inputs(con, all_months):
     """Places: monthly events and hot status against the average place of the month."""
     units = con.sql("select place_id as code, name, locality from int_places order by 1").df()
     counts = con.sql("""
-        select place_id as code, event_month, event_source, count(*) as events
+        select place_id as code, event_month, event_source, count(*) as events, sum(event_rkey) as events_ckey
         from int_events where place_id is not null group by all
     """).df()
     monthly = windows.count_cube(counts, units["code"].tolist(), all_months)[:, :, -1]
+    keys = windows.count_cube(counts, units["code"].tolist(), all_months, "events_ckey")[:, :, -1]
     if units.empty:
         # No places, so no average place to compare with (the caller skips the level).
         none = np.zeros(monthly.shape, dtype=bool)
-        return units, monthly, none, none
+        return units, monthly, keys, none, none
     expected = np.broadcast_to(monthly.mean(axis=0, keepdims=True), monthly.shape)
     hot = np.nan_to_num(hs.poisson_upper_p(monthly, expected), nan=1.0) < HOT_P
-    return units, monthly, hot, np.zeros_like(hot)
+    return units, monthly, keys, hot, np.zeros_like(hot)
 
 
 def _area_inputs(con, level: str, all_months):
@@ -103,7 +113,7 @@ def _area_inputs(con, level: str, all_months):
     units = con.sql(f"select {code} as code, {name} as name, locality from {table} order by 1").df()
     codes = units["code"].tolist()
     gi = con.execute("""
-        select area_code as code, month_to as event_month, events, gi_z, gi_p
+        select area_code as code, month_to as event_month, events, events_ckey, gi_z, gi_p
         from mart_area_hotspots where level = ? and period = 'month' and event_source = 'all'
     """, [level]).df()
     lookup = {c: i for i, c in enumerate(codes)}
@@ -111,10 +121,11 @@ def _area_inputs(con, level: str, all_months):
     u = gi["code"].map(lookup).to_numpy(dtype=int)
     m = windows.month_index(gi["event_month"], all_months)
     monthly = np.zeros((len(codes), len(all_months)))
+    keys = np.zeros_like(monthly)
     z = np.zeros_like(monthly)
     p = np.ones_like(monthly)
-    monthly[u, m], z[u, m], p[u, m] = gi["events"], gi["gi_z"], gi["gi_p"]
-    return units, monthly, (z > 0) & (p < HOT_P), (z < 0) & (p < HOT_P)
+    monthly[u, m], keys[u, m], z[u, m], p[u, m] = gi["events"], gi["events_ckey"], gi["gi_z"], gi["gi_p"]
+    return units, monthly, keys, (z > 0) & (p < HOT_P), (z < 0) & (p < HOT_P)
 
 
 def build(con: duckdb.DuckDBPyConnection) -> None:
@@ -123,10 +134,11 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
     all_months = windows.months(con)
     frames = []
     for level in ("place", "lsoa", "ward"):
-        units, monthly, hot, cold = _place_inputs(con, all_months) if level == "place" else _area_inputs(con, level, all_months)
+        units, monthly, keys, hot, cold = (_place_inputs(con, all_months) if level == "place"
+                                           else _area_inputs(con, level, all_months))
         if units.empty or len(all_months) < 2 * cfg["recent"]:
             continue
-        out = emerging_table(units["code"].tolist(), monthly, hot, cold, cfg)
+        out = emerging_table(units["code"].tolist(), monthly, hot, cold, cfg, keys)
         out = out.merge(units.rename(columns={"code": "unit_code", "name": "unit_name"}), on="unit_code")
         out["level"] = level
         out["month_to"] = [all_months[t] for t in out["t"]]

@@ -22,6 +22,7 @@ def period_measures(
     all_months: list[date],
     cfg: dict,
     weights=None,
+    key_cube: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One row per unit, period, month and source key with counts, rates and tests.
 
@@ -30,7 +31,8 @@ def period_measures(
     corrections use the units with a population. With ``weights`` (a libpysal W over
     ``codes``), Gi* z, p, q and classes are added; the funnel limits are always added.
     Rows come in blocks of one period, month and source key (units in ``codes`` order),
-    and every block's tests are computed together as one row of a 2-D array.
+    and every block's tests are computed together as one row of a 2-D array. With
+    ``key_cube`` (the cell keys, shaped like ``cube``) each row gets ``events_ckey``.
     """
     population = np.asarray(population, dtype=float)
     in_area = np.isfinite(population) & (population > 0)
@@ -52,6 +54,8 @@ def period_measures(
         }
         block = {name: np.repeat(v, n) for name, v in block.items()}
         block["events"] = window.ravel()
+        if key_cube is not None:
+            block["events_ckey"] = np.ascontiguousarray(rolling(key_cube, k).transpose(1, 2, 0)).ravel()
         if weights is not None:
             with np.errstate(all="ignore"):
                 z, p = hs.gi_star_rows(window / population * 1000, weights)
@@ -68,6 +72,8 @@ def period_measures(
     out["event_source"] = pd.Categorical.from_codes(out["event_source"], list(SOURCE_KEYS))
     out.insert(0, "code", np.tile(np.asarray(codes, dtype=object), len(out) // max(n, 1)))
     out["events"] = out["events"].round().astype("int64")
+    if key_cube is not None:
+        out["events_ckey"] = out["events_ckey"].round().astype("int64")
     return _add_rates(out, np.tile(population, len(out) // max(n, 1)), np.tile(in_area, len(out) // max(n, 1)), cfg, n)
 
 

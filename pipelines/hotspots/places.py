@@ -5,7 +5,6 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from contextmap import hotspot_stats as hs
 from pipelines.hotspots import windows
@@ -23,6 +22,7 @@ COLUMNS = {
 }
 NEAR_REPEAT_COLUMNS = {
     "place_id": "varchar", "days_band": "varchar", "days_from": "bigint", "days_to": "bigint", "incidents": "bigint",
+    "incidents_ckey": "bigint",
     "observed": "bigint", "expected": "double", "ratio": "double", "p_value": "double", "permutations": "bigint",
 }
 ALL_PLACES = "All places"
@@ -215,7 +215,8 @@ def near_repeat(con: duckdb.DuckDBPyConnection, cfg: dict) -> pd.DataFrame:
     """``mart_near_repeat`` rows: Knox test over every place together and each place alone."""
     incidents = con.sql("""
         -- An episode counts once per place (found there and named in its RHI are one incident).
-        select place_id, floor(min(epoch(event_at)) / 86400) as day
+        select place_id, floor(min(epoch(event_at)) / 86400) as day,
+               cm_rkey(coalesce(episode_key, event_id)) as rkey
         from int_events
         where place_id is not null
         group by place_id, coalesce(episode_key, event_id)
@@ -226,8 +227,10 @@ def near_repeat(con: duckdb.DuckDBPyConnection, cfg: dict) -> pd.DataFrame:
     codes = incidents["place_id"].map(lookup).to_numpy(dtype=int)
     out = knox(codes, incidents["day"].to_numpy(dtype=float), cfg["near_repeat_days"], cfg["permutations"], cfg["seed"])
     out["place_id"] = [ALL_PLACES if s == ALL_PLACES else ids[s] for s in out["scope"]]
-    sizes = incidents.groupby("place_id").size()
-    out["incidents"] = [len(incidents) if p == ALL_PLACES else int(sizes[p]) for p in out["place_id"]]
+    sizes = incidents.groupby("place_id")["rkey"].agg(["size", "sum"])
+    out["incidents"] = [len(incidents) if p == ALL_PLACES else int(sizes.at[p, "size"]) for p in out["place_id"]]
+    out["incidents_ckey"] = [int(incidents["rkey"].sum()) if p == ALL_PLACES else int(sizes.at[p, "sum"])
+                             for p in out["place_id"]]
     out["permutations"] = cfg["permutations"]
     return out[list(NEAR_REPEAT_COLUMNS)]
 

@@ -19,6 +19,7 @@ from pipelines.hotspots.measures import period_measures
 COLUMNS = {
     "level": "varchar", "code": "varchar", "district": "varchar", "locality": "varchar", "is_in_area": "boolean",
     "period": "varchar", "month_from": "date", "month_to": "date", "event_source": "varchar", "events": "bigint",
+    "events_ckey": "bigint",
     "children_10_17": "double", "rate_per_1000": "double", "expected": "double", "ratio": "double",
     "poisson_p": "double", "poisson_q": "double", "is_exceedance": "boolean",
 }
@@ -60,7 +61,7 @@ def level_measures(con: duckdb.DuckDBPyConnection, level: str, all_months, cfg: 
     """Every period's measures for the sectors or districts with population or events."""
     col = LEVELS[level]
     counts = con.sql(f"""
-        select {col} as code, event_month, event_source, count(*) as events
+        select {col} as code, event_month, event_source, count(*) as events, sum(event_rkey) as events_ckey
         from int_events where {col} is not null and {col} <> '' group by all
     """).df()
     units = unit_population(con, level)
@@ -68,8 +69,9 @@ def level_measures(con: duckdb.DuckDBPyConnection, level: str, all_months, cfg: 
     units = pd.concat([units, pd.DataFrame({"code": extra, "district": [c.split(" ")[0] for c in extra]})], ignore_index=True)
     codes = units["code"].tolist()
     cube = windows.count_cube(counts, codes, all_months)
+    keys = windows.count_cube(counts, codes, all_months, "events_ckey")
     population = units["children_10_17"].astype(float).to_numpy()
-    out = period_measures(codes, population, cube, all_months, cfg)
+    out = period_measures(codes, population, cube, all_months, cfg, key_cube=keys)
     out = out.merge(units[["code", "district", "locality"]], on="code")
     out["level"] = level
     out["is_in_area"] = np.isfinite(out["children_10_17"].astype(float))

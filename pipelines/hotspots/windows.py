@@ -64,8 +64,12 @@ def month_from(all_months: list[date], t: int, k: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def count_cube(frame: pd.DataFrame, codes: list[str], all_months: list[date]) -> np.ndarray:
-    """Events as an array [unit, month, source key] from rows (code, event_month, event_source, events)."""
+def count_cube(frame: pd.DataFrame, codes: list[str], all_months: list[date], value: str = "events") -> np.ndarray:
+    """Events as an array [unit, month, source key] from rows (code, event_month, event_source, events).
+
+    ``value="events_ckey"`` gives the cell keys (sums of record keys) the same way: they
+    add up over months and sources exactly as the counts do.
+    """
     cube = np.zeros((len(codes), len(all_months), len(SOURCE_KEYS)))
     if frame.empty:
         return cube
@@ -74,7 +78,7 @@ def count_cube(frame: pd.DataFrame, codes: list[str], all_months: list[date]) ->
     u = known["code"].map(lookup).to_numpy(dtype=int)
     m = month_index(known["event_month"], all_months)
     s = known["event_source"].map({s: i for i, s in enumerate(SOURCES)}).to_numpy(dtype=int)
-    np.add.at(cube, (u, m, s), known["events"].to_numpy(dtype=float))
+    np.add.at(cube, (u, m, s), known[value].to_numpy(dtype=float))
     cube[:, :, -1] = cube[:, :, :-1].sum(axis=2)
     return cube
 

@@ -81,6 +81,9 @@ measured as (
 final as (
     select
         * exclude (rhi_no_contact, rhi_not_offered),
+        -- Record keys for cell-key perturbation (pipelines/record_keys.py).
+        cm_rkey(episode_key) as episode_rkey,
+        cm_rkey(person_key) as person_rkey,
         case
             when ended_at is null then 'Still missing'
             when not rhi_has_times then 'No times recorded'

@@ -10,9 +10,9 @@ offence_people as (
 ),
 
 final as (
-    select * from events
+    select *, cm_rkey(person_key) as person_rkey from events
     union all
-    select * from offence_people
+    select *, cm_rkey(person_key) from offence_people
 )
 
 select * from final order by event_id, person_key

@@ -155,6 +155,10 @@ final as (
         u.event_id,
         u.event_source,
         u.person_key,
+        -- Record keys for cell-key perturbation (pipelines/record_keys.py).
+        cm_rkey(u.event_id) as event_rkey,
+        cm_rkey(u.person_key) as person_rkey,
+        cm_rkey(u.episode_key) as episode_rkey,
         u.episode_key,
         u.event_at,
         date_trunc('month', u.event_at)::date as event_month,

@@ -39,6 +39,7 @@ per_person as (
 final as (
     select
         p.person_key,
+        cm_rkey(p.person_key) as person_rkey,
         p.first_seen,
         p.last_seen,
         coalesce(p.age_band, 'Unknown') as age_band,

@@ -17,6 +17,8 @@ final as (
     select
         start_month as month,
         person_key,
+        -- The child's record key (cell-key perturbation of distinct children).
+        person_rkey,
         locality,
         age_band,
         sex,

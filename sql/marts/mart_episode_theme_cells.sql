@@ -32,7 +32,13 @@ final as (
         count(*) filter (where ended_at is not null) as returned,
         count(*) filter (where is_rhi_eligible) as rhi_eligible,
         count(*) filter (where is_rhi_offered_72h) as rhi_offered_72h,
-        count(*) filter (where ended_at is not null and rhi_completed) as rhi_completed
+        count(*) filter (where ended_at is not null and rhi_completed) as rhi_completed,
+        -- Cell keys: each count's sum of record keys (contextmap/cellkey.py).
+        sum(episode_rkey) as episodes_ckey,
+        coalesce(sum(episode_rkey) filter (where ended_at is not null), 0) as returned_ckey,
+        coalesce(sum(episode_rkey) filter (where is_rhi_eligible), 0) as rhi_eligible_ckey,
+        coalesce(sum(episode_rkey) filter (where is_rhi_offered_72h), 0) as rhi_offered_72h_ckey,
+        coalesce(sum(episode_rkey) filter (where ended_at is not null and rhi_completed), 0) as rhi_completed_ckey
     from themed
     group by all
 )

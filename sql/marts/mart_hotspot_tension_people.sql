@@ -1,7 +1,7 @@
 -- One row per offence and young person involved whose home postcode district is known:
 -- the detail behind the postcode tension matrix, rolled up for any period by the queries.
 with offences as (
-    select event_id, district, event_month, offence_group, is_serious_violence
+    select event_id, event_rkey, district, event_month, offence_group, is_serious_violence
     from int_events
     where event_source = 'offence' and district is not null and district <> ''
 ),
@@ -24,7 +24,9 @@ weapons as (
 final as (
     select
         o.event_id,
+        o.event_rkey,
         p.person_key,
+        p.person_rkey,
         h.home_district,
         o.district as offence_district,
         o.event_month,

@@ -14,7 +14,9 @@ final as (
         age_band,
         sex,
         coalesce(is_looked_after, false) as is_looked_after,
-        count(*) as events
+        count(*) as events,
+        -- Cell keys: each count's sum of record keys (contextmap/cellkey.py).
+        sum(event_rkey) as events_ckey
     from events
     group by all
 )

@@ -3,8 +3,9 @@
 -- band and sex, so each cell keeps the people an offence involved as 'age band|sex'
 -- combinations (and those on a serious violence or weapon line): a page counts an
 -- offence when any combination it involved passes the filters, exactly as if it had
--- counted distinct offences over the lines. Month, locality and group are properties of
--- the offence (tests/test_query_marts.py checks they never differ between its lines).
+-- counted distinct offences over the lines. An offence whose lines (one per person)
+-- carry different types, months or places takes its first line's (by file and row), as
+-- int_events does, so it counts once in totals and once by type.
 with offences as (
     select o.*, coalesce(l.locality, 'Unknown') as locality
     from stg_offences as o
@@ -15,16 +16,17 @@ with offences as (
 per_offence as (
     select
         offence_key,
-        offence_month,
-        locality,
-        coalesce(offence_group, 'Unknown') as offence_group,
+        cm_rkey(offence_key) as offence_rkey,
+        arg_min(offence_month, (source_file, source_row)) as offence_month,
+        arg_min(locality, (source_file, source_row)) as locality,
+        coalesce(arg_min(offence_group, (source_file, source_row)), 'Unknown') as offence_group,
         list_sort(list_distinct(list(age_band || '|' || sex))) as people,
         list_sort(list_distinct(list(age_band || '|' || sex) filter (where is_serious_violence)))
             as serious_violence_people,
         list_sort(list_distinct(list(age_band || '|' || sex) filter (where weapon in ('KNIFE', 'FIREARM', 'OTHER'))))
             as weapon_people
     from offences
-    group by all
+    group by offence_key
 ),
 
 final as (
@@ -35,7 +37,9 @@ final as (
         people,
         coalesce(serious_violence_people, []) as serious_violence_people,
         coalesce(weapon_people, []) as weapon_people,
-        count(*) as offences
+        count(*) as offences,
+        -- Cell key: the sum of the offences' record keys (contextmap/cellkey.py).
+        sum(offence_rkey) as offences_ckey
     from per_offence
     group by all
 )

@@ -11,7 +11,11 @@ activity as (
     select ep.person_key, count(distinct ep.event_id) as events,
            count(distinct ep.event_id) filter (
                where e.event_month > (select last_month from latest) - interval 3 month
-           ) as recent_events
+           ) as recent_events,
+           sum(e.event_rkey) as events_ckey,
+           coalesce(sum(e.event_rkey) filter (
+               where e.event_month > (select last_month from latest) - interval 3 month
+           ), 0) as recent_events_ckey
     from int_event_people as ep
     join int_events as e using (event_id)
     where ep.person_key in (select person_key from members)
@@ -34,7 +38,9 @@ select
     m.person_key,
     coalesce(l.links_in_group, 0)::integer as links_in_group,
     coalesce(a.events, 0)::integer as events,
-    coalesce(a.recent_events, 0)::integer as recent_events
+    coalesce(a.recent_events, 0)::integer as recent_events,
+    coalesce(a.events_ckey, 0)::bigint as events_ckey,
+    coalesce(a.recent_events_ckey, 0)::bigint as recent_events_ckey
 from members as m
 left join activity as a using (person_key)
 left join links as l using (person_key)

@@ -24,10 +24,18 @@ group_links as (
         count(*) filter (where e.missing_together > 0) as links_missing_together,
         count(*) filter (where e.co_offending > 0) as links_co_offending,
         count(*) filter (where e.rhi_named > 0) as links_rhi_named,
-        sum(e.weight) as link_weight
+        sum(e.weight) as link_weight,
+        -- A link's record key is its two children's together.
+        sum(pa.person_rkey + pb.person_rkey) as links_ckey,
+        coalesce(sum(pa.person_rkey + pb.person_rkey) filter (where e.missing_together > 0), 0)
+            as links_missing_together_ckey,
+        coalesce(sum(pa.person_rkey + pb.person_rkey) filter (where e.co_offending > 0), 0) as links_co_offending_ckey,
+        coalesce(sum(pa.person_rkey + pb.person_rkey) filter (where e.rhi_named > 0), 0) as links_rhi_named_ckey
     from associations as e
     join members as a on a.person_key = e.person_a
     join members as b on b.person_key = e.person_b and b.group_id = a.group_id
+    join people as pa on pa.person_key = e.person_a
+    join people as pb on pb.person_key = e.person_b
     group by a.group_id
 ),
 
@@ -36,14 +44,16 @@ member_mix as (
         m.group_id,
         count(*) as size,
         count(*) filter (where p.ever_looked_after) as looked_after,
-        sum(m.events) as member_events
+        sum(m.events) as member_events,
+        sum(p.person_rkey) as size_ckey,
+        coalesce(sum(p.person_rkey) filter (where p.ever_looked_after), 0) as looked_after_ckey
     from members as m
     left join people as p using (person_key)
     group by m.group_id
 ),
 
 group_episodes as (
-    select m.group_id, count(distinct e.episode_key) as episodes,
+    select m.group_id, count(*) as episodes, sum(e.episode_rkey) as episodes_ckey,
            min(e.started_at) as first_episode_at, max(e.started_at) as last_episode_at
     from members as m
     join int_episodes as e using (person_key)
@@ -52,7 +62,7 @@ group_episodes as (
 
 -- Every event any member was part of (an offence with two members counts once).
 group_events as (
-    select distinct m.group_id, ev.event_id, ev.event_source, ev.event_at, ev.event_month,
+    select distinct m.group_id, ev.event_id, ev.event_rkey, ev.event_source, ev.event_at, ev.event_month,
                     ev.locality, ev.district, ev.place_id
     from members as m
     join int_event_people as ep using (person_key)
@@ -66,6 +76,10 @@ event_summary as (
         count(*) filter (where g.event_source = 'offence') as offences,
         count(*) filter (where g.event_month > l.last_month - interval 3 month) as recent_events,
         count(distinct g.place_id) as places,
+        sum(g.event_rkey) as events_ckey,
+        coalesce(sum(g.event_rkey) filter (where g.event_source = 'offence'), 0) as offences_ckey,
+        coalesce(sum(g.event_rkey) filter (where g.event_month > l.last_month - interval 3 month), 0)
+            as recent_events_ckey,
         min(g.event_at) as first_event_at,
         max(g.event_at) as last_event_at
     from group_events as g, latest as l
@@ -128,7 +142,17 @@ final as (
         coalesce(di.districts, []) as districts,
         coalesce(th.top_themes, []) as top_themes,
         ids.first_built_at,
-        ids.previous_jaccard is not null as seen_in_previous_build
+        ids.previous_jaccard is not null as seen_in_previous_build,
+        mm.size_ckey,
+        mm.looked_after_ckey,
+        coalesce(gl.links_ckey, 0) as links_ckey,
+        coalesce(gl.links_missing_together_ckey, 0) as links_missing_together_ckey,
+        coalesce(gl.links_co_offending_ckey, 0) as links_co_offending_ckey,
+        coalesce(gl.links_rhi_named_ckey, 0) as links_rhi_named_ckey,
+        coalesce(ge.episodes_ckey, 0) as episodes_ckey,
+        coalesce(es.offences_ckey, 0) as offences_ckey,
+        coalesce(es.events_ckey, 0) as events_ckey,
+        coalesce(es.recent_events_ckey, 0) as recent_events_ckey
     from member_mix as mm
     left join group_links as gl using (group_id)
     left join group_episodes as ge using (group_id)

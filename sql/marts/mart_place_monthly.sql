@@ -4,7 +4,7 @@ with events as (
 ),
 
 final as (
-    select place_id, event_month, event_source, count(*) as events
+    select place_id, event_month, event_source, count(*) as events, sum(event_rkey) as events_ckey
     from events
     group by all
 )

@@ -10,7 +10,9 @@ final as (
         locality,
         coalesce(is_looked_after, false) as is_looked_after,
         rhi_status,
-        count(*) as episodes
+        count(*) as episodes,
+        -- Cell keys: each count's sum of record keys (contextmap/cellkey.py).
+        sum(episode_rkey) as episodes_ckey
     from episodes
     group by all
 )

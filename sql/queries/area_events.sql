@@ -2,7 +2,8 @@
 with counts as (
     select
         case when $level = 'ward' then ward_code else lsoa_code end as code,
-        sum(events) as events
+        sum(events) as events,
+        sum(events_ckey) as events_ckey
     from mart_monthly_area_counts
     where event_month between $month_from and $month_to
       and ($locality = 'All' or locality = $locality)
@@ -19,7 +20,8 @@ areas as (
     select 'lsoa', lsoa_code, lsoa_name, locality, children_10_17 from geo_lsoa
 )
 
-select a.code, a.name, a.locality, a.children_10_17, coalesce(c.events, 0)::bigint as events
+select a.code, a.name, a.locality, a.children_10_17, coalesce(c.events, 0)::bigint as events,
+       coalesce(c.events_ckey, 0)::bigint as events_ckey
 from areas as a
 left join counts as c using (code)
 where a.level = $level and ($locality = 'All' or a.locality = $locality)

@@ -4,7 +4,7 @@ with months as (
 ),
 
 counts as (
-    select event_month as month, event_source, sum(events) as events
+    select event_month as month, event_source, sum(events) as events, sum(events_ckey) as events_ckey
     from mart_monthly_area_counts
     where (case when $level = 'ward' then ward_code else lsoa_code end) = $code
       and event_month between $trend_from and $month_to
@@ -15,7 +15,8 @@ counts as (
     group by all
 )
 
-select m.month, s.event_source, coalesce(c.events, 0)::bigint as events
+select m.month, s.event_source, coalesce(c.events, 0)::bigint as events,
+       coalesce(c.events_ckey, 0)::bigint as events_ckey
 from months as m
 cross join (select unnest($sources) as event_source) as s
 left join counts as c using (month, event_source)

@@ -1,5 +1,5 @@
 -- Places of concern in one ward or LSOA with their events in the period.
-select p.place_id, p.name, p.category, count(e.event_id) as events
+select p.place_id, p.name, p.category, count(e.event_id) as events, coalesce(sum(e.event_rkey), 0) as events_ckey
 from int_places as p
 left join int_events as e
     on e.place_id = p.place_id

@@ -1,5 +1,6 @@
 -- Disruption actions started in the period with their estimated effect on all events and
 -- the displacement check, for the Disruption page (agency and type are filtered on the page).
+-- not perturbed: control_places (how many comparison places, not children)
 with effects as (
     select * from mart_disruption_effects where event_source = 'all'
 ),
@@ -18,7 +19,9 @@ select
     e.control_before, e.control_after,
     e.control_pct_change, e.rate_ratio, e.ci_low, e.ci_high, e.effect_pct, e.p_value, e.verdict, e.verdict_text,
     d.buffer_kind, d.buffer_before, d.buffer_after, d.buffer_rate_ratio, d.buffer_ci_low, d.buffer_ci_high, d.wdq,
-    d.verdict as displacement_verdict, d.verdict_text as displacement_text
+    d.verdict as displacement_verdict, d.verdict_text as displacement_text,
+    e.target_before_ckey, e.target_after_ckey, e.control_before_ckey, e.control_after_ckey,
+    d.buffer_before_ckey, d.buffer_after_ckey
 from effects as e
 left join stg_disruption_actions as a using (action_id)
 left join areas as ar on ar.level = e.target_level and ar.code = e.target_code

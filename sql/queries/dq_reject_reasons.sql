@@ -1,4 +1,5 @@
 -- Rejected rows grouped by file and reason, with up to three examples (row and column).
+-- not perturbed: rows_rejected (rows of input files, for the admin role)
 with numbered as (
     select *, row_number() over (partition by source_file, reason order by source_row, column_name) as n
     from rejects

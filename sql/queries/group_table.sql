@@ -1,13 +1,15 @@
 -- Peer groups with their events in the chosen period, ranked by recent activity. The
 -- locality filter keeps groups with any event in that locality.
+-- not perturbed: places (how many places of concern, not children)
 with period as (
-    select group_id, sum(events) as period_events
+    select group_id, sum(events) as period_events, sum(events_ckey) as period_events_ckey
     from mart_peer_group_monthly
     where month between $month_from and $month_to
     group by group_id
 )
 
-select g.*, coalesce(p.period_events, 0)::bigint as period_events
+select g.*, coalesce(p.period_events, 0)::bigint as period_events,
+       coalesce(p.period_events_ckey, 0)::bigint as period_events_ckey
 from mart_peer_groups as g
 left join period as p using (group_id)
 where $locality = 'All' or list_contains(g.localities, $locality)

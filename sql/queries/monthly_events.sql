@@ -8,7 +8,7 @@ sources as (
 ),
 
 counts as (
-    select event_month, event_source, sum(events) as events
+    select event_month, event_source, sum(events) as events, sum(events_ckey) as events_ckey
     from mart_monthly_area_counts
     where event_month between $month_from and $month_to
       and ($locality = 'All' or locality = $locality)
@@ -19,7 +19,8 @@ counts as (
     group by all
 )
 
-select m.event_month, s.event_source, coalesce(c.events, 0)::bigint as events
+select m.event_month, s.event_source, coalesce(c.events, 0)::bigint as events,
+       coalesce(c.events_ckey, 0)::bigint as events_ckey
 from months as m
 cross join sources as s
 left join counts as c using (event_month, event_source)

@@ -11,17 +11,29 @@ with cells as (
       and list_contains($sexes, sex)
 ),
 
-children as (
-    select
-        count(distinct person_key) as children,
-        count(distinct person_key) filter (where is_repeat) as repeat_children,
-        count(distinct person_key) filter (where is_looked_after) as looked_after_children
+-- One row per child: distinct children cannot be summed across cells. A child counts as
+-- repeat or looked after when any of their cells says so (as count(distinct) filter would).
+children_in as (
+    select person_key, any_value(person_rkey) as person_rkey, bool_or(is_repeat) as is_repeat,
+           bool_or(is_looked_after) as is_looked_after
     from mart_episode_children
     where month between $month_from and $month_to
       and ($locality = 'All' or locality = $locality)
       and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
       and list_contains($age_bands, age_band)
       and list_contains($sexes, sex)
+    group by person_key
+),
+
+children as (
+    select
+        count(*) as children,
+        count(*) filter (where is_repeat) as repeat_children,
+        count(*) filter (where is_looked_after) as looked_after_children,
+        coalesce(sum(person_rkey), 0) as children_ckey,
+        coalesce(sum(person_rkey) filter (where is_repeat), 0) as repeat_children_ckey,
+        coalesce(sum(person_rkey) filter (where is_looked_after), 0) as looked_after_children_ckey
+    from children_in
 ),
 
 median as (
@@ -46,7 +58,14 @@ totals as (
         coalesce(sum(rhi_offered_72h), 0)::bigint as rhi_offered_72h,
         coalesce(sum(rhi_completed), 0)::bigint as rhi_completed,
         coalesce(sum(rhi_declined), 0)::bigint as rhi_declined,
-        coalesce(sum(returned), 0)::bigint as returned
+        coalesce(sum(returned), 0)::bigint as returned,
+        coalesce(sum(episodes_ckey), 0)::bigint as episodes_ckey,
+        coalesce(sum(episodes_ckey) filter (where is_looked_after), 0)::bigint as looked_after_episodes_ckey,
+        coalesce(sum(rhi_eligible_ckey), 0)::bigint as rhi_eligible_ckey,
+        coalesce(sum(rhi_offered_72h_ckey), 0)::bigint as rhi_offered_72h_ckey,
+        coalesce(sum(rhi_completed_ckey), 0)::bigint as rhi_completed_ckey,
+        coalesce(sum(rhi_declined_ckey), 0)::bigint as rhi_declined_ckey,
+        coalesce(sum(returned_ckey), 0)::bigint as returned_ckey
     from cells
 )
 
@@ -61,5 +80,7 @@ select
     t.rhi_completed,
     t.rhi_declined,
     t.returned,
-    m.median_hours_to_offer
+    m.median_hours_to_offer,
+    t.* like '%\_ckey' escape '\',
+    c.* like '%\_ckey' escape '\'
 from totals as t, children as c, median as m

@@ -19,7 +19,7 @@ wanted as (
 ),
 
 offences as (
-    select c.locality, c.offences, list_filter(c.people, lambda p: list_contains(w.people, p)) as people
+    select c.locality, c.offences, c.offences_ckey, list_filter(c.people, lambda p: list_contains(w.people, p)) as people
     from mart_offence_cells as c, wanted as w
     where c.month between $month_from and $month_to
       and ($locality = 'All' or c.locality = $locality)
@@ -27,31 +27,38 @@ offences as (
 ),
 
 episode_rows as (
-    select 'episodes' as measure, 'looked_after' as dimension, la as grp, sum(episodes) as n from episodes group by all
+    select 'episodes' as measure, 'looked_after' as dimension, la as grp, sum(episodes) as n,
+           sum(episodes_ckey) as n_ckey
+    from episodes group by all
     union all
-    select 'episodes', 'locality', locality, sum(episodes) from episodes group by all
+    select 'episodes', 'locality', locality, sum(episodes), sum(episodes_ckey) from episodes group by all
     union all
-    select 'episodes', 'locality_la', locality || '|' || la, sum(episodes) from episodes group by all
+    select 'episodes', 'locality_la', locality || '|' || la, sum(episodes), sum(episodes_ckey) from episodes group by all
     union all
-    select 'episodes', 'age_band', age_band, sum(episodes) from episodes group by all
+    select 'episodes', 'age_band', age_band, sum(episodes), sum(episodes_ckey) from episodes group by all
     union all
-    select 'episodes', 'sex', sex, sum(episodes) from episodes group by all
+    select 'episodes', 'sex', sex, sum(episodes), sum(episodes_ckey) from episodes group by all
 ),
 
 offence_rows as (
-    select 'offences' as measure, 'locality' as dimension, locality as grp, sum(offences) as n
+    select 'offences' as measure, 'locality' as dimension, locality as grp, sum(offences) as n,
+           sum(offences_ckey) as n_ckey
     from offences group by all
     union all
-    select 'offences', 'age_band', grp, sum(offences)
-    from (select offences, unnest(list_distinct(list_transform(people, lambda p: split_part(p, '|', 1)))) as grp from offences)
+    select 'offences', 'age_band', grp, sum(offences), sum(offences_ckey)
+    from (select offences, offences_ckey,
+                 unnest(list_distinct(list_transform(people, lambda p: split_part(p, '|', 1)))) as grp
+          from offences)
     group by all
     union all
-    select 'offences', 'sex', grp, sum(offences)
-    from (select offences, unnest(list_distinct(list_transform(people, lambda p: split_part(p, '|', 2)))) as grp from offences)
+    select 'offences', 'sex', grp, sum(offences), sum(offences_ckey)
+    from (select offences, offences_ckey,
+                 unnest(list_distinct(list_transform(people, lambda p: split_part(p, '|', 2)))) as grp
+          from offences)
     group by all
 )
 
-select measure, dimension, grp, n::bigint as n from episode_rows
+select measure, dimension, grp, n::bigint as n, n_ckey::bigint as n_ckey from episode_rows
 union all
-select measure, dimension, grp, n::bigint from offence_rows
+select measure, dimension, grp, n::bigint, n_ckey::bigint from offence_rows
 order by measure, dimension, grp

@@ -16,5 +16,10 @@ select
     coalesce(sum(c.offences), 0)::bigint as offences,
     coalesce(sum(c.offences) filter (where list_has_any(c.serious_violence_people, w.people)), 0)::bigint
         as serious_violence,
-    coalesce(sum(c.offences) filter (where list_has_any(c.weapon_people, w.people)), 0)::bigint as weapon_offences
+    coalesce(sum(c.offences) filter (where list_has_any(c.weapon_people, w.people)), 0)::bigint as weapon_offences,
+    coalesce(sum(c.offences_ckey), 0)::bigint as offences_ckey,
+    coalesce(sum(c.offences_ckey) filter (where list_has_any(c.serious_violence_people, w.people)), 0)::bigint
+        as serious_violence_ckey,
+    coalesce(sum(c.offences_ckey) filter (where list_has_any(c.weapon_people, w.people)), 0)::bigint
+        as weapon_offences_ckey
 from cells as c, wanted as w

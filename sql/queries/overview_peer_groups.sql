@@ -1,6 +1,7 @@
 -- The most active peer groups (by events in the last three months with data).
+-- not perturbed: places (how many places of concern, not children)
 select group_id, size, recent_events, events, episodes, offences, places, main_evidence, localities, top_themes,
-       looked_after
+       looked_after, size_ckey, recent_events_ckey, events_ckey, episodes_ckey, offences_ckey, looked_after_ckey
 from mart_peer_groups
 where $locality = 'All' or list_contains(localities, $locality)
 order by activity_rank, group_id

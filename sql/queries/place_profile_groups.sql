@@ -1,5 +1,6 @@
 -- Peer groups seen at one place (whole data span), busiest first. Groups are shown by number.
-select g.group_id, g.events, g.found_here, g.rhi_mentions, g.offences, g.people, g.last_event_at, pg.size
+select g.group_id, g.events, g.found_here, g.rhi_mentions, g.offences, g.people, g.last_event_at, pg.size,
+       g.events_ckey, g.found_here_ckey, g.rhi_mentions_ckey, g.offences_ckey, g.people_ckey, pg.size_ckey
 from mart_place_groups as g
 left join mart_peer_groups as pg using (group_id)
 where g.place_id = $place_id

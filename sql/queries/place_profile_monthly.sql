@@ -4,7 +4,7 @@ with months as (
 ),
 
 counts as (
-    select event_month as month, event_source, count(*) as events
+    select event_month as month, event_source, count(*) as events, sum(event_rkey) as events_ckey
     from int_events
     where place_id = $place_id
       and event_month between $trend_from and $month_to
@@ -15,7 +15,8 @@ counts as (
     group by all
 )
 
-select m.month, s.event_source, coalesce(c.events, 0)::bigint as events
+select m.month, s.event_source, coalesce(c.events, 0)::bigint as events,
+       coalesce(c.events_ckey, 0)::bigint as events_ckey
 from months as m
 cross join (select unnest($sources) as event_source) as s
 left join counts as c using (month, event_source)

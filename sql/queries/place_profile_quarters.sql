@@ -4,7 +4,8 @@
 select
     place_id,
     date_diff('month', event_month, $month_to::date) // 3 as quarters_ago,
-    count(*) as events
+    count(*) as events,
+    sum(event_rkey) as events_ckey
 from int_events
 where place_id is not null
   and event_month between ($month_to::date - interval 23 month)::date and $month_to::date

@@ -1,7 +1,7 @@
 -- Return home interview themes of the episodes linked to one place in the period
 -- (each episode counted once per theme).
 with linked as (
-    select distinct episode_key, unnest(themes) as theme
+    select distinct episode_key, episode_rkey, unnest(themes) as theme
     from int_events
     where place_id = $place_id
       and episode_key is not null
@@ -12,7 +12,7 @@ with linked as (
       and ($looked_after = 'All' or coalesce(is_looked_after, false) = ($looked_after = 'Looked after'))
 )
 
-select theme, count(*) as episodes
+select theme, count(*) as episodes, sum(episode_rkey) as episodes_ckey
 from linked
 group by theme
 order by episodes desc, theme

@@ -3,15 +3,15 @@
 -- + $w_offence x offences there or within the place radius (weights from
 -- [hotspots.place_weights], shown on screen). With distinct children, themes, change
 -- against the previous period of the same length, the last 3 months against the 3
--- before (Rising/Falling by an exact binomial test at 5%), a monthly sparkline over at
--- least 12 months, and the hot spot flag and peer groups of mart_place_hotspots (which
--- are for all children and sources).
+-- before (Rising/Falling by an exact binomial test at 5%), and the hot spot flag and peer
+-- groups of mart_place_hotspots (which are for all children and sources). The score the
+-- pages show is recomputed from the perturbed counts (contextmap.where.shown_scores).
+-- not perturbed: peer_groups (how many groups use the place, not children)
 with bounds as (
     select
         $month_from::date as m_from,
         $month_to::date as m_to,
-        date_diff('month', $month_from::date, $month_to::date) + 1 as n_months,
-        least($month_from::date, ($month_to::date - interval 11 month)::date) as spark_from
+        date_diff('month', $month_from::date, $month_to::date) + 1 as n_months
 ),
 
 windows as (
@@ -25,10 +25,10 @@ windows as (
 ),
 
 events as (
-    select e.event_id, e.place_id, e.event_month, e.event_source, e.themes
+    select e.event_id, e.event_rkey, e.place_id, e.event_month, e.event_source, e.themes
     from int_events as e, windows as w
     where e.place_id is not null
-      and e.event_month between least(w.prev_from, w.spark_from, w.before_from) and w.m_to
+      and e.event_month between least(w.prev_from, w.before_from) and w.m_to
       and list_contains($sources, e.event_source)
       and list_contains($age_bands, e.age_band)
       and list_contains($sexes, e.sex)
@@ -45,15 +45,22 @@ counts as (
         count(*) as events,
         count(*) filter (where event_source = 'missing_found') as missing_found,
         count(*) filter (where event_source = 'rhi_mention') as rhi_mention,
-        count(*) filter (where event_source = 'offence') as offence
+        count(*) filter (where event_source = 'offence') as offence,
+        sum(event_rkey) as events_ckey,
+        coalesce(sum(event_rkey) filter (where event_source = 'missing_found'), 0) as missing_found_ckey,
+        coalesce(sum(event_rkey) filter (where event_source = 'rhi_mention'), 0) as rhi_mention_ckey,
+        coalesce(sum(event_rkey) filter (where event_source = 'offence'), 0) as offence_ckey
     from period_events
     group by place_id
 ),
 
 children as (
-    select e.place_id, count(distinct p.person_key) as children
-    from period_events as e join int_event_people as p using (event_id)
-    group by e.place_id
+    select place_id, count(*) as children, sum(person_rkey) as children_ckey
+    from (
+        select distinct e.place_id, p.person_key, p.person_rkey
+        from period_events as e join int_event_people as p using (event_id)
+    )
+    group by place_id
 ),
 
 theme_counts as (
@@ -71,25 +78,11 @@ changes as (
         e.place_id,
         count(*) filter (where e.event_month between w.prev_from and w.prev_to) as previous_events,
         count(*) filter (where e.event_month between w.recent_from and w.m_to) as recent_3m,
-        count(*) filter (where e.event_month between w.before_from and w.before_to) as previous_3m
+        count(*) filter (where e.event_month between w.before_from and w.before_to) as previous_3m,
+        coalesce(sum(e.event_rkey) filter (where e.event_month between w.prev_from and w.prev_to), 0)
+            as previous_events_ckey
     from events as e, windows as w
     group by e.place_id
-),
-
-months as (
-    select unnest(generate_series(w.spark_from, w.m_to, interval 1 month))::date as event_month from windows as w
-),
-
-monthly as (
-    select place_id, event_month, count(*) as events from events group by all
-),
-
-sparklines as (
-    select p.place_id, list(coalesce(m2.events, 0)::bigint order by m.event_month) as sparkline
-    from int_places as p
-    cross join months as m
-    left join monthly as m2 on m2.place_id = p.place_id and m2.event_month = m.event_month
-    group by p.place_id
 ),
 
 flags as (
@@ -116,7 +109,12 @@ scored as (
         coalesce(x.previous_events, 0)::bigint as previous_events,
         coalesce(x.recent_3m, 0)::bigint as recent_3m,
         coalesce(x.previous_3m, 0)::bigint as previous_3m,
-        s.sparkline,
+        coalesce(c.events_ckey, 0)::bigint as events_ckey,
+        coalesce(c.missing_found_ckey, 0)::bigint as missing_found_ckey,
+        coalesce(c.rhi_mention_ckey, 0)::bigint as rhi_mention_ckey,
+        coalesce(c.offence_ckey, 0)::bigint as offence_ckey,
+        coalesce(ch.children_ckey, 0)::bigint as children_ckey,
+        coalesce(x.previous_events_ckey, 0)::bigint as previous_events_ckey,
         f.is_hotspot,
         f.poisson_q,
         coalesce(g.peer_groups, 0)::bigint as peer_groups
@@ -125,7 +123,6 @@ scored as (
     left join children as ch using (place_id)
     left join themes as t using (place_id)
     left join changes as x using (place_id)
-    left join sparklines as s using (place_id)
     left join flags as f using (place_id)
     left join groups as g using (place_id)
     where $locality = 'All' or p.locality = $locality
@@ -145,14 +142,13 @@ tested as (
 
 select
     place_id, name, category, locality, ward_name, lsoa_code, sector, lat, lon,
-    events, missing_found, rhi_mention, offence, children, score,
+    events, missing_found, rhi_mention, offence, children,
     rank() over (order by score desc) as score_rank,
     themes, previous_events,
-    case when previous_events > 0 then round(100.0 * (events - previous_events) / previous_events, 1) end as change_pct,
-    recent_3m, previous_3m,
     case when recent_3m > previous_3m and p_up < 0.05 then 'Rising'
          when previous_3m > recent_3m and p_down < 0.05 then 'Falling'
          else 'Steady' end as trend,
-    sparkline, is_hotspot, poisson_q, peer_groups
+    is_hotspot, poisson_q, peer_groups,
+    events_ckey, missing_found_ckey, rhi_mention_ckey, offence_ckey, children_ckey, previous_events_ckey
 from tested
 order by score desc, events desc, place_id

@@ -1,16 +1,46 @@
 -- The postcode tension matrix for the period: young people living in one postcode
 -- district (rows) involved in offences in another (columns), violence and weapons apart.
+-- People and offences are counted distinct per pair, each with its cell key.
+with involvement as (
+    select *
+    from mart_hotspot_tension_people
+    where event_month between $month_from and $month_to
+      and list_contains($age_bands, age_band)
+      and list_contains($sexes, sex)
+),
+
+people as (
+    select home_district, offence_district, count(*) as people, sum(person_rkey) as people_ckey
+    from (select distinct home_district, offence_district, person_key, person_rkey from involvement)
+    group by all
+),
+
+offences as (
+    select
+        home_district,
+        offence_district,
+        count(*) as offences,
+        count(*) filter (where is_violent) as violent_offences,
+        count(*) filter (where has_weapon) as weapon_offences,
+        sum(event_rkey) as offences_ckey,
+        coalesce(sum(event_rkey) filter (where is_violent), 0) as violent_offences_ckey,
+        coalesce(sum(event_rkey) filter (where has_weapon), 0) as weapon_offences_ckey
+    from (select distinct home_district, offence_district, event_id, event_rkey, is_violent, has_weapon from involvement)
+    group by all
+)
+
 select
     home_district,
     offence_district,
     home_district <> offence_district as is_cross_district,
-    count(distinct person_key) as people,
-    count(distinct event_id) as offences,
-    count(distinct event_id) filter (where is_violent) as violent_offences,
-    count(distinct event_id) filter (where has_weapon) as weapon_offences
-from mart_hotspot_tension_people
-where event_month between $month_from and $month_to
-  and list_contains($age_bands, age_band)
-  and list_contains($sexes, sex)
-group by home_district, offence_district
+    p.people,
+    o.offences,
+    o.violent_offences,
+    o.weapon_offences,
+    p.people_ckey,
+    o.offences_ckey,
+    o.violent_offences_ckey,
+    o.weapon_offences_ckey
+from people as p
+join offences as o using (home_district, offence_district)
 order by home_district, offence_district

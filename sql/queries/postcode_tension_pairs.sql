@@ -1,21 +1,38 @@
--- The strongest cross-district pairs for the period. Strength = offences of violence
+-- The strongest cross-district pairs for the period, ranked by offences of violence
 -- (violence, robbery, weapons, serious youth violence or a weapon recorded) in one
 -- district involving young people who live in the other, both directions added;
 -- ties are broken by the young people involved.
-with directed as (
-    select
-        home_district,
-        offence_district,
-        count(distinct person_key) as people,
-        count(distinct event_id) as offences,
-        count(distinct event_id) filter (where is_violent) as violent_offences,
-        count(distinct event_id) filter (where has_weapon) as weapon_offences
+with involvement as (
+    select *
     from mart_hotspot_tension_people
     where event_month between $month_from and $month_to
       and list_contains($age_bands, age_band)
       and list_contains($sexes, sex)
       and home_district <> offence_district
+),
+
+people as (
+    select home_district, offence_district, count(*) as people, sum(person_rkey) as people_ckey
+    from (select distinct home_district, offence_district, person_key, person_rkey from involvement)
     group by all
+),
+
+offences as (
+    select
+        home_district,
+        offence_district,
+        count(*) as offences,
+        count(*) filter (where is_violent) as violent_offences,
+        count(*) filter (where has_weapon) as weapon_offences,
+        sum(event_rkey) as offences_ckey,
+        coalesce(sum(event_rkey) filter (where is_violent), 0) as violent_offences_ckey,
+        coalesce(sum(event_rkey) filter (where has_weapon), 0) as weapon_offences_ckey
+    from (select distinct home_district, offence_district, event_id, event_rkey, is_violent, has_weapon from involvement)
+    group by all
+),
+
+directed as (
+    select * from people join offences using (home_district, offence_district)
 ),
 
 pairs as (
@@ -28,14 +45,24 @@ pairs as (
         coalesce(sum(violent_offences) filter (where home_district > offence_district), 0)::bigint as violent_b_in_a,
         sum(offences)::bigint as offences,
         sum(violent_offences)::bigint as violent_offences,
-        sum(weapon_offences)::bigint as weapon_offences
+        sum(weapon_offences)::bigint as weapon_offences,
+        coalesce(sum(people_ckey) filter (where home_district < offence_district), 0)::bigint as people_a_in_b_ckey,
+        coalesce(sum(people_ckey) filter (where home_district > offence_district), 0)::bigint as people_b_in_a_ckey,
+        coalesce(sum(violent_offences_ckey) filter (where home_district < offence_district), 0)::bigint
+            as violent_a_in_b_ckey,
+        coalesce(sum(violent_offences_ckey) filter (where home_district > offence_district), 0)::bigint
+            as violent_b_in_a_ckey,
+        sum(offences_ckey)::bigint as offences_ckey,
+        sum(violent_offences_ckey)::bigint as violent_offences_ckey,
+        sum(weapon_offences_ckey)::bigint as weapon_offences_ckey
     from directed
     group by all
 )
 
 select
     *,
-    violent_offences as strength,
+    people_a_in_b + people_b_in_a as people_both_ways,
+    people_a_in_b_ckey + people_b_in_a_ckey as people_both_ways_ckey,
     rank() over (order by violent_offences desc, people_a_in_b + people_b_in_a desc) as pair_rank
 from pairs
 order by pair_rank, district_a, district_b

@@ -25,7 +25,16 @@ counts as (
         coalesce(sum(rhi_completed), 0)::bigint as completed,
         coalesce(sum(rhi_declined), 0)::bigint as declined,
         coalesce(sum(offered_before_return), 0)::bigint as offered_before_return,
-        coalesce(sum(timed_offers), 0)::bigint as timed_offers
+        coalesce(sum(timed_offers), 0)::bigint as timed_offers,
+        coalesce(sum(episodes_ckey), 0)::bigint as episodes_ckey,
+        coalesce(sum(returned_ckey), 0)::bigint as returned_ckey,
+        coalesce(sum(rhi_eligible_ckey), 0)::bigint as eligible_ckey,
+        coalesce(sum(rhi_offered_72h_ckey), 0)::bigint as offered_72h_ckey,
+        coalesce(sum(rhi_completed_72h_ckey), 0)::bigint as completed_72h_ckey,
+        coalesce(sum(rhi_completed_ckey), 0)::bigint as completed_ckey,
+        coalesce(sum(rhi_declined_ckey), 0)::bigint as declined_ckey,
+        coalesce(sum(offered_before_return_ckey), 0)::bigint as offered_before_return_ckey,
+        coalesce(sum(timed_offers_ckey), 0)::bigint as timed_offers_ckey
     from cells
     group by grouping sets ((locality), (looked_after), ())
 ),

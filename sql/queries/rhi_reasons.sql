@@ -1,5 +1,5 @@
 -- Episodes of the period by RHI status: why an episode did not get an offer within 72 hours.
-select rhi_status, sum(episodes)::bigint as episodes
+select rhi_status, sum(episodes)::bigint as episodes, sum(episodes_ckey)::bigint as episodes_ckey
 from mart_episode_cells
 where month between $month_from and $month_to
   and ($locality = 'All' or locality = $locality)

@@ -5,7 +5,11 @@ with counts as (
         sum(events) filter (where event_source = 'missing_found') as found_here,
         sum(events) filter (where event_source = 'rhi_mention') as rhi_mentions,
         sum(events) filter (where event_source = 'offence') as offences,
-        sum(events) as events
+        sum(events) as events,
+        sum(events_ckey) filter (where event_source = 'missing_found') as found_here_ckey,
+        sum(events_ckey) filter (where event_source = 'rhi_mention') as rhi_mentions_ckey,
+        sum(events_ckey) filter (where event_source = 'offence') as offences_ckey,
+        sum(events_ckey) as events_ckey
     from mart_place_monthly
     where event_month between $month_from and $month_to
       and list_contains($sources, event_source)
@@ -17,7 +21,11 @@ select
     coalesce(c.found_here, 0)::bigint as found_here,
     coalesce(c.rhi_mentions, 0)::bigint as rhi_mentions,
     coalesce(c.offences, 0)::bigint as offences,
-    coalesce(c.events, 0)::bigint as events
+    coalesce(c.events, 0)::bigint as events,
+    coalesce(c.found_here_ckey, 0)::bigint as found_here_ckey,
+    coalesce(c.rhi_mentions_ckey, 0)::bigint as rhi_mentions_ckey,
+    coalesce(c.offences_ckey, 0)::bigint as offences_ckey,
+    coalesce(c.events_ckey, 0)::bigint as events_ckey
 from int_places as p
 left join counts as c using (place_id)
 where $locality = 'All' or p.locality = $locality

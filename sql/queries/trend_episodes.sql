@@ -41,12 +41,20 @@ counts as (
         sum(rhi_eligible) as rhi_eligible,
         sum(rhi_offered_72h) as rhi_offered_72h,
         sum(returned) as returned,
-        sum(rhi_completed) as rhi_completed
+        sum(rhi_completed) as rhi_completed,
+        sum(episodes_ckey) as episodes_ckey,
+        coalesce(sum(episodes_ckey) filter (where is_looked_after), 0) as looked_after_episodes_ckey,
+        sum(rhi_eligible_ckey) as rhi_eligible_ckey,
+        sum(rhi_offered_72h_ckey) as rhi_offered_72h_ckey,
+        sum(returned_ckey) as returned_ckey,
+        sum(rhi_completed_ckey) as rhi_completed_ckey
     from (
-        select month, split_value, is_looked_after, episodes, rhi_eligible, rhi_offered_72h, returned, rhi_completed
+        select month, split_value, is_looked_after, episodes, rhi_eligible, rhi_offered_72h, returned, rhi_completed,
+               episodes_ckey, rhi_eligible_ckey, rhi_offered_72h_ckey, returned_ckey, rhi_completed_ckey
         from cells
         union all
-        select month, split_value, is_looked_after, episodes, rhi_eligible, rhi_offered_72h, returned, rhi_completed
+        select month, split_value, is_looked_after, episodes, rhi_eligible, rhi_offered_72h, returned, rhi_completed,
+               episodes_ckey, rhi_eligible_ckey, rhi_offered_72h_ckey, returned_ckey, rhi_completed_ckey
         from theme_cells
     )
     group by all
@@ -56,6 +64,7 @@ child_lines as (
     select
         month,
         person_key,
+        person_rkey,
         unnest(
             case
                 when $split = 'theme' then themes
@@ -77,8 +86,8 @@ child_lines as (
 ),
 
 children as (
-    select month, split_value, count(distinct person_key) as children
-    from child_lines
+    select month, split_value, count(*) as children, sum(person_rkey) as children_ckey
+    from (select distinct month, split_value, person_key, person_rkey from child_lines)
     group by all
 )
 
@@ -91,7 +100,14 @@ select
     c.rhi_eligible::bigint as rhi_eligible,
     c.rhi_offered_72h::bigint as rhi_offered_72h,
     c.returned::bigint as returned,
-    c.rhi_completed::bigint as rhi_completed
+    c.rhi_completed::bigint as rhi_completed,
+    c.episodes_ckey::bigint as episodes_ckey,
+    coalesce(k.children_ckey, 0)::bigint as children_ckey,
+    c.looked_after_episodes_ckey::bigint as looked_after_episodes_ckey,
+    c.rhi_eligible_ckey::bigint as rhi_eligible_ckey,
+    c.rhi_offered_72h_ckey::bigint as rhi_offered_72h_ckey,
+    c.returned_ckey::bigint as returned_ckey,
+    c.rhi_completed_ckey::bigint as rhi_completed_ckey
 from counts as c
 left join children as k using (month, split_value)
 order by c.month, c.split_value

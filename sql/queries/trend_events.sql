@@ -30,7 +30,7 @@ split as (
     from events
 )
 
-select event_month as month, split_value, count(*) as events
+select event_month as month, split_value, count(*) as events, sum(event_rkey) as events_ckey
 from split
 group by all
 order by month, split_value

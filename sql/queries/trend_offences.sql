@@ -10,6 +10,7 @@ cells as (
     select
         c.month,
         c.offences,
+        c.offences_ckey,
         case $split when 'locality' then c.locality when 'offence_group' then c.offence_group else 'All' end
             as cell_value,
         list_filter(c.people, lambda p: list_contains(w.people, p)) as people,
@@ -26,6 +27,7 @@ lines as (
     select
         month,
         offences,
+        offences_ckey,
         list_transform(people, lambda p: case $split when 'age_band' then split_part(p, '|', 1)
             when 'sex' then split_part(p, '|', 2) else cell_value end) as on_lines,
         list_transform(serious_violence_people, lambda p: case $split when 'age_band' then split_part(p, '|', 1)
@@ -46,7 +48,12 @@ select
     sum(offences)::bigint as offences,
     coalesce(sum(offences) filter (where list_contains(serious_violence_lines, split_value)), 0)::bigint
         as serious_violence,
-    coalesce(sum(offences) filter (where list_contains(weapon_lines, split_value)), 0)::bigint as weapon_offences
+    coalesce(sum(offences) filter (where list_contains(weapon_lines, split_value)), 0)::bigint as weapon_offences,
+    sum(offences_ckey)::bigint as offences_ckey,
+    coalesce(sum(offences_ckey) filter (where list_contains(serious_violence_lines, split_value)), 0)::bigint
+        as serious_violence_ckey,
+    coalesce(sum(offences_ckey) filter (where list_contains(weapon_lines, split_value)), 0)::bigint
+        as weapon_offences_ckey
 from split
 group by all
 order by month, split_value

@@ -1,0 +1,249 @@
+"""An attacker with the dashboard: every difference between two views that should give
+away a small group, computed through the functions the pages and the meeting pack use.
+
+A **route** is a set of shown figures whose combination (a difference of a total and
+parts, of a view and its complement, of a quarter and its months, of two measures
+bound by an identity) equals, in truth, the size of a small group: 1 to
+``suppress_max`` children or events. Before cell-key perturbation every such route
+gave the group's size exactly. ``attack(con, policy)`` finds the routes on a build and
+returns each one's error (shown combination minus the truth) and the pages it needs.
+
+The views, as the pages show them:
+- Overview (and the meeting pack): the headline figures (``headline.figures``) for any
+  month or quarter, locality, sex, age band, looked-after status and source selection;
+- Return home interviews: "Episodes that ended" (``rhi_view.summary``);
+- Map: events per ward and per LSOA (``where.area_values``);
+- Postcodes: events per district and per sector (``where.postcode_table``).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
+
+import pandas as pd
+from dateutil.relativedelta import relativedelta
+
+from contextmap import disclosure, headline, queries, rhi_view, where
+from contextmap.filters import AGE_BANDS, SEXES, SOURCES, Filters
+
+COUNT_MEASURES = [m.key for m in headline.MEASURES if m.kind == "count"]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One differencing attack: ``error`` = the attacker's estimate minus the truth."""
+
+    kind: str
+    target: str
+    truth: int
+    estimate: float
+    pages: frozenset
+
+    @property
+    def error(self) -> float:
+        return self.estimate - self.truth
+
+
+def _number(text) -> float | None:
+    """A shown figure as a number; None when hidden ("c") or not a whole count."""
+    found = disclosure.visible_counts([text])
+    return found[0] if found else None
+
+
+class Views:
+    """Shown and true figures of one build, cached per view (each view is a page's call)."""
+
+    def __init__(self, con, policy: disclosure.Policy):
+        self.con, self.policy, self._cache = con, policy, {}
+
+    def _run(self, name: str, exact: bool, **params) -> pd.DataFrame:
+        return queries.run(self.con, name, exact=exact, policy=self.policy, **params)
+
+    def _memo(self, key, make: Callable):
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def overview(self, f: Filters) -> dict[str, tuple[float | None, int]]:
+        """Headline counts: measure → (shown, truth), as the Overview and the pack show them."""
+        def make():
+            shown_row = headline.headline_row(self._run("overview_episodes", False, **f.params()),
+                                              self._run("overview_offences", False, **f.params()))
+            true_row = headline.headline_row(self._run("overview_episodes", True, **f.params()),
+                                             self._run("overview_offences", True, **f.params()))
+            return {k: (_number(disclosure.fmt_count(shown_row[k], self.policy)), int(true_row[k]))
+                    for k in COUNT_MEASURES}
+        return self._memo(("overview", f), make)
+
+    def rhi_ended(self, f: Filters) -> tuple[float | None, int]:
+        """The RHI page's "Episodes that ended" for the filters."""
+        def make():
+            shown = self._run("rhi_breakdown", False, **f.params())
+            truth = self._run("rhi_breakdown", True, **f.params())
+            total = shown[shown["dimension"] == "total"]
+            text = rhi_view.summary(total.iloc[0], self.policy)["Episodes that ended"] if len(total) else "0"
+            true_total = truth[truth["dimension"] == "total"]
+            return _number(text), int(true_total["returned"].iloc[0]) if len(true_total) else 0
+        return self._memo(("rhi", f), make)
+
+    def areas(self, f: Filters, level: str) -> pd.DataFrame:
+        """Map: events per ward or LSOA (``code``, ``locality``, ``shown``, ``truth``)."""
+        def make():
+            shown = self._run("area_events", False, **f.params(), level=level)
+            truth = self._run("area_events", True, **f.params(), level=level)
+            values = where.area_values(shown, "count", self.policy, level)
+            return pd.DataFrame({"code": shown["code"], "locality": shown["locality"],
+                                 "shown": values["value"].where(values["status"] == "shown"),
+                                 "truth": truth["events"].to_numpy()})
+        return self._memo(("areas", f, level), make)
+
+    def postcodes(self, f: Filters, level: str) -> pd.DataFrame:
+        """Postcodes: events per district or sector (``code``, ``district``, ``shown``, ``truth``)."""
+        def make():
+            shown = self._run("postcode_hotspots", False, **f.params(), level=level)
+            truth = self._run("postcode_hotspots", True, **f.params(), level=level)
+            table = where.postcode_table(shown, self.policy, level)
+            return pd.DataFrame({"code": shown["code"], "district": shown["district"],
+                                 "shown": [_number(t) for t in table["Events"]],
+                                 "truth": truth["events"].to_numpy()})
+        return self._memo(("postcodes", f, level), make)
+
+
+def _small(truth: int, policy: disclosure.Policy) -> bool:
+    return 1 <= truth <= policy.suppress_max
+
+
+def _route(kind, target, truth, terms, pages) -> Route | None:
+    """A route from ``(coefficient, shown)`` terms, or None when a term is hidden."""
+    if any(shown is None or pd.isna(shown) for _, shown in terms):
+        return None
+    return Route(kind, target, int(truth), float(sum(c * s for c, s in terms)), frozenset(pages))
+
+
+def filter_routes(views: Views, base: Filters) -> list[Route]:
+    """A view minus the same view without one value of one filter (the complement attack)."""
+    out = []
+    options = {"sexes": tuple(SEXES), "age_bands": AGE_BANDS, "sources": tuple(SOURCES)}
+    whole = views.overview(base)
+    for dim, values in options.items():
+        for v in values:
+            rest = tuple(x for x in values if x != v)
+            part = views.overview(replace(base, **{dim: rest}))
+            for m in COUNT_MEASURES:
+                truth = whole[m][1] - part[m][1]
+                if _small(truth, views.policy):
+                    r = _route("filter", f"{m} {dim}={v}", truth, [(1, whole[m][0]), (-1, part[m][0])], {"overview"})
+                    out.append(r)
+    for la in ("Looked after", "Not looked after"):
+        part = views.overview(replace(base, looked_after=la))
+        for m in COUNT_MEASURES:
+            truth = whole[m][1] - part[m][1]
+            if _small(truth, views.policy):
+                out.append(_route("filter", f"{m} not {la}", truth, [(1, whole[m][0]), (-1, part[m][0])], {"overview"}))
+    return [r for r in out if r]
+
+
+def locality_routes(views: Views, base: Filters, localities: list[str]) -> list[Route]:
+    """All localities minus each locality (what is left is the unlocated, or a hidden one)."""
+    whole = views.overview(base)
+    parts = {loc: views.overview(replace(base, locality=loc)) for loc in localities}
+    out = []
+    for m in COUNT_MEASURES:
+        for hidden in [None, *localities]:
+            others = [loc for loc in localities if loc != hidden]
+            truth = whole[m][1] - sum(parts[loc][m][1] for loc in others)
+            if _small(truth, views.policy):
+                terms = [(1, whole[m][0])] + [(-1, parts[loc][m][0]) for loc in others]
+                out.append(_route("hierarchy", f"{m} locality {hidden or 'unlocated'}", truth, terms, {"overview"}))
+    return [r for r in out if r]
+
+
+def period_routes(views: Views, month: date, base: Filters) -> list[Route]:
+    """A quarter minus two of its months (the third month, or what the months leave out)."""
+    quarter = views.overview(replace(base, month=month, period="quarter"))
+    months = [replace(base, month=month - relativedelta(months=k), period="month") for k in range(3)]
+    shown = [views.overview(m) for m in months]
+    out = []
+    for m in COUNT_MEASURES:
+        for hidden in range(3):
+            others = [i for i in range(3) if i != hidden]
+            truth = quarter[m][1] - sum(shown[i][m][1] for i in others)
+            if _small(truth, views.policy):
+                terms = [(1, quarter[m][0])] + [(-1, shown[i][m][0]) for i in others]
+                out.append(_route("period", f"{m} month {hidden}", truth, terms, {"overview"}))
+    return [r for r in out if r]
+
+
+def identity_routes(views: Views, base: Filters) -> list[Route]:
+    """Missing episodes (Overview) minus episodes that ended (RHI page) = still missing."""
+    episodes = views.overview(base)["episodes"]
+    ended = views.rhi_ended(base)
+    truth = episodes[1] - ended[1]
+    if not _small(truth, views.policy):
+        return []
+    r = _route("identity", "still missing", truth, [(1, episodes[0]), (-1, ended[0])], {"overview", "rhi"})
+    return [r] if r else []
+
+
+def _nested(whole: pd.DataFrame, parts: pd.DataFrame, key: str, kind: str, page: str,
+            policy: disclosure.Policy) -> list[Route]:
+    """Each whole unit minus its shown parts, when what is left is a small group."""
+    out = []
+    for _, unit in whole.iterrows():
+        inside = parts[parts[key] == unit["code"]]
+        visible = inside[inside["shown"].notna()]
+        truth = unit["truth"] - visible["truth"].sum()
+        if len(inside) and _small(truth, policy):
+            terms = [(1, unit["shown"])] + [(-1, s) for s in visible["shown"]]
+            r = _route(kind, f"{page} {unit['code']}", truth, terms, {page})
+            if r:
+                out.append(r)
+    return out
+
+
+def hierarchy_routes(views: Views, base: Filters, lsoa_ward: pd.DataFrame) -> list[Route]:
+    """Ward minus its LSOAs (Map), district minus its sectors (Postcodes)."""
+    wards = views.areas(base, "ward")
+    lsoas = views.areas(base, "lsoa").merge(lsoa_ward, on="code")
+    districts = views.postcodes(base, "district")
+    sectors = views.postcodes(base, "sector")
+    return (_nested(wards, lsoas, "ward", "hierarchy", "map", views.policy)
+            + _nested(districts, sectors, "district", "hierarchy", "postcodes", views.policy))
+
+
+def attack(con, policy: disclosure.Policy, months: int = 3) -> list[Route]:
+    """Every route the attacker finds in the last ``months`` months of a build."""
+    views = Views(con, policy)
+    last = con.execute("select max(month) from mart_episode_cells").fetchone()[0]
+    localities = [r[0] for r in con.execute("select locality from geo_locality order by 1").fetchall()]
+    lsoa_ward = con.execute("select lsoa_code as code, ward_code as ward from geo_lsoa").df()
+    routes = []
+    for k in range(months):
+        month = last - relativedelta(months=k)
+        for loc in ["All", *localities]:
+            base = Filters(month, locality=loc)
+            routes += filter_routes(views, base) + identity_routes(views, base) + period_routes(views, month, base)
+            if loc == "All":
+                routes += locality_routes(views, base, localities) + hierarchy_routes(views, base, lsoa_ward)
+    return routes
+
+
+def averaged(views: Views, base: Filters, dim: str, values: tuple, value: str, measure: str) -> tuple[float, int, int]:
+    """The best an attacker does by averaging every route to one small group: the value
+    ``value`` of ``dim`` is (S ∪ {value}) minus S for every non-empty S of the others.
+
+    Returns (mean estimate, truth, number of routes).
+    """
+    others = [v for v in values if v != value]
+    estimates, truth = [], None
+    for k in range(1, len(others) + 1):
+        for subset in itertools.combinations(others, k):
+            with_it = views.overview(replace(base, **{dim: (*subset, value)}))[measure]
+            without = views.overview(replace(base, **{dim: subset}))[measure]
+            truth = with_it[1] - without[1]
+            if with_it[0] is not None and without[0] is not None:
+                estimates.append(with_it[0] - without[0])
+    return (sum(estimates) / len(estimates) if estimates else float("nan")), truth, len(estimates)
