@@ -108,7 +108,9 @@ def render_settings(entries: list[dict]) -> str:
         "",
         "Environment variables: `CONTEXTMAP_SETTINGS` (settings file), `CONTEXTMAP_WAREHOUSE` (build folder),",
         "`CONTEXTMAP_PSEUDONYM_KEY` / `CONTEXTMAP_PSEUDONYM_KEY_FILE` (pseudonymisation key), `CONTEXTMAP_AUDIT_LOG`",
-        "(audit log file), `CONTEXTMAP_USERS_FILE` (local accounts), `CONTEXTMAP_ROLE_MAP` (OIDC role map).",
+        "(audit log file), `CONTEXTMAP_AUDIT_ANCHOR` (its checkpoint file), `CONTEXTMAP_AUDIT_KEY_FILE` (the",
+        "administrator's checkpoint signing key, never given to the dashboard), `CONTEXTMAP_USERS_FILE` (local",
+        "accounts), `CONTEXTMAP_ROLE_MAP` (OIDC role map).",
         "",
     ]
     return "\n".join(lines)

@@ -116,3 +116,14 @@ def test_an_empty_location_is_reported_as_empty_and_a_bad_one_by_its_shape(geo):
     values = [v for (v,) in con.execute("select value from rejects where source_file = 'missing_episodes_not_a_date.csv'")
               .fetchall()]
     assert values and all(set(v) <= set("Aa9 /:-.,…") for v in values), values
+
+
+def test_bidirectional_controls_never_reach_a_place_name(geo, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "places.csv").write_text("place_id,name,category,postcode\n"
+                                       "BP-1,Station \u202egnp.exe\u202c Café \u2066x\u2069,TAKEAWAY,HD1 1BA\n",
+                                       encoding="utf-8")
+    con = geo.cursor()
+    run(con, [folder], KEY, Mapping(), progress=lambda *_: None, stop_on_error=False)
+    assert con.execute("select name from stg_places").fetchone()[0] == "Station gnp.exe Café x"
