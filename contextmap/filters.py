@@ -20,6 +20,10 @@ SEXES = {"F": "Female", "M": "Male", "X": "Other", "U": "Unknown"}
 LOOKED_AFTER = ("All", "Looked after", "Not looked after")
 PERIODS = {"month": "Month", "quarter": "Quarter", "12m": "12 months"}
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "12m": 12}
+# Sources, age bands and sexes are chosen one at a time or all together, never as other
+# subsets: every subset would be one more view to subtract from another, and averaging
+# such differences wears away the cell-key noise (docs/methods.md, "Disclosure control").
+ALL = "All"
 # The URL query parameters the filters own (pages may add their own, e.g. ``place``).
 FILTER_KEYS = ("month", "period", "locality", "looked_after", "sources", "age_bands", "sexes")
 # The sources that are records of missing episodes (the rest are offences).
@@ -95,8 +99,9 @@ class Filters:
         """
 
         def pick(name, allowed, default):
+            # One value or all: a link naming several (from an older version) shows all.
             values = tuple(v for v in str(query.get(name, "")).split(",") if v in allowed)
-            return values or default
+            return values if len(values) == 1 else default
 
         try:
             month = first_of_month(date.fromisoformat(str(query.get("month")) + "-01"))

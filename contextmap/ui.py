@@ -19,7 +19,7 @@ import streamlit as st
 
 from contextmap import audit, auth, disclosure, export, queries, settings
 from contextmap.coverage import Coverage
-from contextmap.filters import AGE_BANDS, FILTER_KEYS, LOOKED_AFTER, PERIODS, SEXES, SOURCES, Filters
+from contextmap.filters import AGE_BANDS, ALL, FILTER_KEYS, LOOKED_AFTER, PERIODS, SEXES, SOURCES, Filters
 from contextmap.fmt import first_of_month, md_escape, month_label
 from pipelines.warehouse import current_build
 
@@ -113,6 +113,15 @@ def _month_options(first: date, last: date) -> list[date]:
     return [d.date() for d in pd.date_range(first, last, freq="MS")]
 
 
+def _one_or_all(where, label: str, labels: dict[str, str], current: tuple[str, ...], key: str,
+                help: str | None = None) -> tuple[str, ...]:
+    """A select box of "All" or one value (never another subset: see ``contextmap.filters.ALL``)."""
+    options = [ALL, *labels]
+    chosen = where.selectbox(label, options, index=options.index(current[0]) if len(current) == 1 else 0,
+                             format_func=lambda v: labels.get(v, v), key=key, help=help)
+    return tuple(labels) if chosen == ALL else (chosen,)
+
+
 def sidebar_filters() -> Filters:
     """Draw the global filters in the sidebar; keep them in the session and the URL."""
     cov, localities = _bounds()
@@ -138,19 +147,17 @@ def sidebar_filters() -> Filters:
         "Locality", ["All", *localities], index=(["All", *localities].index(current.locality)), key="f_locality",
         help="Localities are read from the council's own locality file (contextmap.toml [geography]).",
     )
-    sources = sb.pills(
-        "Sources", list(SOURCES), selection_mode="multi", default=list(current.sources),
-        format_func=SOURCES.get, key="f_sources",
-        help="Missing from: where a child went missing from. Found at: where found or returned. "
-        "Named in RHI: places and areas a child named in a return home interview. Offences: offences recorded there.",
-    ) or list(SOURCES)
+    sources = _one_or_all(sb, "Sources", SOURCES, current.sources, "f_sources",
+                          "Missing from: where a child went missing from. Found at: where found or returned. Named in "
+                          "RHI: places and areas a child named in a return home interview. Offences: offences recorded "
+                          "there. One source or all of them (see the method note on small numbers).")
     with sb.expander("Who", expanded=False):
-        age_bands = st.multiselect("Age band", AGE_BANDS, default=list(current.age_bands), key="f_age") or list(AGE_BANDS)
-        sexes = st.multiselect("Sex", list(SEXES), default=list(current.sexes), format_func=SEXES.get, key="f_sex") or list(SEXES)
+        age_bands = _one_or_all(st, "Age band", {a: a for a in AGE_BANDS}, current.age_bands, "f_age")
+        sexes = _one_or_all(st, "Sex", SEXES, current.sexes, "f_sex")
         looked_after = st.radio("Looked-after status", LOOKED_AFTER, index=LOOKED_AFTER.index(current.looked_after), key="f_la")
     filters = Filters(
-        month=month, period=period, locality=locality, sources=tuple(sources),
-        age_bands=tuple(age_bands), sexes=tuple(sexes), looked_after=looked_after,
+        month=month, period=period, locality=locality, sources=sources,
+        age_bands=age_bands, sexes=sexes, looked_after=looked_after,
     )
     st.session_state.filters = filters
     _sync_url(filters)

@@ -18,7 +18,7 @@ The views, as the pages show them:
 
 from __future__ import annotations
 
-import itertools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
@@ -26,7 +26,7 @@ from datetime import date
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
-from contextmap import disclosure, headline, queries, rhi_view, where
+from contextmap import cellkey, disclosure, headline, queries, rhi_view, where
 from contextmap.filters import AGE_BANDS, SEXES, SOURCES, Filters
 
 COUNT_MEASURES = [m.key for m in headline.MEASURES if m.kind == "count"]
@@ -58,9 +58,15 @@ class Views:
 
     def __init__(self, con, policy: disclosure.Policy):
         self.con, self.policy, self._cache = con, policy, {}
+        self.has_postcodes = queries.table_exists(con, "mart_postcode_hotspots")
 
     def _run(self, name: str, exact: bool, **params) -> pd.DataFrame:
-        return queries.run(self.con, name, exact=exact, policy=self.policy, **params)
+        # What queries.run does, once for both: the true rows, and the rows a page is given.
+        key = ("rows", name, json.dumps(params, default=str, sort_keys=True))
+        raw = self._memo(key, lambda: queries._execute(self.con, name, params))
+        if exact:
+            return raw.drop(columns=[c for c in raw.columns if c.endswith(cellkey.SUFFIX)])
+        return cellkey.perturb_frame(raw, self.policy.ptable())
 
     def _memo(self, key, make: Callable):
         if key not in self._cache:
@@ -208,10 +214,12 @@ def hierarchy_routes(views: Views, base: Filters, lsoa_ward: pd.DataFrame) -> li
     """Ward minus its LSOAs (Map), district minus its sectors (Postcodes)."""
     wards = views.areas(base, "ward")
     lsoas = views.areas(base, "lsoa").merge(lsoa_ward, on="code")
-    districts = views.postcodes(base, "district")
-    sectors = views.postcodes(base, "sector")
-    return (_nested(wards, lsoas, "ward", "hierarchy", "map", views.policy)
-            + _nested(districts, sectors, "district", "hierarchy", "postcodes", views.policy))
+    routes = _nested(wards, lsoas, "ward", "hierarchy", "map", views.policy)
+    if views.has_postcodes:
+        districts = views.postcodes(base, "district")
+        sectors = views.postcodes(base, "sector")
+        routes += _nested(districts, sectors, "district", "hierarchy", "postcodes", views.policy)
+    return routes
 
 
 def attack(con, policy: disclosure.Policy, months: int = 3) -> list[Route]:
@@ -227,23 +235,37 @@ def attack(con, policy: disclosure.Policy, months: int = 3) -> list[Route]:
             base = Filters(month, locality=loc)
             routes += filter_routes(views, base) + identity_routes(views, base) + period_routes(views, month, base)
             if loc == "All":
-                routes += locality_routes(views, base, localities) + hierarchy_routes(views, base, lsoa_ward)
+                routes += locality_routes(views, base, localities)
+                for period in ("month", "12m"):
+                    routes += hierarchy_routes(views, replace(base, period=period), lsoa_ward)
     return routes
 
 
-def averaged(views: Views, base: Filters, dim: str, values: tuple, value: str, measure: str) -> tuple[float, int, int]:
-    """The best an attacker does by averaging every route to one small group: the value
-    ``value`` of ``dim`` is (S ∪ {value}) minus S for every non-empty S of the others.
+def combined(views: Views, base: Filters, dim: str, values: tuple, value: str,
+             measure: str = "episodes") -> tuple[float, int, int] | None:
+    """The best an attacker does for one small group (``value`` of ``dim``) by combining
+    every route the filters offer, each weighted by the inverse of its noise.
 
-    Returns (mean estimate, truth, number of routes).
+    With one value or all to choose (``contextmap.filters.ALL``), a group is reached as
+    all values minus each of the others, for all children and again within each
+    looked-after status. Returns (estimate, truth, routes), or None when the group is
+    not small or no route is fully shown.
     """
     others = [v for v in values if v != value]
-    estimates, truth = [], None
-    for k in range(1, len(others) + 1):
-        for subset in itertools.combinations(others, k):
-            with_it = views.overview(replace(base, **{dim: (*subset, value)}))[measure]
-            without = views.overview(replace(base, **{dim: subset}))[measure]
-            truth = with_it[1] - without[1]
-            if with_it[0] is not None and without[0] is not None:
-                estimates.append(with_it[0] - without[0])
-    return (sum(estimates) / len(estimates) if estimates else float("nan")), truth, len(estimates)
+
+    def route(looked_after: list[str]):
+        wholes = [views.overview(replace(base, looked_after=la))[measure] for la in looked_after]
+        parts = [views.overview(replace(base, looked_after=la, **{dim: (v,)}))[measure]
+                 for la in looked_after for v in others]
+        truth = sum(w[1] for w in wholes) - sum(p[1] for p in parts)
+        if any(t[0] is None for t in [*wholes, *parts]):
+            return truth, None, 0
+        return truth, sum(w[0] for w in wholes) - sum(p[0] for p in parts), len(wholes) + len(parts)
+
+    found = [route(["All"]), route(["Looked after", "Not looked after"])]
+    truth = found[0][0]
+    shown = [(est, terms) for _, est, terms in found if est is not None]
+    if not _small(truth, views.policy) or not shown:
+        return None
+    weights = [1 / terms for _, terms in shown]
+    return sum(w * est for w, (est, _) in zip(weights, shown)) / sum(weights), truth, len(shown)
