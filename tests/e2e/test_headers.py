@@ -43,9 +43,7 @@ LOCAL_CHECKS_OFF = ("--disable-features=LocalNetworkAccessChecks,LocalNetworkAcc
                     "PrivateNetworkAccessForNavigations")
 
 
-def test_every_page_kind_works_under_the_policy(server):
-    from playwright.sync_api import sync_playwright
-
+def test_every_page_kind_works_under_the_policy(browser, server):
     from conftest import CHROMIUM
 
     csp = _csp("Caddyfile")
@@ -61,20 +59,20 @@ def test_every_page_kind_works_under_the_policy(server):
         headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-encoding", "content-length")}
         route.fulfill(response=response, headers={**headers, "content-security-policy": csp})
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", LOCAL_CHECKS_OFF])
-        context = browser.new_context(viewport={"width": 1440, "height": 1000})
-        context.route("**/*", with_headers)
-        page = context.new_page()
-        page.base_url = server
-        page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
-        try:
-            for page_id in PAGES:
-                role = next(r for r in auth.ROLES if page_id in auth.pages_for(r))
-                open_page(page, page_id, role=role)
-                assert_healthy(page)
-                assert TITLES[page_id] in page.locator("h1").all_inner_texts(), f"{page_id} did not draw"
-        finally:
-            browser.close()
+    # A second Chromium from the session's Playwright (one Playwright per process).
+    checked = browser.browser_type.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", LOCAL_CHECKS_OFF])
+    context = checked.new_context(viewport={"width": 1440, "height": 1000})
+    context.route("**/*", with_headers)
+    page = context.new_page()
+    page.base_url = server
+    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    try:
+        for page_id in PAGES:
+            role = next(r for r in auth.ROLES if page_id in auth.pages_for(r))
+            open_page(page, page_id, role=role)
+            assert_healthy(page)
+            assert TITLES[page_id] in page.locator("h1").all_inner_texts(), f"{page_id} did not draw"
+    finally:
+        checked.close()
     assert not violations, violations[:5]
     assert not outside, outside[:5]
