@@ -1,6 +1,10 @@
 """Disclosure control: the one place every count passes through on its way to a user.
 
-Three rules, applied in this order:
+Every count reaching this module is already cell-key perturbed (``contextmap.cellkey``,
+applied by ``contextmap.queries.run``): a count of 6 or more shows within 2 of the truth,
+the same records always giving the same figure, so two views can no longer be
+subtracted to reveal a small group. Counts 0 to ``suppress_max`` are not perturbed.
+Then three rules, applied in this order:
 
 1. **Primary suppression.** A count from 1 to ``suppress_max`` (default 5, the DfE
    children's services convention) is shown as ``"c"``. Zero is shown as 0: it identifies
@@ -166,7 +170,9 @@ def legend(policy: Policy) -> str:
     text = (
         f"{SUPPRESSED} = 1 to {policy.suppress_max}, suppressed to protect children's identities; "
         "some larger figures are also shown as c so that totals cannot reveal a hidden one. "
-        "Rates and percentages are not shown where their parts are hidden."
+        f"Other figures may be moved by up to {cellkey.MAX_PERTURBATION} (always the same way for the same "
+        "children or events), so comparing two views cannot reveal a hidden one: totals may differ slightly "
+        "from the sum of their parts. Rates and percentages are not shown where their parts are hidden."
     )
     if policy.round_small_areas and policy.round_base > 1:
         text += (

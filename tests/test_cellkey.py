@@ -132,3 +132,25 @@ def test_no_page_or_library_module_asks_for_exact_counts():
              if isinstance(node, ast.keyword) and node.arg == "exact"
              and not (isinstance(node.value, ast.Constant) and node.value.value is False)]
     assert not asked, f"these modules ask queries.run for exact counts: {asked}"
+
+
+def _ptable_csv(path, value=lambda pcv, k: 0, skip=()):
+    rows = [f"{p},{k},{value(p, k)}" for p in range(1, cellkey.MAX_PCV + 1) for k in range(256) if (p, k) not in skip]
+    path.write_text("pcv,ckey,pvalue\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_a_data_controllers_own_ptable_is_used_when_it_is_safe(tmp_path):
+    path = _ptable_csv(tmp_path / "own.csv", lambda p, k: 1 if p > 5 else 0)
+    policy = disclosure.Policy(ptable_path=str(path))
+    assert cellkey.perturb([0, 3, 40], [0, 9, 99], policy.ptable()).tolist() == [0, 3, 41]
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(value=lambda p, k: -2 if p == 6 else 0), "moves a shown count into the suppressed range"),
+    (dict(value=lambda p, k: 1 if p == 3 else 0), "must not perturb counts"),
+    (dict(skip={(9, 17)}), "must have a row for every pcv"),
+])
+def test_an_unsafe_or_incomplete_ptable_is_refused_in_words(tmp_path, bad, message):
+    with pytest.raises(ValueError, match=message):
+        cellkey.read_ptable(_ptable_csv(tmp_path / "bad.csv", **bad), 5)
