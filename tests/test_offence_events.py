@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from contextmap import queries
+from contextmap.filters import Filters
 from minidb import mini_db
 
 
@@ -24,3 +28,19 @@ def test_an_offence_keeps_its_young_person_only_when_exactly_one_is_recorded():
         "offence:nobody": (None, "Unknown", "U", "Unknown"),
         "offence:one_named": ("p4", "12-13", "F", "White"),
     }
+
+
+def test_an_offence_whose_lines_carry_different_types_counts_once_under_its_first_lines_type():
+    con = mini_db(offences=[
+        {"offence_key": "mixed", "person_key": "p1", "offence_type": "Robbery", "offence_group": "Robbery"},
+        {"offence_key": "mixed", "person_key": "p2", "offence_type": "Assault",
+         "offence_group": "Violence and sexual offences"},
+        {"offence_key": "mixed", "person_key": "p3", "offence_type": "Theft", "offence_group": "Other theft"},
+        {"offence_key": "plain", "person_key": "p4", "offence_type": "Assault",
+         "offence_group": "Violence and sexual offences"},
+    ])
+    params = Filters(date(2025, 3, 1)).params()
+    assert queries.run(con, "overview_offences", exact=True, **params)["offences"].iloc[0] == 2
+    by_type = queries.run(con, "trend_offences", exact=True, **params, split="offence_group")
+    assert dict(zip(by_type["split_value"], by_type["offences"])) == {"Robbery": 1, "Violence and sexual offences": 1}
+    assert by_type["offences"].sum() == 2
