@@ -1,7 +1,7 @@
 """Return home interview performance: protected rates, tables and charts for the RHI page and the pack.
 
 Definitions (the page prints :data:`METHOD`):
-- offered within 72 hours = episodes whose earliest RHI offer was within 72 hours of
+- offered in time = episodes whose earliest RHI offer was within ``[rhi] offer_within_hours`` (72) of
   the return ÷ eligible episodes (ended, with RHI times);
 - completed and declined = ÷ episodes that have ended;
 - median hours to offer = over eligible episodes with an offer time.
@@ -14,16 +14,18 @@ import plotly.graph_objects as go
 
 from contextmap import disclosure, fmt, settings
 
+# The statutory window ([rhi] offer_within_hours: 72 hours in the 2014 guidance).
+HOURS = int(settings.get("rhi", "offer_within_hours"))
 RATES = {
-    "offered_72h_pct": ("offered_72h", "eligible", "Offered within 72 hours"),
-    "completed_72h_pct": ("completed_72h", "eligible", "Completed within 72 hours"),
+    "offered_72h_pct": ("offered_72h", "eligible", f"Offered within {HOURS} hours"),
+    "completed_72h_pct": ("completed_72h", "eligible", f"Completed within {HOURS} hours"),
     "completed_pct": ("completed", "returned", "Completed"),
     "declined_pct": ("declined", "returned", "Declined"),
 }
 COUNTS = ["episodes", "returned", "eligible", "offered_72h", "completed_72h", "completed", "declined", "timed_offers"]
-# Why an episode did not get an offer within 72 hours, in the order the page lists them.
+# Why an episode did not get an offer in time, in the order the page lists them.
 REASONS = {
-    "Offered after 72 hours": "Offered late (after 72 hours)",
+    "Offered late": f"Offered late (after {HOURS} hours)",
     "No RHI recorded": "No RHI record",
     "Recorded as not offered": "Recorded as not offered",
     "No contact made": "No contact made with the child",
@@ -40,18 +42,18 @@ METHOD = """
 
 - **Which episodes.** Episodes are counted in the month they *started*. An episode with
   **no end time** (the child is still missing, or the return was not recorded) has no
-  72-hour clock: it is left out of every percentage and listed under "Still missing".
-- **The 72-hour clock** starts at the recorded return (the episode's end time). When an
+  {hours}-hour clock: it is left out of every percentage and listed under "Still missing".
+- **The {hours}-hour clock** starts at the recorded return (the episode's end time). When an
   episode has more than one RHI record, the **earliest offer** counts. An offer recorded
   **before the return** (for example arranged while the child was being brought home)
-  counts as made at the return: 0 hours, within 72 hours.
-- **Offered within 72 hours (%)** = episodes offered within 72 hours ÷ episodes that ended
+  counts as made at the return: 0 hours, within {hours} hours.
+- **Offered within {hours} hours (%)** = episodes offered within {hours} hours ÷ episodes that ended
   and whose RHI records have times. Records from the Standard Safeguarding Dataset carry
   only offered / accepted flags, with no times: those episodes are left out of this
   percentage and counted under "Source without times".
 - **Declined**: a child who declines an offered interview still counts as *offered* (the
   duty is to offer); **declined (%)** and **completed (%)** are shares of episodes that ended.
-- **Completed within 72 hours** is shown beside the national figure because that is what
+- **Completed within {hours} hours** is shown beside the national figure because that is what
   the national study measured.
 - **Median hours to offer** is taken over eligible episodes with an offer time; it is not
   shown where fewer than {min_n} offers lie behind it.
@@ -66,7 +68,7 @@ def targets() -> tuple[float, float]:
 
 def method_text(policy: disclosure.Policy) -> str:
     """The method note with the disclosure threshold filled in."""
-    return METHOD.format(min_n=policy.suppress_max + 1)
+    return METHOD.format(min_n=policy.suppress_max + 1, hours=HOURS)
 
 
 def protected_rates(df: pd.DataFrame, policy: disclosure.Policy) -> pd.DataFrame:
@@ -106,7 +108,7 @@ def breakdown_table(df: pd.DataFrame, policy: disclosure.Policy) -> pd.DataFrame
     shown = disclosure.protect_frame(df, COUNTS, policy)
     rates = protected_rates(df, policy)
     table = pd.DataFrame({"Group": df["grp"], "Episodes ended": shown["returned"],
-                          "Eligible for the 72-hour measure": shown["eligible"]})
+                          f"Eligible for the {HOURS}-hour measure": shown["eligible"]})
     for col, (_, den, label) in RATES.items():
         table[label] = [_rate_text(v, d) for v, d in zip(rates[col], df[den])]
     table["Median hours to offer"] = [_hours(v) for v in rates["median_hours_to_offer"]]
@@ -114,7 +116,7 @@ def breakdown_table(df: pd.DataFrame, policy: disclosure.Policy) -> pd.DataFrame
 
 
 def reasons_table(df: pd.DataFrame, policy: disclosure.Policy) -> pd.DataFrame:
-    """Episodes without an offer within 72 hours, by reason, with their total (secondary suppression applied)."""
+    """Episodes without an offer in time, by reason, with their total (secondary suppression applied)."""
     counts = df.set_index("rhi_status")["episodes"]
     rows = pd.DataFrame({"Reason": list(REASONS.values()),
                          "Episodes": [int(counts.get(status, 0)) for status in REASONS]})
@@ -124,15 +126,15 @@ def reasons_table(df: pd.DataFrame, policy: disclosure.Policy) -> pd.DataFrame:
 
 
 def monthly_figure(df: pd.DataFrame, policy: disclosure.Policy) -> go.Figure:
-    """Offered and completed within 72 hours by month, with the target and national lines.
+    """Offered and completed in time by month, with the target and national lines.
 
     ``df`` holds ``rhi_monthly`` rows; hidden months are gaps.
     """
     target, national = targets()
     rates = protected_rates(df, policy)
     fig = go.Figure()
-    lines = (("offered_72h_pct", "Offered within 72 hours", "#0072B2", "solid"),
-             ("completed_72h_pct", "Completed within 72 hours", "#009E73", "solid"),
+    lines = (("offered_72h_pct", RATES["offered_72h_pct"][2], "#0072B2", "solid"),
+             ("completed_72h_pct", RATES["completed_72h_pct"][2], "#009E73", "solid"),
              ("declined_pct", "Declined", "#CC79A7", "dot"))
     for col, name, colour, dash in lines:
         values = pd.to_numeric(rates[col], errors="coerce")

@@ -1,4 +1,4 @@
-"""Return home interviews: offered within 72 hours, completed, declined and time to offer."""
+"""Return home interviews: offered in time, completed, declined and time to offer."""
 
 import streamlit as st
 from dateutil.relativedelta import relativedelta
@@ -8,7 +8,8 @@ from contextmap.coverage import Coverage
 from contextmap.fmt import period_label
 
 s = ui.page("rhi", "Return home interviews",
-            "Statutory guidance: a return home interview should be offered within 72 hours of a child's return.")
+            f"Statutory guidance: a return home interview should be offered within {rhi_view.HOURS} hours of a "
+            "child's return.")
 f = s.filters
 target, national = rhi_view.targets()
 st.caption(f"{period_label(f.month_from, f.month_to)} · {ui.md_escape(f.locality) if f.locality != 'All' else 'All localities'}")
@@ -25,10 +26,10 @@ if total.empty or total["episodes"].iloc[0] == 0:
 
 summary = rhi_view.summary(total.iloc[0], s.policy)
 cols = st.columns(5)
-for col, label in zip(cols, ["Offered within 72 hours", "Completed within 72 hours", "Completed", "Declined",
+for col, label in zip(cols, [*(label for _, _, label in rhi_view.RATES.values()),
                              "Median hours to offer"]):
     col.metric(label, summary[label], border=True)
-st.caption(f"Local target: {target:.0f}% offered within 72 hours. " + rhi_view.NATIONAL_SOURCE.format(pct=f"{national:.0f}"))
+st.caption(f"Local target: {target:.0f}% offered within {rhi_view.HOURS} hours. " + rhi_view.NATIONAL_SOURCE.format(pct=f"{national:.0f}"))
 
 st.subheader("By month")
 start = f.month_to - relativedelta(months=23)
@@ -45,9 +46,9 @@ for dimension, title in (("locality", "By locality"), ("looked_after", "By looke
     st.subheader(title)
     table = rhi_view.breakdown_table(breakdown[breakdown["dimension"] == dimension], s.policy)
     st.dataframe(table, hide_index=True, use_container_width=True)
-    ui.export_button(s, table, f"RHI {title.lower()}", "rhi", count_cols=["Episodes ended", "Eligible for the 72-hour measure"])
+    ui.export_button(s, table, f"RHI {title.lower()}", "rhi", count_cols=["Episodes ended", f"Eligible for the {rhi_view.HOURS}-hour measure"])
 
-st.subheader("Episodes without an offer within 72 hours, by reason")
+st.subheader(f"Episodes without an offer within {rhi_view.HOURS} hours, by reason")
 reasons = rhi_view.reasons_table(ui.query(s, "rhi_reasons", f), s.policy)
 st.dataframe(reasons, hide_index=True, use_container_width=True)
 ui.export_button(s, reasons, "RHI reasons", "rhi", count_cols=["Episodes"])

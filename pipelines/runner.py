@@ -18,6 +18,14 @@ from pipelines.step_types import BACKGROUND_NOTE, Py, Sql
 from pipelines.steps import STEPS
 
 
+# Settings the SQL models take as $parameters: each is read here and used in one model.
+SQL_SETTINGS = {
+    "rhi_offer_hours": ("rhi", "offer_within_hours"),
+    "repeat_episodes": ("repeat_missing", "episodes"),
+    "repeat_days": ("repeat_missing", "days"),
+}
+
+
 class StepError(RuntimeError):
     """A build step failed; the message names the SQL file or Python step."""
 
@@ -73,7 +81,8 @@ def _run(con: duckdb.DuckDBPyConnection, step: Sql | Py, note: str = "") -> str:
     said = None
     try:
         if isinstance(step, Sql):
-            con.execute(f"create or replace table {step.tables[0]} as\n" + sqlfiles.read(step.path))
+            sql = sqlfiles.read(step.path)
+            con.execute(f"create or replace table {step.tables[0]} as\n" + sql, sql_settings(sql))
         else:
             module, func = step.target.split(":")
             said = getattr(importlib.import_module(module), func)(con)
@@ -82,6 +91,15 @@ def _run(con: duckdb.DuckDBPyConnection, step: Sql | Py, note: str = "") -> str:
         raise StepError(f"Build step {where} failed: {exc}") from exc
     rows = ", ".join(f"{t} {con.sql(f'select count(*) from {t}').fetchall()[0][0]:,} rows" for t in step.tables)
     return f"  {rows} ({time.perf_counter() - started:.1f} s{note})" + (said if isinstance(said, str) else "")
+
+
+def sql_settings(sql: str) -> dict:
+    """The settings an SQL model names as ``$parameters`` (see :data:`SQL_SETTINGS`)."""
+    names = set(re.findall(r"\$([a-z_]+)", sql))
+    unknown = names - SQL_SETTINGS.keys()
+    if unknown:
+        raise KeyError(f"no setting is declared for the SQL parameters {sorted(unknown)} (pipelines/runner.py)")
+    return {name: settings.get(*SQL_SETTINGS[name]) for name in names}
 
 
 def _reads(step: Sql | Py, tables: tuple[str, ...]) -> bool:

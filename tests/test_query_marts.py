@@ -34,7 +34,7 @@ with episodes as (
 select
     count(*) as episodes,
     count(distinct person_key) as children,
-    count(distinct person_key) filter (where episodes_in_90d >= 3) as repeat_children,
+    count(distinct person_key) filter (where is_repeat) as repeat_children,
     count(*) filter (where is_looked_after) as looked_after_episodes,
     count(distinct person_key) filter (where is_looked_after) as looked_after_children,
     count(*) filter (where is_rhi_eligible) as rhi_eligible,

@@ -51,8 +51,8 @@ def test_status_of_each_edge_case(con):
     rows = dict(con.sql("select episode_key, rhi_status from int_episodes").fetchall())
     status = {n: rows[f"e{i + 1}"] for i, n in enumerate(NAMES)}
     assert status == {
-        "ok": "Offered within 72 hours", "still_missing": "Still missing", "before_return": "Offered within 72 hours",
-        "declined": "Offered within 72 hours", "late": "Offered after 72 hours", "no_record": "No RHI recorded",
+        "ok": "Offered in time", "still_missing": "Still missing", "before_return": "Offered in time",
+        "declined": "Offered in time", "late": "Offered late", "no_record": "No RHI recorded",
         "ssd": "No times recorded", "not_offered": "Recorded as not offered", "no_contact": "No contact made",
     }
 

@@ -1,4 +1,6 @@
 -- One row per missing episode, with its areas and its return home interview measures.
+-- Settings: $rhi_offer_hours ([rhi] offer_within_hours: the statutory 72 hours),
+-- $repeat_episodes and $repeat_days ([repeat_missing]: 3 episodes in 90 days).
 with episodes as (
     select * from stg_missing_episodes
 ),
@@ -43,11 +45,10 @@ located as (
         fo.locality as found_locality,
         hs.locality as home_locality,
         split_part(e.home_sector, ' ', 1) as home_district,
-        -- Repeat missing: the usual trigger is 3 or more episodes in 90 days.
         count(*) over (
             partition by e.person_key order by e.started_at
-            range between interval 90 days preceding and current row
-        ) as episodes_in_90d
+            range between to_days($repeat_days) preceding and current row
+        ) as episodes_in_window
     from episodes as e
     left join lsoas as mf on mf.lsoa_code = e.missing_from_lsoa
     left join lsoas as fo on fo.lsoa_code = e.found_lsoa
@@ -87,8 +88,8 @@ final as (
         case
             when ended_at is null then 'Still missing'
             when not rhi_has_times then 'No times recorded'
-            when rhi_offered_at is not null and hours_return_to_offer <= 72 then 'Offered within 72 hours'
-            when rhi_offered_at is not null then 'Offered after 72 hours'
+            when rhi_offered_at is not null and hours_return_to_offer <= $rhi_offer_hours then 'Offered in time'
+            when rhi_offered_at is not null then 'Offered late'
             when rhi_records = 0 then 'No RHI recorded'
             when rhi_not_offered then 'Recorded as not offered'
             when rhi_no_contact then 'No contact made'
@@ -96,7 +97,11 @@ final as (
         end as rhi_status,
         ended_at is not null and rhi_has_times as is_rhi_eligible,
         ended_at is not null and rhi_has_times and rhi_offered_at is not null
-            and hours_return_to_offer <= 72 as is_rhi_offered_72h
+            and hours_return_to_offer <= $rhi_offer_hours as is_rhi_offered_72h,
+        ended_at is not null and rhi_has_times and rhi_completed_at is not null
+            and greatest(date_diff('minute', ended_at, rhi_completed_at), 0) <= $rhi_offer_hours * 60
+            as is_rhi_completed_72h,
+        episodes_in_window >= $repeat_episodes as is_repeat
     from measured
 )
 

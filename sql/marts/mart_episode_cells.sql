@@ -2,11 +2,7 @@
 -- filter and split by (month, locality, age band, sex, looked-after status, RHI status):
 -- every count is a sum over cells, so the pages never scan the episodes.
 with episodes as (
-    select
-        *,
-        ended_at is not null and rhi_has_times and rhi_completed_at is not null
-            and greatest(date_diff('minute', ended_at, rhi_completed_at), 0) <= 72 * 60 as is_rhi_completed_72h
-    from int_episodes
+    select * from int_episodes
 ),
 
 final as (

@@ -24,8 +24,8 @@ final as (
         sex,
         coalesce(is_looked_after, false) as is_looked_after,
         count(*) as episodes,
-        -- Repeat missing: 3 or more episodes in 90 days (int_episodes.episodes_in_90d).
-        bool_or(episodes_in_90d >= 3) as is_repeat,
+        -- Repeat missing as int_episodes decides it ([repeat_missing] in contextmap.toml).
+        bool_or(is_repeat) as is_repeat,
         list_sort(list_distinct(flatten(list(
             case when len(themes) = 0 then ['No theme recorded'] else themes end
         )))) as themes

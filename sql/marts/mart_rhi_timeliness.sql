@@ -3,11 +3,7 @@
 -- An offer recorded before the return counts from the return (int_episodes); episodes
 -- still missing and RHIs without times (SSD flags) are outside the 72-hour denominator.
 with episodes as (
-    select
-        *,
-        ended_at is not null and rhi_has_times and rhi_completed_at is not null
-            and greatest(date_diff('minute', ended_at, rhi_completed_at), 0) <= 72 * 60 as is_rhi_completed_72h
-    from int_episodes
+    select * from int_episodes
 ),
 
 final as (
