@@ -89,7 +89,7 @@ def _value(row: pd.Series, m: Measure, policy: disclosure.Policy) -> tuple[str, 
         n = row[m.key]
         return disclosure.fmt_count(n, policy), (None if disclosure.is_suppressed(n, policy) else float(n))
     num, den = row[m.numerator], row[m.denominator]
-    share = disclosure.protect_rate(num, den, policy)
+    share = disclosure.protect_share(num, den, policy)
     return (fmt.percent(share) if share is not None else disclosure.SUPPRESSED), share
 
 

@@ -70,11 +70,13 @@ def compare_shares(num_now, den_now, num_before, den_before, policy: disclosure.
     of the result are the shares. Suppressed when either share is hidden.
     """
     alpha = _config()["alpha"] if alpha is None else alpha
-    now = disclosure.protect_rate(num_now, den_now, policy)
-    before = disclosure.protect_rate(num_before, den_before, policy)
+    now = disclosure.protect_share(num_now, den_now, policy)
+    before = disclosure.protect_share(num_before, den_before, policy)
     if now is None or before is None:
         return Change("suppressed", None, None)
-    table = [[int(num_now), int(den_now) - int(num_now)], [int(num_before), int(den_before) - int(num_before)]]
+    # Perturbed counts can show a part above its whole: the part is then the whole.
+    parts = [min(int(num_now), int(den_now)), min(int(num_before), int(den_before))]
+    table = [[parts[0], int(den_now) - parts[0]], [parts[1], int(den_before) - parts[1]]]
     p = float(fisher_exact(table).pvalue)
     fisher = "Fisher's exact test"
     if p >= alpha:
@@ -240,7 +242,7 @@ def overview_sentences(rows: dict, groups: dict, period: str, locality: str, are
                 out.append(sentence("Missing episodes", f"in {place}", change, PREVIOUS[period], policy,
                                     _phrase("looked_after", label) if label else None))
     if rhi_target is not None and "rhi_72h_share" not in unavailable:
-        share = disclosure.protect_rate(rows["now"]["rhi_offered_72h"], rows["now"]["rhi_eligible"], policy)
+        share = disclosure.protect_share(rows["now"]["rhi_offered_72h"], rows["now"]["rhi_eligible"], policy)
         if share is not None:
             side = "at or above" if 100 * share >= rhi_target else "below"
             out.append(f"Return home interviews were offered within 72 hours after {fmt.percent(share)} of returns "

@@ -80,8 +80,8 @@ class Views:
                                               self._run("overview_offences", False, **f.params()))
             true_row = headline.headline_row(self._run("overview_episodes", True, **f.params()),
                                              self._run("overview_offences", True, **f.params()))
-            return {k: (_number(disclosure.fmt_count(shown_row[k], self.policy)), int(true_row[k]))
-                    for k in COUNT_MEASURES}
+            figs = {fig.measure.key: fig for fig in headline.figures(shown_row, shown_row, shown_row, self.policy)}
+            return {k: (_number(figs[k].value), int(true_row[k])) for k in COUNT_MEASURES}
         return self._memo(("overview", f), make)
 
     def rhi_ended(self, f: Filters) -> tuple[float | None, int]:

@@ -154,3 +154,12 @@ def test_a_data_controllers_own_ptable_is_used_when_it_is_safe(tmp_path):
 def test_an_unsafe_or_incomplete_ptable_is_refused_in_words(tmp_path, bad, message):
     with pytest.raises(ValueError, match=message):
         cellkey.read_ptable(_ptable_csv(tmp_path / "bad.csv", **bad), 5)
+
+
+def test_a_part_shown_above_its_whole_reads_as_the_whole():
+    """Perturbation moves a part and its whole independently (10 looked-after episodes of 10
+    may show as 11 of 9): shares stop at 100% and the rise/fall test still runs."""
+    from contextmap import narrative
+
+    assert disclosure.protect_share(11, 9, POLICY) == 1.0
+    assert narrative.compare_shares(11, 9, 20, 40, POLICY).kind in ("rise", "same")
