@@ -119,3 +119,16 @@ def test_a_demo_build_is_refused_where_sign_in_is_configured(served_db, tmp_path
     assert "demo build" in at.error[0].value and "will not be served" in at.error[0].value
     assert not at.selectbox, "no role picker"
     assert not at.text_input, "no way in"
+
+
+def test_a_demo_build_is_refused_where_openid_connect_is_configured(served_db, tmp_path, monkeypatch):
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "secrets.toml").write_text('[auth]\nredirect_uri = "https://x/oauth2callback"\n')
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("CONTEXTMAP_USERS_FILE", raising=False)
+    monkeypatch.delenv("CONTEXTMAP_ROLE_MAP", raising=False)
+    monkeypatch.setenv("CONTEXTMAP_WAREHOUSE", str(_warehouse(served_db, tmp_path, demo=True)))
+    monkeypatch.setenv("CONTEXTMAP_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
+    at = _app()
+    assert "will not be served" in at.error[0].value
+    assert not at.selectbox
