@@ -117,17 +117,22 @@ def perturb_frame(frame: pd.DataFrame, table: np.ndarray) -> pd.DataFrame:
     there are gaps); list columns of counts (sparklines) with a list of cell keys beside
     them are perturbed element by element.
     """
-    out = frame.copy()
-    for key_col in [c for c in frame.columns if c.endswith(SUFFIX)]:
-        col = key_col[: -len(SUFFIX)]
-        if col not in frame.columns:
-            raise KeyError(f"cell key column {key_col} has no count column {col}")
-        if frame[col].map(lambda v: isinstance(v, list | np.ndarray)).any():
-            out[col] = _perturb_lists(frame[col], frame[key_col], table)
-        else:
-            values = perturb(pd.to_numeric(frame[col], errors="coerce"), pd.to_numeric(frame[key_col]), table)
-            out[col] = _like(frame[col], values)
-    return out.drop(columns=[c for c in frame.columns if c.endswith(SUFFIX)])
+    keys = [c for c in frame.columns if c.endswith(SUFFIX)]
+    if not keys:
+        return frame
+    counts = [k[: -len(SUFFIX)] for k in keys]
+    absent = [k for k, c in zip(keys, counts) if c not in frame.columns]
+    if absent:
+        raise KeyError(f"cell key columns {absent} have no count column")
+    lists = [c for c in counts if frame[c].dtype == object and any(isinstance(v, list | np.ndarray) for v in frame[c])]
+    flat = [c for c in counts if c not in lists]
+    # All flat columns in one array: pages run this on every query, so per-column pandas
+    # calls would cost more than the query.
+    values = perturb(frame[flat].to_numpy(dtype=float, na_value=np.nan),
+                     frame[[f"{c}{SUFFIX}" for c in flat]].to_numpy(dtype=float, na_value=np.nan), table)
+    shown = {c: _like(frame[c].dtype, values[:, i]) for i, c in enumerate(flat)}
+    shown.update({c: _perturb_lists(frame[c], frame[f"{c}{SUFFIX}"], table) for c in lists})
+    return pd.DataFrame({c: shown.get(c, frame[c]) for c in frame.columns if c not in keys}, index=frame.index)
 
 
 def _perturb_lists(counts: pd.Series, keys: pd.Series, table: np.ndarray) -> list:
@@ -135,10 +140,10 @@ def _perturb_lists(counts: pd.Series, keys: pd.Series, table: np.ndarray) -> lis
             for c, k in zip(counts, keys)]
 
 
-def _like(original: pd.Series, values: np.ndarray) -> pd.Series:
-    """``values`` in the integer type of ``original`` where it had one."""
-    if pd.api.types.is_integer_dtype(original.dtype):
-        if np.isnan(values).any():
-            return pd.Series(values, index=original.index).astype("Int64")
-        return pd.Series(values.astype(np.int64), index=original.index)
-    return pd.Series(values, index=original.index)
+def _like(dtype, values: np.ndarray):
+    """``values`` in the integer type ``dtype`` had, where it was one."""
+    if not pd.api.types.is_integer_dtype(dtype):
+        return values
+    if np.isnan(values).any():
+        return pd.array(values, dtype="Float64").astype("Int64")
+    return values.astype(np.int64)
