@@ -13,14 +13,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from contextmap import disclosure, fmt, settings
+from contextmap.labels import SOURCES, label
 
-SOURCE_LABELS = {
-    "missing_from": "Went missing from here",
-    "missing_found": "Found here",
-    "rhi_mention": "Named in a return interview",
-    "offence": "Offences",
-}
 SOURCE_COLOURS = {"missing_from": "#E69F00", "missing_found": "#56B4E9", "rhi_mention": "#009E73", "offence": "#CC79A7"}
+EVENTS_COLOUR = "#0072B2"
+# Months with a hidden count: a grey band hatched like the map's suppressed areas.
+HIDDEN_PATTERN = {"shape": "/", "fgcolor": "#737373", "bgcolor": "#e0e0e0", "size": 6}
+WINDOW_FILL = "rgba(0, 0, 0, 0.05)"
 VERDICT_STYLE = {
     "likely_effect": ("#0072B2", "Likely effect (fewer events)"),
     "likely_increase": ("#D55E00", "Likely increase"),
@@ -30,12 +29,6 @@ NOT_JUDGED_WORDS = {
     "outside_data": "Not enough data yet to judge",
     "no_comparison": "No similar places without an action to compare with",
 }
-NOT_JUDGED = {
-    "too_few": "too few events to tell",
-    "outside_data": "not enough data yet",
-    "no_comparison": "no similar places to compare",
-}
-ACRONYMS = {"CCTV", "ASB", "CSE", "CCE"}
 ACTION_FILL = "rgba(0, 114, 178, 0.12)"
 ACTION_LINE = "#0072B2"
 
@@ -47,7 +40,13 @@ def _empty(message: str) -> go.Figure:
     return fig
 
 
-def timeline_figure(monthly_df: pd.DataFrame, actions_df: pd.DataFrame) -> go.Figure:
+def _month_end(month) -> pd.Timestamp:
+    return pd.Timestamp(month) + pd.offsets.MonthBegin(1)
+
+
+def timeline_figure(monthly_df: pd.DataFrame, actions_df: pd.DataFrame, *, hidden_height: int = 5,
+                    comparison: pd.DataFrame | None = None, comparison_name: str = "Average at similar places",
+                    windows: tuple | None = None) -> go.Figure:
     """Monthly events at a place or area with the actions taken there drawn over them.
 
     Parameters
@@ -55,12 +54,18 @@ def timeline_figure(monthly_df: pd.DataFrame, actions_df: pd.DataFrame) -> go.Fi
     monthly_df : pandas.DataFrame
         One row per month: ``month`` and either one column per event source
         (``missing_from``, ``missing_found``, ``rhi_mention``, ``offence``; stacked bars)
-        or ``events`` (one bar); missing counts (suppressed, or months outside the
-        data) are gaps. An optional ``control_events_per_unit`` is drawn as a
-        line: the average at the similar places the review compares with.
+        or ``events`` (one bar), NaN where a count is hidden or the month is outside the
+        data; and ``hidden``: the sources (or ``["events"]``) whose count is hidden that
+        month. A month with a hidden count gets a hatched band ``hidden_height`` high (on
+        top of what is shown) labelled "c", so it is never read as empty.
     actions_df : pandas.DataFrame
         ``action_type``, ``start_date`` and optional ``end_date``: a shaded band from
         start to end, or a line at the start when the action has no end.
+    comparison : pandas.DataFrame, optional
+        ``month`` and ``average`` (NaN when hidden): drawn as a dashed line.
+    windows : tuple, optional
+        ``(before_start, action_month, after_end)``: the review's before and after windows
+        are shaded and labelled.
 
     Returns
     -------
@@ -68,72 +73,73 @@ def timeline_figure(monthly_df: pd.DataFrame, actions_df: pd.DataFrame) -> go.Fi
     """
     if monthly_df.empty:
         return _empty("No events recorded here in this period")
-    df = monthly_df.sort_values("month")
+    df = monthly_df.sort_values("month").reset_index(drop=True)
+    months = pd.to_datetime(df["month"])
     fig = go.Figure()
-    sources = [s for s in SOURCE_LABELS if s in df]
+    sources = [s for s in SOURCES if s in df]
     for source in sources or ["events"]:
         fig.add_bar(
-            x=df["month"],
-            y=df[source],
-            name=SOURCE_LABELS.get(source, "Events"),
-            marker_color=SOURCE_COLOURS.get(source, "#56B4E9"),
+            x=months, y=df[source], name=SOURCES.get(source, "Events"),
+            marker_color=SOURCE_COLOURS.get(source, EVENTS_COLOUR),
             # Each bar spans its calendar month, so an action line falls on its real day.
-            xperiod="M1",
-            xperiodalignment="middle",
+            xperiod="M1", xperiodalignment="middle",
             hovertemplate="%{x|%B %Y}: %{y}<extra>%{fullData.name}</extra>",
         )
-    if "control_events_per_unit" in df and df["control_events_per_unit"].notna().any():
-        fig.add_scatter(
-            x=df["month"],
-            y=df["control_events_per_unit"],
-            name="Average at similar places",
-            mode="lines",
-            line={"color": "#000000", "dash": "dash"},
-            xperiod="M1",
-            xperiodalignment="middle",
-            hovertemplate="%{x|%B %Y}: %{y:.1f}<extra>Average at similar places</extra>",
+    hidden = df["hidden"] if "hidden" in df else pd.Series([[]] * len(df))
+    if hidden.map(len).any():
+        names = [", ".join(SOURCES.get(h, "Events") for h in parts) for parts in hidden]
+        fig.add_bar(
+            x=months, y=[hidden_height if parts else None for parts in hidden],
+            name=f"1 to {hidden_height} events: hidden (c)",
+            marker={"color": "#e0e0e0", "pattern": HIDDEN_PATTERN, "line": {"color": "#737373", "width": 1}},
+            text=["c" if parts else "" for parts in hidden], textposition="inside", insidetextanchor="end",
+            xperiod="M1", xperiodalignment="middle", customdata=names,
+            hovertemplate=f"%{{x|%B %Y}}: %{{customdata}}: 1 to {hidden_height} events, hidden<extra></extra>",
         )
+    if comparison is not None and comparison["average"].notna().any():
+        fig.add_scatter(
+            x=pd.to_datetime(comparison["month"]), y=comparison["average"], name=comparison_name, mode="lines+markers",
+            line={"color": "#000000", "dash": "dash"}, marker={"size": 5},
+            xperiod="M1", xperiodalignment="middle",
+            hovertemplate="%{x|%B %Y}: %{y:.1f}<extra>" + comparison_name + "</extra>",
+        )
+    if windows is not None:
+        before_start, action_month, after_end = (pd.Timestamp(w) for w in windows)
+        for x0, x1, text in ((before_start, action_month, "Before"), (_month_end(action_month), _month_end(after_end), "After")):
+            fig.add_vrect(x0=x0, x1=x1, fillcolor=WINDOW_FILL, line_width=0, layer="below",
+                          annotation_text=text, annotation_position="top left", annotation_font_color="#555555")
     for action in actions_df.itertuples():
         start = pd.Timestamp(action.start_date)
         end = getattr(action, "end_date", None)
-        label = action_label(action.action_type)
         if end is not None and not pd.isna(end) and pd.Timestamp(end) > start:
             fig.add_vrect(x0=start, x1=pd.Timestamp(end), fillcolor=ACTION_FILL, line_width=0, layer="below")
         fig.add_vline(x=start, line={"color": ACTION_LINE, "width": 2}, opacity=1)
-        fig.add_annotation(
-            x=start,
-            y=1,
-            yref="paper",
-            text=label,
-            showarrow=False,
-            xanchor="left",
-            yanchor="bottom",
-            font={"color": ACTION_LINE},
-        )
+        fig.add_annotation(x=start, y=1, yref="paper", text=label(action.action_type, "action"), showarrow=False,
+                           xanchor="left", yanchor="bottom", font={"color": ACTION_LINE})
+    known = df[sources or ["events"]].notna().any(axis=1) | hidden.map(len).astype(bool)
+    if known.any():
+        # Months the data do not cover are left off the axis rather than drawn as empty.
+        fig.update_xaxes(range=[months[known].min(), _month_end(months[known].max())])
     fig.update_layout(
-        barmode="stack",
-        template="simple_white",
-        yaxis_title="Events per month",
-        xaxis_title=None,
-        legend={"orientation": "h", "y": -0.15},
-        margin={"t": 40},
+        barmode="stack", template="simple_white", yaxis_title="Events per month", xaxis_title=None,
+        legend={"orientation": "h", "y": -0.15}, margin={"t": 40},
     )
     return fig
 
 
-def action_label(action_type) -> str:
-    """``"LICENSING_VISIT"`` → ``"Licensing visit"``; acronyms (CCTV) stay in capitals."""
-    text = str(action_type)
-    return text if text.upper() in ACRONYMS else text.replace("_", " ").capitalize()
+def action_title(row) -> str:
+    """``"Closure order at Leeds Road Social Club, June 2025"``."""
+    return f"{label(row.action_type, 'action')} at {row.target_name}, {fmt.month_label(row.action_month)}"
 
 
-def _label(row) -> str:
-    action = action_label(row.action_type)
-    return f"{action} at {row.target_name}, {fmt.month_label(row.action_month)}"
+def _short_label(row) -> str:
+    name = str(row.target_name)
+    name = name if len(name) <= 32 else name[:31] + "…"
+    return f"{label(row.action_type, 'action')}, {name} ({pd.Timestamp(row.action_month):%b %Y})"
 
 
 def effect_figure(effects_df: pd.DataFrame, policy: disclosure.Policy | None = None) -> go.Figure:
-    """Forest plot: each action's change relative to similar places, with its 95% interval.
+    """Forest plot of the judged actions: each one's change relative to similar places, with its 95% interval.
 
     Parameters
     ----------
@@ -149,18 +155,18 @@ def effect_figure(effects_df: pd.DataFrame, policy: disclosure.Policy | None = N
     -------
     plotly.graph_objects.Figure
         Ratios on a log axis labelled as percentage changes, with a reference line at no
-        change. Actions that cannot be judged (too few events, windows outside the data,
-        no comparison) are listed by name with the reason instead of a point, so a
-        meaningless estimate is never drawn; an action with a hidden count behind its
-        estimate is listed with the change as a band in words, since a point would give
-        the hidden count back.
+        change. Only judged actions are drawn (those too small or too recent to judge are
+        counted by :func:`not_judged_note` instead); an action with a hidden count behind
+        its estimate has the change as a band in words, since a point would give the
+        hidden count back.
     """
-    if effects_df.empty:
-        return _empty("No disruption actions recorded")
     policy = policy or disclosure.Policy.from_settings()
-    df = effects_df.assign(label=[_label(r) for r in effects_df.itertuples()]).sort_values("action_month")
+    judged = effects_df[effects_df["verdict"].isin(list(VERDICT_STYLE))]
+    if judged.empty:
+        return _empty("No action had enough events to judge")
+    df = judged.assign(label=[_short_label(r) for r in judged.itertuples()]).sort_values("action_month")
     repeated = df["label"].duplicated(keep=False)
-    df.loc[repeated, "label"] = df.loc[repeated, "label"] + " (" + df.loc[repeated, "action_id"].astype(str) + ")"
+    df.loc[repeated, "label"] = df.loc[repeated, "label"] + " " + df.loc[repeated, "action_id"].astype(str)
     hidden = pd.Series([estimate_hidden(r, policy) for r in df.itertuples()], index=df.index, dtype=bool)
     fig = go.Figure()
     for verdict, (colour, name) in VERDICT_STYLE.items():
@@ -168,65 +174,50 @@ def effect_figure(effects_df: pd.DataFrame, policy: disclosure.Policy | None = N
         if part.empty:
             continue
         fig.add_scatter(
-            x=part["rate_ratio"],
-            y=part["label"],
-            mode="markers",
-            name=name,
+            x=part["rate_ratio"], y=part["label"], mode="markers", name=name,
             marker={"color": colour, "size": 10, "symbol": "diamond" if verdict == "likely_effect" else "circle"},
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": part["ci_high"] - part["rate_ratio"],
-                "arrayminus": part["rate_ratio"] - part["ci_low"],
-                "color": colour,
-            },
-            customdata=part[["verdict_text"]],
-            hovertemplate="%{y}<br>%{customdata[0]}<extra></extra>",
+            error_x={"type": "data", "symmetric": False, "array": part["ci_high"] - part["rate_ratio"],
+                     "arrayminus": part["rate_ratio"] - part["ci_low"], "color": colour},
+            customdata=part[["verdict_text"]], hovertemplate="%{y}<br>%{customdata[0]}<extra></extra>",
         )
-    as_text = df[~df["verdict"].isin(list(VERDICT_STYLE)) | hidden]
+    as_text = df[hidden]
     if not as_text.empty:
         # An invisible trace keeps these rows on the axis; words are written in place of a point.
-        fig.add_scatter(
-            x=np.ones(len(as_text)),
-            y=as_text["label"],
-            mode="markers",
-            marker={"opacity": 0},
-            showlegend=False,
-            hoverinfo="skip",
-        )
+        fig.add_scatter(x=np.ones(len(as_text)), y=as_text["label"], mode="markers", marker={"opacity": 0},
+                        showlegend=False, hoverinfo="skip")
         for row in as_text.itertuples():
-            if row.verdict in VERDICT_STYLE:
-                colour, name = VERDICT_STYLE[row.verdict]
-                text = f"{effect_band(row.rate_ratio)}: {name.lower()} (small counts, no number shown)"
-            else:
-                colour, text = "#555555", NOT_JUDGED.get(row.verdict, row.verdict_text)
+            colour, name = VERDICT_STYLE[row.verdict]
             # Annotations on a log axis take log10 of the value: 0 puts the text at "no change".
-            fig.add_annotation(
-                x=0,
-                xref="x",
-                y=row.label,
-                text=text,
-                showarrow=False,
-                font={"color": colour, "size": 11},
-            )
+            fig.add_annotation(x=0, xref="x", y=row.label, showarrow=False, font={"color": colour, "size": 11},
+                               text=f"{effect_band(row.rate_ratio)}: {name.lower()} (small counts, no number shown)")
     ticks = [0.1, 0.25, 0.5, 1, 2, 4, 10]
     # Explicit width and opacity: the simple_white template draws shapes with no line by default.
     fig.add_vline(x=1, line={"color": "#777777", "dash": "dot", "width": 1.5}, opacity=1)
-    fig.update_xaxes(
-        type="log",
-        tickvals=ticks,
-        ticktext=[f"{100 * (t - 1):+.0f}%" if t != 1 else "no change" for t in ticks],
-        title="Change in events relative to similar places (95% interval)",
-    )
+    fig.update_xaxes(type="log", tickvals=ticks, title="Change relative to similar places (95% interval)",
+                     ticktext=[f"{100 * (t - 1):+.0f}%" if t != 1 else "no change" for t in ticks])
     # Plotly draws the first category at the bottom: reverse so the earliest action is on top.
-    fig.update_yaxes(categoryorder="array", categoryarray=list(df["label"])[::-1], title=None)
-    fig.update_layout(
-        template="simple_white",
-        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-        height=max(250, 40 * len(df) + 150),
-        margin={"t": 60},
-    )
+    fig.update_yaxes(categoryorder="array", categoryarray=list(df["label"])[::-1], title=None, automargin=True)
+    fig.update_layout(template="simple_white", legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+                      height=max(260, 28 * len(df) + 150), margin={"t": 60})
     return fig
+
+
+def not_judged_note(effects_df: pd.DataFrame) -> str | None:
+    """Why some actions have no point on the forest plot, by reason, e.g. "Not plotted: 33
+    actions with too few events to tell, 2 without enough data yet (they are in the table)."."""
+    counts = effects_df.loc[~effects_df["verdict"].isin(list(VERDICT_STYLE)), "verdict"].value_counts()
+    if counts.empty:
+        return None
+    parts = [f"{n} {'action' if n == 1 else 'actions'} {NOT_JUDGED_REASONS.get(v, VERDICT_LABELS.get(v, v).lower())}"
+             for v, n in counts.items()]
+    return "Not plotted: " + ", ".join(parts) + " (they are in the table above)."
+
+
+NOT_JUDGED_REASONS = {
+    "too_few": "with too few events to tell",
+    "outside_data": "without enough data yet",
+    "no_comparison": "with no similar places to compare",
+}
 
 
 # --- words and tables for the Disruption page (every count through disclosure control) ---
@@ -251,7 +242,7 @@ DISPLACEMENT_LABELS = {
     "outside_data": "Not enough data yet",
     "not_assessed": "Not assessed (postcode sectors)",
 }
-SOURCE_NAMES = {"all": "All events", **SOURCE_LABELS}
+SOURCE_NAMES = {"all": "All events", **SOURCES}
 METHOD = """
 **How the review works.** For each action, events at the place (or in the area) in the
 {w} calendar months before the month it started are compared with the {w} months after;
@@ -408,19 +399,20 @@ def actions_table(df: pd.DataFrame, policy) -> pd.DataFrame:
             return "—"
         return f"{row.target_pct_change:+.0f}%"
 
+    # The verdict comes right after what and where, so it is on screen at 1024 pixels.
     return pd.DataFrame({
-        "Action": [action_label(t) for t in df["action_type"]],
-        "Agency": df["agency"].str.replace("_", " ").str.capitalize(),
+        "Action": [label(t, "action") for t in df["action_type"]],
         "Where": df["target_name"],
-        "Locality": df["locality"],
         "Started": [fmt.month_label(m) for m in df["action_month"]],
+        "Verdict": [VERDICT_LABELS.get(v, v) for v in df["verdict"]],
+        "Relative to similar places (95% interval)": [effect_words(r, policy) for r in df.itertuples()],
+        "Nearby": [DISPLACEMENT_LABELS.get(v, "Not assessed") if isinstance(v, str) else "Not assessed"
+                   for v in df["displacement_verdict"]],
         "Events before": [count(n, lv) for n, lv in zip(df["target_before"], df["target_level"])],
         "Events after": [count(n, lv) for n, lv in zip(df["target_after"], df["target_level"])],
         "Change here": [change(r) for r in df.itertuples()],
-        "Relative to similar places (95% interval)": [effect_words(r, policy) for r in df.itertuples()],
-        "Verdict": [VERDICT_LABELS.get(v, v) for v in df["verdict"]],
-        "Nearby": [DISPLACEMENT_LABELS.get(v, "Not assessed") if isinstance(v, str) else "Not assessed"
-                   for v in df["displacement_verdict"]],
+        "Agency": [label(a, "agency") for a in df["agency"]],
+        "Locality": df["locality"],
     })
 
 
@@ -436,14 +428,77 @@ def sources_table(df: pd.DataFrame, level: str, policy) -> pd.DataFrame:
     })
 
 
-def protected_timeline(df: pd.DataFrame, level: str, policy) -> pd.DataFrame:
-    """Timeline months with hidden counts as gaps (months outside the data stay gaps too)."""
-    cols = [c for c in SOURCE_LABELS if c in df]
+def protected_timeline(df: pd.DataFrame, level: str, policy, by_source: bool = False) -> pd.DataFrame:
+    """Timeline months for :func:`timeline_figure`: ``month``, the counts (all events, or
+    by source) with hidden ones as NaN, and ``hidden`` naming the counts hidden that month.
+    Months outside the data are NaN with nothing hidden: a gap, not a band."""
+    cols = [c for c in SOURCES if c in df] if by_source else ["events"]
     # Nullable integer columns (null outside the data) become floats with NaN for disclosure control.
-    df = df.reset_index(drop=True).astype({c: float for c in cols + ["events"]})
-    out = disclosure.protect_counts(df, cols + ["events"], policy, level=level)
-    out.loc[~df["has_data"].astype(bool).to_numpy(), cols + ["events"]] = np.nan
-    return out
+    df = df.reset_index(drop=True).astype({c: float for c in cols})
+    out = disclosure.protect_counts(df, cols, policy, level=level, with_status=True)
+    in_data = df["has_data"].astype(bool).to_numpy()
+    out.loc[~in_data, cols] = np.nan
+    out["hidden"] = [[c for c in cols if out.at[i, f"{c}_status"] == "suppressed"] if in_data[i] else []
+                     for i in out.index]
+    return out[["month", *cols, "hidden"]]
+
+
+def comparison_line(monthly: pd.DataFrame, places: int, windows: tuple, policy) -> pd.DataFrame:
+    """The similar places' average per place for the months the review compares (its before
+    window, the action month and its after window): ``month`` and ``average``.
+
+    ``monthly`` is ``disruption_comparison_monthly`` (all the similar places' events
+    together, by month). A month whose total is hidden (1 to 5) has no average: divided
+    by the number of places it would give the hidden total back.
+    """
+    if monthly.empty or places == 0:
+        return pd.DataFrame(columns=["month", "average"])
+    before_start, _, after_end = (pd.Timestamp(w) for w in windows)
+    months = pd.to_datetime(monthly["month"])
+    inside = monthly[(months >= before_start) & (months <= after_end)].reset_index(drop=True)
+    shown = disclosure.protect_counts(inside, ["events"], policy)
+    return pd.DataFrame({"month": inside["month"], "average": shown["events"] / places})
+
+
+def comparisons_table(comparisons: pd.DataFrame, policy) -> pd.DataFrame:
+    """The similar places one action is compared with, named, with their events before and after.
+
+    ``comparisons`` is ``disruption_comparisons``; counts are protected at the places' level.
+    """
+    level = comparisons["control_level"].iloc[0] if len(comparisons) else "place"
+    shown = disclosure.protect_frame(comparisons.reset_index(drop=True), ["events_before", "events_after"], policy,
+                                     level=level)
+    return pd.DataFrame({"Similar place" if level == "place" else "Similar area": comparisons["name"].to_numpy(),
+                         "Before": shown["events_before"], "After": shown["events_after"]})
+
+
+TIMELINE_NOTE = ("Bars: events here each month, all sources. Hatched: a month with 1 to {smax} events, hidden (c). "
+                 "Dashed line: the similar places' average, over the months the review compares (shaded: the before "
+                 "and after windows; the start month is in neither). Blue: when the action ran.")
+
+
+def action_facts(row) -> str:
+    """Who did it, where, when it ran and which months the review compares, in one line."""
+    before_start, month, after_end = review_windows(row)
+    end = row.end_date if row.end_date is not None and not pd.isna(row.end_date) else None
+    ran = fmt.period_label(row.start_date, end) if end is not None else f"from {fmt.month_label(row.start_date)}"
+    return (f"{label(row.agency, 'agency')} · {row.locality} · ran {ran} · compares "
+            f"{fmt.period_label(before_start, month - pd.DateOffset(months=1))} with "
+            f"{fmt.period_label(month + pd.DateOffset(months=1), after_end)}")
+
+
+def review_windows(row) -> tuple:
+    """``(before_start, action_month, after_end)`` of one action's review."""
+    month = pd.Timestamp(row.action_month)
+    w = int(row.window_months)
+    return month - pd.DateOffset(months=w), month, month + pd.DateOffset(months=w)
+
+
+def default_action(actions: pd.DataFrame) -> str:
+    """The action the page opens on: the newest one the review could judge, else the newest."""
+    judged = actions[actions["verdict"].isin(JUDGED)]
+    pool = judged if len(judged) else actions
+    return str(pool.sort_values(["action_month", "action_id"], ascending=False)["action_id"].iloc[0])
 
 
 def _median_pct(values: pd.Series) -> str:
@@ -467,7 +522,7 @@ def by_type_table(actions: pd.DataFrame, policy) -> pd.DataFrame:
     for action_type, part in df.groupby("action_type", sort=False):
         verdicts = part["verdict"].value_counts()
         out.append({
-            "Action": action_label(action_type),
+            "Action": label(action_type, "action"),
             "Actions": len(part),
             "Judged": int(part["judged"].sum()),
             "Likely effect": int(verdicts.get("likely_effect", 0)),

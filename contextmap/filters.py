@@ -8,15 +8,9 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 
 from contextmap.fmt import first_of_month
+from contextmap.labels import SEXES, SOURCES
 
-SOURCES = {
-    "missing_from": "Missing from",
-    "missing_found": "Found at",
-    "rhi_mention": "Named in RHI",
-    "offence": "Offences",
-}
 AGE_BANDS = ("Under 10", "10-13", "14-15", "16-17", "18+", "Unknown")
-SEXES = {"F": "Female", "M": "Male", "X": "Other", "U": "Unknown"}
 LOOKED_AFTER = ("All", "Looked after", "Not looked after")
 PERIODS = {"month": "Month", "quarter": "Quarter", "12m": "12 months"}
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "12m": 12}

@@ -11,7 +11,9 @@ import pandas as pd
 
 
 def month_label(value) -> str:
-    """``date(2025, 3, 1)`` → ``"March 2025"``."""
+    """``date(2025, 3, 1)`` → ``"March 2025"``; "—" when missing."""
+    if value is None or pd.isna(value):
+        return "—"
     ts = pd.Timestamp(value)
     return f"{ts:%B %Y}"
 
@@ -78,3 +80,76 @@ def md_escape(value) -> str:
     """
     text = " ".join(BIDI_CONTROLS.sub("", str(value)).split())
     return _MD_PUNCTUATION.sub(r"\\\1", text)
+
+
+# Where a hidden count ("c", 1 to 5) sorts among shown ones: above 0, below every shown
+# count. Every "c" gets the same key, so sorting says nothing the table does not.
+HIDDEN_SORT_KEY = 0.5
+_NUMBER_TEXT = re.compile(r"^(?P<sign>[+\-−]?)(?P<digits>\d{1,3}(?:,\d{3})+|\d+)(?P<decimals>\.\d+)?(?P<suffix>%|×)?$")
+_EMPTY_TEXT = ("—", "")
+
+
+def _number_formatter(texts: pd.Series):
+    """``(values, formatter)`` when every cell of a text column is a number as text, "c" or
+    empty, and the formatter gives each cell's text back exactly; else None."""
+    values, signed, decimals, suffixes, empty = [], False, 0, set(), "—"
+    for text in texts:
+        if text is None or (isinstance(text, float) and pd.isna(text)) or text in _EMPTY_TEXT:
+            values.append(float("nan"))
+            empty = "" if text == "" else empty
+            continue
+        if not isinstance(text, str):
+            return None
+        if text == "c":
+            values.append(HIDDEN_SORT_KEY)
+            continue
+        m = _NUMBER_TEXT.match(text)
+        if m is None:
+            return None
+        signed = signed or m["sign"] == "+"
+        decimals = max(decimals, len(m["decimals"] or ".") - 1)
+        suffixes.add(m["suffix"] or "")
+        number = float(m["digits"].replace(",", "") + (m["decimals"] or ""))
+        values.append(-number if m["sign"] in "-−" and m["sign"] else number)
+    if len(suffixes) != 1:
+        return None
+    suffix = suffixes.pop()
+
+    def formatter(v) -> str:
+        if pd.isna(v):
+            return empty
+        if v == HIDDEN_SORT_KEY:
+            return "c"
+        return f"{v:{'+' if signed else ''},.{decimals}f}{suffix}"
+
+    if any(formatter(v) != (t if isinstance(t, str) else empty) for v, t in zip(values, texts)):
+        return None
+    return values, formatter
+
+
+def _float_formatter(values: pd.Series):
+    shown = values.dropna()
+    decimals = next((d for d in range(3) if (shown.round(d) == shown).all()), 2)
+    return lambda v: "—" if pd.isna(v) else f"{v:,.{decimals}f}"
+
+
+def sortable(table: pd.DataFrame):
+    """A display table whose numbers sort as numbers, showing exactly the same text.
+
+    Tables reach the screen as text ("1,234", "c", "+26%", "—"), which a grid sorts as
+    text (10, 23, 9, c). This returns a pandas ``Styler`` over numbers with the original
+    text as each cell's display value: numeric columns sort numerically, "c" between 0
+    and the smallest shown count (:data:`HIDDEN_SORT_KEY`), empty cells last. Columns
+    that are not numbers as text are left as they are; other float columns are shown
+    with at most two decimals rather than the Styler's six.
+    """
+    data, formats = table.copy(), {}
+    for col in table.columns:
+        column = table[col]
+        if column.dtype == object or pd.api.types.is_string_dtype(column):
+            parsed = _number_formatter(column)
+            if parsed is not None:
+                data[col], formats[col] = parsed[0], parsed[1]
+        elif pd.api.types.is_float_dtype(column):
+            formats[col] = _float_formatter(column)
+    return data.style.format(formats) if formats else data

@@ -19,20 +19,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from contextmap import disclosure, fmt
+from contextmap.labels import EVIDENCE, label, labels
 
 # Okabe-Ito: distinct for the common kinds of colour blindness (black left for text).
 PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999")
-EVIDENCE_LABELS = {
-    "missing_together": "Missing together",
-    "co_offending": "Offending together",
-    "rhi_named": "Named in a return interview",
-}
 EVIDENCE_COLOURS = {"missing_together": "#56B4E9", "co_offending": "#D55E00", "rhi_named": "#009E73"}
-SOURCE_LABELS = {"missing_from": "Went missing", "missing_found": "Found", "rhi_mention": "Named in RHIs",
-                 "offence": "Offences"}
 MIX_TITLES = {"age_band": "Age band", "sex": "Sex", "looked_after": "Looked after", "offence_group": "Offences by type",
               "rhi_theme": "Return interview themes", "locality": "Events by locality", "district": "Events by postcode district"}
-SEX_LABELS = {"F": "Female", "M": "Male", "X": "Other", "U": "Unknown"}
 
 
 def group_label(group_id) -> str:
@@ -84,7 +77,7 @@ def group_table(groups: pd.DataFrame, policy: disclosure.Policy) -> tuple[pd.Dat
     table["Episodes"] = protected["episodes"]
     table["Offences"] = protected["offences"]
     table["Places"] = protected["places"]
-    table["Mainly linked by"] = shown["main_evidence"].map(EVIDENCE_LABELS).fillna("—")
+    table["Mainly linked by"] = [label(e, "evidence") for e in shown["main_evidence"]]
     table["Localities"] = shown["localities"].map(_list_text)
     table["Last activity"] = shown["last_activity_at"].map(lambda d: fmt.month_label(d) if pd.notna(d) else "—")
     table["group_id"] = shown["group_id"].astype(int)
@@ -232,8 +225,8 @@ def _bar(labels, values, colours, title: str, policy: disclosure.Policy) -> go.F
 
 def evidence_figure(group: pd.Series, policy: disclosure.Policy) -> go.Figure:
     """Links within the group by the evidence behind them (a link can have several kinds)."""
-    kinds = list(EVIDENCE_LABELS)
-    return _bar([EVIDENCE_LABELS[k] for k in kinds], [int(group[f"links_{k}"]) for k in kinds],
+    kinds = list(EVIDENCE)
+    return _bar([EVIDENCE[k] for k in kinds], [int(group[f"links_{k}"]) for k in kinds],
                 [EVIDENCE_COLOURS[k] for k in kinds], "Links by evidence", policy)
 
 
@@ -260,7 +253,7 @@ def _mix_tables(group: pd.Series, mix: pd.DataFrame, policy: disclosure.Policy) 
     if members:
         _, shown = disclosure.protect_breakdowns(int(group["size"]), members, policy)
         for d, series in shown.items():
-            names = series.index.map(lambda c: SEX_LABELS.get(c, c)) if d == "sex" else series.index
+            names = labels(series.index, "sex") if d == "sex" else series.index
             out.append((MIX_TITLES[d], pd.DataFrame({MIX_TITLES[d]: names, "Members": series.to_numpy()})))
     for d in ("offence_group", "rhi_theme", "locality", "district"):
         rows = mix[mix["dimension"] == d].sort_values(["n", "category"], ascending=[False, True]).reset_index(drop=True)
@@ -268,7 +261,7 @@ def _mix_tables(group: pd.Series, mix: pd.DataFrame, policy: disclosure.Policy) 
             continue
         shown = disclosure.protect_frame(rows, ["n"], policy)
         unit = {"offence_group": "Offences", "rhi_theme": "Interviews"}.get(d, "Events")
-        out.append((MIX_TITLES[d], pd.DataFrame({MIX_TITLES[d]: rows["category"], unit: shown["n"]})))
+        out.append((MIX_TITLES[d], pd.DataFrame({MIX_TITLES[d]: labels(rows["category"], "theme" if d == "rhi_theme" else None), unit: shown["n"]})))
     return out
 
 
@@ -283,7 +276,7 @@ def places_table(places: pd.DataFrame, policy: disclosure.Policy) -> tuple[pd.Da
     # Marker sizes follow the table exactly, so a total hidden there (secondary suppression) stays hidden.
     shown_events = pd.to_numeric(text["events"].astype(str).str.replace(",", ""), errors="coerce")
     table = pd.DataFrame({
-        "Place": rows["name"], "Category": rows["category"].fillna("").str.replace("_", " ").str.capitalize(),
+        "Place": rows["name"], "Category": labels(rows["category"], "category"),
         "Locality": rows["locality"], "Events": text["events"], "Found here": text["found_here"],
         "Named in RHIs": text["rhi_mentions"], "Offences": text["offences"], "Members seen": text["people"],
         "Last seen": rows["last_event_at"].map(lambda d: fmt.month_label(d) if pd.notna(d) else "—"),
@@ -300,7 +293,7 @@ def profile(group: pd.Series, mix: pd.DataFrame, monthly: pd.DataFrame, places: 
     """Everything shown for one group (``group`` is its ``mart_peer_groups`` row)."""
     first, last = group.get("first_activity_at"), group.get("last_activity_at")
     span = fmt.period_label(first, last) if pd.notna(first) and pd.notna(last) else "no dated activity"
-    main = EVIDENCE_LABELS.get(group.get("main_evidence"), "—")
+    main = label(group.get("main_evidence"), "evidence")
     prof = Profile(
         title=f"{group_label(group['group_id'])}",
         subtitle=f"Active {span}. Mostly linked by: {main.lower()}. Localities: {_list_text(group['localities'], 4)}. "

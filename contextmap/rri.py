@@ -16,6 +16,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from contextmap import settings
+from contextmap.labels import label
 
 TOO_SMALL = "Too few to read"
 NO_POPULATION = "No population figure"
@@ -126,11 +127,10 @@ def reference_for(dimension: str) -> str:
 
 
 DIMENSIONS = {"ethnic_group": "Ethnic group", "sex": "Sex", "looked_after": "Looked-after status"}
-SEX_LABELS = {"F": "Female", "M": "Male", "X": "Other", "U": "Unknown"}
 
 
 def _label(dimension: str, group) -> str:
-    return SEX_LABELS.get(group, group) if dimension == "sex" else str(group)
+    return label(group, "sex") if dimension == "sex" else str(group)
 
 
 def protected_table(counts: pd.DataFrame, dimension: str, kind: str, policy) -> tuple[pd.DataFrame, pd.DataFrame]:

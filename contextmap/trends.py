@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from contextmap import disclosure
-from contextmap.filters import SEXES, SOURCES
+from contextmap.labels import label
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 SPLITS = {
@@ -64,15 +64,9 @@ MEASURES = {
 
 
 def split_label(split: str, value) -> str:
-    """A split value in words (sex codes and source names spelled out)."""
-    if split == "sex":
-        return SEXES.get(value, value)
-    if split == "source":
-        return SOURCES.get(value, value)
-    if split == "theme" and value != "No theme recorded":
-        # Acronyms (CSE, CCE) stay in capitals; other codes become words ("County lines").
-        return str(value) if len(str(value)) <= 3 else str(value).replace("_", " ").capitalize()
-    return str(value)
+    """A split value in words (sex codes, source names and themes spelled out)."""
+    kind = {"sex": "sex", "source": "source", "theme": "theme"}.get(split)
+    return label(value, kind) if kind else str(value)
 
 
 def _window_all_shown(values: pd.Series, window: int) -> pd.Series:

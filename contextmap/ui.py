@@ -17,10 +17,10 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from contextmap import audit, auth, disclosure, export, queries, settings
+from contextmap import audit, auth, disclosure, export, labels, queries, settings
 from contextmap.coverage import Coverage
 from contextmap.filters import AGE_BANDS, ALL, FILTER_KEYS, LOOKED_AFTER, PERIODS, SEXES, SOURCES, Filters
-from contextmap.fmt import first_of_month, md_escape, month_label
+from contextmap.fmt import first_of_month, md_escape, month_label, sortable
 from pipelines.warehouse import current_build
 
 _log_error = logging.getLogger("contextmap.pages")
@@ -145,11 +145,11 @@ def sidebar_filters() -> Filters:
     sb.caption(" ".join(filter(None, [cov.opening_rule(), cov.partial_note(last)])))
     locality = sb.selectbox(
         "Locality", ["All", *localities], index=(["All", *localities].index(current.locality)), key="f_locality",
-        help="Localities are read from the council's own locality file (contextmap.toml [geography]).",
+        help="The council's own localities, each a group of wards.",
     )
     sources = _one_or_all(sb, "Sources", SOURCES, current.sources, "f_sources",
                           "Missing from: where a child went missing from. Found at: where found or returned. Named in "
-                          "RHI: places and areas a child named in a return home interview. Offences: offences recorded "
+                          "RHIs: places and areas a child named in a return home interview. Offences: offences recorded "
                           "there. One source or all of them (see the method note on small numbers).")
     with sb.expander("Who", expanded=False):
         age_bands = _one_or_all(st, "Age band", {a: a for a in AGE_BANDS}, current.age_bands, "f_age")
@@ -165,6 +165,20 @@ def sidebar_filters() -> Filters:
     return filters
 
 
+def _forget_page_params() -> None:
+    """Drop what a page put in the URL (``?place=``, ``?action=``…): after a role switch it
+    belongs to a view the new role may not have."""
+    for key in list(st.query_params):
+        if key not in (*FILTER_KEYS, "role", GOTO):
+            del st.query_params[key]
+
+
+def table(df: pd.DataFrame, where=st, **kwargs):
+    """Show a display table in ``where`` (the page or a column): numbers sort as numbers
+    ("c" between 0 and 6, :func:`contextmap.fmt.sortable`), missing values read "—"."""
+    return where.dataframe(sortable(df), hide_index=True, use_container_width=True, placeholder="—", **kwargs)
+
+
 def _sync_url(filters: Filters) -> None:
     # Only the filter keys: pages keep their own (?place=, ?group=) for shareable links.
     wanted = filters.to_query()
@@ -176,10 +190,39 @@ def _sync_url(filters: Filters) -> None:
             st.query_params[key] = value
 
 
+# Always: metric labels and change chips wrap instead of ending in "…" (a 1024-pixel
+# projector cuts "Missing episodes" to "Missing ep…"), and tables are downloaded only
+# through the logged export (the grid's own CSV button would bypass the audit log).
+BASE_CSS = """
+[data-testid="stMetric"] .stMarkdownEllipsis, [data-testid="stMetric"] .stMarkdownEllipsis p {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  overflow-wrap: break-word; }
+[data-testid="stMetricLabel"] { height: auto !important; min-height: 1.5rem; align-items: flex-start; }
+[data-testid="stElementToolbar"] button[aria-label="Download as CSV"] { display: none !important; }
+"""
+# Large type: read from the back of a room. Headings stay larger than body text, figures
+# larger than their labels (a blanket font-size would flatten them all to one size).
+LARGE_CSS = """
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] :is(p, li, td, th) { font-size: 1.3rem !important; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"], [data-testid="stMain"] [data-testid="stCaptionContainer"] p {
+  font-size: 1.1rem !important; }
+[data-testid="stMain"] h1 { font-size: 3.2rem !important; }
+[data-testid="stMain"] h2 { font-size: 2.4rem !important; }
+[data-testid="stMain"] h3 { font-size: 2rem !important; }
+[data-testid="stMain"] h4 { font-size: 1.6rem !important; }
+[data-testid="stMain"] [data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] p {
+  font-size: 1.3rem !important; line-height: 1.3 !important; }
+[data-testid="stMain"] [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p {
+  font-size: 3rem !important; line-height: 1.15 !important; }
+[data-testid="stMain"] [data-testid="stMetricDelta"] [data-testid="stMarkdownContainer"] p {
+  font-size: 1.2rem !important; }
+"""
+
+
 def apply_theme() -> None:
-    """Large-type mode: a fixed stylesheet (no data is ever put in this HTML)."""
-    if st.session_state.get("large_type"):
-        st.html("<style>html, body, [class*='st-'] { font-size: 1.25rem !important; } h1 { font-size: 2.6rem !important; }</style>")
+    """The fixed stylesheets (no data is ever put in this HTML): always the base, and large
+    type when the sidebar's toggle is on."""
+    st.html(f"<style>{BASE_CSS}{LARGE_CSS if st.session_state.get('large_type') else ''}</style>")
 
 
 def _log(record, *args, **kwargs) -> None:
@@ -252,16 +295,36 @@ def default_page(role: str) -> str:
     return "overview" if "overview" in allowed else allowed[0]
 
 
+def _no_access(page_id: str, role: str):
+    """A stand-in for a page ``role`` may not open: says so (not "Page not found") and
+    lists the pages it can open. The page itself is never built for this role."""
+    def no_access() -> None:
+        st.title("No access")
+        st.warning(f"Your role ({labels.label(role, 'role')}) does not give access to the "
+                   f"{labels.label(page_id, 'page')} page. Ask your administrator if you need it.",
+                   icon=":material/lock:")
+        for other in (p for p in PAGES if p in auth.pages_for(role)):
+            path, title, icon, _ = PAGES[other]
+            st.page_link(path, label=title, icon=icon)
+
+    return no_access
+
+
 def pages_for(role: str) -> dict[str, list]:
-    """The ``st.navigation`` sections for ``role``: pages it may not see are never built."""
+    """The ``st.navigation`` sections for ``role``: pages it may not see are never built;
+    their addresses lead to a hidden "no access" notice instead."""
     allowed = set(auth.pages_for(role))
     default = default_page(role)
     sections: dict[str, list] = {}
+    denied = []
     for page_id, (path, title, icon, section) in PAGES.items():
         if page_id in allowed and (settings.ROOT / path).exists():
             sections.setdefault(section, []).append(
                 st.Page(path, title=title, icon=icon, url_path=page_id, default=page_id == default)
             )
+        elif page_id not in allowed:
+            denied.append(st.Page(_no_access(page_id, role), title="No access", url_path=page_id, visibility="hidden"))
+    next(iter(sections.values())).extend(denied)
     return sections
 
 
@@ -275,6 +338,10 @@ def navigate(role: str) -> None:
         target = next((p for pages in sections.values() for p in pages if p.url_path == goto), None)
         if target is not None:
             st.switch_page(target, query_params=st.query_params.to_dict())
+    if st.session_state.pop("role_switched", False) and nav.url_path not in auth.pages_for(role):
+        # A demo role switch on a page the new role may not open: go to its own first page.
+        st.switch_page(next(p for pages in sections.values() for p in pages if p.url_path == default_page(role)),
+                       query_params=st.query_params.to_dict())
     try:
         nav.run()
     except Exception:
@@ -300,7 +367,7 @@ def show_profile(prof, level: int = 3) -> None:
             if rows.empty:
                 col.caption(md_escape(empty))
             else:
-                col.dataframe(rows, hide_index=True, use_container_width=True)
+                table(rows, where=col)
 
 
 def footer() -> None:
@@ -379,10 +446,16 @@ def sign_in() -> auth.User:
         # A demo link may name the role (``?role=partner``) so a walkthrough can start in it.
         if "demo_role" not in st.session_state and st.query_params.get("role") in auth.ROLES:
             st.session_state.demo_role = st.query_params["role"]
-        role = st.sidebar.selectbox("Role (demo)", auth.ROLES, key="demo_role", help=auth.ROLE_HELP)
+        role = st.sidebar.selectbox("Role (demo)", auth.ROLES, key="demo_role", help=auth.ROLE_HELP,
+                                    format_func=lambda r: labels.label(r, "role"))
         user = st.session_state.get("user")
         if user is None or user.role != role:
+            if user is not None:
+                _forget_page_params()
+                st.session_state.role_switched = True
             user = _signed_in(auth.User(name=f"demo-{role}", role=role), "demo")
+        if "role" in st.query_params and st.query_params["role"] != role:
+            st.query_params["role"] = role  # a shared demo link opens in the role shown
         return user
     if st.session_state.get("user") is not None:
         return st.session_state.user

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from contextmap import disclosure, fmt
 from contextmap import hotspot_stats as hs
 from contextmap.filters import SOURCES
+from contextmap.labels import label, labels
 from contextmap.network import split_small
 
 LEVELS = {"ward": "Wards", "lsoa": "LSOAs (small areas)"}
@@ -33,7 +34,7 @@ MEASURE_HELP = {
     "places and areas named in return home interviews, and offences, as chosen under Sources.",
     "gi": "Getis-Ord Gi* compares each area and its neighbours with the whole district. Hot and cold spots are "
     "significant after a false-discovery-rate correction; an area needs a minimum number of events of its own "
-    "([hotspots] min_events) before it can be called a hot spot.",
+    "(set by the administrator) before it can be called a hot spot.",
     "emerging": "Areas whose recent months are significantly above their own baseline, labelled with the "
     "pattern of ArcGIS' emerging hot spot analysis (new, consecutive, intensifying, persistent, …).",
 }
@@ -190,7 +191,7 @@ def place_markers(places: pd.DataFrame, weights: dict, policy: disclosure.Policy
     out["lines"] = [
         [
             r.name,
-            f"{str(r.category).replace('_', ' ').capitalize()} · {r.locality}",
+            f"{label(r.category, 'category')} · {r.locality}",
             f"Events: {_count(r.events, policy, 'place')}",
             "Score: " + ("c" if pd.isna(sc) else f"{sc:,.1f}") + ("" if pd.isna(r.score_rank) or pd.isna(sc) else f" (rank {int(r.score_rank)})"),
         ]
@@ -206,15 +207,20 @@ def heat_cells(cells: pd.DataFrame, policy: disclosure.Policy) -> pd.DataFrame:
 
 
 def monthly_wide(monthly: pd.DataFrame, policy: disclosure.Policy, level: str) -> pd.DataFrame:
-    """``month``, ``event_source``, ``events`` rows → one row per month, a column per source.
+    """``month``, ``event_source``, ``events`` rows → one row per month, a column per source,
+    and ``hidden``: the sources whose count is hidden that month.
 
-    Suppressed months are NaN (a gap in the chart, never a zero).
+    Hidden counts are NaN (never a zero); the chart marks their months with a band.
     """
     if monthly.empty:
-        return pd.DataFrame(columns=["month"])
-    protected = disclosure.protect_counts(monthly.reset_index(drop=True), ["events"], policy, level=level)
+        return pd.DataFrame(columns=["month", "hidden"])
+    protected = disclosure.protect_counts(monthly.reset_index(drop=True), ["events"], policy, level=level,
+                                          with_status=True)
     wide = protected.pivot_table(index="month", columns="event_source", values="events", aggfunc="first", dropna=False)
-    return wide.reset_index().rename_axis(columns=None)
+    hidden = protected[protected["events_status"] == "suppressed"].groupby("month")["event_source"].agg(list)
+    wide = wide.reset_index().rename_axis(columns=None)
+    wide["hidden"] = [hidden.get(m, []) for m in wide["month"]]
+    return wide
 
 
 def theme_table(themes: pd.DataFrame, policy: disclosure.Policy, level: str) -> pd.DataFrame:
@@ -222,16 +228,7 @@ def theme_table(themes: pd.DataFrame, policy: disclosure.Policy, level: str) -> 
     if themes.empty:
         return pd.DataFrame(columns=["Theme", "Episodes"])
     shown = disclosure.protect_frame(themes.reset_index(drop=True), ["episodes"], policy, level=level)
-    return pd.DataFrame({"Theme": themes["theme"].map(label), "Episodes": shown["episodes"]})
-
-
-ACRONYMS = {"CSE", "CCE", "SYV", "RHI", "ASB"}
-
-
-def label(code) -> str:
-    """A code as words: ``COUNTY_LINES`` → "County lines", ``CSE`` stays "CSE"."""
-    text = str(code)
-    return text if text in ACRONYMS else text.replace("_", " ").capitalize()
+    return pd.DataFrame({"Theme": labels(themes["theme"], "theme"), "Episodes": shown["episodes"]})
 
 
 def funnel_figure(funnel: pd.DataFrame, policy: disclosure.Policy, level: str, highlight: str | None = None) -> go.Figure:
@@ -339,7 +336,7 @@ def places_table(places: pd.DataFrame, sparks: dict[str, list[float]], weights: 
                    for e, p, h in zip(df["events"], df["previous_events"], hidden)],
         "Trend": df["trend"].where(~hidden, "—"),
         "Hotspot": df["is_hotspot"].fillna(False).astype(bool),
-        "Category": df["category"].map(label),
+        "Category": labels(df["category"], "category"),
         "Locality": df["locality"],
         "place_id": df["place_id"],
     })
@@ -350,7 +347,7 @@ def weights_text(weights: dict) -> str:
     names = {"missing_found": "children found there", "rhi_mention": "return home interviews naming it",
              "offence": "offences there or nearby", "missing_from": "children going missing from there"}
     parts = [f"{w:g} × {names.get(k, k)}" for k, w in weights.items()]
-    return "Score = " + " + ".join(parts) + " (weights set in contextmap.toml [hotspots.place_weights])."
+    return "Score = " + " + ".join(parts) + " (weights agreed locally, set by the administrator)."
 
 
 def tension_figure(matrix: pd.DataFrame, policy: disclosure.Policy) -> go.Figure:
@@ -446,10 +443,10 @@ def _actions(actions: pd.DataFrame) -> pd.DataFrame:
     if actions.empty:
         return pd.DataFrame(columns=["Action", "From", "To", "Agency"])
     return pd.DataFrame({
-        "Action": actions["action_type"].astype(str).str.replace("_", " ").str.capitalize(),
+        "Action": labels(actions["action_type"], "action"),
         "From": [fmt.month_label(d) if pd.notna(d) else "—" for d in actions["start_date"]],
         "To": [fmt.month_label(d) if pd.notna(d) else "ongoing" for d in actions["end_date"]],
-        "Agency": actions["agency"].fillna("—"),
+        "Agency": labels(actions["agency"], "agency"),
     })
 
 
@@ -529,11 +526,10 @@ def _timeline(monthly: pd.DataFrame, actions: pd.DataFrame, policy, level) -> go
     wide = monthly_wide(monthly, policy, level)
     acts = actions[["action_type", "start_date", "end_date"]] if not actions.empty else pd.DataFrame(
         columns=["action_type", "start_date", "end_date"])
-    fig = timeline_figure(wide, acts)
-    counts = wide.drop(columns="month")
-    if not counts.empty and not counts.fillna(0).to_numpy().any():
-        # Every month is zero or hidden: say so rather than draw an empty axis.
-        fig.add_annotation(text="No month here has enough events to show (1 to 5 are suppressed).", showarrow=False,
+    fig = timeline_figure(wide, acts, hidden_height=policy.suppress_max)
+    counts = wide.drop(columns=["month", "hidden"])
+    if not counts.empty and not counts.fillna(0).to_numpy().any() and not wide["hidden"].map(len).any():
+        fig.add_annotation(text="No events here in these months.", showarrow=False,
                            x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 14, "color": "#555555"})
         fig.update_yaxes(visible=False)
     fig.update_layout(height=340)
@@ -552,7 +548,7 @@ def place_profile(fetch, place_id: str, filters, policy: disclosure.Policy, weig
     monthly = fetch("place_profile_monthly", **params, trend_from=trend_from(filters.month_to))
     actions = fetch("place_profile_actions", place_id=place_id) if _has(fetch, "stg_disruption_actions") else pd.DataFrame()
     now, before = _period_sums(monthly, filters)
-    category = str(row["category"]).replace("_", " ").capitalize()
+    category = label(row["category"], "category")
     prof = Profile(title=str(row["name"]),
                    subtitle=f"{category} · {row['ward_name'] or '—'}, {row['locality'] or '—'} · {row['sector'] or ''} · "
                    f"{fmt.period_label(filters.month_from, filters.month_to)}")

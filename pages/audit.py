@@ -5,6 +5,7 @@ from datetime import timedelta
 import streamlit as st
 
 from contextmap import audit, ui
+from contextmap.labels import filters_text, label, labels
 
 s = ui.page("audit", "Audit log",
             "Every sign-in, page view, drill-down and export, newest first. The dashboard can only add to this log; "
@@ -29,15 +30,17 @@ if everything.empty:
 
 a, b, c = st.columns(3)
 user = a.selectbox("User", ["Everyone", *sorted(everything["user"].dropna().unique())])
-event = b.selectbox("Event", ["All", *audit.EVENTS], format_func=lambda e: e.replace("_", " ").capitalize())
+event = b.selectbox("Event", ["All", *audit.EVENTS], format_func=lambda e: label(e, "audit_event"))
 last = everything["time"].max().date()
 days = c.date_input("Dates", (last - timedelta(days=30), last), max_value=last, format="DD/MM/YYYY")
 since, until = (days[0], days[-1]) if days else (None, None)
 
 log = audit.read_log(user=None if user == "Everyone" else user, event=None if event == "All" else event,
                      since=since, until=until)
-st.dataframe(
-    log, hide_index=True, use_container_width=True,
+log = log.assign(event=labels(log["event"], "audit_event"), page=labels(log["page"], "page"),
+                 role=labels(log["role"], "role"), filters=[filters_text(f) for f in log["filters"]])
+ui.table(
+    log,
     column_config={
         "time": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY, HH:mm:ss"),
         "user": "User", "role": "Role", "event": "Event", "page": "Page", "filters": "Filters",

@@ -3,6 +3,8 @@
 import streamlit as st
 
 from contextmap import ui
+from contextmap.fmt import month_label
+from contextmap.labels import day, joined, labels
 
 # At most this many flagged records are listed (the summary above counts them all).
 QUALITY_ROWS = 500
@@ -23,8 +25,10 @@ a, b, c = st.columns(3)
 a.metric("Rows read", f"{files['rows_read'].sum():,}")
 b.metric("Accepted", f"{files['rows_accepted'].sum():,}")
 c.metric("Rejected", f"{files['rows_rejected'].sum():,}")
-st.dataframe(
-    files, hide_index=True, use_container_width=True,
+files = files.assign(table_name=labels(files["table_name"], "table"), file_format=files["file_format"].str.upper(),
+                     first_date=files["first_date"].map(day), last_date=files["last_date"].map(day))
+ui.table(
+    files,
     column_config={"source_file": "File", "table_name": "Table", "file_format": "Format", "rows_read": "Read",
                    "rows_accepted": "Accepted", "rows_rejected": "Rejected", "first_date": "From", "last_date": "To",
                    "unresolved_postcodes": "Postcodes not resolved", "notes": "Notes"},
@@ -39,24 +43,26 @@ else:
                "only: A for a capital letter, a for another letter, 9 for a digit (`Aaaa Aaa 99/99/9999`), so no "
                "name, number or note is ever shown. Identifiers, dates of birth and lists show nothing; postcodes "
                "only their district.")
-    st.dataframe(reasons, hide_index=True, use_container_width=True,
-                 column_config={"source_file": "File", "table_name": "Table", "reason": "Reason",
-                                "rows_rejected": "Rows", "examples": "Examples"})
+    ui.table(reasons.assign(table_name=labels(reasons["table_name"], "table")),
+             column_config={"source_file": "File", "table_name": "Table", "reason": "Reason",
+                            "rows_rejected": "Rows", "examples": "Examples"})
 
 if ui.has_table(s, "mart_implausible"):
     st.subheader("Implausible records")
     st.caption("Rows that passed the checks but look wrong, to correct in the source system. Thresholds are set in "
-               "contextmap.toml [quality]; the last column says how each analysis treats these records.")
+               "the settings ([quality]); the last column says how each analysis treats these records.")
     implausible = ui.query(s, "dq_implausible")
     if implausible.empty:
         st.success("No record looks implausible.")
     else:
-        st.dataframe(implausible, hide_index=True, use_container_width=True,
-                     column_config={"check_label": "Check", "records": "Records", "first_month": "From",
-                                    "last_month": "To", "treatment": "How the analyses treat them"})
+        ui.table(implausible.assign(first_month=implausible["first_month"].map(month_label),
+                                    last_month=implausible["last_month"].map(month_label)),
+                 column_config={"check_label": "Check", "records": "Records", "first_month": "From",
+                                "last_month": "To", "treatment": "How the analyses treat them"})
         with st.expander("Every record flagged (file and row)"):
-            st.dataframe(ui.query(s, "dq_implausible_rows", limit=QUALITY_ROWS), hide_index=True,
-                         use_container_width=True,
-                         column_config={"check_label": "Check", "source_file": "File", "source_row": "Row",
-                                        "month": "Started", "detail": "Detail",
-                                        "disruption_actions": "Disruption reviews affected"})
+            rows = ui.query(s, "dq_implausible_rows", limit=QUALITY_ROWS)
+            ui.table(rows.assign(month=rows["month"].map(month_label),
+                                 disruption_actions=[joined(a) for a in rows["disruption_actions"]]),
+                     column_config={"check_label": "Check", "source_file": "File", "source_row": "Row",
+                                    "month": "Started", "detail": "Detail",
+                                    "disruption_actions": "Disruption reviews affected"})

@@ -32,7 +32,7 @@ if counts.empty:
 
 shown, table = rri.protected_table(counts, dimension, kind, s.policy)
 st.plotly_chart(rri.forest_figure(table), use_container_width=True)
-st.dataframe(shown, hide_index=True, use_container_width=True)
+ui.table(shown)
 ui.export_button(s, shown, f"RRI {rri.DIMENSIONS[dimension]} {measure}", "disproportionality", count_cols=["Count"])
 
 st.markdown(f"""

@@ -1,4 +1,4 @@
-"""Disruption review: what partners did at places and areas, and whether events fell afterwards."""
+"""Disruption review: for one action, what happened at the place, at similar places and nearby."""
 
 from datetime import date
 
@@ -7,6 +7,7 @@ from dateutil.relativedelta import relativedelta
 
 from contextmap import disruption_view as dv
 from contextmap import fmt, ui
+from contextmap.labels import label
 
 s = ui.page("disruption", "Disruption review",
             "Did what partners did at a place change what happens there? Each action is judged against similar "
@@ -18,7 +19,6 @@ if not ui.has_table(s, "mart_disruption_effects"):
 
 with st.expander("How the review works, and its caveats", expanded=False):
     st.markdown(dv.method_text(s.policy))
-st.caption("Small numbers and actions that follow a spike can mislead: read a verdict as a lead to discuss, not proof.")
 
 a, b, c = st.columns(3)
 when = c.selectbox("Started", ["any", "12m", "sidebar"], key="dr_when", format_func={
@@ -26,38 +26,77 @@ when = c.selectbox("Started", ["any", "12m", "sidebar"], key="dr_when", format_f
     "sidebar": f"In {fmt.period_label(f.month_from, f.month_to)}"}.get)
 since = {"any": date(1900, 1, 1), "12m": f.month_to - relativedelta(months=11), "sidebar": f.month_from}[when]
 actions = ui.query(s, "disruption_actions", f, month_from=since)
-agencies = a.multiselect("Agency", sorted(actions["agency"].unique()), key="dr_agency")
+agencies = a.multiselect("Agency", sorted(actions["agency"].unique()), key="dr_agency",
+                         format_func=lambda v: label(v, "agency"), placeholder="All agencies")
 types = b.multiselect("Action type", sorted(actions["action_type"].unique()), key="dr_type",
-                      format_func=dv.action_label)
+                      format_func=lambda v: label(v, "action"), placeholder="All action types")
 shown = actions[actions["agency"].isin(agencies or actions["agency"]) & actions["action_type"].isin(types or actions["action_type"])]
 if shown.empty:
     st.info("No disruption action started in this period with these filters.")
     st.stop()
+shown = shown.reset_index(drop=True)
+ids = shown["action_id"].astype(str).tolist()
+titles = {r.action_id: dv.action_title(r) for r in shown.itertuples()}
 
+# The action in view is in the URL (?action=), so a link opens the same review.
+if st.session_state.get("dr_action") not in ids:
+    wanted = st.query_params.get("action")
+    st.session_state.dr_action = wanted if wanted in ids else dv.default_action(shown)
+chosen = st.selectbox("Action", ids, key="dr_action", format_func=titles.get,
+                      help="Opens on the newest action the review could judge. Pick a row in the table below to "
+                      "review another.")
+st.query_params["action"] = chosen
+row = next(shown[shown["action_id"] == chosen].itertuples())
+st.subheader(titles[chosen])
+st.caption(ui.md_escape(dv.action_facts(row)))
+verdict = f"**Verdict:** {ui.md_escape(dv.verdict_words(row, s.policy))}."
+if row.verdict in dv.JUDGED:
+    verdict += f"  \nRelative to similar places (95% interval): **{ui.md_escape(dv.effect_words(row, s.policy))}**"
+{"likely_effect": st.success, "likely_increase": st.warning}.get(row.verdict, st.info)(verdict, icon=":material/gavel:")
+if ui.has_table(s, "mart_implausible") and chosen in set(ui.query(s, "disruption_implausible")["action_id"]):
+    st.warning(dv.implausible_warning(), icon=":material/report:")
+
+comparisons = ui.query(s, "disruption_comparisons", action_id=chosen)
+windows = dv.review_windows(row)
+left, right = st.columns([3, 2])
+timeline = dv.protected_timeline(ui.query(s, "disruption_timeline", action_id=chosen), row.target_level, s.policy)
+line = dv.comparison_line(ui.query(s, "disruption_comparison_monthly", action_id=chosen), len(comparisons),
+                          windows, s.policy)
+left.plotly_chart(dv.timeline_figure(timeline, shown[shown["action_id"] == chosen], hidden_height=s.policy.suppress_max,
+                                     comparison=line, comparison_name=f"Average at the {len(comparisons)} similar places",
+                                     windows=windows).update_layout(height=380, margin={"t": 30, "b": 10}),
+                  use_container_width=True)
+left.caption(dv.TIMELINE_NOTE.format(smax=s.policy.suppress_max))
+right.markdown(f"**Compared with {len(comparisons)} similar {'places' if row.target_level == 'place' else 'areas'}**"
+               if len(comparisons) else "**No similar places to compare with**")
+if len(comparisons):
+    ui.table(dv.comparisons_table(comparisons, s.policy), where=right, height=min(38 + 35 * len(comparisons), 320))
+right.markdown(f"**Nearby:** {ui.md_escape(dv.displacement_words(row, s.policy) + '.' + dv.wdq_words(row, s.policy))}")
+with st.expander("Before and after by source"):
+    ui.table(dv.sources_table(ui.query(s, "disruption_sources", action_id=chosen), row.target_level, s.policy))
+
+st.subheader("All actions")
+st.caption("Small numbers and actions that follow a spike can mislead: read a verdict as a lead to discuss, not proof. "
+           "Pick a row to review that action above.")
 table = dv.actions_table(shown, s.policy)
-st.dataframe(table, hide_index=True, use_container_width=True)
+
+
+def _pick() -> None:
+    rows = st.session_state.dr_table.selection.rows
+    if rows:
+        st.session_state.dr_action = ids[rows[0]]
+
+
+ui.table(table, key="dr_table", on_select=_pick, selection_mode="single-row",
+         column_config={"Where": st.column_config.TextColumn(pinned=True)})
 ui.export_button(s, table, "Disruption actions", "disruption", count_cols=["Events before", "Events after"])
 st.plotly_chart(dv.effect_figure(shown.assign(verdict_text=[dv.verdict_words(r, s.policy) for r in shown.itertuples()]),
                                  s.policy), use_container_width=True)
-
-st.subheader("One action in detail")
-labels = {r.action_id: f"{dv.action_label(r.action_type)} at {r.target_name}, {fmt.month_label(r.action_month)}"
-          for r in shown.itertuples()}
-chosen = st.selectbox("Action", list(labels), format_func=labels.get, key="dr_action")
-row = shown[shown["action_id"] == chosen].iloc[0]
-st.markdown(f"**Verdict:** {ui.md_escape(dv.verdict_words(row, s.policy))}.")
-st.markdown(f"**Nearby:** {ui.md_escape(dv.displacement_words(row, s.policy) + '.' + dv.wdq_words(row, s.policy))}")
-if ui.has_table(s, "mart_implausible") and chosen in set(ui.query(s, "disruption_implausible")["action_id"]):
-    st.warning(dv.implausible_warning(), icon=":material/report:")
-timeline = dv.protected_timeline(ui.query(s, "disruption_timeline", action_id=chosen), row.target_level, s.policy)
-st.plotly_chart(dv.timeline_figure(timeline, shown[shown["action_id"] == chosen]), use_container_width=True)
-st.caption("Bars: events at the target each month by source; gaps are hidden small counts or months outside the data. "
-           "Dashed line: the average at the similar places. The shaded band is the time the action ran.")
-st.dataframe(dv.sources_table(ui.query(s, "disruption_sources", action_id=chosen), row.target_level, s.policy),
-             hide_index=True, use_container_width=True)
+if note := dv.not_judged_note(shown):
+    st.caption(note)
 
 st.subheader("By action type (all actions in the data)")
 every_action = ui.query(s, "disruption_actions", month_from=date(1900, 1, 1), month_to=date(9999, 12, 1),
                         locality="All")
-st.dataframe(dv.by_type_table(every_action, s.policy), hide_index=True, use_container_width=True)
+ui.table(dv.by_type_table(every_action, s.policy))
 st.caption("Medians leave out actions whose counts are too small to show, so they never reveal a hidden count.")

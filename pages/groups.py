@@ -26,7 +26,7 @@ if table.empty:
     st.stop()
 
 st.caption(f"Ranked by events in the last three months of data. 'In period': {period_label(f.month_from, f.month_to)}.")
-st.dataframe(table.drop(columns="group_id"), hide_index=True, use_container_width=True)
+ui.table(table.drop(columns="group_id"))
 if note:
     st.caption(note)
 
@@ -55,7 +55,7 @@ left, right = st.columns(2)
 left.plotly_chart(prof.evidence, use_container_width=True)
 right.plotly_chart(prof.trend, use_container_width=True)
 for col, (title, mix) in zip(st.columns(3) * 3, prof.mixes):
-    col.dataframe(mix, hide_index=True, use_container_width=True)
+    ui.table(mix, where=col)
 
 st.markdown("**Places the group uses**")
 if prof.places.empty:
@@ -66,13 +66,13 @@ else:
     maps.add_outlines(m, wards, labels=False, colour="#9e9e9e", weight=0.8, name="Wards")
     maps.add_circles(m, prof.points, name="Places")
     st_folium(m, key=f"group_map_{pick}", height=420, use_container_width=True, returned_objects=[])
-    st.dataframe(prof.places, hide_index=True, use_container_width=True)
+    ui.table(prof.places)
 
 if auth.can(s.role, "see_pseudonyms") and ui.drilldown_gate(s, "groups", f"Members of {network.group_label(pick)}"):
     st.markdown("**Members (pseudonyms)**")
-    st.dataframe(ui.query(s, "group_members", group_id=pick), hide_index=True, use_container_width=True,
-                 column_config={"person_key": "Pseudonym", "links_in_group": "Linked to (members)",
-                                "events": "Events", "recent_events": "Last 3 months"})
+    ui.table(ui.query(s, "group_members", group_id=pick),
+             column_config={"person_key": "Pseudonym", "links_in_group": "Linked to (members)",
+                            "events": "Events", "recent_events": "Last 3 months"})
 st.caption("Links: going missing within " + str(settings.get("peer_groups", "window_hours")) + " hours from or to the "
            "same place or postcode sector; the same offence (not as victim or witness); naming each other in a return "
            "home interview. A group is a community of the network (Leiden); its number stays the same from build to "

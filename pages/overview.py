@@ -45,7 +45,7 @@ for heading, table in tables:
     if table.empty:
         st.info(f"No {heading.lower()} for these filters.")
     else:
-        st.dataframe(table, hide_index=True, use_container_width=True)
+        ui.table(table)
 
 st.caption(ov.data_quality)
 

@@ -33,10 +33,10 @@ else:
                                                    maps.LegendEntry(where.ORDINARY_FILL, "Not above expected")],
                         "Too few to show")
     st_folium(m, key=f"pc_map_{level}", height=480, use_container_width=True, returned_objects=[])
-    st.dataframe(where.postcode_table(units, s.policy, level), hide_index=True, use_container_width=True,
-                 column_config={"Above expected": st.column_config.CheckboxColumn(
-                     help="More events than the district-wide rate predicts, beyond chance (Poisson, "
-                     "false-discovery-rate corrected), with at least the minimum number of events.")})
+    ui.table(where.postcode_table(units, s.policy, level),
+             column_config={"Above expected": st.column_config.CheckboxColumn(
+                 help="More events than the district-wide rate predicts, beyond chance (Poisson, "
+                 "false-discovery-rate corrected), with at least the minimum number of events.")})
 
 st.subheader("Postcode tension")
 st.caption("Young people living in one postcode district who were involved in offences in another. Rivalries tied "
@@ -58,4 +58,4 @@ st.markdown("**Strongest cross-district pairs**")
 if pairs.empty:
     st.caption("No young person was involved in an offence outside their home district in these months.")
 else:
-    st.dataframe(where.strongest_pairs(pairs, s.policy), hide_index=True, use_container_width=True)
+    ui.table(where.strongest_pairs(pairs, s.policy))

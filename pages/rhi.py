@@ -45,12 +45,12 @@ else:
 for dimension, title in (("locality", "By locality"), ("looked_after", "By looked-after status")):
     st.subheader(title)
     table = rhi_view.breakdown_table(breakdown[breakdown["dimension"] == dimension], s.policy)
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    ui.table(table)
     ui.export_button(s, table, f"RHI {title.lower()}", "rhi", count_cols=["Episodes ended", f"Eligible for the {rhi_view.HOURS}-hour measure"])
 
 st.subheader(f"Episodes without an offer within {rhi_view.HOURS} hours, by reason")
 reasons = rhi_view.reasons_table(ui.query(s, "rhi_reasons", f), s.policy)
-st.dataframe(reasons, hide_index=True, use_container_width=True)
+ui.table(reasons)
 ui.export_button(s, reasons, "RHI reasons", "rhi", count_cols=["Episodes"])
 
 with st.expander("How these figures are worked out", expanded=False):

@@ -332,38 +332,35 @@ def test_sample_planted_actions(planted):
 # --- figures -------------------------------------------------------------------------
 
 
-def test_timeline_figure_draws_sources_controls_and_actions(built):
+def test_timeline_figure_draws_sources_hidden_months_controls_and_actions(built):
     from contextmap.disruption_view import timeline_figure
 
     monthly = built.sql("select * from mart_disruption_timeline where action_id = 'A2'").df()
-    monthly.loc[monthly.month_offset == 0, "offence"] = np.nan  # a suppressed month stays a gap
+    monthly.loc[monthly.month_offset == 0, "offence"] = np.nan  # a suppressed month is marked, not left empty
+    monthly["hidden"] = [["offence"] if o == 0 else [] for o in monthly.month_offset]
     actions = built.sql(
         "select action_type, start_date, end_date from stg_disruption_actions where action_id = 'A2'"
     ).df()
-    fig = timeline_figure(monthly, actions)
+    comparison = monthly[["month"]].assign(average=monthly["control_events_per_unit"])
+    fig = timeline_figure(monthly, actions, comparison=comparison)
     names = [t.name for t in fig.data]
-    assert names == [
-        "Went missing from here",
-        "Found here",
-        "Named in a return interview",
-        "Offences",
-        "Average at similar places",
-    ]
+    assert names == ["Missing from", "Found at", "Named in RHIs", "Offences", "1 to 5 events: hidden (c)",
+                     "Average at similar places"]
+    assert [y for y in fig.data[4].y if y is not None] == [5]
     assert [s.type for s in fig.layout.shapes] == ["rect", "line"]  # band from start to end, line at start
     assert timeline_figure(monthly.iloc[:0], actions).layout.annotations[0].text.startswith("No events")
 
 
-def test_effect_figure_shows_too_few_as_text_not_a_point(built):
-    from contextmap.disruption_view import effect_figure
+def test_effect_figure_plots_only_judged_actions(built):
+    from contextmap.disruption_view import effect_figure, not_judged_note
 
     effects = built.sql("select * from mart_disruption_effects where event_source = 'all'").df()
     fig = effect_figure(effects)
     plotted = {y for t in fig.data if t.marker.opacity != 0 for y in t.y}
-    assert any("Licensing visit at Place P1" in y for y in plotted)
-    assert not any("Place P9" in y for y in plotted)  # A3 has too few events
+    assert any("Licensing visit, Place P1" in y for y in plotted)
+    assert not any("Place P9" in y for t in fig.data for y in t.y)  # A3 has too few events: not on the plot
     assert not any("Place P6" in y for y in plotted)  # A2's 5 after is hidden: no point would give it back
-    assert sorted(a.text for a in fig.layout.annotations) == [
-        "fall of a quarter to a half: no clear change (small counts, no number shown)",
-        "too few events to tell",
-    ]
+    assert [a.text for a in fig.layout.annotations] == [
+        "fall of a quarter to a half: no clear change (small counts, no number shown)"]
+    assert not_judged_note(effects) == "Not plotted: 1 action with too few events to tell (they are in the table above)."
     assert fig.layout.xaxis.type == "log"

@@ -54,9 +54,12 @@ def test_actions_table_hides_small_counts_and_the_change_they_would_reveal():
 def test_timeline_hides_small_months_and_months_outside_the_data():
     df = pd.DataFrame({"month": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"]), "has_data": [True, True, False],
                        "events": pd.array([12, 3, None], dtype="Int64"), "offence": pd.array([12, 3, None], dtype="Int64")})
-    out = dv.protected_timeline(df, "place", P)
+    out = dv.protected_timeline(df, "place", P, by_source=True)
     assert out["offence"].tolist()[0] == 12
     assert out["offence"].isna().tolist() == [False, True, True]
+    # The hidden month is named (the chart draws it as a band); the month outside the data is not.
+    assert out["hidden"].tolist() == [[], ["offence"], []]
+    assert dv.protected_timeline(df, "place", P)["hidden"].tolist() == [[], ["events"], []]
 
 
 # --- no number behind a hidden count ---------------------------------------------------

@@ -69,7 +69,7 @@ def test_split_queries_return_labelled_groups():
     assert src.set_index("split_value")["events"].to_dict() == {"missing_from": 8}
     s = trends.series(theme.reset_index().assign(month=pd.Timestamp("2025-03-01")),
                       trends.MEASURES["episodes"], "theme", MONTHS[-1:], P)
-    assert set(s["group"]) == {"CSE", "Drugs", "No theme recorded"}
+    assert set(s["group"]) == {"CSE (sexual exploitation)", "Drugs", "No theme recorded"}
     con.close()
 
 

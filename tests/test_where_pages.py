@@ -157,8 +157,11 @@ def test_area_profile_hides_small_months_and_counts(fetch, quarter):
     quiet = areas[areas["events"].between(1, 5)].iloc[0]
     prof = where.area_profile(fetch, "lsoa", quiet["code"], quiet["name"], quarter, POLICY, quiet["children_10_17"])
     assert {label: value for label, value, _ in prof.metrics}["Events"] == "c"
-    ys = [y for trace in prof.timeline.data if trace.type == "bar" for y in trace.y]
+    bars = [t for t in prof.timeline.data if t.type == "bar"]
+    ys = [y for trace in bars if "hidden" not in trace.name for y in trace.y]
     assert not any(y is not None and not np.isnan(y) and disclosure.is_suppressed(y, POLICY) for y in ys)
+    # A month with a hidden count is drawn as a marked band, not left empty.
+    assert any("hidden" in trace.name and any(y is not None for y in trace.y) for trace in bars)
 
 
 def test_funnel_plots_only_areas_whose_count_is_shown(fetch, quarter):
