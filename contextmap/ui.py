@@ -17,11 +17,10 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from contextmap import audit, auth, disclosure, export, labels, queries, settings
+from contextmap import audit, auth, builds, disclosure, export, labels, queries, settings
 from contextmap.coverage import Coverage
 from contextmap.filters import AGE_BANDS, ALL, FILTER_KEYS, LOOKED_AFTER, PERIODS, SEXES, SOURCES, Filters
 from contextmap.fmt import first_of_month, md_escape, month_label, sortable
-from pipelines.warehouse import current_build
 
 _log_error = logging.getLogger("contextmap.pages")
 
@@ -45,18 +44,35 @@ class Session:
 
 
 @st.cache_resource(max_entries=4)
+def _reader(path: str) -> builds.Reader:
+    # One reader per build file, shared by the sessions on it: it holds the build's reader
+    # lock, so the builder's clean-up never removes a build a session is reading. A new
+    # build is a new path, so a new entry; an evicted entry closes and releases its lock.
+    return builds.open_build(Path(path))
+
+
 def _connect(path: str) -> duckdb.DuckDBPyConnection:
-    # One read-only connection per build file; a new build is a new path, so a new entry.
-    return duckdb.connect(path, read_only=True)
+    return _reader(path).con
 
 
 def build_path() -> Path | None:
-    """The build this session reads: fixed at sign-in so a page never mixes two builds."""
-    if "build_path" not in st.session_state:
-        path = current_build()
+    """The build this session reads: fixed at sign-in so a page never mixes two builds.
+
+    Opening it takes its reader lock first; a build removed before that (the session
+    started just as it was retired) is replaced by the current one.
+    """
+    if st.session_state.get("build_path") is None:
+        path = builds.current_build()
         st.session_state.build_path = str(path) if path else None
     path = st.session_state.build_path
-    return Path(path) if path else None
+    if path is None:
+        return None
+    try:
+        _reader(path)
+    except FileNotFoundError:
+        del st.session_state["build_path"]
+        return build_path()
+    return Path(path)
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
@@ -71,12 +87,12 @@ def cursor() -> duckdb.DuckDBPyConnection:
 @st.cache_data(max_entries=2000, show_spinner=False)
 def _cached(build: str, role: str, policy: disclosure.Policy, name: str, params_json: str) -> pd.DataFrame:
     # role and policy are part of the key: cached results are never shared across them.
-    del role, policy
+    del role
     params = json.loads(params_json)
     for key in ("month_from", "month_to"):
         if key in params:
             params[key] = date.fromisoformat(params[key])
-    return queries.run(_connect(build).cursor(), name, **params)
+    return queries.run(_connect(build).cursor(), name, policy=policy, **params)
 
 
 def query(session: Session, name: str, filters: Filters | None = None, **params) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from contextmap import settings
+from contextmap import builds, settings
 from pipelines import record_keys, served, warehouse
 from pipelines.geography import load_geography
 from pipelines.ingest import cache as ingest_cache, load_inputs
@@ -88,14 +88,14 @@ def build(inputs: list[Path] | None = None, directory: Path | None = None, mappi
     removes what the failed one left behind.
     """
     inputs = [Path(p) for p in (inputs or [SAMPLE_DIR])]
-    directory = directory or warehouse.warehouse_dir()
+    directory = directory or builds.warehouse_dir()
     progress = _with_crash_points(progress)
     keep = int(settings.get("warehouse", "keep_builds"))
     with warehouse.build_lock(directory, progress=progress):
         warehouse.clean_up(directory, keep=keep)
         final = warehouse.new_build_path(directory)
         partial = final.with_name(f"{final.stem}.building.{os.getpid()}")
-        previous = warehouse.current_build(directory)
+        previous = builds.current_build(directory)
         # Peer-group ids are matched to the previous build's groups so "Group 7" stays Group 7.
         if previous:
             os.environ["CONTEXTMAP_PREVIOUS_DB"] = str(previous)

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from pipelines import warehouse
+from contextmap import builds
 from pipelines.bench import harness
 from pipelines.bench.split import split_last_month
 
@@ -27,7 +27,7 @@ def _build(db, inputs):
 
 
 def _rows(db, sql, params=None):
-    with warehouse.open_build(db) as reader:
+    with builds.open_build(db) as reader:
         return reader.con.execute(sql, params or []).fetchall()
 
 

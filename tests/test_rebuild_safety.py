@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from contextmap import builds
 from contextmap.settings import ROOT
 from pipelines import warehouse
 from pipelines.bench import harness
@@ -30,7 +31,7 @@ COUNTED = ("int_episodes", "stg_offences", "int_events", "mart_monthly_area_coun
 
 
 def _hashes(path: Path) -> dict[str, str]:
-    with warehouse.open_build(path) as reader:
+    with builds.open_build(path) as reader:
         return warehouse.table_hashes(reader.con)
 
 
@@ -46,7 +47,7 @@ def first_build(tmp_path_factory):
     done = harness.build([source], warehouse=wh, env={"CONTEXTMAP_CRASH_TRACE": str(trace)})
     assert done.returncode == 0, done.output
     points = [line.split("\t", 1)[1] for line in trace.read_text().splitlines()]
-    current = warehouse.current_build(wh)
+    current = builds.current_build(wh)
     return {"root": root, "input": source, "wh": wh, "build": current, "hashes": _hashes(current), "points": points}
 
 
@@ -95,7 +96,7 @@ def test_sigkill_anywhere_leaves_a_complete_build_served(first_build):
         done = harness.build([first_build["input"]], warehouse=wh, env={"CONTEXTMAP_CRASH_AT": str(n)})
         if not done.killed:
             return n, f"exit {done.returncode} instead of SIGKILL:\n{done.output[-2000:]}"
-        served = warehouse.current_build(wh)
+        served = builds.current_build(wh)
         if n < switched:
             if served.name != first_build["build"].name:
                 return n, f"CURRENT moved to {served} before the new build was published"
@@ -109,7 +110,7 @@ def test_sigkill_anywhere_leaves_a_complete_build_served(first_build):
         with warehouse.build_lock(wh):
             warehouse.clean_up(wh, keep=2)
         leftovers = sorted(p.name for p in (wh / "builds").glob("*.building.*"))
-        if leftovers or warehouse.current_build(wh) != served:
+        if leftovers or builds.current_build(wh) != served:
             return n, f"clean-up after the kill went wrong: {leftovers}"
         shutil.rmtree(wh)
         return n, None
@@ -124,7 +125,7 @@ def test_sigkill_anywhere_leaves_a_complete_build_served(first_build):
 READER = r"""
 import json, os, random, sys, time
 from pathlib import Path
-from contextmap import queries
+from contextmap import builds, queries
 from pipelines import warehouse
 
 wh, out, stop = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
@@ -134,7 +135,7 @@ with open(out, "w") as log:
     while True:
         stopping = stop.exists()
         try:
-            with warehouse.open_current(wh) as session:
+            with builds.open_current(wh) as session:
                 con = session.con
                 first = str(queries.run(con, "build_info")["built_at"].iloc[0])
                 counts = {}
@@ -156,7 +157,7 @@ with open(out, "w") as log:
 def _session_view(path: Path) -> tuple[str, dict]:
     from contextmap import queries
 
-    with warehouse.open_build(path) as reader:
+    with builds.open_build(path) as reader:
         built_at = str(queries.run(reader.con, "build_info")["built_at"].iloc[0])
         counts = {t: reader.con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in COUNTED}
         months = [str(v) for v in queries.run(reader.con, "month_range").iloc[0]]
@@ -166,7 +167,7 @@ def _session_view(path: Path) -> tuple[str, dict]:
 def test_readers_never_fail_nor_mix_builds_through_three_rebuilds(first_build, tmp_path):
     wh = tmp_path / "warehouse"
     shutil.copytree(first_build["wh"], wh)
-    expected = dict([_session_view(warehouse.current_build(wh))])
+    expected = dict([_session_view(builds.current_build(wh))])
     stop = tmp_path / "stop"
     logs = [tmp_path / f"reader-{i}.jsonl" for i in range(READERS)]
     readers = [
@@ -178,7 +179,7 @@ def test_readers_never_fail_nor_mix_builds_through_three_rebuilds(first_build, t
             time.sleep(0.5)
             done = harness.build([first_build["input"]], warehouse=wh)
             assert done.returncode == 0, done.output
-            built_at, view = _session_view(warehouse.current_build(wh))
+            built_at, view = _session_view(builds.current_build(wh))
             expected[built_at] = view
         stop.touch()
         for proc in readers:
@@ -189,7 +190,7 @@ def test_readers_never_fail_nor_mix_builds_through_three_rebuilds(first_build, t
             if proc.poll() is None:
                 proc.kill()
 
-    final = _session_view(warehouse.current_build(wh))[0]
+    final = _session_view(builds.current_build(wh))[0]
     sessions = [json.loads(line) for log in logs for line in log.read_text().splitlines()]
     errors = [s["error"] for s in sessions if "error" in s]
     assert not errors, errors[:5]
@@ -205,4 +206,4 @@ def test_readers_never_fail_nor_mix_builds_through_three_rebuilds(first_build, t
         warehouse.clean_up(wh, keep=2)
     assert len(list((wh / "builds").glob("*.duckdb"))) == 2, "old builds are cleaned up once unused"
     assert not list((wh / "builds").glob("*.building.*"))
-    assert os.path.exists(warehouse.current_build(wh))
+    assert os.path.exists(builds.current_build(wh))

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from contextmap import builds
 from pipelines import warehouse
 
 
@@ -24,40 +25,40 @@ def _make_build(wh: Path, label: str, mtime: int) -> Path:
     return path
 
 
-def _label(reader: warehouse.Reader) -> str:
+def _label(reader: builds.Reader) -> str:
     return reader.con.execute("select label from build_info").fetchall()[0][0]
 
 
 def test_no_build_until_one_is_published(tmp_path):
-    assert warehouse.current_build(tmp_path) is None
-    with pytest.raises(warehouse.NoBuild):
-        warehouse.open_current(tmp_path)
+    assert builds.current_build(tmp_path) is None
+    with pytest.raises(builds.NoBuild):
+        builds.open_current(tmp_path)
     first = _make_build(tmp_path, "first", 1_000)
-    assert warehouse.current_build(tmp_path) is None, "an unpublished build is never served"
+    assert builds.current_build(tmp_path) is None, "an unpublished build is never served"
     warehouse.publish(tmp_path, first)
-    assert warehouse.current_build(tmp_path) == first
-    with warehouse.open_current(tmp_path) as reader:
+    assert builds.current_build(tmp_path) == first
+    with builds.open_current(tmp_path) as reader:
         assert _label(reader) == "first"
 
 
 def test_pointer_never_leaves_the_builds_folder(tmp_path):
     (tmp_path / "builds").mkdir()
     (tmp_path / "secret.duckdb").write_text("x")
-    (tmp_path / warehouse.POINTER).write_text("../secret.duckdb\n")
-    assert warehouse.current_build(tmp_path) is None
+    (tmp_path / builds.POINTER).write_text("../secret.duckdb\n")
+    assert builds.current_build(tmp_path) is None
 
 
 def test_open_session_keeps_its_build_while_a_new_one_is_published(tmp_path):
     old = _make_build(tmp_path, "old", 1_000)
     warehouse.publish(tmp_path, old)
-    with warehouse.open_current(tmp_path) as session:
+    with builds.open_current(tmp_path) as session:
         new = _make_build(tmp_path, "new", 2_000)
         warehouse.publish(tmp_path, new)
         assert _label(session) == "old"
         warehouse.clean_up(tmp_path, keep=1)
         assert old.exists(), "a build someone is reading is never deleted"
         assert _label(session) == "old"
-        with warehouse.open_current(tmp_path) as fresh:
+        with builds.open_current(tmp_path) as fresh:
             assert _label(fresh) == "new"
     warehouse.clean_up(tmp_path, keep=1)
     assert not old.exists(), "once nobody reads it, the old build is removed"
@@ -65,27 +66,27 @@ def test_open_session_keeps_its_build_while_a_new_one_is_published(tmp_path):
 
 
 def test_clean_up_keeps_current_and_recent_and_removes_leftovers(tmp_path):
-    builds = [_make_build(tmp_path, f"b{i}", 1_000 + i) for i in range(4)]
-    warehouse.publish(tmp_path, builds[2])
-    orphan = builds[3]  # complete but killed before it was published
+    made = [_make_build(tmp_path, f"b{i}", 1_000 + i) for i in range(4)]
+    warehouse.publish(tmp_path, made[2])
+    orphan = made[3]  # complete but killed before it was published
     dead_pid = _dead_pid()
     dead_partial = tmp_path / "builds" / f"x.building.{dead_pid}"
     dead_wal = tmp_path / "builds" / f"x.building.{dead_pid}.wal"
     live_partial = tmp_path / "builds" / f"y.building.{os.getpid()}"
     live_wal = tmp_path / "builds" / f"y.building.{os.getpid()}.wal"
-    stray_pointer = tmp_path / f".{warehouse.POINTER}.abc"
+    stray_pointer = tmp_path / f".{builds.POINTER}.abc"
     for p in (dead_partial, dead_wal, live_partial, live_wal, stray_pointer):
         p.write_text("x")
 
     warehouse.clean_up(tmp_path, keep=2)
 
-    assert builds[2].exists() and builds[1].exists(), "the current build and the one before stay"
-    assert not builds[0].exists(), "older builds go"
+    assert made[2].exists() and made[1].exists(), "the current build and the one before stay"
+    assert not made[0].exists(), "older builds go"
     assert not orphan.exists(), "a build that was never published goes"
     assert not dead_partial.exists() and not dead_wal.exists(), "a dead build's partial files go"
     assert live_partial.exists() and live_wal.exists(), "a running build's files (and its WAL) stay"
     assert not stray_pointer.exists()
-    assert warehouse.current_build(tmp_path) == builds[2]
+    assert builds.current_build(tmp_path) == made[2]
 
 
 def test_a_reader_racing_clean_up_follows_the_pointer_again(tmp_path):
@@ -95,8 +96,8 @@ def test_a_reader_racing_clean_up_follows_the_pointer_again(tmp_path):
     warehouse.publish(tmp_path, new)
     warehouse.clean_up(tmp_path, keep=1)
     with pytest.raises(FileNotFoundError):
-        warehouse.open_build(old)
-    with warehouse.open_current(tmp_path) as reader:
+        builds.open_build(old)
+    with builds.open_current(tmp_path) as reader:
         assert _label(reader) == "new"
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psutil
 
+from contextmap import builds
 from contextmap.settings import ROOT
 
 
@@ -147,7 +148,7 @@ def compare_builds(db_a: Path, db_b: Path, ignore_previous: bool = False, rel: f
 
     hashes = []
     for db in (db_a, db_b):
-        with warehouse.open_build(db) as reader:
+        with builds.open_build(db) as reader:
             hashes.append(warehouse.table_hashes(reader.con, ignore_previous=ignore_previous))
     out = {"differ": sorted(set(hashes[0]) ^ set(hashes[1])), "float_noise": []}
     con = duckdb.connect()

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from contextmap import settings
+from contextmap import builds, settings
 
 CACHEABLE = {"places", "missing_episodes", "return_home_interviews", "offences", "disruption_actions", "police_uk"}
 # Tables whose staged rows are checked against the places file.
@@ -172,9 +172,7 @@ class Cache:
 
 def default_dir(warehouse_folder: Path | None = None) -> Path:
     """Where builds keep the cache: ``cache/ingest`` in the warehouse folder (default: the configured one)."""
-    from pipelines import warehouse
-
-    return Path(warehouse_folder or warehouse.warehouse_dir()) / "cache" / "ingest"
+    return Path(warehouse_folder or builds.warehouse_dir()) / "cache" / "ingest"
 
 
 def _geo_fingerprint(con) -> str:
