@@ -14,8 +14,6 @@ from pipelines.bench.split import split_last_month
 
 @pytest.fixture(scope="module")
 def small_input(tmp_path_factory):
-    if harness.missing_parts():
-        pytest.skip(harness.missing_parts())
     root = tmp_path_factory.mktemp("idempotent")
     return root, harness.generate(root / "input", seed=303, scale=harness.SMALL_SCALE)
 

@@ -17,7 +17,6 @@ from contextmap.settings import ROOT
 from pipelines import build
 from pipelines.warehouse import current_build
 
-pytest.importorskip("streamlit.testing.v1")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from tests.test_overview_figures import parse_dt  # noqa: E402

@@ -63,8 +63,6 @@ def small_inputs(folder: Path) -> Path:
 
 
 def test_a_second_load_reuses_every_file_and_gives_identical_tables(geo, tmp_path):
-    if not (SAMPLE / "offences.csv").exists():
-        pytest.skip("data/sample not generated yet")
     cache_dir = tmp_path / "cache"
     uncached, _ = load(geo, [SAMPLE], None)
     expected = contents(uncached)

@@ -27,7 +27,6 @@ from contextmap import auth, ui
 from contextmap.settings import ROOT
 from pipelines import build
 
-pytest.importorskip("streamlit.testing.v1")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 SAMPLE = ROOT / "data" / "sample"

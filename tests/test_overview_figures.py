@@ -31,12 +31,8 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def con(request):
-    try:
-        path = request.getfixturevalue("sample_db")
-    except Exception as exc:  # noqa: BLE001 - the sample build is developed in parallel
-        pytest.skip(f"sample build unavailable: {exc}")
-    connection = duckdb.connect(str(path), read_only=True)
+def con(sample_db):
+    connection = duckdb.connect(str(sample_db), read_only=True)
     yield connection
     connection.close()
 

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pytest
 
 from contextmap.settings import ROOT
+from pipelines import build
+from pipelines.pseudonym import DEMO_KEY, pseudonym
 
 SAMPLE = ROOT / "data" / "sample"
 MIN_JACCARD = 0.8
@@ -27,9 +28,8 @@ DATE_COLUMNS = {
 
 def _planted() -> list[set[str]]:
     """The planted groups as sets of person keys (the sample is pseudonymised with the demo key)."""
-    pseudonym = pytest.importorskip("pipelines.pseudonym")
     truth = json.loads((SAMPLE / "ground_truth.json").read_text())
-    return [{pseudonym.pseudonym(pseudonym.DEMO_KEY, p) for p in group} for group in truth["peer_groups"]]
+    return [{pseudonym(DEMO_KEY, p) for p in group} for group in truth["peer_groups"]]
 
 
 def _detected(con) -> dict[int, set[str]]:
@@ -97,7 +97,6 @@ def _without_last_month(folder: Path) -> None:
 
 
 def test_adding_the_last_month_keeps_every_planted_groups_id(tmp_path, monkeypatch):
-    build = pytest.importorskip("pipelines.build")
     monkeypatch.delenv("CONTEXTMAP_PREVIOUS_DB", raising=False)
     earlier = tmp_path / "earlier"
     shutil.copytree(SAMPLE, earlier)

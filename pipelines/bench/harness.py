@@ -122,19 +122,6 @@ def small_input(root: Path, seed: int = 101) -> Path:
     return generate(root / f"input-{seed}", seed, SMALL_SCALE)
 
 
-def missing_parts() -> str | None:
-    """What stops a build from generated data (generator or ingest not in place), or None."""
-    import importlib
-
-    for module, attr in (("pipelines.sample", "generate"), ("pipelines.ingest", "load_inputs")):
-        try:
-            if not hasattr(importlib.import_module(module), attr):
-                return f"{module}.{attr} is not in place yet"
-        except ImportError:
-            return f"{module} is not in place yet"
-    return None
-
-
 def compare_builds(db_a: Path, db_b: Path, ignore_previous: bool = False, rel: float = 1e-9) -> dict[str, list[str]]:
     """Tables of two builds that differ, and those that differ only in the last bits of doubles.
 
