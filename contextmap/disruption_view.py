@@ -19,6 +19,8 @@ SOURCE_COLOURS = {"missing_from": "#E69F00", "missing_found": "#56B4E9", "rhi_me
 EVENTS_COLOUR = "#0072B2"
 # Months with a hidden count: a grey band hatched like the map's suppressed areas.
 HIDDEN_PATTERN = {"shape": "/", "fgcolor": "#737373", "bgcolor": "#e0e0e0", "size": 6}
+# Marks the band's trace: its bars are all ``hidden_height`` high, whatever the hidden count.
+HIDDEN_BAND = "hidden band"
 WINDOW_FILL = "rgba(0, 0, 0, 0.05)"
 VERDICT_STYLE = {
     "likely_effect": ("#0072B2", "Likely effect (fewer events)"),
@@ -90,7 +92,7 @@ def timeline_figure(monthly_df: pd.DataFrame, actions_df: pd.DataFrame, *, hidde
         names = [", ".join(SOURCES.get(h, "Events") for h in parts) for parts in hidden]
         fig.add_bar(
             x=months, y=[hidden_height if parts else None for parts in hidden],
-            name=f"1 to {hidden_height} events: hidden (c)",
+            name=f"1 to {hidden_height} events: hidden (c)", meta=HIDDEN_BAND,
             marker={"color": "#e0e0e0", "pattern": HIDDEN_PATTERN, "line": {"color": "#737373", "width": 1}},
             text=["c" if parts else "" for parts in hidden], textposition="inside", insidetextanchor="end",
             xperiod="M1", xperiodalignment="middle", customdata=names,
@@ -343,6 +345,22 @@ def effect_words(row, policy) -> str:
     return f"{row.effect_pct:+.0f}% ({100 * (row.ci_low - 1):+.0f}% to {100 * (row.ci_high - 1):+.0f}%)"
 
 
+# The estimate in three cells, each a plain number where it may be shown, so a spreadsheet
+# reads "-82%" as a number (a cell such as "-82% (-95% to -40%)" would be read as a broken
+# formula, and neutralising it for CSV would print a leading apostrophe).
+EFFECT_COLUMNS = ("Relative to similar places", "95% interval from", "95% interval to")
+
+
+def effect_parts(row, policy) -> tuple[str, str, str]:
+    """``(estimate, interval from, interval to)`` as in :func:`effect_words`: ``("-82%",
+    "-95%", "-40%")``, or the band in words and two dashes when a count behind it is hidden."""
+    if row.verdict not in JUDGED:
+        return "—", "—", "—"
+    if estimate_hidden(row, policy):
+        return effect_words(row, policy), "—", "—"
+    return f"{row.effect_pct:+.0f}%", f"{100 * (row.ci_low - 1):+.0f}%", f"{100 * (row.ci_high - 1):+.0f}%"
+
+
 def verdict_words(row, policy) -> str:
     """The verdict in plain words, never giving away a hidden count.
 
@@ -399,13 +417,14 @@ def actions_table(df: pd.DataFrame, policy) -> pd.DataFrame:
             return "—"
         return f"{row.target_pct_change:+.0f}%"
 
+    effects = [effect_parts(r, policy) for r in df.itertuples()]
     # The verdict comes right after what and where, so it is on screen at 1024 pixels.
     return pd.DataFrame({
         "Action": [label(t, "action") for t in df["action_type"]],
         "Where": df["target_name"],
         "Started": [fmt.month_label(m) for m in df["action_month"]],
         "Verdict": [VERDICT_LABELS.get(v, v) for v in df["verdict"]],
-        "Relative to similar places (95% interval)": [effect_words(r, policy) for r in df.itertuples()],
+        **{col: [parts[i] for parts in effects] for i, col in enumerate(EFFECT_COLUMNS)},
         "Nearby": [DISPLACEMENT_LABELS.get(v, "Not assessed") if isinstance(v, str) else "Not assessed"
                    for v in df["displacement_verdict"]],
         "Events before": [count(n, lv) for n, lv in zip(df["target_before"], df["target_level"])],

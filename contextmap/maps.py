@@ -10,6 +10,7 @@ tooltip HTML is escaped with :func:`safe`.
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 from dataclasses import dataclass
@@ -84,7 +85,7 @@ class _Script(MacroElement):
         self.data = data
 
 
-# A hatch pattern (for suppressed areas) and the legend/label styles, added once per page.
+# A hatch pattern (for suppressed areas) and the label styles, added once per page.
 _SETUP_JS = """
 if (!document.getElementById('cm-defs')) {
   var svgns = 'http://www.w3.org/2000/svg';
@@ -96,29 +97,14 @@ if (!document.getElementById('cm-defs')) {
     + '<line x1="0" y1="0" x2="0" y2="6" stroke="#737373" stroke-width="2"/></pattern></defs>';
   document.body.appendChild(svg);
   var css = document.createElement('style');
-  css.textContent = '.cm-legend{background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;'
-    + 'font:13px/1.35 sans-serif;color:#222;box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:240px}'
-    + '.cm-legend b{display:block;margin-bottom:3px}'
-    + '.cm-legend i{display:inline-block;width:16px;height:12px;margin-right:6px;vertical-align:-1px;'
-    + 'border:1px solid #777}'
-    + '.cm-legend .cm-hatch{background:repeating-linear-gradient(45deg,#d9d9d9 0 3px,#737373 3px 5px)}'
-    + '.cm-legend .cm-dot{width:12px;height:12px;margin:0 8px 0 2px;border-radius:50%;border-color:#fff;background:#D55E00}'
-    + '.leaflet-container{background:#fbfbfb}'
+  css.textContent = '.leaflet-container{background:#fbfbfb}'
     + '.cm-label{font:600 13px sans-serif;color:#111;white-space:nowrap;text-align:center;'
     + 'text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff;pointer-events:none}'
+    + '.cm-label-small{font:11px/1.1 sans-serif;color:#333;text-align:center;'
+    + 'text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 2px #fff;pointer-events:none}'
     + '.leaflet-control-attribution{max-width:60%;font-size:10px}';
   document.head.appendChild(css);
 }
-"""
-
-_LEGEND_JS = """
-var control = L.control({position: 'bottomleft'});
-control.onAdd = function() {
-  var div = L.DomUtil.create('div', 'cm-legend');
-  div.innerHTML = data;
-  return div;
-};
-control.addTo(map);
 """
 
 _ATTRIBUTION_JS = "map.attributionControl.addAttribution(data);"
@@ -126,10 +112,16 @@ _ATTRIBUTION_JS = "map.attributionControl.addAttribution(data);"
 
 @dataclass(frozen=True)
 class LegendEntry:
-    """One line of a legend: a fill (colour or ``SUPPRESSED_FILL``) and what it means."""
+    """One line of a legend: a swatch and what it means.
+
+    ``fill`` is a colour (or ``SUPPRESSED_FILL`` for the hatch); ``shape`` is "box" (an
+    area), "dot" (a marker), "line" (a boundary), "gradient" (the heat map's colours)
+    or "text" (no swatch: a note).
+    """
 
     fill: str
     label: str
+    shape: str = "box"
 
 
 def round_coords(geometry, dp: int = COORD_DP):
@@ -188,7 +180,7 @@ def sequential_fills(values: pd.DataFrame, decimals: int = 0) -> tuple[dict[str,
         # Counts are whole numbers: the next class starts one above; rates share the boundary.
         low = b + 1 if decimals == 0 else b
     if (shown["value"] <= 0).any():
-        legend.insert(0, LegendEntry(ZERO_FILL, "None"))
+        legend.insert(0, LegendEntry(ZERO_FILL, "0 (no events)"))
     return fills, legend
 
 
@@ -209,24 +201,49 @@ def categorical_fills(values: pd.DataFrame, categories: dict[str, tuple[str, str
     return fills, legend
 
 
-def legend_html(title: str, entries: list[LegendEntry], suppressed_label: str | None, places: bool = False,
-                no_data: bool = True) -> str:
-    """The legend's HTML (every label escaped)."""
-    rows = [f"<b>{safe(title)}</b>"]
-    for e in entries:
-        rows.append(f'<div><i style="background:{safe(e.fill)}"></i>{safe(e.label)}</div>')
-    if suppressed_label:
-        rows.append(f'<div><i class="cm-hatch"></i>{safe(suppressed_label)}</div>')
-    if no_data:
-        rows.append(f'<div><i style="background:{NO_DATA_FILL}"></i>No data</div>')
-    if places:
-        rows.append('<div><i class="cm-dot"></i>Place of concern with events (size: score)</div>')
-    return "".join(rows)
+_SWATCH_SVG = {
+    "box": '<rect x="0.5" y="0.5" width="17" height="12" fill="{fill}" stroke="#777"/>',
+    "dot": '<circle cx="9" cy="6.5" r="6" fill="{fill}" stroke="#D55E00" stroke-width="1.5"/>',
+    "line": '<line x1="0" y1="6.5" x2="18" y2="6.5" stroke="{fill}" stroke-width="3"/>',
+}
+_HATCH_SVG = ('<defs><pattern id="h" patternUnits="userSpaceOnUse" width="4" height="4" patternTransform="rotate(45)">'
+              '<rect width="4" height="4" fill="#d9d9d9"/><line x1="0" y1="0" x2="0" y2="4" stroke="#737373" '
+              'stroke-width="2"/></pattern></defs>')
 
 
-def tooltip_html(lines: list[str], ref: str) -> str:
-    """Tooltip HTML: escaped lines, then ``Ref: <ref>`` so a click can be traced back."""
-    return "<br>".join([*(safe(line) for line in lines), f"<small>Ref: {safe(ref)}</small>"])
+def _swatch(entry: LegendEntry) -> str:
+    """A legend swatch as a Markdown image of an inline SVG (no HTML reaches the page)."""
+    if entry.shape == "text":
+        return ""
+    width = 60 if entry.shape == "gradient" else 18
+    if entry.shape == "gradient":
+        stops = "".join(f'<stop offset="{o:.0%}" stop-color="{html.escape(c)}"/>' for o, c in HEAT_GRADIENT.items())
+        body = (f'<defs><linearGradient id="g">{stops}</linearGradient></defs>'
+                '<rect x="0.5" y="0.5" width="59" height="12" fill="url(#g)" stroke="#777"/>')
+    else:
+        hatched = entry.fill == SUPPRESSED_FILL
+        body = (_HATCH_SVG if hatched else "") + _SWATCH_SVG[entry.shape].format(
+            fill="url(#h)" if hatched else html.escape(entry.fill, quote=True))
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="13">{body}</svg>'
+    return f"![](data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}) "
+
+
+def legend_markdown(title: str, entries: list[LegendEntry]) -> str:
+    """One legend block as Markdown for the page under a map: a bold heading, then each
+    entry's swatch and words (every label escaped as literal text).
+
+    Legends are drawn beside the map, not on it, so they never cover an area (on a phone
+    a legend on the map hid a third of it).
+    """
+    from contextmap.fmt import md_escape
+
+    items = " &nbsp; ".join(f"{_swatch(e)}{md_escape(e.label)}" for e in entries)
+    return f"**{md_escape(title)}**  \n{items}\n\n"
+
+
+def tooltip_html(lines: list[str]) -> str:
+    """Tooltip HTML: the lines, escaped, one under another."""
+    return "<br>".join(safe(line) for line in lines)
 
 
 def base_map(boundaries: pd.DataFrame, attribution: str, tile_url: str = "", tile_attribution: str = "") -> OfflineMap:
@@ -250,12 +267,11 @@ def choropleth(
     title: str,
     categories: dict[str, tuple[str, str]] | None = None,
     decimals: int = 0,
-    suppressed_label: str = "Suppressed (too few to show)",
+    suppressed_label: str = "Suppressed (1 to 5, too few to show)",
     attribution: str = "",
     tile_url: str = "",
     tile_attribution: str = "",
-    places: bool = False,
-) -> OfflineMap:
+) -> tuple[OfflineMap, str]:
     """A map of one level of areas (ward or LSOA) coloured by a measure, as one GeoJSON layer.
 
     Parameters
@@ -271,13 +287,13 @@ def choropleth(
         What the colours measure, shown as the legend heading.
     categories : dict, optional
         ``{category: (colour, label)}`` for class measures such as Gi* classes.
-    places : bool
-        Whether the legend should also explain place markers.
 
     Returns
     -------
-    OfflineMap
-        Areas with tooltips ending in ``Ref: <code>``; a legend; the attribution.
+    (OfflineMap, str)
+        The map (each area's feature carries ``ref``, its code, for a click to be traced
+        back, and a readable tooltip; the attribution) and its legend's HTML, which
+        explains every fill drawn (:func:`legend_markdown`).
     """
     m = base_map(boundaries, attribution, tile_url, tile_attribution)
     if categories is None:
@@ -292,30 +308,22 @@ def choropleth(
         lines = list(info["lines"].get(row.code) or [row.name, "No data"]) if "lines" in info else [row.name]
         if info["status"].get(row.code) == "suppressed":
             lines.append(suppressed_label)
-        features.append(
-            {
-                "type": "Feature",
-                "id": i,
-                "geometry": round_coords(json.loads(row.geojson)),
-                "properties": {"tip": tooltip_html(lines, row.code)},
-            }
-        )
+        features.append({"type": "Feature", "id": i, "geometry": round_coords(json.loads(row.geojson)),
+                         "properties": {"tip": tooltip_html(lines), "ref": safe(row.code)}})
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         name="Areas",
-        style_function=lambda f: {
-            "fillColor": fill_by_id[f["id"]],
-            "fillOpacity": 0.8,
-            "color": "#555555",
-            "weight": 0.8,
-        },
+        style_function=lambda f: {"fillColor": fill_by_id[f["id"]], "fillOpacity": 0.8, "color": "#555555",
+                                  "weight": 0.8},
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
         zoom_on_click=False,
     ).add_to(m)
-    has_suppressed = (values["status"] == "suppressed").any()
-    no_data = any(fill == NO_DATA_FILL for fill in fill_by_id.values())
-    return add_legend(m, title, entries, suppressed_label if has_suppressed else None, no_data=no_data, places=places)
+    if (values["status"] == "suppressed").any():
+        entries.append(LegendEntry(SUPPRESSED_FILL, suppressed_label))
+    if any(fill == NO_DATA_FILL for fill in fill_by_id.values()):
+        entries.append(LegendEntry(NO_DATA_FILL, "No data"))
+    return m, legend_markdown(title, entries)
 
 
 def add_outlines(m: folium.Map, boundaries: pd.DataFrame, labels: bool = True, colour: str = "#222222",
@@ -347,10 +355,15 @@ def add_localities(m: folium.Map, localities: pd.DataFrame) -> folium.Map:
     return add_outlines(m, localities)
 
 
-def add_legend(m: folium.Map, title: str, entries: list[LegendEntry], suppressed_label: str | None = None,
-               no_data: bool = False, places: bool = False) -> folium.Map:
-    """A legend in the map's lower left corner (every label escaped)."""
-    _Script(_LEGEND_JS, legend_html(title, entries, suppressed_label, places, no_data)).add_to(m)
+def add_ward_names(m: folium.Map, wards: pd.DataFrame) -> folium.Map:
+    """Ward names in small type at each ward's centre (the ward outlines are the areas' own)."""
+    group = folium.FeatureGroup(name="Ward names", control=False)
+    for r in wards.itertuples():
+        point = shape(json.loads(r.geojson)).representative_point()
+        folium.Marker([round(point.y, COORD_DP), round(point.x, COORD_DP)], interactive=False,
+                      icon=folium.DivIcon(html=f'<div class="cm-label-small">{safe(r.name)}</div>',
+                                          icon_size=(84, 24), icon_anchor=(42, 12))).add_to(group)
+    group.add_to(m)
     return m
 
 
@@ -362,7 +375,7 @@ def marker_radius(score: float, top: float, smallest: float = 5.0, largest: floa
 
 
 def add_circles(m: folium.Map, points: pd.DataFrame, name: str = "Places", fill: str = PLACE_FILL) -> folium.Map:
-    """Circles sized by ``size`` in one GeoJSON layer, tooltips ending in ``Ref: <ref>``.
+    """Circles sized by ``size`` in one GeoJSON layer, each carrying its ``ref`` for a click.
 
     ``points`` has ``ref``, ``lat``, ``lon``, ``size`` (NaN: hidden figures, drawn as the
     smallest circle, hatched), ``lines`` (plain-text tooltip lines) and optionally ``fill``
@@ -388,7 +401,7 @@ def add_circles(m: folium.Map, points: pd.DataFrame, name: str = "Places", fill:
             "type": "Feature",
             "id": i,
             "geometry": {"type": "Point", "coordinates": [round(float(r.lon), COORD_DP), round(float(r.lat), COORD_DP)]},
-            "properties": {"tip": tooltip_html(list(r.lines), r.ref)},
+            "properties": {"tip": tooltip_html(list(r.lines)), "ref": safe(r.ref)},
         }
         for i, r in enumerate(located.itertuples())
     ]

@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 
 from contextmap import disclosure, fmt
 from contextmap.labels import EVIDENCE, label, labels
+from contextmap.maps import PLACE_FILL, SUPPRESSED_FILL, LegendEntry, legend_markdown
 
 # Okabe-Ito: distinct for the common kinds of colour blindness (black left for text).
 PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999")
@@ -263,6 +264,13 @@ def _mix_tables(group: pd.Series, mix: pd.DataFrame, policy: disclosure.Policy) 
         unit = {"offence_group": "Offences", "rhi_theme": "Interviews"}.get(d, "Events")
         out.append((MIX_TITLES[d], pd.DataFrame({MIX_TITLES[d]: labels(rows["category"], "theme" if d == "rhi_theme" else None), unit: shown["n"]})))
     return out
+
+
+# What the group map's circles mean (maps.legend_markdown; built once, no data in it).
+PLACES_LEGEND = legend_markdown("Places the group uses", [
+    LegendEntry(PLACE_FILL, "A place of concern: the bigger the circle, the more of the group's events there", "dot"),
+    LegendEntry(SUPPRESSED_FILL, "Small hatched circle: 1 to 5 events, hidden", "dot"),
+    LegendEntry("#9e9e9e", "Ward boundary", "line")])
 
 
 def places_table(places: pd.DataFrame, policy: disclosure.Policy) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -26,10 +26,12 @@ import plotly.graph_objects as go
 from dateutil.relativedelta import relativedelta
 from shapely.geometry import shape
 
-from contextmap import disclosure, fmt, headline, maps, narrative, queries, rhi_view, settings, trends
+from contextmap import (disclosure, disruption_view, fmt, headline, maps, narrative, queries, rhi_view, settings, trends,
+                        where)
 from contextmap.hotspot_stats import emerging_category
 from contextmap.coverage import Coverage
 from contextmap.filters import MISSING_SOURCES, PERIODS, Filters
+from contextmap.labels import joined, labels
 from contextmap.network import split_small
 from contextmap.where import small_groups_row
 
@@ -43,8 +45,6 @@ FONT_DIR = "/usr/share/fonts/truetype/dejavu"
 SUPPRESSED_GREY = "#bdbdbd"
 LEVELS = {"place": "Place", "ward": "Ward", "lsoa": "LSOA"}
 _KALEIDO = threading.Lock()
-EVIDENCE = {"missing_together": "Going missing together", "co_offending": "Offending together",
-            "rhi_named": "Naming each other in RHIs"}
 
 
 @dataclass
@@ -123,7 +123,8 @@ def _table_notes(f: Filters, cov: Coverage) -> dict[str, str]:
             "whatever period is chosen.",
             f.ignored({"locality"}, "groups are found over every event")),
         "Places with the most activity": (
-            f"Events linked to each place in {fmt.period_label(f.month_from, f.month_to)}, from the chosen Sources.",
+            f"Events linked to each place in {where.year_window_text(f)} (a year: one place in a month is nearly always "
+            "too few to show), from the chosen Sources.",
             f.ignored({"locality", "sources"}, "places count events, not the children involved")),
     }
     return {heading: " ".join(filter(None, parts)) for heading, parts in notes.items()}
@@ -153,11 +154,6 @@ def _gaps(f: Filters, cov: Coverage, periods: dict) -> dict:
             if (reason := cov.gap(m.source, now, (periods[other].month_from, periods[other].month_to)))}
 
 
-def _join(values) -> str:
-    """A list column (a list or array from DuckDB) as "a, b"."""
-    return "" if values is None else ", ".join(str(v) for v in values)
-
-
 def _peer_groups(run: Runner, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
     """The most active groups by number; groups too small to show on their own only as a count."""
     raw, hidden = split_small(run("overview_peer_groups", locality=f.locality, limit=top), policy)
@@ -165,9 +161,9 @@ def _peer_groups(run: Runner, f: Filters, policy: disclosure.Policy, top: int) -
         "Group": [f"Group {g}" for g in raw["group_id"]],
         "Members": [disclosure.fmt_count(n, policy) for n in raw["size"]],
         "Events, last three months": [disclosure.fmt_count(n, policy) for n in raw["recent_events"]],
-        "Mostly linked by": raw["main_evidence"].map(EVIDENCE).fillna(raw["main_evidence"]).fillna(""),
-        "Localities": [_join(v) for v in raw["localities"]],
-        "Themes": [_join(v).replace("_", " ").lower() for v in raw["top_themes"]],
+        "Mostly linked by": labels(raw["main_evidence"], "evidence"),
+        "Localities": [joined(v) for v in raw["localities"]],
+        "Themes": [joined(v, "theme") for v in raw["top_themes"]],
     })
     if hidden:
         table = pd.concat([table, pd.DataFrame([small_groups_row(hidden, policy, list(table.columns))])],
@@ -176,11 +172,12 @@ def _peer_groups(run: Runner, f: Filters, policy: disclosure.Policy, top: int) -
 
 
 def _places(run: Runner, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
-    raw = run("top_places", f, limit=top)
+    raw = run("top_places", where.year_window(f), limit=top)
     raw = raw[raw["events"] > 0].reset_index(drop=True)
     # "All events" also counts children going missing from the place, a column not shown: parts ≤ total.
     shown = disclosure.protect_frame(raw, ["found_here", "rhi_mentions", "offences", "events"], policy, level="place",
                                      total_col="events", parts=["found_here", "rhi_mentions", "offences"], exact=False)
+    shown["category"] = labels(shown["category"], "category")
     return shown[["name", "category", "locality", "found_here", "rhi_mentions", "offences", "events"]].rename(columns={
         "name": "Place", "category": "Category", "locality": "Locality", "found_here": "Found here",
         "rhi_mentions": "Named in RHIs", "offences": "Offences", "events": "All events"})
@@ -192,7 +189,7 @@ def _data_quality(run: Runner) -> str:
         return "No files were loaded in this build."
     return (f"Files loaded: {len(files):,}; {files['rows_read'].sum():,} rows read, "
             f"{files['rows_accepted'].sum():,} accepted and {files['rows_rejected'].sum():,} rejected "
-            "(listed with reasons on the Data quality page).")
+            "(the administrator can list them, with the reasons).")
 
 
 def collect(run: Runner, has_table: Callable[[str], bool], f: Filters, policy: disclosure.Policy,
@@ -238,36 +235,71 @@ def collect(run: Runner, has_table: Callable[[str], bool], f: Filters, policy: d
 
 # --- charts as images ------------------------------------------------------------------
 
+MAP_SIZE = (1000, 860)
+CHART_SIZE = (1000, 460)
 
-def ward_map_figure(run: Runner, f: Filters, policy: disclosure.Policy) -> go.Figure:
-    """Events per ward in the period as plain filled polygons (no tiles, no network)."""
-    counts = run("area_events", f, level="ward")
-    values = disclosure.map_values(counts.set_index("code")["events"], policy, level="ward").reset_index()
-    values = values.rename(columns={"index": "code"})
-    fills, legend = maps.sequential_fills(values)
-    boundaries = run("boundaries", level="ward")
+
+def _polygons(geojson: str):
+    geom = shape(json.loads(geojson))
+    return list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
+
+
+def ward_map_figure(run: Runner, f: Filters, policy: disclosure.Policy, weights: dict) -> go.Figure:
+    """The Map page's opening view as a picture: events per 1,000 children aged 10–17 by ward
+    in the period, ward and locality names, and the places of concern over the year to the
+    period's end sized by score. Plain polygons, no tiles, no network."""
+    values = where.area_values(run("area_events", f, level="ward"), "rate", policy, "ward")
+    fills, legend = maps.sequential_fills(values, decimals=1)
+    # The chosen locality's wards only, as the Map page draws them.
+    wards = run("boundaries", level="ward")
+    localities = run("boundaries", level="locality")
+    if f.locality != "All":
+        localities = localities[localities["name"] == f.locality]
     fig = go.Figure()
     lat0 = None
-    for row in boundaries.itertuples():
-        geom = shape(json.loads(row.geojson))
-        polys = list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
+    for row in wards[wards["code"].isin(values["code"])].itertuples():
         colour = fills.get(row.code, maps.NO_DATA_FILL)
         colour = SUPPRESSED_GREY if colour == maps.SUPPRESSED_FILL else colour
-        for poly in polys:
+        for poly in _polygons(row.geojson):
             x, y = poly.exterior.coords.xy
             lat0 = lat0 or sum(y) / len(y)
             fig.add_scatter(x=list(x), y=list(y), fill="toself", fillcolor=colour, mode="lines",
-                            line={"color": "#888888", "width": 0.6}, hoverinfo="skip", showlegend=False)
+                            line={"color": "#777777", "width": 0.6}, hoverinfo="skip", showlegend=False)
+        point = shape(json.loads(row.geojson)).representative_point()
+        fig.add_annotation(x=point.x, y=point.y, text=html.escape(str(row.name)), showarrow=False,
+                           font={"size": 10, "color": "#222222"}, bgcolor="rgba(255,255,255,0.6)")
+    for row in localities.itertuples():
+        for poly in _polygons(row.geojson):
+            x, y = poly.exterior.coords.xy
+            fig.add_scatter(x=list(x), y=list(y), mode="lines", line={"color": "#111111", "width": 2.2},
+                            hoverinfo="skip", showlegend=False)
+        point = shape(json.loads(row.geojson)).centroid
+        fig.add_annotation(x=point.x, y=point.y, text=f"<b>{html.escape(str(row.name))}</b>", showarrow=False,
+                           yshift=-16, font={"size": 15, "color": "#000000"}, bgcolor="rgba(255,255,255,0.75)")
+    markers = where.place_markers(run("place_ranking", where.year_window(f), **where.ranking_params(weights)),
+                                  weights, policy)
+    markers = markers[markers["score"].fillna(1) > 0].dropna(subset=["lat", "lon"])
+    top = float(markers["score"].max()) if markers["score"].notna().any() else 1.0
+    for hidden, part in markers.groupby(markers["score"].isna()):
+        fig.add_scatter(
+            x=part["lon"], y=part["lat"], mode="markers", hoverinfo="skip",
+            name=("Place of concern with a hidden score (1 to 5 events of a kind)" if hidden else
+                  f"Place of concern, sized by its score over {where.year_window_text(f)}"),
+            marker={"size": [7 if hidden else 2 * maps.marker_radius(v, top) for v in part["score"]],
+                    "color": "#ffffff" if hidden else maps.PLACE_FILL, "line": {"color": maps.PLACE_FILL, "width": 1.5},
+                    "opacity": 0.9})
     for entry in legend:
         fig.add_scatter(x=[None], y=[None], mode="markers", name=entry.label,
                         marker={"color": entry.fill, "size": 12, "symbol": "square"})
     if (values["status"] == "suppressed").any():
-        fig.add_scatter(x=[None], y=[None], mode="markers", name=f"{disclosure.SUPPRESSED} (1 to {policy.suppress_max})",
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=f"{disclosure.SUPPRESSED} (1 to {policy.suppress_max}, hidden)",
                         marker={"color": SUPPRESSED_GREY, "size": 12, "symbol": "square"})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(lat0 or 53.6)))
-    fig.update_layout(template="simple_white", title="Events by ward", legend={"title": "Events"},
-                      margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    fig.update_layout(template="simple_white", width=MAP_SIZE[0], height=MAP_SIZE[1],
+                      title=f"Events per 1,000 children aged 10–17 by ward, {fmt.period_label(f.month_from, f.month_to)}",
+                      legend={"orientation": "h", "y": -0.02, "yanchor": "top", "font": {"size": 12}},
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10})
     return fig
 
 
@@ -280,56 +312,66 @@ def trend_figures(run: Runner, f: Filters, policy: disclosure.Policy) -> dict[st
     """The pack's trend charts: two years of episodes and offences, and RHI timeliness."""
     start = max(f.month_to - relativedelta(months=23), first_month(run))
     months = [d.date() for d in pd.date_range(start, f.month_to, freq="MS")]
+    span = fmt.period_label(start, f.month_to)
     out = {}
     for key in ("episodes", "offences"):
         m = trends.MEASURES[key]
         data = trends.series(run(m.query, f, month_from=start, split="none"), m, "none", months, policy)
-        fig = trends.trend_figure(data, m)
-        fig.update_layout(title=m.label)
-        out[m.label] = fig
+        out[m.label] = trends.trend_figure(data, m).update_layout(title=f"{m.label}, {span}")
     monthly = run("rhi_monthly", month_from=start, month_to=f.month_to, locality=f.locality, looked_after=f.looked_after)
     if not monthly.empty:
-        fig = rhi_view.monthly_figure(monthly, policy)
-        fig.update_layout(title="Return home interviews within 72 hours")
-        out["Return home interviews"] = fig
+        # The national figure is for interviews *completed* within 72 hours: the title says so, as the line does.
+        out[RHI_CHART] = rhi_view.monthly_figure(monthly, policy).update_layout(
+            title=f"Return home interviews offered and completed within {rhi_view.HOURS} hours, {span}")
+    for fig in out.values():
+        fig.update_layout(width=CHART_SIZE[0], height=CHART_SIZE[1])
     return out
 
 
-def to_png(figs: list[go.Figure], width: int = 1000, height: int = 480) -> list[bytes]:
-    """Render figures to PNG with one Chromium (kaleido finds the system one; it never downloads)."""
+def to_png(figs: list[go.Figure]) -> list[bytes]:
+    """Render figures (each at its own layout size) to PNG with one Chromium (kaleido finds
+    the system one; it never downloads)."""
     import kaleido
 
     with _KALEIDO, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         kaleido.start_sync_server(silence_warnings=True)
         try:
-            return [fig.to_image(format="png", width=width, height=height, scale=1.5) for fig in figs]
+            return [fig.to_image(format="png", scale=1.5) for fig in figs]
         finally:
             kaleido.stop_sync_server(silence_warnings=True)
 
 
 # --- the pack ---------------------------------------------------------------------------
 
-
-def _figures_table(ov: Overview) -> list[tuple[str, list[list[str]]]]:
-    out = []
-    for title, figs in headline.by_section(ov.figures).items():
-        rows = [[fig.measure.label, fig.value, fig.delta or "—", fig.last_year or "—", fig.note or ""] for fig in figs]
-        out.append((title, rows))
-    return out
-
-
+RHI_CHART = "Return home interviews"
 FIGURE_HEADER = ["Measure", "This period", "Change on previous period", "Change on same period last year", "Note"]
+DISRUPTION_COLUMNS = ["Action", "Where", "Started", "Verdict", "Relative to similar places", "Nearby"]
+
+
+@dataclass
+class Extras:
+    """What the pack adds to the overview: disruption outcomes and the RHI benchmark."""
+
+    disruption: pd.DataFrame | None
+    disruption_note: str
+    rhi_benchmark: str
+
+
+def _figures_table(ov: Overview) -> list[tuple[str, pd.DataFrame]]:
+    return [(title, pd.DataFrame([[fig.measure.label, fig.value, fig.delta or "—", fig.last_year or "—", fig.note or ""]
+                                  for fig in figs], columns=FIGURE_HEADER))
+            for title, figs in headline.by_section(ov.figures).items()]
 
 
 def _tables(ov: Overview) -> list[tuple[str, pd.DataFrame | None, str]]:
     """(heading, table, text when there is no table) in pack order."""
     return [
+        ("Places with the most activity", ov.places, "No events were linked to a place of concern."),
         ("Emerging hotspots", ov.emerging,
          "The hotspot analysis is not in this build." if ov.emerging is None else "No place or area is emerging."),
         ("Active peer groups", ov.peer_groups,
          "Peer groups are not in this build." if ov.peer_groups is None else "No active peer group."),
-        ("Places with the most activity", ov.places, "No events were linked to a place of concern."),
     ]
 
 
@@ -337,44 +379,116 @@ def _subtitle(ov: Overview) -> str:
     return " ".join([f"{ov.period} · {ov.where} · {PERIODS[ov.filters.period]}.", *ov.caveats])
 
 
-def build_html(ov: Overview, images: dict[str, bytes], policy: disclosure.Policy) -> str:
+def _rhi_benchmark(ov: Overview) -> str:
+    """RHI timeliness in words, against the local target (offered) and the national figure (completed)."""
+    summary = ov.rhi.get("summary") or {}
+    if not summary:
+        return "There are no return home interview figures for this period."
+    target, national = rhi_view.targets()
+    hours = rhi_view.HOURS
+    return (f"Completed within {hours} hours: {summary[f'Completed within {hours} hours']}, against "
+            f"{national:.0f}% completed within {hours} hours nationally (Missing People, 2023–24). Offered within "
+            f"{hours} hours: {summary[f'Offered within {hours} hours']}, against the local target of {target:.0f}% "
+            "offered.")
+
+
+def _disruption(run: Runner, has_table: Callable[[str], bool], f: Filters, policy: disclosure.Policy) -> tuple:
+    """Disruption actions started in the year to the period's end that the review could judge,
+    and a sentence on the rest."""
+    if not has_table("mart_disruption_effects"):
+        return None, "The disruption review is not in this build."
+    year = where.year_window(f)
+    actions = run("disruption_actions", year)
+    judged = actions[actions["verdict"].isin(disruption_view.JUDGED)]
+    rest = disruption_view.not_judged_note(actions)
+    intro = (f"Actions that started in {where.year_window_text(f)}, judged against similar places with no action "
+             "(Disruption review).")
+    note = " ".join(filter(None, [intro, rest and rest.replace(" (they are in the table above)", "")]))
+    if judged.empty:
+        return None, f"{note} No action that started then could be judged yet."
+    return disruption_view.actions_table(judged, policy)[DISRUPTION_COLUMNS], note
+
+
+def _caveats(ov: Overview) -> list[str]:
+    return [*ov.caveats, *where.CAVEATS,
+            "Places, hotspots and peer groups state their own windows above; the figures follow the filters named "
+            "on the cover."]
+
+
+def blocks(ov: Overview, extras: Extras, images: dict[str, bytes], policy: disclosure.Policy) -> list[tuple]:
+    """The pack as a list of ``(kind, content)`` blocks, in order, for both the PDF and the HTML.
+
+    Kinds: "title", "subtitle", "h2", "h3", "text", "note", "bullets", "table", "image".
+    """
+    out: list[tuple] = [("title", f"ContextMap meeting pack: {ov.area}"), ("subtitle", _subtitle(ov)),
+                        ("h2", "What changed"), ("bullets", ov.sentences), ("note", CHANGE_RULE),
+                        ("h2", "Overview figures")]
+    for title, table in _figures_table(ov):
+        out += [("h3", title), ("table", table)]
+    out += [("h2", "Map"), ("image", "Map"),
+            ("note", "Grey wards: too few events to show (c). Thick lines and bold names: localities. Circles: places of "
+                     "concern, sized by their score (" + where.weights_text(settings.get("hotspots", "place_weights"))
+                     + ")")]
+    for heading, df, empty in _tables(ov):
+        out += [("h2", heading), ("note", ov.notes[heading])]
+        out.append(("table", df) if df is not None and len(df) else ("text", empty))
+    out += [("h2", "Trends"), *(("image", name) for name in images if name not in ("Map", RHI_CHART))]
+    out += [("h2", "Return home interviews"), ("text", extras.rhi_benchmark)]
+    if ov.rhi.get("summary"):
+        out.append(("table", pd.DataFrame([ov.rhi["summary"]])))
+    if RHI_CHART in images:
+        out.append(("image", RHI_CHART))
+    out += [("h3", "By locality"), ("table", ov.rhi["by_locality"]),
+            ("h3", f"Episodes without an offer within {rhi_view.HOURS} hours"), ("table", ov.rhi["reasons"])]
+    out += [("h2", "Disruption reviews"), ("note", extras.disruption_note)]
+    if extras.disruption is not None:
+        out.append(("table", extras.disruption))
+    out += [("h2", "Data quality"), ("text", ov.data_quality),
+            ("h2", "Caveats"), ("bullets", _caveats(ov)),
+            ("h2", "Disclosure control"), ("text", disclosure.legend(policy)),
+            ("note", settings.get("geography", "attribution"))]
+    return out
+
+
+def build_html(ov: Overview, extras: Extras, images: dict[str, bytes], policy: disclosure.Policy) -> str:
     """The pack as one self-contained HTML page (images inline, every text escaped)."""
     e = html.escape
-
-    def table(df: pd.DataFrame) -> str:
-        return df.to_html(index=False, escape=True, border=0, classes="cm")
-
-    def img(name: str) -> str:
-        data = base64.b64encode(images[name]).decode()
-        return f'<figure><img alt="{e(name)}" src="data:image/png;base64,{data}"><figcaption>{e(name)}</figcaption></figure>'
-
-    parts = [f"<h1>ContextMap meeting pack: {e(ov.area)}</h1>", f"<p class='sub'>{e(_subtitle(ov))}</p>",
-             "<h2>What changed</h2><ul>" + "".join(f"<li>{e(s)}</li>" for s in ov.sentences) + "</ul>",
-             f"<p class='sub'>{e(CHANGE_RULE)}</p>", "<h2>Overview figures</h2>"]
-    for title, rows in _figures_table(ov):
-        parts.append(f"<h3>{e(title)}</h3>" + table(pd.DataFrame(rows, columns=FIGURE_HEADER)))
-    parts.append("<h2>Map</h2>" + img("Map"))
-    parts.append("<h2>Trends</h2>" + "".join(img(n) for n in images if n != "Map"))
-    for heading, df, empty in _tables(ov):
-        parts.append(f"<h2>{e(heading)}</h2><p class='sub'>{e(ov.notes[heading])}</p>"
-                     + (table(df) if df is not None and len(df) else f"<p>{e(empty)}</p>"))
-    parts.append("<h2>Return home interviews</h2>")
-    parts.append(table(pd.DataFrame([ov.rhi.get("summary", {})])) if ov.rhi.get("summary") else "")
-    parts.append("<h3>By locality</h3>" + table(ov.rhi["by_locality"]))
-    parts.append("<h3>Episodes without an offer within 72 hours</h3>" + table(ov.rhi["reasons"]))
-    parts.append(f"<h2>Data quality</h2><p>{e(ov.data_quality)}</p>")
-    parts.append(f"<h2>Disclosure control</h2><p>{e(disclosure.legend(policy))}</p>")
-    parts.append(f"<p class='sub'>{e(settings.get('geography', 'attribution'))}</p>")
+    render = {
+        "title": lambda c: f"<h1>{e(c)}</h1>",
+        "subtitle": lambda c: f"<p class='sub'>{e(c)}</p>",
+        "h2": lambda c: f"<h2>{e(c)}</h2>",
+        "h3": lambda c: f"<h3>{e(c)}</h3>",
+        "text": lambda c: f"<p>{e(c)}</p>",
+        "note": lambda c: f"<p class='sub'>{e(c)}</p>",
+        "bullets": lambda c: "<ul>" + "".join(f"<li>{e(s)}</li>" for s in c) + "</ul>",
+        "table": lambda c: c.to_html(index=False, escape=True, border=0, classes="cm", na_rep="—"),
+        "image": lambda c: (f'<figure><img alt="{e(c)}" src="data:image/png;base64,{base64.b64encode(images[c]).decode()}">'
+                            f"</figure>"),
+    }
     style = ("body{font-family:DejaVu Sans,Arial,sans-serif;max-width:60rem;margin:2rem auto;color:#222}"
              "table.cm{border-collapse:collapse;margin:.5rem 0}table.cm td,table.cm th{border-bottom:1px solid #ccc;"
              "padding:.2rem .6rem;text-align:left}img{max-width:100%}.sub{color:#555}")
     return ("<!doctype html><html lang='en-GB'><head><meta charset='utf-8'>"
             f"<title>ContextMap meeting pack {e(ov.period)}</title><style>{style}</style></head><body>"
-            + "".join(parts) + "</body></html>")
+            + "".join(render[kind](content) for kind, content in blocks(ov, extras, images, policy))
+            + "</body></html>")
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """Width and height of a PNG, from its header."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
 class _PDF:
-    """A thin layer over fpdf2: headings, paragraphs, tables and images in DejaVu Sans."""
+    """A thin layer over fpdf2: headings, paragraphs, tables and images in DejaVu Sans.
+
+    Nothing leaves a page mostly empty: a heading moves to the next page only with the
+    start of what follows it, and an image that does not fit is shrunk (down to
+    :attr:`MIN_SCALE`) to use the space left before a new page is started.
+    """
+
+    BOTTOM = 18
+    MIN_SCALE = 0.6
 
     def __init__(self, footer: str):
         from fpdf import FPDF
@@ -388,15 +502,20 @@ class _PDF:
 
         self.pdf = Doc(format="A4")
         self.pdf.set_margins(15, 15, 15)
-        self.pdf.set_auto_page_break(True, margin=18)
+        self.pdf.set_auto_page_break(True, margin=self.BOTTOM)
         self.pdf.add_font("DejaVu", "", f"{FONT_DIR}/DejaVuSans.ttf")
         self.pdf.add_font("DejaVu", "B", f"{FONT_DIR}/DejaVuSans-Bold.ttf")
         self.pdf.add_page()
 
-    def heading(self, text: str, size: int = 14, keep: float = 35) -> None:
+    @property
+    def room(self) -> float:
+        """Millimetres left on the page."""
+        return self.pdf.h - self.BOTTOM - self.pdf.get_y()
+
+    def heading(self, text: str, size: int, keep: float) -> None:
         """A heading, on a new page unless ``keep`` mm of what follows fit below it."""
         pdf = self.pdf
-        if pdf.get_y() + keep > pdf.h - 18:
+        if self.room < keep:
             pdf.add_page()
         pdf.set_font("DejaVu", "B", size)
         pdf.set_text_color(0)
@@ -420,69 +539,67 @@ class _PDF:
                        headings_style=FontFace(emphasis="BOLD")) as t:
             t.row([str(c) for c in df.columns])
             for values in df.itertuples(index=False):
-                t.row(["" if v is None else str(v) for v in values])
+                t.row(["—" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in values])
         pdf.ln(2)
 
     def image(self, png: bytes, width: float = 180) -> None:
         pdf = self.pdf
-        height = width * 480 / 1000
-        if pdf.get_y() + height > pdf.h - 18:
-            pdf.add_page()
-        pdf.image(io.BytesIO(png), w=width)
+        w, h = _png_size(png)
+        height = width * h / w
+        if height > self.room:
+            scale = self.room / height
+            if scale < self.MIN_SCALE:
+                pdf.add_page()
+                scale = min(1.0, self.room / height)
+            width, height = width * scale, height * scale
+        pdf.image(io.BytesIO(png), w=width, h=height, x=(pdf.w - width) / 2)
         pdf.ln(2)
 
     def output(self) -> bytes:
         return bytes(self.pdf.output())
 
 
-def build_pdf(ov: Overview, images: dict[str, bytes], policy: disclosure.Policy) -> bytes:
-    """The pack as an A4 PDF: overview, map, trends, hotspots and groups, RHI, data quality, disclosure."""
+# Room (mm) a heading needs below it: a table's header and first rows, or most of an image.
+_KEEP = {"table": 30, "image": 80, "text": 20, "note": 20, "bullets": 25}
+
+
+def build_pdf(ov: Overview, extras: Extras, images: dict[str, bytes], policy: disclosure.Policy) -> bytes:
+    """The pack as an A4 PDF, from the same blocks as the HTML version."""
     made = datetime.now().strftime("%d %B %Y")
     doc = _PDF(f"ContextMap meeting pack · {ov.where} · {ov.period} · produced {made} · OFFICIAL-SENSITIVE")
-    doc.heading(f"ContextMap meeting pack: {ov.area}", 18)
-    doc.text(_subtitle(ov), 11, 80)
-    doc.heading("What changed")
-    for sentence in ov.sentences:
-        doc.text(f"• {sentence}")
-    doc.text(CHANGE_RULE, 8, 90)
-    doc.heading("Overview figures")
-    for title, rows in _figures_table(ov):
-        doc.heading(title, 11)
-        doc.table(pd.DataFrame(rows, columns=FIGURE_HEADER))
-    doc.heading("Map", keep=85)
-    doc.image(images["Map"], 150)
-    doc.heading("Trends", keep=100)
-    for name, png in images.items():
-        if name != "Map":
-            doc.image(png)
-    for heading, df, empty in _tables(ov):
-        doc.heading(heading)
-        doc.text(ov.notes[heading], 8, 90)
-        if df is not None and len(df):
-            doc.table(df)
-        else:
-            doc.text(empty)
-    doc.heading("Return home interviews")
-    if ov.rhi.get("summary"):
-        doc.table(pd.DataFrame([ov.rhi["summary"]]))
-    doc.heading("By locality", 11)
-    doc.table(ov.rhi["by_locality"])
-    doc.heading("Episodes without an offer within 72 hours", 11)
-    doc.table(ov.rhi["reasons"])
-    doc.heading("Data quality")
-    doc.text(ov.data_quality)
-    doc.heading("Disclosure control")
-    doc.text(disclosure.legend(policy))
-    doc.text(settings.get("geography", "attribution"), 8, 90)
+    items = blocks(ov, extras, images, policy)
+    for i, (kind, content) in enumerate(items):
+        after = next((k for k, _ in items[i + 1:] if k not in ("h2", "h3", "note")), "text")
+        if kind == "title":
+            doc.heading(content, 18, 0)
+        elif kind == "subtitle":
+            doc.text(f"{content} Produced {made}.", 11, 80)
+        elif kind in ("h2", "h3"):
+            doc.heading(content, 14 if kind == "h2" else 11, _KEEP[after])
+        elif kind == "text":
+            doc.text(content)
+        elif kind == "note":
+            doc.text(content, 8, 90)
+        elif kind == "bullets":
+            for line in content:
+                doc.text(f"• {line}")
+        elif kind == "table":
+            doc.table(content)
+        elif kind == "image":
+            doc.image(images[content])
     return doc.output()
 
 
 def build_pack(con, filters: Filters, policy: disclosure.Policy) -> tuple[bytes, str]:
     """The meeting pack for ``filters``: ``(pdf_bytes, html_str)``, every figure as on screen."""
     run = runner(con)
-    ov = collect(run, lambda t: queries.table_exists(con, t), filters, policy)
+    has_table = lambda t: queries.table_exists(con, t)  # noqa: E731
+    ov = collect(run, has_table, filters, policy)
     if ov.empty:
         raise ValueError("No missing episodes or offences match these filters: there is nothing to put in a pack.")
-    figs = {"Map": ward_map_figure(run, filters, policy), **trend_figures(run, filters, policy)}
+    table, note = _disruption(run, has_table, filters, policy)
+    extras = Extras(table, note, _rhi_benchmark(ov))
+    figs = {"Map": ward_map_figure(run, filters, policy, settings.get("hotspots", "place_weights")),
+            **trend_figures(run, filters, policy)}
     images = dict(zip(figs, to_png(list(figs.values()))))
-    return build_pdf(ov, images, policy), build_html(ov, images, policy)
+    return build_pdf(ov, extras, images, policy), build_html(ov, extras, images, policy)

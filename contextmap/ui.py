@@ -206,19 +206,22 @@ def _sync_url(filters: Filters) -> None:
             st.query_params[key] = value
 
 
-# Always: metric labels and change chips wrap instead of ending in "…" (a 1024-pixel
-# projector cuts "Missing episodes" to "Missing ep…"), and tables are downloaded only
-# through the logged export (the grid's own CSV button would bypass the audit log).
-BASE_CSS = """
+def apply_theme() -> None:
+    """The fixed stylesheets (literal text: no data is ever put in this HTML)."""
+    # Metric labels and change chips wrap instead of ending in "…" (a 1024-pixel projector cut
+    # "Missing episodes" to "Missing ep…"); tables leave only through the logged export (the
+    # grid's own CSV button would bypass the audit log).
+    st.html("""<style>
 [data-testid="stMetric"] .stMarkdownEllipsis, [data-testid="stMetric"] .stMarkdownEllipsis p {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
   overflow-wrap: break-word; }
 [data-testid="stMetricLabel"] { height: auto !important; min-height: 1.5rem; align-items: flex-start; }
 [data-testid="stElementToolbar"] button[aria-label="Download as CSV"] { display: none !important; }
-"""
-# Large type: read from the back of a room. Headings stay larger than body text, figures
-# larger than their labels (a blanket font-size would flatten them all to one size).
-LARGE_CSS = """
+</style>""")
+    if st.session_state.get("large_type"):
+        # Large type, read from the back of a room: headings stay larger than body text and
+        # figures larger than their labels (one blanket font size flattened them all).
+        st.html("""<style>
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] :is(p, li, td, th) { font-size: 1.3rem !important; }
 [data-testid="stMain"] [data-testid="stCaptionContainer"], [data-testid="stMain"] [data-testid="stCaptionContainer"] p {
   font-size: 1.1rem !important; }
@@ -232,13 +235,7 @@ LARGE_CSS = """
   font-size: 3rem !important; line-height: 1.15 !important; }
 [data-testid="stMain"] [data-testid="stMetricDelta"] [data-testid="stMarkdownContainer"] p {
   font-size: 1.2rem !important; }
-"""
-
-
-def apply_theme() -> None:
-    """The fixed stylesheets (no data is ever put in this HTML): always the base, and large
-    type when the sidebar's toggle is on."""
-    st.html(f"<style>{BASE_CSS}{LARGE_CSS if st.session_state.get('large_type') else ''}</style>")
+</style>""")
 
 
 def _log(record, *args, **kwargs) -> None:

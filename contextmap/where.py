@@ -7,8 +7,9 @@ map, chart or table; the pages only lay things out.
 
 from __future__ import annotations
 
+import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -77,7 +78,6 @@ CAVEATS = (
     "absences), so compare areas with care.",
 )
 TREND_MONTHS = 24
-_REF = re.compile(r"Ref:\s*(.+?)\s*$")
 
 
 def hotspot_source(sources) -> tuple[str, str | None]:
@@ -92,15 +92,6 @@ def hotspot_source(sources) -> tuple[str, str | None]:
     if len(chosen) == 1:
         return chosen[0], None
     return "all", "Hotspots are computed for one source or all four together: showing all four sources."
-
-
-def parse_ref(tooltip_text: str | None) -> str | None:
-    """The id in the last ``Ref: …`` line of a clicked tooltip's text, or None."""
-    if not tooltip_text:
-        return None
-    last = str(tooltip_text).strip().splitlines()[-1]
-    match = _REF.search(last)
-    return match.group(1) if match else None
 
 
 def _count(n, policy, level) -> str:
@@ -177,13 +168,20 @@ def shown_scores(places: pd.DataFrame, weights: dict, policy: disclosure.Policy)
     return score.where(protected[["events", *PLACE_PARTS]].notna().all(axis=1)).set_axis(places.index)
 
 
+def shown_ranks(places: pd.DataFrame, weights: dict, policy: disclosure.Policy) -> pd.Series:
+    """Each place's rank by its shown score (1 = highest; ties share a rank); NaN where the
+    score is hidden or 0, so a rank never orders places whose scores the reader cannot see."""
+    scores = shown_scores(places, weights, policy)
+    return scores.where(scores > 0).rank(ascending=False, method="min")
+
+
 def place_markers(places: pd.DataFrame, weights: dict, policy: disclosure.Policy) -> pd.DataFrame:
     """Map markers: ``place_id``, ``lat``, ``lon``, ``score`` (drives the size) and ``lines``.
 
     The size follows the shown score; a place with a hidden part is sized by its shown
     events, and a place whose events are suppressed gets the smallest marker (NaN).
     """
-    scores = shown_scores(places, weights, policy)
+    scores, ranks = shown_scores(places, weights, policy), shown_ranks(places, weights, policy)
     events = disclosure.protect_counts(places.reset_index(drop=True), ["events"], policy, level="place")["events"]
     events = events.set_axis(places.index)
     out = places[["place_id", "lat", "lon"]].copy()
@@ -193,9 +191,10 @@ def place_markers(places: pd.DataFrame, weights: dict, policy: disclosure.Policy
             r.name,
             f"{label(r.category, 'category')} · {r.locality}",
             f"Events: {_count(r.events, policy, 'place')}",
-            "Score: " + ("c" if pd.isna(sc) else f"{sc:,.1f}") + ("" if pd.isna(r.score_rank) or pd.isna(sc) else f" (rank {int(r.score_rank)})"),
+            "Score: " + ("c (hidden: a part is 1 to 5)" if pd.isna(sc) else f"{sc:,.1f}")
+            + ("" if pd.isna(rk) else f" (rank {int(rk)})"),
         ]
-        for r, sc in zip(places.itertuples(), scores)
+        for r, sc, rk in zip(places.itertuples(), scores, ranks)
     ]
     return out
 
@@ -322,8 +321,8 @@ def places_table(places: pd.DataFrame, sparks: dict[str, list[float]], weights: 
     shown = disclosure.protect_frame(df, counts, policy, level="place", total_col="events",
                                      parts=list(PLACE_PARTS))
     hidden = shown["events"] == disclosure.SUPPRESSED
-    return pd.DataFrame({
-        "Rank": df["score_rank"].astype("Int64"),
+    table = pd.DataFrame({
+        "Rank": shown_ranks(df, weights, policy).astype("Int64"),
         "Place": df["name"],
         "Score": [disclosure.SUPPRESSED if pd.isna(v) else f"{v:,.1f}" for v in shown_scores(df, weights, policy)],
         "Last 2 years": [sparks.get(pid, [0.0] * SPARK_QUARTERS) for pid in df["place_id"]],
@@ -340,6 +339,11 @@ def places_table(places: pd.DataFrame, sparks: dict[str, list[float]], weights: 
         "Locality": df["locality"],
         "place_id": df["place_id"],
     })
+    # Ranked places first, then the rest by their shown events (never the query's own order,
+    # which follows exact scores): a busy place whose score is hidden still comes near the top.
+    events = pd.to_numeric(table["Events"].str.replace(",", ""), errors="coerce").fillna(fmt.HIDDEN_SORT_KEY)
+    return table.assign(_events=events).sort_values(["Rank", "_events", "Place"], ascending=[True, False, True],
+                                                    na_position="last", ignore_index=True).drop(columns="_events")
 
 
 def weights_text(weights: dict) -> str:
@@ -562,11 +566,12 @@ def place_profile(fetch, place_id: str, filters, policy: disclosure.Policy, weig
         ranked = ranking[ranking["place_id"] == place_id]
         if not ranked.empty:
             r = ranked.iloc[0]
+            ranks = shown_ranks(ranking, weights, policy).set_axis(ranking["place_id"])
             score = shown_scores(ranked, weights, policy).iloc[0]
             prof.metrics += [
                 ("Score", "c" if pd.isna(score) else f"{score:,.1f}", weights_text(weights)),
-                ("Rank", "—" if pd.isna(score) else f"{int(r['score_rank']):,} of {len(ranking):,}",
-                 "1 = highest score among all places in the period."),
+                ("Rank", "—" if pd.isna(score) else f"{int(ranks[place_id]):,} of {int(ranks.notna().sum()):,}",
+                 "1 = highest score among the places whose score can be shown in the period."),
                 ("Children", _count(r["children"], policy, "place"), "Distinct children linked to the place's events."),
                 ("Hotspot", "Yes" if pd.notna(r["is_hotspot"]) and bool(r["is_hotspot"]) else "No", "More events than an average place, beyond chance "
                  "after a false-discovery-rate correction, with at least the minimum number of events (every child counted)."),
@@ -623,6 +628,20 @@ class MapData:
 _CLASS_QUERIES = {"gi": ("area_hotspots", "mart_area_hotspots"), "emerging": ("emerging_hotspots", "mart_emerging_hotspots")}
 
 
+def year_window(filters):
+    """The filters place tables and markers use: the 12 months ending in the chosen month.
+
+    One place in one month or quarter is nearly always 1 to 5 events, shown only as "c";
+    a year gives figures people can read (each table states the window).
+    """
+    return replace(filters, period="12m")
+
+
+def year_window_text(filters) -> str:
+    """The place window in words: "the 12 months to October 2026"."""
+    return f"the 12 months to {fmt.month_label(filters.month_to)}"
+
+
 def ranking_params(weights: dict) -> dict:
     """The ``$w_*`` parameters of ``place_ranking.sql`` from ``[hotspots.place_weights]``."""
     return {f"w_{part}": float(weights.get(part, 0)) for part in PLACE_PARTS}
@@ -646,34 +665,98 @@ def map_data(fetch, filters, policy: disclosure.Policy, level: str, measure: str
             missing = "No hotspot results for this month and period: the data may not reach back far enough. Choose a later month."
     values = area_values(areas, "count" if missing else measure, policy, level, classes)
     boundaries = fetch("boundaries", level=level)
-    places = fetch("place_ranking", **filters.params(), **ranking_params(weights)) if _has(fetch, "mart_place_hotspots") else None
+    places = fetch("place_ranking", **year_window(filters).params(), **ranking_params(weights)) \
+        if _has(fetch, "mart_place_hotspots") else None
     return MapData(areas, values, boundaries[boundaries["code"].isin(areas["code"])].reset_index(drop=True),
                    classes, places, notes, missing)
 
 
+@dataclass
+class DrawnMap:
+    """A map ready for the page: the folium map, the legend under it (Markdown, escaped) and,
+    for each layer that has nothing to show, a sentence saying so."""
+
+    map: object
+    legend: str
+    notices: list[str] = field(default_factory=list)
+
+
+def place_legend(weights: dict, filters) -> list:
+    """Legend entries for the place markers: what the size, the colour and the hatch mean."""
+    from contextmap import maps
+
+    return [
+        maps.LegendEntry(maps.PLACE_FILL, f"Place of concern with events in {year_window_text(filters)}: the bigger "
+                         "the circle, the higher its score", "dot"),
+        maps.LegendEntry(maps.SUPPRESSED_FILL, "Small hatched circle: a place with 1 to 5 events of a kind, so its "
+                         "score is hidden", "dot"),
+        maps.LegendEntry("", weights_text(weights), "text"),
+    ]
+
+
+def _area_notice(data: MapData, measure: str, level: str, filters) -> str | None:
+    """Why the areas show nothing, when they do not."""
+    values, where = data.values, LEVELS[level].split(" ")[0].lower()
+    period = fmt.period_label(filters.month_from, filters.month_to)
+    if measure in ("count", "rate") and not (values["status"] == "suppressed").any() \
+            and values["value"].fillna(0).eq(0).all():
+        return f"No events match these filters in {period}: every area shows 0. Widen the period or clear filters."
+    if measure == "gi" and not values["category"].astype(str).str.contains("spot").any():
+        return (f"No {where[:-1]} is a significant hot or cold spot in {period}, so every area is grey. One month "
+                "rarely has enough events: choose a quarter or 12 months in the sidebar.")
+    if measure == "emerging" and values["category"].isin(["No pattern", None]).all():
+        return f"No {where[:-1]} is flagged as an emerging hotspot in the months to {fmt.month_label(filters.month_to)}."
+    return None
+
+
 def build_map(fetch, data: MapData, filters, policy: disclosure.Policy, measure: str, places: bool, heat: bool,
-              weights: dict, map_settings: dict | None = None, attribution: str = ""):
-    """The folium map for :func:`map_data`: areas, locality outlines, places, heat map."""
+              weights: dict, map_settings: dict | None = None, attribution: str = "", level: str = "ward") -> DrawnMap:
+    """The map for :func:`map_data`: areas (with ward names at ward level), locality outlines
+    and names, places, heat map; its legend; and a notice for each layer with nothing to show."""
     from contextmap import maps
 
     drawn = "count" if data.missing else measure
     map_settings = map_settings or {}
-    m = maps.choropleth(
+    m, legend = maps.choropleth(
         data.boundaries, data.values, title=MEASURES[drawn], decimals=1 if drawn == "rate" else 0,
-        categories={"gi": GI_CATEGORIES, "emerging": EMERGING_CATEGORIES}.get(drawn),
-        attribution=attribution, places=places and data.places is not None,
+        categories={"gi": GI_CATEGORIES, "emerging": EMERGING_CATEGORIES}.get(drawn), attribution=attribution,
         tile_url=map_settings.get("tile_url", ""), tile_attribution=map_settings.get("tile_attribution", ""),
     )
+    if level == "ward":
+        maps.add_ward_names(m, data.boundaries)
     maps.add_localities(m, fetch("boundaries", level="locality"))
+    notices = [n for n in [_area_notice(data, drawn, level, filters)] if n]
+    legends = [legend, maps.legend_markdown("Lines", [maps.LegendEntry("#222222", "Locality boundary (names in bold)", "line")]
+                                        + ([maps.LegendEntry("#555555", "Ward (name in small type)", "line")]
+                                           if level == "ward" else []))]
     if places and data.places is not None:
-        maps.add_places(m, place_markers(data.places, weights, policy))
+        markers = place_markers(data.places, weights, policy)
+        maps.add_places(m, markers)
+        if markers["score"].fillna(1).eq(0).all():
+            notices.append(f"No place of concern had events in {year_window_text(filters)}.")
+        legends.append(maps.legend_markdown("Places", place_legend(weights, filters)))
     if heat:
-        maps.add_heat(m, heat_cells(fetch("map_heat", **filters.params()), policy))
-    return m
+        cells = heat_cells(fetch("map_heat", **filters.params()), policy)
+        maps.add_heat(m, cells)
+        if cells.empty:
+            notices.append("The heat map has nothing to show: in this period every 200 m square has 5 or fewer events, "
+                           "and those are hidden. Choose a quarter or 12 months in the sidebar.")
+        else:
+            legends.append(maps.legend_markdown("Density heat map", [maps.LegendEntry(
+                "", "Fewer to more events per 200 m square (squares with 1 to 5 are left out)", "gradient")]))
+    return DrawnMap(m, "".join(legends), notices)
+
+
+def clicked_ref(returned: dict | None) -> str | None:
+    """The ``ref`` (area code or place id) of the feature last clicked, from ``st_folium``'s
+    ``last_active_drawing``, or None. Refs are stored HTML-escaped, like every map string."""
+    feature = (returned or {}).get("last_active_drawing") or {}
+    ref = (feature.get("properties") or {}).get("ref")
+    return None if ref is None else html.unescape(str(ref))
 
 
 def resolve_click(ref: str | None, data: MapData) -> tuple[str, str] | None:
-    """``("area", code)`` or ``("place", place_id)`` for a clicked tooltip's ref, else None."""
+    """``("area", code)`` or ``("place", place_id)`` for a clicked feature's ref, else None."""
     if ref is None:
         return None
     if ref in set(data.areas["code"]):
@@ -688,6 +771,17 @@ def resolve_click(ref: str | None, data: MapData) -> tuple[str, str] | None:
 POSTCODE_LEVELS = {"district": "Districts (HD1)", "sector": "Sectors (HD1 2)"}
 EXCEEDANCE_FILL = "#D55E00"
 ORDINARY_FILL = "#0072B2"
+
+
+def postcode_legend(level: str) -> str:
+    """The postcode map's legend (Markdown): what the circles' colour, size and hatch mean."""
+    from contextmap import maps
+
+    return maps.legend_markdown(f"Postcode {POSTCODE_LEVELS[level].split(' ')[0].lower()}", [
+        maps.LegendEntry(EXCEEDANCE_FILL, "More events than expected (beyond chance)", "dot"),
+        maps.LegendEntry(ORDINARY_FILL, "Not above expected", "dot"),
+        maps.LegendEntry(maps.SUPPRESSED_FILL, "Small hatched circle: 1 to 5 events, hidden", "dot"),
+        maps.LegendEntry("", "The bigger the circle, the more events in the period.", "text")])
 
 
 def postcode_points(units: pd.DataFrame, policy: disclosure.Policy, level: str) -> pd.DataFrame:

@@ -66,6 +66,7 @@ else:
     maps.add_outlines(m, wards, labels=False, colour="#9e9e9e", weight=0.8, name="Wards")
     maps.add_circles(m, prof.points, name="Places")
     st_folium(m, key=f"group_map_{pick}", height=420, use_container_width=True, returned_objects=[])
+    st.markdown(network.PLACES_LEGEND)
     ui.table(prof.places)
 
 if auth.can(s.role, "see_pseudonyms") and ui.drilldown_gate(s, "groups", f"Members of {network.group_label(pick)}"):

@@ -7,11 +7,14 @@ from contextmap import auth, settings, ui, where
 
 s = ui.page("map", "Map", "Click an area or a place to open its profile below the map.")
 f = s.filters
-a, b, c, d = st.columns([1.3, 2, 1, 1], vertical_alignment="bottom")
+# Two controls a row: at 1024 pixels four in a row cut their labels to "LSOA…" and "Pla…".
+a, b = st.columns([2, 3], vertical_alignment="bottom")
 level = a.segmented_control("Areas", list(where.LEVELS), format_func=where.LEVELS.get, default="ward", key="map_level") or "ward"
 measure = b.selectbox("Colour areas by", list(where.MEASURES), format_func=where.MEASURES.get, key="map_measure",
                       help=" ".join(f"**{where.MEASURES[k]}**: {v}" for k, v in where.MEASURE_HELP.items()))
-show_places = c.toggle("Places of concern", value=True, key="map_places", help="Circles sized by the place's combined score.")
+c, d = st.columns(2)
+show_places = c.toggle("Places of concern", value=True, key="map_places",
+                       help=f"Circles sized by the place's combined score over {where.year_window_text(f)}.")
 show_heat = d.toggle("Density heat map", value=False, key="map_heat",
                      help="Density of located events, counted on a grid of about 200 m; cells with too few events are left out.")
 fetch = lambda name, **p: ui.query(s, name, **p)  # noqa: E731
@@ -33,11 +36,14 @@ if data.missing:
 def map_and_profile() -> None:
     """The map and the profile of what was clicked: a click reruns only this part of the page."""
     with st.spinner("Drawing the map…"):
-        m = where.build_map(fetch, data, f, s.policy, measure, show_places, show_heat, weights,
-                            settings.load().get("map", {}), settings.get("geography", "attribution"))
-    out = st_folium(m, key=f"map_{level}_{measure}", height=560, use_container_width=True,
-                    returned_objects=["last_object_clicked_tooltip"])
-    hit = where.resolve_click(where.parse_ref((out or {}).get("last_object_clicked_tooltip")), data)
+        drawn = where.build_map(fetch, data, f, s.policy, measure, show_places, show_heat, weights,
+                                settings.load().get("map", {}), settings.get("geography", "attribution"), level)
+    for notice in drawn.notices:
+        st.info(notice, icon=":material/info:")
+    out = st_folium(drawn.map, key=f"map_{level}_{measure}", height=560, use_container_width=True,
+                    returned_objects=["last_active_drawing"])
+    st.markdown(drawn.legend)
+    hit = where.resolve_click(where.clicked_ref(out), data)
     if hit and hit != st.session_state.get("map_last_hit"):
         st.session_state.map_last_hit = hit
         st.session_state.map_selected = hit

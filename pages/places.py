@@ -4,6 +4,7 @@ import streamlit as st
 
 from contextmap import auth, settings, ui, where
 from contextmap.fmt import period_label
+from contextmap.labels import label
 
 s = ui.page("places", "Places of concern")
 f = s.filters
@@ -13,15 +14,20 @@ if not ui.has_table(s, "mart_place_hotspots"):
     st.info("The place ranking is not in this build yet. Rebuild with the hotspot step (`python -m pipelines build`).")
     st.stop()
 
+# A month or a quarter at one place is nearly always 1 to 5 events ("c"): the table opens
+# on the 12 months to the chosen month, and says so.
+a, b, c = st.columns([2, 2, 1.4], vertical_alignment="bottom")
+windows = {"12m": where.year_window_text(f).capitalize(), "sidebar": f"The sidebar's period ({period_label(f.month_from, f.month_to)})"}
+window = a.selectbox("Window", list(windows) if f.period != "12m" else ["12m"], format_func=windows.get, key="places_window")
+shown_filters = where.year_window(f) if window == "12m" else f
 with st.spinner("Ranking places of concern…"):
-    places = ui.query(s, "place_ranking", f, **where.ranking_params(weights))
+    places = ui.query(s, "place_ranking", shown_filters, **where.ranking_params(weights))
     sparks = where.sparklines(ui.query(s, "place_profile_quarters", f), s.policy)
-st.caption(f"{period_label(f.month_from, f.month_to)} · "
+st.caption(f"{period_label(shown_filters.month_from, shown_filters.month_to)} · "
            f"{ui.md_escape(f.locality) if f.locality != 'All' else 'All localities'} · " + where.weights_text(weights))
-a, b = st.columns(2)
-categories = a.multiselect("Category", sorted(places["category"].dropna().unique()), key="places_category",
-                           format_func=lambda c: c.replace("_", " ").capitalize(), placeholder="All categories")
-active = b.toggle("Only places with events in the period", value=True, key="places_active")
+categories = b.multiselect("Category", sorted(places["category"].dropna().unique()), key="places_category",
+                           format_func=lambda v: label(v, "category"), placeholder="All categories")
+active = c.toggle("Only places with events", value=True, key="places_active")
 shown = places[places["category"].isin(categories)] if categories else places
 if active:
     shown = shown[shown["events"] > 0]
@@ -30,16 +36,18 @@ if shown.empty:
             "localities or another category, or switch off 'Only places with events'.")
 else:
     table = where.places_table(shown, sparks, weights, s.policy)
-    st.dataframe(
-        table.drop(columns="place_id"), hide_index=True, use_container_width=True, height=420,
+    ui.table(
+        table.drop(columns="place_id"), height=420,
         column_config={
-            "Score": st.column_config.TextColumn(help=where.weights_text(weights) + " Shown as c when any of its parts is."),
+            "Score": st.column_config.Column(help=where.weights_text(weights) + " Shown as c when any of its parts is."),
+            "Rank": st.column_config.Column(help="1 = the highest score shown. A place whose score is hidden (c) "
+                                                  "has no rank."),
             "Last 2 years": st.column_config.BarChartColumn(help="Events in each quarter of the last two years. Blank "
                                                             "when a quarter had too few events to show.", y_min=0),
             "Place": st.column_config.TextColumn(pinned=True),
             "Hotspot": st.column_config.CheckboxColumn(help="More events than an average place beyond chance (Poisson, "
                                                        "false-discovery-rate corrected), with at least the minimum number of events."),
-            "Change": st.column_config.TextColumn(help="Events against the period of the same length just before."),
+            "Change": st.column_config.Column(help="Events against the period of the same length just before."),
         },
     )
     st.caption("The hotspot flag counts every child and source; everything else follows the sidebar's filters.")

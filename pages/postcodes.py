@@ -29,10 +29,8 @@ else:
         maps.add_outlines(m, wards, labels=False, colour="#9e9e9e", weight=0.8, name="Wards")
         maps.add_localities(m, ui.query(s, "boundaries", level="locality"))
         maps.add_circles(m, where.postcode_points(units[units["is_in_area"]], s.policy, level), name="Postcodes")
-        maps.add_legend(m, "Events (circle size)", [maps.LegendEntry(where.EXCEEDANCE_FILL, "More than expected"),
-                                                   maps.LegendEntry(where.ORDINARY_FILL, "Not above expected")],
-                        "Too few to show")
     st_folium(m, key=f"pc_map_{level}", height=480, use_container_width=True, returned_objects=[])
+    st.markdown(where.postcode_legend(level))
     ui.table(where.postcode_table(units, s.policy, level),
              column_config={"Above expected": st.column_config.CheckboxColumn(
                  help="More events than the district-wide rate predicts, beyond chance (Poisson, "
@@ -41,11 +39,13 @@ else:
 st.subheader("Postcode tension")
 st.caption("Young people living in one postcode district who were involved in offences in another. Rivalries tied "
            "to postcode areas show up as strong pairs off the diagonal.")
-span = st.radio("Months", ["The sidebar's period", "All months in the data"], horizontal=True, key="pc_span")
+# One month of cross-district offences is nearly all "c": the pairs open on a year.
+spans = {"12m": where.year_window_text(f).capitalize(), "sidebar": "The sidebar's period", "all": "All months in the data"}
+span = st.radio("Months", list(spans), format_func=spans.get, horizontal=True, key="pc_span")
 if not ui.has_table(s, "mart_hotspot_tension_people"):
     st.info("Postcode tension is not in this build yet.")
     st.stop()
-start = f.month_from if span == "The sidebar's period" else date(1900, 1, 1)
+start = {"12m": where.year_window(f).month_from, "sidebar": f.month_from, "all": date(1900, 1, 1)}[span]
 params = {"month_from": start, "month_to": f.month_to, "age_bands": list(f.age_bands), "sexes": list(f.sexes)}
 with st.spinner("Matching home districts to offence districts…"):
     matrix = ui.query(s, "postcode_tension", **params)

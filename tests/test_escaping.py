@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import base64
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -90,18 +92,19 @@ def test_map_tooltips_legends_labels_and_attribution_are_escaped():
     boundaries = pd.DataFrame({"code": ["E05000001"], "name": [HOSTILE], "geojson": [SQUARE]})
     values = pd.DataFrame({"code": ["E05000001"], "status": ["shown"], "value": [12.0],
                            "lines": [[HOSTILE, "12 events"]]})
-    m = maps.choropleth(boundaries, values, title=HOSTILE, attribution=HOSTILE, places=True)
+    m, legend = maps.choropleth(boundaries, values, title=HOSTILE, attribution=HOSTILE)
     maps.add_localities(m, pd.DataFrame({"code": ["L1"], "name": [HOSTILE], "geojson": [SQUARE]}))
     maps.add_places(m, pd.DataFrame({"place_id": [HOSTILE], "lat": [53.645], "lon": [-1.785], "score": [3.0],
                                      "lines": [[HOSTILE, "`${alert(2)}`"]]}))
     maps.add_outlines(m, pd.DataFrame({"code": ["W1"], "name": [HOSTILE], "geojson": [SQUARE]}), name="Wards")
     maps.add_circles(m, pd.DataFrame({"ref": [HOSTILE], "lat": [53.646], "lon": [-1.786], "size": [float("nan")],
                                       "lines": [[HOSTILE]]}), name="Group places")
-    maps.add_legend(m, HOSTILE, [maps.LegendEntry("#ffffff", HOSTILE)], suppressed_label=HOSTILE)
+    maps.add_ward_names(m, pd.DataFrame({"code": ["W1"], "name": [HOSTILE], "geojson": [SQUARE]}))
     page = maps.render_html(m)
     assert HOSTILE not in page, "hostile text written straight into the page"
+    assert "\\<script\\>" in legend and not re.search(r"(?<!\\)<", legend)  # Markdown shows it as literal text
     fragments = _html_fragments(m)
-    assert len(fragments) >= 4  # two tooltips, the legend, the attribution (and the locality label)
+    assert len(fragments) >= 4  # two tooltips, the attribution, the locality and ward labels
     for fragment in fragments:
         assert "<script" not in fragment and "${" not in fragment, fragment
     assert any("&lt;script&gt;alert(1)&lt;/script&gt;" in f for f in fragments)
@@ -109,9 +112,12 @@ def test_map_tooltips_legends_labels_and_attribution_are_escaped():
 
 
 def test_map_html_helpers_escape_every_field():
-    assert HOSTILE not in maps.tooltip_html([HOSTILE], HOSTILE)
+    assert HOSTILE not in maps.tooltip_html([HOSTILE])
     entry = maps.LegendEntry(fill='red"><script>alert(1)</script>', label=HOSTILE)
-    assert "<script>" not in maps.legend_html(HOSTILE, [entry], HOSTILE, places=True)
+    legend = maps.legend_markdown(HOSTILE, [entry])
+    assert "<script>" not in legend
+    svg = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)\)", legend)[1]).decode()
+    assert "<script" not in svg and "&lt;script&gt;" in svg
 
 
 def test_xsrf_and_cors_protection_stay_on_and_nothing_can_be_uploaded():

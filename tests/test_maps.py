@@ -49,13 +49,18 @@ def _places() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def full_map(wards):
-    m = maps.choropleth(wards, _values(wards), title="Events", attribution=settings.get("geography", "attribution"),
-                        places=True)
+def drawn(wards):
+    m, legend = maps.choropleth(wards, _values(wards), title="Events", attribution=settings.get("geography", "attribution"))
     maps.add_localities(m, wards.head(2).assign(name=[HOSTILE, "Dewsbury"]))
+    maps.add_ward_names(m, wards.head(3).assign(name=[HOSTILE, "Almondbury", "Ashbrow"]))
     maps.add_places(m, _places())
     maps.add_heat(m, pd.DataFrame({"lat": [53.65, 53.66], "lon": [-1.78, -1.77], "events": [9, 12]}))
-    return maps.render_html(m)
+    return maps.render_html(m), legend
+
+
+@pytest.fixture(scope="module")
+def full_map(drawn):
+    return drawn[0]
 
 
 def _unescape_json(html: str) -> str:
@@ -78,11 +83,17 @@ def test_every_vendored_library_ships_with_its_licence():
         assert (STATIC / "vendor" / folder / "LICENSE").is_file()
 
 
-def test_every_area_is_a_polygon_with_a_ref_to_click(full_map, wards):
+def test_every_area_is_a_polygon_with_a_ref_to_click_and_a_tooltip_without_codes(full_map, wards):
     data = _unescape_json(full_map)
     for code in wards["code"]:
-        assert f"Ref: {code}" in data
+        assert f'"ref": "{code}"' in data
     assert data.count('"type": "Polygon"') + data.count('"type": "MultiPolygon"') >= len(wards)
+    tips = re.findall(r'"tip": "([^"]*)"', data)
+    assert tips and not any(code in tip for tip in tips for code in wards["code"])
+
+
+def test_ward_names_are_written_on_the_map(full_map):
+    assert re.search(r'class=\\?"cm-label-small\\?">Almondbury<', _unescape_json(full_map))
 
 
 def test_hostile_names_are_escaped_everywhere(full_map):
@@ -98,15 +109,18 @@ def test_suppressed_areas_are_hatched_and_say_so(full_map, wards):
     assert 'url(#cm-hatch)' in data and 'id="cm-hatch"' in data
     suppressed = wards["code"][1::5]
     for code in suppressed:
-        assert re.search(rf"Suppressed \(too few to show\)<br><small>Ref: {code}<", data), code
-    assert data.count("Suppressed (too few to show)<br><small>Ref:") == len(suppressed)
+        assert re.search(rf'"ref": "{code}", "tip": "[^"]*Suppressed \(1 to 5, too few to show\)"', data), code
+    assert data.count('Suppressed (1 to 5, too few to show)"') == len(suppressed)
 
 
-def test_legend_explains_colours_suppression_and_markers(full_map):
-    legend = _unescape_json(full_map)
-    assert "<b>Events</b>" in legend
-    assert "Suppressed (too few to show)" in legend and "No data" in legend and "Place of concern with events (size: score)" in legend
-    assert re.search(r"\d+ to \d+", legend)
+def test_legend_is_off_the_map_and_explains_every_fill(drawn):
+    html, legend = drawn
+    words = legend.replace("\\", "")  # Markdown escapes, as the page reads them
+    assert "Events" not in html.split("<body>")[1].split("<script>")[0]  # drawn on the page, never over an area
+    assert words.startswith("**Events**")
+    assert "Suppressed (1 to 5, too few to show)" in words and "No data" in words
+    assert re.search(r"\d+ to \d+", words)
+    assert legend.count("data:image/svg+xml;base64,") == len(re.findall(r"!\[\]", legend)) >= 4
 
 
 def test_attribution_from_settings_is_on_the_map(full_map):
@@ -119,7 +133,7 @@ def test_classes_cover_values_and_zero_is_its_own_class():
     fills, legend = maps.sequential_fills(values)
     assert fills["a"] == maps.ZERO_FILL and fills["f"] == maps.SUPPRESSED_FILL
     assert fills["e"] == maps.SEQUENTIAL[-1] and fills["b"] != fills["e"]
-    assert legend[0].label == "None" and legend[-1].label.endswith("30")
+    assert legend[0].label == "0 (no events)" and legend[-1].label.endswith("30")
 
 
 def test_categories_use_their_own_colours():
@@ -146,12 +160,12 @@ def test_a_tile_layer_is_added_only_when_configured(wards):
 
 def test_no_data_is_in_the_legend_only_when_an_area_has_none(wards):
     complete = pd.DataFrame({"code": wards["code"], "value": 10.0, "status": "shown", "lines": [["x"]] * len(wards)})
-    assert "No data" not in _unescape_json(maps.render_html(maps.choropleth(wards, complete, title="Events")))
+    assert "No data" not in maps.choropleth(wards, complete, title="Events")[1]
 
 
 def test_lsoa_map_payload_is_small():
     lsoas = _boundaries("lsoas")
-    html = maps.render_html(maps.choropleth(lsoas, _values(lsoas), title="Events"))
+    html = maps.render_html(maps.choropleth(lsoas, _values(lsoas), title="Events")[0])
     print(f"LSOA choropleth payload: {len(html.encode()) / 1024:.0f} KiB for {len(lsoas)} areas")
     assert len(html.encode()) < 700_000
     assert not re.search(r"\d\.\d{6,}", html), "coordinates are rounded to 5 decimal places"

@@ -15,7 +15,7 @@ from contextmap.fmt import first_of_month
 
 HEADINGS = ["What changed", "Overview figures", "How much did we do?", "How well did we do it?", "Is anyone better off?",
             "Map", "Trends", "Emerging hotspots", "Active peer groups", "Places with the most activity",
-            "Return home interviews", "Data quality", "Disclosure control"]
+            "Return home interviews", "Disruption reviews", "Data quality", "Caveats", "Disclosure control"]
 POLICY = Policy(suppress_max=5)
 
 
@@ -29,21 +29,26 @@ def made(request, tmp_path_factory):
     last = first_of_month(queries.run(con, "month_range").iloc[0, 1])
     pdf, html = pack.build_pack(con, Filters(last, locality="Huddersfield"), POLICY)
     con.close()
-    out = tmp_path_factory.mktemp("pack") / "pack.pdf"
+    folder = tmp_path_factory.mktemp("pack")
+    out = folder / "pack.pdf"
     out.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "30", "-gray", str(out), str(folder / "page")], check=True)
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
     images = subprocess.run(["pdfimages", "-list", str(out)], capture_output=True, text=True, check=True).stdout
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
-    return {"pdf": pdf, "html": html, "text": text, "images": images, "info": info}
+    return {"pdf": pdf, "html": html, "text": text, "images": images, "info": info, "pages": text.split("\f"),
+            "renders": sorted(folder.glob("page-*.pgm"))}
 
 
 def _figures_part(text: str) -> str:
     """The text from "What changed" to "Data quality", without running footers and non-count numbers."""
     body = text[text.index("What changed"):text.rindex("Data quality")]
     body = "\n".join(line for line in body.splitlines() if "ContextMap meeting pack ·" not in line)
-    # Not counts of children: group numbers, how many groups are too small to list (a cell that wraps), ...
+    # Not counts of children: group numbers, how many groups are too small to list (a cell that wraps),
+    # the score's weights, how many disruption actions (agency work) were not judged, ...
     small_groups = r"[\d,]+\s+further\s+groups?\s+of\s+\d+\s+or"
-    for pattern in (r"Group \d+", small_groups, r"[\d,]+ hours", r"\d+ days", r"[+\-−][\d,]+", r"[\d.,]+[%×]"):
+    for pattern in (r"Group \d+", small_groups, r"[\d,]+ hours", r"\d+ days", r"[+\-−][\d,]+", r"[\d.,]+[%×]",
+                    r"[\d.]+ ×", r"\d+ actions?"):
         body = re.sub(pattern, " ", body)
     return body
 
@@ -76,3 +81,48 @@ def test_html_version_is_self_contained_and_has_the_same_sections(made):
         assert heading.replace("'", "&#x27;") in html, heading
     assert html.count("data:image/png;base64,") >= 4
     assert "<script" not in html.lower() and "http://" not in html and "https://" not in html
+
+
+def _used_height(path) -> float:
+    """How far down a rendered page (PGM, greyscale) its content reaches, above the footer, as a share."""
+    data = path.read_bytes()
+    header = data.split(b"\n", 3)
+    width, height = map(int, header[1].split())
+    pixels = header[3]
+    rows = [pixels[y * width:(y + 1) * width] for y in range(height)]
+    body = rows[: int(height * 0.93)]  # the running footer sits below this
+    inked = [y for y, row in enumerate(body) if min(row) < 200]
+    return (max(inked) + 1) / height if inked else 0.0
+
+
+def test_no_page_but_the_last_is_mostly_blank(made):
+    used = [_used_height(p) for p in made["renders"]]
+    assert len(used) >= 3
+    assert all(u > 0.6 for u in used[:-1]), [round(u, 2) for u in used]
+
+
+def test_the_cover_gives_the_period_and_what_changed(made):
+    cover = made["pages"][0]
+    assert "ContextMap meeting pack: Kirklees" in cover and "Huddersfield" in cover and "What changed" in cover
+    assert re.search(r"(January|February|March|April|May|June|July|August|September|October|November|December) 20\d\d",
+                     cover)
+
+
+def test_labels_not_codes_and_no_page_the_reader_cannot_open(made):
+    text = made["text"]
+    for code in ("TAKEAWAY", "LICENSED_PREMIS", "TRANSPORT_HUB", "COUNTY_LINES", "MENTAL_HEALTH", "YOUTH_SERVICE",
+                 "missing_together", "co_offending", "None", "00:00:00", "contextmap.toml", "Data quality page"):
+        assert code not in text, code
+    assert not re.search(r"\b[A-Z]{3,}_[A-Z_]+\b", text)
+
+
+def test_rhi_timeliness_is_set_against_the_national_figure_for_completed_interviews(made):
+    text = " ".join(made["text"].split())
+    assert re.search(r"Completed within 72 hours: (\d+%|c|—), against 63% completed within 72 hours nationally", text)
+
+
+def test_places_use_a_year_and_disruption_outcomes_are_reported(made):
+    text = " ".join(made["text"].split())
+    assert "Events linked to each place in the 12 months to" in text
+    section = text[text.index("Disruption reviews"):text.index("Data quality")]
+    assert "judged against similar places" in section
