@@ -20,12 +20,8 @@ POLICY = Policy(suppress_max=5)
 
 
 @pytest.fixture(scope="module")
-def made(request, tmp_path_factory):
-    try:
-        path = request.getfixturevalue("sample_db")
-    except Exception as exc:  # noqa: BLE001 - the sample build is developed in parallel
-        pytest.skip(f"sample build unavailable: {exc}")
-    con = duckdb.connect(str(path), read_only=True)
+def made(sample_db, tmp_path_factory):
+    con = duckdb.connect(str(sample_db), read_only=True)
     last = first_of_month(queries.run(con, "month_range").iloc[0, 1])
     pdf, html = pack.build_pack(con, Filters(last, locality="Huddersfield"), POLICY)
     con.close()
