@@ -21,7 +21,8 @@ from pipelines.runner import configure, run_steps
 SAMPLE_DIR = settings.ROOT / "data" / "sample"
 
 
-def _write_build_info(con: duckdb.DuckDBPyConnection, inputs: list[Path], key: bytes) -> None:
+def write_build_info(con: duckdb.DuckDBPyConnection, inputs: list[Path], key: bytes) -> None:
+    """Create ``build_info``: when, from which files, with which settings, and whether a demo."""
     settings_hash = hashlib.sha256(settings.settings_path().read_bytes()).hexdigest()[:12]
     con.execute(
         """
@@ -60,7 +61,7 @@ def build_into(path: Path, inputs: list[Path], mapping: dict | None = None, prog
         load_inputs(con, inputs, key, mapping=mapping, progress=progress, cache_dir=cache_dir or ingest_cache.default_dir())
         progress("Stage 3/3: models and analytics")
         run_steps(con, progress=progress, record_key_salt=record_keys.salt(key))
-        _write_build_info(con, inputs, key)
+        write_build_info(con, inputs, key)
         con.execute("checkpoint")
     finally:
         con.close()

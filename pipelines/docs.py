@@ -40,6 +40,9 @@ def table_specs() -> dict[str, dict]:
 
 def render(specs: dict[str, dict]) -> str:
     """The Markdown text of docs/data-model.md."""
+    from pipelines.registry import built_by
+
+    builders = built_by()
     lines = [
         "# Data model",
         "",
@@ -49,7 +52,9 @@ def render(specs: dict[str, dict]) -> str:
         "Counts here are raw: apply the same disclosure control as the dashboard",
         "(SECURITY.md) before sharing any figure.",
         "",
-        "Generated from `sql/*/*.yml` by `python -m pipelines.docs`; do not edit by hand.",
+        "Each table says what builds it: an SQL file of `sql/`, or one Python function",
+        "(`pipelines/registry.py`). Generated from `sql/*/*.yml` by `python -m pipelines.docs`;",
+        "do not edit by hand.",
         "",
     ]
     for layer, title in LAYERS.items():
@@ -58,7 +63,8 @@ def render(specs: dict[str, dict]) -> str:
             if spec["layer"] != layer:
                 continue
             key = ", ".join(spec.get("unique_key") or [])
-            lines += [f"### `{name}`", "", f"Grain: {spec['grain']}. Unique key: `{key}`.", ""]
+            lines += [f"### `{name}`", "", f"Built by `{builders.get(name, 'nothing: see pipelines/registry.py')}`. "
+                      f"Grain: {spec['grain']}. Unique key: `{key}`.", ""]
             lines += ["| column | meaning |", "|---|---|"]
             lines += [f"| `{col}` | {desc} |" for col, desc in (spec.get("columns") or {}).items()]
             lines.append("")

@@ -46,6 +46,15 @@ def _centroids(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
     return pd.DataFrame({"code": gdf["code"], "centroid_lat": pts.y.round(6), "centroid_lon": pts.x.round(6)})
 
 
+# The tables load_geography writes from the geography files, then those each built by
+# its own file sql/staging/<table>.sql (in this order).
+PY_TABLES = ("geo_locality_map", "geo_population", "geo_imd", "geo_lsoa21_to_lsoa11", "geo_postcode_district",
+             "geo_boundary", "geo_lsoa_neighbours", "geo_ward_neighbours")
+SQL_TABLES = ("geo_postcode", "geo_ward", "geo_lsoa", "geo_locality", "geo_sector")
+# What those SQL files read besides: the shapes and the raw postcode file, gone after the load.
+TRANSIENT = ("ward_shapes", "lsoa_shapes", "boundaries", "lsoa_nb", "ward_nb", "geo_postcode_raw")
+
+
 def load_geography(con: duckdb.DuckDBPyConnection, progress=print) -> None:
     """Create every ``geo_*`` table described in docs/architecture.md in ``con``."""
     path = lambda key: str(settings.resolve(settings.get("geography", key)))  # noqa: E731
@@ -88,10 +97,10 @@ def load_geography(con: duckdb.DuckDBPyConnection, progress=print) -> None:
             select code as ward_code, neighbour_code from ward_nb;
     """)
     sqlfiles.install_macros(con)
-    for name in ("geo_postcode", "geo_ward", "geo_lsoa", "geo_locality", "geo_sector"):
+    for name in SQL_TABLES:
         con.execute(f"create or replace table {name} as " + sqlfiles.read(f"staging/{name}.sql"))
-    for view in ("ward_shapes", "lsoa_shapes", "boundaries", "lsoa_nb", "ward_nb"):
+    for view in TRANSIENT[:-1]:
         con.unregister(view)
-    con.execute("drop table geo_postcode_raw")
+    con.execute(f"drop table {TRANSIENT[-1]}")
     counts = {t: con.sql(f"select count(*) from {t}").fetchall()[0][0] for t in ("geo_ward", "geo_lsoa", "geo_postcode")}
     progress(f"  geography: {counts['geo_ward']} wards, {counts['geo_lsoa']} LSOAs, {counts['geo_postcode']:,} postcodes")
