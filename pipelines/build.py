@@ -17,6 +17,7 @@ from pipelines.geography import load_geography
 from pipelines.ingest import cache as ingest_cache, load_inputs
 from pipelines.pseudonym import DEMO_KEY, load_key
 from pipelines.runner import configure, run_steps
+from pipelines.step_types import BuildContext
 
 SAMPLE_DIR = settings.ROOT / "data" / "sample"
 
@@ -41,11 +42,12 @@ def write_build_info(con: duckdb.DuckDBPyConnection, inputs: list[Path], key: by
 
 
 def build_into(path: Path, inputs: list[Path], mapping: dict | None = None, progress=print,
-               cache_dir: Path | None = None, demo: bool = False) -> None:
+               cache_dir: Path | None = None, demo: bool = False, previous: Path | None = None) -> None:
     """Build a complete database at ``path`` (which must not exist) from ``inputs``.
 
     The ingest parse cache is ``cache_dir`` (default: the configured warehouse's). With
     ``demo``, synthetic data is built with the public demo key (see ``load_key``).
+    ``previous`` is the build before this one: peer-group ids carry over from it.
     """
     key = load_key(inputs, demo=demo)
     if key == DEMO_KEY:
@@ -60,7 +62,8 @@ def build_into(path: Path, inputs: list[Path], mapping: dict | None = None, prog
         progress("Stage 2/3: ingest")
         load_inputs(con, inputs, key, mapping=mapping, progress=progress, cache_dir=cache_dir or ingest_cache.default_dir())
         progress("Stage 3/3: models and analytics")
-        run_steps(con, progress=progress, record_key_salt=record_keys.salt(key))
+        run_steps(con, progress=progress,
+                  context=BuildContext(previous_db=previous, record_key_salt=record_keys.salt(key)))
         write_build_info(con, inputs, key)
         con.execute("checkpoint")
     finally:
@@ -96,19 +99,16 @@ def build(inputs: list[Path] | None = None, directory: Path | None = None, mappi
         warehouse.clean_up(directory, keep=keep)
         final = warehouse.new_build_path(directory)
         partial = final.with_name(f"{final.stem}.building.{os.getpid()}")
-        previous = builds.current_build(directory)
         # Peer-group ids are matched to the previous build's groups so "Group 7" stays Group 7.
-        if previous:
-            os.environ["CONTEXTMAP_PREVIOUS_DB"] = str(previous)
+        previous = builds.current_build(directory)
         serving = partial.with_name(partial.name + ".served")
         try:
             build_into(partial, inputs, mapping=mapping, progress=progress,
-                       cache_dir=ingest_cache.default_dir(directory), demo=demo)
+                       cache_dir=ingest_cache.default_dir(directory), demo=demo, previous=previous)
             progress("Writing the served file: only the tables and columns the dashboard reads")
             served.write(partial, serving, progress=progress)
             os.replace(serving, final)
         finally:
-            os.environ.pop("CONTEXTMAP_PREVIOUS_DB", None)
             # The full build-time database is never published: staging rows stay with the builder.
             for leftover in partial.parent.glob(partial.name + "*"):
                 leftover.unlink(missing_ok=True)
@@ -134,19 +134,12 @@ def build_file(db_path: Path, inputs: list[Path] | None = None, mapping: dict | 
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     partial = db_path.with_name(f"{db_path.name}.building.{os.getpid()}")
-    saved = os.environ.get("CONTEXTMAP_PREVIOUS_DB")
-    if db_path.exists():
-        os.environ["CONTEXTMAP_PREVIOUS_DB"] = str(db_path)
     try:
-        build_into(partial, inputs, mapping=mapping, progress=progress, demo=demo)
+        build_into(partial, inputs, mapping=mapping, progress=progress, demo=demo,
+                   previous=db_path if db_path.exists() else None)
         os.replace(partial, db_path)
     except BaseException:
         for leftover in partial.parent.glob(partial.name + "*"):
             leftover.unlink(missing_ok=True)
         raise
-    finally:
-        if saved is None:
-            os.environ.pop("CONTEXTMAP_PREVIOUS_DB", None)
-        else:
-            os.environ["CONTEXTMAP_PREVIOUS_DB"] = saved
     return db_path

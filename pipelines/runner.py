@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import importlib.util
 import re
 import time
@@ -13,8 +14,7 @@ from pathlib import Path
 import duckdb
 
 from contextmap import settings, sqlfiles
-from pipelines import record_keys
-from pipelines.step_types import BACKGROUND_NOTE, Py, Sql
+from pipelines.step_types import BACKGROUND_NOTE, BuildContext, Py, Sql
 from pipelines.steps import STEPS
 
 
@@ -47,15 +47,15 @@ def configure(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def run_steps(con: duckdb.DuckDBPyConnection, steps=STEPS, progress=print,
-              record_key_salt: str = record_keys.DEMO_SALT) -> None:
+              context: BuildContext = BuildContext()) -> None:
     """Build every table in ``steps``, in order, printing a line per step.
 
     Background steps (see ``Py``) run on a cursor of ``con`` in a second thread; a failure
     in one is raised when it is waited for, and the run never ends while one is running.
-    ``record_key_salt`` comes from the build's pseudonymisation key
-    (``pipelines.record_keys.salt``); without one the public demo salt is used.
+    ``context`` says which build came before and holds the record-key salt (without one,
+    the public demo salt of ``pipelines.record_keys``).
     """
-    sqlfiles.install_macros(con, record_key_salt)
+    sqlfiles.install_macros(con, context.record_key_salt)
     running: list[tuple[Py, Future]] = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="contextmap-step") as pool:
         for step in steps:
@@ -64,15 +64,15 @@ def run_steps(con: duckdb.DuckDBPyConnection, steps=STEPS, progress=print,
                 progress(job[1].result())
             if isinstance(step, Py) and step.background:
                 cursor = con.cursor()
-                sqlfiles.install_macros(cursor, record_key_salt)
-                running.append((step, pool.submit(_run, cursor, step, BACKGROUND_NOTE)))
+                sqlfiles.install_macros(cursor, context.record_key_salt)
+                running.append((step, pool.submit(_run, cursor, step, context, BACKGROUND_NOTE)))
             else:
-                progress(_run(con, step))
+                progress(_run(con, step, context))
         for _, future in running:
             progress(future.result())
 
 
-def _run(con: duckdb.DuckDBPyConnection, step: Sql | Py, note: str = "") -> str:
+def _run(con: duckdb.DuckDBPyConnection, step: Sql | Py, context: BuildContext, note: str = "") -> str:
     """Build one step's tables; return its progress line.
 
     A Python step may return text (why a table is empty, say): it follows the line.
@@ -85,7 +85,8 @@ def _run(con: duckdb.DuckDBPyConnection, step: Sql | Py, note: str = "") -> str:
             con.execute(f"create or replace table {step.tables[0]} as\n" + sql, sql_settings(sql))
         else:
             module, func = step.target.split(":")
-            said = getattr(importlib.import_module(module), func)(con)
+            fn = getattr(importlib.import_module(module), func)
+            said = fn(con, context=context) if "context" in inspect.signature(fn).parameters else fn(con)
     except Exception as exc:
         where = f"sql/{step.path}" if isinstance(step, Sql) else step.target
         raise StepError(f"Build step {where} failed: {exc}") from exc

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 from itertools import combinations
 
@@ -15,6 +14,7 @@ from pipelines import record_keys
 from pipelines.peer_groups import bench, graph, groups
 from pipelines.peer_groups.config import Config
 from pipelines.runner import run_steps
+from pipelines.step_types import BuildContext
 from pipelines.peer_groups import STEPS
 
 T0 = datetime(2025, 3, 1, 18, 0)
@@ -283,8 +283,7 @@ def _world(con):
     """)
 
 
-def test_the_build_steps_describe_the_group_and_the_places_it_uses(monkeypatch):
-    monkeypatch.delenv(groups.PREVIOUS_DB_ENV, raising=False)
+def test_the_build_steps_describe_the_group_and_the_places_it_uses():
     con = duckdb.connect()
     _world(con)
     run_steps(con, STEPS, progress=lambda *_: None)
@@ -304,7 +303,7 @@ def test_the_build_steps_describe_the_group_and_the_places_it_uses(monkeypatch):
     assert members == [("A",), ("B",), ("C",)]
 
 
-def test_a_rebuild_reads_the_previous_build_and_keeps_the_id(tmp_path, monkeypatch):
+def test_a_rebuild_reads_the_previous_build_and_keeps_the_id(tmp_path):
     previous = tmp_path / "previous.duckdb"
     con = duckdb.connect(str(previous))
     _world(con)
@@ -315,19 +314,17 @@ def test_a_rebuild_reads_the_previous_build_and_keeps_the_id(tmp_path, monkeypat
     con.execute("update mart_peer_group_ids set group_id = 7")
     con.close()
 
-    monkeypatch.setenv(groups.PREVIOUS_DB_ENV, str(previous))
     con = duckdb.connect()
     _world(con)
     con.execute("insert into stg_missing_episodes values ('d1', 'D', ?, null, 'HD1 2', 'P1', null)",
                 [T0 + timedelta(hours=1)])
     con.execute("insert into stg_offences values ('o1', 'D', ?, 'SUSPECT', 'Robbery', 'P1')", [T0 + timedelta(days=20)])
-    run_steps(con, STEPS, progress=lambda *_: None)
+    run_steps(con, STEPS, progress=lambda *_: None, context=BuildContext(previous_db=previous))
     assert con.sql("select distinct group_id from mart_peer_group_members").fetchall() == [(7,)]
     assert con.sql("select size, seen_in_previous_build from mart_peer_groups").fetchall() == [(4, True)]
 
 
-def test_one_coincidence_of_going_missing_together_does_not_make_a_member(monkeypatch):
-    monkeypatch.delenv(groups.PREVIOUS_DB_ENV, raising=False)
+def test_one_coincidence_of_going_missing_together_does_not_make_a_member():
     con = duckdb.connect()
     _world(con)
     # Y went missing once from the same sector within the window of the group's first outing.
@@ -383,14 +380,12 @@ def test_building_into_an_existing_file_reads_it_as_the_previous_build(tmp_path,
 
     seen = []
 
-    def fake_build_into(path, inputs, mapping=None, progress=None, demo=False):
-        seen.append(os.environ.get(groups.PREVIOUS_DB_ENV))
+    def fake_build_into(path, inputs, mapping=None, progress=None, demo=False, previous=None):
+        seen.append(previous)
         path.write_bytes(b"built")
 
     monkeypatch.setattr(build, "build_into", fake_build_into)
-    monkeypatch.delenv(groups.PREVIOUS_DB_ENV, raising=False)
     db = tmp_path / "contextmap.duckdb"
     build.build_file(db, [tmp_path])
     build.build_file(db, [tmp_path])
-    assert seen == [None, str(db)]
-    assert groups.PREVIOUS_DB_ENV not in os.environ
+    assert seen == [None, db]

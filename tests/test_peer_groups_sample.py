@@ -96,8 +96,7 @@ def _without_last_month(folder: Path) -> None:
         df[~late].to_csv(folder / name, index=False)
 
 
-def test_adding_the_last_month_keeps_every_planted_groups_id(tmp_path, monkeypatch):
-    monkeypatch.delenv("CONTEXTMAP_PREVIOUS_DB", raising=False)
+def test_adding_the_last_month_keeps_every_planted_groups_id(tmp_path):
     earlier = tmp_path / "earlier"
     shutil.copytree(SAMPLE, earlier)
     _without_last_month(earlier)

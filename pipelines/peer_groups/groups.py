@@ -24,6 +24,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 import duckdb
 import igraph as ig
@@ -32,8 +33,8 @@ import pandas as pd
 
 from contextmap.settings import ROOT
 from pipelines.peer_groups.config import Config
+from pipelines.step_types import BuildContext
 
-PREVIOUS_DB_ENV = "CONTEXTMAP_PREVIOUS_DB"
 # Leiden keeps the interpreter lock (igraph calls back into Python for each random number,
 # 28 million of them at national scale), so a large graph is split into groups in a
 # separate process while the build's other steps carry on (pipelines/steps.py).
@@ -189,12 +190,12 @@ def match_ids(groups: list[list[str]], previous: dict[int, frozenset[str]], thre
     return out
 
 
-def read_previous(path: str | None) -> Previous:
+def read_previous(path: Path | None) -> Previous:
     """The groups of the build at ``path`` (read-only); none when absent or unreadable."""
     if not path or not os.path.exists(path):
         return NO_PREVIOUS
     try:
-        con = duckdb.connect(path, read_only=True)
+        con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error:
         return NO_PREVIOUS
     try:
@@ -261,19 +262,19 @@ def assign_in_process(edges: pd.DataFrame, config: Config, previous: Previous) -
     return pickle.loads(done.stdout)
 
 
-def build(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> None:
+def build(con: duckdb.DuckDBPyConnection, config: Config | None = None,
+          context: BuildContext = BuildContext()) -> None:
     """Create ``int_peer_group_members`` and ``mart_peer_group_ids`` from ``int_associations``.
 
-    The previous build is named by the ``CONTEXTMAP_PREVIOUS_DB`` environment variable
-    (set by ``pipelines.build.build`` and ``build_file``); without it every group gets a
-    fresh id.
+    Groups are matched to those of ``context.previous_db`` (the build before, given by
+    ``pipelines.build``); without one every group gets a fresh id.
     """
     config = config or Config.from_settings()
     edges = con.execute(
         "select person_a, person_b, weight from int_associations where weight >= ? and weight > 0",
         [config.min_link_weight],
     ).df()
-    previous = read_previous(os.environ.get(PREVIOUS_DB_ENV))
+    previous = read_previous(context.previous_db)
     if len(edges) < PROCESS_MIN_LINKS:
         members, ids = assign(edges, config, previous)
     else:
