@@ -18,6 +18,12 @@ def read(relpath: str) -> str:
     return (SQL_DIR / relpath).read_text(encoding="utf-8")
 
 
+def install_dashboard_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Store the macros the dashboard's queries use (``sql/dashboard_macros.sql``) in a
+    build's database, where read-only connections find them."""
+    con.execute(read("dashboard_macros.sql"))
+
+
 def install_macros(con: duckdb.DuckDBPyConnection, record_key_salt: str | None = None) -> None:
     """Create the temp macros in ``sql/macros.sql`` that the models use.
 

@@ -70,6 +70,7 @@ def run_steps(con: duckdb.DuckDBPyConnection, steps=STEPS, progress=print,
                 progress(_run(con, step, context))
         for _, future in running:
             progress(future.result())
+    sqlfiles.install_dashboard_macros(con)
 
 
 def _run(con: duckdb.DuckDBPyConnection, step: Sql | Py, context: BuildContext, note: str = "") -> str:

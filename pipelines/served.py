@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from contextmap import sqlfiles
 from contextmap.sqlfiles import SQL_DIR
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
@@ -120,6 +121,7 @@ def write(builder: Path, served: Path, progress=print) -> dict[str, list[str]]:
             out.execute(f'create table main."{table}" as select {select} from builder.main."{table}"')
             layout[table] = cols
         out.execute("detach builder")
+        sqlfiles.install_dashboard_macros(out)
         out.execute("checkpoint")
     finally:
         out.close()

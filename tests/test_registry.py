@@ -67,3 +67,11 @@ def test_the_data_model_names_every_tables_builder():
     for table, builder in registry.builders():
         if table in docs.table_specs():
             assert f"### `{table}`\n\nBuilt by `{builder}`." in text, table
+
+
+def test_the_filter_on_who_is_counted_is_written_once():
+    """The sidebar's locality, looked-after, age and sex filter is the macro cm_counted
+    (sql/dashboard_macros.sql), not written out again in each query."""
+    for path in (ROOT / "sql" / "queries").glob("*.sql"):
+        text = path.read_text()
+        assert "list_contains($sexes, " not in text and "($looked_after = 'All' or" not in text, path.name

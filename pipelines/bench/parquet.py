@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from contextmap import queries
+from contextmap import queries, sqlfiles
 from pipelines.bench import latency
 
 PARTITION_COLUMNS = ("event_month", "month", "start_month", "offence_month")
@@ -68,6 +68,7 @@ def catalog(parquet_dir: Path, layout: dict[str, str | None], path: Path, db: Pa
             files = f"{parquet_dir / table}/**/*.parquet"
             source = f"read_parquet('{files}', hive_partitioning = {bool(part)})"
             con.execute(f"create view {table} as select {select} from {source}")
+        sqlfiles.install_dashboard_macros(con)
     finally:
         src.close()
         con.close()

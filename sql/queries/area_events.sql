@@ -6,11 +6,8 @@ with counts as (
         sum(events_ckey) as events_ckey
     from mart_monthly_area_counts
     where event_month between $month_from and $month_to
-      and ($locality = 'All' or locality = $locality)
+      and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
       and list_contains($sources, event_source)
-      and list_contains($age_bands, age_band)
-      and list_contains($sexes, sex)
-      and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
     group by 1
 ),
 

@@ -9,9 +9,7 @@ counts as (
     where (case when $level = 'ward' then ward_code else lsoa_code end) = $code
       and event_month between $trend_from and $month_to
       and list_contains($sources, event_source)
-      and list_contains($age_bands, age_band)
-      and list_contains($sexes, sex)
-      and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
+      and cm_counted(locality, age_band, sex, is_looked_after, 'All', $age_bands, $sexes, $looked_after)
     group by all
 )
 

@@ -5,10 +5,7 @@ with cells as (
     select *
     from mart_episode_cells
     where month between $month_from and $month_to
-      and ($locality = 'All' or locality = $locality)
-      and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
-      and list_contains($age_bands, age_band)
-      and list_contains($sexes, sex)
+      and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
 ),
 
 -- One row per child: distinct children cannot be summed across cells. A child counts as
@@ -18,10 +15,7 @@ children_in as (
            bool_or(is_looked_after) as is_looked_after
     from mart_episode_children
     where month between $month_from and $month_to
-      and ($locality = 'All' or locality = $locality)
-      and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
-      and list_contains($age_bands, age_band)
-      and list_contains($sexes, sex)
+      and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
     group by person_key
 ),
 
@@ -43,10 +37,7 @@ median as (
         select hours_return_to_offer, unnest(range(offers))
         from mart_episode_offer_hours
         where month between $month_from and $month_to
-          and ($locality = 'All' or locality = $locality)
-          and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
-          and list_contains($age_bands, age_band)
-          and list_contains($sexes, sex)
+          and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
     )
 ),
 

@@ -8,10 +8,7 @@ with episodes as (
         case when is_looked_after then 'Looked after' when not is_looked_after then 'Not looked after' else 'Not recorded' end as la
     from mart_episode_cells
     where month between $month_from and $month_to
-      and ($locality = 'All' or locality = $locality)
-      and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
-      and list_contains($age_bands, age_band)
-      and list_contains($sexes, sex)
+      and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
 ),
 
 wanted as (

@@ -9,9 +9,7 @@ counts as (
     where place_id = $place_id
       and event_month between $trend_from and $month_to
       and list_contains($sources, event_source)
-      and list_contains($age_bands, age_band)
-      and list_contains($sexes, sex)
-      and ($looked_after = 'All' or coalesce(is_looked_after, false) = ($looked_after = 'Looked after'))
+      and cm_counted(locality, age_band, sex, is_looked_after, 'All', $age_bands, $sexes, $looked_after)
     group by all
 )
 

@@ -10,8 +10,6 @@ from int_events
 where place_id is not null
   and event_month between ($month_to::date - interval 23 month)::date and $month_to::date
   and list_contains($sources, event_source)
-  and list_contains($age_bands, age_band)
-  and list_contains($sexes, sex)
-  and ($looked_after = 'All' or coalesce(is_looked_after, false) = ($looked_after = 'Looked after'))
+  and cm_counted(locality, age_band, sex, is_looked_after, 'All', $age_bands, $sexes, $looked_after)
 group by all
 order by place_id, quarters_ago

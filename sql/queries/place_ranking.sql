@@ -30,9 +30,7 @@ events as (
     where e.place_id is not null
       and e.event_month between least(w.prev_from, w.before_from) and w.m_to
       and list_contains($sources, e.event_source)
-      and list_contains($age_bands, e.age_band)
-      and list_contains($sexes, e.sex)
-      and ($looked_after = 'All' or coalesce(e.is_looked_after, false) = ($looked_after = 'Looked after'))
+      and cm_counted(e.locality, e.age_band, e.sex, e.is_looked_after, 'All', $age_bands, $sexes, $looked_after)
 ),
 
 period_events as (

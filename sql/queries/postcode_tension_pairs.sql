@@ -6,8 +6,7 @@ with involvement as (
     select *
     from mart_hotspot_tension_people
     where event_month between $month_from and $month_to
-      and list_contains($age_bands, age_band)
-      and list_contains($sexes, sex)
+      and cm_counted(null, age_band, sex, null, 'All', $age_bands, $sexes, 'All')
       and home_district <> offence_district
 ),
 

@@ -5,10 +5,7 @@ with cells as (
     select *, (case when is_looked_after then 'Looked after' when not is_looked_after then 'Not looked after' else 'Not recorded' end) as looked_after
     from mart_episode_cells
     where month between $month_from and $month_to
-      and ($locality = 'All' or locality = $locality)
-      and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
-      and list_contains($age_bands, age_band)
-      and list_contains($sexes, sex)
+      and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
 ),
 
 counts as (
@@ -43,10 +40,7 @@ offers as (
     select *, (case when is_looked_after then 'Looked after' when not is_looked_after then 'Not looked after' else 'Not recorded' end) as looked_after
     from mart_episode_offer_hours
     where month between $month_from and $month_to
-      and ($locality = 'All' or locality = $locality)
-      and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
-      and list_contains($age_bands, age_band)
-      and list_contains($sexes, sex)
+      and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
 ),
 
 -- Each distinct hours value repeated by its count, so median() sees every offer.

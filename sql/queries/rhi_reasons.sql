@@ -2,9 +2,6 @@
 select rhi_status, sum(episodes)::bigint as episodes, sum(episodes_ckey)::bigint as episodes_ckey
 from mart_episode_cells
 where month between $month_from and $month_to
-  and ($locality = 'All' or locality = $locality)
-  and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
-  and list_contains($age_bands, age_band)
-  and list_contains($sexes, sex)
+  and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
 group by rhi_status
 order by rhi_status

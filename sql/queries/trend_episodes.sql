@@ -15,10 +15,7 @@ with cells as (
     from mart_episode_cells
     where $split <> 'theme'
       and month between $month_from and $month_to
-      and ($locality = 'All' or locality = $locality)
-      and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
-      and list_contains($age_bands, age_band)
-      and list_contains($sexes, sex)
+      and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
 ),
 
 theme_cells as (
@@ -26,10 +23,7 @@ theme_cells as (
     from mart_episode_theme_cells
     where $split = 'theme'
       and month between $month_from and $month_to
-      and ($locality = 'All' or locality = $locality)
-      and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
-      and list_contains($age_bands, age_band)
-      and list_contains($sexes, sex)
+      and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
 ),
 
 counts as (
@@ -79,10 +73,7 @@ child_lines as (
         ) as split_value
     from mart_episode_children
     where month between $month_from and $month_to
-      and ($locality = 'All' or locality = $locality)
-      and ($looked_after = 'All' or is_looked_after = ($looked_after = 'Looked after'))
-      and list_contains($age_bands, age_band)
-      and list_contains($sexes, sex)
+      and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
 ),
 
 children as (

@@ -4,11 +4,8 @@ with events as (
     select *
     from int_events
     where event_month between $month_from and $month_to
-      and ($locality = 'All' or locality = $locality)
+      and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
       and list_contains($sources, event_source)
-      and list_contains($age_bands, age_band)
-      and list_contains($sexes, sex)
-      and ($looked_after = 'All' or coalesce(is_looked_after, false) = ($looked_after = 'Looked after'))
 ),
 
 split as (
