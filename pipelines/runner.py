@@ -14,15 +14,17 @@ from pathlib import Path
 import duckdb
 
 from contextmap import settings, sqlfiles
+from pipelines.peer_groups.config import Config
 from pipelines.step_types import BACKGROUND_NOTE, BuildContext, Py, Sql
 from pipelines.steps import STEPS
 
 
 # Settings the SQL models take as $parameters: each is read here and used in one model.
 SQL_SETTINGS = {
-    "rhi_offer_hours": ("rhi", "offer_within_hours"),
-    "repeat_episodes": ("repeat_missing", "episodes"),
-    "repeat_days": ("repeat_missing", "days"),
+    "rhi_offer_hours": lambda: settings.get("rhi", "offer_within_hours"),
+    "repeat_episodes": lambda: settings.get("repeat_missing", "episodes"),
+    "repeat_days": lambda: settings.get("repeat_missing", "days"),
+    **{name: lambda name=name: Config.from_settings().sql_params()[name] for name in Config().sql_params()},
 }
 
 
@@ -82,8 +84,7 @@ def _run(con: duckdb.DuckDBPyConnection, step: Sql | Py, context: BuildContext, 
     said = None
     try:
         if isinstance(step, Sql):
-            sql = sqlfiles.read(step.path)
-            con.execute(f"create or replace table {step.tables[0]} as\n" + sql, sql_settings(sql))
+            build_model(con, step)
         else:
             module, func = step.target.split(":")
             fn = getattr(importlib.import_module(module), func)
@@ -95,13 +96,20 @@ def _run(con: duckdb.DuckDBPyConnection, step: Sql | Py, context: BuildContext, 
     return f"  {rows} ({time.perf_counter() - started:.1f} s{note})" + (said if isinstance(said, str) else "")
 
 
+def build_model(con: duckdb.DuckDBPyConnection, step: Sql, params: dict | None = None) -> None:
+    """Create the table of one SQL model; its ``$parameters`` are the settings it names
+    (:data:`SQL_SETTINGS`), or ``params`` when given (a test's own configuration)."""
+    sql = sqlfiles.read(step.path)
+    con.execute(f"create or replace table {step.tables[0]} as\n" + sql, sql_settings(sql) if params is None else params)
+
+
 def sql_settings(sql: str) -> dict:
     """The settings an SQL model names as ``$parameters`` (see :data:`SQL_SETTINGS`)."""
     names = set(re.findall(r"\$([a-z_]+)", sql))
     unknown = names - SQL_SETTINGS.keys()
     if unknown:
         raise KeyError(f"no setting is declared for the SQL parameters {sorted(unknown)} (pipelines/runner.py)")
-    return {name: settings.get(*SQL_SETTINGS[name]) for name in names}
+    return {name: SQL_SETTINGS[name]() for name in names}
 
 
 def _reads(step: Sql | Py, tables: tuple[str, ...]) -> bool:

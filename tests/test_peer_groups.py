@@ -11,10 +11,10 @@ import pytest
 
 from contextmap import sqlfiles
 from pipelines import record_keys
-from pipelines.peer_groups import bench, graph, groups
+from pipelines.peer_groups import bench, groups
 from pipelines.peer_groups.config import Config
-from pipelines.runner import run_steps
-from pipelines.step_types import BuildContext
+from pipelines.runner import build_model, run_steps
+from pipelines.step_types import BuildContext, Sql
 from pipelines.peer_groups import STEPS
 
 T0 = datetime(2025, 3, 1, 18, 0)
@@ -44,7 +44,7 @@ def _stg(con, episodes=(), offences=(), rhis=()):
 
 
 def _edges(con, config=CONFIG) -> dict[tuple[str, str], dict]:
-    graph.build(con, config)
+    build_model(con, Sql("intermediate/int_associations.sql"), config.sql_params())
     df = con.sql("from int_associations").df()
     return {(r.person_a, r.person_b): r._asdict() for r in df.itertuples()}
 

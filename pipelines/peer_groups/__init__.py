@@ -1,7 +1,7 @@
 """Peer groups: the association graph, Leiden groups with stable ids, and their profiles.
 
-``graph`` links people who went missing together, offended together or named each other
-in a return home interview; ``groups`` finds the groups and keeps their ids from build to
+``sql/intermediate/int_associations.sql`` links people who went missing together,
+offended together or named each other in a return home interview; ``groups`` finds the groups and keeps their ids from build to
 build; SQL marts describe each group and the places it uses.
 """
 
@@ -11,7 +11,7 @@ from pipelines.step_types import Py, Sql
 # the background while the other marts build (see pipelines/steps.py); the marts
 # describing them come last.
 DETECT: list[Sql | Py] = [
-    Py("pipelines.peer_groups.graph:build", ("int_associations",)),
+    Sql("intermediate/int_associations.sql"),
     Py("pipelines.peer_groups.groups:build", ("mart_peer_group_ids", "int_peer_group_members"), background=True),
 ]
 MARTS: list[Sql | Py] = [

@@ -21,8 +21,10 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.peer_groups import graph, groups
+from pipelines.peer_groups import groups
 from pipelines.peer_groups.config import Config
+from pipelines.runner import build_model
+from pipelines.step_types import Sql
 
 SYNTHESIS = """
 select setseed(0.42);
@@ -107,7 +109,8 @@ def _timed(fn):
 def measure(con: duckdb.DuckDBPyConnection, planted: list[set[str]], progress=print) -> dict:
     """Time the graph build and the detection on ``con``'s staging tables; check the planted groups."""
     config = Config.from_settings()
-    _, graph_s, graph_cpu = _timed(lambda: graph.build(con, config))
+    _, graph_s, graph_cpu = _timed(
+        lambda: build_model(con, Sql("intermediate/int_associations.sql"), config.sql_params()))
     edges = con.sql("select person_a, person_b, weight from int_associations").df()
     used = edges[edges["weight"] >= config.min_link_weight]
     found, detect_s, detect_cpu = _timed(lambda: groups.detect(used, config))

@@ -51,3 +51,13 @@ class Config:
     def weight(self, evidence: str) -> float:
         """The weight of one link of ``evidence``."""
         return dict(self.weights)[evidence]
+
+    def sql_params(self) -> dict:
+        """The parameters of ``sql/intermediate/int_associations.sql``."""
+        return {
+            "window_hours": self.window_hours,
+            "w_missing": self.weight("missing_together"),
+            "w_offending": self.weight("co_offending"),
+            "w_rhi": self.weight("rhi_named"),
+            "excluded_roles": list(self.excluded_roles),
+        }

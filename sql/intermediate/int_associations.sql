@@ -1,6 +1,7 @@
--- int_associations: one row per pair of people linked by any evidence (person_a < person_b).
--- Bound parameters (from contextmap.toml [peer_groups]): $window_hours, $w_missing,
--- $w_offending, $w_rhi, $excluded_roles. Run by pipelines.peer_groups.graph:build.
+-- One row per pair of people linked by any evidence (person_a < person_b): going missing
+-- together, offending together, naming each other in a return home interview.
+-- Settings ([peer_groups] in contextmap.toml, pipelines.peer_groups.config.Config):
+-- $window_hours, $w_missing, $w_offending, $w_rhi, $excluded_roles.
 with episodes as (
     select
         episode_key, person_key, started_at,
