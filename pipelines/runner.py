@@ -24,6 +24,8 @@ SQL_SETTINGS = {
     "rhi_offer_hours": lambda: settings.get("rhi", "offer_within_hours"),
     "repeat_episodes": lambda: settings.get("repeat_missing", "episodes"),
     "repeat_days": lambda: settings.get("repeat_missing", "days"),
+    "disruption_window": lambda: settings.get("disruption", "window_months"),
+    "disruption_timeline": lambda: settings.get("disruption", "timeline_months"),
     **{name: lambda name=name: Config.from_settings().sql_params()[name] for name in Config().sql_params()},
 }
 

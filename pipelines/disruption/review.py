@@ -1,4 +1,9 @@
-"""Build the disruption review marts: effect, displacement, timeline and comparison places.
+"""Build the disruption review marts: effect, displacement and comparison places.
+
+The actions and their windows, the events per unit and month, and the units that cannot
+be compared are SQL models (``sql/intermediate/int_disruption_*.sql``), as is the
+monthly timeline (``sql/marts/mart_disruption_timeline.sql``); this module chooses the
+comparison places and does the statistics.
 
 Each action's target is its place (events linked to the place in ``int_events``) or
 its ward, LSOA or postcode sector (every event located there). The before window is
@@ -40,71 +45,10 @@ def _config() -> dict:
         "min_events": int(cfg["min_events"]),
         "k": int(cfg["control_places"]),
         "factor": float(cfg["control_baseline_factor"]),
-        "timeline": int(cfg["timeline_months"]),
         "alpha": float(cfg["alpha"]),
         "near_zero": float(cfg["wdq_near_zero"]),
         "spike_factor": float(cfg["spike_factor"]),
     }
-
-
-def _prepare(con: duckdb.DuckDBPyConnection, cfg: dict) -> None:
-    """Temporary tables: actions with their windows, events by unit and month, blocked units."""
-    w = cfg["window"]
-    con.execute(f"""
-        create or replace temp table dr_actions as
-        select
-            a.action_id, a.action_type, a.agency, a.start_date, a.end_date,
-            case when a.place_id is not null then 'place' else a.area_level end as target_level,
-            coalesce(a.place_id, a.area_code) as target_code,
-            coalesce(p.name, a.area_code) as target_name,
-            p.category, p.lat, p.lon,
-            date_trunc('month', a.start_date)::date as action_month,
-            date_trunc('month', coalesce(a.end_date, a.start_date))::date as end_month,
-            (date_trunc('month', a.start_date) - to_months({w}))::date as before_start,
-            (date_trunc('month', a.start_date) + to_months({w}))::date as after_end
-        from stg_disruption_actions as a
-        left join int_places as p on p.place_id = a.place_id;
-
-        create or replace temp table dr_unit_monthly as
-        select 'place' as level, place_id as code, event_month, event_source, count(*) as events,
-               sum(event_rkey) as events_ckey
-        from int_events where place_id is not null group by all
-        union all
-        select 'ward', ward_code, event_month, event_source, count(*), sum(event_rkey)
-        from int_events where ward_code is not null group by all
-        union all
-        select 'lsoa', lsoa_code, event_month, event_source, count(*), sum(event_rkey)
-        from int_events where lsoa_code is not null group by all
-        union all
-        select 'sector', sector, event_month, event_source, count(*), sum(event_rkey)
-        from int_events where sector is not null group by all;
-
-        create or replace temp table dr_place_areas as
-        select place_id, 'ward' as level, ward_code as code from int_places where ward_code is not null
-        union all select place_id, 'lsoa', lsoa_code from int_places where lsoa_code is not null
-        union all select place_id, 'sector', sector from int_places where sector is not null;
-
-        create or replace temp table dr_neighbours as
-        select 'ward' as level, ward_code as code, neighbour_code from geo_ward_neighbours
-        union all select 'lsoa', lsoa_code, neighbour_code from geo_lsoa_neighbours;
-
-        -- Units that cannot be a comparison for an action: any place or area touched by an
-        -- action (itself included) running at some point of its before-to-after window,
-        -- and the areas around such places and the places inside such areas.
-        create or replace temp table dr_blocked as
-        with overlapping as (
-            select a.action_id, b.target_level, b.target_code
-            from dr_actions as a
-            join dr_actions as b on b.action_month <= a.after_end and b.end_month >= a.before_start
-        )
-        select action_id, target_level as level, target_code as code from overlapping
-        union
-        select o.action_id, pa.level, pa.code
-        from overlapping as o join dr_place_areas as pa on o.target_level = 'place' and pa.place_id = o.target_code
-        union
-        select o.action_id, 'place', pa.place_id
-        from overlapping as o join dr_place_areas as pa on pa.level = o.target_level and pa.code = o.target_code;
-    """)
 
 
 def _candidates(con: duckdb.DuckDBPyConnection, cfg: dict) -> pd.DataFrame:
@@ -115,7 +59,7 @@ def _candidates(con: duckdb.DuckDBPyConnection, cfg: dict) -> pd.DataFrame:
             -- Same category, no action nearby in time, and outside the buffer ring, so a
             -- comparison place is never one that displaced events could have reached.
             select a.action_id, 'place' as level, c.place_id as code
-            from dr_actions as a
+            from int_disruption_actions as a
             join int_places as c on c.category = a.category
             where a.target_level = 'place'
               and coalesce({distance} > {cfg["buffer_m"]}, true)
@@ -123,11 +67,11 @@ def _candidates(con: duckdb.DuckDBPyConnection, cfg: dict) -> pd.DataFrame:
 
         area_candidates as (
             select distinct a.action_id, a.target_level as level, m.code
-            from dr_actions as a
-            join dr_unit_monthly as m on m.level = a.target_level
+            from int_disruption_actions as a
+            join int_disruption_unit_monthly as m on m.level = a.target_level
             where a.target_level <> 'place'
               and not exists (
-                  select 1 from dr_neighbours as n
+                  select 1 from int_area_neighbours as n
                   where n.level = a.target_level and n.code = a.target_code and n.neighbour_code = m.code
               )
         ),
@@ -135,15 +79,15 @@ def _candidates(con: duckdb.DuckDBPyConnection, cfg: dict) -> pd.DataFrame:
         eligible as (
             select * from (select * from place_candidates union all select * from area_candidates) as c
             where not exists (
-                select 1 from dr_blocked as b where b.action_id = c.action_id and b.level = c.level and b.code = c.code
+                select 1 from int_disruption_blocked as b where b.action_id = c.action_id and b.level = c.level and b.code = c.code
             )
         ),
 
         baseline as (
             select e.action_id, e.code, sum(m.events) as events
             from eligible as e
-            join dr_actions as a using (action_id)
-            join dr_unit_monthly as m
+            join int_disruption_actions as a using (action_id)
+            join int_disruption_unit_monthly as m
               on m.level = e.level and m.code = e.code
              and m.event_month >= a.before_start and m.event_month < a.action_month
             group by all
@@ -161,8 +105,8 @@ def _target_baselines(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         select a.action_id,
                coalesce(sum(m.events) filter (where m.event_month >= a.before_start and m.event_month < a.action_month), 0)::double
                    as baseline
-        from dr_actions as a
-        left join dr_unit_monthly as m on m.level = a.target_level and m.code = a.target_code
+        from int_disruption_actions as a
+        left join int_disruption_unit_monthly as m on m.level = a.target_level and m.code = a.target_code
         group by a.action_id
         order by a.action_id
     """).df()
@@ -204,18 +148,18 @@ def _counts(con: duckdb.DuckDBPyConnection, cfg: dict) -> pd.DataFrame:
     dlat = outer / METRES_PER_DEGREE_LAT * 1.01
     return con.sql(f"""
         with units as (
-            select action_id, 'target' as role, target_level as level, target_code as code from dr_actions
+            select action_id, 'target' as role, target_level as level, target_code as code from int_disruption_actions
             union all
             select action_id, 'control', control_level, control_code from mart_disruption_controls
             union all
             -- An area's buffer is its neighbouring areas (sectors have no neighbour list).
             select a.action_id, 'buffer', a.target_level, n.neighbour_code
-            from dr_actions as a join dr_neighbours as n on n.level = a.target_level and n.code = a.target_code
+            from int_disruption_actions as a join int_area_neighbours as n on n.level = a.target_level and n.code = a.target_code
         ),
 
         unit_events as (
             select u.action_id, u.role, m.event_source, m.event_month, m.events, m.events_ckey
-            from units as u join dr_unit_monthly as m on m.level = u.level and m.code = u.code
+            from units as u join int_disruption_unit_monthly as m on m.level = u.level and m.code = u.code
         ),
 
         points as (
@@ -227,7 +171,7 @@ def _counts(con: duckdb.DuckDBPyConnection, cfg: dict) -> pd.DataFrame:
             -- A place's buffer is the ring between its own radius and the buffer radius;
             -- events linked to the place itself never count as nearby.
             select a.action_id, 'buffer' as role, p.event_source, p.event_month, p.events, p.events_ckey
-            from dr_actions as a
+            from int_disruption_actions as a
             join points as p
               on p.lat between a.lat - {dlat} and a.lat + {dlat}
              and p.lon between a.lon - {dlat} / cos(radians(a.lat)) and a.lon + {dlat} / cos(radians(a.lat))
@@ -245,7 +189,7 @@ def _counts(con: duckdb.DuckDBPyConnection, cfg: dict) -> pd.DataFrame:
                    sum(e.events_ckey) filter (where e.event_month > a.action_month and e.event_month <= a.after_end)
                        as k_after
             from (select * from unit_events union all select * from ring_events) as e
-            join dr_actions as a using (action_id)
+            join int_disruption_actions as a using (action_id)
             group by grouping sets ((e.action_id, e.role, e.event_source), (e.action_id, e.role))
         )
 
@@ -289,9 +233,9 @@ def _build_effects(con: duckdb.DuckDBPyConnection, cfg: dict, counts: pd.DataFra
                            where m.event_month >= a.before_start - to_months({PRIOR_MONTHS}) and m.event_month < a.before_start
                        ), 0) / {PRIOR_MONTHS}
                    end as prior_monthly
-            from dr_actions as a
+            from int_disruption_actions as a
             cross join coverage as r
-            left join dr_unit_monthly as m on m.level = a.target_level and m.code = a.target_code
+            left join int_disruption_unit_monthly as m on m.level = a.target_level and m.code = a.target_code
             group by a.action_id, a.before_start
         )
 
@@ -299,7 +243,7 @@ def _build_effects(con: duckdb.DuckDBPyConnection, cfg: dict, counts: pd.DataFra
                coalesce(a.before_start >= r.first_month and a.after_end <= r.last_month, false) as has_data,
                p.prior_monthly,
                (select count(*) from mart_disruption_controls as c where c.action_id = a.action_id) as control_places
-        from dr_actions as a
+        from int_disruption_actions as a
         cross join coverage as r
         join prior as p using (action_id)
         order by a.action_id
@@ -366,7 +310,7 @@ def _build_effects(con: duckdb.DuckDBPyConnection, cfg: dict, counts: pd.DataFra
             e.p_value::double as p_value,
             e.verdict::varchar as verdict, e.verdict_text::varchar as verdict_text
         from dr_effects_df as e
-        join dr_actions as a using (action_id)
+        join int_disruption_actions as a using (action_id)
         order by e.action_id, e.event_source
     """)
     con.unregister("dr_effects_df")
@@ -378,7 +322,7 @@ def _build_displacement(con: duckdb.DuckDBPyConnection, cfg: dict, counts: pd.Da
         select a.action_id, a.target_level,
                coalesce(a.before_start >= r.first_month and a.after_end <= r.last_month, false) as has_data,
                (select count(*) from mart_disruption_controls as c where c.action_id = a.action_id) as control_places
-        from dr_actions as a
+        from int_disruption_actions as a
         cross join (select min(event_month) as first_month, max(event_month) as last_month from int_events) as r
         order by a.action_id
     """).df()
@@ -452,91 +396,17 @@ def _build_displacement(con: duckdb.DuckDBPyConnection, cfg: dict, counts: pd.Da
             d.wdq::double as wdq,
             d.verdict::varchar as verdict, d.verdict_text::varchar as verdict_text
         from dr_displacement_df as d
-        join dr_actions as a using (action_id)
+        join int_disruption_actions as a using (action_id)
         order by d.action_id
     """)
     con.unregister("dr_displacement_df")
 
 
-def _build_timeline(con: duckdb.DuckDBPyConnection, cfg: dict) -> None:
-    """``mart_disruption_timeline``: monthly events at the target and its controls around each action."""
-    t, w = cfg["timeline"], cfg["window"]
-    pivot = ",\n".join(
-        f"coalesce(sum(m.{v}) filter (where m.event_source = '{s}'), 0)::bigint as {s}{suffix}"
-        for v, suffix in (("events", ""), ("events_ckey", "_ckey")) for s in SOURCES
-    )
-    con.execute(f"""
-        create or replace table mart_disruption_timeline as
-        with months as (
-            select a.action_id, unnest(generate_series(a.action_month - to_months({t}), a.action_month + to_months({t}), interval 1 month))::date as month
-            from dr_actions as a
-        ),
-
-        coverage as (
-            select min(event_month) as first_month, max(event_month) as last_month from int_events
-        ),
-
-        target as (
-            select mo.action_id, mo.month, coalesce(sum(m.events), 0)::bigint as events,
-                   coalesce(sum(m.events_ckey), 0)::bigint as events_ckey,
-                   {pivot}
-            from months as mo
-            join dr_actions as a using (action_id)
-            left join dr_unit_monthly as m on m.level = a.target_level and m.code = a.target_code and m.event_month = mo.month
-            group by all
-        ),
-
-        control as (
-            select c.action_id, m.event_month as month, sum(m.events) as events
-            from mart_disruption_controls as c
-            join dr_unit_monthly as m on m.level = c.control_level and m.code = c.control_code
-            group by all
-        ),
-
-        n_controls as (
-            select action_id, count(*) as n from mart_disruption_controls group by action_id
-        ),
-
-        final as (
-            select
-                t.action_id,
-                t.month,
-                datediff('month', a.action_month, t.month)::integer as month_offset,
-                case when t.month < a.action_month then 'before' when t.month = a.action_month then 'action month' else 'after' end as period,
-                abs(datediff('month', a.action_month, t.month)) between 1 and {w} as is_in_window,
-                t.month between a.action_month and a.end_month as is_active,
-                coalesce(t.month between cov.first_month and cov.last_month, false) as has_data,
-                -- Months the data do not cover are unknown, not zero.
-                case when has_data then t.events end as events,
-                case when has_data then t.missing_from end as missing_from,
-                case when has_data then t.missing_found end as missing_found,
-                case when has_data then t.rhi_mention end as rhi_mention,
-                case when has_data then t.offence end as offence,
-                case when has_data then t.events_ckey end as events_ckey,
-                case when has_data then t.missing_from_ckey end as missing_from_ckey,
-                case when has_data then t.missing_found_ckey end as missing_found_ckey,
-                case when has_data then t.rhi_mention_ckey end as rhi_mention_ckey,
-                case when has_data then t.offence_ckey end as offence_ckey,
-                case when has_data and n.n > 0 then coalesce(c.events, 0) / n.n end::double as control_events_per_unit
-            from target as t
-            join dr_actions as a using (action_id)
-            cross join coverage as cov
-            left join control as c on c.action_id = t.action_id and c.month = t.month
-            left join n_controls as n on n.action_id = t.action_id
-        )
-
-        select * from final order by action_id, month
-    """)
-
-
 def build(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``mart_disruption_controls``, ``_effects``, ``_displacement`` and ``_timeline``."""
+    """Create ``mart_disruption_controls``, ``_effects`` and ``_displacement`` from the
+    actions, units and blocked units of the ``int_disruption_*`` models."""
     cfg = _config()
-    _prepare(con, cfg)
     _build_controls(con, cfg)
     counts = _counts(con, cfg)
     _build_effects(con, cfg, counts)
     _build_displacement(con, cfg, counts)
-    _build_timeline(con, cfg)
-    for name in ("dr_actions", "dr_unit_monthly", "dr_place_areas", "dr_neighbours", "dr_blocked"):
-        con.execute(f"drop table {name}")
