@@ -163,3 +163,12 @@ def test_a_part_shown_above_its_whole_reads_as_the_whole():
 
     assert disclosure.protect_share(11, 9, POLICY) == 1.0
     assert narrative.compare_shares(11, 9, 20, 40, POLICY).kind in ("rise", "same")
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_no_record_key_or_cell_key_reaches_a_page(sample_con, name):
+    """Record keys are secret and cell keys would undo the perturbation: what a page gets
+    from queries.run holds neither."""
+    for params in variants(sample_con, name):
+        shown = queries.run(sample_con, name, **params)
+        assert not [c for c in shown.columns if c.endswith(("_rkey", cellkey.SUFFIX))]
