@@ -114,8 +114,7 @@ def perturb_frame(frame: pd.DataFrame, table: np.ndarray) -> pd.DataFrame:
     value, and drop the companions (so no cell key leaves this function).
 
     Count columns keep an integer type where they had one (pandas' nullable Int64 when
-    there are gaps); list columns of counts (sparklines) with a list of cell keys beside
-    them are perturbed element by element.
+    there are gaps).
     """
     keys = [c for c in frame.columns if c.endswith(SUFFIX)]
     if not keys:
@@ -124,20 +123,12 @@ def perturb_frame(frame: pd.DataFrame, table: np.ndarray) -> pd.DataFrame:
     absent = [k for k, c in zip(keys, counts) if c not in frame.columns]
     if absent:
         raise KeyError(f"cell key columns {absent} have no count column")
-    lists = [c for c in counts if frame[c].dtype == object and any(isinstance(v, list | np.ndarray) for v in frame[c])]
-    flat = [c for c in counts if c not in lists]
-    # All flat columns in one array: pages run this on every query, so per-column pandas
-    # calls would cost more than the query.
-    values = perturb(frame[flat].to_numpy(dtype=float, na_value=np.nan),
-                     frame[[f"{c}{SUFFIX}" for c in flat]].to_numpy(dtype=float, na_value=np.nan), table)
-    shown = {c: _like(frame[c].dtype, values[:, i]) for i, c in enumerate(flat)}
-    shown.update({c: _perturb_lists(frame[c], frame[f"{c}{SUFFIX}"], table) for c in lists})
+    # All columns in one array: pages run this on every query, so per-column pandas calls
+    # would cost more than the query.
+    values = perturb(frame[counts].to_numpy(dtype=float, na_value=np.nan),
+                     frame[keys].to_numpy(dtype=float, na_value=np.nan), table)
+    shown = {c: _like(frame[c].dtype, values[:, i]) for i, c in enumerate(counts)}
     return pd.DataFrame({c: shown.get(c, frame[c]) for c in frame.columns if c not in keys}, index=frame.index)
-
-
-def _perturb_lists(counts: pd.Series, keys: pd.Series, table: np.ndarray) -> list:
-    return [c if not isinstance(c, list | np.ndarray) else [int(v) for v in perturb(np.asarray(c), np.asarray(k), table)]
-            for c, k in zip(counts, keys)]
 
 
 def _like(dtype, values: np.ndarray):
