@@ -32,7 +32,7 @@ def test_the_first_month_of_data_reports_no_rise_from_zero(sample_con):
     for fig in ov.figures:
         assert fig.delta is None and fig.last_year is None, (fig.measure.key, fig.delta, fig.last_year)
         assert "no earlier data" in (fig.note or ""), fig.measure.key
-    html = pack.build_html(ov, {"Map": b""}, POLICY)
+    html = pack.build_html(ov, pack.Extras(None, "", ""), {"Map": b""}, POLICY)
     assert "no earlier data" in html and "+161" not in html
 
 
