@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from contextmap import audit, auth, headline, pack, ui
+from contextmap import audit, auth, fmt, headline, pack, ui
 
 s = ui.page("overview", "Overview")
 f = s.filters
@@ -14,7 +14,7 @@ def run(name, filters=None, **params):
 
 with st.spinner("Counting episodes, interviews and offences…"):
     ov = pack.collect(run, lambda table: ui.has_table(s, table), f, s.policy, ui.area_name())
-st.caption(f"{ov.period} · {ov.where if f.locality != 'All' else 'All localities'}")
+st.caption(f"{ov.period} · {fmt.md_escape(ov.where) if f.locality != 'All' else 'All localities'}")
 for caveat in ov.caveats:
     st.warning(caveat, icon=":material/event_busy:")
 if ov.empty:
@@ -23,7 +23,8 @@ if ov.empty:
     st.stop()
 
 st.subheader("What changed")
-st.markdown("\n".join(f"- {sentence}" for sentence in ov.sentences))
+# Sentences name localities from the council's own files: shown as literal text.
+st.markdown("\n".join(f"- {fmt.md_escape(sentence)}" for sentence in ov.sentences))
 st.caption(pack.CHANGE_RULE)
 
 for title, figs in headline.by_section(ov.figures).items():
