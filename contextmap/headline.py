@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from contextmap import disclosure, fmt, narrative, settings
+from contextmap import disclosure, fmt, narrative, rhi_view, settings
 
 
 @dataclass(frozen=True)
@@ -45,9 +45,9 @@ MEASURES = [
         kind="share", numerator="looked_after_episodes", denominator="episodes",
     ),
     Measure(
-        "rhi_72h_share", "RHI offered within 72 hours",
+        "rhi_72h_share", f"RHI offered within {rhi_view.HOURS} hours",
         "Share of episodes starting in the period, and since ended, whose return home interview was offered within "
-        "72 hours of the child's return. Still-missing episodes and sources without times are excluded; an offer "
+        f"{rhi_view.HOURS} hours of the child's return. Still-missing episodes and sources without times are excluded; an offer "
         "recorded before the return counts from the return.",
         kind="share", numerator="rhi_offered_72h", denominator="rhi_eligible", source="rhis",
     ),

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from scipy.stats import binomtest, fisher_exact
 
-from contextmap import disclosure, fmt, settings
+from contextmap import disclosure, fmt, rhi_view, settings
 
 PREVIOUS = {"month": "last month", "quarter": "the previous quarter", "12m": "the previous 12 months"}
 LAST_YEAR = {"month": "the same month last year", "quarter": "the same quarter last year", "12m": "the 12 months before that"}
@@ -245,6 +245,7 @@ def overview_sentences(rows: dict, groups: dict, period: str, locality: str, are
         share = disclosure.protect_share(rows["now"]["rhi_offered_72h"], rows["now"]["rhi_eligible"], policy)
         if share is not None:
             side = "at or above" if 100 * share >= rhi_target else "below"
-            out.append(f"Return home interviews were offered within 72 hours after {fmt.percent(share)} of returns "
+            out.append(f"Return home interviews were offered within {rhi_view.HOURS} hours after {fmt.percent(share)} "
+                       "of returns "
                        f"{where}, {side} the local target of {rhi_target:.0f}%.")
     return out

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from contextmap import disclosure, fmt, settings
 
-# The statutory window ([rhi] offer_within_hours: 72 hours in the 2014 guidance).
+# The statutory window ([rhi] offer_within_hours, from the 2014 guidance).
 HOURS = int(settings.get("rhi", "offer_within_hours"))
 RATES = {
     "offered_72h_pct": ("offered_72h", "eligible", f"Offered within {HOURS} hours"),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from contextmap import disclosure
+from contextmap import disclosure, rhi_view
 from contextmap.labels import label
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -47,13 +47,18 @@ class TrendMeasure:
     def is_share(self) -> bool:
         return self.denominator is not None
 
+    @property
+    def needs_rhis(self) -> bool:
+        """A return home interview share: meaningless in a build without RHI records."""
+        return self.column.startswith("rhi_")
+
 
 MEASURES = {
     "episodes": TrendMeasure("Missing episodes", "trend_episodes", "episodes", EPISODE_SPLITS),
     "children": TrendMeasure("Children missing", "trend_episodes", "children", EPISODE_SPLITS),
     "looked_after_episodes": TrendMeasure("Episodes of looked-after children", "trend_episodes", "looked_after_episodes",
                                           EPISODE_SPLITS),
-    "rhi_72h": TrendMeasure("RHI offered within 72 hours (%)", "trend_episodes", "rhi_offered_72h", EPISODE_SPLITS,
+    "rhi_72h": TrendMeasure(f"RHI offered within {rhi_view.HOURS} hours (%)", "trend_episodes", "rhi_offered_72h", EPISODE_SPLITS,
                             "rhi_eligible"),
     "rhi_completed": TrendMeasure("RHI completed (%)", "trend_episodes", "rhi_completed", EPISODE_SPLITS, "returned"),
     "events": TrendMeasure("Located events (sources chosen in the sidebar)", "trend_events", "events", EVENT_SPLITS),
@@ -101,9 +106,10 @@ def series(raw: pd.DataFrame, measure: TrendMeasure, split: str, months: list, p
         if measure.is_share:
             den = part[measure.denominator]
             hidden = num.isna() | den.isna()
-            value = num / den.where(den > 0)
+            # Perturbed counts can show a part above its whole: a share stops at 100%.
+            value = (num / den.where(den > 0)).clip(upper=1)
             roll_den = den.rolling(3, min_periods=3).sum()
-            rolling = num.rolling(3, min_periods=3).sum() / roll_den.where(roll_den > 0)
+            rolling = (num.rolling(3, min_periods=3).sum() / roll_den.where(roll_den > 0)).clip(upper=1)
             rolling = rolling.where(_window_all_shown(num, 3) & _window_all_shown(den, 3))
         else:
             hidden, value = num.isna(), num

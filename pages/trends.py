@@ -5,6 +5,7 @@ import streamlit as st
 from dateutil.relativedelta import relativedelta
 
 from contextmap import settings, trends, ui
+from contextmap.coverage import Coverage
 from contextmap.fmt import first_of_month, period_label
 
 s = ui.page("trends", "Trends", "Monthly figures for the locality and people chosen in the sidebar, "
@@ -22,6 +23,10 @@ months = [d.date() for d in pd.date_range(start, f.month_to, freq="MS")]
 left, right = st.columns(2)
 key = left.selectbox("Measure", list(trends.MEASURES), format_func=lambda k: trends.MEASURES[k].label, key="t_measure")
 measure = trends.MEASURES[key]
+if measure.needs_rhis and Coverage.from_frame(ui.query(s, "coverage")).span("rhis").records == 0:
+    st.info("There are no return home interview records in this build, so no RHI figure can be shown "
+            "(the Data quality page lists the files loaded).")
+    st.stop()
 split = right.selectbox("Split by", measure.splits, format_func=trends.SPLITS.get, key="t_split")
 
 raw = ui.query(s, measure.query, f, month_from=start, split=split)
@@ -41,6 +46,8 @@ if split == "theme":
                  "more than the total.")
 if measure.is_share:
     notes.append("The 3-month figure is the share over the three months together.")
+if measure.query == "trend_offences":
+    notes.append("Offences follow the locality, age band and sex chosen; the looked-after filter does not apply to them.")
 st.caption(" ".join(notes))
 
 ui.export_button(s, trends.download_frame(data, measure), f"Trend {measure.label}", "trends",

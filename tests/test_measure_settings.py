@@ -54,3 +54,14 @@ def test_no_sql_model_writes_the_window_or_the_rule_itself():
     for path in (ROOT / "sql").rglob("*.sql"):
         code = "\n".join(line.split("--")[0] for line in path.read_text().splitlines())
         assert not re.search(r"\b72\b|\b90 days?\b|interval 90|>= 3\b", code), path.relative_to(ROOT)
+
+
+def test_no_page_or_library_module_writes_the_window_itself():
+    """Labels and sentences take the window from the settings ([rhi] offer_within_hours); only
+    the national study, which measured 72 hours, is quoted with its own figure."""
+    for path in [*(ROOT / "contextmap").glob("*.py"), *(ROOT / "pages").glob("*.py")]:
+        lines = path.read_text().splitlines()
+        for number, line in enumerate(lines, 1):
+            quoted = any("national" in text.lower() for text in lines[max(number - 3, 0):number])
+            if re.search(r"\b72[ -]hours?\b", line) and not quoted:
+                raise AssertionError(f"{path.relative_to(ROOT)}:{number} writes the 72 hours itself: {line.strip()}")
