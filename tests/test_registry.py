@@ -11,6 +11,8 @@ import pytest
 from contextmap import sqlfiles
 from contextmap.settings import ROOT
 from pipelines import docs, geography, registry
+from pipelines.ingest import staging
+from pipelines.ingest.sources import SOURCES
 
 
 def tables_read(sql: str) -> set[str]:
@@ -51,9 +53,22 @@ def test_every_table_of_the_build_has_a_builder_and_every_builder_a_table(sample
 @pytest.mark.parametrize("table, builder", [(t, b) for t, b in registry.builders() if b.startswith("sql/")])
 def test_no_sql_model_reads_a_table_before_it_is_built(table, builder):
     order = [t for t, _ in registry.builders()]
-    earlier = set(order[: order.index(table)]) | set(geography.TRANSIENT)
+    earlier = set(order[: order.index(table)]) | set(registry.TRANSIENT)
     read = tables_read(sqlfiles.read(builder.removeprefix("sql/")))
     assert read <= earlier, f"{builder} reads {sorted(read - earlier)} before they are built"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.name)
+def test_each_sources_staging_sql_reads_only_what_is_loaded_before_it(source):
+    """Every format of a table, not only the one the registry names (police.uk, SSD), and
+    the cache key covers the places file exactly when the staging SQL reads it."""
+    before = SOURCES[: SOURCES.index(source)]
+    loaded = {*geography.PY_TABLES, *geography.SQL_TABLES, *(s.target for s in before), *registry.TRANSIENT}
+    read = tables_read(sqlfiles.read(staging.path(source.staging)))
+    assert read <= loaded, f"{source.staging}.sql reads {sorted(read - loaded)} before they are loaded"
+    assert source.reads_places == ("stg_places" in read)
+    for derived in source.derived:
+        assert tables_read(sqlfiles.read(staging.path(derived.staging))) <= loaded | {source.target}
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "sql" / "queries").glob("*.sql")), ids=lambda p: p.stem)

@@ -1,6 +1,6 @@
 """Per-file parse cache: a rebuild after adding one month's file re-parses only that file.
 
-Each cacheable file's staged output (the ``out`` table of ``contract.py``: pseudonymised,
+Each cacheable file's staged output (the ``staged`` table of ``staging.py``: pseudonymised,
 minimised columns, its row numbers and reject reasons) is kept as Parquet with a small
 JSON of the file's counts and notes. Never raw text: rejected rows keep only their row
 number, reasons and the bookkeeping columns, and the raw ``places_mentioned`` tokens are
@@ -8,7 +8,7 @@ resolved to place ids, sectors and LSOAs before anything is written.
 
 An entry's name is a SHA-256 of everything the staged output depends on: the file's
 bytes and name, the table and column mapping, the ingest code (every source file of
-``pipelines/ingest`` and ``pipelines/pseudonym.py``), the key's fingerprint (an HMAC of a
+``pipelines/ingest``, ``pipelines/pseudonym.py`` and the staging SQL it runs), the key's fingerprint (an HMAC of a
 constant, never the key), the geography and, for tables naming places, the set of
 place ids loaded. Checks that depend on other files that change month by month (an RHI
 needs a known episode) are re-run on every load, cached or not. A file with a row
@@ -31,25 +31,28 @@ from pathlib import Path
 import duckdb
 
 from contextmap import builds, settings
+from contextmap.sqlfiles import SQL_DIR
+from pipelines.ingest.source import Source
+from pipelines.ingest.staging import STAGED
 
-CACHEABLE = {"places", "missing_episodes", "return_home_interviews", "offences", "disruption_actions", "police_uk"}
-# Tables whose staged rows are checked against the places file.
-NAMES_PLACES = {"missing_episodes", "return_home_interviews", "offences", "disruption_actions"}
-# Columns every cached entry keeps for rejected rows too (no input values in any of them).
-BOOKKEEPING = {"_row", "_date", "_unresolved", "_unresolved_districts", "_errs", "episode_key", "_m_unresolved",
-               "_m_districts"}
+# Columns every cached entry keeps for rejected rows too (no input values in any of them;
+# episode_key is what the RHI recheck reads).
+BOOKKEEPING = {"_row", "_date", "_unresolved", "_unresolved_districts", "_errs", "episode_key"}
 MAX_UNUSED_DAYS = 30
-_CODE_ROOTS = [Path(__file__).parent, Path(__file__).parent.parent / "pseudonym.py"]
+_INGEST = Path(__file__).parent
+
+
+def code_files() -> list[Path]:
+    """The code a staged file depends on: ingest's modules, pseudonymisation and the staging SQL."""
+    return [*sorted(_INGEST.rglob("*.py")), _INGEST.parent / "pseudonym.py",
+            *sorted((SQL_DIR / "staging").glob("stg_*.sql"))]
 
 
 def code_version() -> str:
     """Digest of the ingest code: any change to it invalidates every cache entry."""
     digest = hashlib.sha256(b"contextmap-ingest-cache-v1")
-    files = []
-    for root in _CODE_ROOTS:
-        files += sorted(root.glob("*.py")) if root.is_dir() else [root]
-    for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in code_files():
+        digest.update(path.relative_to(SQL_DIR.parent).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 
 
@@ -79,22 +82,22 @@ class Cache:
             os.chmod(self.folder, 0o700)  # also when an older build created it world-readable
             self._base = {"code": self.version, "key": key_fingerprint(key), "geo": _geo_fingerprint(con)}
 
-    def entry(self, con, name: str, path: Path, table: str, renames: dict[str, str]) -> str | None:
+    def entry(self, con, name: str, path: Path, source: Source, renames: dict[str, str]) -> str | None:
         """The entry name for a file, or None when it is not cacheable."""
-        if self.folder is None or table not in CACHEABLE:
+        if self.folder is None or not source.cacheable:
             return None
-        parts = {**self._base, "file": file_digest(path), "name": name, "table": table,
+        parts = {**self._base, "file": file_digest(path), "name": name, "table": source.name,
                  "mapping": sorted(renames.items())}
-        if table in NAMES_PLACES:
+        if source.reads_places:
             parts["places"] = con.execute(
                 "select md5(coalesce(string_agg(place_id, chr(10) order by place_id), '')) from stg_places").fetchone()[0]
         digest = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
         return f"{self.version}-{digest}"
 
     def load(self, con, entry: str, writable: bool) -> dict | None:
-        """Make a cached entry ``out``; return its metadata, or None on a miss.
+        """Make a cached entry ``staged``; return its metadata, or None on a miss.
 
-        ``out`` is a temp table when ``writable`` (later checks add rejects to it), else a
+        ``staged`` is a temp table when ``writable`` (later checks add rejects to it), else a
         temp view reading the Parquet directly (half the work: no copy before the insert);
         the caller drops the view.
         """
@@ -102,10 +105,11 @@ class Cache:
         try:
             meta = json.loads(meta_path.read_text())
             if writable:
-                con.execute("create or replace temp table out as select * from read_parquet(?)", [str(data_path)])
+                con.execute(f"create or replace temp table {STAGED} as select * from read_parquet(?)",
+                            [str(data_path)])
             else:
-                con.execute("drop table if exists out")  # the previous file's
-                con.read_parquet(str(data_path)).create_view("out", replace=True)
+                con.execute(f"drop table if exists {STAGED}")  # the previous file's
+                con.read_parquet(str(data_path)).create_view(STAGED, replace=True)
         except (OSError, ValueError, duckdb.Error):
             return None
         now = time.time()
@@ -118,7 +122,7 @@ class Cache:
         return meta
 
     def save(self, con, entry: str, meta: dict) -> None:
-        """Write ``out`` (minus anything rejected rows held) and ``meta`` as ``entry``.
+        """Write ``staged`` (minus anything rejected rows held) and ``meta`` as ``entry``.
 
         The cache only saves time: if it cannot be written (disk full, a concurrent
         clean-up), the build carries on without it.
@@ -133,11 +137,11 @@ class Cache:
 
     def _write(self, con, entry: str, meta: dict) -> None:
         meta_path, data_path = self._paths(entry)
-        cols = [c for (c,) in con.execute("select column_name from (describe out)").fetchall()]
+        cols = [c for (c,) in con.execute(f"select column_name from (describe {STAGED})").fetchall()]
         select = ", ".join(f'"{c}"' if c in BOOKKEEPING else f'case when len(_errs) = 0 then "{c}" end as "{c}"'
                            for c in cols)
         tmp = data_path.with_name(f".{data_path.name}.{os.getpid()}")
-        con.sql(f"select {select} from out").write_parquet(str(tmp), compression="zstd")
+        con.sql(f"select {select} from {STAGED}").write_parquet(str(tmp), compression="zstd")
         os.chmod(tmp, 0o600)
         os.replace(tmp, data_path)
         tmp_meta = meta_path.with_name(f".{meta_path.name}.{os.getpid()}")
@@ -188,5 +192,5 @@ def _geo_fingerprint(con) -> str:
 
 
 def _depends_on_today(con) -> bool:
-    return con.execute("""select count(*) > 0 from (select unnest(_errs) as e from out where len(_errs) > 0)
+    return con.execute(f"""select count(*) > 0 from (select unnest(_errs) as e from {STAGED} where len(_errs) > 0)
                           where e.reason like '% is in the future'""").fetchone()[0]

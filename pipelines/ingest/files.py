@@ -18,31 +18,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipelines.ingest import sources
 from pipelines.ingest.errors import IngestError
 
 EXTENSIONS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet"}
-POLICE_UK_NAME = re.compile(r"^\d{4}-\d{2}-.+-street$")
-NAME_PREFIXES = [
-    ("missing_episodes", "missing_episodes"),
-    ("return_home_interviews", "return_home_interviews"),
-    ("rhi", "return_home_interviews"),
-    ("offences", "offences"),
-    ("places", "places"),
-    ("disruption_actions", "disruption_actions"),
-    ("ssd_missing", "ssd_missing"),
-    ("ssd_person", "ssd_person"),
-]
-# Header columns that identify a table when the file name does not.
-SIGNATURES = [
-    ("police_uk", {"crime_id", "month", "lsoa_code", "crime_type"}),
-    ("ssd_missing", {"miss_table_id", "miss_la_person_id"}),
-    ("ssd_person", {"pers_person_id"}),
-    ("return_home_interviews", {"rhi_id", "episode_id"}),
-    ("missing_episodes", {"episode_id", "person_id", "start_datetime"}),
-    ("offences", {"offence_id"}),
-    ("disruption_actions", {"action_id"}),
-    ("places", {"place_id", "category"}),
-]
 READER_ERRORS = {
     "MISSING COLUMNS": "The line has fewer fields than the header (a truncated line or a missing comma).",
     "TOO MANY COLUMNS": "The line has more fields than the header (an unquoted comma or a stray field).",
@@ -60,7 +39,7 @@ class InputFile:
 
     path: Path
     name: str  # shown in reports: the path relative to the input folder
-    table: str | None = None
+    table: str | None = None  # the name of the source it holds, once recognised
     explicit: bool = False  # named on the command line (not found in a folder)
 
 
@@ -114,23 +93,15 @@ def discover(inputs: list[Path], mapping=None) -> list[InputFile]:
 
 
 def table_from_name(path: Path) -> str | None:
-    """The contract table a file name announces, or None."""
-    stem = path.stem.lower()
-    if POLICE_UK_NAME.match(stem):
-        return "police_uk"
-    for prefix, table in NAME_PREFIXES:
-        if stem.startswith(prefix):
-            return table
-    return None
+    """The source a file name announces, or None."""
+    source = sources.from_name(path.stem.lower())
+    return source.name if source else None
 
 
 def table_from_header(columns: list[str]) -> str | None:
-    """The contract table a header identifies, or None."""
-    present = set(columns)
-    for table, needed in SIGNATURES:
-        if needed <= present:
-            return table
-    return None
+    """The source a header (contract column names) identifies, or None."""
+    source = sources.from_header(columns)
+    return source.name if source else None
 
 
 def file_format(path: Path) -> str:

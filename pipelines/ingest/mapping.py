@@ -23,9 +23,7 @@ from pathlib import Path
 import yaml
 
 from pipelines.ingest.files import normalise_header
-
-TABLES = ("missing_episodes", "return_home_interviews", "offences", "places", "disruption_actions",
-          "police_uk", "ssd_missing", "ssd_person")
+from pipelines.ingest.sources import BY_NAME
 
 
 def load_mapping(path: Path) -> dict:
@@ -54,11 +52,11 @@ class Mapping:
         files = {str(k): str(v) for k, v in (data.get("files") or {}).items()}
         columns = {}
         for table, renames in (data.get("columns") or {}).items():
-            if table not in TABLES:
-                raise ValueError(f"{source}: unknown table '{table}' in [columns] (expected one of {', '.join(TABLES)})")
+            if table not in BY_NAME:
+                raise ValueError(f"{source}: unknown table '{table}' in [columns] (expected one of {', '.join(BY_NAME)})")
             columns[table] = {normalise_header(k): normalise_header(v) for k, v in (renames or {}).items()}
         for pattern, table in files.items():
-            if table not in TABLES:
+            if table not in BY_NAME:
                 raise ValueError(f"{source}: [files] '{pattern}' names unknown table '{table}'")
         return cls(files, columns, str(data.get("name", source)))
 

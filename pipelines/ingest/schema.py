@@ -35,14 +35,8 @@ TABLES: dict[str, str] = {
         source_file varchar, table_name varchar, file_format varchar, rows_read bigint, rows_accepted bigint,
         rows_rejected bigint, first_date date, last_date date, unresolved_postcodes bigint, notes varchar""",
 }
-# The record id each staging table is replaced by when a later file repeats it.
-KEYS = {
-    "stg_missing_episodes": "episode_key",
-    "stg_return_home_interviews": "rhi_key",
-    "stg_offences": "offence_key",
-    "stg_places": "place_id",
-    "stg_disruption_actions": "action_id",
-}
+# Built during ingest and never kept: SSD persons, which SSD missing episodes look up.
+TEMP_TABLES: dict[str, str] = {"stg_ssd_people": "person_key varchar, sex varchar, ethnicity varchar, dob date"}
 # Deterministic final order of the small tables. The large staging tables are not sorted
 # (a sort of national-scale tables costs more than staging them): their rows carry
 # source_file and source_row, and every model that needs an order says so.
@@ -56,13 +50,16 @@ ORDER = {
 
 def columns(table: str) -> list[str]:
     """Column names of an ingest table, in order."""
-    return [part.split()[0] for part in TABLES[table].replace("\n", " ").split(",") if part.strip()]
+    cols = TABLES.get(table) or TEMP_TABLES[table]
+    return [part.split()[0] for part in cols.replace("\n", " ").split(",") if part.strip()]
 
 
 def create_empty(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create every ingest table, empty."""
     for name, cols in TABLES.items():
         con.execute(f"create or replace table {name} ({cols})")
+    for name, cols in TEMP_TABLES.items():
+        con.execute(f"create or replace temp table {name} ({cols})")
 
 
 def sort_all(con: duckdb.DuckDBPyConnection) -> None:

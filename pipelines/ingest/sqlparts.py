@@ -88,7 +88,8 @@ LON_RANGE = (-8.7, 1.8)
 MAX_AGE = 25
 
 
-def _sql_list(values) -> str:
+def sql_list(values) -> str:
+    """SQL list literal of constant codes from this module."""
     return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
@@ -110,7 +111,7 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
             when substr(x, 5, 1) = '-' then try_cast(replace(rtrim(x, 'Zz'), 'T', ' ') as timestamp)
             else cm_ts_dayfirst(replace(replace(x, '-', '/'), '.', '/')) end;
         create or replace temp macro cm_monthfirst(x) as
-            cm_ts(x) is null and try_strptime(x, {_sql_list(MONTH_FIRST_FORMATS)}) is not null;
+            cm_ts(x) is null and try_strptime(x, {sql_list(MONTH_FIRST_FORMATS)}) is not null;
         create or replace temp macro cm_month(x) as case
             when length(x) = 7 and substr(x, 5, 1) = '-' then try_strptime(x, '%Y-%m') else cm_ts(x) end;
         create or replace temp macro cm_date_reason(x, name) as case
@@ -136,11 +137,11 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
             when a is null then 'Unknown' when a < 10 then 'Under 10' when a <= 13 then '10-13'
             when a <= 15 then '14-15' when a <= 17 then '16-17' else '18+' end;
         create or replace temp macro cm_sex(x) as case
-            when x is null then 'U' else map_extract({_sql_map(SEX_CODES)}, upper(x))[1] end;
+            when x is null then 'U' else map_extract({sql_map(SEX_CODES)}, upper(x))[1] end;
         create or replace temp macro cm_ethnic_group(x) as case
-            when x is null then 'Unknown' else map_extract({_sql_map(ETHNICITY)}, upper(x))[1] end;
+            when x is null then 'Unknown' else map_extract({sql_map(ETHNICITY)}, upper(x))[1] end;
         create or replace temp macro cm_offence_group(x) as
-            coalesce(map_extract({_sql_map(groups)}, lower(x))[1], 'Other crime');
+            coalesce(map_extract({sql_map(groups)}, lower(x))[1], 'Other crime');
         create or replace temp macro cm_lat_bad(x) as x is not null and (cm_num(x) is null or cm_num(x) not between {LAT_RANGE[0]} and {LAT_RANGE[1]});
         create or replace temp macro cm_lon_bad(x) as x is not null and (cm_num(x) is null or cm_num(x) not between {LON_RANGE[0]} and {LON_RANGE[1]});
         -- Kept free text (place names): no tags, no leading formula character, no bidirectional
@@ -154,7 +155,7 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
             '\\p{{N}}', '9', 'g')
             || case when length(x) > {MASK_LENGTH} then '…' else '' end end;
         create or replace temp macro cm_offence_type(x) as
-            coalesce(map_extract({_sql_map(OFFENCE_TYPES)}, lower(x))[1], 'Other crime');
+            coalesce(map_extract({sql_map(OFFENCE_TYPES)}, lower(x))[1], 'Other crime');
         create or replace temp macro cm_open_code(t, known) as case when list_contains(known, t) then t else 'OTHER' end;
         create or replace temp macro cm_open_codes(x, known) as
             list_sort(list_distinct(list_transform(cm_list(x), lambda t: cm_open_code(cm_code(t), known))));
@@ -168,9 +169,10 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
-def _sql_map(mapping: dict[str, str]) -> str:
-    keys = _sql_list(mapping.keys())
-    values = _sql_list(mapping.values())
+def sql_map(mapping: dict[str, str]) -> str:
+    """SQL map literal of a constant code table from this module."""
+    keys = sql_list(mapping.keys())
+    values = sql_list(mapping.values())
     return f"map({keys}, {values})"
 
 
