@@ -204,22 +204,22 @@ def effect_figure(effects_df: pd.DataFrame, policy: disclosure.Policy | None = N
     return fig
 
 
-def not_judged_note(effects_df: pd.DataFrame) -> str | None:
-    """Why some actions have no point on the forest plot, by reason, e.g. "Not plotted: 33
-    actions with too few events to tell, 2 without enough data yet (they are in the table)."."""
-    counts = effects_df.loc[~effects_df["verdict"].isin(list(VERDICT_STYLE)), "verdict"].value_counts()
-    if counts.empty:
-        return None
-    parts = [f"{n} {'action' if n == 1 else 'actions'} {NOT_JUDGED_REASONS.get(v, VERDICT_LABELS.get(v, v).lower())}"
-             for v, n in counts.items()]
-    return "Not plotted: " + ", ".join(parts) + " (they are in the table above)."
-
-
 NOT_JUDGED_REASONS = {
     "too_few": "with too few events to tell",
     "outside_data": "without enough data yet",
     "no_comparison": "with no similar places to compare",
 }
+
+
+def not_judged_note(effects_df: pd.DataFrame) -> str | None:
+    """The actions the review could not judge, by reason: "Not judged: 33 actions with too
+    few events to tell, 2 without enough data yet."; None when every action was judged."""
+    counts = effects_df.loc[~effects_df["verdict"].isin(list(VERDICT_STYLE)), "verdict"].value_counts()
+    if counts.empty:
+        return None
+    parts = [f"{n} {'action' if n == 1 else 'actions'} {NOT_JUDGED_REASONS.get(v, VERDICT_LABELS.get(v, v).lower())}"
+             for v, n in counts.items()]
+    return "Not judged: " + ", ".join(parts) + "."
 
 
 # --- words and tables for the Disruption page (every count through disclosure control) ---
@@ -504,6 +504,39 @@ def action_facts(row) -> str:
     return (f"{label(row.agency, 'agency')} · {row.locality} · ran {ran} · compares "
             f"{fmt.period_label(before_start, month - pd.DateOffset(months=1))} with "
             f"{fmt.period_label(month + pd.DateOffset(months=1), after_end)}")
+
+
+def verdict_markdown(row, policy) -> str:
+    """The verdict box: the verdict in words and, for a judged action, the estimate and its
+    interval (Markdown, every word escaped)."""
+    text = f"**Verdict:** {fmt.md_escape(verdict_words(row, policy))}."
+    if row.verdict in JUDGED:
+        text += f"  \nRelative to similar places (95% interval): **{fmt.md_escape(effect_words(row, policy))}**"
+    return text
+
+
+def comparison_heading(row, places: int) -> str:
+    """``"**Compared with 6 similar places**"`` (Markdown)."""
+    if not places:
+        return "**No similar places to compare with**"
+    return f"**Compared with {places} similar {'places' if row.target_level == 'place' else 'areas'}**"
+
+
+def detail_figure(row, timeline: pd.DataFrame, comparison_monthly: pd.DataFrame, places: int, policy) -> go.Figure:
+    """One action's months: events at the target (hidden months as a band), the similar
+    places' average over the review's windows, the windows and when the action ran.
+
+    ``timeline`` is ``disruption_timeline`` and ``comparison_monthly``
+    ``disruption_comparison_monthly`` for the action ``row`` (a ``disruption_actions`` row).
+    """
+    windows = review_windows(row)
+    fig = timeline_figure(protected_timeline(timeline, row.target_level, policy),
+                          pd.DataFrame([{"action_type": row.action_type, "start_date": row.start_date,
+                                         "end_date": row.end_date}]),
+                          hidden_height=policy.suppress_max,
+                          comparison=comparison_line(comparison_monthly, places, windows, policy),
+                          comparison_name=f"Average at the {places} similar places", windows=windows)
+    return fig.update_layout(height=380, margin={"t": 30, "b": 10})
 
 
 def review_windows(row) -> tuple:

@@ -50,8 +50,8 @@ def small_groups_note(hidden: int, policy: disclosure.Policy) -> str | None:
             "too few to show on their own.")
 
 
-def _list_text(values, limit: int = 3) -> str:
-    items = [str(v) for v in (values if values is not None else []) if v is not None]
+def _list_text(values, limit: int = 3, kind: str | None = None) -> str:
+    items = [label(v, kind) for v in (values if values is not None else []) if v is not None]
     return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "") or "—"
 
 
@@ -262,7 +262,8 @@ def _mix_tables(group: pd.Series, mix: pd.DataFrame, policy: disclosure.Policy) 
             continue
         shown = disclosure.protect_frame(rows, ["n"], policy)
         unit = {"offence_group": "Offences", "rhi_theme": "Interviews"}.get(d, "Events")
-        out.append((MIX_TITLES[d], pd.DataFrame({MIX_TITLES[d]: labels(rows["category"], "theme" if d == "rhi_theme" else None), unit: shown["n"]})))
+        names = labels(rows["category"], "theme" if d == "rhi_theme" else None)
+        out.append((MIX_TITLES[d], pd.DataFrame({MIX_TITLES[d]: names, unit: shown["n"]})))
     return out
 
 
@@ -317,7 +318,7 @@ def profile(group: pd.Series, mix: pd.DataFrame, monthly: pd.DataFrame, places: 
         ("Looked after", fmt.percent(share) if share is not None else disclosure.SUPPRESSED,
          "Share of members ever looked after."),
     ]
-    themes = _list_text(group.get("top_themes"), 5)
+    themes = _list_text(group.get("top_themes"), 5, "theme")
     if themes != "—":
         prof.subtitle += f" Most recorded interview themes: {themes}."
     prof.evidence = evidence_figure(group, policy)

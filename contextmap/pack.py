@@ -26,11 +26,22 @@ import plotly.graph_objects as go
 from dateutil.relativedelta import relativedelta
 from shapely.geometry import shape
 
-from contextmap import (disclosure, disruption_view, fmt, headline, maps, narrative, queries, rhi_view, settings, trends,
-                        where)
-from contextmap.hotspot_stats import emerging_category
+from contextmap import (
+    disclosure,
+    disruption_view,
+    fmt,
+    headline,
+    maps,
+    narrative,
+    queries,
+    rhi_view,
+    settings,
+    trends,
+    where,
+)
 from contextmap.coverage import Coverage
 from contextmap.filters import MISSING_SOURCES, PERIODS, Filters
+from contextmap.hotspot_stats import emerging_category
 from contextmap.labels import joined, labels
 from contextmap.network import split_small
 from contextmap.where import small_groups_row
@@ -401,9 +412,8 @@ def _disruption(run: Runner, has_table: Callable[[str], bool], f: Filters, polic
     actions = run("disruption_actions", year)
     judged = actions[actions["verdict"].isin(disruption_view.JUDGED)]
     rest = disruption_view.not_judged_note(actions)
-    intro = (f"Actions that started in {where.year_window_text(f)}, judged against similar places with no action "
-             "(Disruption review).")
-    note = " ".join(filter(None, [intro, rest and rest.replace(" (they are in the table above)", "")]))
+    intro = f"Actions that started in {where.year_window_text(f)}, each judged against similar places with no action."
+    note = " ".join(filter(None, [intro, rest]))
     if judged.empty:
         return None, f"{note} No action that started then could be judged yet."
     return disruption_view.actions_table(judged, policy)[DISRUPTION_COLUMNS], note

@@ -209,13 +209,16 @@ def _sync_url(filters: Filters) -> None:
 def apply_theme() -> None:
     """The fixed stylesheets (literal text: no data is ever put in this HTML)."""
     # Metric labels and change chips wrap instead of ending in "…" (a 1024-pixel projector cut
-    # "Missing episodes" to "Missing ep…"); tables leave only through the logged export (the
-    # grid's own CSV button would bypass the audit log).
+    # "Missing episodes" to "Missing ep…") and cards move to the next row rather than shrink
+    # below a readable width; tables leave only through the logged export (the grid's own CSV
+    # button would bypass the audit log).
     st.html("""<style>
 [data-testid="stMetric"] .stMarkdownEllipsis, [data-testid="stMetric"] .stMarkdownEllipsis p {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
   overflow-wrap: break-word; }
 [data-testid="stMetricLabel"] { height: auto !important; min-height: 1.5rem; align-items: flex-start; }
+[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"]) { flex-wrap: wrap; row-gap: 1rem; }
+[data-testid="stHorizontalBlock"] > [data-testid="stColumn"]:has([data-testid="stMetric"]) { min-width: 10rem; }
 [data-testid="stElementToolbar"] button[aria-label="Download as CSV"] { display: none !important; }
 </style>""")
     if st.session_state.get("large_type"):
@@ -225,6 +228,8 @@ def apply_theme() -> None:
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] :is(p, li, td, th) { font-size: 1.3rem !important; }
 [data-testid="stMain"] [data-testid="stCaptionContainer"], [data-testid="stMain"] [data-testid="stCaptionContainer"] p {
   font-size: 1.1rem !important; }
+[data-testid="stMain"] [data-testid="stHorizontalBlock"] > [data-testid="stColumn"]:has([data-testid="stMetric"]) {
+  min-width: 15rem; }
 [data-testid="stMain"] h1 { font-size: 3.2rem !important; }
 [data-testid="stMain"] h2 { font-size: 2.4rem !important; }
 [data-testid="stMain"] h3 { font-size: 2rem !important; }
@@ -308,11 +313,14 @@ def default_page(role: str) -> str:
     return "overview" if "overview" in allowed else allowed[0]
 
 
+NO_ACCESS = "No access"
+
+
 def _no_access(page_id: str, role: str):
     """A stand-in for a page ``role`` may not open: says so (not "Page not found") and
     lists the pages it can open. The page itself is never built for this role."""
     def no_access() -> None:
-        st.title("No access")
+        st.title(NO_ACCESS)
         st.warning(f"Your role ({labels.label(role, 'role')}) does not give access to the "
                    f"{labels.label(page_id, 'page')} page. Ask your administrator if you need it.",
                    icon=":material/lock:")
@@ -336,7 +344,7 @@ def pages_for(role: str) -> dict[str, list]:
                 st.Page(path, title=title, icon=icon, url_path=page_id, default=page_id == default)
             )
         elif page_id not in allowed:
-            denied.append(st.Page(_no_access(page_id, role), title="No access", url_path=page_id, visibility="hidden"))
+            denied.append(st.Page(_no_access(page_id, role), title=NO_ACCESS, url_path=page_id, visibility="hidden"))
     next(iter(sections.values())).extend(denied)
     return sections
 
@@ -351,10 +359,9 @@ def navigate(role: str) -> None:
         target = next((p for pages in sections.values() for p in pages if p.url_path == goto), None)
         if target is not None:
             st.switch_page(target, query_params=st.query_params.to_dict())
-    if st.session_state.pop("role_switched", False) and nav.url_path not in auth.pages_for(role):
+    if st.session_state.pop("role_switched", False) and nav.title == NO_ACCESS:
         # A demo role switch on a page the new role may not open: go to its own first page.
-        st.switch_page(next(p for pages in sections.values() for p in pages if p.url_path == default_page(role)),
-                       query_params=st.query_params.to_dict())
+        st.switch_page(PAGES[default_page(role)][0], query_params=st.query_params.to_dict())
     try:
         nav.run()
     except Exception:

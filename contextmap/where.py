@@ -44,7 +44,8 @@ GI_CATEGORIES = {
     "Hot spot 99%": ("#b2182b", "Hot spot (99% confidence)"),
     "Hot spot 95%": ("#ef8a62", "Hot spot (95%)"),
     "Hot spot 90%": ("#fddbc7", "Hot spot (90%)"),
-    "Not significant": ("#f7f7f7", "Not significant"),
+    # Grey, not white: a month where nothing is significant must not read as "no data".
+    "Not significant": ("#e8e8e8", "Not significant"),
     "Too few events": ("#d9d9d9", "Too few events to call"),
     "Cold spot 90%": ("#d1e5f0", "Cold spot (90%)"),
     "Cold spot 95%": ("#67a9cf", "Cold spot (95%)"),
@@ -60,7 +61,7 @@ EMERGING_CATEGORIES = {
     "Sporadic": ("#009E73", "Sporadic"),
     "Oscillating": ("#F0E442", "Oscillating"),
     "Historical": ("#999999", "Historical"),
-    "No pattern": ("#f7f7f7", "No pattern"),
+    "No pattern": ("#e8e8e8", "No pattern"),
     # Flagged by the emerging test without an ArcGIS pattern (hotspot_stats.emerging_category).
     hs.RECENT_RISE: ("#882255", "Recent rise (flagged, no pattern)"),
 }
@@ -279,12 +280,15 @@ def funnel_figure(funnel: pd.DataFrame, policy: disclosure.Policy, level: str, h
                         marker={"size": 18, "color": "rgba(0,0,0,0)", "line": {"color": "#000000", "width": 2.5}},
                         hoverinfo="skip")
     note = f" · {hidden} area{'s' if hidden != 1 else ''} with too few events to show are not plotted" if hidden else ""
+    # The legend sits above the plot, under the title: below the plot, on a phone it ran into
+    # the axis title; the top margin leaves room for it to wrap onto three lines.
     fig.update_layout(
-        template="simple_white", height=420, margin={"t": 50},
-        title={"text": f"Rates against control limits{note}", "font": {"size": 14}},
+        template="simple_white", height=480, margin={"t": 130},
+        title={"text": f"Rates against control limits{note}", "font": {"size": 14}, "yref": "container", "y": 0.98,
+               "yanchor": "top"},
         xaxis_title="Children aged 10–17 living in the area", yaxis_title="Events per 1,000 children aged 10–17",
         yaxis_rangemode="tozero",
-        legend={"orientation": "h", "y": -0.2},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
     )
     return fig
 
@@ -638,7 +642,7 @@ def year_window(filters):
 
 
 def year_window_text(filters) -> str:
-    """The place window in words: "the 12 months to October 2026"."""
+    """:func:`year_window` in words: "the 12 months to October 2026"."""
     return f"the 12 months to {fmt.month_label(filters.month_to)}"
 
 
@@ -726,9 +730,10 @@ def build_map(fetch, data: MapData, filters, policy: disclosure.Policy, measure:
         maps.add_ward_names(m, data.boundaries)
     maps.add_localities(m, fetch("boundaries", level="locality"))
     notices = [n for n in [_area_notice(data, drawn, level, filters)] if n]
-    legends = [legend, maps.legend_markdown("Lines", [maps.LegendEntry("#222222", "Locality boundary (names in bold)", "line")]
-                                        + ([maps.LegendEntry("#555555", "Ward (name in small type)", "line")]
-                                           if level == "ward" else []))]
+    lines = [maps.LegendEntry("#222222", "Locality boundary (names in bold)", "line")]
+    if level == "ward":
+        lines.append(maps.LegendEntry("#555555", "Ward (name in small type)", "line"))
+    legends = [legend, maps.legend_markdown("Lines", lines)]
     if places and data.places is not None:
         markers = place_markers(data.places, weights, policy)
         maps.add_places(m, markers)

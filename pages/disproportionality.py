@@ -43,6 +43,6 @@ Groups with fewer than {max(int(cfg['min_events']), s.policy.suppress_max + 1)} 
 group is not recorded have no population to compare with and are only counted. A quarter or 12 months gives steadier figures than a month.
 
 **Where the denominators come from.** {cfg['population_source']}
-Looked-after children aged 10–17: {int(cfg['looked_after_10_17']):,} (setting `[disproportionality] looked_after_10_17`).
+Looked-after children aged 10–17: {int(cfg['looked_after_10_17']):,} (a local figure the administrator sets).
 For offences, looked-after means the child was recorded as looked after on any missing episode.
 """)

@@ -17,10 +17,8 @@ if not ui.has_table(s, "mart_disruption_effects"):
     st.info("The disruption review is not in this build. Add a disruption_actions file and rebuild.")
     st.stop()
 
-with st.expander("How the review works, and its caveats", expanded=False):
-    st.markdown(dv.method_text(s.policy))
-
-a, b, c = st.columns(3)
+# The chosen action fills the first screen; the filters for the list wait in an expander.
+a, b, c = st.expander("Which actions: agency, type, when started", expanded=False).columns(3)
 when = c.selectbox("Started", ["any", "12m", "sidebar"], key="dr_when", format_func={
     "any": "At any time", "12m": f"In the 12 months to {fmt.month_label(f.month_to)}",
     "sidebar": f"In {fmt.period_label(f.month_from, f.month_to)}"}.get)
@@ -49,26 +47,18 @@ st.query_params["action"] = chosen
 row = next(shown[shown["action_id"] == chosen].itertuples())
 st.subheader(titles[chosen])
 st.caption(ui.md_escape(dv.action_facts(row)))
-verdict = f"**Verdict:** {ui.md_escape(dv.verdict_words(row, s.policy))}."
-if row.verdict in dv.JUDGED:
-    verdict += f"  \nRelative to similar places (95% interval): **{ui.md_escape(dv.effect_words(row, s.policy))}**"
-{"likely_effect": st.success, "likely_increase": st.warning}.get(row.verdict, st.info)(verdict, icon=":material/gavel:")
+{"likely_effect": st.success, "likely_increase": st.warning}.get(row.verdict, st.info)(
+    dv.verdict_markdown(row, s.policy), icon=":material/gavel:")
 if ui.has_table(s, "mart_implausible") and chosen in set(ui.query(s, "disruption_implausible")["action_id"]):
     st.warning(dv.implausible_warning(), icon=":material/report:")
 
 comparisons = ui.query(s, "disruption_comparisons", action_id=chosen)
-windows = dv.review_windows(row)
 left, right = st.columns([3, 2])
-timeline = dv.protected_timeline(ui.query(s, "disruption_timeline", action_id=chosen), row.target_level, s.policy)
-line = dv.comparison_line(ui.query(s, "disruption_comparison_monthly", action_id=chosen), len(comparisons),
-                          windows, s.policy)
-left.plotly_chart(dv.timeline_figure(timeline, shown[shown["action_id"] == chosen], hidden_height=s.policy.suppress_max,
-                                     comparison=line, comparison_name=f"Average at the {len(comparisons)} similar places",
-                                     windows=windows).update_layout(height=380, margin={"t": 30, "b": 10}),
-                  use_container_width=True)
+left.plotly_chart(dv.detail_figure(row, ui.query(s, "disruption_timeline", action_id=chosen),
+                                   ui.query(s, "disruption_comparison_monthly", action_id=chosen), len(comparisons),
+                                   s.policy), use_container_width=True)
 left.caption(dv.TIMELINE_NOTE.format(smax=s.policy.suppress_max))
-right.markdown(f"**Compared with {len(comparisons)} similar {'places' if row.target_level == 'place' else 'areas'}**"
-               if len(comparisons) else "**No similar places to compare with**")
+right.markdown(dv.comparison_heading(row, len(comparisons)))
 if len(comparisons):
     ui.table(dv.comparisons_table(comparisons, s.policy), where=right, height=min(38 + 35 * len(comparisons), 320))
 right.markdown(f"**Nearby:** {ui.md_escape(dv.displacement_words(row, s.policy) + '.' + dv.wdq_words(row, s.policy))}")
@@ -76,6 +66,8 @@ with st.expander("Before and after by source"):
     ui.table(dv.sources_table(ui.query(s, "disruption_sources", action_id=chosen), row.target_level, s.policy))
 
 st.subheader("All actions")
+with st.expander("How the review works, and its caveats", expanded=False):
+    st.markdown(dv.method_text(s.policy))
 st.caption("Small numbers and actions that follow a spike can mislead: read a verdict as a lead to discuss, not proof. "
            "Pick a row to review that action above.")
 table = dv.actions_table(shown, s.policy)
@@ -93,7 +85,7 @@ ui.export_button(s, table, "Disruption actions", "disruption", count_cols=["Even
 st.plotly_chart(dv.effect_figure(shown.assign(verdict_text=[dv.verdict_words(r, s.policy) for r in shown.itertuples()]),
                                  s.policy), use_container_width=True)
 if note := dv.not_judged_note(shown):
-    st.caption(note)
+    st.caption(f"{note} They are in the table above, not on the plot.")
 
 st.subheader("By action type (all actions in the data)")
 every_action = ui.query(s, "disruption_actions", month_from=date(1900, 1, 1), month_to=date(9999, 12, 1),

@@ -355,5 +355,5 @@ def test_effect_figure_plots_only_judged_actions(built):
     assert not any("Place P6" in y for y in plotted)  # A2's 5 after is hidden: no point would give it back
     assert [a.text for a in fig.layout.annotations] == [
         "fall of a quarter to a half: no clear change (small counts, no number shown)"]
-    assert not_judged_note(effects) == "Not plotted: 1 action with too few events to tell (they are in the table above)."
+    assert not_judged_note(effects) == "Not judged: 1 action with too few events to tell."
     assert fig.layout.xaxis.type == "log"

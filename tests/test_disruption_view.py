@@ -142,3 +142,29 @@ def test_the_planted_effective_action_reads_as_a_significant_fall(sample_con):
     strict = Policy(suppress_max=max(row.target_before, row.target_after))
     assert dv.effect_words(row, strict) == "Fall of more than half; interval excludes no change"
     assert "likely effect" in dv.verdict_words(row, strict)
+
+
+def test_detail_draws_hidden_months_as_a_band_and_the_comparison_only_over_the_windows():
+    months = pd.date_range("2025-01-01", "2025-09-01", freq="MS")
+    timeline = pd.DataFrame({"month": months, "has_data": True,
+                             "events": pd.array([15, 14, 16, 3, 0, 0, 2, 0, 1], dtype="Int64")})
+    monthly = pd.DataFrame({"month": months, "events": [40, 41, 39, 44, 38, 3, 45, 40, 0]})
+    row = SimpleNamespace(**_action(action_month=pd.Timestamp("2025-05-01"), window_months=2,
+                                    start_date=pd.Timestamp("2025-05-10"), end_date=None))
+    fig = dv.detail_figure(row, timeline, monthly, 10, P)
+    bars, band, line = fig.data
+    assert [None if pd.isna(v) else v for v in bars.y] == [15, 14, 16, None, 0, 0, None, 0, None]
+    assert band.meta == dv.HIDDEN_BAND and [y for y in band.y if y is not None] == [5, 5, 5]
+    # The average is drawn for March to July (before window, action month, after window); the
+    # month whose total (3) is hidden has no average, which would give it back.
+    assert list(pd.to_datetime(line.x).month) == [3, 4, 5, 6, 7]
+    assert [None if pd.isna(v) else v for v in line.y] == [3.9, 4.4, 3.8, None, 4.5]
+
+
+def test_comparison_places_are_named_with_their_counts_protected():
+    comparisons = pd.DataFrame({"control_rank": [1, 2], "control_level": "place", "name": ["New Street Bar", "Moor Lane Arms"],
+                                "events_before": [8, 3], "events_after": [6, 0]})
+    table = dv.comparisons_table(comparisons, P)
+    assert table.to_dict("list") == {"Similar place": ["New Street Bar", "Moor Lane Arms"], "Before": ["8", "c"],
+                                     "After": ["6", "0"]}
+    assert dv.comparison_heading(SimpleNamespace(target_level="ward"), 10) == "**Compared with 10 similar areas**"

@@ -44,7 +44,7 @@ def _figures_part(text: str) -> str:
     # the score's weights, how many disruption actions (agency work) were not judged, ...
     small_groups = r"[\d,]+\s+further\s+groups?\s+of\s+\d+\s+or"
     for pattern in (r"Group \d+", small_groups, r"[\d,]+ hours", r"\d+ days", r"[+\-−][\d,]+", r"[\d.,]+[%×]",
-                    r"[\d.]+ ×", r"\d+ actions?"):
+                    r"[\d.]+ ×", r"\d+\s+actions?"):
         body = re.sub(pattern, " ", body)
     return body
 

@@ -61,8 +61,11 @@ def assert_healthy(page, allow_not_found: bool = False) -> None:
 
 
 def main_text(page) -> str:
-    """All text of the main area (not the sidebar)."""
-    return page.locator("[data-testid='stMain']").inner_text()
+    """All text of the main area (not the sidebar), without icon names ("expand_more": an icon
+    font draws them as pictures)."""
+    return page.locator("[data-testid='stMain']").evaluate(
+        "m => { const c = m.cloneNode(true); c.querySelectorAll('[data-testid=stIconMaterial]').forEach(i => i.remove());"
+        " document.body.appendChild(c); const t = c.innerText; c.remove(); return t; }")
 
 
 def metric_value(page, label: str) -> str:
@@ -79,9 +82,57 @@ def record_timing(name: str, seconds: float) -> None:
     TIMINGS.write_text(json.dumps(data, indent=2, sort_keys=True))
 
 
-def shot(page, name: str) -> Path:
-    """Save a full-page screenshot as a test artefact."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
+def shot(page, name: str, full_page: bool = True) -> Path:
+    """Save a screenshot as a test artefact (``name`` may hold a folder: "1024x768/overview")."""
     path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+# Sizes the pages must read well at: a common projector and a laptop.
+SIZES = {"1024x768": {"width": 1024, "height": 768}, "1440x900": {"width": 1440, "height": 900}}
+# Coded values as stored, which a page must show as words (contextmap/labels.py).
+_SNAKE = re.compile(r"\b[a-z]+_[a-z0-9_]+\b(?!\.\w)")  # page_view, missing_found (not file names)
+_UPPER_SNAKE = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")  # LICENSED_PREMISES, COUNTY_LINES
+_NONE = re.compile(r"\bNone\b|\b\d{2}:\d{2}:\d{2}\b|contextmap\.toml|\[hotspots")
+
+
+def raw_codes(text: str) -> list[str]:
+    """Codes, "None", bare timestamps and settings-file references found in ``text``."""
+    from contextmap import labels
+
+    words = {code for vocabulary in labels.VOCABULARY for code in vocabulary
+             if code.isupper() and code not in labels.ACRONYMS}
+    found = _SNAKE.findall(text) + _UPPER_SNAKE.findall(text) + _NONE.findall(text)
+    return found + [w for w in re.findall(r"\b[A-Z]{4,}\b", text) if w in words]
+
+
+def table_text(page) -> str:
+    """The text of every table on the page (the grids' accessible copy of the cells they show)."""
+    grids = page.locator("[data-testid='stDataFrame']")
+    for grid in (grids.nth(i) for i in range(grids.count())):
+        if grid.is_visible():  # a grid in a closed expander is not drawn
+            grid.locator("table td").first.wait_for(state="attached", timeout=20000)
+    return "\n".join(t.inner_text() for t in page.locator("[data-testid='stDataFrame'] table").all())
+
+
+# For each metric card: its label, value and change as [part, text, text width, box width].
+_METRIC_PARTS = """() => [...document.querySelectorAll('[data-testid=stMetric]')].flatMap(m =>
+  ['stMetricLabel', 'stMetricValue', 'stMetricDelta'].map(part => {
+    const md = m.querySelector(`[data-testid=${part}] [data-testid=stMarkdownContainer]`);
+    if (!md) return null;
+    const range = document.createRange(); range.selectNodeContents(md);
+    return [part, md.innerText, range.getBoundingClientRect().width, md.getBoundingClientRect().width,
+            parseFloat(getComputedStyle(md.querySelector('p') || md).fontSize)];
+  }).filter(Boolean))"""
+
+
+def metric_parts(page) -> list:
+    """``[part, text, text width, box width, font size]`` of each metric's label, value and change."""
+    return page.evaluate(_METRIC_PARTS)
+
+
+def truncated_metrics(page) -> list[str]:
+    """Metric labels, values or changes whose text is wider than its box (cut off or "…")."""
+    return [f"{part}: {text!r}" for part, text, inner, box, _ in metric_parts(page) if inner > box + 1]

@@ -5,7 +5,20 @@ from __future__ import annotations
 import re
 
 import pytest
-from driver import PSEUDONYM, assert_healthy, main_text, metric_value, open_page, record_timing, shot, wait_idle
+from driver import (
+    PSEUDONYM,
+    SIZES,
+    assert_healthy,
+    main_text,
+    metric_value,
+    open_page,
+    raw_codes,
+    record_timing,
+    shot,
+    table_text,
+    truncated_metrics,
+    wait_idle,
+)
 
 from contextmap import auth
 from contextmap.settings import ROOT
@@ -17,10 +30,15 @@ TITLES = dict(re.findall(r'ui\.page\("(\w+)", *"([^"]+)"', "".join(p.read_text()
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("role", auth.ROLES)
-def test_every_page_of_each_role_renders(page, role):
-    allowed = auth.pages_for(role)
-    for page_id in allowed:
+def test_every_page_of_each_role_reads_well_at_projector_and_laptop_sizes(page, role, size):
+    """Each page as the role meets it at 1024×768 and 1440×900: a screenshot of the first screen
+    (test-artifacts/screenshots/<size>/), something to read, no code where a label belongs, no
+    metric label, value or change cut off, and the map's legend explaining what it draws."""
+    page.set_viewport_size(SIZES[size])
+    problems = []
+    for page_id in auth.pages_for(role):
         seconds = open_page(page, page_id, role=role)
         assert_healthy(page)
         assert TITLES[page_id] in page.locator("h1").all_inner_texts(), f"{page_id}: no '{TITLES[page_id]}' title"
@@ -28,17 +46,29 @@ def test_every_page_of_each_role_renders(page, role):
         assert len(text) > 200, f"{page_id} says almost nothing: {text!r}"
         if not auth.can(role, "see_pseudonyms"):
             assert not PSEUDONYM.search(text), f"{page_id} shows a pseudonym to {role}"
-        shot(page, f"{role}-{page_id}")
-        record_timing(f"first render: {page_id} ({role})", seconds)
+        problems += [f"{page_id}: code {c!r}" for c in raw_codes(text + "\n" + table_text(page))]
+        problems += [f"{page_id}: cut off {m}" for m in truncated_metrics(page)]
+        if page_id == "map":
+            frame = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=30000).content_frame()
+            frame.wait_for_selector("path.leaflet-interactive", timeout=30000)
+            assert frame.locator(".cm-label-small").count() >= 23, "ward names are missing from the map"
+            for heading in ("Rate per 1,000 children aged 10–17", "Places", "Lines"):
+                assert heading in text, f"the map's legend has no '{heading}'"
+            assert page.locator("[data-testid='stMain'] img[src^='data:image/svg+xml']").count() >= 6
+        shot(page, f"{size}/{role}-{page_id}", full_page=False)
+        record_timing(f"first render: {page_id} ({role}, {size})", seconds)
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("role", auth.ROLES)
-def test_pages_a_role_may_not_see_are_not_reachable(page, role):
+def test_pages_a_role_may_not_see_say_so_and_show_nothing(page, role):
     hidden = [p for p in PAGES if p not in auth.pages_for(role)]
     for page_id in hidden:
         open_page(page, page_id, role=role)
         assert TITLES[page_id] not in page.locator("h1").all_inner_texts(), f"{role} reached {page_id}"
-        assert_healthy(page, allow_not_found=True)
+        assert_healthy(page)  # no "Page not found": the address is known, the role may not open it
+        assert "does not give access" in main_text(page), f"{role} on {page_id}: no access notice"
+        assert page.locator("[data-testid='stSidebarNavLink']", has_text=TITLES[page_id]).count() == 0
 
 
 def _choose_period(page, label: str) -> float:
