@@ -38,7 +38,7 @@ import sys
 import syslog
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -145,7 +145,7 @@ def _append(record: dict) -> dict:
 
 def _base(user: str, role: str | None, event: str, page: str | None, filters: dict | None) -> dict:
     return {
-        "time": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "time": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "user": _clean(user),
         "role": role,
         "event": event,
@@ -348,7 +348,7 @@ def checkpoint(key: bytes, path: Path | None = None, anchor: Path | None = None)
         raise ValueError(found.report())
     lines = _lines(path)
     entries, _ = _anchors(anchor)
-    entry = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+    entry = {"time": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
              "count": len(lines), "first": _hash(lines[0]) if lines else GENESIS,
              "head": _hash(lines[-1]) if lines else GENESIS, "prev_mac": entries[-1]["mac"] if entries else GENESIS}
     entry["mac"] = _sign(key, entry)
@@ -379,7 +379,7 @@ def prune(days: int | None = None, path: Path | None = None, now: datetime | Non
     if not found.ok:
         raise ValueError(found.report())
     days = retention_days() if days is None else days
-    cutoff = ((now or datetime.now(timezone.utc)) - timedelta(days=days)).isoformat(timespec="seconds")
+    cutoff = ((now or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
     cutoff = cutoff.replace("+00:00", "Z")
     lines = _lines(path)
     keep = [ln for ln in lines if json.loads(ln)["time"] >= cutoff]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 import duckdb
 
@@ -12,7 +12,7 @@ from contextmap.settings import ROOT
 SQL_DIR = ROOT / "sql"
 
 
-@lru_cache(maxsize=None)
+@cache
 def read(relpath: str) -> str:
     """Return the text of ``sql/<relpath>`` (e.g. ``"queries/overview_headline.sql"``)."""
     return (SQL_DIR / relpath).read_text(encoding="utf-8")

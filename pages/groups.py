@@ -54,7 +54,7 @@ for col, (label, value, help_text) in zip(st.columns(len(prof.metrics)), prof.me
 left, right = st.columns(2)
 left.plotly_chart(prof.evidence, use_container_width=True)
 right.plotly_chart(prof.trend, use_container_width=True)
-for col, (title, mix) in zip(st.columns(3) * 3, prof.mixes):
+for col, (_title, mix) in zip(st.columns(3) * 3, prof.mixes):
     ui.table(mix, where=col)
 
 st.markdown("**Places the group uses**")

@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from contextmap import settings
@@ -107,7 +106,7 @@ def run(folder: Path) -> dict:
     eps["start"] = parse_dates(eps["start_datetime"])
     eps["end"] = parse_dates(eps["end_datetime"])
     dob = parse_dates(eps["date_of_birth"])
-    eps["age"] = pd.to_numeric(eps["age"], errors="coerce").fillna(((eps["start"] - dob).dt.days // 365.25))
+    eps["age"] = pd.to_numeric(eps["age"], errors="coerce").fillna((eps["start"] - dob).dt.days // 365.25)
     eps["lac"] = parse_flag(eps["looked_after"].fillna(""))
     rhi["episode_id"] = rhi["episode_id"].str.strip()
     rhi["offered"] = parse_dates(rhi["offered_datetime"])

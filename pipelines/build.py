@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -14,7 +14,8 @@ import duckdb
 from contextmap import builds, settings
 from pipelines import record_keys, served, warehouse
 from pipelines.geography import load_geography
-from pipelines.ingest import cache as ingest_cache, load_inputs
+from pipelines.ingest import cache as ingest_cache
+from pipelines.ingest import load_inputs
 from pipelines.pseudonym import DEMO_KEY, load_key
 from pipelines.runner import configure, run_steps
 from pipelines.step_types import BuildContext
@@ -32,7 +33,7 @@ def write_build_info(con: duckdb.DuckDBPyConnection, inputs: list[Path], key: by
                ?::varchar as settings_hash, ?::varchar as area_name
         """,
         [
-            datetime.now(timezone.utc),
+            datetime.now(UTC),
             key == DEMO_KEY,
             json.dumps([p.name for p in inputs]),
             settings_hash,

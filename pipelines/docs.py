@@ -10,12 +10,11 @@ no help or the docs are stale.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import yaml
 
-from contextmap.sqlfiles import SQL_DIR
 from contextmap.settings import ROOT
+from contextmap.sqlfiles import SQL_DIR
 
 LAYERS = {
     "staging": "Geography and ingest (validated, pseudonymised contract data)",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import importlib
-import inspect
 import importlib.util
+import inspect
 import re
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -17,7 +17,6 @@ from contextmap import settings, sqlfiles
 from pipelines.peer_groups.config import Config
 from pipelines.step_types import BACKGROUND_NOTE, BuildContext, Py, Sql
 from pipelines.steps import STEPS
-
 
 # Settings the SQL models take as $parameters: each is read here and used in one model.
 SQL_SETTINGS = {
@@ -120,6 +119,6 @@ def _reads(step: Sql | Py, tables: tuple[str, ...]) -> bool:
     return any(re.search(rf"\b{re.escape(t)}\b", text) for t in tables)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _module_source(module: str) -> str:
     return Path(importlib.util.find_spec(module).origin).read_text(encoding="utf-8")

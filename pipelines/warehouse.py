@@ -16,7 +16,7 @@ import re
 import signal
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -49,7 +49,7 @@ def crash_point(label: str) -> None:
 def new_build_path(directory: Path) -> Path:
     """A fresh, unique file name for the next build (names sort in build order)."""
     (directory / "builds").mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     return directory / "builds" / f"{stamp}-{uuid.uuid4().hex[:8]}.duckdb"
 
 

@@ -30,7 +30,7 @@ def worlds(draw):
     age_p = rng.dirichlet([0.5, 3, 5, 5, 1, 0.4])
     people = [f"p{i}" for i in range(n // 2)]
     episodes = []
-    for i in range(n):
+    for _i in range(n):
         started = START + timedelta(days=int(rng.integers(0, 88)), hours=int(rng.integers(0, 24)))
         episodes.append({
             "person_key": str(rng.choice(people)), "started_at": started,

@@ -7,7 +7,7 @@ import hashlib
 import inspect
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -45,7 +45,7 @@ def test_each_event_is_one_json_line_with_who_when_what(log):
     assert recs[2]["justification"] == "Strategy meeting 12 March"
     assert recs[3]["recipient"] == "Kirklees licensing" and recs[3]["rows"] == 10 and recs[3]["what"] == "Top places"
     stamp = datetime.fromisoformat(recs[0]["time"].replace("Z", "+00:00"))
-    assert stamp.tzinfo is not None and abs(datetime.now(timezone.utc) - stamp) < timedelta(minutes=5)
+    assert stamp.tzinfo is not None and abs(datetime.now(UTC) - stamp) < timedelta(minutes=5)
 
 
 def test_exports_and_drilldowns_without_a_reason_are_refused_and_not_written(log):

@@ -11,14 +11,12 @@ from datetime import datetime, timedelta
 
 import duckdb
 import pytest
+from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from contextmap import auth
 from contextmap.settings import ROOT
 from pipelines import build
 from pipelines.warehouse import current_build
-
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
 from tests.test_overview_figures import parse_dt  # noqa: E402
 
 SAMPLE = ROOT / "data" / "sample"

@@ -22,12 +22,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from contextmap import auth, ui
 from contextmap.settings import ROOT
 from pipelines import build
-
-from streamlit.testing.v1 import AppTest  # noqa: E402
 
 SAMPLE = ROOT / "data" / "sample"
 SAMPLE_FILES = ("missing_episodes", "return_home_interviews", "offences", "places", "disruption_actions")
@@ -157,7 +156,8 @@ def test_every_page_draws(shape_build, role, monkeypatch, tmp_path):
 
 def test_the_command_line_reports_a_failing_step_in_words(tmp_path, monkeypatch, capsys):
     """A fault inside a build step reaches the user as a sentence, never a traceback."""
-    from pipelines import __main__ as cli, runner
+    from pipelines import __main__ as cli
+    from pipelines import runner
 
     def broken(con, step, note=""):
         raise runner.StepError("Build step pipelines.hotspots.places:build failed: arrays used as indices")

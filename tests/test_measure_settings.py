@@ -6,9 +6,9 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from minidb import mini_db
 
 from contextmap.settings import ROOT
-from minidb import mini_db
 
 RETURNED = datetime(2025, 3, 3, 22)
 

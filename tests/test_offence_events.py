@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from minidb import mini_db
+
 from contextmap import queries
 from contextmap.filters import Filters
-from minidb import mini_db
 
 
 def test_an_offence_keeps_its_young_person_only_when_exactly_one_is_recorded():

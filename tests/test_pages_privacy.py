@@ -37,14 +37,16 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
-
-from contextmap import auth, builds, disclosure
-from contextmap.disruption_view import HIDDEN_BAND
-from contextmap.settings import ROOT
-
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from contextmap import ui  # noqa: E402
+from contextmap import (
+    auth,
+    builds,
+    disclosure,
+    ui,  # noqa: E402
+)
+from contextmap.disruption_view import HIDDEN_BAND
+from contextmap.settings import ROOT
 from pipelines import warehouse  # noqa: E402
 
 POLICY = disclosure.Policy.from_settings()

@@ -11,11 +11,10 @@ import pytest
 
 from contextmap import sqlfiles
 from pipelines import record_keys
-from pipelines.peer_groups import bench, groups
+from pipelines.peer_groups import STEPS, bench, groups
 from pipelines.peer_groups.config import Config
 from pipelines.runner import build_model, run_steps
 from pipelines.step_types import BuildContext, Sql
-from pipelines.peer_groups import STEPS
 
 T0 = datetime(2025, 3, 1, 18, 0)
 CONFIG = Config(window_hours=6, min_group_size=3, seed=7, warm_start=True)

@@ -8,7 +8,8 @@ import shutil
 
 import duckdb
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from contextmap import auth
 from pipelines import pseudonym as ps

@@ -12,11 +12,10 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from minidb import mini_db
 
 from contextmap import queries
 from contextmap.filters import Filters
-
-from minidb import mini_db
 
 REFERENCE = {
     "overview_episodes": """

@@ -3,12 +3,11 @@
 from datetime import date, datetime
 
 import pytest
+from minidb import mini_db
 
 from contextmap import queries, rhi_view
 from contextmap.disclosure import Policy
 from contextmap.filters import Filters
-
-from minidb import mini_db
 
 RET = datetime(2025, 3, 10, 12)  # when the children came back
 EPISODES = {

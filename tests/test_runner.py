@@ -2,8 +2,8 @@
 
 import duckdb
 import pytest
-
 import runner_steps
+
 from pipelines.runner import StepError, run_steps
 from pipelines.step_types import Py
 

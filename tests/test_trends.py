@@ -5,12 +5,11 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
+from minidb import mini_db
 
 from contextmap import queries, trends
 from contextmap.disclosure import Policy
 from contextmap.filters import Filters
-
-from minidb import mini_db
 
 P = Policy(suppress_max=5)
 MONTHS = [d.date() for d in pd.date_range("2024-01-01", "2025-03-01", freq="MS")]

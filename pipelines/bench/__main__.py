@@ -16,7 +16,7 @@ import re
 import shutil
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -114,7 +114,7 @@ def run_scale(scale: str, work: Path, quick: bool, command: str) -> dict:
     factor, offence_factor = SCALE_ARGS[scale]
     result = {
         "scale": scale, "scale_factor": factor, "offence_factor": offence_factor, "seed": SEED, "command": command,
-        "errors": [], "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "errors": [], "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cores": os.cpu_count(),
     }
     inputs = folder / "input"

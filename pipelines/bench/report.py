@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -253,7 +253,7 @@ def _browser_section(path: Path) -> list[str]:
     out += [
         "Seconds from loading the URL (or changing a filter) until Streamlit finished the run, in headless "
         "Chromium with every request not to the local server blocked; measured by `tests/e2e` on this "
-        f"machine (file dated {datetime.fromtimestamp(path.stat().st_mtime, timezone.utc):%Y-%m-%d %H:%M} UTC). "
+        f"machine (file dated {datetime.fromtimestamp(path.stat().st_mtime, UTC):%Y-%m-%d %H:%M} UTC). "
         "Targets: first render under 2 s, filter change under 1 s.",
         "",
         "| Page or action | Seconds |",

@@ -44,7 +44,7 @@ class Mapping:
     name: str = "contract"
 
     @classmethod
-    def from_dict(cls, data: dict | None, source: str = "mapping") -> "Mapping":
+    def from_dict(cls, data: dict | None, source: str = "mapping") -> Mapping:
         if not data:
             return cls()
         if not isinstance(data, dict):

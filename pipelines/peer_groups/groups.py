@@ -23,7 +23,7 @@ import random
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -232,7 +232,7 @@ def assign(edges: pd.DataFrame, config: Config, previous: Previous) -> tuple[pd.
     members = pd.DataFrame(
         [(gid, p) for (gid, _), people in zip(ids, groups) for p in people], columns=["group_id", "person_key"]
     )
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     old = previous.ids.set_index("group_id") if not previous.ids.empty else None
     history = []
     for gid, score in ids:

@@ -434,7 +434,7 @@ def actions(rng: np.random.Generator, places: pd.DataFrame, roles: dict, pc: Pos
         start = day0 + int(rng.integers(60, 1030))
         end = start + int(rng.integers(14, 180)) if rng.random() < 0.6 else -1
         rows.append((ids[i], "", t, start, end, agency[t] if rng.random() < 0.9 else ""))
-    for level, pool, k in (("ward", wards, 12), ("sector", sectors, 13)):
+    for _level, pool, k in (("ward", wards, 12), ("sector", sectors, 13)):
         for code in rng.choice(pool, size=min(k, len(pool)), replace=False):
             t = str(rng.choice(("PATROLS", "DISPERSAL_ORDER", "OUTREACH", "CCTV")))
             start = day0 + int(rng.integers(60, 1030))

@@ -17,9 +17,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from driver import ARTIFACTS
 
 from contextmap.settings import ROOT
-from driver import ARTIFACTS
 from pipelines import warehouse
 
 CHROMIUM = "/usr/bin/chromium"

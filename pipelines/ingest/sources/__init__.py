@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from pipelines.ingest.source import Source
-from pipelines.ingest.sources import (disruption_actions, missing_episodes, offences, places, police_uk,
-                                      return_home_interviews, ssd_missing, ssd_person)
+from pipelines.ingest.sources import (
+    disruption_actions,
+    missing_episodes,
+    offences,
+    places,
+    police_uk,
+    return_home_interviews,
+    ssd_missing,
+    ssd_person,
+)
 
 # In load order: places before anything naming a place, SSD persons before SSD episodes,
 # episodes before the return home interviews that follow them.

@@ -9,7 +9,6 @@ and the file is never cached (it holds dates of birth).
 from __future__ import annotations
 
 from pipelines.ingest import checks
-from pipelines.ingest.checks import err, q
 from pipelines.ingest.source import Source
 from pipelines.ingest.staging import source_cte
 from pipelines.pseudonym import sql_expr
