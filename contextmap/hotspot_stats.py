@@ -1,8 +1,9 @@
 """Hot spot statistics shared by the build and the pages (pure functions of arrays).
 
-Gi* and the false discovery rate come from PySAL (``esda``, ``libpysal``); this module
-only turns neighbour-table rows into their inputs and their outputs into the classes an
-analyst reads. Funnel limits, exceedance and the emerging-hot-spot tests are small
+Gi* and the false discovery rate are PySAL's (``esda``): the build computes them with
+esda's closed-form arithmetic over a sparse weights matrix, and the tests check the values
+equal ``esda.G_Local``'s. PySAL itself is imported only by :func:`gi_star` (the reference
+the tests use), because importing it costs the build seconds of start-up. Funnel limits, exceedance and the emerging-hot-spot tests are small
 closed-form statistics from ``scipy.stats``.
 """
 
@@ -10,11 +11,9 @@ from __future__ import annotations
 
 import warnings
 
-import esda
-import libpysal
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 
 GI_LEVELS = (0.01, 0.05, 0.10)
 HOT = {0.01: "Hot spot 99%", 0.05: "Hot spot 95%", 0.10: "Hot spot 90%"}
@@ -38,43 +37,56 @@ def emerging_category(is_emerging: bool, label: str) -> str:
     return RECENT_RISE if is_emerging and label == "No pattern" else label
 
 
-def neighbour_weights(codes: list[str], pairs: pd.DataFrame) -> libpysal.weights.W:
-    """Binary contiguity weights over ``codes`` from neighbour-table rows (code, neighbour_code).
+def neighbour_weights(codes: list[str], pairs: pd.DataFrame) -> sparse.csr_array:
+    """Binary contiguity weights over ``codes`` (rows and columns in that order) from
+    neighbour-table rows (an area's code, then its neighbour's), as a sparse 0/1 matrix.
 
     Each area is also its own neighbour (weight 1), as Gi* wants. Rows naming an area
     outside ``codes`` are ignored; an area with no neighbour counts only itself.
     """
-    known = set(codes)
-    neighbours: dict[str, list[str]] = {c: [] for c in codes}
-    for code, other in pairs.itertuples(index=False):
-        if code in known and other in known and code != other and other not in neighbours[code]:
-            neighbours[code].append(other)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        w = libpysal.weights.W(neighbours, id_order=list(codes), silence_warnings=True)
-        w = libpysal.weights.fill_diagonal(w, 1.0)
-    w.transform = "B"
-    return w
+    index = {c: i for i, c in enumerate(codes)}
+    code, other = pairs.iloc[:, 0], pairs.iloc[:, 1]
+    known = code.isin(index) & other.isin(index) & (code != other)
+    rows = np.concatenate([code[known].map(index).to_numpy(int), np.arange(len(codes))])
+    cols = np.concatenate([other[known].map(index).to_numpy(int), np.arange(len(codes))])
+    matrix = sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(codes), len(codes)))
+    matrix.data[:] = 1.0  # a pair listed twice is still one neighbour
+    return matrix
 
 
-def gi_star(values, w: libpysal.weights.W) -> tuple[np.ndarray, np.ndarray]:
-    """Getis-Ord Gi* z-scores and two-sided p-values of ``values`` (esda.G_Local, star=True).
+def gi_star(values, w: sparse.csr_array) -> tuple[np.ndarray, np.ndarray]:
+    """Getis-Ord Gi* z-scores and two-sided p-values of ``values`` by esda.G_Local (star=True),
+    over weights from :func:`neighbour_weights`: the reference :func:`gi_star_rows` is tested
+    against.
 
     Binary weights with the area itself included, analytic (normal) inference. When
     every value is equal (e.g. no events anywhere) there is no clustering to find:
     z = 0 and p = 1.
     """
+    import esda
+
     y = np.asarray(values, dtype=float)
     if y.size < 3 or not np.isfinite(y).all() or np.ptp(y) == 0:
         return np.zeros(y.size), np.ones(y.size)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        g = esda.G_Local(y, w, transform="B", permutations=0, star=True)
+        g = esda.G_Local(y, pysal_weights(w), transform="B", permutations=0, star=True)
     z = np.nan_to_num(np.asarray(g.Zs, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
     return z, np.minimum(1.0, 2.0 * np.asarray(g.p_norm, dtype=float))
 
 
-def gi_star_rows(values, w: libpysal.weights.W) -> tuple[np.ndarray, np.ndarray]:
+def pysal_weights(w: sparse.csr_array):
+    """The weights of :func:`neighbour_weights` as a ``libpysal.weights.W`` (binary)."""
+    import libpysal
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = libpysal.weights.WSP(sparse.csr_matrix(w)).to_W(silence_warnings=True)
+    out.transform = "B"
+    return out
+
+
+def gi_star_rows(values, w: sparse.csr_array) -> tuple[np.ndarray, np.ndarray]:
     """``gi_star`` of every row of ``values`` [set, area] at once, as arrays of the same shape.
 
     esda.G_Local builds its weights matrix again on every call, which dominates when
@@ -93,7 +105,7 @@ def gi_star_rows(values, w: libpysal.weights.W) -> tuple[np.ndarray, np.ndarray]
         if not ok.any():
             return z, p
         y = np.ascontiguousarray(y[ok])
-        matrix = w.sparse.tocsr()
+        matrix = w
         total = y.sum(axis=1)[:, None]
         statistic = np.asarray(matrix @ y.T).T / total
         mean = total / n

@@ -12,7 +12,7 @@ import json
 import duckdb
 import geopandas as gpd
 import pandas as pd
-from libpysal.weights import Queen
+import shapely
 
 from contextmap import settings, sqlfiles
 
@@ -23,10 +23,16 @@ def _read_boundaries(key: str) -> gpd.GeoDataFrame:
 
 
 def _neighbours(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Queen-contiguity pairs (both directions), the usual choice for Gi* on areas."""
-    w = Queen.from_dataframe(gdf, ids=gdf["code"].tolist(), use_index=False, silence_warnings=True)
-    rows = [(a, b) for a, nbrs in w.neighbors.items() for b in nbrs]
-    return pd.DataFrame(rows, columns=["code", "neighbour_code"]).sort_values(["code", "neighbour_code"])
+    """Queen-contiguity pairs (both directions), the usual choice for Gi* on areas: areas
+    sharing at least one boundary vertex, as libpysal's ``Queen`` finds them
+    (``tests/test_geography.py`` compares the two) without importing PySAL at build time."""
+    coords, index = shapely.get_coordinates(gdf.geometry.values, return_index=True)
+    vertices = pd.DataFrame({"i": index, "x": coords[:, 0], "y": coords[:, 1]}).drop_duplicates()
+    pairs = vertices.merge(vertices, on=["x", "y"])
+    pairs = pairs.loc[pairs["i_x"] != pairs["i_y"], ["i_x", "i_y"]].drop_duplicates()
+    codes = gdf["code"].to_numpy()
+    return pd.DataFrame({"code": codes[pairs["i_x"]], "neighbour_code": codes[pairs["i_y"]]}).sort_values(
+        ["code", "neighbour_code"])
 
 
 def _boundary_rows(level: str, gdf: gpd.GeoDataFrame) -> pd.DataFrame:

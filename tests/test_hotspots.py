@@ -171,8 +171,9 @@ def test_gi_star_rows_equals_esda_g_local_row_by_row_on_a_5x5_grid():
     y[4] = 2.0  # flat: no clustering to find
     y[5, 7] = np.nan  # an area without a rate spoils the whole set, as in gi_star
     z, p = hs.gi_star_rows(y, w)
+    rook = libpysal.weights.lat2W(5, 5, rook=True)  # codes A00, A01, ... are lat2W's order
     for row in range(4):
-        reference = esda.G_Local(y[row], w, transform="B", star=True, permutations=0)
+        reference = esda.G_Local(y[row], rook, transform="B", star=True, permutations=0)
         np.testing.assert_allclose(z[row], reference.Zs, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(p[row], 2 * reference.p_norm, rtol=1e-12, atol=1e-15)
     assert (z[4:] == 0).all() and (p[4:] == 1).all()

@@ -28,7 +28,7 @@ def period_measures(
 
     ``cube`` is events [unit, month, source key]; ``population`` children aged 10–17
     (NaN where unknown: such units get counts only). The district rate and the FDR
-    corrections use the units with a population. With ``weights`` (a libpysal W over
+    corrections use the units with a population. With ``weights`` (hotspot_stats.neighbour_weights over
     ``codes``), Gi* z, p, q and classes are added; the funnel limits are always added.
     Rows come in blocks of one period, month and source key (units in ``codes`` order),
     and every block's tests are computed together as one row of a 2-D array. With
