@@ -73,6 +73,8 @@ def test_every_page_kind_works_under_the_policy(browser, server):
             assert_healthy(page)
             assert TITLES[page_id] in page.locator("h1").all_inner_texts(), f"{page_id} did not draw"
     finally:
+        # Requests still in flight when the last page is done (prefetches) would fail the close.
+        context.unroute_all(behavior="ignoreErrors")
         checked.close()
     assert not violations, violations[:5]
     assert not outside, outside[:5]
