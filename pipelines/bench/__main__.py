@@ -161,7 +161,7 @@ def run_scale(scale: str, work: Path, quick: bool, command: str) -> dict:
     print(f"[{scale}] pandas/geopandas baseline", flush=True)
     out = folder / "baseline.json"
     out.unlink(missing_ok=True)
-    base = harness.run(["pipelines.baseline", str(inputs), "--json", str(out)])
+    base = harness.run(["pipelines.bench.baseline", str(inputs), "--json", str(out)])
     if base.returncode == 0 and out.exists():
         result["baseline"] = {**_run_figures(base), **json.loads(out.read_text())}
     else:

@@ -1,6 +1,6 @@
 """Derive the geography files ContextMap ships from the published open data.
 
-Run once by a maintainer (``python -m pipelines.prepare_geography SRC``), where SRC
+Run once by a maintainer (``python -m tools.prepare_geography SRC``), where SRC
 is a folder laid out like the project's ``shared/data/real``. The outputs in
 ``data/geography/`` are committed; the build reads only those, through the paths in
 ``contextmap.toml``, so another council can ship its own files in the same shape.

@@ -7,7 +7,7 @@ group by month and area. It computes the same marts as the build's
 (simplified: no rejects, pseudonyms or analytics), so its time and memory are a fair
 floor for "doing it by hand".
 
-``python -m pipelines.baseline INPUT_FOLDER [--json OUT]`` prints stage timings.
+``python -m pipelines.bench.baseline INPUT_FOLDER [--json OUT]`` prints stage timings.
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ def run(folder: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.baseline", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m pipelines.bench.baseline", description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--json", type=Path, help="write the timings here")
     args = parser.parse_args(argv)
