@@ -7,6 +7,8 @@ a source's private columns show nothing and its postcode columns only the distri
 
 from __future__ import annotations
 
+import re
+
 from pipelines.ingest import sqlparts as sp
 from pipelines.ingest.source import Check, Source
 
@@ -17,6 +19,8 @@ ERR_TYPE = "struct(column_name varchar, value varchar, reason varchar)"
 FORMULA_CHECKED = ("episode_id", "person_id", "rhi_id", "offence_id", "place_id", "found_place_id", "action_id",
                    "area_code", "crime_id", "miss_table_id", "miss_la_person_id", "pers_person_id")
 NO_VALUE = "null::varchar"
+# Where a check's ``cond`` breaks a line, it goes on indented for the ``_errs`` column (see ``errs``).
+BREAK = "\n            "
 
 
 def q(text: str) -> str:
@@ -29,28 +33,52 @@ def err(cond: str, column: str, reason: str, value: str | None = None) -> Check:
     return Check(cond, column, reason, value)
 
 
-def _value(source: Source, check: Check) -> str:
+def _value(source: Source, check: Check, indent: str) -> str:
     if check.value is not None:
         return check.value
     if check.column in source.private:
         return NO_VALUE
     if check.column in source.postcodes:
         col = check.column
-        return f"case when {col} is null then '(empty)' else coalesce(cm_pc_district(cm_pc({col})), '(not a postcode)') end"
+        return (f"case when {col} is null then '(empty)'\n"
+                f"{indent}    else coalesce(cm_pc_district(cm_pc({col})), '(not a postcode)') end")
     return f"cm_mask({check.column})"
 
 
-def render(source: Source, check: Check) -> str:
-    """SQL of one check: its {column_name, value, reason} when ``cond`` holds, else NULL."""
-    return (f"case when {check.cond} then {{'column_name': {q(check.column)}, 'value': {_value(source, check)}, "
-            f"'reason': {check.reason}}} end")
+def _literal(sql: str, indent: str, width: int = 96) -> str:
+    """``sql``; a long string literal split into pieces joined by ``||`` on lines of their own
+    (the same value, within sqlfluff's line length)."""
+    if len(sql) <= width or not re.fullmatch(r"'(?:[^']|'')*'", sql):
+        return sql
+    pieces, piece = [], ""
+    for word in re.findall(r"[^ ]+ *", sql[1:-1]):
+        if piece and len(piece) + len(word) > width:
+            pieces.append(piece)
+            piece = ""
+        piece += word
+    pieces.append(piece)
+    return f"\n{indent}    || ".join(f"'{p}'" for p in pieces)
+
+
+def render(source: Source, check: Check, indent: str = "") -> str:
+    """SQL of one check: its {column_name, value, reason} when ``cond`` holds, else NULL
+    (``indent``: that of the line it starts on)."""
+    inner = indent + "    "
+    return (f"case when {check.cond} then {{\n"
+            f"{inner}'column_name': {q(check.column)},\n"
+            f"{inner}'value': {_value(source, check, inner)},\n"
+            f"{inner}'reason': {_literal(check.reason, inner)}\n"
+            f"{indent}}} end")
 
 
 def errs(source: Source, checks: list[Check], indent: str = "    ") -> str:
     """SQL for ``_errs``: the list of a row's rejects, built only for rows failing some check
-    (most rows pass, and building a list of structs per row dominated staging)."""
+    (most rows pass, and building a list of structs per row dominated staging).
+
+    A check's ``cond`` may span lines, its continuation lines indented as :data:`BREAK`
+    (for the default ``indent``: four spaces more than the line each check starts on)."""
     any_fails = f"\n{indent}    or ".join(f"({c.cond})" for c in checks)
-    items = f",\n{indent}    ".join(render(source, c) for c in checks)
+    items = f",\n{indent}    ".join(render(source, c, indent + "    ") for c in checks)
     return (f"case when {any_fails}\n"
             f"{indent}then list_filter([\n{indent}    {items}\n{indent}], lambda e: e is not null)::{ERR_TYPE}[]\n"
             f"{indent}else []::{ERR_TYPE}[] end as _errs")
@@ -62,8 +90,8 @@ def generic(source: Source) -> list[Check]:
     checks = [err(f"lower({first}) = {q(first)}", first, q("this row repeats the header row inside the data"),
                   NO_VALUE)]
     for col in (c for c in FORMULA_CHECKED if c in source.columns):
-        checks.append(err(f"left({col}, 1) in ('=', '+', '@') and regexp_matches({col}, '^[=+@]\\s*[A-Za-z_.]+\\s*\\(')",
-                          col, q(f"{col} holds a spreadsheet formula (such as =HYPERLINK(...)), not a value")))
+        checks.append(err(f"left({col}, 1) in ('=', '+', '@')"
+                          f"{BREAK}and regexp_matches({col}, '^[=+@]\\s*[A-Za-z_.]+\\s*\\(')", col, q(f"{col} holds a spreadsheet formula (such as =HYPERLINK(...)), not a value")))
     return checks
 
 
@@ -104,7 +132,10 @@ def dup_join(keys: list[str], alias: str = "s") -> str:
     """
     cond = " and ".join(f"dup.{k} is not distinct from {alias}.{k}" for k in keys)
     cols = ", ".join(keys)
-    return (f"left join (select {cols}, min(_row) as _first from src group by {cols} having count(*) > 1) as dup\n"
+    return (f"left join (\n"
+            f"            select {cols}, min(_row) as _first\n"
+            f"            from src group by {cols} having count(*) > 1\n"
+            f"        ) as dup\n"
             f"            on {cond}")
 
 

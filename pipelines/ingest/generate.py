@@ -18,7 +18,7 @@ from pipelines.ingest.staging import PARAMETERS, RAW, STAGED, parameters, path
 
 def _header(lines: list[str], sql: str, made_by) -> str:
     module = inspect.getsourcefile(made_by)
-    lines = [*lines, f"Generated from {_relative(module)} by `python -m pipelines.ingest.generate`; do not edit."]
+    lines = [*lines, f"Generated from {_relative(module)} by `python -m pipelines.ingest.generate`;", "do not edit."]
     lines += [f"${name}: {PARAMETERS[name]}." for name in parameters(sql)]
     return "".join(f"-- {line}\n" for line in lines)
 

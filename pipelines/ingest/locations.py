@@ -14,12 +14,12 @@ NEAR_LAT, NEAR_LON = 0.0045, 0.0075
 def postcode_lookup(cols: list[str]) -> str:
     """CTEs ``pcs``/``lk``: each distinct postcode text of ``cols`` (``t``, as written) with
     its area."""
-    union = "\n        union ".join(f"select {c} as t from src" for c in cols)
+    union = "\n        union\n        ".join(f"select {c} as t from src" for c in cols)
     return f"""pcs as (
     select distinct t
     from (
         {union}
-    )
+    ) as written
     where t is not null
 ),
 
@@ -48,7 +48,10 @@ def nearest_postcode(lat: str, lon: str) -> str:
         lat_t, lon_t,
         case when {ok} then round(cm_num(lat_t), 4) end as lat4,
         case when {ok} then round(cm_num(lon_t), 4) end as lon4
-    from (select distinct {lat} as lat_t, {lon} as lon_t from src where {lat} is not null and {lon} is not null)
+    from (
+        select distinct {lat} as lat_t, {lon} as lon_t
+        from src where {lat} is not null and {lon} is not null
+    ) as written
 ),
 
 grid_pc as (

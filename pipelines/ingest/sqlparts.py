@@ -86,11 +86,30 @@ CODE_TOKEN = r"(length(t) <= 40 and regexp_full_match(t, '[A-Za-z0-9_\-]+( [A-Za
 LAT_RANGE = (49.8, 60.9)
 LON_RANGE = (-8.7, 1.8)
 MAX_AGE = 25
+# sqlfluff's max_line_length (.sqlfluff): the generated staging SQL keeps within it.
+LINE_LENGTH = 120
 
 
-def sql_list(values) -> str:
-    """SQL list literal of constant codes from this module."""
-    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+def sql_list(values, indent: str | None = None) -> str:
+    """SQL list literal of constant codes from this module; with ``indent`` (that of the
+    line it starts on), its codes on lines of their own, for staging SQL within sqlfluff's
+    line length."""
+    codes = ["'" + v.replace("'", "''") + "'" for v in values]
+    if indent is None:
+        return "[" + ", ".join(codes) + "]"
+    return f"[\n{wrap(codes, indent + '    ')}\n{indent}]"
+
+
+def wrap(items: list[str], indent: str, width: int = LINE_LENGTH) -> str:
+    """``items`` separated by commas, on as few lines starting with ``indent`` as fit ``width``."""
+    lines, line = [], ""
+    for item in items:
+        if line and len(indent) + len(line) + len(item) + 3 > width:
+            lines.append(line + ",")
+            line = ""
+        line += (", " if line else "") + item
+    lines.append(line)
+    return "\n".join(indent + line for line in lines)
 
 
 def install(con: duckdb.DuckDBPyConnection) -> None:
@@ -176,6 +195,12 @@ def sql_map(mapping: dict[str, str]) -> str:
     return f"map({keys}, {values})"
 
 
-def in_list(expr: str, values) -> str:
-    """SQL: ``expr`` is one of ``values`` (constant codes from this module)."""
-    return f"{expr} in ({', '.join(repr(v) for v in values)})"
+def in_list(expr: str, values, indent: str = "        ") -> str:
+    """SQL: ``expr`` is one of ``values`` (constant codes from this module); when long, the
+    codes on lines of their own after a line starting with ``indent`` (a check's, see
+    ``checks.errs``)."""
+    codes = [repr(v) for v in values]
+    short = f"{expr} in ({', '.join(codes)})"
+    if len(short) <= 60:
+        return short
+    return f"{expr} in (\n{wrap(codes, indent + '    ')}\n{indent})"

@@ -21,6 +21,7 @@ import duckdb
 
 from contextmap import sqlfiles
 from pipelines.ingest.source import Source
+from pipelines.ingest.sqlparts import LINE_LENGTH
 from pipelines.pseudonym import sql_expr
 
 RAW = "raw_file"
@@ -57,7 +58,15 @@ def keyed(name: str, col: str, table: str | None = None) -> str:
     """CTE ``name`` (``v`` → ``k``): the pseudonym of each distinct value of ``col`` in ``src``,
     so each id is hashed once rather than once per row."""
     return (f"{name} as (\n    select v, {sql_expr('v', table)} as k\n"
-            f"    from (select distinct {col} as v from src where {col} is not null)\n)")
+            f"    from (select distinct {col} as v from src where {col} is not null) as ids\n)")
+
+
+def column(expr: str, alias: str, indent: str = "    ") -> str:
+    """``expr as alias`` in a SELECT list, the alias on a line of its own where the line
+    would be longer than sqlfluff's (``expr`` is one line)."""
+    if len(indent) + len(expr) + len(alias) + 5 <= LINE_LENGTH:
+        return f"{expr} as {alias}"
+    return f"{expr}\n{indent}    as {alias}"
 
 
 def stage(con: duckdb.DuckDBPyConnection, source: Source, raw_table: str, present: list[str], params: dict) -> None:

@@ -3,7 +3,8 @@
 -- and _row, the data row number (1 = the first row after the header).
 -- One row per data row: the stg_missing_episodes columns, _row, _errs (the row's rejects; empty = accepted)
 -- and bookkeeping columns named _* (pipelines/ingest/staging.py).
--- Generated from pipelines/ingest/sources/missing_episodes.py by `python -m pipelines.ingest.generate`; do not edit.
+-- Generated from pipelines/ingest/sources/missing_episodes.py by `python -m pipelines.ingest.generate`;
+-- do not edit.
 -- $ipad: the pseudonymisation key's inner pad (pipelines/pseudonym.py; the key never enters SQL text).
 -- $opad: the pseudonymisation key's outer pad.
 with src as not materialized (
@@ -33,9 +34,11 @@ pcs as (
     select distinct t
     from (
         select home_postcode as t from src
-        union select missing_from_postcode as t from src
-        union select found_postcode as t from src
-    )
+        union
+        select missing_from_postcode as t from src
+        union
+        select found_postcode as t from src
+    ) as written
     where t is not null
 ),
 
@@ -46,7 +49,7 @@ lk as (
 
 pk as (
     select v, left(sha256($opad::blob || unhex(sha256($ipad::blob || encode(v)))), 16) as k
-    from (select distinct person_id as v from src where person_id is not null)
+    from (select distinct person_id as v from src where person_id is not null) as ids
 ),
 
 pts as (
@@ -54,7 +57,10 @@ pts as (
         lat_t, lon_t,
         case when not cm_lat_bad(lat_t) and not cm_lon_bad(lon_t) then round(cm_num(lat_t), 4) end as lat4,
         case when not cm_lat_bad(lat_t) and not cm_lon_bad(lon_t) then round(cm_num(lon_t), 4) end as lon4
-    from (select distinct found_lat as lat_t, found_lon as lon_t from src where found_lat is not null and found_lon is not null)
+    from (
+        select distinct found_lat as lat_t, found_lon as lon_t
+        from src where found_lat is not null and found_lon is not null
+    ) as written
 ),
 
 grid_pc as (
@@ -89,7 +95,10 @@ typed as (
         nr.sector as nr_sector, nr.lsoa_code as nr_lsoa,
         cm_ts(start_datetime) as started_at, cm_ts(end_datetime) as ended_at,
         cast(cm_ts(date_of_birth) as date) as dob,
-        map_extract(map(['MISSING', 'M', 'AWAY', 'A', 'ABSENT'], ['MISSING', 'MISSING', 'AWAY', 'AWAY', 'AWAY']), coalesce(upper(episode_type), 'MISSING'))[1] as ep_type,
+        map_extract(
+            map(['MISSING', 'M', 'AWAY', 'A', 'ABSENT'], ['MISSING', 'MISSING', 'AWAY', 'AWAY', 'AWAY']),
+            coalesce(upper(episode_type), 'MISSING')
+        )[1] as ep_type,
         _row - coalesce(_first, _row) + 1 as _dup,
         cm_pc(home_postcode) as home_pc,
         mf.sector as mf_sector, mf.lsoa_code as mf_lsoa,
@@ -99,7 +108,10 @@ typed as (
         pk.k as person_key,
         kp.known_place
     from src as s
-        left join (select episode_id, min(_row) as _first from src group by episode_id having count(*) > 1) as dup
+        left join (
+            select episode_id, min(_row) as _first
+            from src group by episode_id having count(*) > 1
+        ) as dup
             on dup.episode_id is not distinct from s.episode_id
         left join pk on pk.v = s.person_id
         left join lk as mf on mf.t = s.missing_from_postcode
@@ -120,7 +132,8 @@ aged as (
 )
 
 select
-    left(sha256($opad::blob || unhex(sha256($ipad::blob || encode('missing_episodes:' || episode_id)))), 16) as episode_key,
+    left(sha256($opad::blob || unhex(sha256($ipad::blob || encode('missing_episodes:' || episode_id)))), 16)
+        as episode_key,
     person_key,
     started_at,
     ended_at,
@@ -143,7 +156,8 @@ select
     'contract' as source_system,
     _row,
     started_at::date as _date,
-    (missing_from_postcode is not null and mf_lsoa is null)::int + (found_postcode is not null and fo_lsoa is null)::int as _unresolved,
+    (missing_from_postcode is not null and mf_lsoa is null)::int
+        + (found_postcode is not null and fo_lsoa is null)::int as _unresolved,
     list_filter([
         case when missing_from_postcode is not null and mf_lsoa is null
             then coalesce(cm_pc_district(cm_pc(missing_from_postcode)), '(not a postcode)') end,
@@ -151,9 +165,12 @@ select
             then coalesce(cm_pc_district(cm_pc(found_postcode)), '(not a postcode)') end
     ], lambda d: d is not null) as _unresolved_districts,
     case when (lower(episode_id) = 'episode_id')
-        or (left(episode_id, 1) in ('=', '+', '@') and regexp_matches(episode_id, '^[=+@]\s*[A-Za-z_.]+\s*\('))
-        or (left(person_id, 1) in ('=', '+', '@') and regexp_matches(person_id, '^[=+@]\s*[A-Za-z_.]+\s*\('))
-        or (left(found_place_id, 1) in ('=', '+', '@') and regexp_matches(found_place_id, '^[=+@]\s*[A-Za-z_.]+\s*\('))
+        or (left(episode_id, 1) in ('=', '+', '@')
+            and regexp_matches(episode_id, '^[=+@]\s*[A-Za-z_.]+\s*\('))
+        or (left(person_id, 1) in ('=', '+', '@')
+            and regexp_matches(person_id, '^[=+@]\s*[A-Za-z_.]+\s*\('))
+        or (left(found_place_id, 1) in ('=', '+', '@')
+            and regexp_matches(found_place_id, '^[=+@]\s*[A-Za-z_.]+\s*\('))
         or (episode_id is null)
         or (person_id is null)
         or (start_datetime is null)
@@ -181,36 +198,160 @@ select
         or (_dup > 1)
         or (found_place_id is not null and known_place is null)
     then list_filter([
-        case when lower(episode_id) = 'episode_id' then {'column_name': 'episode_id', 'value': null::varchar, 'reason': 'this row repeats the header row inside the data'} end,
-        case when left(episode_id, 1) in ('=', '+', '@') and regexp_matches(episode_id, '^[=+@]\s*[A-Za-z_.]+\s*\(') then {'column_name': 'episode_id', 'value': null::varchar, 'reason': 'episode_id holds a spreadsheet formula (such as =HYPERLINK(...)), not a value'} end,
-        case when left(person_id, 1) in ('=', '+', '@') and regexp_matches(person_id, '^[=+@]\s*[A-Za-z_.]+\s*\(') then {'column_name': 'person_id', 'value': null::varchar, 'reason': 'person_id holds a spreadsheet formula (such as =HYPERLINK(...)), not a value'} end,
-        case when left(found_place_id, 1) in ('=', '+', '@') and regexp_matches(found_place_id, '^[=+@]\s*[A-Za-z_.]+\s*\(') then {'column_name': 'found_place_id', 'value': cm_mask(found_place_id), 'reason': 'found_place_id holds a spreadsheet formula (such as =HYPERLINK(...)), not a value'} end,
-        case when episode_id is null then {'column_name': 'episode_id', 'value': null::varchar, 'reason': 'episode_id is missing (required)'} end,
-        case when person_id is null then {'column_name': 'person_id', 'value': null::varchar, 'reason': 'person_id is missing (required)'} end,
-        case when start_datetime is null then {'column_name': 'start_datetime', 'value': cm_mask(start_datetime), 'reason': 'start_datetime is missing (required)'} end,
-        case when start_datetime is not null and started_at is null then {'column_name': 'start_datetime', 'value': cm_mask(start_datetime), 'reason': cm_date_reason(start_datetime, 'start_datetime')} end,
-        case when end_datetime is not null and ended_at is null then {'column_name': 'end_datetime', 'value': cm_mask(end_datetime), 'reason': cm_date_reason(end_datetime, 'end_datetime')} end,
-        case when date_of_birth is not null and dob is null then {'column_name': 'date_of_birth', 'value': null::varchar, 'reason': cm_date_reason(date_of_birth, 'date_of_birth')} end,
-        case when started_at > current_timestamp::timestamp + interval 1 day then {'column_name': 'start_datetime', 'value': cm_mask(start_datetime), 'reason': 'start_datetime is in the future'} end,
-        case when ended_at > current_timestamp::timestamp + interval 1 day then {'column_name': 'end_datetime', 'value': cm_mask(end_datetime), 'reason': 'end_datetime is in the future'} end,
-        case when started_at < timestamp '1990-01-01' then {'column_name': 'start_datetime', 'value': cm_mask(start_datetime), 'reason': 'start_datetime is implausibly early (before 1990)'} end,
-        case when cm_before(ended_at, end_datetime, started_at, start_datetime) then {'column_name': 'end_datetime', 'value': cm_mask(end_datetime), 'reason': 'end_datetime is before start_datetime'} end,
-        case when dob > started_at then {'column_name': 'date_of_birth', 'value': null::varchar, 'reason': 'date_of_birth is after the episode started'} end,
-        case when dob is not null and date_part('year', age(started_at, dob)) > 25 then {'column_name': 'date_of_birth', 'value': null::varchar, 'reason': 'date_of_birth gives an implausible age (over 25)'} end,
-        case when cm_int_bad(age) then {'column_name': 'age', 'value': cm_mask(age), 'reason': 'age is not a whole number'} end,
-        case when not cm_int_bad(age) and cm_num(age) < 0 then {'column_name': 'age', 'value': cm_mask(age), 'reason': 'age is negative'} end,
-        case when not cm_int_bad(age) and cm_num(age) > 25 then {'column_name': 'age', 'value': cm_mask(age), 'reason': 'age is implausible (over 25)'} end,
-        case when age is null and date_of_birth is null then {'column_name': 'age', 'value': cm_mask(age), 'reason': 'neither age nor date_of_birth is given (one is required)'} end,
-        case when episode_type is not null and not (ep_type is not null) then {'column_name': 'episode_type', 'value': cm_mask(episode_type), 'reason': 'unknown episode_type code (expected one of MISSING, AWAY, M, A)'} end,
-        case when sex is not null and not (cm_sex(sex) is not null) then {'column_name': 'sex', 'value': cm_mask(sex), 'reason': 'unknown sex code (expected one of F, M, X, U)'} end,
-        case when ethnicity is not null and not (cm_ethnic_group(ethnicity) is not null) then {'column_name': 'ethnicity', 'value': cm_mask(ethnicity), 'reason': 'unknown ethnicity code (expected one of a DfE code such as WBRI, MWBC, AIND, BCRB, OOTH, REFU, NOBT)'} end,
-        case when cm_flag_bad(looked_after) then {'column_name': 'looked_after', 'value': cm_mask(looked_after), 'reason': 'looked_after is not a yes/no flag (Y/N, Yes/No, TRUE/FALSE, 1/0)'} end,
-        case when risk_level is not null and not (upper(risk_level) in ('NONE', 'LOW', 'MEDIUM', 'HIGH')) then {'column_name': 'risk_level', 'value': cm_mask(risk_level), 'reason': 'unknown risk_level code (expected one of NONE, LOW, MEDIUM, HIGH)'} end,
-        case when cm_lat_bad(found_lat) then {'column_name': 'found_lat', 'value': cm_mask(found_lat), 'reason': 'found_lat is not a latitude in Great Britain (WGS84 degrees)'} end,
-        case when cm_lon_bad(found_lon) then {'column_name': 'found_lon', 'value': cm_mask(found_lon), 'reason': 'found_lon is not a longitude in Great Britain (WGS84 degrees)'} end,
-        case when (found_lat is null) <> (found_lon is null) then {'column_name': 'found_lat', 'value': cm_mask(found_lat), 'reason': 'found_lat and found_lon must be given together'} end,
-        case when _dup > 1 then {'column_name': 'episode_id', 'value': null::varchar, 'reason': 'duplicate episode_id within the file (the first row with it was kept)'} end,
-        case when found_place_id is not null and known_place is null then {'column_name': 'found_place_id', 'value': cm_mask(found_place_id), 'reason': 'found_place_id is not in the places file'} end
+        case when lower(episode_id) = 'episode_id' then {
+            'column_name': 'episode_id',
+            'value': null::varchar,
+            'reason': 'this row repeats the header row inside the data'
+        } end,
+        case when left(episode_id, 1) in ('=', '+', '@')
+            and regexp_matches(episode_id, '^[=+@]\s*[A-Za-z_.]+\s*\(') then {
+            'column_name': 'episode_id',
+            'value': null::varchar,
+            'reason': 'episode_id holds a spreadsheet formula (such as =HYPERLINK(...)), not a value'
+        } end,
+        case when left(person_id, 1) in ('=', '+', '@')
+            and regexp_matches(person_id, '^[=+@]\s*[A-Za-z_.]+\s*\(') then {
+            'column_name': 'person_id',
+            'value': null::varchar,
+            'reason': 'person_id holds a spreadsheet formula (such as =HYPERLINK(...)), not a value'
+        } end,
+        case when left(found_place_id, 1) in ('=', '+', '@')
+            and regexp_matches(found_place_id, '^[=+@]\s*[A-Za-z_.]+\s*\(') then {
+            'column_name': 'found_place_id',
+            'value': cm_mask(found_place_id),
+            'reason': 'found_place_id holds a spreadsheet formula (such as =HYPERLINK(...)), not a value'
+        } end,
+        case when episode_id is null then {
+            'column_name': 'episode_id',
+            'value': null::varchar,
+            'reason': 'episode_id is missing (required)'
+        } end,
+        case when person_id is null then {
+            'column_name': 'person_id',
+            'value': null::varchar,
+            'reason': 'person_id is missing (required)'
+        } end,
+        case when start_datetime is null then {
+            'column_name': 'start_datetime',
+            'value': cm_mask(start_datetime),
+            'reason': 'start_datetime is missing (required)'
+        } end,
+        case when start_datetime is not null and started_at is null then {
+            'column_name': 'start_datetime',
+            'value': cm_mask(start_datetime),
+            'reason': cm_date_reason(start_datetime, 'start_datetime')
+        } end,
+        case when end_datetime is not null and ended_at is null then {
+            'column_name': 'end_datetime',
+            'value': cm_mask(end_datetime),
+            'reason': cm_date_reason(end_datetime, 'end_datetime')
+        } end,
+        case when date_of_birth is not null and dob is null then {
+            'column_name': 'date_of_birth',
+            'value': null::varchar,
+            'reason': cm_date_reason(date_of_birth, 'date_of_birth')
+        } end,
+        case when started_at > current_timestamp::timestamp + interval 1 day then {
+            'column_name': 'start_datetime',
+            'value': cm_mask(start_datetime),
+            'reason': 'start_datetime is in the future'
+        } end,
+        case when ended_at > current_timestamp::timestamp + interval 1 day then {
+            'column_name': 'end_datetime',
+            'value': cm_mask(end_datetime),
+            'reason': 'end_datetime is in the future'
+        } end,
+        case when started_at < timestamp '1990-01-01' then {
+            'column_name': 'start_datetime',
+            'value': cm_mask(start_datetime),
+            'reason': 'start_datetime is implausibly early (before 1990)'
+        } end,
+        case when cm_before(ended_at, end_datetime, started_at, start_datetime) then {
+            'column_name': 'end_datetime',
+            'value': cm_mask(end_datetime),
+            'reason': 'end_datetime is before start_datetime'
+        } end,
+        case when dob > started_at then {
+            'column_name': 'date_of_birth',
+            'value': null::varchar,
+            'reason': 'date_of_birth is after the episode started'
+        } end,
+        case when dob is not null and date_part('year', age(started_at, dob)) > 25 then {
+            'column_name': 'date_of_birth',
+            'value': null::varchar,
+            'reason': 'date_of_birth gives an implausible age (over 25)'
+        } end,
+        case when cm_int_bad(age) then {
+            'column_name': 'age',
+            'value': cm_mask(age),
+            'reason': 'age is not a whole number'
+        } end,
+        case when not cm_int_bad(age) and cm_num(age) < 0 then {
+            'column_name': 'age',
+            'value': cm_mask(age),
+            'reason': 'age is negative'
+        } end,
+        case when not cm_int_bad(age) and cm_num(age) > 25 then {
+            'column_name': 'age',
+            'value': cm_mask(age),
+            'reason': 'age is implausible (over 25)'
+        } end,
+        case when age is null and date_of_birth is null then {
+            'column_name': 'age',
+            'value': cm_mask(age),
+            'reason': 'neither age nor date_of_birth is given (one is required)'
+        } end,
+        case when episode_type is not null and not (ep_type is not null) then {
+            'column_name': 'episode_type',
+            'value': cm_mask(episode_type),
+            'reason': 'unknown episode_type code (expected one of MISSING, AWAY, M, A)'
+        } end,
+        case when sex is not null and not (cm_sex(sex) is not null) then {
+            'column_name': 'sex',
+            'value': cm_mask(sex),
+            'reason': 'unknown sex code (expected one of F, M, X, U)'
+        } end,
+        case when ethnicity is not null and not (cm_ethnic_group(ethnicity) is not null) then {
+            'column_name': 'ethnicity',
+            'value': cm_mask(ethnicity),
+            'reason': 'unknown ethnicity code (expected one of a DfE code such as WBRI, MWBC, AIND, BCRB, OOTH, REFU, '
+                || 'NOBT)'
+        } end,
+        case when cm_flag_bad(looked_after) then {
+            'column_name': 'looked_after',
+            'value': cm_mask(looked_after),
+            'reason': 'looked_after is not a yes/no flag (Y/N, Yes/No, TRUE/FALSE, 1/0)'
+        } end,
+        case when risk_level is not null and not (upper(risk_level) in ('NONE', 'LOW', 'MEDIUM', 'HIGH')) then {
+            'column_name': 'risk_level',
+            'value': cm_mask(risk_level),
+            'reason': 'unknown risk_level code (expected one of NONE, LOW, MEDIUM, HIGH)'
+        } end,
+        case when cm_lat_bad(found_lat) then {
+            'column_name': 'found_lat',
+            'value': cm_mask(found_lat),
+            'reason': 'found_lat is not a latitude in Great Britain (WGS84 degrees)'
+        } end,
+        case when cm_lon_bad(found_lon) then {
+            'column_name': 'found_lon',
+            'value': cm_mask(found_lon),
+            'reason': 'found_lon is not a longitude in Great Britain (WGS84 degrees)'
+        } end,
+        case when (found_lat is null) <> (found_lon is null) then {
+            'column_name': 'found_lat',
+            'value': cm_mask(found_lat),
+            'reason': 'found_lat and found_lon must be given together'
+        } end,
+        case when _dup > 1 then {
+            'column_name': 'episode_id',
+            'value': null::varchar,
+            'reason': 'duplicate episode_id within the file (the first row with it was kept)'
+        } end,
+        case when found_place_id is not null and known_place is null then {
+            'column_name': 'found_place_id',
+            'value': cm_mask(found_place_id),
+            'reason': 'found_place_id is not in the places file'
+        } end
     ], lambda e: e is not null)::struct(column_name varchar, value varchar, reason varchar)[]
     else []::struct(column_name varchar, value varchar, reason varchar)[] end as _errs
 from aged

@@ -3,7 +3,8 @@
 -- and _row, the data row number (1 = the first row after the header).
 -- One row per data row: the stg_offences columns, _row, _errs (the row's rejects; empty = accepted)
 -- and bookkeeping columns named _* (pipelines/ingest/staging.py).
--- Generated from pipelines/ingest/sources/offences.py by `python -m pipelines.ingest.generate`; do not edit.
+-- Generated from pipelines/ingest/sources/offences.py by `python -m pipelines.ingest.generate`;
+-- do not edit.
 -- $ipad: the pseudonymisation key's inner pad (pipelines/pseudonym.py; the key never enters SQL text).
 -- $opad: the pseudonymisation key's outer pad.
 with src as not materialized (
@@ -31,7 +32,7 @@ pcs as (
     select distinct t
     from (
         select postcode as t from src
-    )
+    ) as written
     where t is not null
 ),
 
@@ -42,7 +43,7 @@ lk as (
 
 pk as (
     select v, left(sha256($opad::blob || unhex(sha256($ipad::blob || encode(v)))), 16) as k
-    from (select distinct person_id as v from src where person_id is not null)
+    from (select distinct person_id as v from src where person_id is not null) as ids
 ),
 
 pts as (
@@ -50,7 +51,10 @@ pts as (
         lat_t, lon_t,
         case when not cm_lat_bad(lat_t) and not cm_lon_bad(lon_t) then round(cm_num(lat_t), 4) end as lat4,
         case when not cm_lat_bad(lat_t) and not cm_lon_bad(lon_t) then round(cm_num(lon_t), 4) end as lon4
-    from (select distinct lat as lat_t, lon as lon_t from src where lat is not null and lon is not null)
+    from (
+        select distinct lat as lat_t, lon as lon_t
+        from src where lat is not null and lon is not null
+    ) as written
 ),
 
 grid_pc as (
@@ -91,7 +95,10 @@ typed as (
         _row - coalesce(_first, _row) + 1 as _dup,
         kp.known_place
     from src as s
-        left join (select offence_id, person_id, min(_row) as _first from src group by offence_id, person_id having count(*) > 1) as dup
+        left join (
+            select offence_id, person_id, min(_row) as _first
+            from src group by offence_id, person_id having count(*) > 1
+        ) as dup
             on dup.offence_id is not distinct from s.offence_id and dup.person_id is not distinct from s.person_id
         left join pk on pk.v = s.person_id
         left join lk as pc on pc.t = s.postcode
@@ -130,9 +137,12 @@ select
     case when postcode is not null and pc_lsoa is null
         then [coalesce(cm_pc_district(cm_pc(postcode)), '(not a postcode)')] else [] end as _unresolved_districts,
     case when (lower(offence_id) = 'offence_id')
-        or (left(person_id, 1) in ('=', '+', '@') and regexp_matches(person_id, '^[=+@]\s*[A-Za-z_.]+\s*\('))
-        or (left(offence_id, 1) in ('=', '+', '@') and regexp_matches(offence_id, '^[=+@]\s*[A-Za-z_.]+\s*\('))
-        or (left(place_id, 1) in ('=', '+', '@') and regexp_matches(place_id, '^[=+@]\s*[A-Za-z_.]+\s*\('))
+        or (left(person_id, 1) in ('=', '+', '@')
+            and regexp_matches(person_id, '^[=+@]\s*[A-Za-z_.]+\s*\('))
+        or (left(offence_id, 1) in ('=', '+', '@')
+            and regexp_matches(offence_id, '^[=+@]\s*[A-Za-z_.]+\s*\('))
+        or (left(place_id, 1) in ('=', '+', '@')
+            and regexp_matches(place_id, '^[=+@]\s*[A-Za-z_.]+\s*\('))
         or (offence_id is null)
         or (offence_datetime is null)
         or (offence_type is null)
@@ -157,33 +167,149 @@ select
         or (_dup > 1)
         or (place_id is not null and known_place is null)
     then list_filter([
-        case when lower(offence_id) = 'offence_id' then {'column_name': 'offence_id', 'value': null::varchar, 'reason': 'this row repeats the header row inside the data'} end,
-        case when left(person_id, 1) in ('=', '+', '@') and regexp_matches(person_id, '^[=+@]\s*[A-Za-z_.]+\s*\(') then {'column_name': 'person_id', 'value': null::varchar, 'reason': 'person_id holds a spreadsheet formula (such as =HYPERLINK(...)), not a value'} end,
-        case when left(offence_id, 1) in ('=', '+', '@') and regexp_matches(offence_id, '^[=+@]\s*[A-Za-z_.]+\s*\(') then {'column_name': 'offence_id', 'value': null::varchar, 'reason': 'offence_id holds a spreadsheet formula (such as =HYPERLINK(...)), not a value'} end,
-        case when left(place_id, 1) in ('=', '+', '@') and regexp_matches(place_id, '^[=+@]\s*[A-Za-z_.]+\s*\(') then {'column_name': 'place_id', 'value': cm_mask(place_id), 'reason': 'place_id holds a spreadsheet formula (such as =HYPERLINK(...)), not a value'} end,
-        case when offence_id is null then {'column_name': 'offence_id', 'value': null::varchar, 'reason': 'offence_id is missing (required)'} end,
-        case when offence_datetime is null then {'column_name': 'offence_datetime', 'value': cm_mask(offence_datetime), 'reason': 'offence_datetime is missing (required)'} end,
-        case when offence_type is null then {'column_name': 'offence_type', 'value': cm_mask(offence_type), 'reason': 'offence_type is missing (required)'} end,
-        case when offence_datetime is not null and offence_at is null then {'column_name': 'offence_datetime', 'value': cm_mask(offence_datetime), 'reason': cm_date_reason(offence_datetime, 'offence_datetime')} end,
-        case when offence_at > current_timestamp::timestamp + interval 1 day then {'column_name': 'offence_datetime', 'value': cm_mask(offence_datetime), 'reason': 'offence_datetime is in the future'} end,
-        case when offence_at < timestamp '1990-01-01' then {'column_name': 'offence_datetime', 'value': cm_mask(offence_datetime), 'reason': 'offence_datetime is implausibly early (before 1990)'} end,
-        case when role is not null and not (upper(role) in ('SUSPECT', 'VICTIM', 'WITNESS')) then {'column_name': 'role', 'value': cm_mask(role), 'reason': 'unknown role code (expected one of SUSPECT, VICTIM, WITNESS)'} end,
-        case when cm_int_bad(age) then {'column_name': 'age', 'value': cm_mask(age), 'reason': 'age is not a whole number'} end,
-        case when not cm_int_bad(age) and cm_num(age) < 0 then {'column_name': 'age', 'value': cm_mask(age), 'reason': 'age is negative'} end,
-        case when not cm_int_bad(age) and cm_num(age) > 25 then {'column_name': 'age', 'value': cm_mask(age), 'reason': 'age is implausible (over 25)'} end,
-        case when sex is not null and not (cm_sex(sex) is not null) then {'column_name': 'sex', 'value': cm_mask(sex), 'reason': 'unknown sex code (expected one of F, M, X, U)'} end,
-        case when ethnicity is not null and not (cm_ethnic_group(ethnicity) is not null) then {'column_name': 'ethnicity', 'value': cm_mask(ethnicity), 'reason': 'unknown ethnicity code (expected one of a DfE code such as WBRI, MWBC, AIND, BCRB, OOTH, REFU, NOBT)'} end,
-        case when cm_flag_bad(serious_violence) then {'column_name': 'serious_violence', 'value': cm_mask(serious_violence), 'reason': 'serious_violence is not a yes/no flag (Y/N, Yes/No, TRUE/FALSE, 1/0)'} end,
-        case when weapon is not null and not (upper(weapon) in ('KNIFE', 'FIREARM', 'OTHER', 'NONE')) then {'column_name': 'weapon', 'value': cm_mask(weapon), 'reason': 'unknown weapon code (expected one of KNIFE, FIREARM, OTHER, NONE)'} end,
-        case when exploitation is not null and not (upper(exploitation) in ('CSE', 'CCE', 'NONE')) then {'column_name': 'exploitation', 'value': cm_mask(exploitation), 'reason': 'unknown exploitation code (expected one of CSE, CCE, NONE)'} end,
-        case when cm_lat_bad(lat) then {'column_name': 'lat', 'value': cm_mask(lat), 'reason': 'lat is not a latitude in Great Britain (WGS84 degrees)'} end,
-        case when cm_lon_bad(lon) then {'column_name': 'lon', 'value': cm_mask(lon), 'reason': 'lon is not a longitude in Great Britain (WGS84 degrees)'} end,
-        case when (lat is null) <> (lon is null) then {'column_name': 'lat', 'value': cm_mask(lat), 'reason': 'lat and lon must be given together'} end,
-        case when postcode is null and lat is null and place_id is null then {'column_name': 'postcode', 'value': case when postcode is null then '(empty)' else coalesce(cm_pc_district(cm_pc(postcode)), '(not a postcode)') end, 'reason': 'no location: give a postcode, lat/lon or place_id'} end,
-        case when postcode is not null and pc_lsoa is null and lat is null and place_id is null then {'column_name': 'postcode', 'value': case when postcode is null then '(empty)' else coalesce(cm_pc_district(cm_pc(postcode)), '(not a postcode)') end, 'reason': 'postcode is not in the area''s postcode list (outside the area or not a live postcode), and no other location is given'} end,
-        case when postcode is null and place_id is null and has_point and nr_lsoa is null then {'column_name': 'lat', 'value': cm_mask(lat), 'reason': 'lat/lon is outside the area (no postcode of the area within about 500 m), and no other location is given'} end,
-        case when _dup > 1 then {'column_name': 'person_id', 'value': null::varchar, 'reason': 'the same person appears twice for this offence_id (the first row was kept)'} end,
-        case when place_id is not null and known_place is null then {'column_name': 'place_id', 'value': cm_mask(place_id), 'reason': 'place_id is not in the places file'} end
+        case when lower(offence_id) = 'offence_id' then {
+            'column_name': 'offence_id',
+            'value': null::varchar,
+            'reason': 'this row repeats the header row inside the data'
+        } end,
+        case when left(person_id, 1) in ('=', '+', '@')
+            and regexp_matches(person_id, '^[=+@]\s*[A-Za-z_.]+\s*\(') then {
+            'column_name': 'person_id',
+            'value': null::varchar,
+            'reason': 'person_id holds a spreadsheet formula (such as =HYPERLINK(...)), not a value'
+        } end,
+        case when left(offence_id, 1) in ('=', '+', '@')
+            and regexp_matches(offence_id, '^[=+@]\s*[A-Za-z_.]+\s*\(') then {
+            'column_name': 'offence_id',
+            'value': null::varchar,
+            'reason': 'offence_id holds a spreadsheet formula (such as =HYPERLINK(...)), not a value'
+        } end,
+        case when left(place_id, 1) in ('=', '+', '@')
+            and regexp_matches(place_id, '^[=+@]\s*[A-Za-z_.]+\s*\(') then {
+            'column_name': 'place_id',
+            'value': cm_mask(place_id),
+            'reason': 'place_id holds a spreadsheet formula (such as =HYPERLINK(...)), not a value'
+        } end,
+        case when offence_id is null then {
+            'column_name': 'offence_id',
+            'value': null::varchar,
+            'reason': 'offence_id is missing (required)'
+        } end,
+        case when offence_datetime is null then {
+            'column_name': 'offence_datetime',
+            'value': cm_mask(offence_datetime),
+            'reason': 'offence_datetime is missing (required)'
+        } end,
+        case when offence_type is null then {
+            'column_name': 'offence_type',
+            'value': cm_mask(offence_type),
+            'reason': 'offence_type is missing (required)'
+        } end,
+        case when offence_datetime is not null and offence_at is null then {
+            'column_name': 'offence_datetime',
+            'value': cm_mask(offence_datetime),
+            'reason': cm_date_reason(offence_datetime, 'offence_datetime')
+        } end,
+        case when offence_at > current_timestamp::timestamp + interval 1 day then {
+            'column_name': 'offence_datetime',
+            'value': cm_mask(offence_datetime),
+            'reason': 'offence_datetime is in the future'
+        } end,
+        case when offence_at < timestamp '1990-01-01' then {
+            'column_name': 'offence_datetime',
+            'value': cm_mask(offence_datetime),
+            'reason': 'offence_datetime is implausibly early (before 1990)'
+        } end,
+        case when role is not null and not (upper(role) in ('SUSPECT', 'VICTIM', 'WITNESS')) then {
+            'column_name': 'role',
+            'value': cm_mask(role),
+            'reason': 'unknown role code (expected one of SUSPECT, VICTIM, WITNESS)'
+        } end,
+        case when cm_int_bad(age) then {
+            'column_name': 'age',
+            'value': cm_mask(age),
+            'reason': 'age is not a whole number'
+        } end,
+        case when not cm_int_bad(age) and cm_num(age) < 0 then {
+            'column_name': 'age',
+            'value': cm_mask(age),
+            'reason': 'age is negative'
+        } end,
+        case when not cm_int_bad(age) and cm_num(age) > 25 then {
+            'column_name': 'age',
+            'value': cm_mask(age),
+            'reason': 'age is implausible (over 25)'
+        } end,
+        case when sex is not null and not (cm_sex(sex) is not null) then {
+            'column_name': 'sex',
+            'value': cm_mask(sex),
+            'reason': 'unknown sex code (expected one of F, M, X, U)'
+        } end,
+        case when ethnicity is not null and not (cm_ethnic_group(ethnicity) is not null) then {
+            'column_name': 'ethnicity',
+            'value': cm_mask(ethnicity),
+            'reason': 'unknown ethnicity code (expected one of a DfE code such as WBRI, MWBC, AIND, BCRB, OOTH, REFU, '
+                || 'NOBT)'
+        } end,
+        case when cm_flag_bad(serious_violence) then {
+            'column_name': 'serious_violence',
+            'value': cm_mask(serious_violence),
+            'reason': 'serious_violence is not a yes/no flag (Y/N, Yes/No, TRUE/FALSE, 1/0)'
+        } end,
+        case when weapon is not null and not (upper(weapon) in ('KNIFE', 'FIREARM', 'OTHER', 'NONE')) then {
+            'column_name': 'weapon',
+            'value': cm_mask(weapon),
+            'reason': 'unknown weapon code (expected one of KNIFE, FIREARM, OTHER, NONE)'
+        } end,
+        case when exploitation is not null and not (upper(exploitation) in ('CSE', 'CCE', 'NONE')) then {
+            'column_name': 'exploitation',
+            'value': cm_mask(exploitation),
+            'reason': 'unknown exploitation code (expected one of CSE, CCE, NONE)'
+        } end,
+        case when cm_lat_bad(lat) then {
+            'column_name': 'lat',
+            'value': cm_mask(lat),
+            'reason': 'lat is not a latitude in Great Britain (WGS84 degrees)'
+        } end,
+        case when cm_lon_bad(lon) then {
+            'column_name': 'lon',
+            'value': cm_mask(lon),
+            'reason': 'lon is not a longitude in Great Britain (WGS84 degrees)'
+        } end,
+        case when (lat is null) <> (lon is null) then {
+            'column_name': 'lat',
+            'value': cm_mask(lat),
+            'reason': 'lat and lon must be given together'
+        } end,
+        case when postcode is null and lat is null and place_id is null then {
+            'column_name': 'postcode',
+            'value': case when postcode is null then '(empty)'
+                else coalesce(cm_pc_district(cm_pc(postcode)), '(not a postcode)') end,
+            'reason': 'no location: give a postcode, lat/lon or place_id'
+        } end,
+        case when postcode is not null and pc_lsoa is null and lat is null and place_id is null then {
+            'column_name': 'postcode',
+            'value': case when postcode is null then '(empty)'
+                else coalesce(cm_pc_district(cm_pc(postcode)), '(not a postcode)') end,
+            'reason': 'postcode is not in the area''s postcode list (outside the area or not a live postcode), and no '
+                || 'other location is given'
+        } end,
+        case when postcode is null and place_id is null and has_point and nr_lsoa is null then {
+            'column_name': 'lat',
+            'value': cm_mask(lat),
+            'reason': 'lat/lon is outside the area (no postcode of the area within about 500 m), and no other location '
+                || 'is given'
+        } end,
+        case when _dup > 1 then {
+            'column_name': 'person_id',
+            'value': null::varchar,
+            'reason': 'the same person appears twice for this offence_id (the first row was kept)'
+        } end,
+        case when place_id is not null and known_place is null then {
+            'column_name': 'place_id',
+            'value': cm_mask(place_id),
+            'reason': 'place_id is not in the places file'
+        } end
     ], lambda e: e is not null)::struct(column_name varchar, value varchar, reason varchar)[]
     else []::struct(column_name varchar, value varchar, reason varchar)[] end as _errs
 from typed

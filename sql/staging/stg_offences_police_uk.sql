@@ -3,7 +3,8 @@
 -- and _row, the data row number (1 = the first row after the header).
 -- One row per data row: the stg_offences columns, _row, _errs (the row's rejects; empty = accepted)
 -- and bookkeeping columns named _* (pipelines/ingest/staging.py).
--- Generated from pipelines/ingest/sources/police_uk.py by `python -m pipelines.ingest.generate`; do not edit.
+-- Generated from pipelines/ingest/sources/police_uk.py by `python -m pipelines.ingest.generate`;
+-- do not edit.
 -- $area: the area's name ([geography] name in contextmap.toml).
 -- $file_key: the file's name without its extension (the key of a row without an id).
 -- $ipad: the pseudonymisation key's inner pad (pipelines/pseudonym.py; the key never enters SQL text).
@@ -30,7 +31,10 @@ pts as (
         lat_t, lon_t,
         case when not cm_lat_bad(lat_t) and not cm_lon_bad(lon_t) then round(cm_num(lat_t), 4) end as lat4,
         case when not cm_lat_bad(lat_t) and not cm_lon_bad(lon_t) then round(cm_num(lon_t), 4) end as lon4
-    from (select distinct latitude as lat_t, longitude as lon_t from src where latitude is not null and longitude is not null)
+    from (
+        select distinct latitude as lat_t, longitude as lon_t
+        from src where latitude is not null and longitude is not null
+    ) as written
 ),
 
 grid_pc as (
@@ -63,12 +67,16 @@ typed as (
     select
         s.*,
         try_strptime(left(month, 7), '%Y-%m') as offence_at,
+        coalesce(s.crime_id, $file_key || ':' || s._row::varchar) as crime_key,
         nr.sector as nr_sector, nr.district as nr_district,
         coalesce(g.lsoa_code, m.lsoa11_code) as lsoa11,
         g.lsoa_code is null and m.lsoa11_code is not null as _mapped,
         _row - coalesce(_first, _row) + 1 as _dup
     from src as s
-        left join (select crime_id, min(_row) as _first from src group by crime_id having count(*) > 1) as dup
+        left join (
+            select crime_id, min(_row) as _first
+            from src group by crime_id having count(*) > 1
+        ) as dup
             on dup.crime_id is not distinct from s.crime_id
         left join geo_lsoa as g on g.lsoa_code = upper(s.lsoa_code)
         left join mapped as m on m.lsoa21_code = upper(s.lsoa_code)
@@ -76,7 +84,7 @@ typed as (
 )
 
 select
-    left(sha256($opad::blob || unhex(sha256($ipad::blob || encode('police_uk:' || coalesce(crime_id, $file_key || ':' || _row::varchar))))), 16) as offence_key,
+    left(sha256($opad::blob || unhex(sha256($ipad::blob || encode('police_uk:' || crime_key)))), 16) as offence_key,
     null::varchar as person_key,
     offence_at,
     offence_at::date as offence_month,
@@ -104,7 +112,8 @@ select
     0 as _unresolved,
     []::varchar[] as _unresolved_districts,
     case when (lower(crime_id) = 'crime_id')
-        or (left(crime_id, 1) in ('=', '+', '@') and regexp_matches(crime_id, '^[=+@]\s*[A-Za-z_.]+\s*\('))
+        or (left(crime_id, 1) in ('=', '+', '@')
+            and regexp_matches(crime_id, '^[=+@]\s*[A-Za-z_.]+\s*\('))
         or (month is null)
         or (month is not null and offence_at is null)
         or (offence_at > current_timestamp::timestamp + interval 1 day)
@@ -116,18 +125,67 @@ select
         or (cm_lon_bad(longitude))
         or (crime_id is not null and _dup > 1)
     then list_filter([
-        case when lower(crime_id) = 'crime_id' then {'column_name': 'crime_id', 'value': null::varchar, 'reason': 'this row repeats the header row inside the data'} end,
-        case when left(crime_id, 1) in ('=', '+', '@') and regexp_matches(crime_id, '^[=+@]\s*[A-Za-z_.]+\s*\(') then {'column_name': 'crime_id', 'value': cm_mask(crime_id), 'reason': 'crime_id holds a spreadsheet formula (such as =HYPERLINK(...)), not a value'} end,
-        case when month is null then {'column_name': 'month', 'value': cm_mask(month), 'reason': 'month is missing (required)'} end,
-        case when month is not null and offence_at is null then {'column_name': 'month', 'value': cm_mask(month), 'reason': 'month is not a month (expected YYYY-MM)'} end,
-        case when offence_at > current_timestamp::timestamp + interval 1 day then {'column_name': 'month', 'value': cm_mask(month), 'reason': 'month is in the future'} end,
-        case when crime_type is null then {'column_name': 'crime_type', 'value': cm_mask(crime_type), 'reason': 'crime_type is missing (required)'} end,
-        case when lsoa_code is null and latitude is null then {'column_name': 'lsoa_code', 'value': cm_mask(lsoa_code), 'reason': 'no location (police.uk publishes some crimes without one)'} end,
-        case when lsoa_code is null and latitude is not null then {'column_name': 'lsoa_code', 'value': cm_mask(lsoa_code), 'reason': 'no LSOA code for this location'} end,
-        case when lsoa_code is not null and lsoa11 is null then {'column_name': 'lsoa_code', 'value': cm_mask(lsoa_code), 'reason': 'outside ' || $area || ' (LSOA not in the area)'} end,
-        case when cm_lat_bad(latitude) then {'column_name': 'latitude', 'value': cm_mask(latitude), 'reason': 'latitude is not a latitude in Great Britain (WGS84 degrees)'} end,
-        case when cm_lon_bad(longitude) then {'column_name': 'longitude', 'value': cm_mask(longitude), 'reason': 'longitude is not a longitude in Great Britain (WGS84 degrees)'} end,
-        case when crime_id is not null and _dup > 1 then {'column_name': 'crime_id', 'value': cm_mask(crime_id), 'reason': 'duplicate Crime ID within the file (the first row was kept)'} end
+        case when lower(crime_id) = 'crime_id' then {
+            'column_name': 'crime_id',
+            'value': null::varchar,
+            'reason': 'this row repeats the header row inside the data'
+        } end,
+        case when left(crime_id, 1) in ('=', '+', '@')
+            and regexp_matches(crime_id, '^[=+@]\s*[A-Za-z_.]+\s*\(') then {
+            'column_name': 'crime_id',
+            'value': cm_mask(crime_id),
+            'reason': 'crime_id holds a spreadsheet formula (such as =HYPERLINK(...)), not a value'
+        } end,
+        case when month is null then {
+            'column_name': 'month',
+            'value': cm_mask(month),
+            'reason': 'month is missing (required)'
+        } end,
+        case when month is not null and offence_at is null then {
+            'column_name': 'month',
+            'value': cm_mask(month),
+            'reason': 'month is not a month (expected YYYY-MM)'
+        } end,
+        case when offence_at > current_timestamp::timestamp + interval 1 day then {
+            'column_name': 'month',
+            'value': cm_mask(month),
+            'reason': 'month is in the future'
+        } end,
+        case when crime_type is null then {
+            'column_name': 'crime_type',
+            'value': cm_mask(crime_type),
+            'reason': 'crime_type is missing (required)'
+        } end,
+        case when lsoa_code is null and latitude is null then {
+            'column_name': 'lsoa_code',
+            'value': cm_mask(lsoa_code),
+            'reason': 'no location (police.uk publishes some crimes without one)'
+        } end,
+        case when lsoa_code is null and latitude is not null then {
+            'column_name': 'lsoa_code',
+            'value': cm_mask(lsoa_code),
+            'reason': 'no LSOA code for this location'
+        } end,
+        case when lsoa_code is not null and lsoa11 is null then {
+            'column_name': 'lsoa_code',
+            'value': cm_mask(lsoa_code),
+            'reason': 'outside ' || $area || ' (LSOA not in the area)'
+        } end,
+        case when cm_lat_bad(latitude) then {
+            'column_name': 'latitude',
+            'value': cm_mask(latitude),
+            'reason': 'latitude is not a latitude in Great Britain (WGS84 degrees)'
+        } end,
+        case when cm_lon_bad(longitude) then {
+            'column_name': 'longitude',
+            'value': cm_mask(longitude),
+            'reason': 'longitude is not a longitude in Great Britain (WGS84 degrees)'
+        } end,
+        case when crime_id is not null and _dup > 1 then {
+            'column_name': 'crime_id',
+            'value': cm_mask(crime_id),
+            'reason': 'duplicate Crime ID within the file (the first row was kept)'
+        } end
     ], lambda e: e is not null)::struct(column_name varchar, value varchar, reason varchar)[]
     else []::struct(column_name varchar, value varchar, reason varchar)[] end as _errs
 from typed

@@ -3,7 +3,8 @@
 -- and _row, the data row number (1 = the first row after the header).
 -- One row per data row: the stg_places columns, _row, _errs (the row's rejects; empty = accepted)
 -- and bookkeeping columns named _* (pipelines/ingest/staging.py).
--- Generated from pipelines/ingest/sources/places.py by `python -m pipelines.ingest.generate`; do not edit.
+-- Generated from pipelines/ingest/sources/places.py by `python -m pipelines.ingest.generate`;
+-- do not edit.
 with src as not materialized (
     select
         _row,
@@ -20,7 +21,7 @@ pcs as (
     select distinct t
     from (
         select postcode as t from src
-    )
+    ) as written
     where t is not null
 ),
 
@@ -34,7 +35,10 @@ pts as (
         lat_t, lon_t,
         case when not cm_lat_bad(lat_t) and not cm_lon_bad(lon_t) then round(cm_num(lat_t), 4) end as lat4,
         case when not cm_lat_bad(lat_t) and not cm_lon_bad(lon_t) then round(cm_num(lon_t), 4) end as lon4
-    from (select distinct lat as lat_t, lon as lon_t from src where lat is not null and lon is not null)
+    from (
+        select distinct lat as lat_t, lon as lon_t
+        from src where lat is not null and lon is not null
+    ) as written
 ),
 
 grid_pc as (
@@ -71,7 +75,10 @@ typed as (
         pc.lat as pc_lat, pc.lon as pc_lon,
         _row - coalesce(_first, _row) + 1 as _dup
     from src as s
-        left join (select place_id, min(_row) as _first from src group by place_id having count(*) > 1) as dup
+        left join (
+            select place_id, min(_row) as _first
+            from src group by place_id having count(*) > 1
+        ) as dup
             on dup.place_id is not distinct from s.place_id
         left join lk as pc on pc.t = s.postcode
         left join near as nr on nr.lat_t = s.lat and nr.lon_t = s.lon
@@ -92,11 +99,15 @@ select
     case when postcode is not null and pc_lsoa is null
         then [coalesce(cm_pc_district(cm_pc(postcode)), '(not a postcode)')] else [] end as _unresolved_districts,
     case when (lower(place_id) = 'place_id')
-        or (left(place_id, 1) in ('=', '+', '@') and regexp_matches(place_id, '^[=+@]\s*[A-Za-z_.]+\s*\('))
+        or (left(place_id, 1) in ('=', '+', '@')
+            and regexp_matches(place_id, '^[=+@]\s*[A-Za-z_.]+\s*\('))
         or (place_id is null)
         or (name is null)
         or (category is null)
-        or (category is not null and not (cm_code(category) in ('HOTEL', 'TAXI', 'TAKEAWAY', 'SHOP', 'PARK', 'TRANSPORT_HUB', 'SCHOOL', 'YOUTH_VENUE', 'LICENSED_PREMISES', 'RESIDENTIAL_AREA', 'OTHER')))
+        or (category is not null and not (cm_code(category) in (
+            'HOTEL', 'TAXI', 'TAKEAWAY', 'SHOP', 'PARK', 'TRANSPORT_HUB', 'SCHOOL', 'YOUTH_VENUE', 'LICENSED_PREMISES',
+            'RESIDENTIAL_AREA', 'OTHER'
+        )))
         or (cm_lat_bad(lat))
         or (cm_lon_bad(lon))
         or ((lat is null) <> (lon is null))
@@ -104,18 +115,73 @@ select
         or (postcode is not null and pc_lsoa is null and lat is null)
         or (_dup > 1)
     then list_filter([
-        case when lower(place_id) = 'place_id' then {'column_name': 'place_id', 'value': null::varchar, 'reason': 'this row repeats the header row inside the data'} end,
-        case when left(place_id, 1) in ('=', '+', '@') and regexp_matches(place_id, '^[=+@]\s*[A-Za-z_.]+\s*\(') then {'column_name': 'place_id', 'value': cm_mask(place_id), 'reason': 'place_id holds a spreadsheet formula (such as =HYPERLINK(...)), not a value'} end,
-        case when place_id is null then {'column_name': 'place_id', 'value': cm_mask(place_id), 'reason': 'place_id is missing (required)'} end,
-        case when name is null then {'column_name': 'name', 'value': cm_mask(name), 'reason': 'name is missing (required)'} end,
-        case when category is null then {'column_name': 'category', 'value': cm_mask(category), 'reason': 'category is missing (required)'} end,
-        case when category is not null and not (cm_code(category) in ('HOTEL', 'TAXI', 'TAKEAWAY', 'SHOP', 'PARK', 'TRANSPORT_HUB', 'SCHOOL', 'YOUTH_VENUE', 'LICENSED_PREMISES', 'RESIDENTIAL_AREA', 'OTHER')) then {'column_name': 'category', 'value': cm_mask(category), 'reason': 'unknown category code (expected one of HOTEL, TAXI, TAKEAWAY, SHOP, PARK, TRANSPORT_HUB, SCHOOL, YOUTH_VENUE, LICENSED_PREMISES, RESIDENTIAL_AREA, OTHER)'} end,
-        case when cm_lat_bad(lat) then {'column_name': 'lat', 'value': cm_mask(lat), 'reason': 'lat is not a latitude in Great Britain (WGS84 degrees)'} end,
-        case when cm_lon_bad(lon) then {'column_name': 'lon', 'value': cm_mask(lon), 'reason': 'lon is not a longitude in Great Britain (WGS84 degrees)'} end,
-        case when (lat is null) <> (lon is null) then {'column_name': 'lat', 'value': cm_mask(lat), 'reason': 'lat and lon must be given together'} end,
-        case when postcode is null and lat is null then {'column_name': 'postcode', 'value': case when postcode is null then '(empty)' else coalesce(cm_pc_district(cm_pc(postcode)), '(not a postcode)') end, 'reason': 'no location: give a postcode or lat/lon'} end,
-        case when postcode is not null and pc_lsoa is null and lat is null then {'column_name': 'postcode', 'value': coalesce(cm_pc_district(cm_pc(postcode)), '(not a postcode)'), 'reason': 'postcode is not in the area''s postcode list (outside the area or not a live postcode), and no lat/lon is given'} end,
-        case when _dup > 1 then {'column_name': 'place_id', 'value': cm_mask(place_id), 'reason': 'duplicate place_id within the file (the first row with it was kept)'} end
+        case when lower(place_id) = 'place_id' then {
+            'column_name': 'place_id',
+            'value': null::varchar,
+            'reason': 'this row repeats the header row inside the data'
+        } end,
+        case when left(place_id, 1) in ('=', '+', '@')
+            and regexp_matches(place_id, '^[=+@]\s*[A-Za-z_.]+\s*\(') then {
+            'column_name': 'place_id',
+            'value': cm_mask(place_id),
+            'reason': 'place_id holds a spreadsheet formula (such as =HYPERLINK(...)), not a value'
+        } end,
+        case when place_id is null then {
+            'column_name': 'place_id',
+            'value': cm_mask(place_id),
+            'reason': 'place_id is missing (required)'
+        } end,
+        case when name is null then {
+            'column_name': 'name',
+            'value': cm_mask(name),
+            'reason': 'name is missing (required)'
+        } end,
+        case when category is null then {
+            'column_name': 'category',
+            'value': cm_mask(category),
+            'reason': 'category is missing (required)'
+        } end,
+        case when category is not null and not (cm_code(category) in (
+            'HOTEL', 'TAXI', 'TAKEAWAY', 'SHOP', 'PARK', 'TRANSPORT_HUB', 'SCHOOL', 'YOUTH_VENUE', 'LICENSED_PREMISES',
+            'RESIDENTIAL_AREA', 'OTHER'
+        )) then {
+            'column_name': 'category',
+            'value': cm_mask(category),
+            'reason': 'unknown category code (expected one of HOTEL, TAXI, TAKEAWAY, SHOP, PARK, TRANSPORT_HUB, '
+                || 'SCHOOL, YOUTH_VENUE, LICENSED_PREMISES, RESIDENTIAL_AREA, OTHER)'
+        } end,
+        case when cm_lat_bad(lat) then {
+            'column_name': 'lat',
+            'value': cm_mask(lat),
+            'reason': 'lat is not a latitude in Great Britain (WGS84 degrees)'
+        } end,
+        case when cm_lon_bad(lon) then {
+            'column_name': 'lon',
+            'value': cm_mask(lon),
+            'reason': 'lon is not a longitude in Great Britain (WGS84 degrees)'
+        } end,
+        case when (lat is null) <> (lon is null) then {
+            'column_name': 'lat',
+            'value': cm_mask(lat),
+            'reason': 'lat and lon must be given together'
+        } end,
+        case when postcode is null and lat is null then {
+            'column_name': 'postcode',
+            'value': case when postcode is null then '(empty)'
+                else coalesce(cm_pc_district(cm_pc(postcode)), '(not a postcode)') end,
+            'reason': 'no location: give a postcode or lat/lon'
+        } end,
+        case when postcode is not null and pc_lsoa is null and lat is null then {
+            'column_name': 'postcode',
+            'value': coalesce(cm_pc_district(cm_pc(postcode)), '(not a postcode)'),
+            'reason': 'postcode is not in the area''s postcode list (outside the area or not a live postcode), and no '
+                || 'lat/lon is given'
+        } end,
+        case when _dup > 1 then {
+            'column_name': 'place_id',
+            'value': cm_mask(place_id),
+            'reason': 'duplicate place_id within the file (the first row with it was kept)'
+        } end
     ], lambda e: e is not null)::struct(column_name varchar, value varchar, reason varchar)[]
     else []::struct(column_name varchar, value varchar, reason varchar)[] end as _errs
 from typed

@@ -1,6 +1,7 @@
 -- Rows of stg_return_home_interviews made from the accepted rows of one ssd missing file
 -- (staged: the rows stg_missing_episodes_ssd.sql staged).
--- Generated from pipelines/ingest/sources/ssd_missing.py by `python -m pipelines.ingest.generate`; do not edit.
+-- Generated from pipelines/ingest/sources/ssd_missing.py by `python -m pipelines.ingest.generate`;
+-- do not edit.
 -- $ipad: the pseudonymisation key's inner pad (pipelines/pseudonym.py; the key never enters SQL text).
 -- $opad: the pseudonymisation key's outer pad.
 select

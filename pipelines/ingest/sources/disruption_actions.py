@@ -16,7 +16,7 @@ from pipelines.ingest.staging import source_cte
 
 def select(source: Source) -> str:
     """The staging SELECT of one disruption actions file."""
-    action_types = sp.sql_list(sp.ACTION_TYPES)
+    action_types = sp.sql_list(sp.ACTION_TYPES, "    ")
     rejects = [
         *checks.generic(source),
         *checks.required("action_id", "action_type", "start_date"),
@@ -37,8 +37,10 @@ def select(source: Source) -> str:
 
 areas as (
     select ward_code as code, 'ward' as level from geo_ward
-    union all select lsoa_code, 'lsoa' from geo_lsoa
-    union all select replace(sector, ' ', ''), 'sector' from geo_sector
+    union all
+    select lsoa_code, 'lsoa' from geo_lsoa
+    union all
+    select replace(sector, ' ', ''), 'sector' from geo_sector
 ),
 
 typed as (

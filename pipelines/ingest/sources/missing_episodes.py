@@ -12,7 +12,7 @@ from pipelines.ingest import sqlparts as sp
 from pipelines.ingest.checks import err, q
 from pipelines.ingest.locations import near_join, nearest_postcode, postcode_lookup
 from pipelines.ingest.source import Source
-from pipelines.ingest.staging import keyed, source_cte
+from pipelines.ingest.staging import column, keyed, source_cte
 from pipelines.pseudonym import sql_expr
 
 DOB_AGE = "date_part('year', age(started_at, dob))"
@@ -58,7 +58,10 @@ typed as (
         nr.sector as nr_sector, nr.lsoa_code as nr_lsoa,
         cm_ts(start_datetime) as started_at, cm_ts(end_datetime) as ended_at,
         cast(cm_ts(date_of_birth) as date) as dob,
-        map_extract({sp.sql_map(sp.EPISODE_TYPES)}, coalesce(upper(episode_type), 'MISSING'))[1] as ep_type,
+        map_extract(
+            {sp.sql_map(sp.EPISODE_TYPES)},
+            coalesce(upper(episode_type), 'MISSING')
+        )[1] as ep_type,
         _row - coalesce(_first, _row) + 1 as _dup,
         cm_pc(home_postcode) as home_pc,
         mf.sector as mf_sector, mf.lsoa_code as mf_lsoa,
@@ -87,7 +90,7 @@ aged as (
 )
 
 select
-    {sql_expr("episode_id", "missing_episodes")} as episode_key,
+    {column(sql_expr("episode_id", "missing_episodes"), "episode_key")},
     person_key,
     started_at,
     ended_at,
@@ -110,7 +113,8 @@ select
     'contract' as source_system,
     _row,
     started_at::date as _date,
-    ({unresolved_mf})::int + ({unresolved_fo})::int as _unresolved,
+    ({unresolved_mf})::int
+        + ({unresolved_fo})::int as _unresolved,
     list_filter([
         case when {unresolved_mf}
             then coalesce(cm_pc_district(cm_pc(missing_from_postcode)), '(not a postcode)') end,

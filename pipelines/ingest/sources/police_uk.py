@@ -47,6 +47,7 @@ typed as (
     select
         s.*,
         try_strptime(left(month, 7), '%Y-%m') as offence_at,
+        coalesce(s.crime_id, $file_key || ':' || s._row::varchar) as crime_key,
         nr.sector as nr_sector, nr.district as nr_district,
         coalesce(g.lsoa_code, m.lsoa11_code) as lsoa11,
         g.lsoa_code is null and m.lsoa11_code is not null as _mapped,
@@ -59,7 +60,7 @@ typed as (
 )
 
 select
-    {sql_expr("coalesce(crime_id, $file_key || ':' || _row::varchar)", "police_uk")} as offence_key,
+    {sql_expr("crime_key", "police_uk")} as offence_key,
     null::varchar as person_key,
     offence_at,
     offence_at::date as offence_month,

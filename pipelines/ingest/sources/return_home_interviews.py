@@ -12,13 +12,14 @@ from pipelines.ingest import checks
 from pipelines.ingest import sqlparts as sp
 from pipelines.ingest.checks import err, q
 from pipelines.ingest.source import Source
-from pipelines.ingest.staging import source_cte
+from pipelines.ingest.staging import column, source_cte
 from pipelines.pseudonym import sql_expr
 
 
 def select(source: Source) -> str:
     """The staging SELECT of one RHI file."""
-    themes, push, pull = sp.sql_list(sp.THEMES), sp.sql_list(sp.PUSH_FACTORS), sp.sql_list(sp.PULL_FACTORS)
+    themes = sp.sql_list(sp.THEMES, "        ")
+    push, pull = sp.sql_list(sp.PUSH_FACTORS, "        "), sp.sql_list(sp.PULL_FACTORS, "        ")
     rejects = [
         *checks.generic(source),
         *checks.required("rhi_id", "episode_id", "outcome"),
@@ -74,8 +75,8 @@ typed as (
         cm_open_codes(push_factors, {push}) as push_list,
         cm_open_codes(pull_factors, {pull}) as pull_list,
         len(list_filter(cm_list(push_factors), lambda t: not list_contains({push}, cm_code(t))))
-            + len(list_filter(cm_list(pull_factors), lambda t: not list_contains({pull}, cm_code(t))))
-            as _other,
+        + len(list_filter(cm_list(pull_factors), lambda t: not list_contains({pull}, cm_code(t))))
+        as _other,
         coalesce(m.places, []) as m_places,
         coalesce(m.sectors, []) as m_sectors,
         coalesce(m.lsoas, []) as m_lsoas,
@@ -89,8 +90,8 @@ typed as (
 )
 
 select
-    {sql_expr("rhi_id", "return_home_interviews")} as rhi_key,
-    {sql_expr("episode_id", "missing_episodes")} as episode_key,
+    {column(sql_expr("rhi_id", "return_home_interviews"), "rhi_key")},
+    {column(sql_expr("episode_id", "missing_episodes"), "episode_key")},
     offered_at,
     completed_at,
     cm_code(outcome) as outcome,
@@ -100,7 +101,10 @@ select
     m_places as places_mentioned,
     m_sectors as sectors_mentioned,
     m_lsoas as lsoas_mentioned,
-    list_sort(list_transform(cm_list(associates_mentioned), lambda a: {sql_expr("a")})) as associate_keys,
+    list_sort(list_transform(
+        cm_list(associates_mentioned),
+        lambda a: {sql_expr("a")}
+    )) as associate_keys,
     true as has_times,
     'contract' as source_system,
     _row,

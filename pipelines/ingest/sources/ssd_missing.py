@@ -13,7 +13,7 @@ from pipelines.ingest import checks
 from pipelines.ingest import sqlparts as sp
 from pipelines.ingest.checks import err, q
 from pipelines.ingest.source import Derived, Source
-from pipelines.ingest.staging import STAGED, source_cte
+from pipelines.ingest.staging import STAGED, column, source_cte
 from pipelines.pseudonym import sql_expr
 
 DOB_AGE = "date_part('year', age(started_at, p.dob))"
@@ -39,7 +39,10 @@ typed as (
         s.*,
         cm_ts(miss_mis_epi_start) as started_at,
         cm_ts(miss_mis_epi_end) as ended_at,
-        map_extract({sp.sql_map(sp.EPISODE_TYPES)}, coalesce(upper(miss_mis_epi_type), 'MISSING'))[1] as ep_type,
+        map_extract(
+            {sp.sql_map(sp.EPISODE_TYPES)},
+            coalesce(upper(miss_mis_epi_type), 'MISSING')
+        )[1] as ep_type,
         {sql_expr("miss_la_person_id")} as pkey,
         _row - coalesce(_first, _row) + 1 as _dup
     from src as s
@@ -57,7 +60,7 @@ joined as (
 )
 
 select
-    {sql_expr("miss_table_id", "ssd_missing")} as episode_key,
+    {column(sql_expr("miss_table_id", "ssd_missing"), "episode_key")},
     pkey as person_key,
     started_at,
     ended_at,

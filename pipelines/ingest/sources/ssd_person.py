@@ -31,8 +31,8 @@ typed as (
         *,
         cast(cm_ts(pers_dob) as date) as dob,
         _row - coalesce(_first, _row) + 1 as _dup
-    from src
-        {checks.dup_join(["pers_person_id"], "src")}
+    from src as s
+        {checks.dup_join(["pers_person_id"])}
 )
 
 select
