@@ -47,7 +47,7 @@ located as (
         split_part(e.home_sector, ' ', 1) as home_district,
         count(*) over (
             partition by e.person_key order by e.started_at
-            range between to_days($repeat_days) preceding and current row
+            range between interval ($repeat_days) day preceding and current row
         ) as episodes_in_window
     from episodes as e
     left join lsoas as mf on mf.lsoa_code = e.missing_from_lsoa
