@@ -7,8 +7,10 @@ with actions as (
 
 place_areas as (
     select place_id, 'ward' as level, ward_code as code from int_places where ward_code is not null
-    union all select place_id, 'lsoa', lsoa_code from int_places where lsoa_code is not null
-    union all select place_id, 'sector', sector from int_places where sector is not null
+    union all
+    select place_id, 'lsoa', lsoa_code from int_places where lsoa_code is not null
+    union all
+    select place_id, 'sector', sector from int_places where sector is not null
 ),
 
 overlapping as (

@@ -145,9 +145,12 @@ offence_rows as (
 
 unioned as (
     select * from missing_from
-    union all select * from missing_found
-    union all select * from rhi_mentions
-    union all select * from offence_rows
+    union all
+    select * from missing_found
+    union all
+    select * from rhi_mentions
+    union all
+    select * from offence_rows
 ),
 
 final as (

@@ -11,7 +11,9 @@ people as (
 ),
 
 homes as (
-    select person_key, home_district, age_band, sex from int_people where home_district is not null and home_district <> ''
+    select person_key, home_district, age_band, sex
+    from int_people
+    where home_district is not null and home_district <> ''
 ),
 
 weapons as (

@@ -4,9 +4,11 @@
 with members as (
     select group_id, person_key from int_peer_group_members
 ),
+
 latest as (
     select max(event_month) as last_month from int_events
 ),
+
 activity as (
     select ep.person_key, count(distinct ep.event_id) as events,
            count(distinct ep.event_id) filter (
@@ -21,11 +23,13 @@ activity as (
     where ep.person_key in (select person_key from members)
     group by ep.person_key
 ),
+
 pairs as (
     select person_a as person_key, person_b as other from int_associations
     union all
     select person_b, person_a from int_associations
 ),
+
 links as (
     select m.person_key, count(*) as links_in_group
     from members as m
@@ -33,6 +37,7 @@ links as (
     join members as o on o.person_key = p.other and o.group_id = m.group_id
     group by m.person_key
 )
+
 select
     m.group_id,
     m.person_key,

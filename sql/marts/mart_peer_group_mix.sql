@@ -30,7 +30,8 @@ evidence as (
     select group_id, 'evidence', 'co_offending', count(*), sum(link_rkey)
     from group_links where co_offending > 0 group by group_id
     union all
-    select group_id, 'evidence', 'rhi_named', count(*), sum(link_rkey) from group_links where rhi_named > 0 group by group_id
+    select group_id, 'evidence', 'rhi_named', count(*), sum(link_rkey)
+    from group_links where rhi_named > 0 group by group_id
 ),
 
 member_rows as (
@@ -55,7 +56,7 @@ member_mix as (
 group_events as (
     select distinct m.group_id, ev.event_id, ev.event_rkey, ev.event_source, ev.offence_group, ev.locality, ev.district
     from members as m
-    join int_event_people as ep using (person_key)
+    join int_event_people using (person_key)
     join int_events as ev using (event_id)
 ),
 
@@ -78,17 +79,20 @@ theme_mix as (
     from (
         select distinct m.group_id, r.rhi_key, unnest(r.themes) as theme
         from members as m
-        join int_episodes as e using (person_key)
+        join int_episodes using (person_key)
         join stg_return_home_interviews as r using (episode_key)
-    )
+    ) as member_themes
     group by all
 ),
 
 final as (
     select * from evidence
-    union all select * from member_mix
-    union all select * from event_mix
-    union all select * from theme_mix
+    union all
+    select * from member_mix
+    union all
+    select * from event_mix
+    union all
+    select * from theme_mix
 )
 
 select group_id, dimension, category, n::integer as n, n_ckey::bigint as n_ckey

@@ -32,13 +32,13 @@ event_counts as (
         coalesce(sum(event_rkey) filter (where event_source = 'missing_found'), 0) as found_ckey,
         coalesce(sum(event_rkey) filter (where event_source = 'rhi_mention'), 0) as rhi_mentions_ckey,
         coalesce(sum(event_rkey) filter (where event_source = 'offence'), 0) as offences_ckey
-    from (select distinct group_id, event_id, event_rkey, event_source, event_month from group_events)
+    from (select distinct group_id, event_id, event_rkey, event_source, event_month from group_events) as events
     group by all
 ),
 
 people_counts as (
     select group_id, event_month as month, count(*) as people_active, sum(person_rkey) as people_active_ckey
-    from (select distinct group_id, event_month, person_key, person_rkey from group_events)
+    from (select distinct group_id, event_month, person_key, person_rkey from group_events) as people
     group by all
 ),
 

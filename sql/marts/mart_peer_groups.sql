@@ -65,7 +65,7 @@ group_events as (
     select distinct m.group_id, ev.event_id, ev.event_rkey, ev.event_source, ev.event_at, ev.event_month,
                     ev.locality, ev.district, ev.place_id
     from members as m
-    join int_event_people as ep using (person_key)
+    join int_event_people using (person_key)
     join int_events as ev using (event_id)
 ),
 
@@ -88,13 +88,16 @@ event_summary as (
 
 localities as (
     select group_id, list(locality order by n desc, locality) as localities
-    from (select group_id, locality, count(*) as n from group_events where locality <> 'Unknown' group by all)
+    from (select group_id, locality, count(*) as n from group_events where locality <> 'Unknown' group by all) as counts
     group by group_id
 ),
 
 districts as (
     select group_id, list(district order by n desc, district) as districts
-    from (select group_id, district, count(*) as n from group_events where district is not null and district <> '' group by all)
+    from (
+        select group_id, district, count(*) as n
+        from group_events where district is not null and district <> '' group by all
+    ) as counts
     group by group_id
 ),
 
@@ -105,11 +108,11 @@ themes as (
         from (
             select m.group_id, r.rhi_key, unnest(r.themes) as theme
             from members as m
-            join int_episodes as e using (person_key)
+            join int_episodes using (person_key)
             join stg_return_home_interviews as r using (episode_key)
-        )
+        ) as member_themes
         group by all
-    )
+    ) as theme_counts
     group by group_id
 ),
 

@@ -42,7 +42,7 @@ event_counts as (
 
 people_counts as (
     select place_id, group_id, count(*)::integer as people, sum(person_rkey) as people_ckey
-    from (select distinct place_id, group_id, person_key, person_rkey from group_events)
+    from (select distinct place_id, group_id, person_key, person_rkey from group_events) as people
     group by all
 )
 

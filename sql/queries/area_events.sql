@@ -8,7 +8,7 @@ with counts as (
     where event_month between $month_from and $month_to
       and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
       and list_contains($sources, event_source)
-    group by 1
+    group by all
 ),
 
 areas as (

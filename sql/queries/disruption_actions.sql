@@ -7,14 +7,18 @@ with effects as (
 
 areas as (
     select 'place' as level, place_id as code, name, locality from int_places
-    union all select 'ward', ward_code, ward_name || ' ward', locality from geo_ward
-    union all select 'lsoa', lsoa_code, lsoa_name, locality from geo_lsoa
-    union all select 'sector', sector, 'postcode sector ' || sector, locality from geo_sector
+    union all
+    select 'ward', ward_code, ward_name || ' ward', locality from geo_ward
+    union all
+    select 'lsoa', lsoa_code, lsoa_name, locality from geo_lsoa
+    union all
+    select 'sector', sector, 'postcode sector ' || sector, locality from geo_sector
 )
 
 select
     e.action_id, e.action_type, coalesce(a.agency, 'Not recorded') as agency, e.target_level, e.target_code,
-    coalesce(ar.name, e.target_name) as target_name, coalesce(ar.locality, 'Unknown') as locality, e.start_date, e.end_date, e.action_month,
+    coalesce(ar.name, e.target_name) as target_name, coalesce(ar.locality, 'Unknown') as locality,
+    e.start_date, e.end_date, e.action_month,
     e.window_months, e.target_before, e.target_after, e.target_pct_change, e.is_after_spike, e.control_places,
     e.control_before, e.control_after,
     e.control_pct_change, e.rate_ratio, e.ci_low, e.ci_high, e.effect_pct, e.p_value, e.verdict, e.verdict_text,

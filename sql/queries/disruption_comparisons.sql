@@ -14,22 +14,29 @@ monthly as (
 
 names as (
     select 'place' as level, place_id as code, name from int_places
-    union all select 'ward', ward_code, ward_name || ' ward' from geo_ward
-    union all select 'lsoa', lsoa_code, lsoa_name from geo_lsoa
-    union all select 'sector', sector, 'postcode sector ' || sector from geo_sector
+    union all
+    select 'ward', ward_code, ward_name || ' ward' from geo_ward
+    union all
+    select 'lsoa', lsoa_code, lsoa_name from geo_lsoa
+    union all
+    select 'sector', sector, 'postcode sector ' || sector from geo_sector
 ),
 
 windowed as (
     select
         c.control_rank, c.control_level, c.control_code,
-        coalesce(sum(m.events) filter (where m.event_month >= a.before_start and m.event_month < a.action_month), 0)
-            ::bigint as events_before,
-        coalesce(sum(m.events_ckey) filter (where m.event_month >= a.before_start and m.event_month < a.action_month), 0)
-            ::bigint as events_before_ckey,
-        coalesce(sum(m.events) filter (where m.event_month > a.action_month and m.event_month <= a.after_end), 0)
-            ::bigint as events_after,
-        coalesce(sum(m.events_ckey) filter (where m.event_month > a.action_month and m.event_month <= a.after_end), 0)
-            ::bigint as events_after_ckey
+        coalesce(
+            sum(m.events) filter (where m.event_month >= a.before_start and m.event_month < a.action_month), 0
+        )::bigint as events_before,
+        coalesce(
+            sum(m.events_ckey) filter (where m.event_month >= a.before_start and m.event_month < a.action_month), 0
+        )::bigint as events_before_ckey,
+        coalesce(
+            sum(m.events) filter (where m.event_month > a.action_month and m.event_month <= a.after_end), 0
+        )::bigint as events_after,
+        coalesce(
+            sum(m.events_ckey) filter (where m.event_month > a.action_month and m.event_month <= a.after_end), 0
+        )::bigint as events_after_ckey
     from controls as c
     cross join action as a
     left join monthly as m on m.level = c.control_level and m.code = c.control_code

@@ -11,7 +11,8 @@ select
     reason,
     count(distinct source_row) as rows_rejected,
     string_agg(
-        case when n <= 3 then 'row ' || source_row || ', ' || column_name || coalesce(' = "' || left(value, 40) || '"', '') end,
+        case when n <= 3
+            then 'row ' || source_row || ', ' || column_name || coalesce(' = "' || left(value, 40) || '"', '') end,
         '; ' order by n
     ) as examples
 from numbered

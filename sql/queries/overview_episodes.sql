@@ -38,7 +38,7 @@ median as (
         from mart_episode_offer_hours
         where month between $month_from and $month_to
           and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
-    )
+    ) as repeated
 ),
 
 totals as (

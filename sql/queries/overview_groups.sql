@@ -5,7 +5,8 @@
 with episodes as (
     select
         *,
-        case when is_looked_after then 'Looked after' when not is_looked_after then 'Not looked after' else 'Not recorded' end as la
+        case when is_looked_after then 'Looked after' when not is_looked_after then 'Not looked after'
+            else 'Not recorded' end as la
     from mart_episode_cells
     where month between $month_from and $month_to
       and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
@@ -16,7 +17,9 @@ wanted as (
 ),
 
 offences as (
-    select c.locality, c.offences, c.offences_ckey, list_filter(c.people, lambda p: list_contains(w.people, p)) as people
+    select
+        c.locality, c.offences, c.offences_ckey,
+        list_filter(c.people, lambda p: list_contains(w.people, p)) as people
     from mart_offence_cells as c, wanted as w
     where c.month between $month_from and $month_to
       and ($locality = 'All' or c.locality = $locality)
@@ -30,7 +33,8 @@ episode_rows as (
     union all
     select 'episodes', 'locality', locality, sum(episodes), sum(episodes_ckey) from episodes group by all
     union all
-    select 'episodes', 'locality_la', locality || '|' || la, sum(episodes), sum(episodes_ckey) from episodes group by all
+    select 'episodes', 'locality_la', locality || '|' || la, sum(episodes), sum(episodes_ckey)
+    from episodes group by all
     union all
     select 'episodes', 'age_band', age_band, sum(episodes), sum(episodes_ckey) from episodes group by all
     union all
@@ -45,13 +49,13 @@ offence_rows as (
     select 'offences', 'age_band', grp, sum(offences), sum(offences_ckey)
     from (select offences, offences_ckey,
                  unnest(list_distinct(list_transform(people, lambda p: split_part(p, '|', 1)))) as grp
-          from offences)
+          from offences) as by_age
     group by all
     union all
     select 'offences', 'sex', grp, sum(offences), sum(offences_ckey)
     from (select offences, offences_ckey,
                  unnest(list_distinct(list_transform(people, lambda p: split_part(p, '|', 2)))) as grp
-          from offences)
+          from offences) as by_sex
     group by all
 )
 

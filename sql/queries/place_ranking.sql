@@ -57,13 +57,13 @@ children as (
     from (
         select distinct e.place_id, p.person_key, p.person_rkey
         from period_events as e join int_event_people as p using (event_id)
-    )
+    ) as place_children
     group by place_id
 ),
 
 theme_counts as (
     select place_id, theme, count(*) as n
-    from (select place_id, unnest(themes) as theme from period_events)
+    from (select place_id, unnest(themes) as theme from period_events) as place_themes
     group by all
 ),
 

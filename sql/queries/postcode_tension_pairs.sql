@@ -12,7 +12,7 @@ with involvement as (
 
 people as (
     select home_district, offence_district, count(*) as people, sum(person_rkey) as people_ckey
-    from (select distinct home_district, offence_district, person_key, person_rkey from involvement)
+    from (select distinct home_district, offence_district, person_key, person_rkey from involvement) as distinct_people
     group by all
 ),
 
@@ -26,7 +26,10 @@ offences as (
         sum(event_rkey) as offences_ckey,
         coalesce(sum(event_rkey) filter (where is_violent), 0) as violent_offences_ckey,
         coalesce(sum(event_rkey) filter (where has_weapon), 0) as weapon_offences_ckey
-    from (select distinct home_district, offence_district, event_id, event_rkey, is_violent, has_weapon from involvement)
+    from (
+        select distinct home_district, offence_district, event_id, event_rkey, is_violent, has_weapon
+        from involvement
+    ) as distinct_offences
     group by all
 ),
 

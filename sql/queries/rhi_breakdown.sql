@@ -2,7 +2,10 @@
 -- summed from mart_episode_cells; medians are true medians, taken over every counted
 -- hours to offer in mart_episode_offer_hours.
 with cells as (
-    select *, (case when is_looked_after then 'Looked after' when not is_looked_after then 'Not looked after' else 'Not recorded' end) as looked_after
+    select
+        *,
+        (case when is_looked_after then 'Looked after' when not is_looked_after then 'Not looked after'
+            else 'Not recorded' end) as looked_after
     from mart_episode_cells
     where month between $month_from and $month_to
       and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
@@ -37,7 +40,10 @@ counts as (
 ),
 
 offers as (
-    select *, (case when is_looked_after then 'Looked after' when not is_looked_after then 'Not looked after' else 'Not recorded' end) as looked_after
+    select
+        *,
+        (case when is_looked_after then 'Looked after' when not is_looked_after then 'Not looked after'
+            else 'Not recorded' end) as looked_after
     from mart_episode_offer_hours
     where month between $month_from and $month_to
       and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
@@ -51,7 +57,7 @@ medians as (
         case when grouping(locality) = 0 then locality
              when grouping(looked_after) = 0 then looked_after else 'All' end as grp,
         median(hours_return_to_offer) as median_hours_to_offer
-    from (select locality, looked_after, hours_return_to_offer, unnest(range(offers)) from offers)
+    from (select locality, looked_after, hours_return_to_offer, unnest(range(offers)) from offers) as repeated
     group by grouping sets ((locality), (looked_after), ())
 )
 

@@ -53,18 +53,22 @@ offences as (
 
 counted as (
     select measure, coalesce(grp, 'Unknown') as grp, item, item_rkey, person_key, person_rkey
-    from (select * from episodes union all select * from offences)
+    from (
+        select * from episodes
+        union all
+        select * from offences
+    ) as both_measures
 ),
 
 items as (
     select measure, grp, count(*) as events, sum(item_rkey) as events_ckey
-    from (select distinct measure, grp, item, item_rkey from counted)
+    from (select distinct measure, grp, item, item_rkey from counted) as distinct_items
     group by all
 ),
 
 children as (
     select measure, grp, count(*) as children, sum(person_rkey) as children_ckey
-    from (select distinct measure, grp, person_key, person_rkey from counted)
+    from (select distinct measure, grp, person_key, person_rkey from counted) as distinct_children
     group by all
 )
 

@@ -50,7 +50,7 @@ counts as (
         select month, split_value, is_looked_after, episodes, rhi_eligible, rhi_offered_72h, returned, rhi_completed,
                episodes_ckey, rhi_eligible_ckey, rhi_offered_72h_ckey, returned_ckey, rhi_completed_ckey
         from theme_cells
-    )
+    ) as split_cells
     group by all
 ),
 
@@ -78,7 +78,7 @@ child_lines as (
 
 children as (
     select month, split_value, count(*) as children, sum(person_rkey) as children_ckey
-    from (select distinct month, split_value, person_key, person_rkey from child_lines)
+    from (select distinct month, split_value, person_key, person_rkey from child_lines) as distinct_children
     group by all
 )
 
