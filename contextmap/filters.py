@@ -7,7 +7,7 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
-from contextmap.fmt import first_of_month
+from contextmap.fmt import first_of_month, month_label
 from contextmap.labels import SEXES, SOURCES
 
 AGE_BANDS = ("Under 10", "10-13", "14-15", "16-17", "18+", "Unknown")
@@ -59,6 +59,19 @@ class Filters:
     def last_year(self) -> Filters:
         """The same period a year earlier."""
         return self.shifted(-12)
+
+    def year_window(self) -> Filters:
+        """The 12 months ending in the chosen month: the window of place tables and markers,
+        postcode tension and the pack's disruption actions.
+
+        One place in one month or quarter is nearly always 1 to 5 events, shown only as "c";
+        a year gives figures people can read (each table states the window).
+        """
+        return replace(self, period="12m")
+
+    def year_window_text(self) -> str:
+        """:meth:`year_window` in words: "the 12 months to October 2026"."""
+        return f"the 12 months to {month_label(self.month_to)}"
 
     def params(self) -> dict:
         """Bound parameters for the SQL in ``sql/queries`` (names match ``$name`` there)."""

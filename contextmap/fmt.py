@@ -58,6 +58,11 @@ def ratio(value) -> str:
     return f"{value:.1f}".removesuffix(".0") + "×"
 
 
+def rate_text(rate) -> str:
+    """A rate per 1,000 children aged 10–17 in words; "—" when there is none."""
+    return "—" if rate is None or pd.isna(rate) else f"{rate:,.1f} per 1,000 children aged 10–17"
+
+
 def first_of_month(value) -> date:
     """The first day of the month of ``value``."""
     ts = pd.Timestamp(value)

@@ -120,7 +120,7 @@ def figures(current: pd.Series, previous: pd.Series, last_year: pd.Series, polic
 
     ``gaps`` maps (measure key, "before" or "last_year") to why that comparison has no
     data on both sides; ``unavailable`` maps a measure key to why it is not shown at all;
-    ``notes`` maps a measure key to the filters it ignores (see ``pack.collect``).
+    ``notes`` maps a measure key to the filters it ignores (see ``pack_collect.collect``).
     """
     gaps, unavailable, notes = gaps or {}, unavailable or {}, notes or {}
     out = []

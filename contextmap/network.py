@@ -50,6 +50,14 @@ def small_groups_note(hidden: int, policy: disclosure.Policy) -> str | None:
             "too few to show on their own.")
 
 
+def small_groups_row(hidden: int, policy: disclosure.Policy, columns) -> dict[str, str]:
+    """A last table row standing in for the groups too small to show on their own: only how many."""
+    noun = "group" if hidden == 1 else "groups"
+    row = dict.fromkeys(columns, "")
+    row[columns[0]] = f"{fmt.number(hidden)} further {noun} of {policy.suppress_max} or fewer members (not shown)"
+    return row
+
+
 def _list_text(values, limit: int = 3, kind: str | None = None) -> str:
     items = [label(v, kind) for v in (values if values is not None else []) if v is not None]
     return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "") or "—"

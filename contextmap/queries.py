@@ -1,16 +1,20 @@
 """The dashboard's reads: each runs one file of ``sql/queries`` with bound parameters.
 
-Pure functions of a DuckDB connection (or cursor) and plain values, so they are tested
-without Streamlit; ``contextmap.ui`` adds caching. A query returns each count of
-children's records with its cell key (``<count>_ckey``); :func:`run` replaces the count
-by its cell-key perturbed value (``contextmap.cellkey``) and drops the key, so nothing
-after this module sees a true count. Every figure then goes through
-``contextmap.disclosure`` before it is shown or exported.
+:func:`run` is the one primitive: a DuckDB connection (or cursor), a query name and plain
+values, so it is tested without Streamlit. Everything above it reads through a
+:class:`Query`, ``query(name, filters=None, **params)``: on a page ``session.query``
+(``contextmap.ui.reader``, cached per build, role and policy), in the meeting pack and
+the tests :func:`bind` over a connection. A query returns each count of children's
+records with its cell key (``<count>_ckey``); :func:`run` replaces the count by its
+cell-key perturbed value (``contextmap.cellkey``) and drops the key, so nothing after
+this module sees a true count. Every figure then goes through ``contextmap.disclosure``
+before it is shown or exported.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 import duckdb
 import pandas as pd
@@ -53,11 +57,27 @@ def _execute(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pd.Data
         raise QueryError(f"sql/queries/{name}.sql failed: {exc}") from exc
 
 
-def filtered(con, name: str, filters: Filters, **params) -> pd.DataFrame:
-    """Run a query that takes the global filters plus any extra parameters."""
-    return run(con, name, **filters.params(), **params)
+class Query(Protocol):
+    """Runs ``sql/queries/<name>.sql`` with the parameters of ``filters`` (when given) and
+    ``params``; counts come back perturbed. Every reader above :func:`run` takes one,
+    named ``query``."""
+
+    def __call__(self, name: str, filters: Filters | None = None, **params) -> pd.DataFrame: ...
 
 
-def table_exists(con, table: str) -> bool:
-    """Whether the build has ``table`` (optional analytics may be absent in old builds)."""
-    return bool(run(con, "table_exists", table=table).iloc[0, 0])
+def bind(con, run=run) -> Query:
+    """A :class:`Query` over a DuckDB connection (no cache).
+
+    ``run`` runs one query file (default :func:`run`, perturbed counts); a test may pass
+    one that returns exact counts, to check the figures against a recomputation.
+    """
+
+    def query(name: str, filters: Filters | None = None, **params) -> pd.DataFrame:
+        return run(con, name, **({**filters.params(), **params} if filters else params))
+
+    return query
+
+
+def has_table(query: Query, table: str) -> bool:
+    """Whether the build ``query`` reads has ``table`` (optional analytics may be absent in old builds)."""
+    return bool(query("table_exists", table=table).iloc[0, 0])

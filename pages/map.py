@@ -3,18 +3,18 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from contextmap import auth, settings, ui, where
+from contextmap import auth, map_view, profile_view, settings, ui
 
 s = ui.page("map", "Map", "Click an area or a place to open its profile below the map.")
 f = s.filters
 # Two controls a row: at 1024 pixels four in a row cut their labels to "LSOA…" and "Pla…".
 a, b = st.columns([2, 3], vertical_alignment="bottom")
-level = a.segmented_control("Areas", list(where.LEVELS), format_func=where.LEVELS.get, default="ward", key="map_level") or "ward"
-measure = b.selectbox("Colour areas by", list(where.MEASURES), format_func=where.MEASURES.get, key="map_measure",
-                      help=" ".join(f"**{where.MEASURES[k]}**: {v}" for k, v in where.MEASURE_HELP.items()))
+level = a.segmented_control("Areas", list(map_view.LEVELS), format_func=map_view.LEVELS.get, default="ward", key="map_level") or "ward"
+measure = b.selectbox("Colour areas by", list(map_view.MEASURES), format_func=map_view.MEASURES.get, key="map_measure",
+                      help=" ".join(f"**{map_view.MEASURES[k]}**: {v}" for k, v in map_view.MEASURE_HELP.items()))
 c, d = st.columns(2)
 show_places = c.toggle("Places of concern", value=True, key="map_places",
-                       help=f"Circles sized by the place's combined score over {where.year_window_text(f)}.")
+                       help=f"Circles sized by the place's combined score over {f.year_window_text()}.")
 show_heat = d.toggle("Density heat map", value=False, key="map_heat",
                      help="Density of located events, counted on a grid of about 200 m; cells with too few events are left out.")
 fetch = lambda name, **p: ui.query(s, name, **p)  # noqa: E731
@@ -22,7 +22,7 @@ groups = "groups" in auth.pages_for(s.role)
 weights = settings.get("hotspots", "place_weights")
 
 with st.spinner("Counting events in each area…"):
-    data = where.map_data(fetch, f, s.policy, level, measure, weights)
+    data = map_view.map_data(fetch, f, s.policy, level, measure, weights)
 if data.boundaries.empty:
     st.info("No areas match the chosen locality. Choose All localities in the sidebar.")
     st.stop()
@@ -36,14 +36,14 @@ if data.missing:
 def map_and_profile() -> None:
     """The map and the profile of what was clicked: a click reruns only this part of the page."""
     with st.spinner("Drawing the map…"):
-        drawn = where.build_map(fetch, data, f, s.policy, measure, show_places, show_heat, weights,
-                                settings.load().get("map", {}), settings.get("geography", "attribution"), level)
+        drawn = map_view.build_map(fetch, data, f, s.policy, measure, show_places, show_heat, weights,
+                                   settings.load().get("map", {}), settings.get("geography", "attribution"), level)
     for notice in drawn.notices:
         st.info(notice, icon=":material/info:")
     out = st_folium(drawn.map, key=f"map_{level}_{measure}", height=560, use_container_width=True,
                     returned_objects=["last_active_drawing"])
     st.markdown(drawn.legend)
-    hit = where.resolve_click(where.clicked_ref(out), data)
+    hit = map_view.resolve_click(map_view.clicked_ref(out), data)
     if hit and hit != st.session_state.get("map_last_hit"):
         st.session_state.map_last_hit = hit
         st.session_state.map_selected = hit
@@ -58,7 +58,7 @@ def map_and_profile() -> None:
         st.page_link("pages/places.py", label="Open the full place profile", icon=":material/storefront:",
                      query_params={"place": ref, **f.to_query()})
         with st.spinner("Gathering the place's figures…"):
-            prof = where.place_profile(fetch, ref, f, s.policy, weights, groups=groups)
+            prof = profile_view.place_profile(fetch, ref, f, s.policy, weights, groups=groups)
         if prof:
             ui.show_profile(prof)
     elif kind == "area" and ref in names:
@@ -66,11 +66,11 @@ def map_and_profile() -> None:
             row = data.areas.set_index("code").loc[ref]
             hot = data.classes.set_index("code").loc[ref] if measure == "gi" and data.classes is not None \
                 and ref in set(data.classes["code"]) else None
-            ui.show_profile(where.area_profile(fetch, level, ref, names[ref], f, s.policy, row["children_10_17"], hot, groups))
+            ui.show_profile(profile_view.area_profile(fetch, level, ref, names[ref], f, s.policy, row["children_10_17"], hot, groups))
 
 
 map_and_profile()
-for caveat in where.CAVEATS:
+for caveat in map_view.CAVEATS:
     st.caption(f"Caveat: {caveat}")
 if ui.has_table(s, "mart_area_funnel"):
     st.subheader("Fair comparison of areas (funnel plot)")
@@ -78,7 +78,7 @@ if ui.has_table(s, "mart_area_funnel"):
     if funnel.empty:
         st.info("No funnel plot for this month and period: choose a later month or a longer period.")
     else:
-        st.plotly_chart(where.funnel_figure(funnel, s.policy, level, st.session_state.get(f"map_pick_{level}")),
+        st.plotly_chart(map_view.funnel_figure(funnel, s.policy, level, st.session_state.get(f"map_pick_{level}")),
                         use_container_width=True)
         st.caption("Each dot is an area; small areas sit at the wide end of the funnel, where chance alone moves rates a "
                    "lot. Only dots outside the limits differ from the whole area by more than chance (Public Health "

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from contextmap import audit, auth, fmt, headline, pack, ui
+from contextmap import audit, auth, fmt, headline, pack, pack_collect, ui
 
 s = ui.page("overview", "Overview")
 f = s.filters
@@ -13,7 +13,7 @@ def run(name, filters=None, **params):
 
 
 with st.spinner("Counting episodes, interviews and offences…"):
-    ov = pack.collect(run, lambda table: ui.has_table(s, table), f, s.policy, ui.area_name())
+    ov = pack_collect.collect(run, f, s.policy, ui.area_name())
 st.caption(f"{ov.period} · {fmt.md_escape(ov.where) if f.locality != 'All' else 'All localities'}")
 for caveat in ov.caveats:
     st.warning(caveat, icon=":material/event_busy:")
@@ -25,7 +25,7 @@ if ov.empty:
 st.subheader("What changed")
 # Sentences name localities from the council's own files: shown as literal text.
 st.markdown("\n".join(f"- {fmt.md_escape(sentence)}" for sentence in ov.sentences))
-st.caption(pack.CHANGE_RULE)
+st.caption(pack_collect.CHANGE_RULE)
 
 for title, figs in headline.by_section(ov.figures).items():
     st.subheader(title)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from contextmap import auth, settings, ui, where
+from contextmap import auth, map_view, places_view, profile_view, settings, ui
 from contextmap.fmt import period_label
 from contextmap.labels import label
 
@@ -17,14 +17,14 @@ if not ui.has_table(s, "mart_place_hotspots"):
 # A month or a quarter at one place is nearly always 1 to 5 events ("c"): the table opens
 # on the 12 months to the chosen month, and says so.
 a, b, c = st.columns([2, 2, 1.4], vertical_alignment="bottom")
-windows = {"12m": where.year_window_text(f).capitalize(), "sidebar": f"The sidebar's period ({period_label(f.month_from, f.month_to)})"}
+windows = {"12m": f.year_window_text().capitalize(), "sidebar": f"The sidebar's period ({period_label(f.month_from, f.month_to)})"}
 window = a.selectbox("Window", list(windows) if f.period != "12m" else ["12m"], format_func=windows.get, key="places_window")
-shown_filters = where.year_window(f) if window == "12m" else f
+shown_filters = f.year_window() if window == "12m" else f
 with st.spinner("Ranking places of concern…"):
-    places = ui.query(s, "place_ranking", shown_filters, **where.ranking_params(weights))
-    sparks = where.sparklines(ui.query(s, "place_profile_quarters", f), s.policy)
+    places = ui.query(s, "place_ranking", shown_filters, **places_view.ranking_params(weights))
+    sparks = places_view.sparklines(ui.query(s, "place_profile_quarters", f), s.policy)
 st.caption(f"{period_label(shown_filters.month_from, shown_filters.month_to)} · "
-           f"{ui.md_escape(f.locality) if f.locality != 'All' else 'All localities'} · " + where.weights_text(weights))
+           f"{ui.md_escape(f.locality) if f.locality != 'All' else 'All localities'} · " + places_view.weights_text(weights))
 categories = b.multiselect("Category", sorted(places["category"].dropna().unique()), key="places_category",
                            format_func=lambda v: label(v, "category"), placeholder="All categories")
 active = c.toggle("Only places with events", value=True, key="places_active")
@@ -35,11 +35,11 @@ if shown.empty:
     st.info("No place of concern had events linked to it with these filters. Widen the period, choose All "
             "localities or another category, or switch off 'Only places with events'.")
 else:
-    table = where.places_table(shown, sparks, weights, s.policy)
+    table = places_view.places_table(shown, sparks, weights, s.policy)
     ui.table(
         table.drop(columns="place_id"), height=420,
         column_config={
-            "Score": st.column_config.Column(help=where.weights_text(weights) + " Shown as c when any of its parts is."),
+            "Score": st.column_config.Column(help=places_view.weights_text(weights) + " Shown as c when any of its parts is."),
             "Rank": st.column_config.Column(help="1 = the highest score shown. A place whose score is hidden (c) "
                                                   "has no rank."),
             "Last 2 years": st.column_config.BarChartColumn(help="Events in each quarter of the last two years. Blank "
@@ -64,9 +64,9 @@ pick = st.selectbox("Place", [None, *sorted(names, key=lambda p: str(names[p]))]
 if pick:
     st.query_params["place"] = pick
     with st.spinner("Gathering the place's figures…"):
-        prof = where.place_profile(fetch, pick, f, s.policy, weights, groups="groups" in auth.pages_for(s.role))
+        prof = profile_view.place_profile(fetch, pick, f, s.policy, weights, groups="groups" in auth.pages_for(s.role))
     ui.show_profile(prof, level=4)
 elif "place" in st.query_params:
     del st.query_params["place"]
-for caveat in where.CAVEATS:
+for caveat in map_view.CAVEATS:
     st.caption(f"Caveat: {caveat}")

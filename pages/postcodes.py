@@ -5,13 +5,13 @@ from datetime import date
 import streamlit as st
 from streamlit_folium import st_folium
 
-from contextmap import maps, settings, ui, where
+from contextmap import map_view, maps, postcodes_view, settings, ui
 
 s = ui.page("postcodes", "Postcodes", "How practitioners speak of places: postcode districts (HD1) and sectors (HD1 2).")
 f = s.filters
-level = st.segmented_control("Level", list(where.POSTCODE_LEVELS), format_func=where.POSTCODE_LEVELS.get,
+level = st.segmented_control("Level", list(postcodes_view.POSTCODE_LEVELS), format_func=postcodes_view.POSTCODE_LEVELS.get,
                              default="district", key="pc_level") or "district"
-_, note = where.hotspot_source(f.sources)
+_, note = map_view.hotspot_source(f.sources)
 if not ui.has_table(s, "mart_postcode_hotspots"):
     st.info("Postcode hotspots are not in this build yet. Rebuild with the hotspot step (`python -m pipelines build`).")
     st.stop()
@@ -28,10 +28,10 @@ else:
         m = maps.base_map(wards, settings.get("geography", "attribution"), **settings.load().get("map", {}))
         maps.add_outlines(m, wards, labels=False, colour="#9e9e9e", weight=0.8, name="Wards")
         maps.add_localities(m, ui.query(s, "boundaries", level="locality"))
-        maps.add_circles(m, where.postcode_points(units[units["is_in_area"]], s.policy, level), name="Postcodes")
+        maps.add_circles(m, postcodes_view.postcode_points(units[units["is_in_area"]], s.policy, level), name="Postcodes")
     st_folium(m, key=f"pc_map_{level}", height=480, use_container_width=True, returned_objects=[])
-    st.markdown(where.postcode_legend(level))
-    ui.table(where.postcode_table(units, s.policy, level),
+    st.markdown(postcodes_view.postcode_legend(level))
+    ui.table(postcodes_view.postcode_table(units, s.policy, level),
              column_config={"Above expected": st.column_config.CheckboxColumn(
                  help="More events than the district-wide rate predicts, beyond chance (Poisson, "
                  "false-discovery-rate corrected), with at least the minimum number of events.")})
@@ -40,12 +40,12 @@ st.subheader("Postcode tension")
 st.caption("Young people living in one postcode district who were involved in offences in another. Rivalries tied "
            "to postcode areas show up as strong pairs off the diagonal.")
 # One month of cross-district offences is nearly all "c": the pairs open on a year.
-spans = {"12m": where.year_window_text(f).capitalize(), "sidebar": "The sidebar's period", "all": "All months in the data"}
+spans = {"12m": f.year_window_text().capitalize(), "sidebar": "The sidebar's period", "all": "All months in the data"}
 span = st.radio("Months", list(spans), format_func=spans.get, horizontal=True, key="pc_span")
 if not ui.has_table(s, "mart_hotspot_tension_people"):
     st.info("Postcode tension is not in this build yet.")
     st.stop()
-start = {"12m": where.year_window(f).month_from, "sidebar": f.month_from, "all": date(1900, 1, 1)}[span]
+start = {"12m": f.year_window().month_from, "sidebar": f.month_from, "all": date(1900, 1, 1)}[span]
 params = {"month_from": start, "month_to": f.month_to, "age_bands": list(f.age_bands), "sexes": list(f.sexes)}
 with st.spinner("Matching home districts to offence districts…"):
     matrix = ui.query(s, "postcode_tension", **params)
@@ -53,9 +53,9 @@ with st.spinner("Matching home districts to offence districts…"):
 if matrix.empty:
     st.info("No offence involved a young person with a known home district in these months. Choose 'All months in the data'.")
     st.stop()
-st.plotly_chart(where.tension_figure(matrix, s.policy), use_container_width=True)
+st.plotly_chart(postcodes_view.tension_figure(matrix, s.policy), use_container_width=True)
 st.markdown("**Strongest cross-district pairs**")
 if pairs.empty:
     st.caption("No young person was involved in an offence outside their home district in these months.")
 else:
-    ui.table(where.strongest_pairs(pairs, s.policy))
+    ui.table(postcodes_view.strongest_pairs(pairs, s.policy))

@@ -12,8 +12,8 @@ The views, as the pages show them:
 - Overview (and the meeting pack): the headline figures (``headline.figures``) for any
   month or quarter, locality, sex, age band, looked-after status and source selection;
 - Return home interviews: "Episodes that ended" (``rhi_view.summary``);
-- Map: events per ward and per LSOA (``where.area_values``);
-- Postcodes: events per district and per sector (``where.postcode_table``).
+- Map: events per ward and per LSOA (``map_view.area_values``);
+- Postcodes: events per district and per sector (``postcodes_view.postcode_table``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from datetime import date
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
-from contextmap import cellkey, disclosure, headline, queries, rhi_view, where
+from contextmap import cellkey, disclosure, headline, map_view, postcodes_view, queries, rhi_view
 from contextmap.filters import AGE_BANDS, SEXES, SOURCES, Filters
 
 COUNT_MEASURES = [m.key for m in headline.MEASURES if m.kind == "count"]
@@ -58,7 +58,7 @@ class Views:
 
     def __init__(self, con, policy: disclosure.Policy):
         self.con, self.policy, self._cache = con, policy, {}
-        self.has_postcodes = queries.table_exists(con, "mart_postcode_hotspots")
+        self.has_postcodes = queries.has_table(queries.bind(con), "mart_postcode_hotspots")
 
     def _run(self, name: str, exact: bool, **params) -> pd.DataFrame:
         # What queries.run does, once for both: the true rows, and the rows a page is given.
@@ -100,7 +100,7 @@ class Views:
         def make():
             shown = self._run("area_events", False, **f.params(), level=level)
             truth = self._run("area_events", True, **f.params(), level=level)
-            values = where.area_values(shown, "count", self.policy, level)
+            values = map_view.area_values(shown, "count", self.policy, level)
             return pd.DataFrame({"code": shown["code"], "locality": shown["locality"],
                                  "shown": values["value"].where(values["status"] == "shown"),
                                  "truth": truth["events"].to_numpy()})
@@ -111,7 +111,7 @@ class Views:
         def make():
             shown = self._run("postcode_hotspots", False, **f.params(), level=level)
             truth = self._run("postcode_hotspots", True, **f.params(), level=level)
-            table = where.postcode_table(shown, self.policy, level)
+            table = postcodes_view.postcode_table(shown, self.policy, level)
             return pd.DataFrame({"code": shown["code"], "district": shown["district"],
                                  "shown": [_number(t) for t in table["Events"]],
                                  "truth": truth["events"].to_numpy()})

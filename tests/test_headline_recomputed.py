@@ -5,7 +5,7 @@ ending in it, on the shipped sample and on a second data set generated with anot
 The second data set is made more like real exports: the lines of one offence (one per
 person) sometimes carry different offence types, and an offence must still count once.
 
-The figures are taken from ``pack.collect``, the function the Overview page and the meeting
+The figures are taken from ``pack_collect.collect``, the function the Overview page and the meeting
 pack both use: once with exact counts (they must equal the recomputation), and once as a
 user sees them (each shown count within the cell-key perturbation's ±2 of the truth).
 """
@@ -21,7 +21,7 @@ import sys
 import duckdb
 import pytest
 
-from contextmap import cellkey, disclosure, pack, queries
+from contextmap import cellkey, disclosure, pack_collect, queries
 from contextmap.coverage import Coverage
 from contextmap.filters import Filters
 from contextmap.settings import ROOT
@@ -86,8 +86,8 @@ def dataset(request, tmp_path_factory):
 
 
 def _overview(con, f: Filters, exact: bool) -> dict:
-    run = pack.runner(con, _exact) if exact else pack.runner(con)
-    ov = pack.collect(run, lambda t: queries.table_exists(con, t), f, POLICY, "Kirklees")
+    query = queries.bind(con, _exact) if exact else queries.bind(con)
+    ov = pack_collect.collect(query, f, POLICY, "Kirklees")
     return {fig.measure.key: fig for fig in ov.figures}
 
 

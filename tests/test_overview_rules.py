@@ -1,7 +1,7 @@
 """The overview and the meeting pack on the sample build: fair comparisons, one rule for
 cards and sentences, every filter followed or named, and emerging hotspots that read clearly.
 
-Each test drives ``pack.collect`` (what the Overview page and the pack both show) over the
+Each test drives ``pack_collect.collect`` (what the Overview page and the pack both show) over the
 real sample build.
 """
 
@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from contextmap import disclosure, pack, queries, where
+from contextmap import disclosure, map_view, pack, pack_collect, queries
 from contextmap.filters import Filters
 
 POLICY = disclosure.Policy.from_settings()
@@ -20,8 +20,8 @@ FIRST_MONTH = date(2023, 11, 1)  # the sample's first month of data
 OFFENCE_KEYS = {"offences", "serious_violence", "weapon_offences"}
 
 
-def _collect(con, f: Filters) -> pack.Overview:
-    return pack.collect(pack.runner(con), lambda t: queries.table_exists(con, t), f, POLICY, "Kirklees")
+def _collect(con, f: Filters) -> pack_collect.Overview:
+    return pack_collect.collect(queries.bind(con), f, POLICY, "Kirklees")
 
 
 def test_the_first_month_of_data_reports_no_rise_from_zero(sample_con):
@@ -32,7 +32,7 @@ def test_the_first_month_of_data_reports_no_rise_from_zero(sample_con):
     for fig in ov.figures:
         assert fig.delta is None and fig.last_year is None, (fig.measure.key, fig.delta, fig.last_year)
         assert "no earlier data" in (fig.note or ""), fig.measure.key
-    html = pack.build_html(ov, pack.Extras(None, "", ""), {"Map": b""}, POLICY)
+    html = pack.build_html(ov, pack_collect.Extras(None, "", ""), {"Map": b""}, POLICY)
     assert "no earlier data" in html and "+161" not in html
 
 
@@ -98,8 +98,7 @@ def test_emerging_hotspots_state_their_window_round_ratios_and_list_only_flagged
 def test_the_map_colours_every_flagged_unit(sample_con):
     """An area the emerging test flags is never drawn as "No pattern" (white)."""
     f = Filters(date(2026, 10, 1))
-    fetch = lambda name, **p: queries.run(sample_con, name, **p)  # noqa: E731
-    data = where.map_data(fetch, f, POLICY, "ward", "emerging", {})
+    data = map_view.map_data(queries.bind(sample_con), f, POLICY, "ward", "emerging", {})
     flagged = set(data.classes.loc[data.classes["is_emerging"], "code"])
     assert flagged, "the sample has emerging wards in October 2026"
     shown = data.values.set_index("code").loc[sorted(flagged), "category"]

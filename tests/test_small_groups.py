@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from contextmap import pack, where
+from contextmap import map_view, pack_collect, profile_view
 from contextmap.disclosure import Policy
 from contextmap.filters import Filters
 
@@ -20,7 +20,7 @@ def _place_groups() -> pd.DataFrame:
 
 
 def test_profile_lists_only_groups_above_the_threshold_and_counts_the_rest():
-    table = where._groups(_place_groups(), P)
+    table = profile_view._groups(_place_groups(), P)
     assert list(table["Group"]) == ["Group 1", SMALL]
     assert table.iloc[0]["Events"] == "20" and table.iloc[1]["Events"] == ""
     # A group whose size is unknown counts as small; nothing about the small groups is shown but the count.
@@ -28,12 +28,12 @@ def test_profile_lists_only_groups_above_the_threshold_and_counts_the_rest():
 
 
 def test_area_profile_groups_without_a_size_are_never_listed():
-    table = where._groups(_place_groups().drop(columns=["size", "people"]), P)
+    table = profile_view._groups(_place_groups().drop(columns=["size", "people"]), P)
     assert list(table["Group"]) == ["4 further groups of 5 or fewer members (not shown)"]
 
 
 def test_profile_with_only_big_groups_has_no_count_row():
-    table = where._groups(_place_groups().assign(size=[8, 9, 10, 6]), P)
+    table = profile_view._groups(_place_groups().assign(size=[8, 9, 10, 6]), P)
     assert list(table["Group"]) == ["Group 1", "Group 2", "Group 3", "Group 4"]
 
 
@@ -42,7 +42,7 @@ def test_pack_peer_groups_table_lists_big_groups_and_counts_small_ones():
                         "main_evidence": ["co_offending", "rhi_named", "missing_together"],
                         "localities": [["Huddersfield"], ["Dewsbury"], ["Batley"]],
                         "top_themes": [["CSE"], ["DRUGS"], ["CCE"]]})
-    table = pack._peer_groups(lambda *a, **k: raw, Filters(pd.Timestamp("2026-10-01").date()), P, top=10)
+    table = pack_collect._peer_groups(lambda *a, **k: raw, Filters(pd.Timestamp("2026-10-01").date()), P, top=10)
     assert list(table["Group"]) == ["Group 7", "2 further groups of 5 or fewer members (not shown)"]
     assert "Dewsbury" not in table.to_string() and "drugs" not in table.to_string()
 
@@ -53,7 +53,7 @@ def test_place_profile_on_the_sample_never_lists_a_small_group(sample_con):
     from contextmap import queries
 
     for place in places:
-        table = where._groups(queries.run(sample_con, "place_profile_groups", place_id=place), P)
+        table = profile_view._groups(queries.run(sample_con, "place_profile_groups", place_id=place), P)
         listed = table["Group"][table["Group"].str.startswith("Group ")].str.removeprefix("Group ").astype(int)
         assert all(sizes[g] > P.suppress_max for g in listed), place
 
@@ -62,6 +62,6 @@ def test_funnel_whole_area_line_is_drawn_opaque():
     funnel = pd.DataFrame({"area_code": ["A", "B"], "area_name": ["A", "B"], "events": [40, 60],
                            "children_10_17": [1500, 2500], "district_rate_per_1000": [25.0, 25.0],
                            "funnel_class": ["Within limits", "Within limits"]})
-    fig = where.funnel_figure(funnel, P, "ward")
+    fig = map_view.funnel_figure(funnel, P, "ward")
     lines = [s for s in fig.layout.shapes if s.type == "line"]
     assert lines and all(s.opacity == 1 for s in lines)

@@ -1,4 +1,5 @@
-"""The "Where" pages (map, places, postcodes) and their logic (contextmap/where.py) on the
+"""The "Where" pages (map, places, postcodes) and their logic (contextmap/map_view.py,
+places_view.py, postcodes_view.py, profile_view.py) on the
 shipped sample build: what a user sees is protected, complete and points at the planted
 hotspots. Pages run under Streamlit's AppTest as dashboard.py would run them."""
 
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from contextmap import disclosure, queries, settings, where
+from contextmap import disclosure, map_view, places_view, postcodes_view, profile_view, queries, settings
 from contextmap.filters import Filters
 from contextmap.settings import ROOT
 from pipelines import warehouse
@@ -31,15 +32,15 @@ def db(sample_db):
 
 
 @pytest.fixture(scope="module")
-def fetch(db):
+def query(db):
     con = duckdb.connect(str(db), read_only=True)
-    yield lambda name, **p: queries.run(con, name, **p)
+    yield queries.bind(con)
     con.close()
 
 
 @pytest.fixture(scope="module")
-def last(fetch) -> date:
-    return pd.Timestamp(fetch("month_range")["last_month"].iloc[0]).date()
+def last(query) -> date:
+    return pd.Timestamp(query("month_range")["last_month"].iloc[0]).date()
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +51,9 @@ def quarter(last) -> Filters:
 # --- logic ----------------------------------------------------------------------------------
 
 
-def test_areas_with_one_to_five_events_are_drawn_suppressed_not_as_zero(fetch, quarter):
-    areas = fetch("area_events", **quarter.params(), level="lsoa")
-    values = where.area_values(areas, "count", POLICY, "lsoa")
+def test_areas_with_one_to_five_events_are_drawn_suppressed_not_as_zero(query, quarter):
+    areas = query("area_events", **quarter.params(), level="lsoa")
+    values = map_view.area_values(areas, "count", POLICY, "lsoa")
     small = areas["events"].between(1, 5).to_numpy()
     assert small.any(), "the sample should have LSOAs with few events in a quarter"
     assert (values.loc[small, "status"] == "suppressed").all()
@@ -61,21 +62,21 @@ def test_areas_with_one_to_five_events_are_drawn_suppressed_not_as_zero(fetch, q
     assert (values.loc[areas["events"].to_numpy() == 0, "value"] == 0).all()
 
 
-def test_rates_are_per_thousand_children_and_hidden_with_their_count(fetch, quarter):
-    areas = fetch("area_events", **quarter.params(), level="ward")
-    values = where.area_values(areas, "rate", POLICY, "ward")
+def test_rates_are_per_thousand_children_and_hidden_with_their_count(query, quarter):
+    areas = query("area_events", **quarter.params(), level="ward")
+    values = map_view.area_values(areas, "rate", POLICY, "ward")
     shown = values[values["status"] == "shown"]
     assert not shown.empty
     assert shown["value"].to_numpy() == pytest.approx(1000 * shown["events"] / shown["children_10_17"])
     assert values.loc[values["events"].between(1, 5), "value"].isna().all()
 
 
-@pytest.mark.parametrize("measure", list(where.MEASURES))
-def test_every_measure_draws_every_area_offline_with_places(fetch, quarter, measure):
-    data = where.map_data(fetch, quarter, POLICY, "lsoa", measure, WEIGHTS)
+@pytest.mark.parametrize("measure", list(map_view.MEASURES))
+def test_every_measure_draws_every_area_offline_with_places(query, quarter, measure):
+    data = map_view.map_data(query, quarter, POLICY, "lsoa", measure, WEIGHTS)
     assert data.missing is None
     assert len(data.boundaries) == len(data.areas) == 259
-    drawn = where.build_map(fetch, data, quarter, POLICY, measure, True, True, WEIGHTS, level="lsoa")
+    drawn = map_view.build_map(query, data, quarter, POLICY, measure, True, True, WEIGHTS, level="lsoa")
     html = drawn.map.get_root().render()
     head = html.split("<body>")[0]
     assert "http://" not in head and "https://" not in head
@@ -86,32 +87,32 @@ def test_every_measure_draws_every_area_offline_with_places(fetch, quarter, meas
         assert data.values["category"].notna().any()
     # Every layer drawn is explained under the map: the areas' measure, the places, the heat map.
     legend = drawn.legend.replace("\\", "")
-    assert where.MEASURES[measure] in legend and "**Places**" in legend and "**Density heat map**" in legend
+    assert map_view.MEASURES[measure] in legend and "**Places**" in legend and "**Density heat map**" in legend
     assert "Ref:" not in html and "None" not in legend
 
 
-def test_a_click_on_an_area_or_place_resolves_to_it(fetch, quarter):
-    data = where.map_data(fetch, quarter, POLICY, "ward", "count", WEIGHTS)
+def test_a_click_on_an_area_or_place_resolves_to_it(query, quarter):
+    data = map_view.map_data(query, quarter, POLICY, "ward", "count", WEIGHTS)
     code = data.areas["code"].iloc[3]
 
     def clicked(ref):
         return {"last_active_drawing": {"type": "Feature", "properties": {"tip": "Ashbrow", "ref": ref}}}
 
-    assert where.resolve_click(where.clicked_ref(clicked(code)), data) == ("area", code)
-    assert where.resolve_click(where.clicked_ref(clicked("PL-045")), data) == ("place", "PL-045")
-    assert where.resolve_click(where.clicked_ref({"last_active_drawing": None}), data) is None
+    assert map_view.resolve_click(map_view.clicked_ref(clicked(code)), data) == ("area", code)
+    assert map_view.resolve_click(map_view.clicked_ref(clicked("PL-045")), data) == ("place", "PL-045")
+    assert map_view.resolve_click(map_view.clicked_ref({"last_active_drawing": None}), data) is None
 
 
-def test_heat_map_never_draws_a_cell_with_one_to_five_events(fetch, last):
-    cells = where.heat_cells(fetch("map_heat", **Filters(month=last, period="12m").params()), POLICY)
+def test_heat_map_never_draws_a_cell_with_one_to_five_events(query, last):
+    cells = map_view.heat_cells(query("map_heat", **Filters(month=last, period="12m").params()), POLICY)
     assert not cells.empty and (cells["events"] > POLICY.suppress_max).all()
 
 
-def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_small_counts(fetch, last):
+def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_small_counts(query, last):
     f = Filters(month=last, period="12m")
-    ranking = fetch("place_ranking", **f.params(), **where.ranking_params(WEIGHTS))
-    quarters = fetch("place_profile_quarters", **f.params())
-    table = where.places_table(ranking, where.sparklines(quarters, POLICY), WEIGHTS, POLICY)
+    ranking = query("place_ranking", **f.params(), **places_view.ranking_params(WEIGHTS))
+    quarters = query("place_profile_quarters", **f.params())
+    table = places_view.places_table(ranking, places_view.sparklines(quarters, POLICY), WEIGHTS, POLICY)
     top = set(table.head(5)["place_id"])  # ranked places, then busy places whose score is hidden
     assert set(TRUTH["place_hotspots"]) <= top
     ranked = table["Rank"].notna()
@@ -124,17 +125,17 @@ def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_sm
     shown = [v for c in ("Events", "Found here", "Named in RHIs", "Offences", "Children") for v in disclosure.visible_counts(table[c])]
     assert not any(disclosure.is_suppressed(v, POLICY) for v in shown)
     sparks = table.set_index("place_id")["Last 2 years"]
-    assert all(len(line) in (0, where.SPARK_QUARTERS) for line in sparks)
+    assert all(len(line) in (0, places_view.SPARK_QUARTERS) for line in sparks)
     assert not any(disclosure.is_suppressed(v, POLICY) for line in sparks for v in line)
-    assert any(len(sparks[p]) == where.SPARK_QUARTERS for p in TRUTH["place_hotspots"])
+    assert any(len(sparks[p]) == places_view.SPARK_QUARTERS for p in TRUTH["place_hotspots"])
     small = quarters[quarters["events"].between(1, 5)]["place_id"]
     assert small.size and all(sparks.get(p, []) == [] for p in set(small) & set(sparks.index))
 
 
-def test_place_profile_has_trend_themes_groups_near_repeats_and_actions(fetch, last):
+def test_place_profile_has_trend_themes_groups_near_repeats_and_actions(query, last):
     f = Filters(month=last, period="12m")
     place = TRUTH["place_hotspots"][0]
-    prof = where.place_profile(fetch, place, f, POLICY, WEIGHTS)
+    prof = profile_view.place_profile(query, place, f, POLICY, WEIGHTS)
     assert [t[0] for t in prof.tables] == ["Themes in return home interviews", "Peer groups seen here",
                                            "Near-repeats (Knox test)", "Disruption actions"]
     metrics = {label: value for label, value, _ in prof.metrics}
@@ -142,26 +143,26 @@ def test_place_profile_has_trend_themes_groups_near_repeats_and_actions(fetch, l
     groups = dict((h, rows) for h, rows, _ in prof.tables)["Peer groups seen here"]
     listed = groups["Group"].str.match(r"^Group \d+$")
     assert listed.any() and groups.loc[~listed, "Group"].str.contains("or fewer members").all()
-    no_groups = where.place_profile(fetch, place, f, POLICY, WEIGHTS, groups=False)
+    no_groups = profile_view.place_profile(query, place, f, POLICY, WEIGHTS, groups=False)
     assert "Peer groups seen here" not in [t[0] for t in no_groups.tables]
-    assert where.place_profile(fetch, "no-such-place", f, POLICY, WEIGHTS) is None
+    assert profile_view.place_profile(query, "no-such-place", f, POLICY, WEIGHTS) is None
 
 
-def test_place_profile_draws_the_actions_taken_there(fetch, db, last):
+def test_place_profile_draws_the_actions_taken_there(query, db, last):
     con = duckdb.connect(str(db), read_only=True)
     place, action = con.execute("select place_id, action_type from stg_disruption_actions where action_id = ?",
                                 [TRUTH["disruption"]["effective"]]).fetchone()
     con.close()
-    prof = where.place_profile(fetch, place, Filters(month=last, period="12m"), POLICY, WEIGHTS)
+    prof = profile_view.place_profile(query, place, Filters(month=last, period="12m"), POLICY, WEIGHTS)
     labels = {a.text for a in prof.timeline.layout.annotations}
     assert action.replace("_", " ").capitalize() in labels
     assert dict((h, rows) for h, rows, _ in prof.tables)["Disruption actions"]["Action"].str.len().gt(0).all()
 
 
-def test_area_profile_hides_small_months_and_counts(fetch, quarter):
-    areas = fetch("area_events", **quarter.params(), level="lsoa")
+def test_area_profile_hides_small_months_and_counts(query, quarter):
+    areas = query("area_events", **quarter.params(), level="lsoa")
     quiet = areas[areas["events"].between(1, 5)].iloc[0]
-    prof = where.area_profile(fetch, "lsoa", quiet["code"], quiet["name"], quarter, POLICY, quiet["children_10_17"])
+    prof = profile_view.area_profile(query, "lsoa", quiet["code"], quiet["name"], quarter, POLICY, quiet["children_10_17"])
     assert {label: value for label, value, _ in prof.metrics}["Events"] == "c"
     bars = [t for t in prof.timeline.data if t.type == "bar"]
     ys = [y for trace in bars if "hidden" not in trace.name for y in trace.y]
@@ -170,9 +171,9 @@ def test_area_profile_hides_small_months_and_counts(fetch, quarter):
     assert any("hidden" in trace.name and any(y is not None for y in trace.y) for trace in bars)
 
 
-def test_funnel_plots_only_areas_whose_count_is_shown(fetch, quarter):
-    funnel = fetch("funnel", **quarter.params(), level="lsoa")
-    fig = where.funnel_figure(funnel, POLICY, "lsoa")
+def test_funnel_plots_only_areas_whose_count_is_shown(query, quarter):
+    funnel = query("funnel", **quarter.params(), level="lsoa")
+    fig = map_view.funnel_figure(funnel, POLICY, "lsoa")
     plotted = sum(len(t.x) for t in fig.data if t.mode == "markers")
     hidden = int(funnel["events"].between(1, 5).sum())
     assert hidden and plotted == len(funnel) - hidden
@@ -180,12 +181,12 @@ def test_funnel_plots_only_areas_whose_count_is_shown(fetch, quarter):
     assert any(t.name == "99.8% limits" for t in fig.data)
 
 
-def test_planted_postcode_pair_is_the_strongest_and_the_matrix_is_protected(fetch, last):
+def test_planted_postcode_pair_is_the_strongest_and_the_matrix_is_protected(query, last):
     params = {"month_from": date(1900, 1, 1), "month_to": last, "age_bands": list(Filters(last).age_bands),
               "sexes": list(Filters(last).sexes)}
-    pairs = where.strongest_pairs(fetch("postcode_tension_pairs", **params), POLICY)
+    pairs = postcodes_view.strongest_pairs(query("postcode_tension_pairs", **params), POLICY)
     assert pairs["Districts"].iloc[0] == " and ".join(sorted(TRUTH["postcode_tension"]))
-    fig = where.tension_figure(fetch("postcode_tension", **params), POLICY)
+    fig = postcodes_view.tension_figure(query("postcode_tension", **params), POLICY)
     z = np.asarray(fig.data[0].z, dtype=float).ravel()
     assert not any(disclosure.is_suppressed(v, POLICY) for v in z[~np.isnan(z)])
 

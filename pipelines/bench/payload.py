@@ -14,7 +14,7 @@ from contextmap.filters import Filters
 
 def measure(db: Path) -> dict:
     """Bytes of HTML for the 12-month ward and LSOA event maps, and the time to render each."""
-    from contextmap import maps, where
+    from contextmap import map_view, maps
 
     policy = disclosure.Policy.from_settings()
     out = {}
@@ -25,8 +25,8 @@ def measure(db: Path) -> dict:
         for level in ("ward", "lsoa"):
             started = time.perf_counter()
             boundaries = queries.run(con, "boundaries", level=level)
-            areas = queries.filtered(con, "area_events", filters, level=level)
-            values = where.area_values(areas, "count", policy, level)
+            areas = queries.bind(con)("area_events", filters, level=level)
+            values = map_view.area_values(areas, "count", policy, level)
             m = maps.choropleth(boundaries, values, title="Events")
             html = maps.render_html(m)
             out[level] = {

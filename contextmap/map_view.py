@@ -1,0 +1,368 @@
+"""The Map page's logic without Streamlit: what each measure shows and its legend, the
+areas' values and tooltips, the place and heat layers, the funnel plot, and which
+feature a click chose.
+
+Every figure is protected here with :mod:`contextmap.disclosure` before it reaches a
+map, chart or table; the page only lays things out. Profiles opened from the map are in
+:mod:`contextmap.profile_view`, the place score in :mod:`contextmap.places_view`.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from contextmap import disclosure, fmt, maps
+from contextmap import hotspot_stats as hs
+from contextmap.filters import SOURCES
+from contextmap.labels import label
+from contextmap.places_view import ranking_params, shown_ranks, shown_scores, weights_text
+from contextmap.queries import Query, has_table
+
+LEVELS = {"ward": "Wards", "lsoa": "LSOAs (small areas)"}
+MEASURES = {
+    "rate": "Rate per 1,000 children aged 10–17",
+    "count": "Number of events",
+    "gi": "Hotspots (Getis-Ord Gi*)",
+    "emerging": "Emerging hotspots",
+}
+MEASURE_HELP = {
+    "rate": "Events in the area in the period for every 1,000 children aged 10–17 who live there "
+    "(ONS mid-year estimates), so a big area is not a hotspot merely for being big.",
+    "count": "Events located in the area in the period: where children went missing from or were found, "
+    "places and areas named in return home interviews, and offences, as chosen under Sources.",
+    "gi": "Getis-Ord Gi* compares each area and its neighbours with the whole district. Hot and cold spots are "
+    "significant after a false-discovery-rate correction; an area needs a minimum number of events of its own "
+    "(set by the administrator) before it can be called a hot spot.",
+    "emerging": "Areas whose recent months are significantly above their own baseline, labelled with the "
+    "pattern of ArcGIS' emerging hot spot analysis (new, consecutive, intensifying, persistent, …).",
+}
+# ColorBrewer RdBu (diverging, colour-blind safe): red = hot, blue = cold.
+GI_CATEGORIES = {
+    "Hot spot 99%": ("#b2182b", "Hot spot (99% confidence)"),
+    "Hot spot 95%": ("#ef8a62", "Hot spot (95%)"),
+    "Hot spot 90%": ("#fddbc7", "Hot spot (90%)"),
+    # Grey, not white: a month where nothing is significant must not read as "no data".
+    "Not significant": ("#e8e8e8", "Not significant"),
+    "Too few events": ("#d9d9d9", "Too few events to call"),
+    "Cold spot 90%": ("#d1e5f0", "Cold spot (90%)"),
+    "Cold spot 95%": ("#67a9cf", "Cold spot (95%)"),
+    "Cold spot 99%": ("#2166ac", "Cold spot (99%)"),
+}
+# Okabe-Ito colours, distinct for colour-blind readers.
+EMERGING_CATEGORIES = {
+    "New": ("#D55E00", "New"),
+    "Consecutive": ("#E69F00", "Consecutive"),
+    "Intensifying": ("#CC79A7", "Intensifying"),
+    "Persistent": ("#0072B2", "Persistent"),
+    "Diminishing": ("#56B4E9", "Diminishing"),
+    "Sporadic": ("#009E73", "Sporadic"),
+    "Oscillating": ("#F0E442", "Oscillating"),
+    "Historical": ("#999999", "Historical"),
+    "No pattern": ("#e8e8e8", "No pattern"),
+    # Flagged by the emerging test without an ArcGIS pattern (hotspot_stats.emerging_category).
+    hs.RECENT_RISE: ("#882255", "Recent rise (flagged, no pattern)"),
+}
+FUNNEL_COLOURS = {
+    "Above 99.8% limit": "#D55E00",
+    "Above 95% limit": "#E69F00",
+    "Within limits": "#999999",
+    "Below 95% limit": "#56B4E9",
+    "Below 99.8% limit": "#0072B2",
+}
+CAVEATS = (
+    "police.uk offences are snapped to anonymous map points (each covering at least eight addresses), "
+    "so a street or place can carry offences that happened nearby.",
+    "Counts of missing children vary with local recording practice (for example how care homes report "
+    "absences), so compare areas with care.",
+)
+
+
+def hotspot_source(sources) -> tuple[str, str | None]:
+    """The event source of the precomputed hotspot marts that matches the sidebar's sources.
+
+    The marts hold each source and all four together; any other mix falls back to all
+    four, with a note saying so.
+    """
+    chosen = [s for s in SOURCES if s in set(sources)]
+    if len(chosen) == len(SOURCES):
+        return "all", None
+    if len(chosen) == 1:
+        return chosen[0], None
+    return "all", "Hotspots are computed for one source or all four together: showing all four sources."
+
+
+def area_values(areas: pd.DataFrame, measure: str, policy: disclosure.Policy, level: str,
+                classes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per area: ``code``, ``value``/``category``, ``status`` and tooltip ``lines``.
+
+    ``areas`` is ``area_events`` (``code``, ``name``, ``locality``, ``children_10_17``,
+    ``events``). For ``gi`` and ``emerging``, ``classes`` is ``map_gi`` / ``map_emerging``
+    (``code``, ``gi_class`` or ``label`` and their statistics); areas without a row are no data.
+    """
+    protected = disclosure.map_values(areas["events"], policy, level).reset_index(drop=True)
+    out = areas[["code", "name", "locality", "children_10_17", "events"]].reset_index(drop=True).copy()
+    out["status"] = protected["status"].replace({"no data": "no_data"})
+    shown = protected["value"]
+    out["rate"] = [
+        np.nan if s != "shown" or not c else 1000 * float(v) / float(c)
+        for s, v, c in zip(out["status"], shown, out["children_10_17"])
+    ]
+    out["value"] = out["rate"] if measure == "rate" else shown
+    if measure == "rate":
+        out.loc[(out["status"] == "shown") & out["rate"].isna(), "status"] = "no_data"
+    out["category"] = None
+    lines = [
+        [r.name, f"Locality: {r.locality}", f"Events: {disclosure.fmt_count(r.events, policy, level)}", f"Rate: {fmt.rate_text(r.rate)}",
+         f"Children aged 10–17: {fmt.number(r.children_10_17)}"]
+        for r in out.itertuples()
+    ]
+    if measure in ("gi", "emerging"):
+        key = "gi_class" if measure == "gi" else "label"
+        info = classes.set_index("code") if classes is not None and not classes.empty else pd.DataFrame()
+        for i, code in enumerate(out["code"]):
+            if code not in info.index:
+                out.at[i, "status"] = "no_data"
+                continue
+            row = info.loc[code]
+            out.at[i, "category"] = row[key] if measure == "gi" else hs.emerging_category(row["is_emerging"], row[key])
+            out.at[i, "status"] = "shown"
+            lines[i].insert(1, _class_line(measure, row, policy, level))
+    out["lines"] = lines
+    return out
+
+
+def _class_line(measure: str, row, policy, level) -> str:
+    if measure == "gi":
+        z = "" if pd.isna(row.get("gi_z")) else f" (z = {row['gi_z']:.2f}, FDR q = {row['gi_q']:.3f})"
+        return f"{row['gi_class']}{z}"
+    ratio = "" if pd.isna(row.get("rate_ratio")) else f", {fmt.ratio(row['rate_ratio'])} its baseline"
+    recent = disclosure.fmt_count(row["recent_events"], policy, level)
+    category = hs.emerging_category(row["is_emerging"], row["label"])
+    return f"Emerging pattern: {category}{ratio} ({recent} events in the last {int(row['recent_months'])} months)"
+
+
+def place_markers(places: pd.DataFrame, weights: dict, policy: disclosure.Policy) -> pd.DataFrame:
+    """Map markers: ``place_id``, ``lat``, ``lon``, ``score`` (drives the size) and ``lines``.
+
+    The size follows the shown score; a place with a hidden part is sized by its shown
+    events, and a place whose events are suppressed gets the smallest marker (NaN).
+    """
+    scores, ranks = shown_scores(places, weights, policy), shown_ranks(places, weights, policy)
+    events = disclosure.protect_counts(places.reset_index(drop=True), ["events"], policy, level="place")["events"]
+    events = events.set_axis(places.index)
+    out = places[["place_id", "lat", "lon"]].copy()
+    out["score"] = scores.fillna(events)
+    out["lines"] = [
+        [
+            r.name,
+            f"{label(r.category, 'category')} · {r.locality}",
+            f"Events: {disclosure.fmt_count(r.events, policy, 'place')}",
+            "Score: " + ("c (hidden: a part is 1 to 5)" if pd.isna(sc) else f"{sc:,.1f}")
+            + ("" if pd.isna(rk) else f" (rank {int(rk)})"),
+        ]
+        for r, sc, rk in zip(places.itertuples(), scores, ranks)
+    ]
+    return out
+
+
+def heat_cells(cells: pd.DataFrame, policy: disclosure.Policy) -> pd.DataFrame:
+    """Grid cells to draw on the heat map: cells whose count disclosure control hides are dropped."""
+    keep = ~cells["events"].map(lambda n: disclosure.is_suppressed(n, policy))
+    return cells[keep & (cells["events"] > 0)].reset_index(drop=True)
+
+
+def funnel_figure(funnel: pd.DataFrame, policy: disclosure.Policy, level: str, highlight: str | None = None) -> go.Figure:
+    """Funnel plot: each area's rate against its child population, with 95% and 99.8% limits.
+
+    ``funnel`` is ``funnel.sql``. Rates are recomputed from protected counts; areas whose
+    count is suppressed are not plotted (their position would reveal the count), and the
+    title says how many.
+    """
+    df = funnel.rename(columns={"area_code": "code", "area_name": "name"})
+    vals = disclosure.map_values(df["events"], policy, level).reset_index(drop=True)
+    df = df.reset_index(drop=True)
+    df["shown_rate"] = [
+        np.nan if s != "shown" or not c else 1000 * v / c for s, v, c in zip(vals["status"], vals["value"], df["children_10_17"])
+    ]
+    hidden = int((vals["status"] == "suppressed").sum())
+    fig = go.Figure()
+    if not df.empty:
+        curve = hs.funnel_curve(float(df["district_rate_per_1000"].iloc[0]), float(df["children_10_17"].max()))
+        # Start the funnel near the smallest area: below that the limits shoot up and squash the dots.
+        curve = curve[curve["population"] >= 0.8 * float(df["children_10_17"].min())]
+        limit_cols = [c for c in curve.columns if c != "population"]
+        for col in limit_cols:
+            label = "99.8% limits" if "998" in col else "95% limits"
+            first = col == next(c for c in limit_cols if ("998" in c) == ("998" in col))
+            fig.add_scatter(x=curve["population"], y=curve[col], mode="lines", name=label, showlegend=first,
+                            legendgroup=label, line={"color": "#555555", "dash": "dash" if "998" in col else "dot", "width": 1},
+                            hoverinfo="skip")
+    if not df.empty:
+        fig.add_hline(y=float(df["district_rate_per_1000"].iloc[0]), line={"color": "#000000", "width": 1}, opacity=1,
+                      annotation_text="Whole-area rate", annotation_position="top left")
+    plotted = df[df["shown_rate"].notna()]
+    for cls, colour in FUNNEL_COLOURS.items():
+        part = plotted[plotted["funnel_class"] == cls]
+        if part.empty:
+            continue
+        fig.add_scatter(
+            x=part["children_10_17"], y=part["shown_rate"], mode="markers", name=cls,
+            marker={"color": colour, "size": 9, "line": {"color": "#333333", "width": 0.5}},
+            customdata=np.stack([part["name"], part["code"]], axis=1),
+            hovertemplate="%{customdata[0]}<br>%{y:.1f} per 1,000 children aged 10–17<br>"
+            "%{x:,} children aged 10–17<extra>" + cls + "</extra>",
+        )
+    if highlight is not None and highlight in set(plotted["code"]):
+        row = plotted[plotted["code"] == highlight].iloc[0]
+        fig.add_scatter(x=[row["children_10_17"]], y=[row["shown_rate"]], mode="markers", name="Selected area",
+                        marker={"size": 18, "color": "rgba(0,0,0,0)", "line": {"color": "#000000", "width": 2.5}},
+                        hoverinfo="skip")
+    note = f" · {hidden} area{'s' if hidden != 1 else ''} with too few events to show are not plotted" if hidden else ""
+    # The legend sits above the plot, under the title: below the plot, on a phone it ran into
+    # the axis title; the top margin leaves room for it to wrap onto three lines.
+    fig.update_layout(
+        template="simple_white", height=480, margin={"t": 130},
+        title={"text": f"Rates against control limits{note}", "font": {"size": 14}, "yref": "container", "y": 0.98,
+               "yanchor": "top"},
+        xaxis_title="Children aged 10–17 living in the area", yaxis_title="Events per 1,000 children aged 10–17",
+        yaxis_rangemode="tozero",
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+    )
+    return fig
+
+
+@dataclass
+class MapData:
+    """Everything the map page draws and needs to resolve a click."""
+
+    areas: pd.DataFrame
+    values: pd.DataFrame
+    boundaries: pd.DataFrame
+    classes: pd.DataFrame | None = None
+    places: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+    missing: str | None = None  # why the chosen measure cannot be drawn
+
+
+_CLASS_QUERIES = {"gi": ("area_hotspots", "mart_area_hotspots"), "emerging": ("emerging_hotspots", "mart_emerging_hotspots")}
+
+
+def map_data(query: Query, filters, policy: disclosure.Policy, level: str, measure: str, weights: dict) -> MapData:
+    """Run the map's queries and protect their figures."""
+    areas = query("area_events", **filters.params(), level=level)
+    _, source_note = hotspot_source(filters.sources)
+    classes, notes, missing = None, [], None
+    if measure in _CLASS_QUERIES:
+        name, table = _CLASS_QUERIES[measure]
+        if not has_table(query, table):
+            missing = f"{MEASURES[measure]} are not in this build. Choose another measure, or rebuild with the hotspot step."
+        else:
+            classes = query(name, **filters.params(), level=level).rename(
+                columns={"area_code": "code", "area_name": "name", "unit_code": "code", "unit_name": "name"})
+        notes.append("Hotspots are computed over the whole area for every child: the age, sex and looked-after "
+                     "filters do not change them." + (f" {source_note}" if source_note and measure == "gi" else ""))
+        if classes is not None and classes.empty:
+            missing = "No hotspot results for this month and period: the data may not reach back far enough. Choose a later month."
+    values = area_values(areas, "count" if missing else measure, policy, level, classes)
+    boundaries = query("boundaries", level=level)
+    places = query("place_ranking", **filters.year_window().params(), **ranking_params(weights)) \
+        if has_table(query, "mart_place_hotspots") else None
+    return MapData(areas, values, boundaries[boundaries["code"].isin(areas["code"])].reset_index(drop=True),
+                   classes, places, notes, missing)
+
+
+@dataclass
+class DrawnMap:
+    """A map ready for the page: the folium map, the legend under it (Markdown, escaped) and,
+    for each layer that has nothing to show, a sentence saying so."""
+
+    map: object
+    legend: str
+    notices: list[str] = field(default_factory=list)
+
+
+def place_legend(weights: dict, filters) -> list:
+    """Legend entries for the place markers: what the size, the colour and the hatch mean."""
+    return [
+        maps.LegendEntry(maps.PLACE_FILL, f"Place of concern with events in {filters.year_window_text()}: the bigger "
+                         "the circle, the higher its score", "dot"),
+        maps.LegendEntry(maps.SUPPRESSED_FILL, "Small hatched circle: a place with 1 to 5 events of a kind, so its "
+                         "score is hidden", "dot"),
+        maps.LegendEntry("", weights_text(weights), "text"),
+    ]
+
+
+def _area_notice(data: MapData, measure: str, level: str, filters) -> str | None:
+    """Why the areas show nothing, when they do not."""
+    values, where = data.values, LEVELS[level].split(" ")[0].lower()
+    period = fmt.period_label(filters.month_from, filters.month_to)
+    if measure in ("count", "rate") and not (values["status"] == "suppressed").any() \
+            and values["value"].fillna(0).eq(0).all():
+        return f"No events match these filters in {period}: every area shows 0. Widen the period or clear filters."
+    if measure == "gi" and not values["category"].astype(str).str.contains("spot").any():
+        return (f"No {where[:-1]} is a significant hot or cold spot in {period}, so every area is grey. One month "
+                "rarely has enough events: choose a quarter or 12 months in the sidebar.")
+    if measure == "emerging" and values["category"].isin(["No pattern", None]).all():
+        return f"No {where[:-1]} is flagged as an emerging hotspot in the months to {fmt.month_label(filters.month_to)}."
+    return None
+
+
+def build_map(query: Query, data: MapData, filters, policy: disclosure.Policy, measure: str, places: bool, heat: bool,
+              weights: dict, map_settings: dict | None = None, attribution: str = "", level: str = "ward") -> DrawnMap:
+    """The map for :func:`map_data`: areas (with ward names at ward level), locality outlines
+    and names, places, heat map; its legend; and a notice for each layer with nothing to show."""
+    drawn = "count" if data.missing else measure
+    map_settings = map_settings or {}
+    m, legend = maps.choropleth(
+        data.boundaries, data.values, title=MEASURES[drawn], decimals=1 if drawn == "rate" else 0,
+        categories={"gi": GI_CATEGORIES, "emerging": EMERGING_CATEGORIES}.get(drawn), attribution=attribution,
+        tile_url=map_settings.get("tile_url", ""), tile_attribution=map_settings.get("tile_attribution", ""),
+    )
+    if level == "ward":
+        maps.add_ward_names(m, data.boundaries)
+    maps.add_localities(m, query("boundaries", level="locality"))
+    notices = [n for n in [_area_notice(data, drawn, level, filters)] if n]
+    lines = [maps.LegendEntry("#222222", "Locality boundary (names in bold)", "line")]
+    if level == "ward":
+        lines.append(maps.LegendEntry("#555555", "Ward (name in small type)", "line"))
+    legends = [legend, maps.legend_markdown("Lines", lines)]
+    if places and data.places is not None:
+        markers = place_markers(data.places, weights, policy)
+        maps.add_places(m, markers)
+        if markers["score"].fillna(1).eq(0).all():
+            notices.append(f"No place of concern had events in {filters.year_window_text()}.")
+        legends.append(maps.legend_markdown("Places", place_legend(weights, filters)))
+    if heat:
+        cells = heat_cells(query("map_heat", **filters.params()), policy)
+        maps.add_heat(m, cells)
+        if cells.empty:
+            notices.append("The heat map has nothing to show: in this period every 200 m square has 5 or fewer events, "
+                           "and those are hidden. Choose a quarter or 12 months in the sidebar.")
+        else:
+            legends.append(maps.legend_markdown("Density heat map", [maps.LegendEntry(
+                "", "Fewer to more events per 200 m square (squares with 1 to 5 are left out)", "gradient")]))
+    return DrawnMap(m, "".join(legends), notices)
+
+
+def clicked_ref(returned: dict | None) -> str | None:
+    """The ``ref`` (area code or place id) of the feature last clicked, from ``st_folium``'s
+    ``last_active_drawing``, or None. Refs are stored HTML-escaped, like every map string."""
+    feature = (returned or {}).get("last_active_drawing") or {}
+    ref = (feature.get("properties") or {}).get("ref")
+    return None if ref is None else html.unescape(str(ref))
+
+
+def resolve_click(ref: str | None, data: MapData) -> tuple[str, str] | None:
+    """``("area", code)`` or ``("place", place_id)`` for a clicked feature's ref, else None."""
+    if ref is None:
+        return None
+    if ref in set(data.areas["code"]):
+        return "area", ref
+    if data.places is not None and ref in set(data.places["place_id"].astype(str)):
+        return "place", ref
+    return None

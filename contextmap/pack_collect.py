@@ -1,0 +1,363 @@
+"""What the Overview page and the meeting pack show, gathered once and already through
+disclosure control, so the screen and the pack never differ.
+
+:func:`collect` gathers the overview from a :class:`~contextmap.queries.Query` (the page
+passes ``session.query``, the pack ``queries.bind`` over a connection); :func:`extras`
+adds what only the pack shows (disruption outcomes, the RHI benchmark) and
+:func:`charts` its charts as plotly figures: the map as plain polygons with no tiles.
+:mod:`contextmap.pack` lays all of it out as a PDF and an HTML page.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+import plotly.graph_objects as go
+from dateutil.relativedelta import relativedelta
+from shapely.geometry import shape
+
+from contextmap import disclosure, disruption_view, fmt, headline, maps, narrative, rhi_view, settings, trends
+from contextmap.coverage import Coverage
+from contextmap.filters import MISSING_SOURCES, Filters
+from contextmap.hotspot_stats import emerging_category
+from contextmap.labels import joined, labels
+from contextmap.map_view import area_values, place_markers
+from contextmap.network import small_groups_row, split_small
+from contextmap.places_view import ranking_params
+from contextmap.queries import Query, has_table
+
+# How "rose", "fell" and "about the same" are decided, for the page and the pack.
+CHANGE_RULE = ("A change is called a rise or fall only when an exact test finds it larger than chance variation "
+               "would explain (counts: exact Poisson test; shares: Fisher's exact test; p < 0.05); otherwise it is "
+               "\"about the same\", on the cards and in the sentences alike. Percentages are not quoted on small "
+               "numbers, and nothing is compared with months before the data start.")
+# The kinds of unit in the emerging hotspots table.
+LEVELS = {"place": "Place", "ward": "Ward", "lsoa": "LSOA"}
+
+
+@dataclass
+class Overview:
+    """Everything the overview shows for one period and locality, ready to display."""
+
+    filters: Filters
+    area: str
+    figures: list
+    sentences: list[str]
+    places: pd.DataFrame
+    emerging: pd.DataFrame | None = None
+    peer_groups: pd.DataFrame | None = None
+    rhi: dict = field(default_factory=dict)
+    data_quality: str = ""
+    empty: bool = False
+    # Per table heading: its window and the filters it ignores, in words.
+    notes: dict = field(default_factory=dict)
+    # About the period itself: a partial month, data starting inside it.
+    caveats: list = field(default_factory=list)
+
+    @property
+    def where(self) -> str:
+        return self.area if self.filters.locality == "All" else self.filters.locality
+
+    @property
+    def period(self) -> str:
+        return fmt.period_label(self.filters.month_from, self.filters.month_to)
+
+
+def _emerging(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
+    """The units the emerging test flags (``is_emerging``), strongest first; a hidden count shows no ratio."""
+    raw = query("overview_emerging", month_to=f.month_to, locality=f.locality, limit=top)
+    return pd.DataFrame({
+        "Place or area": raw["unit_name"].fillna(raw["unit_code"]),
+        "Kind": raw["level"].map(LEVELS).fillna(raw["level"]),
+        "Locality": raw["locality"].fillna("Unknown"),
+        "Recent events": [disclosure.fmt_count(n, policy, level=lv) for n, lv in zip(raw["recent_events"], raw["level"])],
+        "Recent vs usual": [("—" if disclosure.is_suppressed(n, policy) else fmt.ratio(r))
+                            for n, r in zip(raw["recent_events"], raw["rate_ratio"])],
+        "Pattern": [emerging_category(True, label) for label in raw["label"]],
+    })
+
+
+def _months_before(month, n: int):
+    return fmt.first_of_month(pd.Timestamp(month) - pd.DateOffset(months=n))
+
+
+def _table_notes(f: Filters, cov: Coverage) -> dict[str, str]:
+    """Each table's window and the filters it does not follow, in words."""
+    recent = int(settings.get("hotspots", "emerging_recent_months"))
+    baseline = int(settings.get("hotspots", "emerging_baseline_months"))
+    last = cov.span("all").last or f.month_to
+    notes = {
+        "Emerging hotspots": (
+            f"Events in the {recent} months {fmt.period_label(_months_before(f.month_to, recent - 1), f.month_to)} "
+            f"against the monthly level of up to {baseline} months before them; listed only when the test flags a "
+            "significant rise (Methods: emerging hot spots). \"Recent vs usual\" compares events per month.",
+            f.ignored({"locality"}, "the test uses every event over its own windows")),
+        "Active peer groups": (
+            "Groups are shown by number, never by member. Groups are found over all the data; events are those of "
+            f"the last three months of data ({fmt.period_label(_months_before(last, 2), last)}), "
+            "whatever period is chosen.",
+            f.ignored({"locality"}, "groups are found over every event")),
+        "Places with the most activity": (
+            f"Events linked to each place in {f.year_window_text()} (a year: one place in a month is nearly always "
+            "too few to show), from the chosen Sources.",
+            f.ignored({"locality", "sources"}, "places count events, not the children involved")),
+    }
+    return {heading: " ".join(filter(None, parts)) for heading, parts in notes.items()}
+
+
+def _unavailable(f: Filters, cov: Coverage) -> dict[str, str]:
+    """Measure key → why it is not shown: its source switched off in Sources, or not in the build."""
+    why = {}
+    if not set(MISSING_SOURCES) & set(f.sources):
+        why["episodes"] = why["rhis"] = ("Missing-episode figures are not shown: Missing from, Found at and Named in "
+                                         "RHI are all switched off in Sources.")
+    elif cov.span("episodes").records == 0:
+        why["episodes"] = why["rhis"] = "There are no missing episodes in this build."
+    elif cov.span("rhis").records == 0:
+        why["rhis"] = "There are no return home interview records in this build, so RHI figures are not shown."
+    if "offence" not in f.sources:
+        why["offences"] = "Offence figures are not shown: Offences are switched off in Sources."
+    elif cov.span("offences").records == 0:
+        why["offences"] = "There are no offences involving young people in this build."
+    return {m.key: why[m.source] for m in headline.MEASURES if m.source in why}
+
+
+def _gaps(f: Filters, cov: Coverage, periods: dict) -> dict:
+    """(measure key, "before" or "last_year") → why that comparison has no data on both sides."""
+    now = (f.month_from, f.month_to)
+    return {(m.key, other): reason for m in headline.MEASURES for other in ("before", "last_year")
+            if (reason := cov.gap(m.source, now, (periods[other].month_from, periods[other].month_to)))}
+
+
+def _peer_groups(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
+    """The most active groups by number; groups too small to show on their own only as a count."""
+    raw, hidden = split_small(query("overview_peer_groups", locality=f.locality, limit=top), policy)
+    table = pd.DataFrame({
+        "Group": [f"Group {g}" for g in raw["group_id"]],
+        "Members": [disclosure.fmt_count(n, policy) for n in raw["size"]],
+        "Events, last three months": [disclosure.fmt_count(n, policy) for n in raw["recent_events"]],
+        "Mostly linked by": labels(raw["main_evidence"], "evidence"),
+        "Localities": [joined(v) for v in raw["localities"]],
+        "Themes": [joined(v, "theme") for v in raw["top_themes"]],
+    })
+    if hidden:
+        table = pd.concat([table, pd.DataFrame([small_groups_row(hidden, policy, list(table.columns))])],
+                          ignore_index=True)
+    return table
+
+
+def _places(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
+    raw = query("top_places", f.year_window(), limit=top)
+    raw = raw[raw["events"] > 0].reset_index(drop=True)
+    # "All events" also counts children going missing from the place, a column not shown: parts ≤ total.
+    shown = disclosure.protect_frame(raw, ["found_here", "rhi_mentions", "offences", "events"], policy, level="place",
+                                     total_col="events", parts=["found_here", "rhi_mentions", "offences"], exact=False)
+    shown["category"] = labels(shown["category"], "category")
+    return shown[["name", "category", "locality", "found_here", "rhi_mentions", "offences", "events"]].rename(columns={
+        "name": "Place", "category": "Category", "locality": "Locality", "found_here": "Found here",
+        "rhi_mentions": "Named in RHIs", "offences": "Offences", "events": "All events"})
+
+
+def _data_quality(query: Query) -> str:
+    files = query("dq_files")
+    if files.empty:
+        return "No files were loaded in this build."
+    return (f"Files loaded: {len(files):,}; {files['rows_read'].sum():,} rows read, "
+            f"{files['rows_accepted'].sum():,} accepted and {files['rows_rejected'].sum():,} rejected "
+            "(the administrator can list them, with the reasons).")
+
+
+def collect(query: Query, f: Filters, policy: disclosure.Policy, area: str | None = None) -> Overview:
+    """Gather the overview for filters ``f``: figures, sentences, hotspots, groups, RHI and data quality."""
+    area = area or settings.get("geography", "name")
+    top = int(settings.get("pack", "top_n"))
+    cov = Coverage.from_frame(query("coverage"))
+    caveats = list(filter(None, [cov.partial_note(f.month_to), cov.start_note(f.month_from)]))
+    periods = {"now": f, "before": f.previous(), "last_year": f.last_year()}
+    rows = {k: headline.headline_row(query("overview_episodes", p), query("overview_offences", p)) for k, p in periods.items()}
+    if rows["now"]["episodes"] == 0 and rows["now"]["offences"] == 0:
+        return Overview(f, area, [], [], pd.DataFrame(), empty=True, caveats=caveats)
+    groups = {k: query("overview_groups", p) for k, p in periods.items()}
+    target, _ = rhi_view.targets()
+    unavailable, gaps = _unavailable(f, cov), _gaps(f, cov, periods)
+    # Offences carry no looked-after status: say so wherever that filter is in use.
+    offence_note = f.ignored({"locality", "sources", "age_bands", "sexes"}, "offences do not record it")
+    sentences = narrative.overview_sentences(rows, groups, f.period, f.locality, area, policy, rhi_target=target,
+                                             gaps=gaps, unavailable=unavailable)
+    if offence_note and "offences" not in unavailable:
+        sentences.append(f"Offence figures are {offence_note[0].lower()}{offence_note[1:]}")
+    breakdown = query("rhi_breakdown", f)
+    total = breakdown[breakdown["dimension"] == "total"]
+    rhi = {
+        "summary": rhi_view.summary(total.iloc[0], policy) if len(total) else {},
+        "by_locality": rhi_view.breakdown_table(breakdown[breakdown["dimension"] == "locality"], policy),
+        "by_looked_after": rhi_view.breakdown_table(breakdown[breakdown["dimension"] == "looked_after"], policy),
+        "reasons": rhi_view.reasons_table(query("rhi_reasons", f), policy),
+    }
+    return Overview(
+        filters=f, area=area, sentences=sentences, rhi=rhi,
+        figures=headline.figures(rows["now"], rows["before"], rows["last_year"], policy, gaps, unavailable,
+                                 {m.key: offence_note for m in headline.MEASURES if m.source == "offences"}),
+        places=_places(query, f, policy, top),
+        emerging=_emerging(query, f, policy, top) if has_table(query, "mart_emerging_hotspots") else None,
+        peer_groups=_peer_groups(query, f, policy, top) if has_table(query, "mart_peer_groups") else None,
+        data_quality=_data_quality(query),
+        notes=_table_notes(f, cov),
+        caveats=caveats,
+    )
+
+
+# --- what only the pack shows -----------------------------------------------------------
+
+DISRUPTION_COLUMNS = ["Action", "Where", "Started", "Verdict", "Relative to similar places", "Nearby"]
+
+
+@dataclass
+class Extras:
+    """What the pack adds to the overview: disruption outcomes and the RHI benchmark."""
+
+    disruption: pd.DataFrame | None
+    disruption_note: str
+    rhi_benchmark: str
+
+
+def _rhi_benchmark(ov: Overview) -> str:
+    """RHI timeliness in words, against the local target (offered) and the national figure (completed)."""
+    summary = ov.rhi.get("summary") or {}
+    if not summary:
+        return "There are no return home interview figures for this period."
+    target, national = rhi_view.targets()
+    hours = rhi_view.HOURS
+    return (f"Completed within {hours} hours: {summary[f'Completed within {hours} hours']}, against "
+            f"{national:.0f}% completed within {hours} hours nationally (Missing People, 2023–24). Offered within "
+            f"{hours} hours: {summary[f'Offered within {hours} hours']}, against the local target of {target:.0f}% "
+            "offered.")
+
+
+def _disruption(query: Query, f: Filters, policy: disclosure.Policy) -> tuple:
+    """Disruption actions started in the year to the period's end that the review could judge,
+    and a sentence on the rest."""
+    if not has_table(query, "mart_disruption_effects"):
+        return None, "The disruption review is not in this build."
+    year = f.year_window()
+    actions = query("disruption_actions", year)
+    judged = actions[actions["verdict"].isin(disruption_view.JUDGED)]
+    rest = disruption_view.not_judged_note(actions)
+    intro = f"Actions that started in {f.year_window_text()}, each judged against similar places with no action."
+    note = " ".join(filter(None, [intro, rest]))
+    if judged.empty:
+        return None, f"{note} No action that started then could be judged yet."
+    return disruption_view.actions_table(judged, policy)[DISRUPTION_COLUMNS], note
+
+
+def extras(query: Query, ov: Overview, policy: disclosure.Policy) -> Extras:
+    """What the pack adds to the overview ``ov``: disruption outcomes and the RHI benchmark."""
+    table, note = _disruption(query, ov.filters, policy)
+    return Extras(table, note, _rhi_benchmark(ov))
+
+
+# --- charts ------------------------------------------------------------------------------
+
+MAP_SIZE = (1000, 860)
+CHART_SIZE = (1000, 460)
+SUPPRESSED_GREY = "#bdbdbd"
+RHI_CHART = "Return home interviews"
+
+
+def _polygons(geojson: str):
+    geom = shape(json.loads(geojson))
+    return list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
+
+
+def ward_map_figure(query: Query, f: Filters, policy: disclosure.Policy, weights: dict) -> go.Figure:
+    """The Map page's opening view as a picture: events per 1,000 children aged 10–17 by ward
+    in the period, ward and locality names, and the places of concern over the year to the
+    period's end sized by score. Plain polygons, no tiles, no network."""
+    values = area_values(query("area_events", f, level="ward"), "rate", policy, "ward")
+    fills, legend = maps.sequential_fills(values, decimals=1)
+    # The chosen locality's wards only, as the Map page draws them.
+    wards = query("boundaries", level="ward")
+    localities = query("boundaries", level="locality")
+    if f.locality != "All":
+        localities = localities[localities["name"] == f.locality]
+    fig = go.Figure()
+    lat0 = None
+    for row in wards[wards["code"].isin(values["code"])].itertuples():
+        colour = fills.get(row.code, maps.NO_DATA_FILL)
+        colour = SUPPRESSED_GREY if colour == maps.SUPPRESSED_FILL else colour
+        for poly in _polygons(row.geojson):
+            x, y = poly.exterior.coords.xy
+            lat0 = lat0 or sum(y) / len(y)
+            fig.add_scatter(x=list(x), y=list(y), fill="toself", fillcolor=colour, mode="lines",
+                            line={"color": "#777777", "width": 0.6}, hoverinfo="skip", showlegend=False)
+        point = shape(json.loads(row.geojson)).representative_point()
+        fig.add_annotation(x=point.x, y=point.y, text=html.escape(str(row.name)), showarrow=False,
+                           font={"size": 10, "color": "#222222"}, bgcolor="rgba(255,255,255,0.6)")
+    for row in localities.itertuples():
+        for poly in _polygons(row.geojson):
+            x, y = poly.exterior.coords.xy
+            fig.add_scatter(x=list(x), y=list(y), mode="lines", line={"color": "#111111", "width": 2.2},
+                            hoverinfo="skip", showlegend=False)
+        point = shape(json.loads(row.geojson)).centroid
+        fig.add_annotation(x=point.x, y=point.y, text=f"<b>{html.escape(str(row.name))}</b>", showarrow=False,
+                           yshift=-16, font={"size": 15, "color": "#000000"}, bgcolor="rgba(255,255,255,0.75)")
+    markers = place_markers(query("place_ranking", f.year_window(), **ranking_params(weights)),
+                                  weights, policy)
+    markers = markers[markers["score"].fillna(1) > 0].dropna(subset=["lat", "lon"])
+    top = float(markers["score"].max()) if markers["score"].notna().any() else 1.0
+    for hidden, part in markers.groupby(markers["score"].isna()):
+        fig.add_scatter(
+            x=part["lon"], y=part["lat"], mode="markers", hoverinfo="skip",
+            name=("Place of concern with a hidden score (1 to 5 events of a kind)" if hidden else
+                  f"Place of concern, sized by its score over {f.year_window_text()}"),
+            marker={"size": [7 if hidden else 2 * maps.marker_radius(v, top) for v in part["score"]],
+                    "color": "#ffffff" if hidden else maps.PLACE_FILL, "line": {"color": maps.PLACE_FILL, "width": 1.5},
+                    "opacity": 0.9})
+    for entry in legend:
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=entry.label,
+                        marker={"color": entry.fill, "size": 12, "symbol": "square"})
+    if (values["status"] == "suppressed").any():
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=f"{disclosure.SUPPRESSED} (1 to {policy.suppress_max}, hidden)",
+                        marker={"color": SUPPRESSED_GREY, "size": 12, "symbol": "square"})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(lat0 or 53.6)))
+    fig.update_layout(template="simple_white", width=MAP_SIZE[0], height=MAP_SIZE[1],
+                      title=f"Events per 1,000 children aged 10–17 by ward, {fmt.period_label(f.month_from, f.month_to)}",
+                      legend={"orientation": "h", "y": -0.02, "yanchor": "top", "font": {"size": 12}},
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig
+
+
+def first_month(query: Query):
+    """The first month the data cover (charts start there rather than at zeros before the data)."""
+    return fmt.first_of_month(query("month_range").iloc[0, 0])
+
+
+def trend_figures(query: Query, f: Filters, policy: disclosure.Policy) -> dict[str, go.Figure]:
+    """The pack's trend charts: two years of episodes and offences, and RHI timeliness."""
+    start = max(f.month_to - relativedelta(months=23), first_month(query))
+    months = [d.date() for d in pd.date_range(start, f.month_to, freq="MS")]
+    span = fmt.period_label(start, f.month_to)
+    out = {}
+    for key in ("episodes", "offences"):
+        m = trends.MEASURES[key]
+        data = trends.series(query(m.query, f, month_from=start, split="none"), m, "none", months, policy)
+        out[m.label] = trends.trend_figure(data, m).update_layout(title=f"{m.label}, {span}")
+    monthly = query("rhi_monthly", month_from=start, month_to=f.month_to, locality=f.locality, looked_after=f.looked_after)
+    if not monthly.empty:
+        # The national figure is for interviews *completed* within 72 hours: the title says so, as the line does.
+        out[RHI_CHART] = rhi_view.monthly_figure(monthly, policy).update_layout(
+            title=f"Return home interviews offered and completed within {rhi_view.HOURS} hours, {span}")
+    for fig in out.values():
+        fig.update_layout(width=CHART_SIZE[0], height=CHART_SIZE[1])
+    return out
+
+
+def charts(query: Query, f: Filters, policy: disclosure.Policy) -> dict[str, go.Figure]:
+    """The pack's charts by name: the ward map ("Map") and the trend charts."""
+    return {"Map": ward_map_figure(query, f, policy, settings.get("hotspots", "place_weights")),
+            **trend_figures(query, f, policy)}

@@ -1,0 +1,101 @@
+"""The Places page's logic without Streamlit: each place's score and rank from its shown
+counts, the ranking's parameters, sparklines and the ranked places table.
+
+Every figure is protected here with :mod:`contextmap.disclosure`; the page only lays
+things out. A place's profile is in :mod:`contextmap.profile_view`, its map marker in
+:mod:`contextmap.map_view`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from contextmap import disclosure, fmt
+from contextmap.labels import labels
+
+PLACE_PARTS = ("missing_found", "rhi_mention", "offence")
+
+
+def shown_scores(places: pd.DataFrame, weights: dict, policy: disclosure.Policy) -> pd.Series:
+    """Each place's score from its shown (protected) counts; NaN when any part is hidden.
+
+    The weights are public, so a score beside its total could give away a hidden part:
+    it is shown only when every part is.
+    """
+    df = places.reset_index(drop=True)
+    protected = disclosure.protect_counts(df, ["events", *PLACE_PARTS], policy, level="place", total_col="events",
+                                          parts=list(PLACE_PARTS))
+    score = sum(float(weights.get(part, 0)) * protected[part] for part in PLACE_PARTS)
+    return score.where(protected[["events", *PLACE_PARTS]].notna().all(axis=1)).set_axis(places.index)
+
+
+def shown_ranks(places: pd.DataFrame, weights: dict, policy: disclosure.Policy) -> pd.Series:
+    """Each place's rank by its shown score (1 = highest; ties share a rank); NaN where the
+    score is hidden or 0, so a rank never orders places whose scores the reader cannot see."""
+    scores = shown_scores(places, weights, policy)
+    return scores.where(scores > 0).rank(ascending=False, method="min")
+
+
+def ranking_params(weights: dict) -> dict:
+    """The ``$w_*`` parameters of ``place_ranking.sql`` from ``[hotspots.place_weights]``."""
+    return {f"w_{part}": float(weights.get(part, 0)) for part in PLACE_PARTS}
+
+
+SPARK_QUARTERS = 8
+
+
+def sparklines(quarters: pd.DataFrame, policy: disclosure.Policy) -> dict[str, list[float]]:
+    """Place id → events in each of the last 8 quarters (oldest first), for a sparkline.
+
+    A sparkline cannot show a gap, and a hidden quarter must never be drawn as a number:
+    a place with any quarter of 1 to suppress_max events gets no sparkline (an empty list).
+    """
+    out = {}
+    for place, grp in quarters.groupby("place_id"):
+        counts = grp.set_index("quarters_ago")["events"].reindex(range(SPARK_QUARTERS), fill_value=0)[::-1]
+        if any(disclosure.is_suppressed(v, policy) for v in counts):
+            out[place] = []
+        else:
+            out[place] = [float(disclosure.round_count(float(v), policy, "place")) for v in counts]
+    return out
+
+
+def places_table(places: pd.DataFrame, sparks: dict[str, list[float]], weights: dict,
+                 policy: disclosure.Policy) -> pd.DataFrame:
+    """The ranked places table: protected counts, score shown only when all its parts are."""
+    counts = ["events", *PLACE_PARTS, "children"]
+    df = places.reset_index(drop=True)
+    shown = disclosure.protect_frame(df, counts, policy, level="place", total_col="events",
+                                     parts=list(PLACE_PARTS))
+    hidden = shown["events"] == disclosure.SUPPRESSED
+    table = pd.DataFrame({
+        "Rank": shown_ranks(df, weights, policy).astype("Int64"),
+        "Place": df["name"],
+        "Score": [disclosure.SUPPRESSED if pd.isna(v) else f"{v:,.1f}" for v in shown_scores(df, weights, policy)],
+        "Last 2 years": [sparks.get(pid, [0.0] * SPARK_QUARTERS) for pid in df["place_id"]],
+        "Events": shown["events"],
+        "Found here": shown["missing_found"],
+        "Named in RHIs": shown["rhi_mention"],
+        "Offences": shown["offence"],
+        "Children": shown["children"],
+        "Change": [(fmt.change(e, p) or "—") if not h and pd.notna(p) and not disclosure.is_suppressed(p, policy) else "—"
+                   for e, p, h in zip(df["events"], df["previous_events"], hidden)],
+        "Trend": df["trend"].where(~hidden, "—"),
+        "Hotspot": df["is_hotspot"].fillna(False).astype(bool),
+        "Category": labels(df["category"], "category"),
+        "Locality": df["locality"],
+        "place_id": df["place_id"],
+    })
+    # Ranked places first, then the rest by their shown events (never the query's own order,
+    # which follows exact scores): a busy place whose score is hidden still comes near the top.
+    events = pd.to_numeric(table["Events"].str.replace(",", ""), errors="coerce").fillna(fmt.HIDDEN_SORT_KEY)
+    return table.assign(_events=events).sort_values(["Rank", "_events", "Place"], ascending=[True, False, True],
+                                                    na_position="last", ignore_index=True).drop(columns="_events")
+
+
+def weights_text(weights: dict) -> str:
+    """The place score's formula in words, from ``[hotspots.place_weights]``."""
+    names = {"missing_found": "children found there", "rhi_mention": "return home interviews naming it",
+             "offence": "offences there or nearby", "missing_from": "children going missing from there"}
+    parts = [f"{w:g} × {names.get(k, k)}" for k, w in weights.items()]
+    return "Score = " + " + ".join(parts) + " (weights agreed locally, set by the administrator)."

@@ -1,0 +1,122 @@
+"""The Postcodes page's logic without Streamlit: postcode districts and sectors (circles,
+legend, table) and the postcode tension between districts (matrix and strongest pairs).
+
+Every figure is protected here with :mod:`contextmap.disclosure`; the page only lays
+things out.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from contextmap import disclosure, fmt, maps
+
+POSTCODE_LEVELS = {"district": "Districts (HD1)", "sector": "Sectors (HD1 2)"}
+EXCEEDANCE_FILL = "#D55E00"
+ORDINARY_FILL = "#0072B2"
+
+
+def postcode_legend(level: str) -> str:
+    """The postcode map's legend (Markdown): what the circles' colour, size and hatch mean."""
+
+    return maps.legend_markdown(f"Postcode {POSTCODE_LEVELS[level].split(' ')[0].lower()}", [
+        maps.LegendEntry(EXCEEDANCE_FILL, "More events than expected (beyond chance)", "dot"),
+        maps.LegendEntry(ORDINARY_FILL, "Not above expected", "dot"),
+        maps.LegendEntry(maps.SUPPRESSED_FILL, "Small hatched circle: 1 to 5 events, hidden", "dot"),
+        maps.LegendEntry("", "The bigger the circle, the more events in the period.", "text")])
+
+
+def postcode_points(units: pd.DataFrame, policy: disclosure.Policy, level: str) -> pd.DataFrame:
+    """Circles for postcode districts or sectors: size = shown events, vermilion when more
+    than expected beyond chance; suppressed units get the smallest, hatched circle."""
+    events = disclosure.map_values(units["events"], policy, level).reset_index(drop=True)
+    df = units.reset_index(drop=True)
+    out = pd.DataFrame({"ref": df["code"], "lat": df["lat"], "lon": df["lon"], "size": events["value"]})
+    out["fill"] = np.where(df["is_exceedance"].fillna(False).astype(bool), EXCEEDANCE_FILL, ORDINARY_FILL)
+    out["lines"] = [
+        [r.code, f"Events: {disclosure.fmt_count(r.events, policy, level)}",
+         f"Rate: {fmt.rate_text(None if lab == 'suppressed' or not r.children_10_17 else 1000 * v / r.children_10_17)}",
+         "More events than expected (beyond chance)" if r.is_exceedance else "Not above expectation beyond chance"]
+        for r, v, lab in zip(df.itertuples(), events["value"], events["status"])
+    ]
+    return out
+
+
+def postcode_table(units: pd.DataFrame, policy: disclosure.Policy, level: str) -> pd.DataFrame:
+    """The district/sector table: protected events, rate, ratio to expected, exceedance."""
+    df = units.reset_index(drop=True)
+    shown = disclosure.protect_frame(df, ["events"], policy, level=level)
+    hidden = shown["events"] == disclosure.SUPPRESSED
+    rate = [None if h or not c else round(1000 * e / c, 1) for h, e, c in zip(hidden, df["events"], df["children_10_17"].fillna(0))]
+    return pd.DataFrame({
+        POSTCODE_LEVELS[level].split(" ")[0][:-1]: df["code"],
+        "Locality": df["locality"].fillna("Outside the area"),
+        "Events": shown["events"],
+        "Rate per 1,000 children": rate,
+        "Ratio to expected": df["ratio"].where(~hidden).round(2),
+        "Above expected": df["is_exceedance"].fillna(False).astype(bool),
+    })
+
+
+def tension_figure(matrix: pd.DataFrame, policy: disclosure.Policy) -> go.Figure:
+    """District × district heat map of young people from one district in offences in another.
+
+    ``matrix`` rows: ``home_district``, ``offence_district``, ``people``. Suppressed cells
+    are blank with "c" in the hover; the diagonal (own district) is shown too.
+    """
+    if matrix.empty:
+        fig = go.Figure()
+        fig.add_annotation(text="No offences with a young person's home district in this period", showarrow=False,
+                           x=0.5, y=0.5, xref="paper", yref="paper")
+        fig.update_layout(template="simple_white", xaxis_visible=False, yaxis_visible=False)
+        return fig
+    df = disclosure.protect_counts(matrix.reset_index(drop=True), ["people"], policy, level="district", with_status=True)
+    homes = sorted(df["home_district"].unique(), key=_district_key)
+    places = sorted(df["offence_district"].unique(), key=_district_key)
+    z = df.pivot_table(index="home_district", columns="offence_district", values="people", aggfunc="first", dropna=False)
+    z = z.reindex(index=homes, columns=places)
+    status = df.pivot_table(index="home_district", columns="offence_district", values="people_status",
+                            aggfunc="first").reindex(index=homes, columns=places)
+    text = np.where(status.to_numpy() == "suppressed", disclosure.SUPPRESSED,
+                    np.where(pd.isna(z.to_numpy()), "", z.to_numpy().astype(object)))
+    text = np.vectorize(lambda t: t if isinstance(t, str) else f"{t:,.0f}")(text)
+    fig = go.Figure(go.Heatmap(
+        z=z.to_numpy(), x=places, y=homes, colorscale="YlOrRd", text=text, texttemplate="%{text}",
+        hovertemplate="From %{y} to %{x}: %{text} young people<extra></extra>",
+        colorbar={"title": "Young people"}, xgap=1, ygap=1,
+    ))
+    fig.update_layout(template="simple_white", height=max(360, 28 * len(homes) + 140),
+                      xaxis_title="District where the offence happened", yaxis_title="Home district",
+                      yaxis={"autorange": "reversed"}, margin={"t": 30})
+    return fig
+
+
+def _district_key(d: str):
+    m = re.match(r"([A-Z]+)(\d+)", str(d))
+    return (m.group(1), int(m.group(2))) if m else (str(d), 0)
+
+
+def strongest_pairs(pairs: pd.DataFrame, policy: disclosure.Policy, n: int = 10) -> pd.DataFrame:
+    """The strongest cross-district pairs (``postcode_tension_pairs.sql``), protected.
+
+    Pairs are ranked by violent offences (``strength``); young people from A in offences
+    in B, those from B in A and the two together are protected jointly so a hidden one
+    cannot be worked out.
+    """
+    top = pairs.sort_values(["pair_rank", "district_a", "district_b"]).head(n).reset_index(drop=True)
+    shown = disclosure.protect_frame(top, ["people_a_in_b", "people_b_in_a", "people_both_ways"], policy,
+                                     level="district", total_col="people_both_ways")
+    other = disclosure.protect_frame(top, ["offences", "violent_offences", "weapon_offences"], policy, level="district")
+    return pd.DataFrame({
+        "Districts": top["district_a"] + " and " + top["district_b"],
+        "Young people (both ways)": shown["people_both_ways"],
+        "From first in second": shown["people_a_in_b"],
+        "From second in first": shown["people_b_in_a"],
+        "Offences": other["offences"],
+        "Violent": other["violent_offences"],
+        "With a weapon": other["weapon_offences"],
+    })

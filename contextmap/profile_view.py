@@ -1,0 +1,230 @@
+"""Place and area profiles without Streamlit: the figures, the monthly chart with
+disruption actions, and the tables (themes, places, peer groups, near-repeats, actions)
+shown when a place or an area is chosen on the Map or Places page.
+
+Every figure is protected here with :mod:`contextmap.disclosure`; pages lay a
+:class:`Profile` out with ``contextmap.ui.page.show_profile``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from contextmap import disclosure, fmt
+from contextmap.disruption_view import timeline_figure
+from contextmap.labels import label, labels
+from contextmap.map_view import LEVELS, MEASURE_HELP
+from contextmap.network import small_groups_row, split_small
+from contextmap.places_view import ranking_params, shown_ranks, shown_scores, weights_text
+from contextmap.queries import Query, has_table
+
+TREND_MONTHS = 24
+
+
+def trend_from(month_to, months: int = TREND_MONTHS):
+    """The first month of a trend chart of ``months`` months ending in ``month_to``."""
+    return (pd.Timestamp(month_to) - pd.DateOffset(months=months - 1)).date()
+
+
+def monthly_wide(monthly: pd.DataFrame, policy: disclosure.Policy, level: str) -> pd.DataFrame:
+    """``month``, ``event_source``, ``events`` rows → one row per month, a column per source,
+    and ``hidden``: the sources whose count is hidden that month.
+
+    Hidden counts are NaN (never a zero); the chart marks their months with a band.
+    """
+    if monthly.empty:
+        return pd.DataFrame(columns=["month", "hidden"])
+    protected = disclosure.protect_counts(monthly.reset_index(drop=True), ["events"], policy, level=level,
+                                          with_status=True)
+    wide = protected.pivot_table(index="month", columns="event_source", values="events", aggfunc="first", dropna=False)
+    hidden = protected[protected["events_status"] == "suppressed"].groupby("month")["event_source"].agg(list)
+    wide = wide.reset_index().rename_axis(columns=None)
+    wide["hidden"] = [hidden.get(m, []) for m in wide["month"]]
+    return wide
+
+
+def theme_table(themes: pd.DataFrame, policy: disclosure.Policy, level: str) -> pd.DataFrame:
+    """Themes with episodes protected, most frequent first, suppressed ones last."""
+    if themes.empty:
+        return pd.DataFrame(columns=["Theme", "Episodes"])
+    shown = disclosure.protect_frame(themes.reset_index(drop=True), ["episodes"], policy, level=level)
+    return pd.DataFrame({"Theme": labels(themes["theme"], "theme"), "Episodes": shown["episodes"]})
+
+
+@dataclass
+class Profile:
+    """What a place or area profile shows; pages lay it out, tests read it."""
+
+    title: str
+    subtitle: str
+    metrics: list[tuple[str, str, str | None]] = field(default_factory=list)  # label, value, help
+    timeline: go.Figure | None = None
+    tables: list[tuple[str, pd.DataFrame, str]] = field(default_factory=list)  # heading, rows, empty message
+    notes: list[str] = field(default_factory=list)
+
+
+def _period_sums(monthly: pd.DataFrame, filters) -> tuple[float, float]:
+    months = pd.to_datetime(monthly["month"])
+    now = monthly[(months >= pd.Timestamp(filters.month_from)) & (months <= pd.Timestamp(filters.month_to))]["events"].sum()
+    prev = filters.previous()
+    before = monthly[(months >= pd.Timestamp(prev.month_from)) & (months <= pd.Timestamp(prev.month_to))]["events"].sum()
+    return float(now), float(before)
+
+
+def _change(now, before, policy) -> str:
+    if disclosure.is_suppressed(now, policy) or disclosure.is_suppressed(before, policy):
+        return "c"
+    return fmt.change(now, before) or "—"
+
+
+def _actions(actions: pd.DataFrame) -> pd.DataFrame:
+    if actions.empty:
+        return pd.DataFrame(columns=["Action", "From", "To", "Agency"])
+    return pd.DataFrame({
+        "Action": labels(actions["action_type"], "action"),
+        "From": [fmt.month_label(d) if pd.notna(d) else "—" for d in actions["start_date"]],
+        "To": [fmt.month_label(d) if pd.notna(d) else "ongoing" for d in actions["end_date"]],
+        "Agency": labels(actions["agency"], "agency"),
+    })
+
+
+def _groups(groups: pd.DataFrame, policy) -> pd.DataFrame:
+    """Peer groups seen at a place or in an area, by number; groups too small to show only as a count."""
+    if groups.empty:
+        return pd.DataFrame(columns=["Group", "Events"])
+    # A group of unknown size cannot be shown safely: it counts as small.
+    sized = groups.assign(size=groups["size"].fillna(1) if "size" in groups else 1)
+    big, hidden = split_small(sized, policy)
+    cols = [c for c in ("events", "people") if c in big]
+    shown = disclosure.protect_frame(big, cols, policy, level="place")
+    out = pd.DataFrame({"Group": [f"Group {g}" for g in big["group_id"]], "Events": shown["events"]})
+    if "people" in shown:
+        out["Members seen"] = shown["people"]
+    out["Last seen"] = [fmt.month_label(d) if pd.notna(d) else "—" for d in big["last_event_at"]]
+    if hidden:
+        out = pd.concat([out, pd.DataFrame([small_groups_row(hidden, policy, list(out.columns))])], ignore_index=True)
+    return out
+
+
+def area_profile(query: Query, level: str, code: str, name: str, filters, policy: disclosure.Policy,
+                 children: float | None = None, hotspot: pd.Series | None = None, groups: bool = True) -> Profile:
+    """Profile of one ward or LSOA for the filters: numbers, monthly trend, themes, places, groups.
+
+    ``groups=False`` leaves peer groups out (roles that may not see the peer-group page).
+    """
+    params = {**filters.params(), "level": level, "code": code}
+    monthly = query("area_profile_monthly", **params, trend_from=trend_from(filters.month_to))
+    actions = query("area_profile_actions", level=level, code=code) if has_table(query, "stg_disruption_actions") else pd.DataFrame()
+    now, before = _period_sums(monthly, filters)
+    rate = disclosure.protect_rate(now, children, policy) if children else None
+    prof = Profile(title=name, subtitle=f"{LEVELS[level][:-1] if level == 'ward' else 'LSOA'} {code} · "
+                   f"{fmt.period_label(filters.month_from, filters.month_to)}")
+    prof.metrics = [
+        ("Events", disclosure.fmt_count(now, policy, level), MEASURE_HELP["count"]),
+        ("Rate per 1,000 children", "—" if rate is None else f"{1000 * rate:,.1f}", MEASURE_HELP["rate"]),
+        ("Change", _change(now, before, policy), "Events against the period of the same length just before."),
+        ("Children aged 10–17", fmt.number(children), "Children aged 10–17 living in the area (ONS estimates)."),
+    ]
+    if hotspot is not None:
+        prof.metrics.append(("Gi* hotspot class", str(hotspot.get("gi_class", "—")), MEASURE_HELP["gi"]))
+    prof.timeline = _timeline(monthly, actions, policy, level)
+    places = query("area_profile_places", **params)
+    places_shown = disclosure.protect_frame(places.reset_index(drop=True), ["events"], policy, level="place")
+    prof.tables = [
+        ("Themes in return home interviews", theme_table(query("area_profile_themes", **params), policy, level),
+         "No return home interview themes recorded for episodes here in this period."),
+        ("Places of concern here", pd.DataFrame({"Place": places["name"], "Events": places_shown["events"]}),
+         "No places of concern are registered in this area."),
+    ]
+    if groups and has_table(query, "mart_place_groups"):
+        prof.tables.append(("Peer groups seen at its places", _groups(query("area_profile_groups", level=level, code=code), policy),
+                            "No peer group has been seen at places in this area."))
+    if not actions.empty:
+        prof.tables.append(("Disruption actions", _actions(actions), ""))
+    return prof
+
+
+def _timeline(monthly: pd.DataFrame, actions: pd.DataFrame, policy, level) -> go.Figure:
+    wide = monthly_wide(monthly, policy, level)
+    acts = actions[["action_type", "start_date", "end_date"]] if not actions.empty else pd.DataFrame(
+        columns=["action_type", "start_date", "end_date"])
+    fig = timeline_figure(wide, acts, hidden_height=policy.suppress_max)
+    counts = wide.drop(columns=["month", "hidden"])
+    if not counts.empty and not counts.fillna(0).to_numpy().any() and not wide["hidden"].map(len).any():
+        fig.add_annotation(text="No events here in these months.", showarrow=False,
+                           x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 14, "color": "#555555"})
+        fig.update_yaxes(visible=False)
+    fig.update_layout(height=340)
+    return fig
+
+
+def place_profile(query: Query, place_id: str, filters, policy: disclosure.Policy, weights: dict,
+                  groups: bool = True) -> Profile | None:
+    """Profile of one place of concern: figures, events by source by month, themes, groups,
+    near-repeats and the disruption timeline. None when the place is unknown."""
+    info = query("place_profile", place_id=place_id)
+    if info.empty:
+        return None
+    row = info.iloc[0]
+    params = {**filters.params(), "place_id": place_id}
+    monthly = query("place_profile_monthly", **params, trend_from=trend_from(filters.month_to))
+    actions = query("place_profile_actions", place_id=place_id) if has_table(query, "stg_disruption_actions") else pd.DataFrame()
+    now, before = _period_sums(monthly, filters)
+    category = label(row["category"], "category")
+    prof = Profile(title=str(row["name"]),
+                   subtitle=f"{category} · {row['ward_name'] or '—'}, {row['locality'] or '—'} · {row['sector'] or ''} · "
+                   f"{fmt.period_label(filters.month_from, filters.month_to)}")
+    prof.metrics = [
+        ("Events", disclosure.fmt_count(now, policy, "place"), "Events linked to the place in the period: found there, "
+         "named in a return home interview, or offences there or within the place radius."),
+        ("Change", _change(now, before, policy), "Events against the period of the same length just before."),
+    ]
+    if has_table(query, "mart_place_hotspots"):
+        ranking = query("place_ranking", **{**filters.params(), "locality": "All"}, **ranking_params(weights))
+        ranked = ranking[ranking["place_id"] == place_id]
+        if not ranked.empty:
+            r = ranked.iloc[0]
+            ranks = shown_ranks(ranking, weights, policy).set_axis(ranking["place_id"])
+            score = shown_scores(ranked, weights, policy).iloc[0]
+            prof.metrics += [
+                ("Score", "c" if pd.isna(score) else f"{score:,.1f}", weights_text(weights)),
+                ("Rank", "—" if pd.isna(score) else f"{int(ranks[place_id]):,} of {int(ranks.notna().sum()):,}",
+                 "1 = highest score among the places whose score can be shown in the period."),
+                ("Children", disclosure.fmt_count(r["children"], policy, "place"), "Distinct children linked to the place's events."),
+                ("Hotspot", "Yes" if pd.notna(r["is_hotspot"]) and bool(r["is_hotspot"]) else "No", "More events than an average place, beyond chance "
+                 "after a false-discovery-rate correction, with at least the minimum number of events (every child counted)."),
+            ]
+    prof.timeline = _timeline(monthly, actions, policy, "place")
+    prof.tables = [
+        ("Themes in return home interviews", theme_table(query("place_profile_themes", **params), policy, "place"),
+         "No return home interview themes recorded for episodes linked to this place in this period."),
+    ]
+    if groups and has_table(query, "mart_place_groups"):
+        prof.tables.append(("Peer groups seen here", _groups(query("place_profile_groups", place_id=place_id), policy),
+                            "No peer group has been seen here."))
+    if has_table(query, "mart_near_repeat"):
+        rows = pd.concat([query("near_repeat", place_id=place_id), query("near_repeat", place_id="All places")])
+        prof.tables.append(("Near-repeats (Knox test)", near_repeat_table(rows, place_id, policy),
+                            "Too few incidents here for a near-repeat test."))
+    prof.tables.append(("Disruption actions", _actions(actions), "No disruption action recorded here."))
+    return prof
+
+
+def near_repeat_table(rows: pd.DataFrame, place_id: str, policy: disclosure.Policy) -> pd.DataFrame:
+    """Days bands of repeat incidents at the place, against chance, beside all places."""
+    mine = rows[rows["place_id"] == place_id].reset_index(drop=True)
+    if mine.empty:
+        return pd.DataFrame(columns=["Days apart", "Pairs", "Expected", "Ratio", "p"])
+    shown = disclosure.protect_frame(mine, ["observed"], policy, level="place")
+    every = rows[rows["place_id"] == "All places"].set_index("days_band")["ratio"]
+    return pd.DataFrame({
+        "Days apart": mine["days_band"],
+        "Pairs": shown["observed"],
+        "By chance (mean)": mine["expected"].round(1),
+        "Ratio": [None if o == "c" else r for o, r in zip(shown["observed"], mine["ratio"].round(2))],
+        "p value": ["—" if o == "c" else ("< 0.001" if p < 0.001 else f"{p:.3f}") for o, p in zip(shown["observed"], mine["p_value"])],
+        "Ratio, all places": mine["days_band"].map(every).round(2),
+    })
