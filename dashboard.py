@@ -5,14 +5,15 @@ Run with ``make run`` (builds the sample database first) or ``streamlit run dash
 
 import streamlit as st
 
-from contextmap import ui
 from contextmap.settings import ROOT
+from contextmap.ui import navigation, page, reader, sidebar, theme
+from contextmap.ui.sign_in import sign_in
 
 st.set_page_config(page_title="ContextMap", page_icon=str(ROOT / "static" / "contextmap.png"), layout="wide")
 
-user = ui.sign_in()
-filters = ui.sidebar_filters()
-st.session_state.session = ui.Session(user=user, filters=filters, policy=ui.policy())
-ui.apply_theme()
-ui.navigate(user.role)
-ui.footer()
+user = sign_in()
+filters = sidebar.filters()
+st.session_state.session = reader.Session(user=user, filters=filters, policy=reader.policy())
+theme.apply_theme()
+navigation.navigate(user.role)
+page.footer()

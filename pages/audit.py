@@ -4,12 +4,14 @@ from datetime import timedelta
 
 import streamlit as st
 
-from contextmap import audit, ui
+from contextmap import audit
+from contextmap.fmt import md_escape
 from contextmap.labels import filters_text, label, labels
+from contextmap.ui import page
 
-s = ui.page("audit", "Audit log",
-            "Every sign-in, page view, drill-down and export, newest first. The dashboard can only add to this log; "
-            "old records are removed only by the administrator's `python -m contextmap.audit prune`.")
+s = page.start("audit", "Audit log",
+               "Every sign-in, page view, drill-down and export, newest first. The dashboard can only add to this log; "
+               "old records are removed only by the administrator's `python -m contextmap.audit prune`.")
 
 everything = audit.read_log()
 st.caption(f"Log file: `{audit.log_path()}` · records are kept for {audit.retention_days():,} days · "
@@ -23,7 +25,7 @@ if found.ok:
                "`python -m contextmap.audit verify`.", icon=":material/verified:")
 else:
     st.error("The log has been altered: tell your data protection officer.\n\n"
-             + "\n".join(f"- {ui.md_escape(problem)}" for problem in found.problems[:20]))
+             + "\n".join(f"- {md_escape(problem)}" for problem in found.problems[:20]))
 if everything.empty:
     st.info("Nothing has been logged yet.")
     st.stop()
@@ -39,7 +41,7 @@ log = audit.read_log(user=None if user == "Everyone" else user, event=None if ev
                      since=since, until=until)
 log = log.assign(event=labels(log["event"], "audit_event"), page=labels(log["page"], "page"),
                  role=labels(log["role"], "role"), filters=[filters_text(f) for f in log["filters"]])
-ui.table(
+page.table(
     log,
     column_config={
         "time": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY, HH:mm:ss"),

@@ -2,21 +2,21 @@
 
 import streamlit as st
 
-from contextmap import ui
 from contextmap.fmt import month_label
 from contextmap.labels import day, joined, labels
+from contextmap.ui import page
 
 # At most this many flagged records are listed (the summary above counts them all).
 QUALITY_ROWS = 500
 
-s = ui.page("data_quality", "Data quality",
-            "Every file the last build read. Accepted + rejected = rows read, for every file: nothing is dropped silently.")
+s = page.start("data_quality", "Data quality",
+               "Every file the last build read. Accepted + rejected = rows read, for every file: nothing is dropped silently.")
 
-if ui.has_table(s, "build_notes"):
-    for note in ui.query(s, "dq_build_notes")["note"]:
+if s.has_table("build_notes"):
+    for note in s.query("dq_build_notes")["note"]:
         st.warning(note, icon=":material/info:")
 
-files = ui.query(s, "dq_files")
+files = s.query("dq_files")
 if files.empty:
     st.info("The current build loaded no files.")
     st.stop()
@@ -27,7 +27,7 @@ b.metric("Accepted", f"{files['rows_accepted'].sum():,}")
 c.metric("Rejected", f"{files['rows_rejected'].sum():,}")
 files = files.assign(table_name=labels(files["table_name"], "table"), file_format=files["file_format"].str.upper(),
                      first_date=files["first_date"].map(day), last_date=files["last_date"].map(day))
-ui.table(
+page.table(
     files,
     column_config={"source_file": "File", "table_name": "Table", "file_format": "Format", "rows_read": "Read",
                    "rows_accepted": "Accepted", "rows_rejected": "Rejected", "first_date": "From", "last_date": "To",
@@ -35,7 +35,7 @@ ui.table(
 )
 
 st.subheader("Rejected rows by reason")
-reasons = ui.query(s, "dq_reject_reasons")
+reasons = s.query("dq_reject_reasons")
 if reasons.empty:
     st.success("No row was rejected.")
 else:
@@ -43,26 +43,26 @@ else:
                "only: A for a capital letter, a for another letter, 9 for a digit (`Aaaa Aaa 99/99/9999`), so no "
                "name, number or note is ever shown. Identifiers, dates of birth and lists show nothing; postcodes "
                "only their district.")
-    ui.table(reasons.assign(table_name=labels(reasons["table_name"], "table")),
-             column_config={"source_file": "File", "table_name": "Table", "reason": "Reason",
-                            "rows_rejected": "Rows", "examples": "Examples"})
+    page.table(reasons.assign(table_name=labels(reasons["table_name"], "table")),
+               column_config={"source_file": "File", "table_name": "Table", "reason": "Reason",
+                              "rows_rejected": "Rows", "examples": "Examples"})
 
-if ui.has_table(s, "mart_implausible"):
+if s.has_table("mart_implausible"):
     st.subheader("Implausible records")
     st.caption("Rows that passed the checks but look wrong, to correct in the source system. Thresholds are set in "
                "the settings ([quality]); the last column says how each analysis treats these records.")
-    implausible = ui.query(s, "dq_implausible")
+    implausible = s.query("dq_implausible")
     if implausible.empty:
         st.success("No record looks implausible.")
     else:
-        ui.table(implausible.assign(first_month=implausible["first_month"].map(month_label),
-                                    last_month=implausible["last_month"].map(month_label)),
-                 column_config={"check_label": "Check", "records": "Records", "first_month": "From",
-                                "last_month": "To", "treatment": "How the analyses treat them"})
+        page.table(implausible.assign(first_month=implausible["first_month"].map(month_label),
+                                      last_month=implausible["last_month"].map(month_label)),
+                   column_config={"check_label": "Check", "records": "Records", "first_month": "From",
+                                  "last_month": "To", "treatment": "How the analyses treat them"})
         with st.expander("Every record flagged (file and row)"):
-            rows = ui.query(s, "dq_implausible_rows", limit=QUALITY_ROWS)
-            ui.table(rows.assign(month=rows["month"].map(month_label),
-                                 disruption_actions=[joined(a) for a in rows["disruption_actions"]]),
-                     column_config={"check_label": "Check", "source_file": "File", "source_row": "Row",
-                                    "month": "Started", "detail": "Detail",
-                                    "disruption_actions": "Disruption reviews affected"})
+            rows = s.query("dq_implausible_rows", limit=QUALITY_ROWS)
+            page.table(rows.assign(month=rows["month"].map(month_label),
+                                   disruption_actions=[joined(a) for a in rows["disruption_actions"]]),
+                       column_config={"check_label": "Check", "source_file": "File", "source_row": "Row",
+                                      "month": "Started", "detail": "Detail",
+                                      "disruption_actions": "Disruption reviews affected"})

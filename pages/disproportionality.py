@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from contextmap import rri, settings, ui
+from contextmap import rri, settings
 from contextmap.fmt import period_label
+from contextmap.ui import gates, page
 
-s = ui.page("disproportionality", "Disproportionality",
-            "How often children of each group go missing or are involved in offences, relative to the reference "
-            "group, per child aged 10–17 living in the area (the Relative Rate Index).")
+s = page.start("disproportionality", "Disproportionality",
+               "How often children of each group go missing or are involved in offences, relative to the reference "
+               "group, per child aged 10–17 living in the area (the Relative Rate Index).")
 f = s.filters
 cfg = settings.get("disproportionality")
 st.caption(f"{period_label(f.month_from, f.month_to)} · whole area (the population figures are for the whole area, "
@@ -24,7 +25,7 @@ measure = right.selectbox("Measure", ["missing:events", "missing:children", "off
                                        "offences:events": "Young people's involvements in offences",
                                        "offences:children": "Young people involved in offences"}.get, key="d_measure")
 source, kind = measure.split(":")
-counts = ui.query(s, "rri_counts", month_from=f.month_from, month_to=f.month_to, dimension=dimension)
+counts = s.query("rri_counts", month_from=f.month_from, month_to=f.month_to, dimension=dimension)
 counts = counts[counts["measure"] == source]
 if counts.empty:
     st.info("No episodes or offences of children aged 10–17 in this period. Choose a longer period in the sidebar.")
@@ -32,8 +33,8 @@ if counts.empty:
 
 shown, table = rri.protected_table(counts, dimension, kind, s.policy)
 st.plotly_chart(rri.forest_figure(table), use_container_width=True)
-ui.table(shown)
-ui.export_button(s, shown, f"RRI {rri.DIMENSIONS[dimension]} {measure}", "disproportionality", count_cols=["Count"])
+page.table(shown)
+gates.export_button(s, shown, f"RRI {rri.DIMENSIONS[dimension]} {measure}", "disproportionality", count_cols=["Count"])
 
 st.markdown(f"""
 **Reading the table.** The RRI divides a group's rate by the rate of the reference group

@@ -6,14 +6,15 @@ import streamlit as st
 from dateutil.relativedelta import relativedelta
 
 from contextmap import disruption_view as dv
-from contextmap import fmt, ui
+from contextmap import fmt
 from contextmap.labels import label
+from contextmap.ui import gates, page
 
-s = ui.page("disruption", "Disruption review",
-            "Did what partners did at a place change what happens there? Each action is judged against similar "
-            "places with no action. The locality in the sidebar applies.")
+s = page.start("disruption", "Disruption review",
+               "Did what partners did at a place change what happens there? Each action is judged against similar "
+               "places with no action. The locality in the sidebar applies.")
 f = s.filters
-if not ui.has_table(s, "mart_disruption_effects"):
+if not s.has_table("mart_disruption_effects"):
     st.info("The disruption review is not in this build. Add a disruption_actions file and rebuild.")
     st.stop()
 
@@ -23,7 +24,7 @@ when = c.selectbox("Started", ["any", "12m", "sidebar"], key="dr_when", format_f
     "any": "At any time", "12m": f"In the 12 months to {fmt.month_label(f.month_to)}",
     "sidebar": f"In {fmt.period_label(f.month_from, f.month_to)}"}.get)
 since = {"any": date(1900, 1, 1), "12m": f.month_to - relativedelta(months=11), "sidebar": f.month_from}[when]
-actions = ui.query(s, "disruption_actions", f, month_from=since)
+actions = s.query("disruption_actions", f, month_from=since)
 agencies = a.multiselect("Agency", sorted(actions["agency"].unique()), key="dr_agency",
                          format_func=lambda v: label(v, "agency"), placeholder="All agencies")
 types = b.multiselect("Action type", sorted(actions["action_type"].unique()), key="dr_type",
@@ -46,24 +47,24 @@ chosen = st.selectbox("Action", ids, key="dr_action", format_func=titles.get,
 st.query_params["action"] = chosen
 row = next(shown[shown["action_id"] == chosen].itertuples())
 st.subheader(titles[chosen])
-st.caption(ui.md_escape(dv.action_facts(row)))
+st.caption(fmt.md_escape(dv.action_facts(row)))
 {"likely_effect": st.success, "likely_increase": st.warning}.get(row.verdict, st.info)(
     dv.verdict_markdown(row, s.policy), icon=":material/gavel:")
-if ui.has_table(s, "mart_implausible") and chosen in set(ui.query(s, "disruption_implausible")["action_id"]):
+if s.has_table("mart_implausible") and chosen in set(s.query("disruption_implausible")["action_id"]):
     st.warning(dv.implausible_warning(), icon=":material/report:")
 
-comparisons = ui.query(s, "disruption_comparisons", action_id=chosen)
+comparisons = s.query("disruption_comparisons", action_id=chosen)
 left, right = st.columns([3, 2])
-left.plotly_chart(dv.detail_figure(row, ui.query(s, "disruption_timeline", action_id=chosen),
-                                   ui.query(s, "disruption_comparison_monthly", action_id=chosen), len(comparisons),
+left.plotly_chart(dv.detail_figure(row, s.query("disruption_timeline", action_id=chosen),
+                                   s.query("disruption_comparison_monthly", action_id=chosen), len(comparisons),
                                    s.policy), use_container_width=True)
 left.caption(dv.TIMELINE_NOTE.format(smax=s.policy.suppress_max))
 right.markdown(dv.comparison_heading(row, len(comparisons)))
 if len(comparisons):
-    ui.table(dv.comparisons_table(comparisons, s.policy), where=right, height=min(38 + 35 * len(comparisons), 320))
-right.markdown(f"**Nearby:** {ui.md_escape(dv.displacement_words(row, s.policy) + '.' + dv.wdq_words(row, s.policy))}")
+    page.table(dv.comparisons_table(comparisons, s.policy), where=right, height=min(38 + 35 * len(comparisons), 320))
+right.markdown(f"**Nearby:** {fmt.md_escape(dv.displacement_words(row, s.policy) + '.' + dv.wdq_words(row, s.policy))}")
 with st.expander("Before and after by source"):
-    ui.table(dv.sources_table(ui.query(s, "disruption_sources", action_id=chosen), row.target_level, s.policy))
+    page.table(dv.sources_table(s.query("disruption_sources", action_id=chosen), row.target_level, s.policy))
 
 st.subheader("All actions")
 with st.expander("How the review works, and its caveats", expanded=False):
@@ -79,16 +80,16 @@ def _pick() -> None:
         st.session_state.dr_action = ids[rows[0]]
 
 
-ui.table(table, key="dr_table", on_select=_pick, selection_mode="single-row",
-         column_config={"Where": st.column_config.TextColumn(pinned=True)})
-ui.export_button(s, table, "Disruption actions", "disruption", count_cols=["Events before", "Events after"])
+page.table(table, key="dr_table", on_select=_pick, selection_mode="single-row",
+           column_config={"Where": st.column_config.TextColumn(pinned=True)})
+gates.export_button(s, table, "Disruption actions", "disruption", count_cols=["Events before", "Events after"])
 st.plotly_chart(dv.effect_figure(shown.assign(verdict_text=[dv.verdict_words(r, s.policy) for r in shown.itertuples()]),
                                  s.policy), use_container_width=True)
 if note := dv.not_judged_note(shown):
     st.caption(f"{note} They are in the table above, not on the plot.")
 
 st.subheader("By action type (all actions in the data)")
-every_action = ui.query(s, "disruption_actions", month_from=date(1900, 1, 1), month_to=date(9999, 12, 1),
-                        locality="All")
-ui.table(dv.by_type_table(every_action, s.policy))
+every_action = s.query("disruption_actions", month_from=date(1900, 1, 1), month_to=date(9999, 12, 1),
+                       locality="All")
+page.table(dv.by_type_table(every_action, s.policy))
 st.caption("Medians leave out actions whose counts are too small to show, so they never reveal a hidden count.")

@@ -3,18 +3,19 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from contextmap import auth, maps, network, settings, ui
-from contextmap.fmt import period_label
+from contextmap import auth, maps, network, settings
+from contextmap.fmt import md_escape, period_label
+from contextmap.ui import gates, page
 
-s = ui.page("groups", "Peer groups",
-            "Groups of young people linked by going missing together, offending together or naming each other in "
-            "return home interviews. Groups are shown by number, never by member.")
+s = page.start("groups", "Peer groups",
+               "Groups of young people linked by going missing together, offending together or naming each other in "
+               "return home interviews. Groups are shown by number, never by member.")
 f = s.filters
-if not ui.has_table(s, "mart_peer_groups"):
+if not s.has_table("mart_peer_groups"):
     st.info("Peer groups are not in this build yet. Rebuild with `python -m pipelines build` to add them.")
     st.stop()
 
-groups = ui.query(s, "group_table", f)
+groups = s.query("group_table", f)
 table, hidden = network.group_table(groups, s.policy)
 note = network.small_groups_note(hidden, s.policy)
 if table.empty:
@@ -26,14 +27,14 @@ if table.empty:
     st.stop()
 
 st.caption(f"Ranked by events in the last three months of data. 'In period': {period_label(f.month_from, f.month_to)}.")
-ui.table(table.drop(columns="group_id"))
+page.table(table.drop(columns="group_id"))
 if note:
     st.caption(note)
 
 st.subheader("Network of the most active groups")
 top = table["group_id"].head(len(network.PALETTE)).tolist()
-nodes = ui.query(s, "group_network_nodes", group_ids=top)
-edges = ui.query(s, "group_network_edges", group_ids=top)
+nodes = s.query("group_network_nodes", group_ids=top)
+edges = s.query("group_network_edges", group_ids=top)
 st.plotly_chart(network.network_figure(nodes, edges, s.policy, hidden_groups=max(len(table) - len(top), 0) + hidden),
                 use_container_width=True)
 
@@ -45,35 +46,35 @@ if wanted and wanted.isdigit() and int(wanted) in ids and "groups_pick" not in s
 pick = st.selectbox("Group", ids, key="groups_pick", format_func=network.group_label)
 st.query_params["group"] = str(pick)
 row = groups[groups["group_id"] == pick].iloc[0]
-prof = network.profile(row, ui.query(s, "group_mix", group_id=pick), ui.query(s, "group_monthly", group_id=pick),
-                       ui.query(s, "group_places", group_id=pick), s.policy)
-st.markdown(f"#### {ui.md_escape(prof.title)}")
-st.caption(ui.md_escape(prof.subtitle))
+prof = network.profile(row, s.query("group_mix", group_id=pick), s.query("group_monthly", group_id=pick),
+                       s.query("group_places", group_id=pick), s.policy)
+st.markdown(f"#### {md_escape(prof.title)}")
+st.caption(md_escape(prof.subtitle))
 for col, (label, value, help_text) in zip(st.columns(len(prof.metrics)), prof.metrics):
     col.metric(label, value, help=help_text, border=True)
 left, right = st.columns(2)
 left.plotly_chart(prof.evidence, use_container_width=True)
 right.plotly_chart(prof.trend, use_container_width=True)
 for col, (_title, mix) in zip(st.columns(3) * 3, prof.mixes):
-    ui.table(mix, where=col)
+    page.table(mix, where=col)
 
 st.markdown("**Places the group uses**")
 if prof.places.empty:
     st.caption("No event of this group was linked to a place of concern.")
 else:
-    wards = ui.query(s, "boundaries", level="ward")
+    wards = s.query("boundaries", level="ward")
     m = maps.base_map(wards, settings.get("geography", "attribution"), **settings.load().get("map", {}))
     maps.add_outlines(m, wards, labels=False, colour="#9e9e9e", weight=0.8, name="Wards")
     maps.add_circles(m, prof.points, name="Places")
     st_folium(m, key=f"group_map_{pick}", height=420, use_container_width=True, returned_objects=[])
     st.markdown(network.PLACES_LEGEND)
-    ui.table(prof.places)
+    page.table(prof.places)
 
-if auth.can(s.role, "see_pseudonyms") and ui.drilldown_gate(s, "groups", f"Members of {network.group_label(pick)}"):
+if auth.can(s.role, "see_pseudonyms") and gates.drilldown_gate(s, "groups", f"Members of {network.group_label(pick)}"):
     st.markdown("**Members (pseudonyms)**")
-    ui.table(ui.query(s, "group_members", group_id=pick),
-             column_config={"person_key": "Pseudonym", "links_in_group": "Linked to (members)",
-                            "events": "Events", "recent_events": "Last 3 months"})
+    page.table(s.query("group_members", group_id=pick),
+               column_config={"person_key": "Pseudonym", "links_in_group": "Linked to (members)",
+                              "events": "Events", "recent_events": "Last 3 months"})
 st.caption("Links: going missing within " + str(settings.get("peer_groups", "window_hours")) + " hours from or to the "
            "same place or postcode sector; the same offence (not as victim or witness); naming each other in a return "
            "home interview. A group is a community of the network (Leiden); its number stays the same from build to "

@@ -3,9 +3,10 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from contextmap import auth, map_view, profile_view, settings, ui
+from contextmap import auth, map_view, profile_view, settings
+from contextmap.ui import page
 
-s = ui.page("map", "Map", "Click an area or a place to open its profile below the map.")
+s = page.start("map", "Map", "Click an area or a place to open its profile below the map.")
 f = s.filters
 # Two controls a row: at 1024 pixels four in a row cut their labels to "LSOA…" and "Pla…".
 a, b = st.columns([2, 3], vertical_alignment="bottom")
@@ -17,12 +18,11 @@ show_places = c.toggle("Places of concern", value=True, key="map_places",
                        help=f"Circles sized by the place's combined score over {f.year_window_text()}.")
 show_heat = d.toggle("Density heat map", value=False, key="map_heat",
                      help="Density of located events, counted on a grid of about 200 m; cells with too few events are left out.")
-fetch = lambda name, **p: ui.query(s, name, **p)  # noqa: E731
 groups = "groups" in auth.pages_for(s.role)
 weights = settings.get("hotspots", "place_weights")
 
 with st.spinner("Counting events in each area…"):
-    data = map_view.map_data(fetch, f, s.policy, level, measure, weights)
+    data = map_view.map_data(s.query, f, s.policy, level, measure, weights)
 if data.boundaries.empty:
     st.info("No areas match the chosen locality. Choose All localities in the sidebar.")
     st.stop()
@@ -36,7 +36,7 @@ if data.missing:
 def map_and_profile() -> None:
     """The map and the profile of what was clicked: a click reruns only this part of the page."""
     with st.spinner("Drawing the map…"):
-        drawn = map_view.build_map(fetch, data, f, s.policy, measure, show_places, show_heat, weights,
+        drawn = map_view.build_map(s.query, data, f, s.policy, measure, show_places, show_heat, weights,
                                    settings.load().get("map", {}), settings.get("geography", "attribution"), level)
     for notice in drawn.notices:
         st.info(notice, icon=":material/info:")
@@ -58,23 +58,23 @@ def map_and_profile() -> None:
         st.page_link("pages/places.py", label="Open the full place profile", icon=":material/storefront:",
                      query_params={"place": ref, **f.to_query()})
         with st.spinner("Gathering the place's figures…"):
-            prof = profile_view.place_profile(fetch, ref, f, s.policy, weights, groups=groups)
+            prof = profile_view.place_profile(s.query, ref, f, s.policy, weights, groups=groups)
         if prof:
-            ui.show_profile(prof)
+            page.show_profile(prof)
     elif kind == "area" and ref in names:
         with st.spinner("Gathering the area's figures…"):
             row = data.areas.set_index("code").loc[ref]
             hot = data.classes.set_index("code").loc[ref] if measure == "gi" and data.classes is not None \
                 and ref in set(data.classes["code"]) else None
-            ui.show_profile(profile_view.area_profile(fetch, level, ref, names[ref], f, s.policy, row["children_10_17"], hot, groups))
+            page.show_profile(profile_view.area_profile(s.query, level, ref, names[ref], f, s.policy, row["children_10_17"], hot, groups))
 
 
 map_and_profile()
 for caveat in map_view.CAVEATS:
     st.caption(f"Caveat: {caveat}")
-if ui.has_table(s, "mart_area_funnel"):
+if s.has_table("mart_area_funnel"):
     st.subheader("Fair comparison of areas (funnel plot)")
-    funnel = ui.query(s, "funnel", f, level=level)
+    funnel = s.query("funnel", f, level=level)
     if funnel.empty:
         st.info("No funnel plot for this month and period: choose a later month or a longer period.")
     else:

@@ -2,18 +2,15 @@
 
 import streamlit as st
 
-from contextmap import audit, auth, fmt, headline, pack, pack_collect, ui
+from contextmap import audit, auth, fmt, headline, pack, pack_collect
+from contextmap.ui import page, reader
 
-s = ui.page("overview", "Overview")
+s = page.start("overview", "Overview")
 f = s.filters
 
 
-def run(name, filters=None, **params):
-    return ui.query(s, name, filters, **params)
-
-
 with st.spinner("Counting episodes, interviews and offences…"):
-    ov = pack_collect.collect(run, f, s.policy, ui.area_name())
+    ov = pack_collect.collect(s.query, f, s.policy)
 st.caption(f"{ov.period} · {fmt.md_escape(ov.where) if f.locality != 'All' else 'All localities'}")
 for caveat in ov.caveats:
     st.warning(caveat, icon=":material/event_busy:")
@@ -46,7 +43,7 @@ for heading, table in tables:
     if table.empty:
         st.info(f"No {heading.lower()} for these filters.")
     else:
-        ui.table(table)
+        page.table(table)
 
 st.caption(ov.data_quality)
 
@@ -65,7 +62,7 @@ if auth.can(s.role, "export"):
                 audit.record_export(s.user.name, s.role, "overview", f"Meeting pack, {ov.period}, {ov.where}", 1,
                                     why, to, f.as_dict())
                 with st.spinner("Drawing the map and charts and writing the pack…"):
-                    st.session_state.pack = (f, *pack.build_pack(ui.cursor(), f, s.policy))
+                    st.session_state.pack = (f, *pack.build_pack(reader.cursor(), f, s.policy))
             except audit.ExportRefused as exc:
                 st.error(str(exc))
             except Exception:  # noqa: BLE001 - the user gets a plain message, never a stack trace

@@ -2,15 +2,15 @@
 
 import streamlit as st
 
-from contextmap import auth, map_view, places_view, profile_view, settings, ui
-from contextmap.fmt import period_label
+from contextmap import auth, map_view, places_view, profile_view, settings
+from contextmap.fmt import md_escape, period_label
 from contextmap.labels import label
+from contextmap.ui import gates, page
 
-s = ui.page("places", "Places of concern")
+s = page.start("places", "Places of concern")
 f = s.filters
-fetch = lambda name, **p: ui.query(s, name, **p)  # noqa: E731
 weights = settings.get("hotspots", "place_weights")
-if not ui.has_table(s, "mart_place_hotspots"):
+if not s.has_table("mart_place_hotspots"):
     st.info("The place ranking is not in this build yet. Rebuild with the hotspot step (`python -m pipelines build`).")
     st.stop()
 
@@ -21,10 +21,10 @@ windows = {"12m": f.year_window_text().capitalize(), "sidebar": f"The sidebar's 
 window = a.selectbox("Window", list(windows) if f.period != "12m" else ["12m"], format_func=windows.get, key="places_window")
 shown_filters = f.year_window() if window == "12m" else f
 with st.spinner("Ranking places of concern…"):
-    places = ui.query(s, "place_ranking", shown_filters, **places_view.ranking_params(weights))
-    sparks = places_view.sparklines(ui.query(s, "place_profile_quarters", f), s.policy)
+    places = s.query("place_ranking", shown_filters, **places_view.ranking_params(weights))
+    sparks = places_view.sparklines(s.query("place_profile_quarters", f), s.policy)
 st.caption(f"{period_label(shown_filters.month_from, shown_filters.month_to)} · "
-           f"{ui.md_escape(f.locality) if f.locality != 'All' else 'All localities'} · " + places_view.weights_text(weights))
+           f"{md_escape(f.locality) if f.locality != 'All' else 'All localities'} · " + places_view.weights_text(weights))
 categories = b.multiselect("Category", sorted(places["category"].dropna().unique()), key="places_category",
                            format_func=lambda v: label(v, "category"), placeholder="All categories")
 active = c.toggle("Only places with events", value=True, key="places_active")
@@ -36,7 +36,7 @@ if shown.empty:
             "localities or another category, or switch off 'Only places with events'.")
 else:
     table = places_view.places_table(shown, sparks, weights, s.policy)
-    ui.table(
+    page.table(
         table.drop(columns="place_id"), height=420,
         column_config={
             "Score": st.column_config.Column(help=places_view.weights_text(weights) + " Shown as c when any of its parts is."),
@@ -51,8 +51,8 @@ else:
         },
     )
     st.caption("The hotspot flag counts every child and source; everything else follows the sidebar's filters.")
-    ui.export_button(s, table.drop(columns=["place_id", "Last 2 years"]), "Places of concern", "places",
-                     ["Events", "Found here", "Named in RHIs", "Offences", "Children"])
+    gates.export_button(s, table.drop(columns=["place_id", "Last 2 years"]), "Places of concern", "places",
+                        ["Events", "Found here", "Named in RHIs", "Offences", "Children"])
 
 st.subheader("Place profile")
 names = dict(zip(places["place_id"].astype(str), places["name"]))
@@ -64,8 +64,8 @@ pick = st.selectbox("Place", [None, *sorted(names, key=lambda p: str(names[p]))]
 if pick:
     st.query_params["place"] = pick
     with st.spinner("Gathering the place's figures…"):
-        prof = profile_view.place_profile(fetch, pick, f, s.policy, weights, groups="groups" in auth.pages_for(s.role))
-    ui.show_profile(prof, level=4)
+        prof = profile_view.place_profile(s.query, pick, f, s.policy, weights, groups="groups" in auth.pages_for(s.role))
+    page.show_profile(prof, level=4)
 elif "place" in st.query_params:
     del st.query_params["place"]
 for caveat in map_view.CAVEATS:

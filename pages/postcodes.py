@@ -5,36 +5,37 @@ from datetime import date
 import streamlit as st
 from streamlit_folium import st_folium
 
-from contextmap import map_view, maps, postcodes_view, settings, ui
+from contextmap import map_view, maps, postcodes_view, settings
+from contextmap.ui import page
 
-s = ui.page("postcodes", "Postcodes", "How practitioners speak of places: postcode districts (HD1) and sectors (HD1 2).")
+s = page.start("postcodes", "Postcodes", "How practitioners speak of places: postcode districts (HD1) and sectors (HD1 2).")
 f = s.filters
 level = st.segmented_control("Level", list(postcodes_view.POSTCODE_LEVELS), format_func=postcodes_view.POSTCODE_LEVELS.get,
                              default="district", key="pc_level") or "district"
 _, note = map_view.hotspot_source(f.sources)
-if not ui.has_table(s, "mart_postcode_hotspots"):
+if not s.has_table("mart_postcode_hotspots"):
     st.info("Postcode hotspots are not in this build yet. Rebuild with the hotspot step (`python -m pipelines build`).")
     st.stop()
 
 with st.spinner("Counting events by postcode…"):
-    units = ui.query(s, "postcode_hotspots", f, level=level).merge(
-        ui.query(s, "map_postcode_centres", level=level), on="code", how="left")
+    units = s.query("postcode_hotspots", f, level=level).merge(
+        s.query("map_postcode_centres", level=level), on="code", how="left")
 if units.empty:
     st.info("No events were located by postcode with these filters. Widen the period or choose All localities.")
 else:
     st.caption("Every child counted; the age, sex and looked-after filters do not apply here. " + (note or ""))
     with st.spinner("Drawing the map…"):
-        wards = ui.query(s, "boundaries", level="ward")
+        wards = s.query("boundaries", level="ward")
         m = maps.base_map(wards, settings.get("geography", "attribution"), **settings.load().get("map", {}))
         maps.add_outlines(m, wards, labels=False, colour="#9e9e9e", weight=0.8, name="Wards")
-        maps.add_localities(m, ui.query(s, "boundaries", level="locality"))
+        maps.add_localities(m, s.query("boundaries", level="locality"))
         maps.add_circles(m, postcodes_view.postcode_points(units[units["is_in_area"]], s.policy, level), name="Postcodes")
     st_folium(m, key=f"pc_map_{level}", height=480, use_container_width=True, returned_objects=[])
     st.markdown(postcodes_view.postcode_legend(level))
-    ui.table(postcodes_view.postcode_table(units, s.policy, level),
-             column_config={"Above expected": st.column_config.CheckboxColumn(
-                 help="More events than the district-wide rate predicts, beyond chance (Poisson, "
-                 "false-discovery-rate corrected), with at least the minimum number of events.")})
+    page.table(postcodes_view.postcode_table(units, s.policy, level),
+               column_config={"Above expected": st.column_config.CheckboxColumn(
+                   help="More events than the district-wide rate predicts, beyond chance (Poisson, "
+                   "false-discovery-rate corrected), with at least the minimum number of events.")})
 
 st.subheader("Postcode tension")
 st.caption("Young people living in one postcode district who were involved in offences in another. Rivalries tied "
@@ -42,14 +43,14 @@ st.caption("Young people living in one postcode district who were involved in of
 # One month of cross-district offences is nearly all "c": the pairs open on a year.
 spans = {"12m": f.year_window_text().capitalize(), "sidebar": "The sidebar's period", "all": "All months in the data"}
 span = st.radio("Months", list(spans), format_func=spans.get, horizontal=True, key="pc_span")
-if not ui.has_table(s, "mart_hotspot_tension_people"):
+if not s.has_table("mart_hotspot_tension_people"):
     st.info("Postcode tension is not in this build yet.")
     st.stop()
 start = {"12m": f.year_window().month_from, "sidebar": f.month_from, "all": date(1900, 1, 1)}[span]
 params = {"month_from": start, "month_to": f.month_to, "age_bands": list(f.age_bands), "sexes": list(f.sexes)}
 with st.spinner("Matching home districts to offence districts…"):
-    matrix = ui.query(s, "postcode_tension", **params)
-    pairs = ui.query(s, "postcode_tension_pairs", **params)
+    matrix = s.query("postcode_tension", **params)
+    pairs = s.query("postcode_tension_pairs", **params)
 if matrix.empty:
     st.info("No offence involved a young person with a known home district in these months. Choose 'All months in the data'.")
     st.stop()
@@ -58,4 +59,4 @@ st.markdown("**Strongest cross-district pairs**")
 if pairs.empty:
     st.caption("No young person was involved in an offence outside their home district in these months.")
 else:
-    ui.table(postcodes_view.strongest_pairs(pairs, s.policy))
+    page.table(postcodes_view.strongest_pairs(pairs, s.policy))

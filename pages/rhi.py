@@ -3,22 +3,23 @@
 import streamlit as st
 from dateutil.relativedelta import relativedelta
 
-from contextmap import rhi_view, ui
+from contextmap import rhi_view
 from contextmap.coverage import Coverage
-from contextmap.fmt import period_label
+from contextmap.fmt import md_escape, period_label
+from contextmap.ui import gates, page
 
-s = ui.page("rhi", "Return home interviews",
-            f"Statutory guidance: a return home interview should be offered within {rhi_view.HOURS} hours of a "
-            "child's return.")
+s = page.start("rhi", "Return home interviews",
+               f"Statutory guidance: a return home interview should be offered within {rhi_view.HOURS} hours of a "
+               "child's return.")
 f = s.filters
 target, national = rhi_view.targets()
-st.caption(f"{period_label(f.month_from, f.month_to)} · {ui.md_escape(f.locality) if f.locality != 'All' else 'All localities'}")
+st.caption(f"{period_label(f.month_from, f.month_to)} · {md_escape(f.locality) if f.locality != 'All' else 'All localities'}")
 
-if Coverage.from_frame(ui.query(s, "coverage")).span("rhis").records == 0:
+if Coverage.from_frame(s.query("coverage")).span("rhis").records == 0:
     st.info("There are no return home interview records in this build, so no RHI figure can be shown "
             "(not 0%: the Data quality page lists the files the build read).")
     st.stop()
-breakdown = ui.query(s, "rhi_breakdown", f)
+breakdown = s.query("rhi_breakdown", f)
 total = breakdown[breakdown["dimension"] == "total"]
 if total.empty or total["episodes"].iloc[0] == 0:
     st.info("No missing episodes match these filters. Widen the period or clear the sidebar filters.")
@@ -33,8 +34,8 @@ st.caption(f"Local target: {target:.0f}% offered within {rhi_view.HOURS} hours. 
 
 st.subheader("By month")
 start = f.month_to - relativedelta(months=23)
-monthly = ui.query(s, "rhi_monthly", month_from=start, month_to=f.month_to, locality=f.locality,
-                   looked_after=f.looked_after)
+monthly = s.query("rhi_monthly", month_from=start, month_to=f.month_to, locality=f.locality,
+                  looked_after=f.looked_after)
 if monthly.empty:
     st.info("No monthly figures for this locality.")
 else:
@@ -45,13 +46,13 @@ else:
 for dimension, title in (("locality", "By locality"), ("looked_after", "By looked-after status")):
     st.subheader(title)
     table = rhi_view.breakdown_table(breakdown[breakdown["dimension"] == dimension], s.policy)
-    ui.table(table)
-    ui.export_button(s, table, f"RHI {title.lower()}", "rhi", count_cols=["Episodes ended", f"Eligible for the {rhi_view.HOURS}-hour measure"])
+    page.table(table)
+    gates.export_button(s, table, f"RHI {title.lower()}", "rhi", count_cols=["Episodes ended", f"Eligible for the {rhi_view.HOURS}-hour measure"])
 
 st.subheader(f"Episodes without an offer within {rhi_view.HOURS} hours, by reason")
-reasons = rhi_view.reasons_table(ui.query(s, "rhi_reasons", f), s.policy)
-ui.table(reasons)
-ui.export_button(s, reasons, "RHI reasons", "rhi", count_cols=["Episodes"])
+reasons = rhi_view.reasons_table(s.query("rhi_reasons", f), s.policy)
+page.table(reasons)
+gates.export_button(s, reasons, "RHI reasons", "rhi", count_cols=["Episodes"])
 
 with st.expander("How these figures are worked out", expanded=False):
     st.markdown(rhi_view.method_text(s.policy))

@@ -4,15 +4,16 @@ import pandas as pd
 import streamlit as st
 from dateutil.relativedelta import relativedelta
 
-from contextmap import settings, trends, ui
+from contextmap import settings, trends
 from contextmap.coverage import Coverage
 from contextmap.fmt import first_of_month, period_label
+from contextmap.ui import gates, page
 
-s = ui.page("trends", "Trends", "Monthly figures for the locality and people chosen in the sidebar, "
-            "up to the month chosen there.")
+s = page.start("trends", "Trends", "Monthly figures for the locality and people chosen in the sidebar, "
+               "up to the month chosen there.")
 f = s.filters
 history = int(settings.get("trends", "months"))
-first = ui.query(s, "month_range").iloc[0, 0]
+first = s.query("month_range").iloc[0, 0]
 if pd.isna(first):
     st.info("This build has no dated events to chart (the Data quality page says what it holds).")
     st.stop()
@@ -23,13 +24,13 @@ months = [d.date() for d in pd.date_range(start, f.month_to, freq="MS")]
 left, right = st.columns(2)
 key = left.selectbox("Measure", list(trends.MEASURES), format_func=lambda k: trends.MEASURES[k].label, key="t_measure")
 measure = trends.MEASURES[key]
-if measure.needs_rhis and Coverage.from_frame(ui.query(s, "coverage")).span("rhis").records == 0:
+if measure.needs_rhis and Coverage.from_frame(s.query("coverage")).span("rhis").records == 0:
     st.info("There are no return home interview records in this build, so no RHI figure can be shown "
             "(the Data quality page lists the files loaded).")
     st.stop()
 split = right.selectbox("Split by", measure.splits, format_func=trends.SPLITS.get, key="t_split")
 
-raw = ui.query(s, measure.query, f, month_from=start, split=split)
+raw = s.query(measure.query, f, month_from=start, split=split)
 data = trends.series(raw, measure, split, months, s.policy)
 if data.empty or data["value"].fillna(0).eq(0).all() and not data["hidden"].any():
     st.info("Nothing to show for these filters. Choose All localities, another measure, or clear the sidebar filters.")
@@ -50,12 +51,12 @@ if measure.query == "trend_offences":
     notes.append("Offences follow the locality, age band and sex chosen; the looked-after filter does not apply to them.")
 st.caption(" ".join(notes))
 
-ui.export_button(s, trends.download_frame(data, measure), f"Trend {measure.label}", "trends",
-                 count_cols=[measure.label])
+gates.export_button(s, trends.download_frame(data, measure), f"Trend {measure.label}", "trends",
+                    count_cols=[measure.label])
 
 st.subheader("Seasonality")
 st.caption("The same figure for every part of the area chosen, one line per year: lines that rise and fall together "
            "show a seasonal pattern.")
-whole = ui.query(s, measure.query, f, month_from=start, split="none") if split != "none" else raw
+whole = s.query(measure.query, f, month_from=start, split="none") if split != "none" else raw
 profile = trends.season_profile(trends.series(whole, measure, "none", months, s.policy))
 st.plotly_chart(trends.season_figure(profile, measure), use_container_width=True)

@@ -89,7 +89,7 @@ def test_the_dashboard_cannot_rewrite_the_log():
               and not n.startswith("_")}
     assert public == {"log_path", "anchor_path", "load_key", "retention_days", "record_sign_in", "record_page_view",
                       "record_drilldown", "record_export", "read_log", "verify", "checkpoint", "prune", "main"}
-    for path in [ROOT / "dashboard.py", *ROOT.glob("pages/*.py"), *ROOT.glob("contextmap/*.py")]:
+    for path in [ROOT / "dashboard.py", *ROOT.glob("pages/*.py"), *ROOT.glob("contextmap/**/*.py")]:
         if path.name == "audit.py":
             continue
         text = path.read_text()
@@ -143,13 +143,14 @@ def _widgets_app():
     import pandas as pd
     import streamlit as st
 
-    from contextmap import auth, disclosure, ui
+    from contextmap import auth, disclosure
     from contextmap.filters import Filters
+    from contextmap.ui import gates, reader
 
-    s = ui.Session(auth.User("jo", st.session_state.get("role", "analyst")), Filters(date(2025, 3, 1)),
-                   disclosure.Policy())
-    ui.export_button(s, pd.DataFrame({"place": ["A", "B"], "events": [3, 40]}), "Top places", "places", ["events"])
-    if ui.drilldown_gate(s, "groups", "Group members"):
+    s = reader.Session(auth.User("jo", st.session_state.get("role", "analyst")), Filters(date(2025, 3, 1)),
+                       disclosure.Policy())
+    gates.export_button(s, pd.DataFrame({"place": ["A", "B"], "events": [3, 40]}), "Top places", "places", ["events"])
+    if gates.drilldown_gate(s, "groups", "Group members"):
         st.write("PSEUDONYMISED ROWS")
 
 

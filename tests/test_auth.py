@@ -7,7 +7,7 @@ import json
 import pytest
 
 from contextmap import auth
-from contextmap.ui import PAGES
+from contextmap.ui.navigation import PAGES
 
 CHILD_LEVEL = {"groups"}  # pages that a partner (place and area level only) never sees
 ADMIN_ONLY = {"data_quality", "audit"}

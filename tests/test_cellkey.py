@@ -127,7 +127,7 @@ def test_declared_columns_exist():
 
 def test_no_page_or_library_module_asks_for_exact_counts():
     asked = [path.relative_to(ROOT) for path in
-             [*(ROOT / "contextmap").glob("*.py"), *(ROOT / "pages").glob("*.py"), ROOT / "dashboard.py"]
+             [*(ROOT / "contextmap").rglob("*.py"), *(ROOT / "pages").glob("*.py"), ROOT / "dashboard.py"]
              for node in ast.walk(ast.parse(path.read_text()))
              if isinstance(node, ast.keyword) and node.arg == "exact"
              and not (isinstance(node.value, ast.Constant) and node.value.value is False)]

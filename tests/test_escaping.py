@@ -14,7 +14,7 @@ from contextmap import export
 from contextmap.settings import ROOT
 
 HOSTILE = "<script>alert(1)</script>"
-SOURCES = [ROOT / "dashboard.py", *sorted(ROOT.glob("pages/*.py")), *sorted(ROOT.glob("contextmap/*.py"))]
+SOURCES = [ROOT / "dashboard.py", *sorted(ROOT.glob("pages/*.py")), *sorted(ROOT.glob("contextmap/**/*.py"))]
 # A small square near Huddersfield, as geo_boundary stores it.
 SQUARE = json.dumps({"type": "Polygon", "coordinates": [[[-1.79, 53.64], [-1.78, 53.64], [-1.78, 53.65],
                                                           [-1.79, 53.65], [-1.79, 53.64]]]})
@@ -157,8 +157,9 @@ def test_a_hostile_place_name_is_shown_as_text_on_the_place_profile(served_db, t
     import duckdb
     from streamlit.testing.v1 import AppTest
 
-    from contextmap import auth, disclosure, ui
+    from contextmap import auth, disclosure
     from contextmap.filters import Filters
+    from contextmap.ui import reader
     from pipelines import warehouse
 
     wh = tmp_path / "wh"
@@ -176,8 +177,8 @@ def test_a_hostile_place_name_is_shown_as_text_on_the_place_profile(served_db, t
     monkeypatch.setenv("CONTEXTMAP_WAREHOUSE", str(wh))
     monkeypatch.setenv("CONTEXTMAP_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
     at = AppTest.from_file(str(ROOT / "pages" / "places.py"), default_timeout=90)
-    at.session_state["session"] = ui.Session(auth.User("demo-analyst", "analyst"), Filters(last, "12m"),
-                                             disclosure.Policy.from_settings())
+    at.session_state["session"] = reader.Session(auth.User("demo-analyst", "analyst"), Filters(last, "12m"),
+                                                 disclosure.Policy.from_settings())
     at.query_params["place"] = place
     at.run()
     assert not at.exception, at.exception

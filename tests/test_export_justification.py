@@ -8,9 +8,10 @@ import shutil
 import duckdb
 from streamlit.testing.v1 import AppTest
 
-from contextmap import auth, disclosure, export, ui
+from contextmap import auth, disclosure, export
 from contextmap.filters import Filters
 from contextmap.settings import ROOT
+from contextmap.ui import reader
 from pipelines import warehouse
 
 KEY = "export_places_places_of_concern"
@@ -46,8 +47,8 @@ def test_toggling_a_control_makes_a_new_export_that_needs_its_own_reason(served_
     monkeypatch.setenv("CONTEXTMAP_WAREHOUSE", str(wh))
     monkeypatch.setenv("CONTEXTMAP_AUDIT_LOG", str(log))
     at = AppTest.from_file(str(ROOT / "pages" / "places.py"), default_timeout=90)
-    at.session_state["session"] = ui.Session(auth.User("jo", "analyst"), Filters(last, "12m"),
-                                             disclosure.Policy.from_settings())
+    at.session_state["session"] = reader.Session(auth.User("jo", "analyst"), Filters(last, "12m"),
+                                                 disclosure.Policy.from_settings())
     at.run()
     assert not at.exception, at.exception
     assert not _can_download(at)

@@ -24,8 +24,9 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from contextmap import auth, ui
+from contextmap import auth
 from contextmap.settings import ROOT
+from contextmap.ui.navigation import PAGES
 from pipelines import build
 
 SAMPLE = ROOT / "data" / "sample"
@@ -143,7 +144,7 @@ def test_every_page_draws(shape_build, role, monkeypatch, tmp_path):
     assert not at.exception, [e.value for e in at.exception]
     problems = []
     for page_id in auth.pages_for(role):
-        at.switch_page(ui.PAGES[page_id][0])
+        at.switch_page(PAGES[page_id][0])
         at.run()
         if at.exception or at.error:
             problems.append(f"{page_id}: {[e.value for e in [*at.exception, *at.error]]}")
@@ -222,7 +223,7 @@ def test_without_rhis_no_rhi_figure_reads_zero(shape_build, monkeypatch, tmp_pat
     rhi_cards = [m for m in at.metric if m.label.startswith("RHI")]
     assert rhi_cards and all(m.value == "—" for m in rhi_cards), [(m.label, m.value) for m in rhi_cards]
     assert not any("0%" in m.value for m in at.metric if "RHI" in m.label)
-    at.switch_page(ui.PAGES["rhi"][0])
+    at.switch_page(PAGES["rhi"][0])
     at.run()
     assert any("no return home interview records" in i.value for i in at.info), [i.value for i in at.info]
     assert not any(m.value == "0%" for m in at.metric)

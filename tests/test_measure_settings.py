@@ -59,7 +59,7 @@ def test_no_sql_model_writes_the_window_or_the_rule_itself():
 def test_no_page_or_library_module_writes_the_window_itself():
     """Labels and sentences take the window from the settings ([rhi] offer_within_hours); only
     the national study, which measured 72 hours, is quoted with its own figure."""
-    for path in [*(ROOT / "contextmap").glob("*.py"), *(ROOT / "pages").glob("*.py")]:
+    for path in [*(ROOT / "contextmap").rglob("*.py"), *(ROOT / "pages").glob("*.py")]:
         lines = path.read_text().splitlines()
         for number, line in enumerate(lines, 1):
             quoted = any("national" in text.lower() for text in lines[max(number - 3, 0):number])

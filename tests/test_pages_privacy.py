@@ -3,7 +3,7 @@
 For each role: the pages it may see render without an exception and show no count from
 1 to ``suppress_max``; the pages it may not see are not registered with ``st.navigation``
 (so no URL reaches them) and, run directly, refuse on the server. Pages are discovered
-from ``contextmap.ui.PAGES``, so pages added later are walked too.
+from ``contextmap.ui.navigation.PAGES``, so pages added later are walked too.
 
 How "a count" is recognised on screen (only counts are checked; ranks, rates, hours,
 deciles and years legitimately take small values):
@@ -39,18 +39,15 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from contextmap import (
-    auth,
-    builds,
-    disclosure,
-    ui,  # noqa: E402
-)
+from contextmap import auth, builds, disclosure  # noqa: E402
 from contextmap.disruption_view import HIDDEN_BAND
 from contextmap.settings import ROOT
+from contextmap.ui.navigation import PAGES
+from contextmap.ui.reader import Session
 from pipelines import warehouse  # noqa: E402
 
 POLICY = disclosure.Policy.from_settings()
-PRESENT = {pid: spec for pid, spec in ui.PAGES.items() if (ROOT / spec[0]).exists()}
+PRESENT = {pid: spec for pid, spec in PAGES.items() if (ROOT / spec[0]).exists()}
 OPERATIONAL = {"data_quality", "audit"}
 NON_COUNT = re.compile(
     r"rank|decile|quintile|year|hour|day|week|median|mean|average|rate|ratio|share|percent|pct|%|score|index|"
@@ -234,7 +231,7 @@ def test_pages_refuse_a_role_on_the_server(served, role, page_id):
     from contextmap.filters import Filters
 
     at = AppTest.from_file(str(ROOT / PRESENT[page_id][0]), default_timeout=60)
-    at.session_state["session"] = ui.Session(auth.User(f"demo-{role}", role), Filters(date(2025, 3, 1)), POLICY)
+    at.session_state["session"] = Session(auth.User(f"demo-{role}", role), Filters(date(2025, 3, 1)), POLICY)
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == ["Your role does not give access to this page."]

@@ -146,14 +146,15 @@ def test_the_parse_cache_holds_no_identifier_and_only_its_owner_can_read_it(buil
 def test_the_data_quality_page_shows_shapes_not_values(built, tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from contextmap import auth, disclosure, ui
+    from contextmap import auth, disclosure
     from contextmap.filters import Filters
+    from contextmap.ui import reader
 
     monkeypatch.setenv("CONTEXTMAP_WAREHOUSE", str(built["warehouse"]))
     monkeypatch.setenv("CONTEXTMAP_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
     at = AppTest.from_file(str(ROOT / "pages" / "data_quality.py"), default_timeout=90)
-    at.session_state["session"] = ui.Session(auth.User("admin", "admin"), Filters(pd.Timestamp("2026-10-01").date()),
-                                             disclosure.Policy.from_settings())
+    at.session_state["session"] = reader.Session(auth.User("admin", "admin"), Filters(pd.Timestamp("2026-10-01").date()),
+                                                 disclosure.Policy.from_settings())
     at.run()
     assert not at.exception, at.exception
     shown = "\n".join(str(e.value) for e in (*at.markdown, *at.caption, *at.subheader, *at.info))

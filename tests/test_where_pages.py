@@ -207,12 +207,13 @@ def _run(monkeypatch, served, last, page: str, role: str = "analyst", period: st
     """Run one page as dashboard.py runs it after sign-in (the session set, the build chosen)."""
     from streamlit.testing.v1 import AppTest
 
-    from contextmap import auth, ui
+    from contextmap import auth
+    from contextmap.ui.reader import Session
 
     monkeypatch.setenv("CONTEXTMAP_WAREHOUSE", str(served))
     monkeypatch.setenv("CONTEXTMAP_AUDIT_LOG", str(served / "audit.jsonl"))
     at = AppTest.from_file(str(ROOT / page), default_timeout=90)
-    at.session_state["session"] = ui.Session(auth.User(f"demo-{role}", role), Filters(last, period), POLICY)
+    at.session_state["session"] = Session(auth.User(f"demo-{role}", role), Filters(last, period), POLICY)
     for key, value in query.items():
         at.query_params[key] = value
     return at.run()

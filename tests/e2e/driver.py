@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from contextmap.settings import ROOT
-from contextmap.ui import default_page
+from contextmap.ui.navigation import default_page
 
 ARTIFACTS = ROOT / "test-artifacts"
 TIMINGS = ARTIFACTS / "render-times.json"

@@ -12,7 +12,7 @@ from test_pages import TITLES
 
 from contextmap import auth
 from contextmap.settings import ROOT
-from contextmap.ui import PAGES
+from contextmap.ui.navigation import PAGES
 
 pytestmark = pytest.mark.e2e
 DEPLOY = ROOT / "docs" / "deploy"

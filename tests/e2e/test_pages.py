@@ -22,10 +22,10 @@ from driver import (
 
 from contextmap import auth
 from contextmap.settings import ROOT
-from contextmap.ui import PAGES
+from contextmap.ui.navigation import PAGES
 
-# The title each page draws (``ui.page("map", "Map", …)`` in pages/*.py).
-TITLES = dict(re.findall(r'ui\.page\("(\w+)", *"([^"]+)"', "".join(p.read_text() for p in (ROOT / "pages").glob("*.py"))))
+# The title each page draws (``page.start("map", "Map", …)`` in pages/*.py).
+TITLES = dict(re.findall(r'page\.start\("(\w+)", *"([^"]+)"', "".join(p.read_text() for p in (ROOT / "pages").glob("*.py"))))
 
 pytestmark = pytest.mark.e2e
 

@@ -1,0 +1,87 @@
+"""The global filters in the sidebar, kept in the session and mirrored in the URL so a link
+opens the same view."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from contextmap import queries
+from contextmap.coverage import Coverage
+from contextmap.filters import AGE_BANDS, ALL, FILTER_KEYS, LOOKED_AFTER, PERIODS, SEXES, SOURCES, Filters
+from contextmap.fmt import first_of_month, month_label
+from contextmap.ui.reader import cursor
+
+
+def _bounds() -> tuple[Coverage, list[str]]:
+    cur = cursor()
+    return Coverage.from_frame(queries.run(cur, "coverage")), queries.run(cur, "localities")["locality"].tolist()
+
+
+def _month_options(first: date, last: date) -> list[date]:
+    return [d.date() for d in pd.date_range(first, last, freq="MS")]
+
+
+def _one_or_all(where, label: str, labels: dict[str, str], current: tuple[str, ...], key: str,
+                help: str | None = None) -> tuple[str, ...]:
+    """A select box of "All" or one value (never another subset: see ``contextmap.filters.ALL``)."""
+    options = [ALL, *labels]
+    chosen = where.selectbox(label, options, index=options.index(current[0]) if len(current) == 1 else 0,
+                             format_func=lambda v: labels.get(v, v), key=key, help=help)
+    return tuple(labels) if chosen == ALL else (chosen,)
+
+
+def filters() -> Filters:
+    """Draw the global filters in the sidebar; keep them in the session and the URL."""
+    cov, localities = _bounds()
+    # A build with no dated records still draws every page (each says it has nothing to show).
+    first, last = cov.first or first_of_month(date.today()), cov.last or first_of_month(date.today())
+    opening = cov.opening_month() or last
+    if "filters" not in st.session_state:
+        st.session_state.filters = Filters.from_query(dict(st.query_params), last, first, localities, default=opening)
+    current: Filters = st.session_state.filters
+    months = _month_options(first, last)
+    sb = st.sidebar
+    sb.header("Filters")
+    period = sb.segmented_control(
+        "Period", list(PERIODS), format_func=PERIODS.get, default=current.period, key="f_period",
+        help="A month, the quarter ending in the chosen month, or the 12 months ending in it.",
+    ) or current.period
+    month = sb.select_slider(
+        "Ending in", months, value=current.month if current.month in months else opening,
+        format_func=lambda m: month_label(m) + (" (partial)" if cov.is_partial(m) else ""), key="f_month",
+    )
+    sb.caption(" ".join(filter(None, [cov.opening_rule(), cov.partial_note(last)])))
+    locality = sb.selectbox(
+        "Locality", ["All", *localities], index=(["All", *localities].index(current.locality)), key="f_locality",
+        help="The council's own localities, each a group of wards.",
+    )
+    sources = _one_or_all(sb, "Sources", SOURCES, current.sources, "f_sources",
+                          "Missing from: where a child went missing from. Found at: where found or returned. Named in "
+                          "RHIs: places and areas a child named in a return home interview. Offences: offences recorded "
+                          "there. One source or all of them (see the method note on small numbers).")
+    with sb.expander("Who", expanded=False):
+        age_bands = _one_or_all(st, "Age band", {a: a for a in AGE_BANDS}, current.age_bands, "f_age")
+        sexes = _one_or_all(st, "Sex", SEXES, current.sexes, "f_sex")
+        looked_after = st.radio("Looked-after status", LOOKED_AFTER, index=LOOKED_AFTER.index(current.looked_after), key="f_la")
+    chosen = Filters(
+        month=month, period=period, locality=locality, sources=sources,
+        age_bands=age_bands, sexes=sexes, looked_after=looked_after,
+    )
+    st.session_state.filters = chosen
+    _sync_url(chosen)
+    sb.toggle("Large type (for a projector)", key="large_type")
+    return chosen
+
+
+def _sync_url(filters: Filters) -> None:
+    # Only the filter keys: pages keep their own (?place=, ?group=) for shareable links.
+    wanted = filters.to_query()
+    for key in set(FILTER_KEYS) - set(wanted):
+        if key in st.query_params:
+            del st.query_params[key]
+    for key, value in wanted.items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
