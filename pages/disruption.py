@@ -14,9 +14,8 @@ s = page.start("disruption", "Disruption review",
                "Did what partners did at a place change what happens there? Each action is judged against similar "
                "places with no action. The locality in the sidebar applies.")
 f = s.filters
-if not s.has_table("mart_disruption_effects"):
-    st.info("The disruption review is not in this build. Add a disruption_actions file and rebuild.")
-    st.stop()
+page.require_table(s, "mart_disruption_effects",
+                   "The disruption review is not in this build. Add a disruption_actions file and rebuild.")
 
 # The chosen action fills the first screen; the filters for the list wait in an expander.
 a, b, c = st.expander("Which actions: agency, type, when started", expanded=False).columns(3)
@@ -38,13 +37,9 @@ ids = shown["action_id"].astype(str).tolist()
 titles = {r.action_id: dv.action_title(r) for r in shown.itertuples()}
 
 # The action in view is in the URL (?action=), so a link opens the same review.
-if st.session_state.get("dr_action") not in ids:
-    wanted = st.query_params.get("action")
-    st.session_state.dr_action = wanted if wanted in ids else dv.default_action(shown)
-chosen = st.selectbox("Action", ids, key="dr_action", format_func=titles.get,
-                      help="Opens on the newest action the review could judge. Pick a row in the table below to "
-                      "review another.")
-st.query_params["action"] = chosen
+chosen = page.linked_select("Action", ids, key="dr_action", param="action", default=dv.default_action(shown),
+                            format_func=titles.get, help="Opens on the newest action the review could judge. Pick a "
+                            "row in the table below to review another.")
 row = next(shown[shown["action_id"] == chosen].itertuples())
 st.subheader(titles[chosen])
 st.caption(fmt.md_escape(dv.action_facts(row)))

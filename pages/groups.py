@@ -11,9 +11,8 @@ s = page.start("groups", "Peer groups",
                "Groups of young people linked by going missing together, offending together or naming each other in "
                "return home interviews. Groups are shown by number, never by member.")
 f = s.filters
-if not s.has_table("mart_peer_groups"):
-    st.info("Peer groups are not in this build yet. Rebuild with `python -m pipelines build` to add them.")
-    st.stop()
+page.require_table(s, "mart_peer_groups",
+                   "Peer groups are not in this build yet. Rebuild with `python -m pipelines build` to add them.")
 
 groups = s.query("group_table", f)
 table, hidden = network.group_table(groups, s.policy)
@@ -39,12 +38,8 @@ st.plotly_chart(network.network_figure(nodes, edges, s.policy, hidden_groups=max
                 use_container_width=True)
 
 st.subheader("Group profile")
-ids = table["group_id"].tolist()
-wanted = st.query_params.get("group")
-if wanted and wanted.isdigit() and int(wanted) in ids and "groups_pick" not in st.session_state:
-    st.session_state.groups_pick = int(wanted)
-pick = st.selectbox("Group", ids, key="groups_pick", format_func=network.group_label)
-st.query_params["group"] = str(pick)
+pick = page.linked_select("Group", table["group_id"].tolist(), key="groups_pick", param="group",
+                          format_func=network.group_label)
 row = groups[groups["group_id"] == pick].iloc[0]
 prof = network.profile(row, s.query("group_mix", group_id=pick), s.query("group_monthly", group_id=pick),
                        s.query("group_places", group_id=pick), s.policy)
@@ -62,9 +57,7 @@ st.markdown("**Places the group uses**")
 if prof.places.empty:
     st.caption("No event of this group was linked to a place of concern.")
 else:
-    wards = s.query("boundaries", level="ward")
-    m = maps.base_map(wards, settings.get("geography", "attribution"), **settings.load().get("map", {}))
-    maps.add_outlines(m, wards, labels=False, colour="#9e9e9e", weight=0.8, name="Wards")
+    m = page.ward_map(s)
     maps.add_circles(m, prof.points, name="Places")
     st_folium(m, key=f"group_map_{pick}", height=420, use_container_width=True, returned_objects=[])
     st.markdown(network.PLACES_LEGEND)

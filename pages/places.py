@@ -10,9 +10,8 @@ from contextmap.ui import gates, page
 s = page.start("places", "Places of concern")
 f = s.filters
 weights = settings.get("hotspots", "place_weights")
-if not s.has_table("mart_place_hotspots"):
-    st.info("The place ranking is not in this build yet. Rebuild with the hotspot step (`python -m pipelines build`).")
-    st.stop()
+page.require_table(s, "mart_place_hotspots",
+                   "The place ranking is not in this build yet. Rebuild with the hotspot step (`python -m pipelines build`).")
 
 # A month or a quarter at one place is nearly always 1 to 5 events ("c"): the table opens
 # on the 12 months to the chosen month, and says so.
@@ -56,17 +55,11 @@ else:
 
 st.subheader("Place profile")
 names = dict(zip(places["place_id"].astype(str), places["name"]))
-wanted = st.query_params.get("place")
-if wanted in names and "places_pick" not in st.session_state:
-    st.session_state.places_pick = wanted
-pick = st.selectbox("Place", [None, *sorted(names, key=lambda p: str(names[p]))], key="places_pick",
-                    format_func=lambda p: "Choose a place…" if p is None else names[p])
+pick = page.linked_select("Place", [None, *sorted(names, key=lambda p: str(names[p]))], key="places_pick",
+                          param="place", format_func=lambda p: "Choose a place…" if p is None else names[p])
 if pick:
-    st.query_params["place"] = pick
     with st.spinner("Gathering the place's figures…"):
         prof = profile_view.place_profile(s.query, pick, f, s.policy, weights, groups="groups" in auth.pages_for(s.role))
     page.show_profile(prof, level=4)
-elif "place" in st.query_params:
-    del st.query_params["place"]
 for caveat in map_view.CAVEATS:
     st.caption(f"Caveat: {caveat}")

@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 from streamlit_folium import st_folium
 
-from contextmap import map_view, maps, postcodes_view, settings
+from contextmap import map_view, maps, postcodes_view
 from contextmap.ui import page
 
 s = page.start("postcodes", "Postcodes", "How practitioners speak of places: postcode districts (HD1) and sectors (HD1 2).")
@@ -13,9 +13,8 @@ f = s.filters
 level = st.segmented_control("Level", list(postcodes_view.POSTCODE_LEVELS), format_func=postcodes_view.POSTCODE_LEVELS.get,
                              default="district", key="pc_level") or "district"
 _, note = map_view.hotspot_source(f.sources)
-if not s.has_table("mart_postcode_hotspots"):
-    st.info("Postcode hotspots are not in this build yet. Rebuild with the hotspot step (`python -m pipelines build`).")
-    st.stop()
+page.require_table(s, "mart_postcode_hotspots",
+                   "Postcode hotspots are not in this build yet. Rebuild with the hotspot step (`python -m pipelines build`).")
 
 with st.spinner("Counting events by postcode…"):
     units = s.query("postcode_hotspots", f, level=level).merge(
@@ -25,9 +24,7 @@ if units.empty:
 else:
     st.caption("Every child counted; the age, sex and looked-after filters do not apply here. " + (note or ""))
     with st.spinner("Drawing the map…"):
-        wards = s.query("boundaries", level="ward")
-        m = maps.base_map(wards, settings.get("geography", "attribution"), **settings.load().get("map", {}))
-        maps.add_outlines(m, wards, labels=False, colour="#9e9e9e", weight=0.8, name="Wards")
+        m = page.ward_map(s)
         maps.add_localities(m, s.query("boundaries", level="locality"))
         maps.add_circles(m, postcodes_view.postcode_points(units[units["is_in_area"]], s.policy, level), name="Postcodes")
     st_folium(m, key=f"pc_map_{level}", height=480, use_container_width=True, returned_objects=[])
@@ -43,9 +40,7 @@ st.caption("Young people living in one postcode district who were involved in of
 # One month of cross-district offences is nearly all "c": the pairs open on a year.
 spans = {"12m": f.year_window_text().capitalize(), "sidebar": "The sidebar's period", "all": "All months in the data"}
 span = st.radio("Months", list(spans), format_func=spans.get, horizontal=True, key="pc_span")
-if not s.has_table("mart_hotspot_tension_people"):
-    st.info("Postcode tension is not in this build yet.")
-    st.stop()
+page.require_table(s, "mart_hotspot_tension_people", "Postcode tension is not in this build yet.")
 start = {"12m": f.year_window().month_from, "sidebar": f.month_from, "all": date(1900, 1, 1)}[span]
 params = {"month_from": start, "month_to": f.month_to, "age_bands": list(f.age_bands), "sexes": list(f.sexes)}
 with st.spinner("Matching home districts to offence districts…"):

@@ -1,5 +1,6 @@
 """What every page does and what pages repeat: start a page (role check, logged view,
-title), display tables, profiles and the footer.
+title), stop when the build lacks a table, a picker mirrored in the URL, the ward
+background map, display tables, profiles and the footer.
 """
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from contextmap import audit, auth, disclosure, settings
+from contextmap import audit, auth, disclosure, maps, settings
 from contextmap.fmt import md_escape, sortable
 from contextmap.ui.gates import record_or_stop
 from contextmap.ui.navigation import GOTO
@@ -32,6 +33,43 @@ def start(page_id: str, title: str, caption: str | None = None) -> Session:
     if caption:
         st.caption(caption)
     return sess
+
+
+def require_table(s: Session, table: str, missing: str) -> None:
+    """Stop the page with ``missing`` (what is not in this build, and how to add it) when
+    the build has no ``table``: optional analytics may be absent from a build."""
+    if not s.has_table(table):
+        st.info(missing)
+        st.stop()
+
+
+def linked_select(label: str, options: list, *, key: str, param: str, default=None, where=st, **kwargs):
+    """A select box whose choice is mirrored in the URL (``?param=``), so a link opens the same choice.
+
+    When the box has no choice yet, or its choice is no longer among ``options`` (the
+    filters changed), it takes the URL's (compared as text) if that is an option, else
+    ``default`` (the first option when None). No choice (None) leaves ``param`` out of the URL.
+    """
+    if key not in st.session_state or st.session_state[key] not in options:
+        wanted = st.query_params.get(param)
+        linked = next((o for o in options if o is not None and str(o) == wanted), None)
+        st.session_state[key] = linked if linked is not None else (options[0] if default is None else default)
+    choice = where.selectbox(label, options, key=key, **kwargs)
+    if choice is None:
+        if param in st.query_params:
+            del st.query_params[param]
+    else:
+        st.query_params[param] = str(choice)
+    return choice
+
+
+def ward_map(s: Session):
+    """The background of the Postcodes and Peer groups maps: the configured tiles (none
+    offline) framed on the area, with the wards' outlines in grey."""
+    wards = s.query("boundaries", level="ward")
+    m = maps.base_map(wards, settings.get("geography", "attribution"), **settings.load().get("map", {}))
+    maps.add_outlines(m, wards, labels=False, colour="#9e9e9e", weight=0.8, name="Wards")
+    return m
 
 
 def table(df: pd.DataFrame, where=st, **kwargs):
