@@ -5,7 +5,7 @@
 -- against the previous period of the same length, the last 3 months against the 3
 -- before (Rising/Falling by an exact binomial test at 5%), and the hot spot flag and peer
 -- groups of mart_place_hotspots (which are for all children and sources). The score the
--- pages show is recomputed from the perturbed counts (contextmap.where.shown_scores).
+-- pages show is recomputed from the perturbed counts (contextmap.places_view.shown_scores).
 -- not perturbed: peer_groups (how many groups use the place, not children)
 with bounds as (
     select

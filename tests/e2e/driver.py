@@ -95,11 +95,13 @@ SIZES = {"1024x768": {"width": 1024, "height": 768}, "1440x900": {"width": 1440,
 # Coded values as stored, which a page must show as words (contextmap/labels.py).
 _SNAKE = re.compile(r"\b[a-z]+_[a-z0-9_]+\b(?!\.\w)")  # page_view, missing_found (not file names)
 _UPPER_SNAKE = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")  # LICENSED_PREMISES, COUNTY_LINES
-_NONE = re.compile(r"\bNone\b|\b\d{2}:\d{2}:\d{2}\b|contextmap\.toml|\[hotspots")
+# A date drawn as a midnight datetime ("2024-01-12 00:00:00"). Times of day are real data where
+# they are shown (the audit log's "When", which the grid's accessible copy writes in ISO form).
+_NONE = re.compile(r"\bNone\b|\b00:00:00\b|contextmap\.toml|\[hotspots")
 
 
 def raw_codes(text: str) -> list[str]:
-    """Codes, "None", bare timestamps and settings-file references found in ``text``."""
+    """Codes, "None", dates drawn as midnight datetimes and settings-file references found in ``text``."""
     from contextmap import labels
 
     words = {code for vocabulary in labels.VOCABULARY for code in vocabulary
