@@ -4,7 +4,7 @@ Gi* and the false discovery rate are PySAL's (``esda``): the build computes them
 esda's closed-form arithmetic over a sparse weights matrix, and the tests check the values
 equal ``esda.G_Local``'s. PySAL itself is imported only by :func:`gi_star` (the reference
 the tests use), because importing it costs the build seconds of start-up. Funnel limits, exceedance and the emerging-hot-spot tests are small
-closed-form statistics from ``scipy.stats``.
+closed-form statistics (``contextmap.distributions``: scipy.stats's numbers without its import).
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import sparse
+
+from contextmap import distributions as dist
 
 GI_LEVELS = (0.01, 0.05, 0.10)
 HOT = {0.01: "Hot spot 99%", 0.05: "Hot spot 95%", 0.10: "Hot spot 90%"}
@@ -117,7 +119,7 @@ def gi_star_rows(values, w: sparse.csr_array) -> tuple[np.ndarray, np.ndarray]:
         expected_variance = expected_variance * (variance / mean**2)
         raw = (statistic - cardinality / n) / np.sqrt(expected_variance)
         z[ok] = np.nan_to_num(raw, nan=0.0, posinf=0.0, neginf=0.0)
-        p[ok] = np.minimum(1.0, 2.0 * stats.norm.sf(np.abs(raw)))
+        p[ok] = np.minimum(1.0, 2.0 * dist.norm_sf(np.abs(raw)))
     return z, p
 
 
@@ -180,7 +182,7 @@ def poisson_upper_p(observed, expected) -> np.ndarray:
     observed = np.asarray(observed, dtype=float)
     expected = np.asarray(expected, dtype=float)
     with np.errstate(all="ignore"):
-        p = stats.poisson.sf(observed - 1, expected)
+        p = dist.poisson_sf(observed - 1, expected)
     p = np.where(observed <= 0, 1.0, p)
     return np.where(np.isfinite(expected) & (expected > 0), p, np.nan)
 
@@ -201,7 +203,7 @@ def poisson_limit(expected, prob) -> np.ndarray:
 def _distinct_limits(mu: np.ndarray, prob: float) -> np.ndarray:
     """``poisson_limit`` of each of the distinct means ``mu``."""
     r, cdf = _poisson_quantile(prob, mu)
-    pmf = stats.poisson.pmf(r, mu)
+    pmf = dist.poisson_pmf(r, mu)
     with np.errstate(all="ignore"):
         limit = r - (cdf - prob) / pmf
     return np.where(mu > 0, np.maximum(limit, 0.0), np.nan)
@@ -215,21 +217,21 @@ def _poisson_quantile(prob: float, mu: np.ndarray) -> tuple[np.ndarray, np.ndarr
     search is slow on many means).
     """
     mu = np.where(np.isfinite(mu) & (mu > 0), mu, 0.0)
-    z = stats.norm.ppf(prob)
+    z = dist.norm_ppf(prob)
     r = np.maximum(np.floor(mu + z * np.sqrt(mu) + (z * z - 1) / 6), 0.0)
-    cdf = stats.poisson.cdf(r, mu)
+    cdf = dist.poisson_cdf(r, mu)
     low = np.flatnonzero(cdf < prob)
     while low.size:
         r[low] += 1
-        cdf[low] = stats.poisson.cdf(r[low], mu[low])
+        cdf[low] = dist.poisson_cdf(r[low], mu[low])
         low = low[cdf[low] < prob]
     below = np.flatnonzero(r > 0)
-    below_cdf = stats.poisson.cdf(r[below] - 1, mu[below])
+    below_cdf = dist.poisson_cdf(r[below] - 1, mu[below])
     high = below[below_cdf >= prob]
     while high.size:
         r[high] -= 1
-        cdf[high] = stats.poisson.cdf(r[high], mu[high])
-        down = stats.poisson.cdf(r[high] - 1, mu[high])
+        cdf[high] = dist.poisson_cdf(r[high], mu[high])
+        down = dist.poisson_cdf(r[high] - 1, mu[high])
         high = high[(r[high] > 0) & (down >= prob)]
     return r, cdf
 
@@ -269,7 +271,7 @@ def rate_test_p(recent, baseline, recent_months, baseline_months) -> np.ndarray:
     recent = np.asarray(recent, dtype=float)
     n = recent + np.asarray(baseline, dtype=float)
     share = np.asarray(recent_months, dtype=float) / (np.asarray(recent_months, dtype=float) + baseline_months)
-    p = stats.binom.sf(recent - 1, n, share)
+    p = dist.binom_sf(recent - 1, n, share)
     return np.where(n > 0, p, 1.0)
 
 
@@ -299,7 +301,7 @@ def mann_kendall_rows(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     var = (n * (n - 1) * (2 * n + 5) - ((ties - 1) * (2 * ties + 5)).sum(axis=1)) / 18
     with np.errstate(all="ignore"):
         tau = s / np.sqrt(n0 * (n0 - n2))
-        p = 2 * stats.norm.sf(np.abs(s) / np.sqrt(var))
+        p = 2 * dist.norm_sf(np.abs(s) / np.sqrt(var))
     flat = ~(np.ptp(y, axis=1) > 0)
     return np.where(flat, 0.0, tau), np.where(flat, 1.0, p)
 

@@ -13,7 +13,8 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+
+from contextmap import distributions as dist
 
 # Order matters for readers of the marts: the first codes are "cannot tell" outcomes.
 VERDICTS = ("too_few", "outside_data", "no_comparison", "likely_effect", "likely_increase", "no_clear_change")
@@ -45,13 +46,13 @@ def did_estimate(a_before, a_after, c_before, c_after, alpha: float = 0.05) -> p
     ab, aa, cb, ca = counts.T
     log_rr = np.log(aa) - np.log(ab) - np.log(ca) + np.log(cb)
     se = np.sqrt((1.0 / counts).sum(axis=1))
-    z = norm.ppf(1 - alpha / 2)
+    z = dist.norm_ppf(1 - alpha / 2)
     return pd.DataFrame(
         {
             "rate_ratio": np.exp(log_rr),
             "ci_low": np.exp(log_rr - z * se),
             "ci_high": np.exp(log_rr + z * se),
-            "p_value": 2 * norm.sf(np.abs(log_rr) / se),
+            "p_value": 2 * dist.norm_sf(np.abs(log_rr) / se),
         }
     )
 
