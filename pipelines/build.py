@@ -46,7 +46,8 @@ def build_into(path: Path, inputs: list[Path], mapping: dict | None = None, prog
                cache_dir: Path | None = None, demo: bool = False, previous: Path | None = None) -> None:
     """Build a complete database at ``path`` (which must not exist) from ``inputs``.
 
-    The ingest parse cache is ``cache_dir`` (default: the configured warehouse's). With
+    The ingest parse cache is ``cache_dir`` (default: the configured warehouse's); the
+    geography cache sits beside it. With
     ``demo``, synthetic data is built with the public demo key (see ``load_key``).
     ``previous`` is the build before this one: peer-group ids carry over from it.
     """
@@ -55,13 +56,14 @@ def build_into(path: Path, inputs: list[Path], mapping: dict | None = None, prog
         progress("Demo build: the public demo key is used, so anyone can recompute its pseudonyms; "
                  "the dashboard labels it and serves it only where no sign-in is configured")
     started = time.perf_counter()
+    cache_dir = cache_dir or ingest_cache.default_dir()
     con = duckdb.connect(str(path))
     try:
         configure(con)
         progress("Stage 1/3: geography")
-        load_geography(con, progress=progress)
+        load_geography(con, progress=progress, cache_dir=cache_dir.parent / "geography")
         progress("Stage 2/3: ingest")
-        load_inputs(con, inputs, key, mapping=mapping, progress=progress, cache_dir=cache_dir or ingest_cache.default_dir())
+        load_inputs(con, inputs, key, mapping=mapping, progress=progress, cache_dir=cache_dir)
         progress("Stage 3/3: models and analytics")
         run_steps(con, progress=progress,
                   context=BuildContext(previous_db=previous, record_key_salt=record_keys.salt(key)))

@@ -7,17 +7,27 @@ population files of the same shape (see docs/geography.md).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import geopandas as gpd
 import pandas as pd
-import shapely
 
 from contextmap import settings, sqlfiles
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+# The [geography] keys naming files, read on every load (a cache entry depends on their bytes).
+FILES = ("wards", "lsoas", "localities", "postcodes", "postcode_districts", "population", "imd", "lsoa21_to_lsoa11")
+
 
 def _read_boundaries(key: str) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
     gdf = gpd.read_file(settings.resolve(settings.get("geography", key)))
     return gdf[["code", "name", "geometry"]].sort_values("code").reset_index(drop=True)
 
@@ -26,6 +36,8 @@ def _neighbours(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
     """Queen-contiguity pairs (both directions), the usual choice for Gi* on areas: areas
     sharing at least one boundary vertex, as libpysal's ``Queen`` finds them
     (``tests/test_geography.py`` compares the two) without importing PySAL at build time."""
+    import shapely
+
     coords, index = shapely.get_coordinates(gdf.geometry.values, return_index=True)
     vertices = pd.DataFrame({"i": index, "x": coords[:, 0], "y": coords[:, 1]}).drop_duplicates()
     pairs = vertices.merge(vertices, on=["x", "y"])
@@ -61,8 +73,63 @@ SQL_TABLES = ("geo_postcode", "geo_ward", "geo_lsoa", "geo_locality", "geo_secto
 TRANSIENT = ("ward_shapes", "lsoa_shapes", "boundaries", "lsoa_nb", "ward_nb", "geo_postcode_raw")
 
 
-def load_geography(con: duckdb.DuckDBPyConnection, progress=print) -> None:
-    """Create every ``geo_*`` table described in docs/architecture.md in ``con``."""
+def load_geography(con: duckdb.DuckDBPyConnection, progress=print, cache_dir: Path | None = None) -> None:
+    """Create every ``geo_*`` table described in docs/architecture.md in ``con``.
+
+    With ``cache_dir``, the tables are copied from a cache entry made from the same
+    geography files, settings and code when there is one (reading the boundaries with
+    geopandas costs a build about a second, mostly its import); otherwise they are made
+    and the entry is written. The entry holds only open geography, no one's data.
+    """
+    sqlfiles.install_macros(con)
+    entry = cache_dir / f"geography-{cache_key()}.duckdb" if cache_dir else None
+    if entry and entry.exists():
+        _copy_tables(con, entry, "geography", "main")
+    else:
+        _make_tables(con)
+        if entry:
+            _write_entry(con, entry)
+    counts = {t: con.sql(f"select count(*) from {t}").fetchall()[0][0] for t in ("geo_ward", "geo_lsoa", "geo_postcode")}
+    progress(f"  geography: {counts['geo_ward']} wards, {counts['geo_lsoa']} LSOAs, {counts['geo_postcode']:,} postcodes")
+
+
+def cache_key() -> str:
+    """Digest of everything the geo tables depend on: the [geography] settings, the bytes of
+    the files they name, and the code and SQL that make the tables."""
+    digest = hashlib.sha256(b"contextmap-geography-cache-v1")
+    digest.update(json.dumps(settings.get("geography"), sort_keys=True, default=str).encode())
+    code = [Path(__file__), sqlfiles.SQL_DIR / "macros.sql", *(sqlfiles.SQL_DIR / "staging" / f"{t}.sql" for t in SQL_TABLES)]
+    for path in [*(settings.resolve(settings.get("geography", key)) for key in FILES), *code]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _copy_tables(con: duckdb.DuckDBPyConnection, database: Path, source: str, target: str) -> None:
+    """Copy every geo table between ``con``'s database and ``database`` (attached as ``geography``)."""
+    con.execute(f"attach '{database}' as geography" + (" (read_only)" if source == "geography" else ""))
+    try:
+        for table in (*PY_TABLES, *SQL_TABLES):
+            con.execute(f"create or replace table {target}.{table} as select * from {source}.{table}")
+    finally:
+        con.execute("detach geography")
+
+
+def _write_entry(con: duckdb.DuckDBPyConnection, entry: Path) -> None:
+    """Write a cache entry whole (a new name, then renamed) and remove older entries."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    partial = entry.with_name(f"{entry.stem}.{os.getpid()}.partial")
+    partial.unlink(missing_ok=True)
+    _copy_tables(con, partial, "main", "geography")
+    os.replace(partial, entry)
+    for old in entry.parent.glob("geography-*.duckdb"):
+        if old != entry:
+            old.unlink(missing_ok=True)
+
+
+def _make_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Make the geo tables from the geography files."""
+    import geopandas as gpd
+
     path = lambda key: str(settings.resolve(settings.get("geography", key)))  # noqa: E731
     wards = _read_boundaries("wards")
     lsoas = _read_boundaries("lsoas")
@@ -102,11 +169,8 @@ def load_geography(con: duckdb.DuckDBPyConnection, progress=print) -> None:
         create or replace table geo_ward_neighbours as
             select code as ward_code, neighbour_code from ward_nb;
     """)
-    sqlfiles.install_macros(con)
     for name in SQL_TABLES:
         con.execute(f"create or replace table {name} as " + sqlfiles.read(f"staging/{name}.sql"))
     for view in TRANSIENT[:-1]:
         con.unregister(view)
     con.execute(f"drop table {TRANSIENT[-1]}")
-    counts = {t: con.sql(f"select count(*) from {t}").fetchall()[0][0] for t in ("geo_ward", "geo_lsoa", "geo_postcode")}
-    progress(f"  geography: {counts['geo_ward']} wards, {counts['geo_lsoa']} LSOAs, {counts['geo_postcode']:,} postcodes")
