@@ -25,6 +25,7 @@ SQL_SETTINGS = {
     "repeat_days": lambda: settings.get("repeat_missing", "days"),
     "disruption_window": lambda: settings.get("disruption", "window_months"),
     "disruption_timeline": lambda: settings.get("disruption", "timeline_months"),
+    "place_radius_m": lambda: float(settings.get("hotspots", "place_radius_m")),
     **{name: lambda name=name: Config.from_settings().sql_params()[name] for name in Config().sql_params()},
 }
 

@@ -14,7 +14,7 @@ STEPS: list[Sql | Py] = [
     Sql("intermediate/int_episodes.sql"),
     Sql("intermediate/int_people.sql"),
     Sql("intermediate/int_places.sql"),
-    Py("pipelines.place_links:build", ("int_place_links",)),
+    Sql("intermediate/int_place_links.sql"),
     # Peer groups are found in the background from here on (see pipelines/peer_groups).
     *peer_groups.DETECT,
     Sql("intermediate/int_events.sql"),

@@ -90,6 +90,5 @@ def mini_db(episodes=(), rhis=(), offences=(), path: str = ":memory:") -> duckdb
         from stg_missing_episodes
     """)
     wanted = [s for s in STEPS if isinstance(s, Sql) and (s.path.startswith("intermediate/") or s.tables[0] in MARTS)]
-    wanted.insert(3, next(s for s in STEPS if "place_links" in getattr(s, "target", "")))
     run_steps(con, wanted, progress=lambda *_: None)
     return con
