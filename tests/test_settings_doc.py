@@ -1,8 +1,10 @@
 """Every setting is explained, and docs/settings.md is generated from contextmap.toml."""
 
+import dataclasses
 import tomllib
+import typing
 
-from contextmap.settings import ROOT
+from contextmap.settings import ROOT, Settings
 from pipelines import docs
 
 TOML = (ROOT / "contextmap.toml").read_text()
@@ -16,9 +18,17 @@ def _flatten(table: dict, prefix: str = "") -> set[str]:
     return names
 
 
+def _fields(cls: type, prefix: str = "") -> set[str]:
+    """Every key the typed settings have, as ``section.key`` (``section.table.key`` for a sub-table)."""
+    names = set()
+    for name, kind in typing.get_type_hints(cls).items():
+        names |= _fields(kind, f"{prefix}{name}.") if dataclasses.is_dataclass(kind) else {f"{prefix}{name}"}
+    return names
+
+
 def test_every_setting_has_help_text():
     entries = docs.settings_entries(TOML)
-    assert {e["name"] for e in entries} == _flatten(tomllib.loads(TOML))
+    assert {e["name"] for e in entries} == _flatten(tomllib.loads(TOML)) == _fields(Settings)
     undocumented = [e["name"] for e in entries if not e["help"]]
     assert not undocumented, f"add a comment above these settings in contextmap.toml: {undocumented}"
 
