@@ -37,7 +37,7 @@ def write_build_info(con: duckdb.DuckDBPyConnection, inputs: list[Path], key: by
             key == DEMO_KEY,
             json.dumps([p.name for p in inputs]),
             settings_hash,
-            settings.get("geography", "name"),
+            settings.current().geography.name,
         ],
     )
 
@@ -97,7 +97,7 @@ def build(inputs: list[Path] | None = None, directory: Path | None = None, mappi
     inputs = [Path(p) for p in (inputs or [SAMPLE_DIR])]
     directory = directory or builds.warehouse_dir()
     progress = _with_crash_points(progress)
-    keep = int(settings.get("warehouse", "keep_builds"))
+    keep = settings.current().warehouse.keep_builds
     with warehouse.build_lock(directory, progress=progress):
         warehouse.clean_up(directory, keep=keep)
         final = warehouse.new_build_path(directory)

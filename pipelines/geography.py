@@ -7,6 +7,7 @@ population files of the same shape (see docs/geography.md).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -25,10 +26,10 @@ if TYPE_CHECKING:
 FILES = ("wards", "lsoas", "localities", "postcodes", "postcode_districts", "population", "imd", "lsoa21_to_lsoa11")
 
 
-def _read_boundaries(key: str) -> gpd.GeoDataFrame:
+def _read_boundaries(path: Path) -> gpd.GeoDataFrame:
     import geopandas as gpd
 
-    gdf = gpd.read_file(settings.resolve(settings.get("geography", key)))
+    gdf = gpd.read_file(path)
     return gdf[["code", "name", "geometry"]].sort_values("code").reset_index(drop=True)
 
 
@@ -97,9 +98,10 @@ def cache_key() -> str:
     """Digest of everything the geo tables depend on: the [geography] settings, the bytes of
     the files they name, and the code and SQL that make the tables."""
     digest = hashlib.sha256(b"contextmap-geography-cache-v1")
-    digest.update(json.dumps(settings.get("geography"), sort_keys=True, default=str).encode())
+    geo = settings.current().geography
+    digest.update(json.dumps(dataclasses.asdict(geo), sort_keys=True, default=str).encode())
     code = [Path(__file__), sqlfiles.SQL_DIR / "macros.sql", *(sqlfiles.SQL_DIR / "staging" / f"{t}.sql" for t in SQL_TABLES)]
-    for path in [*(settings.resolve(settings.get("geography", key)) for key in FILES), *code]:
+    for path in [*(getattr(geo, key) for key in FILES), *code]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -130,11 +132,11 @@ def _make_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Make the geo tables from the geography files."""
     import geopandas as gpd
 
-    path = lambda key: str(settings.resolve(settings.get("geography", key)))  # noqa: E731
-    wards = _read_boundaries("wards")
-    lsoas = _read_boundaries("lsoas")
+    geo = settings.current().geography
+    wards = _read_boundaries(geo.wards)
+    lsoas = _read_boundaries(geo.lsoas)
     localities = gpd.GeoDataFrame(
-        wards.merge(pd.read_csv(path("localities"), dtype=str)[["ward_code", "locality"]], left_on="code", right_on="ward_code")
+        wards.merge(pd.read_csv(geo.localities, dtype=str)[["ward_code", "locality"]], left_on="code", right_on="ward_code")
         .dissolve(by="locality", as_index=False)[["locality", "geometry"]]
         .rename(columns={"locality": "code"})
         .assign(name=lambda d: d["code"]),
@@ -148,21 +150,21 @@ def _make_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.register("ward_nb", _neighbours(wards))
     con.execute(f"""
         create or replace table geo_locality_map as
-            select trim(ward_code) as ward_code, trim(locality) as locality from read_csv('{path("localities")}', all_varchar=true);
+            select trim(ward_code) as ward_code, trim(locality) as locality from read_csv('{geo.localities}', all_varchar=true);
         create or replace table geo_postcode_raw as
-            select * from read_csv('{path("postcodes")}', all_varchar=true);
+            select * from read_csv('{geo.postcodes}', all_varchar=true);
         create or replace table geo_population as
             select lsoa_code, cast(children_10_17 as integer) as children_10_17
-            from read_csv('{path("population")}', all_varchar=true);
+            from read_csv('{geo.population}', all_varchar=true);
         create or replace table geo_imd as
             select lsoa_code, cast(imd_rank as integer) as imd_rank, cast(imd_decile as integer) as imd_decile
-            from read_csv('{path("imd")}', all_varchar=true);
+            from read_csv('{geo.imd}', all_varchar=true);
         create or replace table geo_lsoa21_to_lsoa11 as
             select lsoa21_code, lsoa11_code, cast(share as double) as share
-            from read_csv('{path("lsoa21_to_lsoa11")}', all_varchar=true);
+            from read_csv('{geo.lsoa21_to_lsoa11}', all_varchar=true);
         create or replace table geo_postcode_district as
             select district, cast(lat as double) as lat, cast(lon as double) as lon
-            from read_csv('{path("postcode_districts")}', all_varchar=true);
+            from read_csv('{geo.postcode_districts}', all_varchar=true);
         create or replace table geo_boundary as select * from boundaries order by level, code;
         create or replace table geo_lsoa_neighbours as
             select code as lsoa_code, neighbour_code from lsoa_nb;

@@ -20,6 +20,8 @@ its records (docs/methods.md, "Implausible records"):
 
 from __future__ import annotations
 
+import dataclasses
+
 import duckdb
 
 from contextmap import settings
@@ -45,7 +47,7 @@ CHECKS = {
 
 def thresholds() -> dict[str, int]:
     """The ``[quality]`` thresholds, in days."""
-    return {name: int(value) for name, value in settings.get("quality").items()}
+    return dataclasses.asdict(settings.current().quality)
 
 
 def _records_sql(t: dict[str, int]) -> str:

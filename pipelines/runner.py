@@ -20,12 +20,12 @@ from pipelines.steps import STEPS
 
 # Settings the SQL models take as $parameters: each is read here and used in one model.
 SQL_SETTINGS = {
-    "rhi_offer_hours": lambda: settings.get("rhi", "offer_within_hours"),
-    "repeat_episodes": lambda: settings.get("repeat_missing", "episodes"),
-    "repeat_days": lambda: settings.get("repeat_missing", "days"),
-    "disruption_window": lambda: settings.get("disruption", "window_months"),
-    "disruption_timeline": lambda: settings.get("disruption", "timeline_months"),
-    "place_radius_m": lambda: float(settings.get("hotspots", "place_radius_m")),
+    "rhi_offer_hours": lambda: settings.current().rhi.offer_within_hours,
+    "repeat_episodes": lambda: settings.current().repeat_missing.episodes,
+    "repeat_days": lambda: settings.current().repeat_missing.days,
+    "disruption_window": lambda: settings.current().disruption.window_months,
+    "disruption_timeline": lambda: settings.current().disruption.timeline_months,
+    "place_radius_m": lambda: float(settings.current().hotspots.place_radius_m),
     **{name: lambda name=name: Config.from_settings().sql_params()[name] for name in Config().sql_params()},
 }
 
@@ -40,14 +40,14 @@ def configure(con: duckdb.DuckDBPyConnection) -> None:
     Insertion order is not preserved (every model that needs an order says ORDER BY),
     which lets DuckDB write large tables in parallel with less memory.
     """
-    cfg = settings.load().get("build", {})
+    cfg = settings.current().build
     con.execute("set preserve_insertion_order = false")
-    if cfg.get("memory_limit"):
-        con.execute("set memory_limit = ?", [str(cfg["memory_limit"])])
-    if int(cfg.get("threads", 0)) > 0:
-        con.execute("set threads = ?", [int(cfg["threads"])])
-    if cfg.get("temp_directory"):
-        con.execute("set temp_directory = ?", [str(settings.resolve(cfg["temp_directory"]))])
+    if cfg.memory_limit:
+        con.execute("set memory_limit = ?", [cfg.memory_limit])
+    if cfg.threads > 0:
+        con.execute("set threads = ?", [cfg.threads])
+    if cfg.temp_directory:
+        con.execute("set temp_directory = ?", [str(cfg.temp_directory)])
 
 
 def run_steps(con: duckdb.DuckDBPyConnection, steps=STEPS, progress=print,

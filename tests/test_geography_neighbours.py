@@ -16,8 +16,8 @@ from pipelines import geography
 
 REAL = settings.ROOT.parent / "shared" / "data" / "real" / "geography"
 # Boundary file and its code column: the shipped Kirklees files, and the force area's.
-BOUNDARIES = [(settings.resolve(settings.get("geography", "wards")), "code"),
-              (settings.resolve(settings.get("geography", "lsoas")), "code"),
+BOUNDARIES = [(settings.current().geography.wards, "code"),
+              (settings.current().geography.lsoas, "code"),
               (REAL / "west_yorkshire_wards_bgc.geojson", "WD13CD")]
 
 

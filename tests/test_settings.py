@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from settings_files import settings_text, use_settings
 
@@ -72,3 +77,14 @@ def test_a_file_that_is_not_toml_or_not_there_is_refused_in_words(tmp_path, monk
     with pytest.raises(SettingsError, match="does not exist"):
         settings.current()
 
+
+def test_the_build_reports_a_bad_settings_file_in_words(tmp_path):
+    path = tmp_path / "contextmap.toml"
+    path.write_text(settings_text(privacy__suppress_max="-1"))
+    env = {**os.environ, "CONTEXTMAP_SETTINGS": str(path), "CONTEXTMAP_WAREHOUSE": str(tmp_path / "warehouse")}
+    run = subprocess.run([sys.executable, "-m", "pipelines", "build", "--demo"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode != 0
+    assert f"Settings file {path}" in run.stderr and "[privacy] suppress_max must be at least 0, not -1." in run.stderr
+    assert "Traceback" not in run.stderr + run.stdout
+    assert not Path(tmp_path / "warehouse" / "CURRENT").exists()

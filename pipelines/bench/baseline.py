@@ -55,10 +55,10 @@ def norm_postcode(s: pd.Series) -> pd.Series:
 
 def load_geography():
     """LSOA polygons and the postcode lookup, as an analyst would load them."""
-    path = lambda key: settings.resolve(settings.get("geography", key))  # noqa: E731
-    lsoas = gpd.read_file(path("lsoas"))[["code", "geometry"]].rename(columns={"code": "lsoa_code"})
-    localities = pd.read_csv(path("localities"), dtype=str)[["ward_code", "locality"]]
-    postcodes = pd.read_csv(path("postcodes"), dtype=str)
+    geo = settings.current().geography
+    lsoas = gpd.read_file(geo.lsoas)[["code", "geometry"]].rename(columns={"code": "lsoa_code"})
+    localities = pd.read_csv(geo.localities, dtype=str)[["ward_code", "locality"]]
+    postcodes = pd.read_csv(geo.postcodes, dtype=str)
     postcodes["pc"] = norm_postcode(postcodes["postcode"])
     lsoa_ward = postcodes.groupby("lsoa_code")["ward_code"].agg(lambda s: s.mode().iat[0]).reset_index()
     return lsoas, postcodes[["pc", "lsoa_code"]], lsoa_ward.merge(localities, on="ward_code", how="left")
@@ -96,7 +96,7 @@ def run(folder: Path) -> dict:
         stages[name] = now - clock[0]
         clock[0] = now
 
-    radius = float(settings.get("hotspots", "place_radius_m"))
+    radius = float(settings.current().hotspots.place_radius_m)
     lsoas, postcodes, lsoa_area = load_geography()
     read = lambda name: pd.read_csv(folder / f"{name}.csv", dtype=str)  # noqa: E731
     eps, rhi, off, places = read("missing_episodes"), read("return_home_interviews"), read("offences"), read("places")

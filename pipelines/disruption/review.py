@@ -37,17 +37,17 @@ def _haversine(lat1: str, lon1: str, lat2: str, lon2: str) -> str:
 
 
 def _config() -> dict:
-    cfg = settings.get("disruption")
+    cfg = settings.current().disruption
     return {
-        "window": int(cfg["window_months"]),
-        "buffer_m": float(cfg["buffer_radius_m"]),
-        "inner_m": float(settings.get("hotspots", "place_radius_m")),
-        "min_events": int(cfg["min_events"]),
-        "k": int(cfg["control_places"]),
-        "factor": float(cfg["control_baseline_factor"]),
-        "alpha": float(cfg["alpha"]),
-        "near_zero": float(cfg["wdq_near_zero"]),
-        "spike_factor": float(cfg["spike_factor"]),
+        "window": cfg.window_months,
+        "buffer_m": float(cfg.buffer_radius_m),
+        "inner_m": float(settings.current().hotspots.place_radius_m),
+        "min_events": cfg.min_events,
+        "k": cfg.control_places,
+        "factor": float(cfg.control_baseline_factor),
+        "alpha": float(cfg.alpha),
+        "near_zero": float(cfg.wdq_near_zero),
+        "spike_factor": float(cfg.spike_factor),
     }
 
 

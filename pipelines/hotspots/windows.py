@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import duckdb
@@ -18,17 +19,17 @@ PERIODS = {"month": 1, "quarter": 3, "12m": 12}
 
 def config() -> dict:
     """The [hotspots] settings used by the build."""
-    cfg = settings.get("hotspots")
+    cfg = settings.current().hotspots
     return {
-        "min_events": int(cfg["min_events"]),
-        "fdr_alpha": float(cfg["fdr_alpha"]),
-        "recent": int(cfg["emerging_recent_months"]),
-        "emerging_alpha": float(cfg["emerging_alpha"]),
-        "baseline": int(cfg.get("emerging_baseline_months", 24)),
-        "near_repeat_days": [int(d) for d in cfg.get("near_repeat_days", [7, 14, 30, 60])],
-        "permutations": int(cfg.get("near_repeat_permutations", 99)),
-        "seed": int(cfg.get("seed", 11)),
-        "weights": {k: float(v) for k, v in cfg["place_weights"].items()},
+        "min_events": cfg.min_events,
+        "fdr_alpha": float(cfg.fdr_alpha),
+        "recent": cfg.emerging_recent_months,
+        "emerging_alpha": float(cfg.emerging_alpha),
+        "baseline": cfg.emerging_baseline_months,
+        "near_repeat_days": list(cfg.near_repeat_days),
+        "permutations": cfg.near_repeat_permutations,
+        "seed": cfg.seed,
+        "weights": {k: float(v) for k, v in dataclasses.asdict(cfg.place_weights).items()},
     }
 
 

@@ -181,7 +181,7 @@ def default_dir(warehouse_folder: Path | None = None) -> Path:
 
 def _geo_fingerprint(con) -> str:
     """Digest of the geography staging resolves against (and the area's name)."""
-    parts = [settings.get("geography", "name")]
+    parts = [settings.current().geography.name]
     for table, cols in (("geo_postcode", "postcode, sector, district, lsoa_code, lat, lon"),
                         ("geo_lsoa", "lsoa_code"), ("geo_ward", "ward_code"), ("geo_sector", "sector"),
                         ("geo_lsoa21_to_lsoa11", "lsoa21_code, lsoa11_code, share")):

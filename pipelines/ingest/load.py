@@ -58,7 +58,7 @@ def run(con: duckdb.DuckDBPyConnection, inputs: list[Path], key: bytes, mapping:
     sqlparts.install(con)
     schema.create_empty(con)
     cache = Cache(cache_dir, con, key)
-    params = {**pseudonym.sql_params(key), "area": settings.get("geography", "name")}
+    params = {**pseudonym.sql_params(key), "area": settings.current().geography.name}
     sources = discover(inputs, mapping)
     results: list[FileResult] = []
     with tempfile.TemporaryDirectory(prefix="contextmap-ingest-") as work:

@@ -32,20 +32,18 @@ class Config:
 
     @classmethod
     def from_settings(cls) -> Config:
-        """The configuration in ``contextmap.toml`` ``[peer_groups]`` (defaults for keys left out)."""
-        cfg = settings.get("peer_groups")
-        default = cls()
-        weights = {**dict(default.weights), **cfg.get("edge_weights", {})}
+        """The configuration in ``contextmap.toml`` ``[peer_groups]``."""
+        cfg = settings.current().peer_groups
         return cls(
-            window_hours=float(cfg.get("window_hours", default.window_hours)),
-            min_group_size=int(cfg.get("min_group_size", default.min_group_size)),
-            seed=int(cfg.get("seed", default.seed)),
-            resolution=float(cfg.get("resolution", default.resolution)),
-            min_link_weight=float(cfg.get("min_link_weight", default.min_link_weight)),
-            match_jaccard=float(cfg.get("match_jaccard", default.match_jaccard)),
-            warm_start=bool(cfg.get("warm_start", default.warm_start)),
-            excluded_roles=tuple(r.upper() for r in cfg.get("co_offending_excluded_roles", default.excluded_roles)),
-            weights=tuple((k, float(weights[k])) for k in EVIDENCE),
+            window_hours=float(cfg.window_hours),
+            min_group_size=cfg.min_group_size,
+            seed=cfg.seed,
+            resolution=float(cfg.resolution),
+            min_link_weight=float(cfg.min_link_weight),
+            match_jaccard=float(cfg.match_jaccard),
+            warm_start=cfg.warm_start,
+            excluded_roles=tuple(r.upper() for r in cfg.co_offending_excluded_roles),
+            weights=tuple((k, float(getattr(cfg.edge_weights, k))) for k in EVIDENCE),
         )
 
     def weight(self, evidence: str) -> float:

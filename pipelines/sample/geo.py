@@ -83,8 +83,8 @@ def metres(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 
 def load_postcodes() -> Postcodes:
     """Read the configured postcode and locality files, sorted by postcode."""
-    pcs = pd.read_csv(settings.resolve(settings.get("geography", "postcodes")), dtype=str)
-    loc = pd.read_csv(settings.resolve(settings.get("geography", "localities")), dtype=str)
+    pcs = pd.read_csv(settings.current().geography.postcodes, dtype=str)
+    loc = pd.read_csv(settings.current().geography.localities, dtype=str)
     pcs = pcs.merge(loc[["ward_code", "locality"]], on="ward_code", how="left").sort_values("postcode")
     display = pcs["postcode"].str.strip().str.upper().to_numpy(dtype=str)
     sector = np.array([p[:-2] for p in display])
