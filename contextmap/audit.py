@@ -73,13 +73,13 @@ class DrilldownRefused(JustificationRequired):
 def log_path() -> Path:
     """The audit log file in force."""
     env = os.environ.get(ENV)
-    return Path(env) if env else settings.resolve(settings.get("audit", "log"))
+    return Path(env) if env else settings.current().audit.log
 
 
 def anchor_path() -> Path:
     """The checkpoint file (``CONTEXTMAP_AUDIT_ANCHOR``, else ``[audit] anchor``), kept apart from the log."""
     env = os.environ.get(ANCHOR_ENV)
-    return Path(env) if env else settings.resolve(settings.get("audit", "anchor"))
+    return Path(env) if env else settings.current().audit.anchor
 
 
 def load_key() -> bytes:
@@ -96,7 +96,7 @@ def load_key() -> bytes:
 
 def retention_days() -> int:
     """Days records are kept (``[audit] retention_days``)."""
-    return int(settings.get("audit", "retention_days"))
+    return settings.current().audit.retention_days
 
 
 def _clean(text: str | None) -> str:

@@ -110,8 +110,7 @@ def role_map_path() -> Path | None:
     env = os.environ.get(ROLE_MAP_ENV)
     if env:
         return Path(env)
-    configured = settings.load().get("auth", {}).get("role_map", "")
-    return settings.resolve(configured) if configured else None
+    return settings.current().auth.role_map
 
 
 def load_role_map(path: Path | None = None) -> dict:

@@ -30,7 +30,7 @@ class NoBuild(FileNotFoundError):
 def warehouse_dir() -> Path:
     """The configured warehouse folder (``CONTEXTMAP_WAREHOUSE`` overrides the settings)."""
     env = os.environ.get("CONTEXTMAP_WAREHOUSE")
-    return Path(env) if env else settings.resolve(settings.get("warehouse", "dir"))
+    return Path(env) if env else settings.current().warehouse.dir
 
 
 def read_pointer(directory: Path) -> str | None:

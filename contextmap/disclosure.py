@@ -89,13 +89,9 @@ class Policy:
     @classmethod
     def from_settings(cls) -> Policy:
         """The policy in ``contextmap.toml`` ``[privacy]``."""
-        p = settings.get("privacy")
-        return cls(
-            suppress_max=int(p["suppress_max"]),
-            round_small_areas=bool(p["round_small_areas"]),
-            round_base=int(p["round_base"]),
-            ptable_path=str(settings.resolve(p["ptable"])) if p.get("ptable") else "",
-        )
+        p = settings.current().privacy
+        return cls(suppress_max=p.suppress_max, round_small_areas=p.round_small_areas, round_base=p.round_base,
+                   ptable_path=str(p.ptable) if p.ptable else "")
 
     def ptable(self) -> np.ndarray:
         """The cell-key p-table: a data controller's own (``[privacy] ptable``) or the built-in one."""

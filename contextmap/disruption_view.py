@@ -279,9 +279,9 @@ not given where it would reveal a hidden count. Full method: docs/methods.md, "D
 
 def method_text(policy) -> str:
     """The method and caveats, with the settings in force."""
-    cfg = settings.get("disruption")
-    return METHOD.format(w=cfg["window_months"], k=cfg["control_places"], conf=round(100 * (1 - cfg["alpha"])),
-                         min_events=cfg["min_events"], buffer=cfg["buffer_radius_m"], smax=policy.suppress_max)
+    cfg = settings.current().disruption
+    return METHOD.format(w=cfg.window_months, k=cfg.control_places, conf=round(100 * (1 - cfg.alpha)),
+                         min_events=cfg.min_events, buffer=cfg.buffer_radius_m, smax=policy.suppress_max)
 
 
 def _hidden(policy, *counts) -> bool:
@@ -368,9 +368,8 @@ def verdict_words(row, policy) -> str:
     as it is only when every count behind it may be shown. Otherwise the words are rebuilt
     with the change as a band and no number.
     """
-    cfg = settings.get("disruption")
     if row.verdict == "too_few":
-        return (f"Too few events to tell (fewer than {cfg['min_events']} events in the "
+        return (f"Too few events to tell (fewer than {settings.current().disruption.min_events} events in the "
                 f"{2 * int(row.window_months)} months around the action)")
     if not estimate_hidden(row, policy):
         return str(row.verdict_text)
@@ -594,7 +593,7 @@ def by_type_table(actions: pd.DataFrame, policy) -> pd.DataFrame:
 def implausible_warning() -> str:
     """Shown on an action whose windows hold a found-at event dated by an implausible return
     (``pipelines/quality.py``): its counts may hold an event that belongs elsewhere in time."""
-    days = int(settings.get("quality", "implausible_episode_days"))
+    days = settings.current().quality.implausible_episode_days
     return (f"Its before or after window holds the found-at event of an episode recorded as lasting {days} days or "
             "more, almost always a wrong return date (Data quality: implausible records). Check that record before "
             "reading this verdict.")

@@ -153,7 +153,7 @@ def count_change(now: float | None, before: float | None) -> str | None:
     None when either count is hidden."""
     if now is None or before is None:
         return None
-    if before < settings.get("narrative", "min_base"):
+    if before < settings.current().narrative.min_base:
         return f"{now - before:+,.0f}"
     return fmt.change(now, before)
 

@@ -22,6 +22,7 @@ from contextmap.filters import SOURCES
 from contextmap.labels import label
 from contextmap.places_view import ranking_params, shown_ranks, shown_scores, weights_text
 from contextmap.queries import Query, has_table
+from contextmap.settings import Map, PlaceWeights
 
 LEVELS = {"ward": "Wards", "lsoa": "LSOAs (small areas)"}
 MEASURES = {
@@ -146,7 +147,7 @@ def _class_line(measure: str, row, policy, level) -> str:
     return f"Emerging pattern: {category}{ratio} ({recent} events in the last {int(row['recent_months'])} months)"
 
 
-def place_markers(places: pd.DataFrame, weights: dict, policy: disclosure.Policy) -> pd.DataFrame:
+def place_markers(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure.Policy) -> pd.DataFrame:
     """Map markers: ``place_id``, ``lat``, ``lon``, ``score`` (drives the size) and ``lines``.
 
     The size follows the shown score; a place with a hidden part is sized by its shown
@@ -252,7 +253,7 @@ class MapData:
 _CLASS_QUERIES = {"gi": ("area_hotspots", "mart_area_hotspots"), "emerging": ("emerging_hotspots", "mart_emerging_hotspots")}
 
 
-def map_data(query: Query, filters, policy: disclosure.Policy, level: str, measure: str, weights: dict) -> MapData:
+def map_data(query: Query, filters, policy: disclosure.Policy, level: str, measure: str, weights: PlaceWeights) -> MapData:
     """Run the map's queries and protect their figures."""
     areas = query("area_events", **filters.params(), level=level)
     _, source_note = hotspot_source(filters.sources)
@@ -286,7 +287,7 @@ class DrawnMap:
     notices: list[str] = field(default_factory=list)
 
 
-def place_legend(weights: dict, filters) -> list:
+def place_legend(weights: PlaceWeights, filters) -> list:
     """Legend entries for the place markers: what the size, the colour and the hatch mean."""
     return [
         maps.LegendEntry(maps.PLACE_FILL, f"Place of concern with events in {filters.year_window_text()}: the bigger "
@@ -313,15 +314,14 @@ def _area_notice(data: MapData, measure: str, level: str, filters) -> str | None
 
 
 def build_map(query: Query, data: MapData, filters, policy: disclosure.Policy, measure: str, places: bool, heat: bool,
-              weights: dict, map_settings: dict | None = None, attribution: str = "", level: str = "ward") -> DrawnMap:
+              weights: PlaceWeights, tiles: Map | None = None, attribution: str = "", level: str = "ward") -> DrawnMap:
     """The map for :func:`map_data`: areas (with ward names at ward level), locality outlines
     and names, places, heat map; its legend; and a notice for each layer with nothing to show."""
     drawn = "count" if data.missing else measure
-    map_settings = map_settings or {}
     m, legend = maps.choropleth(
         data.boundaries, data.values, title=MEASURES[drawn], decimals=1 if drawn == "rate" else 0,
         categories={"gi": GI_CATEGORIES, "emerging": EMERGING_CATEGORIES}.get(drawn), attribution=attribution,
-        tile_url=map_settings.get("tile_url", ""), tile_attribution=map_settings.get("tile_attribution", ""),
+        tile_url=tiles.tile_url if tiles else "", tile_attribution=tiles.tile_attribution if tiles else "",
     )
     if level == "ward":
         maps.add_ward_names(m, data.boundaries)

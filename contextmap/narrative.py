@@ -41,15 +41,11 @@ class Change:
     test: str = "exact Poisson test"
 
 
-def _config() -> dict:
-    return settings.get("narrative")
-
-
 def compare(now, before, policy: disclosure.Policy, *, alpha: float | None = None, min_base: int | None = None) -> Change:
     """Classify the move from ``before`` to ``now`` (two counts over periods of the same length)."""
-    cfg = _config()
-    alpha = cfg["alpha"] if alpha is None else alpha
-    min_base = cfg["min_base"] if min_base is None else min_base
+    cfg = settings.current().narrative
+    alpha = cfg.alpha if alpha is None else alpha
+    min_base = cfg.min_base if min_base is None else min_base
     now, before = int(now or 0), int(before or 0)
     if disclosure.is_suppressed(now, policy) or disclosure.is_suppressed(before, policy):
         return Change("suppressed", None, None)
@@ -69,7 +65,7 @@ def compare_shares(num_now, den_now, num_before, den_before, policy: disclosure.
     Fisher's exact test on the 2×2 table of the two periods' counts; ``now`` and ``before``
     of the result are the shares. Suppressed when either share is hidden.
     """
-    alpha = _config()["alpha"] if alpha is None else alpha
+    alpha = settings.current().narrative.alpha if alpha is None else alpha
     now = disclosure.protect_share(num_now, den_now, policy)
     before = disclosure.protect_share(num_before, den_before, policy)
     if now is None or before is None:
@@ -99,7 +95,7 @@ def driver(now_parts: dict, before_parts: dict, change: Change, share: float | N
     """
     if change.kind not in ("rise", "fall"):
         return None
-    share = _config()["driver_share"] if share is None else share
+    share = settings.current().narrative.driver_share if share is None else share
     total = change.now - change.before
     best, best_delta = None, 0
     for label in set(now_parts) | set(before_parts):

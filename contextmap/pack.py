@@ -86,7 +86,7 @@ def blocks(ov: Overview, extras: Extras, images: dict[str, bytes], policy: discl
         out += [("h3", title), ("table", table)]
     out += [("h2", "Map"), ("image", "Map"),
             ("note", "Grey wards: too few events to show (c). Thick lines and bold names: localities. Circles: places of "
-                     "concern, sized by their score (" + weights_text(settings.get("hotspots", "place_weights"))
+                     "concern, sized by their score (" + weights_text(settings.current().hotspots.place_weights)
                      + ")")]
     for heading, df, empty in _tables(ov):
         out += [("h2", heading), ("note", ov.notes[heading])]
@@ -105,7 +105,7 @@ def blocks(ov: Overview, extras: Extras, images: dict[str, bytes], policy: discl
     out += [("h2", "Data quality"), ("text", ov.data_quality),
             ("h2", "Caveats"), ("bullets", _caveats(ov)),
             ("h2", "Disclosure control"), ("text", disclosure.legend(policy)),
-            ("note", settings.get("geography", "attribution"))]
+            ("note", settings.current().geography.attribution)]
     return out
 
 

@@ -29,6 +29,7 @@ from contextmap.map_view import area_values, place_markers
 from contextmap.network import small_groups_row, split_small
 from contextmap.places_view import ranking_params
 from contextmap.queries import Query, has_table
+from contextmap.settings import PlaceWeights
 
 # How "rose", "fell" and "about the same" are decided, for the page and the pack.
 CHANGE_RULE = ("A change is called a rise or fall only when an exact test finds it larger than chance variation "
@@ -87,8 +88,8 @@ def _months_before(month, n: int):
 
 def _table_notes(f: Filters, cov: Coverage) -> dict[str, str]:
     """Each table's window and the filters it does not follow, in words."""
-    recent = int(settings.get("hotspots", "emerging_recent_months"))
-    baseline = int(settings.get("hotspots", "emerging_baseline_months"))
+    recent = settings.current().hotspots.emerging_recent_months
+    baseline = settings.current().hotspots.emerging_baseline_months
     last = cov.span("all").last or f.month_to
     notes = {
         "Emerging hotspots": (
@@ -173,8 +174,8 @@ def _data_quality(query: Query) -> str:
 
 def collect(query: Query, f: Filters, policy: disclosure.Policy, area: str | None = None) -> Overview:
     """Gather the overview for filters ``f``: figures, sentences, hotspots, groups, RHI and data quality."""
-    area = area or settings.get("geography", "name")
-    top = int(settings.get("pack", "top_n"))
+    area = area or settings.current().geography.name
+    top = settings.current().pack.top_n
     cov = Coverage.from_frame(query("coverage"))
     caveats = list(filter(None, [cov.partial_note(f.month_to), cov.start_note(f.month_from)]))
     periods = {"now": f, "before": f.previous(), "last_year": f.last_year()}
@@ -273,7 +274,7 @@ def _polygons(geojson: str):
     return list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
 
 
-def ward_map_figure(query: Query, f: Filters, policy: disclosure.Policy, weights: dict) -> go.Figure:
+def ward_map_figure(query: Query, f: Filters, policy: disclosure.Policy, weights: PlaceWeights) -> go.Figure:
     """The Map page's opening view as a picture: events per 1,000 children aged 10–17 by ward
     in the period, ward and locality names, and the places of concern over the year to the
     period's end sized by score. Plain polygons, no tiles, no network."""
@@ -359,5 +360,5 @@ def trend_figures(query: Query, f: Filters, policy: disclosure.Policy) -> dict[s
 
 def charts(query: Query, f: Filters, policy: disclosure.Policy) -> dict[str, go.Figure]:
     """The pack's charts by name: the ward map ("Map") and the trend charts."""
-    return {"Map": ward_map_figure(query, f, policy, settings.get("hotspots", "place_weights")),
+    return {"Map": ward_map_figure(query, f, policy, settings.current().hotspots.place_weights),
             **trend_figures(query, f, policy)}

@@ -8,15 +8,18 @@ things out. A place's profile is in :mod:`contextmap.profile_view`, its map mark
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 
 from contextmap import disclosure, fmt
 from contextmap.labels import labels
+from contextmap.settings import PlaceWeights
 
 PLACE_PARTS = ("missing_found", "rhi_mention", "offence")
 
 
-def shown_scores(places: pd.DataFrame, weights: dict, policy: disclosure.Policy) -> pd.Series:
+def shown_scores(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure.Policy) -> pd.Series:
     """Each place's score from its shown (protected) counts; NaN when any part is hidden.
 
     The weights are public, so a score beside its total could give away a hidden part:
@@ -25,20 +28,20 @@ def shown_scores(places: pd.DataFrame, weights: dict, policy: disclosure.Policy)
     df = places.reset_index(drop=True)
     protected = disclosure.protect_counts(df, ["events", *PLACE_PARTS], policy, level="place", total_col="events",
                                           parts=list(PLACE_PARTS))
-    score = sum(float(weights.get(part, 0)) * protected[part] for part in PLACE_PARTS)
+    score = sum(float(getattr(weights, part)) * protected[part] for part in PLACE_PARTS)
     return score.where(protected[["events", *PLACE_PARTS]].notna().all(axis=1)).set_axis(places.index)
 
 
-def shown_ranks(places: pd.DataFrame, weights: dict, policy: disclosure.Policy) -> pd.Series:
+def shown_ranks(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure.Policy) -> pd.Series:
     """Each place's rank by its shown score (1 = highest; ties share a rank); NaN where the
     score is hidden or 0, so a rank never orders places whose scores the reader cannot see."""
     scores = shown_scores(places, weights, policy)
     return scores.where(scores > 0).rank(ascending=False, method="min")
 
 
-def ranking_params(weights: dict) -> dict:
+def ranking_params(weights: PlaceWeights) -> dict:
     """The ``$w_*`` parameters of ``place_ranking.sql`` from ``[hotspots.place_weights]``."""
-    return {f"w_{part}": float(weights.get(part, 0)) for part in PLACE_PARTS}
+    return {f"w_{part}": float(getattr(weights, part)) for part in PLACE_PARTS}
 
 
 SPARK_QUARTERS = 8
@@ -60,7 +63,7 @@ def sparklines(quarters: pd.DataFrame, policy: disclosure.Policy) -> dict[str, l
     return out
 
 
-def places_table(places: pd.DataFrame, sparks: dict[str, list[float]], weights: dict,
+def places_table(places: pd.DataFrame, sparks: dict[str, list[float]], weights: PlaceWeights,
                  policy: disclosure.Policy) -> pd.DataFrame:
     """The ranked places table: protected counts, score shown only when all its parts are."""
     counts = ["events", *PLACE_PARTS, "children"]
@@ -93,9 +96,9 @@ def places_table(places: pd.DataFrame, sparks: dict[str, list[float]], weights: 
                                                     na_position="last", ignore_index=True).drop(columns="_events")
 
 
-def weights_text(weights: dict) -> str:
+def weights_text(weights: PlaceWeights) -> str:
     """The place score's formula in words, from ``[hotspots.place_weights]``."""
     names = {"missing_found": "children found there", "rhi_mention": "return home interviews naming it",
-             "offence": "offences there or nearby", "missing_from": "children going missing from there"}
-    parts = [f"{w:g} × {names.get(k, k)}" for k, w in weights.items()]
+             "offence": "offences there or nearby"}
+    parts = [f"{w:g} × {names[k]}" for k, w in dataclasses.asdict(weights).items()]
     return "Score = " + " + ".join(parts) + " (weights agreed locally, set by the administrator)."

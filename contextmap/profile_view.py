@@ -20,6 +20,7 @@ from contextmap.map_view import LEVELS, MEASURE_HELP
 from contextmap.network import small_groups_row, split_small
 from contextmap.places_view import ranking_params, shown_ranks, shown_scores, weights_text
 from contextmap.queries import Query, has_table
+from contextmap.settings import PlaceWeights
 
 TREND_MONTHS = 24
 
@@ -161,7 +162,7 @@ def _timeline(monthly: pd.DataFrame, actions: pd.DataFrame, policy, level) -> go
     return fig
 
 
-def place_profile(query: Query, place_id: str, filters, policy: disclosure.Policy, weights: dict,
+def place_profile(query: Query, place_id: str, filters, policy: disclosure.Policy, weights: PlaceWeights,
                   groups: bool = True) -> Profile | None:
     """Profile of one place of concern: figures, events by source by month, themes, groups,
     near-repeats and the disruption timeline. None when the place is unknown."""

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from contextmap import disclosure, fmt, settings
 
 # The statutory window ([rhi] offer_within_hours, from the 2014 guidance).
-HOURS = int(settings.get("rhi", "offer_within_hours"))
+HOURS = settings.current().rhi.offer_within_hours
 RATES = {
     "offered_72h_pct": ("offered_72h", "eligible", f"Offered within {HOURS} hours"),
     "completed_72h_pct": ("completed_72h", "eligible", f"Completed within {HOURS} hours"),
@@ -62,8 +62,8 @@ METHOD = """
 
 def targets() -> tuple[float, float]:
     """(local target %, national figure %) from ``[rhi]``."""
-    cfg = settings.get("rhi")
-    return float(cfg["target_pct"]), float(cfg["national_pct"])
+    cfg = settings.current().rhi
+    return float(cfg.target_pct), float(cfg.national_pct)
 
 
 def method_text(policy: disclosure.Policy) -> str:

@@ -95,10 +95,9 @@ def reading(row) -> str:
     return f"{row.rri:.2f} times the reference rate (no clear difference)"
 
 
-def load_population(path=None) -> pd.DataFrame:
+def load_population() -> pd.DataFrame:
     """The configured population file: ``ethnic_group``, optional ``sex``, ``children_10_17``."""
-    cfg = settings.get("disproportionality")
-    df = pd.read_csv(settings.resolve(path or cfg["population"]), comment="#")
+    df = pd.read_csv(settings.current().disproportionality.population, comment="#")
     df.columns = [c.strip() for c in df.columns]
     return df
 
@@ -108,7 +107,7 @@ def population_by(dimension: str, population: pd.DataFrame | None = None) -> pd.
     pop = load_population() if population is None else population
     total = float(pop["children_10_17"].sum())
     if dimension == "looked_after":
-        la = float(settings.get("disproportionality", "looked_after_10_17"))
+        la = float(settings.current().disproportionality.looked_after_10_17)
         return pd.DataFrame({"group": ["Looked after", "Not looked after"], "children": [la, total - la]})
     if dimension not in pop:
         return pd.DataFrame({"group": pd.Series(dtype=str), "children": pd.Series(dtype=float)})
@@ -118,10 +117,10 @@ def population_by(dimension: str, population: pd.DataFrame | None = None) -> pd.
 
 def reference_for(dimension: str) -> str:
     """The configured reference group of a dimension."""
-    cfg = settings.get("disproportionality")
+    cfg = settings.current().disproportionality
     return {
-        "ethnic_group": cfg["reference_ethnic_group"],
-        "sex": cfg["reference_sex"],
+        "ethnic_group": cfg.reference_ethnic_group,
+        "sex": cfg.reference_sex,
         "looked_after": "Not looked after",
     }[dimension]
 
@@ -144,12 +143,11 @@ def protected_table(counts: pd.DataFrame, dimension: str, kind: str, policy) -> 
     """
     from contextmap import disclosure, fmt
 
-    cfg = settings.get("disproportionality")
-    min_events = max(int(cfg["min_events"]), policy.suppress_max + 1)
+    min_events = max(settings.current().disproportionality.min_events, policy.suppress_max + 1)
     column = "children" if kind == "children" else "events"
     raw = counts.rename(columns={"grp": "group", column: "n"})[["group", "n"]].rename(columns={"n": "events"})
     table = rri_table(raw, population_by(dimension), reference_for(dimension), kind=kind,
-                      alpha=float(settings.get("disruption", "alpha")), min_events=min_events)
+                      alpha=float(settings.current().disruption.alpha), min_events=min_events)
     table = table.sort_values("group", key=lambda g: g.ne(reference_for(dimension))).reset_index(drop=True)
     shown = disclosure.protect_frame(table, ["events"], policy)
     hidden = shown["events"] == disclosure.SUPPRESSED

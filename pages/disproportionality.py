@@ -10,10 +10,10 @@ s = page.start("disproportionality", "Disproportionality",
                "How often children of each group go missing or are involved in offences, relative to the reference "
                "group, per child aged 10–17 living in the area (the Relative Rate Index).")
 f = s.filters
-cfg = settings.get("disproportionality")
+cfg = settings.current().disproportionality
 st.caption(f"{period_label(f.month_from, f.month_to)} · whole area (the population figures are for the whole area, "
            "so the locality and people filters do not apply) · children aged 10–17")
-if cfg["population_is_illustrative"]:
+if cfg.population_is_illustrative:
     st.warning("The population figures behind these rates are **illustrative**, made up for the synthetic sample. "
                "They are not official statistics. A council should use Census 2021 figures (ONS table TS021, "
                "ethnic group by age and sex) for its own area.", icon=":material/warning:")
@@ -40,10 +40,10 @@ st.markdown(f"""
 **Reading the table.** The RRI divides a group's rate by the rate of the reference group
 ({rri.reference_for(dimension)}): 2.00 means twice as often per child. The interval is 95%
 (delta method on the log scale); where it includes 1 the data do not show a clear difference.
-Groups with fewer than {max(int(cfg['min_events']), s.policy.suppress_max + 1)} are too few to read; children whose
+Groups with fewer than {max(cfg.min_events, s.policy.suppress_max + 1)} are too few to read; children whose
 group is not recorded have no population to compare with and are only counted. A quarter or 12 months gives steadier figures than a month.
 
-**Where the denominators come from.** {cfg['population_source']}
-Looked-after children aged 10–17: {int(cfg['looked_after_10_17']):,} (a local figure the administrator sets).
+**Where the denominators come from.** {cfg.population_source}
+Looked-after children aged 10–17: {cfg.looked_after_10_17:,} (a local figure the administrator sets).
 For offences, looked-after means the child was recorded as looked after on any missing episode.
 """)

@@ -68,7 +68,7 @@ if auth.can(s.role, "see_pseudonyms") and gates.drilldown_gate(s, "groups", f"Me
     page.table(s.query("group_members", group_id=pick),
                column_config={"person_key": "Pseudonym", "links_in_group": "Linked to (members)",
                               "events": "Events", "recent_events": "Last 3 months"})
-st.caption("Links: going missing within " + str(settings.get("peer_groups", "window_hours")) + " hours from or to the "
+st.caption("Links: going missing within " + str(settings.current().peer_groups.window_hours) + " hours from or to the "
            "same place or postcode sector; the same offence (not as victim or witness); naming each other in a return "
            "home interview. A group is a community of the network (Leiden); its number stays the same from build to "
            "build while most of its members do.")

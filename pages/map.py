@@ -19,7 +19,7 @@ show_places = c.toggle("Places of concern", value=True, key="map_places",
 show_heat = d.toggle("Density heat map", value=False, key="map_heat",
                      help="Density of located events, counted on a grid of about 200 m; cells with too few events are left out.")
 groups = "groups" in auth.pages_for(s.role)
-weights = settings.get("hotspots", "place_weights")
+weights = settings.current().hotspots.place_weights
 
 with st.spinner("Counting events in each area…"):
     data = map_view.map_data(s.query, f, s.policy, level, measure, weights)
@@ -37,7 +37,7 @@ def map_and_profile() -> None:
     """The map and the profile of what was clicked: a click reruns only this part of the page."""
     with st.spinner("Drawing the map…"):
         drawn = map_view.build_map(s.query, data, f, s.policy, measure, show_places, show_heat, weights,
-                                   settings.load().get("map", {}), settings.get("geography", "attribution"), level)
+                                   settings.current().map, settings.current().geography.attribution, level)
     for notice in drawn.notices:
         st.info(notice, icon=":material/info:")
     out = st_folium(drawn.map, key=f"map_{level}_{measure}", height=560, use_container_width=True,

@@ -9,7 +9,7 @@ from contextmap.ui import gates, page
 
 s = page.start("places", "Places of concern")
 f = s.filters
-weights = settings.get("hotspots", "place_weights")
+weights = settings.current().hotspots.place_weights
 page.require_table(s, "mart_place_hotspots",
                    "The place ranking is not in this build yet. Rebuild with the hotspot step (`python -m pipelines build`).")
 

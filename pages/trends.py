@@ -12,7 +12,7 @@ from contextmap.ui import gates, page
 s = page.start("trends", "Trends", "Monthly figures for the locality and people chosen in the sidebar, "
                "up to the month chosen there.")
 f = s.filters
-history = int(settings.get("trends", "months"))
+history = settings.current().trends.months
 first = s.query("month_range").iloc[0, 0]
 if pd.isna(first):
     st.info("This build has no dated events to chart (the Data quality page says what it holds).")

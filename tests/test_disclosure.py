@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from settings_files import use_settings
 
 from contextmap import disclosure as d
 
@@ -24,9 +25,7 @@ def test_primary_suppression_hides_one_to_five_and_shows_zero():
 
 
 def test_threshold_comes_from_settings(tmp_path, monkeypatch):
-    toml = tmp_path / "contextmap.toml"
-    toml.write_text("[privacy]\nsuppress_max = 7\nround_small_areas = true\nround_base = 5\n")
-    monkeypatch.setenv("CONTEXTMAP_SETTINGS", str(toml))
+    use_settings(tmp_path, monkeypatch, privacy__suppress_max=7, privacy__round_small_areas="true")
     policy = d.Policy.from_settings()
     assert policy == d.Policy(7, True, 5)
     assert d.fmt_count(7, policy) == "c" and d.fmt_count(8, policy) == "8"

@@ -64,7 +64,7 @@ def test_a_changed_geography_file_makes_the_tables_again(tmp_path, monkeypatch):
     before = geography.cache_key()
     first = _population(cache)
 
-    population = settings.resolve(settings.get("geography", "population"))
+    population = settings.current().geography.population
     lines = population.read_text().splitlines()
     cells, column = lines[1].split(","), lines[0].split(",").index("children_10_17")
     cells[column] = str(int(cells[column]) + 1000)

@@ -7,9 +7,10 @@ import pytest
 
 from contextmap import queries, settings
 from contextmap.filters import Filters
+from contextmap.places_view import ranking_params
 from contextmap.settings import ROOT
 
-WEIGHTS = {f"w_{k}": v for k, v in settings.get("hotspots", "place_weights").items()}
+WEIGHTS = ranking_params(settings.current().hotspots.place_weights)
 
 
 @pytest.fixture()
@@ -48,7 +49,7 @@ def test_the_planted_emerging_place_is_flagged(planted):
 
 def test_no_place_with_fewer_than_min_events_is_flagged(planted):
     truth, con = planted
-    min_events = settings.get("hotspots", "min_events")
+    min_events = settings.current().hotspots.min_events
     assert con.execute("select count(*) from mart_place_hotspots where is_hotspot and events < ?", [min_events]).fetchone()[0] == 0
     assert con.execute(
         "select count(*) from mart_emerging_hotspots where is_emerging and recent_events < ?", [min_events]
@@ -72,7 +73,7 @@ def test_the_planted_postcode_pair_is_the_strongest_cross_district_pair(planted)
 
 def test_area_hotspots_are_never_called_on_a_handful_of_events(planted):
     _, con = planted
-    min_events = settings.get("hotspots", "min_events")
+    min_events = settings.current().hotspots.min_events
     assert con.execute("select count(*) from mart_area_hotspots where is_hotspot and events < ?", [min_events]).fetchone()[0] == 0
     assert con.execute(
         "select count(*) from mart_area_hotspots where gi_class like 'Hot spot%' and events < ?", [min_events]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,8 +17,8 @@ HOSTILE = "<script>alert(1)</script>`${alert(2)}`\\"
 STATIC = settings.ROOT / "static"
 
 
-def _boundaries(key: str) -> pd.DataFrame:
-    data = json.loads(settings.resolve(settings.get("geography", key)).read_text())
+def _boundaries(path: Path) -> pd.DataFrame:
+    data = json.loads(path.read_text())
     return pd.DataFrame({
         "code": [f["properties"]["code"] for f in data["features"]],
         "name": [f["properties"]["name"] for f in data["features"]],
@@ -27,7 +28,7 @@ def _boundaries(key: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def wards() -> pd.DataFrame:
-    return _boundaries("wards")
+    return _boundaries(settings.current().geography.wards)
 
 
 def _values(boundaries: pd.DataFrame) -> pd.DataFrame:
@@ -50,7 +51,7 @@ def _places() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def drawn(wards):
-    m, legend = maps.choropleth(wards, _values(wards), title="Events", attribution=settings.get("geography", "attribution"))
+    m, legend = maps.choropleth(wards, _values(wards), title="Events", attribution=settings.current().geography.attribution)
     maps.add_localities(m, wards.head(2).assign(name=[HOSTILE, "Dewsbury"]))
     maps.add_ward_names(m, wards.head(3).assign(name=[HOSTILE, "Almondbury", "Ashbrow"]))
     maps.add_places(m, _places())
@@ -164,7 +165,7 @@ def test_no_data_is_in_the_legend_only_when_an_area_has_none(wards):
 
 
 def test_lsoa_map_payload_is_small():
-    lsoas = _boundaries("lsoas")
+    lsoas = _boundaries(settings.current().geography.lsoas)
     html = maps.render_html(maps.choropleth(lsoas, _values(lsoas), title="Events")[0])
     print(f"LSOA choropleth payload: {len(html.encode()) / 1024:.0f} KiB for {len(lsoas)} areas")
     assert len(html.encode()) < 700_000

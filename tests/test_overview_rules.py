@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from contextmap import disclosure, map_view, pack, pack_collect, queries
+from contextmap import disclosure, map_view, pack, pack_collect, queries, settings
 from contextmap.filters import Filters
 
 POLICY = disclosure.Policy.from_settings()
@@ -98,7 +98,8 @@ def test_emerging_hotspots_state_their_window_round_ratios_and_list_only_flagged
 def test_the_map_colours_every_flagged_unit(sample_con):
     """An area the emerging test flags is never drawn as "No pattern" (white)."""
     f = Filters(date(2026, 10, 1))
-    data = map_view.map_data(queries.bind(sample_con), f, POLICY, "ward", "emerging", {})
+    data = map_view.map_data(queries.bind(sample_con), f, POLICY, "ward", "emerging",
+                             settings.current().hotspots.place_weights)
     flagged = set(data.classes.loc[data.classes["is_emerging"], "code"])
     assert flagged, "the sample has emerging wards in October 2026"
     shown = data.values.set_index("code").loc[sorted(flagged), "category"]

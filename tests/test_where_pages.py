@@ -20,7 +20,7 @@ from contextmap.settings import ROOT
 from pipelines import warehouse
 
 POLICY = disclosure.Policy()
-WEIGHTS = settings.get("hotspots", "place_weights")
+WEIGHTS = settings.current().hotspots.place_weights
 TRUTH = json.loads((ROOT / "data" / "sample" / "ground_truth.json").read_text()) \
     if (ROOT / "data" / "sample" / "ground_truth.json").exists() else {}
 

@@ -67,7 +67,9 @@ def ward_map(s: Session):
     """The background of the Postcodes and Peer groups maps: the configured tiles (none
     offline) framed on the area, with the wards' outlines in grey."""
     wards = s.query("boundaries", level="ward")
-    m = maps.base_map(wards, settings.get("geography", "attribution"), **settings.load().get("map", {}))
+    config = settings.current()
+    m = maps.base_map(wards, config.geography.attribution, tile_url=config.map.tile_url,
+                      tile_attribution=config.map.tile_attribution)
     maps.add_outlines(m, wards, labels=False, colour="#9e9e9e", weight=0.8, name="Wards")
     return m
 
@@ -101,4 +103,4 @@ def footer() -> None:
     """Disclosure legend, data attribution and, in demo mode, the demo label."""
     st.divider()
     st.caption(disclosure.legend(policy()))
-    st.caption(settings.get("geography", "attribution"))
+    st.caption(settings.current().geography.attribution)

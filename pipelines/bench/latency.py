@@ -19,6 +19,7 @@ from dateutil.relativedelta import relativedelta
 
 from contextmap import queries, settings, sqlfiles
 from contextmap.filters import Filters
+from contextmap.places_view import ranking_params
 from contextmap.settings import ROOT
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
@@ -61,7 +62,6 @@ def _values(con) -> tuple[list[Filters], dict[str, list]]:
         groups = [g for (g,) in con.execute(
             "select group_id from mart_peer_groups order by size desc, group_id limit 5").fetchall()]
     action = _one(con, "select action_id from stg_disruption_actions order by action_id limit 1")
-    weights = settings.get("hotspots", "place_weights")
     values = {
         "level": ["ward", "lsoa"],
         "code": [ward, lsoa],  # paired with level by position
@@ -75,7 +75,7 @@ def _values(con) -> tuple[list[Filters], dict[str, list]]:
         "group_ids": [groups],
         "action_id": [action],
         "dimension": ["ethnic_group", "sex", "looked_after"],
-        **{f"w_{k}": [float(v)] for k, v in weights.items()},
+        **{name: [value] for name, value in ranking_params(settings.current().hotspots.place_weights).items()},
     }
     return filters, values
 
