@@ -374,26 +374,3 @@ def _is(kind: type, value) -> bool:
 def _shown(value) -> str:
     """A value as the file would write it."""
     return json.dumps(value, ensure_ascii=False, default=str)
-
-
-@lru_cache(maxsize=4)
-def _raw(path: Path) -> dict:
-    with open(path, "rb") as fh:
-        return tomllib.load(fh)
-
-
-def load() -> dict:
-    """Return the settings as a nested dict (cached per file)."""
-    return _raw(settings_path())
-
-
-def get(section: str, key: str | None = None):
-    """Return one section, or one key of it, e.g. ``get("privacy", "suppress_max")``."""
-    data = load()[section]
-    return data if key is None else data[key]
-
-
-def resolve(path: str) -> Path:
-    """Resolve a path written in the settings file relative to that file."""
-    p = Path(path)
-    return p if p.is_absolute() else settings_path().parent / p

@@ -7,24 +7,11 @@ from datetime import datetime, timedelta
 
 import pytest
 from minidb import mini_db
+from settings_files import use_settings
 
 from contextmap.settings import ROOT
 
 RETURNED = datetime(2025, 3, 3, 22)
-
-
-def _settings(tmp_path, monkeypatch, **changes) -> None:
-    """Point CONTEXTMAP_SETTINGS at a copy of the settings with ``section.key = value`` changed."""
-    # Paths in the settings are relative to the file: keep them pointing into the repository.
-    text = (ROOT / "contextmap.toml").read_text().replace('= "data/', f'= "{ROOT}/data/')
-    for dotted, value in changes.items():
-        section, key = dotted.split("__")
-        head = text.index(f"[{section}]")
-        line = re.compile(rf"^{key} = .*$", re.MULTILINE).search(text, head)
-        text = text[: line.start()] + f"{key} = {value}" + text[line.end():]
-    path = tmp_path / "contextmap.toml"
-    path.write_text(text)
-    monkeypatch.setenv("CONTEXTMAP_SETTINGS", str(path))
 
 
 def _status(offered_after_hours: float) -> tuple[str, bool]:
@@ -38,13 +25,13 @@ def _status(offered_after_hours: float) -> tuple[str, bool]:
 
 def test_the_rhi_window_comes_from_the_settings(tmp_path, monkeypatch):
     assert _status(60) == ("Offered in time", True)
-    _settings(tmp_path, monkeypatch, rhi__offer_within_hours=48)
+    use_settings(tmp_path, monkeypatch, rhi__offer_within_hours=48)
     assert _status(60) == ("Offered late", False)
 
 
 @pytest.mark.parametrize("days, repeat", [(90, False), (120, True)])
 def test_the_repeat_missing_rule_comes_from_the_settings(tmp_path, monkeypatch, days, repeat):
-    _settings(tmp_path, monkeypatch, repeat_missing__days=days)
+    use_settings(tmp_path, monkeypatch, repeat_missing__days=days)
     starts = [RETURNED, RETURNED + timedelta(days=50), RETURNED + timedelta(days=100)]
     con = mini_db(episodes=[{"started_at": s, "ended_at": s + timedelta(hours=3)} for s in starts])
     assert con.execute("select bool_or(is_repeat) from int_episodes").fetchone()[0] is repeat
