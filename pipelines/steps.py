@@ -29,6 +29,7 @@ STEPS: list[Sql | Py] = [
     Sql("marts/mart_episode_offer_hours.sql"),
     Sql("marts/mart_offence_cells.sql"),
     # The event-grain figures of the pages, pre-aggregated so no page reads int_events.
+    Sql("marts/mart_event_cells.sql"),
     Sql("marts/mart_map_cells.sql"),
     *hotspots.STEPS,
     *disruption.STEPS,
