@@ -31,6 +31,8 @@ STEPS: list[Sql | Py] = [
     # The event-grain figures of the pages, pre-aggregated so no page reads int_events.
     Sql("marts/mart_event_cells.sql"),
     Sql("marts/mart_map_cells.sql"),
+    Sql("marts/mart_place_event_cells.sql"),
+    Sql("marts/mart_place_children.sql"),
     *hotspots.STEPS,
     *disruption.STEPS,
     *peer_groups.MARTS,
