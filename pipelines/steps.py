@@ -33,6 +33,7 @@ STEPS: list[Sql | Py] = [
     Sql("marts/mart_map_cells.sql"),
     Sql("marts/mart_place_event_cells.sql"),
     Sql("marts/mart_place_children.sql"),
+    Sql("marts/mart_area_episode_themes.sql"),
     *hotspots.STEPS,
     *disruption.STEPS,
     *peer_groups.MARTS,
