@@ -34,6 +34,7 @@ STEPS: list[Sql | Py] = [
     Sql("marts/mart_place_event_cells.sql"),
     Sql("marts/mart_place_children.sql"),
     Sql("marts/mart_area_episode_themes.sql"),
+    Sql("marts/mart_rri_items.sql"),
     *hotspots.STEPS,
     *disruption.STEPS,
     *peer_groups.MARTS,
