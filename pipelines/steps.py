@@ -28,6 +28,13 @@ STEPS: list[Sql | Py] = [
     Sql("marts/mart_episode_children.sql"),
     Sql("marts/mart_episode_offer_hours.sql"),
     Sql("marts/mart_offence_cells.sql"),
+    # The event-grain figures of the pages, pre-aggregated so no page reads int_events.
+    Sql("marts/mart_event_cells.sql"),
+    Sql("marts/mart_map_cells.sql"),
+    Sql("marts/mart_place_event_cells.sql"),
+    Sql("marts/mart_place_children.sql"),
+    Sql("marts/mart_area_episode_themes.sql"),
+    Sql("marts/mart_rri_items.sql"),
     *hotspots.STEPS,
     *disruption.STEPS,
     *peer_groups.MARTS,

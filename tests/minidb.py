@@ -50,7 +50,8 @@ TYPES = {
 # The marts these tests read (analytics marts of other steps are left out).
 MARTS = {"mart_monthly_area_counts", "mart_place_monthly", "mart_rhi_timeliness", "mart_rhi_status",
          "mart_episode_cells", "mart_episode_theme_cells", "mart_episode_children", "mart_episode_offer_hours",
-         "mart_offence_cells"}
+         "mart_offence_cells", "mart_event_cells", "mart_map_cells", "mart_place_event_cells", "mart_place_children",
+         "mart_area_episode_themes", "mart_rri_items"}
 LISTS = ("themes", "push_factors", "pull_factors", "places_mentioned", "sectors_mentioned", "lsoas_mentioned",
          "associate_keys")
 

@@ -110,6 +110,6 @@ def test_adding_the_last_month_keeps_every_planted_groups_id(tmp_path):
     second = build.build([SAMPLE], warehouse, progress=quiet)
     with duckdb.connect(str(second), read_only=True) as con:
         after = _check_recovered(_detected(con), planted)
-        new_month = con.sql("select max(event_month) from int_events").fetchall()[0][0]
+        new_month = con.sql("select max(event_month) from mart_monthly_area_counts").fetchall()[0][0]
     assert new_month.strftime("%Y-%m") == json.loads((SAMPLE / "ground_truth.json").read_text())["period"]["last_month"]
     assert after == before

@@ -1,7 +1,8 @@
 -- Places of concern in one ward or LSOA with their events in the period.
-select p.place_id, p.name, p.category, count(e.event_id) as events, coalesce(sum(e.event_rkey), 0) as events_ckey
+select p.place_id, p.name, p.category, coalesce(sum(e.events), 0)::bigint as events,
+       coalesce(sum(e.events_ckey), 0) as events_ckey
 from int_places as p
-left join int_events as e
+left join mart_place_event_cells as e
     on e.place_id = p.place_id
    and e.event_month between $month_from and $month_to
    and list_contains($sources, e.event_source)

@@ -1,13 +1,13 @@
 -- Return home interview themes of the episodes with an event in one ward or LSOA in the
 -- period (each episode counted once per theme).
 with linked as (
-    select distinct episode_key, episode_rkey, unnest(themes) as theme
-    from int_events
-    where (case when $level = 'ward' then ward_code else lsoa_code end) = $code
-      and episode_key is not null
+    select distinct episode_key, episode_rkey, theme
+    from mart_area_episode_themes
+    where level = (case when $level = 'ward' then 'ward' else 'lsoa' end)
+      and code = $code
       and event_month between $month_from and $month_to
       and list_contains($sources, event_source)
-      and cm_counted(locality, age_band, sex, is_looked_after, 'All', $age_bands, $sexes, $looked_after)
+      and cm_counted(null, age_band, sex, is_looked_after, 'All', $age_bands, $sexes, $looked_after)
 )
 
 select theme, count(*) as episodes, sum(episode_rkey) as episodes_ckey

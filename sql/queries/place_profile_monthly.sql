@@ -4,12 +4,12 @@ with months as (
 ),
 
 counts as (
-    select event_month as month, event_source, count(*) as events, sum(event_rkey) as events_ckey
-    from int_events
+    select event_month as month, event_source, sum(events) as events, sum(events_ckey) as events_ckey
+    from mart_place_event_cells
     where place_id = $place_id
       and event_month between $trend_from and $month_to
       and list_contains($sources, event_source)
-      and cm_counted(locality, age_band, sex, is_looked_after, 'All', $age_bands, $sexes, $looked_after)
+      and cm_counted(null, age_band, sex, is_looked_after, 'All', $age_bands, $sexes, $looked_after)
     group by all
 )
 

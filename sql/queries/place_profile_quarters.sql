@@ -4,12 +4,11 @@
 select
     place_id,
     date_diff('month', event_month, $month_to::date) // 3 as quarters_ago,
-    count(*) as events,
-    sum(event_rkey) as events_ckey
-from int_events
-where place_id is not null
-  and event_month between ($month_to::date - interval 23 month)::date and $month_to::date
+    sum(events)::bigint as events,
+    sum(events_ckey) as events_ckey
+from mart_place_event_cells
+where event_month between ($month_to::date - interval 23 month)::date and $month_to::date
   and list_contains($sources, event_source)
-  and cm_counted(locality, age_band, sex, is_looked_after, 'All', $age_bands, $sexes, $looked_after)
+  and cm_counted(null, age_band, sex, is_looked_after, 'All', $age_bands, $sexes, $looked_after)
 group by all
 order by place_id, quarters_ago

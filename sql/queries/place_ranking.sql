@@ -6,6 +6,7 @@
 -- before (Rising/Falling by an exact binomial test at 5%), and the hot spot flag and peer
 -- groups of mart_place_hotspots (which are for all children and sources). The score the
 -- pages show is recomputed from the perturbed counts (contextmap.places_view.shown_scores).
+-- Events are rolled up from mart_place_event_cells, children from mart_place_children.
 -- not perturbed: peer_groups (how many groups use the place, not children)
 with bounds as (
     select
@@ -25,12 +26,12 @@ windows as (
 ),
 
 events as (
-    select e.event_id, e.event_rkey, e.place_id, e.event_month, e.event_source, e.themes
-    from int_events as e, windows as w
-    where e.place_id is not null
-      and e.event_month between least(w.prev_from, w.before_from) and w.m_to
-      and list_contains($sources, e.event_source)
-      and cm_counted(e.locality, e.age_band, e.sex, e.is_looked_after, 'All', $age_bands, $sexes, $looked_after)
+    -- A place is filtered by its own locality (below), so no event locality is passed.
+    select c.place_id, c.event_month, c.event_source, c.themes, c.events, c.events_ckey
+    from mart_place_event_cells as c, windows as w
+    where c.event_month between least(w.prev_from, w.before_from) and w.m_to
+      and list_contains($sources, c.event_source)
+      and cm_counted(null, c.age_band, c.sex, c.is_looked_after, 'All', $age_bands, $sexes, $looked_after)
 ),
 
 period_events as (
@@ -40,30 +41,34 @@ period_events as (
 counts as (
     select
         place_id,
-        count(*) as events,
-        count(*) filter (where event_source = 'missing_found') as missing_found,
-        count(*) filter (where event_source = 'rhi_mention') as rhi_mention,
-        count(*) filter (where event_source = 'offence') as offence,
-        sum(event_rkey) as events_ckey,
-        coalesce(sum(event_rkey) filter (where event_source = 'missing_found'), 0) as missing_found_ckey,
-        coalesce(sum(event_rkey) filter (where event_source = 'rhi_mention'), 0) as rhi_mention_ckey,
-        coalesce(sum(event_rkey) filter (where event_source = 'offence'), 0) as offence_ckey
+        sum(events)::bigint as events,
+        coalesce(sum(events) filter (where event_source = 'missing_found'), 0)::bigint as missing_found,
+        coalesce(sum(events) filter (where event_source = 'rhi_mention'), 0)::bigint as rhi_mention,
+        coalesce(sum(events) filter (where event_source = 'offence'), 0)::bigint as offence,
+        sum(events_ckey) as events_ckey,
+        coalesce(sum(events_ckey) filter (where event_source = 'missing_found'), 0) as missing_found_ckey,
+        coalesce(sum(events_ckey) filter (where event_source = 'rhi_mention'), 0) as rhi_mention_ckey,
+        coalesce(sum(events_ckey) filter (where event_source = 'offence'), 0) as offence_ckey
     from period_events
     group by place_id
 ),
 
 children as (
+    -- A child counts once per place however many months and sources they appear in.
     select place_id, count(*) as children, sum(person_rkey) as children_ckey
     from (
-        select distinct e.place_id, p.person_key, p.person_rkey
-        from period_events as e join int_event_people as p using (event_id)
+        select distinct c.place_id, c.person_key, c.person_rkey
+        from mart_place_children as c, windows as w
+        where c.event_month between w.m_from and w.m_to
+          and list_contains($sources, c.event_source)
+          and cm_counted(null, c.age_band, c.sex, c.is_looked_after, 'All', $age_bands, $sexes, $looked_after)
     ) as place_children
     group by place_id
 ),
 
 theme_counts as (
-    select place_id, theme, count(*) as n
-    from (select place_id, unnest(themes) as theme from period_events) as place_themes
+    select place_id, theme, sum(events) as n
+    from (select place_id, unnest(themes) as theme, events from period_events) as place_themes
     group by all
 ),
 
@@ -74,10 +79,12 @@ themes as (
 changes as (
     select
         e.place_id,
-        count(*) filter (where e.event_month between w.prev_from and w.prev_to) as previous_events,
-        count(*) filter (where e.event_month between w.recent_from and w.m_to) as recent_3m,
-        count(*) filter (where e.event_month between w.before_from and w.before_to) as previous_3m,
-        coalesce(sum(e.event_rkey) filter (where e.event_month between w.prev_from and w.prev_to), 0)
+        coalesce(sum(e.events) filter (where e.event_month between w.prev_from and w.prev_to), 0)::bigint
+            as previous_events,
+        coalesce(sum(e.events) filter (where e.event_month between w.recent_from and w.m_to), 0)::bigint as recent_3m,
+        coalesce(sum(e.events) filter (where e.event_month between w.before_from and w.before_to), 0)::bigint
+            as previous_3m,
+        coalesce(sum(e.events_ckey) filter (where e.event_month between w.prev_from and w.prev_to), 0)
             as previous_events_ckey
     from events as e, windows as w
     group by e.place_id

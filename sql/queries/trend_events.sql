@@ -2,7 +2,7 @@
 -- ($split: none, locality, source, age_band, sex, looked_after or theme).
 with events as (
     select *
-    from int_events
+    from mart_event_cells
     where event_month between $month_from and $month_to
       and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
       and list_contains($sources, event_source)
@@ -27,7 +27,7 @@ split as (
     from events
 )
 
-select event_month as month, split_value, count(*) as events, sum(event_rkey) as events_ckey
+select event_month as month, split_value, sum(events)::bigint as events, sum(events_ckey) as events_ckey
 from split
 group by all
 order by month, split_value
