@@ -69,7 +69,7 @@ def _values(con) -> tuple[list[Filters], dict[str, list]]:
         "event_source": ["missing_found", "offence", "rhi_mention"],
         "split": ["none", "locality", "theme", "age_band"],
         "trend_from": [last - relativedelta(months=23)],
-        "table": ["int_events"],
+        "table": ["mart_area_hotspots"],  # a table every served build has
         "limit": [20],
         "group_id": groups[:1] or [None],
         "group_ids": [groups],
