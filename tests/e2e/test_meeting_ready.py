@@ -86,6 +86,8 @@ def test_a_shared_link_opens_the_same_action_with_its_comparison_places_named(pa
     assert "Closure order at Leeds Road Social Club" in page.locator("h3").all_inner_texts()[0]
     names = _comparison_names(sample_db, "DA-037")
     assert len(names) >= 3
+    # The comparison table is drawn after the heading: wait for it before reading the grids.
+    page.locator("[data-testid=stDataFrame]").first.wait_for(timeout=20000)
     grids = table_text(page)
     assert all(name in grids for name in names), (names, grids[:500])
     assert "Compared with 6 similar places" in main_text(page)
