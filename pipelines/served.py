@@ -104,25 +104,34 @@ def write(builder: Path, served: Path, progress=print) -> dict[str, list[str]]:
     """
     con = duckdb.connect(str(builder), read_only=True)
     try:
-        keep = columns_read(con, progress=progress)
-        order = _columns_by_table(con)
-        times = _timestamps(con)
+        return write_from(con, served, progress=progress)
     finally:
         con.close()
+
+
+def write_from(con: duckdb.DuckDBPyConnection, served: Path, progress=print) -> dict[str, list[str]]:
+    """Write ``served`` (which must not exist) from the full build open on ``con`` (a file,
+    or the in-memory database of a small build); as :func:`write`."""
+    keep = columns_read(con, progress=progress)
+    order = _columns_by_table(con)
+    times = _timestamps(con)
+    builder = con.execute("select current_database()").fetchone()[0]
     layout = {t: [c for c in order[t] if c in keep[t]] for t in sorted(keep)}
-    out = duckdb.connect(str(served))
+    con.execute("attach ? as served (read_write)", [str(served)])
     try:
-        out.execute("attach ? as builder (read_only)", [str(builder)])
         for table, cols in layout.items():
             # A table only counted (count(*)) still needs its rows: keep its first column.
             cols = cols or order[table][:1]
             select = ", ".join(f'date_trunc(\'day\', "{c}") as "{c}"' if (table, c) in times else f'"{c}"'
                                for c in cols)
-            out.execute(f'create table main."{table}" as select {select} from builder.main."{table}"')
+            con.execute(f'create table served.main."{table}" as select {select} from "{builder}".main."{table}"')
             layout[table] = cols
-        out.execute("detach builder")
-        sqlfiles.install_dashboard_macros(out)
-        out.execute("checkpoint")
+        con.execute("use served")
+        try:
+            sqlfiles.install_dashboard_macros(con)
+        finally:
+            con.execute(f'use "{builder}"')
+        con.execute("checkpoint served")
     finally:
-        out.close()
+        con.execute("detach served")
     return layout
