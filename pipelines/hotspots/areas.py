@@ -79,7 +79,7 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
         windows.write_empty(con, "mart_area_hotspots", HOTSPOT_COLUMNS)
         windows.write_empty(con, "mart_area_funnel", FUNNEL_COLUMNS)
         return
-    frame = pd.concat([level_measures(con, level, all_months, cfg) for level in LEVELS], ignore_index=True)
-    windows.write_table(con, "mart_area_hotspots", frame[list(HOTSPOT_COLUMNS)], KEY)
-    windows.write_table(con, "mart_area_funnel", frame[list(FUNNEL_COLUMNS)], KEY)
+    parts = [level_measures(con, level, all_months, cfg) for level in LEVELS]
+    windows.write_table(con, "mart_area_hotspots", [p[list(HOTSPOT_COLUMNS)] for p in parts], KEY)
+    windows.write_table(con, "mart_area_funnel", [p[list(FUNNEL_COLUMNS)] for p in parts], KEY)
 

@@ -147,5 +147,4 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
     if not frames:
         windows.write_empty(con, "mart_emerging_hotspots", COLUMNS)
         return
-    windows.write_table(con, "mart_emerging_hotspots", pd.concat(frames, ignore_index=True),
-                        ["level", "unit_code", "month_to"])
+    windows.write_table(con, "mart_emerging_hotspots", frames, ["level", "unit_code", "month_to"])

@@ -86,6 +86,6 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
     if not all_months:
         windows.write_empty(con, "mart_postcode_hotspots", COLUMNS)
         return
-    frame = pd.concat([level_measures(con, level, all_months, cfg) for level in LEVELS], ignore_index=True)
-    windows.write_table(con, "mart_postcode_hotspots", frame[list(COLUMNS)],
+    parts = [level_measures(con, level, all_months, cfg) for level in LEVELS]
+    windows.write_table(con, "mart_postcode_hotspots", [p[list(COLUMNS)] for p in parts],
                         ["level", "code", "period", "month_to", "event_source"])

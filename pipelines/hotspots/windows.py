@@ -8,6 +8,7 @@ from datetime import date
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from contextmap import settings
 
@@ -84,24 +85,29 @@ def count_cube(frame: pd.DataFrame, codes: list[str], all_months: list[date], va
     return cube
 
 
-def write_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, key: list[str]) -> None:
-    """Store a frame as a table ordered by its ``key``; month columns become DATE."""
-    months_cols = [c for c in frame.columns if c.startswith("month") and c != "months"]
-    # Repeated labels travel to DuckDB as categories (much faster), then become VARCHAR again.
-    frame = frame.copy()
-    labels = [c for c in frame.columns if frame[c].dtype == object and frame[c].map(type).eq(str).all()
-              or isinstance(frame[c].dtype, pd.StringDtype)]
-    labels = [c for c in labels if frame[c].nunique() < max(len(frame) // 10, 2)]
-    for c in labels:
-        frame[c] = frame[c].astype("category")
-    labels += [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype) and c not in labels]
-    casts = [f"{c}::date as {c}" for c in months_cols] + [f"{c}::varchar as {c}" for c in labels if c not in months_cols]
+def write_table(con: duckdb.DuckDBPyConnection, table: str, frames: pd.DataFrame | list[pd.DataFrame],
+                key: list[str]) -> None:
+    """Store a frame, or the rows of several frames with the same columns, as a table
+    ordered by its ``key``; month columns become DATE and categories VARCHAR.
+
+    The frames go to DuckDB as Arrow tables, unioned there: concatenating them in pandas
+    first turned every category column back into text, row by row.
+    """
+    parts = [frames] if isinstance(frames, pd.DataFrame) else frames
+    columns = list(parts[0].columns)
+    casts = [f"{c}::date as {c}" for c in columns if c.startswith("month") and c != "months"]
+    casts += [f"{c}::varchar as {c}" for c in columns
+              if isinstance(parts[0][c].dtype, pd.CategoricalDtype) and not c.startswith("month")]
     select = f"select * replace ({', '.join(casts)})" if casts else "select *"
-    con.register("hotspot_frame", frame)
+    names = [f"hotspot_frame_{i}" for i in range(len(parts))]
+    for name, part in zip(names, parts):
+        con.register(name, pa.Table.from_pandas(part[columns], preserve_index=False))
     try:
-        con.execute(f"create or replace table {table} as {select} from hotspot_frame order by {', '.join(key)}")
+        union = " union all ".join(f"{select} from {name}" for name in names)
+        con.execute(f"create or replace table {table} as select * from ({union}) order by {', '.join(key)}")
     finally:
-        con.unregister("hotspot_frame")
+        for name in names:
+            con.unregister(name)
 
 
 def write_empty(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str]) -> None:
