@@ -66,7 +66,7 @@ class Geography:
     """[geography]: the area and the open-data files describing it (data/geography/SOURCES.md)."""
 
     name: str = nonempty()  # the area's name on every page and in the pack
-    la_code: str  # ONS code of the local authority
+    la_code: str  # ONS code of the area: the local authority, or the police force area
     wards: Path  # ward boundaries (GeoJSON)
     lsoas: Path  # LSOA boundaries (GeoJSON)
     localities: Path  # ward-to-locality file
@@ -75,6 +75,7 @@ class Geography:
     population: Path  # children aged 10-17 by LSOA
     imd: Path  # IMD 2019 by LSOA
     lsoa21_to_lsoa11: Path  # LSOA 2021-to-2011 overlap, for police.uk files
+    councils: Path  # the council (local authority) of each LSOA
     attribution: str  # open-data attribution on maps, the footer and the pack
 
 

@@ -23,7 +23,13 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 # The [geography] keys naming files, read on every load (a cache entry depends on their bytes).
-FILES = ("wards", "lsoas", "localities", "postcodes", "postcode_districts", "population", "imd", "lsoa21_to_lsoa11")
+FILES = ("wards", "lsoas", "councils", "localities", "postcodes", "postcode_districts", "population", "imd",
+         "lsoa21_to_lsoa11")
+# Neighbour tests measure in metres, on the British National Grid.
+BRITISH_NATIONAL_GRID = 27700
+# Boundary vertices of two areas this near are one point. Reprojection and rounding move a shared
+# vertex by millimetres; 2 m gives no pair beyond Queen's on the shipped Kirklees files (5 m would).
+SNAP_METRES = 2.0
 
 
 def _read_boundaries(path: Path) -> gpd.GeoDataFrame:
@@ -34,18 +40,35 @@ def _read_boundaries(path: Path) -> gpd.GeoDataFrame:
 
 
 def _neighbours(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Queen-contiguity pairs (both directions), the usual choice for Gi* on areas: areas
-    sharing at least one boundary vertex, as libpysal's ``Queen`` finds them
-    (``tests/test_geography.py`` compares the two) without importing PySAL at build time."""
+    """Queen-contiguity pairs (both directions), the usual choice for Gi* on areas: areas with
+    boundary vertices within SNAP_METRES of each other. Where neighbours share vertices exactly
+    (the shipped Kirklees files) this is libpysal's ``Queen``; where shared borders were stored
+    apart (the ONS BGC LSOAs of West Yorkshire agree to a millimetre but share no vertex) it is
+    libpysal's ``fuzzy_contiguity``. ``tests/test_geography_neighbours.py`` compares them; the
+    build does not import PySAL."""
     import shapely
 
-    coords, index = shapely.get_coordinates(gdf.geometry.values, return_index=True)
+    coords, index = shapely.get_coordinates(gdf.to_crs(BRITISH_NATIONAL_GRID).geometry.values, return_index=True)
     vertices = pd.DataFrame({"i": index, "x": coords[:, 0], "y": coords[:, 1]}).drop_duplicates()
-    pairs = vertices.merge(vertices, on=["x", "y"])
-    pairs = pairs.loc[pairs["i_x"] != pairs["i_y"], ["i_x", "i_y"]].drop_duplicates()
+    points = shapely.points(vertices[["x", "y"]].to_numpy())
+    near, other = shapely.STRtree(points).query(points, predicate="dwithin", distance=SNAP_METRES)
+    area = vertices["i"].to_numpy()
+    pairs = pd.DataFrame({"i_x": area[near], "i_y": area[other]})
+    pairs = pairs.loc[pairs["i_x"] != pairs["i_y"]].drop_duplicates()
     codes = gdf["code"].to_numpy()
     return pd.DataFrame({"code": codes[pairs["i_x"]], "neighbour_code": codes[pairs["i_y"]]}).sort_values(
-        ["code", "neighbour_code"])
+        ["code", "neighbour_code"]).reset_index(drop=True)
+
+
+def _councils(path: Path, lsoas: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The councils file, checked to give every LSOA of the boundaries exactly one council."""
+    councils = pd.read_csv(path, dtype=str)[["lsoa_code", "council_code", "council_name"]]
+    twice = sorted(councils.loc[councils["lsoa_code"].duplicated(), "lsoa_code"].unique())
+    missing = sorted(set(lsoas["code"]) - set(councils["lsoa_code"]))
+    if twice or missing:
+        raise ValueError(f"{path}: every LSOA needs exactly one council; "
+                         f"{len(missing)} have none (e.g. {missing[:3]}), {len(twice)} have several (e.g. {twice[:3]})")
+    return councils
 
 
 def _boundary_rows(level: str, gdf: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -69,9 +92,9 @@ def _centroids(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
 # its own file sql/staging/<table>.sql (in this order).
 PY_TABLES = ("geo_locality_map", "geo_population", "geo_imd", "geo_lsoa21_to_lsoa11", "geo_postcode_district",
              "geo_boundary", "geo_lsoa_neighbours", "geo_ward_neighbours")
-SQL_TABLES = ("geo_postcode", "geo_ward", "geo_lsoa", "geo_locality", "geo_sector")
-# What those SQL files read besides: the shapes and the raw postcode file, gone after the load.
-TRANSIENT = ("ward_shapes", "lsoa_shapes", "boundaries", "lsoa_nb", "ward_nb", "geo_postcode_raw")
+SQL_TABLES = ("geo_postcode", "geo_ward", "geo_lsoa", "geo_locality", "geo_sector", "geo_council")
+# What those SQL files read besides: the shapes, the councils file and the raw postcode file, gone after the load.
+TRANSIENT = ("ward_shapes", "lsoa_shapes", "lsoa_councils", "boundaries", "lsoa_nb", "ward_nb", "geo_postcode_raw")
 
 
 def load_geography(con: duckdb.DuckDBPyConnection, progress=print, cache_dir: Path | None = None) -> None:
@@ -145,6 +168,7 @@ def _make_tables(con: duckdb.DuckDBPyConnection) -> None:
 
     con.register("ward_shapes", pd.concat([wards[["code", "name"]], _centroids(wards).drop(columns="code")], axis=1))
     con.register("lsoa_shapes", pd.concat([lsoas[["code", "name"]], _centroids(lsoas).drop(columns="code")], axis=1))
+    con.register("lsoa_councils", _councils(geo.councils, lsoas))
     con.register("boundaries", pd.concat([_boundary_rows("ward", wards), _boundary_rows("lsoa", lsoas), _boundary_rows("locality", localities)]))
     con.register("lsoa_nb", _neighbours(lsoas))
     con.register("ward_nb", _neighbours(wards))

@@ -24,16 +24,21 @@ OUT = ROOT / "data" / "geography"
 # About 10 m at this latitude: invisible at ward and LSOA zoom, a fraction of the bytes.
 SIMPLIFY_DEGREES = 0.0001
 COORD_DECIMALS = 5
+# The columns of every shipped postcodes.csv.
+POSTCODE_COLUMNS = ["postcode", "lsoa_code", "ward_code", "lat", "lon"]
 
 
-def _boundaries(src: Path, name: str, code: str, label: str) -> gpd.GeoDataFrame:
+def boundaries(src: Path, code: str, label: str, simplify: bool = True) -> gpd.GeoDataFrame:
+    """Areas of ``src`` as ``code``, ``name``, ``geometry``, sorted by code, simplified unless told not."""
     gdf = gpd.read_file(src)[[code, label, "geometry"]]
     gdf.columns = ["code", "name", "geometry"]
-    gdf["geometry"] = gdf.geometry.simplify(SIMPLIFY_DEGREES, preserve_topology=True)
+    if simplify:
+        gdf["geometry"] = gdf.geometry.simplify(SIMPLIFY_DEGREES, preserve_topology=True)
     return gdf.sort_values("code").reset_index(drop=True)
 
 
-def _write_geojson(gdf: gpd.GeoDataFrame, path: Path) -> None:
+def write_geojson(gdf: gpd.GeoDataFrame, path: Path) -> None:
+    """Write ``gdf`` as compact GeoJSON with coordinates rounded to COORD_DECIMALS."""
     data = json.loads(gdf.to_json(drop_id=True))
     path.write_text(json.dumps(_round(data), separators=(",", ":")))
 
@@ -48,14 +53,11 @@ def _round(obj):
     return obj
 
 
-def _postcodes(real: Path, lsoas: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Live Kirklees postcodes with LSOA 2011, ward and WGS84 coordinates."""
-    pc = real / "geography" / "postcodes"
-    cpo = pd.read_csv(pc / "kirklees_codepoint_open_2025.csv", dtype=str)
-    cpo = cpo[cpo["Admin_district_code"] == LA_CODE]
+def codepoint_points(cpo: pd.DataFrame) -> pd.DataFrame:
+    """Code-Point Open rows as ``postcode``, ``ward_code`` and a WGS84 ``lat``/``lon`` (6 dp)."""
     to_wgs84 = Transformer.from_crs(27700, 4326, always_xy=True)
     lon, lat = to_wgs84.transform(cpo["Eastings"].astype(float), cpo["Northings"].astype(float))
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "postcode": cpo["Postcode"].str.upper().str.replace(r"\s+", " ", regex=True).str.strip(),
             "ward_code": cpo["Admin_ward_code"],
@@ -63,11 +65,10 @@ def _postcodes(real: Path, lsoas: gpd.GeoDataFrame) -> pd.DataFrame:
             "lon": pd.Series(lon, index=cpo.index).round(6),
         }
     )
-    ons = pd.read_csv(pc / "kirklees_pcd_oa11_lsoa11_msoa11_lad_may2022.csv", dtype=str)
-    ons = ons[ons["doterm"].isna()][["pcds", "lsoa11cd"]].rename(
-        columns={"pcds": "postcode", "lsoa11cd": "lsoa_code"}
-    )
-    out = out.merge(ons, on="postcode", how="left")
+
+
+def place_missing_lsoas(out: pd.DataFrame, lsoas: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Fill a blank ``lsoa_code`` with the LSOA holding the postcode's point; drop points outside every LSOA."""
     # Postcodes introduced after May 2022 have no ONS LSOA 2011 row: place them by point.
     todo = out["lsoa_code"].isna()
     if todo.any():
@@ -77,8 +78,42 @@ def _postcodes(real: Path, lsoas: gpd.GeoDataFrame) -> pd.DataFrame:
         hit = gpd.sjoin(pts, lsoas[["code", "geometry"]], predicate="within", how="left")
         hit = hit[~hit.index.duplicated()]
         out.loc[todo, "lsoa_code"] = hit["code"]
-    out = out.dropna(subset=["lsoa_code"])
-    return out.sort_values("postcode")[["postcode", "lsoa_code", "ward_code", "lat", "lon"]]
+    return out.dropna(subset=["lsoa_code"])
+
+
+def _postcodes(real: Path, lsoas: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Live Kirklees postcodes with LSOA 2011, ward and WGS84 coordinates."""
+    pc = real / "geography" / "postcodes"
+    cpo = pd.read_csv(pc / "kirklees_codepoint_open_2025.csv", dtype=str)
+    out = codepoint_points(cpo[cpo["Admin_district_code"] == LA_CODE])
+    ons = pd.read_csv(pc / "kirklees_pcd_oa11_lsoa11_msoa11_lad_may2022.csv", dtype=str)
+    ons = ons[ons["doterm"].isna()][["pcds", "lsoa11cd"]].rename(
+        columns={"pcds": "postcode", "lsoa11cd": "lsoa_code"}
+    )
+    out = place_missing_lsoas(out.merge(ons, on="postcode", how="left"), lsoas)
+    return out.sort_values("postcode")[POSTCODE_COLUMNS]
+
+
+def councils(real: Path, la_codes: list[str]) -> pd.DataFrame:
+    """Each LSOA 2011 of the councils ``la_codes`` with its council's ONS code and name."""
+    lookup = pd.read_csv(real / "geography" / "west_yorkshire_oa11_lsoa11_msoa11_lad_lookup.csv", dtype=str)
+    lookup = lookup[lookup["LAD17CD"].isin(la_codes)][["LSOA11CD", "LAD17CD", "LAD17NM"]].drop_duplicates()
+    lookup.columns = ["lsoa_code", "council_code", "council_name"]
+    return lookup.sort_values("lsoa_code")
+
+
+def imd(real: Path, la_codes: list[str]) -> pd.DataFrame:
+    """IMD 2019 rank and decile of every LSOA in the councils ``la_codes``."""
+    with gzip.open(real / "population" / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv.gz", "rt", encoding="utf-8-sig") as fh:
+        data = pd.read_csv(fh, dtype=str, thousands=",")
+    data = data[data["Local Authority District code (2019)"].isin(la_codes)]
+    return pd.DataFrame(
+        {
+            "lsoa_code": data["LSOA code (2011)"],
+            "imd_rank": data["Index of Multiple Deprivation (IMD) Rank"].str.replace(",", ""),
+            "imd_decile": data["Index of Multiple Deprivation (IMD) Decile"],
+        }
+    ).sort_values("lsoa_code")
 
 
 def prepare(real: Path, out: Path = OUT) -> None:
@@ -86,10 +121,11 @@ def prepare(real: Path, out: Path = OUT) -> None:
     geo = real / "geography"
     dest = out / "kirklees"
     dest.mkdir(parents=True, exist_ok=True)
-    wards = _boundaries(geo / "kirklees_wards_bgc.geojson", "ward", "WD13CD", "WD13NM")
-    lsoas = _boundaries(geo / "kirklees_lsoa2011_bgc.geojson", "lsoa", "LSOA11CD", "LSOA11NM")
-    _write_geojson(wards, dest / "wards.geojson")
-    _write_geojson(lsoas, dest / "lsoas.geojson")
+    wards = boundaries(geo / "kirklees_wards_bgc.geojson", "WD13CD", "WD13NM")
+    lsoas = boundaries(geo / "kirklees_lsoa2011_bgc.geojson", "LSOA11CD", "LSOA11NM")
+    write_geojson(wards, dest / "wards.geojson")
+    write_geojson(lsoas, dest / "lsoas.geojson")
+    councils(real, [LA_CODE]).to_csv(dest / "councils.csv", index=False)
 
     loc = pd.read_csv(geo / "kirklees_ward_locality_derived.csv", dtype=str)
     loc.columns = ["ward_code", "ward_name", "locality"]
@@ -104,17 +140,7 @@ def prepare(real: Path, out: Path = OUT) -> None:
     cols = ["lsoa_code", "lsoa_name", "msoa_code", "children_10_17"] + [str(a) for a in range(10, 18)]
     pop[cols].sort_values("lsoa_code").to_csv(dest / "children_10_17_lsoa.csv", index=False)
 
-    with gzip.open(real / "population" / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv.gz", "rt", encoding="utf-8-sig") as fh:
-        imd = pd.read_csv(fh, dtype=str, thousands=",")
-    imd = imd[imd["Local Authority District code (2019)"] == LA_CODE]
-    imd = pd.DataFrame(
-        {
-            "lsoa_code": imd["LSOA code (2011)"],
-            "imd_rank": imd["Index of Multiple Deprivation (IMD) Rank"].str.replace(",", ""),
-            "imd_decile": imd["Index of Multiple Deprivation (IMD) Decile"],
-        }
-    )
-    imd.sort_values("lsoa_code").to_csv(dest / "imd2019_lsoa.csv", index=False)
+    imd(real, [LA_CODE]).to_csv(dest / "imd2019_lsoa.csv", index=False)
 
     overlap = pd.read_csv(geo / "kirklees_lsoa11_lsoa21_postcode_overlap_derived.csv", dtype=str)
     overlap = overlap.rename(columns={"lsoa11cd": "lsoa11_code", "lsoa21cd": "lsoa21_code", "share_of_lsoa11": "share"})

@@ -1,4 +1,4 @@
--- One row per LSOA: best-fit ward and locality, children aged 10-17, IMD 2019.
+-- One row per LSOA: best-fit ward and locality, children aged 10-17, IMD 2019, council.
 with shapes as (
     select * from lsoa_shapes
 ),
@@ -20,8 +20,11 @@ final as (
         i.imd_rank,
         i.imd_decile,
         s.centroid_lat,
-        s.centroid_lon
+        s.centroid_lon,
+        c.council_code,
+        c.council_name
     from shapes as s
+    left join lsoa_councils as c on c.lsoa_code = s.code
     left join lsoa_ward as lw on lw.lsoa_code = s.code
     left join geo_ward as w on w.ward_code = lw.ward_code
     left join geo_population as p on p.lsoa_code = s.code

@@ -1,4 +1,4 @@
--- One row per ward: name, locality, children aged 10-17 (LSOAs summed by best-fit ward).
+-- One row per ward: name, locality, children aged 10-17 (LSOAs summed by best-fit ward), council.
 with shapes as (
     select * from ward_shapes
 ),
@@ -17,6 +17,18 @@ children as (
     group by lw.ward_code
 ),
 
+ward_council as (
+    -- Wards nest in councils: the council holding most of the ward's postcodes.
+    select p.ward_code, cm_top(histogram(c.council_code)) as council_code
+    from geo_postcode as p
+    join lsoa_councils as c using (lsoa_code)
+    group by p.ward_code
+),
+
+council_names as (
+    select distinct council_code, council_name from lsoa_councils
+),
+
 final as (
     select
         s.code as ward_code,
@@ -24,10 +36,14 @@ final as (
         coalesce(l.locality, 'Unassigned') as locality,
         coalesce(c.children_10_17, 0) as children_10_17,
         s.centroid_lat,
-        s.centroid_lon
+        s.centroid_lon,
+        wc.council_code,
+        cn.council_name
     from shapes as s
     left join geo_locality_map as l on l.ward_code = s.code
     left join children as c on c.ward_code = s.code
+    left join ward_council as wc on wc.ward_code = s.code
+    left join council_names as cn on cn.council_code = wc.council_code
 )
 
 select * from final order by ward_code
