@@ -16,9 +16,10 @@ import json
 import math
 import re
 import shutil
+import subprocess
 import time
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -150,7 +151,7 @@ def _canon(value):
     if isinstance(value, dict):
         return tuple(sorted((k, _canon(v)) for k, v in value.items()))
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.replace(tzinfo=None) - (value.utcoffset() or 0)
+        return value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 
@@ -178,29 +179,29 @@ def compare(db: Path, table: str, folder: Path) -> dict:
     }
 
 
-def run(db: Path, work: Path, models: tuple[str, ...] = MODELS, salt: str = DEMO_SALT, spark=None) -> dict:
-    """Export the inputs of ``models`` from build ``db``, run them in Spark and DuckDB, compare.
+def run(db: Path, work: Path, models: tuple[str, ...] = MODELS, salt: str = DEMO_SALT) -> dict:
+    """Export the inputs of ``models`` from build ``db`` under ``work``, run them in Spark
+    and DuckDB, and compare each result with the build.
 
     ``salt`` is the build's record-key salt (``pipelines.record_keys.salt`` of its key;
-    the demo salt for sample and synthetic builds). ``spark`` is a session to reuse.
+    the demo salt for sample and synthetic builds).
     """
     import pyspark
 
-    shutil.rmtree(work, ignore_errors=True)
+    for folder in ("inputs", "spark"):
+        shutil.rmtree(work / folder, ignore_errors=True)
     steps = plan(models)
     needed = inputs(steps, set(schema(db)))
     started = time.perf_counter()
     layout = parquet.export(db, work / "inputs", tables=needed)
     export_s = time.perf_counter() - started
     started = time.perf_counter()
-    own = spark is None
-    spark = spark or session()
+    spark = session()
     start_s = time.perf_counter() - started
     try:
         spark_s = run_spark(spark, steps, work / "inputs", layout, db, work / "spark", salt)
     finally:
-        if own:
-            spark.stop()
+        spark.stop()
     duck_s = run_duckdb(steps, work / "inputs", layout, db, work, salt)
     results = {}
     for table in (s.tables[0] for s in steps):
@@ -213,7 +214,8 @@ def run(db: Path, work: Path, models: tuple[str, ...] = MODELS, salt: str = DEMO
         "versions": {"pyspark": pyspark.__version__, "sqlglot": spark_sql.sqlglot.__version__,
                      "duckdb": duckdb.__version__, "java": _java()},
         "inputs": needed, "export_s": export_s, "spark_start_s": start_s,
-        "spark_total_s": sum(v for v in spark_s.values() if not isinstance(v, str)), "duckdb_total_s": sum(duck_s.values()),
+        "spark_total_s": sum(v for v in spark_s.values() if not isinstance(v, str)),
+        "duckdb_total_s": sum(duck_s.values()),
         "models": results,
         "identical": sorted(t for t, r in results.items() if _identical(r)),
     }
@@ -225,8 +227,6 @@ def _identical(result: dict) -> bool:
 
 
 def _java() -> str:
-    import subprocess
-
     done = subprocess.run(["java", "-version"], capture_output=True, text=True)
     return (done.stderr or done.stdout).splitlines()[0] if done.returncode == 0 else "not found"
 

@@ -54,14 +54,14 @@ def _spark_forms(node: exp.Expression) -> exp.Expression:
     # little-endian, so its low byte is the digest's first byte.
     if isinstance(node, exp.BitwiseAnd) and _call("md5_number", node.this):
         if _literal(node.expression) == "255":
-            digest = node.this.expressions[0].copy()
-            return sqlglot.parse_one("conv(substring(md5(x), 1, 2), 16, 10)", read="spark").transform(
-                lambda n: digest.copy() if isinstance(n, exp.Column) and n.name == "x" else n)
+            first_byte = exp.Substring(this=exp.MD5(this=node.this.expressions[0].copy()),
+                                       start=exp.Literal.number(1), length=exp.Literal.number(2))
+            return exp.Anonymous(this="conv", expressions=[first_byte, exp.Literal.number(16), exp.Literal.number(10)])
     # DuckDB's date_diff counts unit boundaries crossed; Spark's counts whole units elapsed.
     if isinstance(node, exp.DateDiff) and node.args.get("date_part_boundary"):
-        unit = node.unit.name.lower()
-        trunc = [exp.TimestampTrunc(this=side.copy(), unit=exp.Var(this=unit.upper())) for side in (node.this, node.expression)]
-        return exp.TimestampDiff(this=trunc[0], expression=trunc[1], unit=exp.Var(this=unit.upper()))
+        unit = node.unit.name.upper()
+        end, start = (exp.TimestampTrunc(this=side.copy(), unit=exp.Var(this=unit)) for side in (node.this, node.expression))
+        return exp.TimestampDiff(this=end, expression=start, unit=exp.Var(this=unit))
     # to_months(n): Spark's year-month interval.
     if _call("to_months", node):
         return exp.Anonymous(this="make_ym_interval", expressions=[exp.Literal.number(0), node.expressions[0].copy()])
