@@ -33,7 +33,12 @@ def install_macros(con: duckdb.DuckDBPyConnection, record_key_salt: str | None =
     """
     con.execute(read("macros.sql"))
     if record_key_salt is not None:
-        if not re.fullmatch(r"[0-9a-f]{16,128}", record_key_salt):
-            raise ValueError("the record-key salt must be hex digits")
-        con.execute(f"create or replace temp macro cm_rkey(id) as "
-                    f"(md5_number('{record_key_salt}' || id) & 255::uhugeint)::integer")
+        con.execute(rkey_macro(record_key_salt))
+
+
+def rkey_macro(record_key_salt: str) -> str:
+    """The statement creating ``cm_rkey(id)`` for a record-key salt (see :func:`install_macros`)."""
+    if not re.fullmatch(r"[0-9a-f]{16,128}", record_key_salt):
+        raise ValueError("the record-key salt must be hex digits")
+    return (f"create or replace temp macro cm_rkey(id) as "
+            f"(md5_number('{record_key_salt}' || id) & 255::uhugeint)::integer;")

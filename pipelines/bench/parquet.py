@@ -33,13 +33,16 @@ def _tables(con) -> dict[str, list[str]]:
     return out
 
 
-def export(db: Path, out: Path) -> dict[str, str | None]:
-    """Write each table of ``db`` under ``out``; return each table's partition column (or None)."""
+def export(db: Path, out: Path, tables: list[str] | None = None) -> dict[str, str | None]:
+    """Write each table of ``db`` (or only ``tables``) under ``out``; return each table's
+    partition column (or None)."""
     out.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db), read_only=True)
     layout = {}
     try:
         for table, cols in _tables(con).items():
+            if tables is not None and table not in tables:
+                continue
             part = next((c for c in PARTITION_COLUMNS if c in cols), None)
             target = out / table
             if part:

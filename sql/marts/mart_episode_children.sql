@@ -27,7 +27,7 @@ final as (
         -- Repeat missing as int_episodes decides it ([repeat_missing] in contextmap.toml).
         bool_or(is_repeat) as is_repeat,
         list_sort(list_distinct(flatten(list(
-            case when len(themes) = 0 then ['No theme recorded'] else themes end
+            case when array_length(themes) = 0 then ['No theme recorded'] else themes end
         )))) as themes
     from episodes
     group by all

@@ -16,7 +16,7 @@ episodes as (
 themed as (
     select
         *,
-        unnest(case when len(themes) = 0 then ['No theme recorded'] else themes end) as theme
+        unnest(case when array_length(themes) = 0 then ['No theme recorded'] else themes end) as theme
     from episodes
 ),
 
