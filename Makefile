@@ -3,7 +3,7 @@
 PY := .venv/bin/python
 PORT ?= 8501
 
-.PHONY: setup setup-dev system-packages run build test e2e bench docs clean
+.PHONY: setup setup-dev system-packages run build run-force build-force test e2e bench docs clean
 
 # Run-time packages only: what a deployed dashboard and the build need.
 .venv/.installed: requirements.txt
@@ -34,6 +34,16 @@ build: setup
 run: build
 	$(PY) -m streamlit run dashboard.py --server.port $(PORT)
 
+# The West Yorkshire force-wide demo: the five councils' sample (data/sample_force) built with the
+# force's geography into its own warehouse, so `make run` keeps serving the Kirklees sample.
+FORCE := CONTEXTMAP_SETTINGS=contextmap-west-yorkshire.toml CONTEXTMAP_WAREHOUSE=data/warehouse-force
+
+build-force: setup
+	$(FORCE) $(PY) -m pipelines build --input data/sample_force
+
+run-force: build-force
+	$(FORCE) $(PY) -m streamlit run dashboard.py --server.port $(PORT)
+
 test: setup-dev system-packages
 	$(PY) -m pytest
 
@@ -47,4 +57,4 @@ docs: setup
 	$(PY) -m pipelines.docs
 
 clean:
-	rm -rf data/warehouse test-artifacts .pytest_cache
+	rm -rf data/warehouse data/warehouse-force test-artifacts .pytest_cache

@@ -9,8 +9,9 @@ The key comes from ``CONTEXTMAP_PSEUDONYM_KEY`` or the file named by
 ``CONTEXTMAP_PSEUDONYM_KEY_FILE`` (a secrets file outside the repository): at least 32
 random bytes written as hex or base64 (:func:`check_key` refuses anything weaker). The
 demo key below is public. It is used only for a demo build: when every file the build
-would load is one of the shipped synthetic sample's files (their SHA-256 hashes are
-recorded in ``data/sample/SHA256SUMS``), or when the build is asked for one explicitly
+would load is one of the shipped synthetic samples' files (their SHA-256 hashes are
+recorded in ``data/sample/SHA256SUMS`` and, for the force-wide sample,
+``data/sample_force/SHA256SUMS``), or when the build is asked for one explicitly
 (``--demo``, for other synthetic data), which is refused while a real key or sign-in is
 configured. Anything else needs a real key, whatever the input folder holds.
 """
@@ -31,6 +32,8 @@ from contextmap.settings import ROOT
 
 DEMO_KEY: bytes = b"CONTEXTMAP-DEMO-KEY-PUBLIC-SYNTHETIC-SAMPLE-ONLY"
 SAMPLE_MANIFEST = ROOT / "data" / "sample" / "SHA256SUMS"
+# The West Yorkshire force-wide sample (python -m pipelines.sample --force) is shipped synthetic data too.
+FORCE_SAMPLE_MANIFEST = ROOT / "data" / "sample_force" / "SHA256SUMS"
 MIN_KEY_BYTES = 32
 _BLOCK = 64  # SHA-256 block size
 _HEX = re.compile(r"[0-9a-fA-F]+")
@@ -84,11 +87,11 @@ def check_key(key: bytes) -> None:
 
 
 def _shipped_hashes() -> set[str]:
-    try:
-        lines = SAMPLE_MANIFEST.read_text().splitlines()
-    except FileNotFoundError:
-        return set()
-    return {line.split()[0] for line in lines if line.strip()}
+    hashes: set[str] = set()
+    for manifest in (SAMPLE_MANIFEST, FORCE_SAMPLE_MANIFEST):
+        if manifest.is_file():
+            hashes |= {line.split()[0] for line in manifest.read_text().splitlines() if line.strip()}
+    return hashes
 
 
 def _sha256(path: Path) -> str:
@@ -100,7 +103,7 @@ def _sha256(path: Path) -> str:
 
 
 def is_shipped_sample(inputs: list[Path]) -> bool:
-    """True when every file a build of ``inputs`` would load is one of the shipped sample's files."""
+    """True when every file a build of ``inputs`` would load is one of the shipped samples' files."""
     from pipelines.ingest.files import discover
 
     shipped = _shipped_hashes()
@@ -126,7 +129,7 @@ def load_key(inputs: list[Path], demo: bool = False) -> bytes:
     """The pseudonymisation key for a build of ``inputs``.
 
     A configured key is used when it passes :func:`check_key`. Without one, the public
-    demo key is used only for the shipped sample's own files, or with ``demo`` (other
+    demo key is used only for the shipped samples' own files, or with ``demo`` (other
     synthetic data) when no sign-in is configured either.
     """
     from contextmap import auth

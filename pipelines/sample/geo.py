@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -70,9 +71,14 @@ class Postcodes:
     locality: np.ndarray
     lat: np.ndarray
     lon: np.ndarray
+    lsoa: np.ndarray
 
     def __len__(self) -> int:
         return len(self.display)
+
+    def subset(self, index: np.ndarray) -> Postcodes:
+        """The postcodes at ``index`` (e.g. one council's), renumbered from 0 in that order."""
+        return Postcodes(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
 
 
 def metres(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -81,10 +87,10 @@ def metres(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     return np.column_stack((EARTH_RADIUS_M * np.radians(lon) * np.cos(lat0), EARTH_RADIUS_M * np.radians(lat)))
 
 
-def load_postcodes() -> Postcodes:
-    """Read the configured postcode and locality files, sorted by postcode."""
-    pcs = pd.read_csv(settings.current().geography.postcodes, dtype=str)
-    loc = pd.read_csv(settings.current().geography.localities, dtype=str)
+def load_postcodes(postcodes: Path | None = None, localities: Path | None = None) -> Postcodes:
+    """Read the postcode and locality files (default: the configured ones), sorted by postcode."""
+    pcs = pd.read_csv(postcodes or settings.current().geography.postcodes, dtype=str)
+    loc = pd.read_csv(localities or settings.current().geography.localities, dtype=str)
     pcs = pcs.merge(loc[["ward_code", "locality"]], on="ward_code", how="left").sort_values("postcode")
     display = pcs["postcode"].str.strip().str.upper().to_numpy(dtype=str)
     sector = np.array([p[:-2] for p in display])
@@ -96,6 +102,7 @@ def load_postcodes() -> Postcodes:
         locality=pcs["locality"].fillna("Kirklees").to_numpy(dtype=str),
         lat=pcs["lat"].astype(float).to_numpy(),
         lon=pcs["lon"].astype(float).to_numpy(),
+        lsoa=pcs["lsoa_code"].to_numpy(dtype=str),
     )
 
 
@@ -106,8 +113,8 @@ def urban_weight(pc: Postcodes) -> np.ndarray:
     return counts / counts.sum()
 
 
-def choose_places(rng: np.random.Generator, pc: Postcodes) -> pd.DataFrame:
-    """Pick 150 places of concern on real postcodes, at least ``PLACE_SPACING_M`` apart.
+def choose_places(rng: np.random.Generator, pc: Postcodes, prefix: str = "PL-") -> pd.DataFrame:
+    """Pick 150 places of concern on real postcodes, at least ``PLACE_SPACING_M`` apart, with ids ``<prefix>001``….
 
     Returns one row per place: ``place_id, name, category, pc`` (postcode index), ``lat, lon``.
     """
@@ -139,7 +146,7 @@ def choose_places(rng: np.random.Generator, pc: Postcodes) -> pd.DataFrame:
         names.append(name)
     return pd.DataFrame(
         {
-            "place_id": [f"PL-{k + 1:03d}" for k in range(len(chosen))],
+            "place_id": [f"{prefix}{k + 1:03d}" for k in range(len(chosen))],
             "name": names,
             "category": cats,
             "pc": chosen,

@@ -170,11 +170,15 @@ def codes(labels, index: np.ndarray) -> pa.Array:
     return _masked(out, missing)
 
 
-def prefixed_ids(prefix: str, numbers: np.ndarray, width: int, missing: np.ndarray | None = None) -> pa.Array:
-    """Identifiers like ``LL-0012345`` from integers."""
-    buf = np.empty((len(numbers), len(prefix) + width), np.uint8)
-    buf[:, : len(prefix)] = np.frombuffer(prefix.encode(), np.uint8)
-    _put_digits(buf, len(prefix), width, np.asarray(numbers, np.int64))
+def prefixed_ids(prefix, numbers: np.ndarray, width: int, missing: np.ndarray | None = None) -> pa.Array:
+    """Identifiers like ``LL-0012345`` from integers (``prefix``: one string, or one per row, all as long)."""
+    if isinstance(prefix, str):
+        head = np.frombuffer(prefix.encode(), np.uint8)
+    else:
+        head = np.asarray(prefix, dtype="S").view(np.uint8).reshape(len(numbers), -1)
+    buf = np.empty((len(numbers), head.shape[-1] + width), np.uint8)
+    buf[:, : head.shape[-1]] = head
+    _put_digits(buf, head.shape[-1], width, np.asarray(numbers, np.int64))
     return _masked(_text(buf), np.zeros(len(numbers), bool) if missing is None else missing)
 
 

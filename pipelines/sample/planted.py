@@ -234,69 +234,81 @@ def peer_groups(
     offset = n_people
     for g, (size, sector) in enumerate(zip(GROUP_SIZES, chosen)):
         in_sector = np.flatnonzero(pc.sector == sector)
-        members = people(rng, size, None, 0.3, np.full(size, cal.T0 // cal.DAY + 365))
-        members["home_pc"] = rng.choice(in_sector, size=size, replace=False)
-        members["sex"] = share(rng, size, ((0.8, 0.2, 0, 0), (0.1, 0.9, 0, 0), (0.4, 0.6, 0, 0))[g])
-        members["dob"] = cal.T0 // cal.DAY - rng.integers(13 * 365, 16 * 365, size)
-        idx = np.arange(offset, offset + size)
-        offset += size
-        # Joint occasions spread over the period, always including the final month.
-        n_occ = 9
-        occ_month = np.sort(np.concatenate([rng.choice(np.arange(2, 35), n_occ - 1, replace=False), [35]]))
-        who, start, occasion = [], [], []
-        for o, m in enumerate(occ_month):
-            k = int(rng.integers(3, size + 1))
-            part = rng.choice(size, size=k, replace=False)
-            # An evening early enough in the month for everyone to be back before it ends.
-            base = int(cal.MONTH_STARTS[m]) + int(rng.integers(0, 24)) * cal.DAY + int(rng.integers(15, 22)) * cal.HOUR
-            for j in part:
-                who.append(j)
-                start.append(base + int(rng.integers(0, 50)) * 60)
-                occasion.append(o)
-        # A few episodes alone, at unrelated times.
-        solo = rng.integers(0, 3, size)
-        for j in range(size):
-            for _ in range(solo[j]):
-                who.append(j)
-                start.append(cal.times_in_month(rng, np.array([rng.integers(0, 36)]), cal.MISSING_HOURS)[0])
-                occasion.append(-1)
-        who = np.array(who)
-        eps = episodes_for(rng, who, np.array(start, np.int64), members, pc_all)
-        eps["person"] = eps["person"] + idx[0]
-        eps["from_pc"] = members["home_pc"][who]
-        joint = np.array(occasion) >= 0
-        # Found together: same return time (give or take), often at the group's place.
-        hours = rng.uniform(5, 30, n_occ)
-        occ = np.array(occasion)
-        ret = (
-            np.array(start)
-            + (hours[np.maximum(occ, 0)] * cal.HOUR).astype(np.int64)
-            + rng.integers(0, 40, len(who)) * 60
-        )
-        eps["ret"] = np.where(joint, np.minimum(ret, cal.T_END - cal.HOUR), eps["ret"])
-        eps["end_blank"][:] = False
-        eps["away"][:] = False
         place = roles[{"HOTEL": "hotel", "PARK": "park", "TAKEAWAY": "takeaway"}[GROUP_PLACE[g]]][0]
-        at_place = joint & (rng.random(n_occ) < 0.6)[np.maximum(occ, 0)]
-        eps["found_kind"] = np.where(at_place, 3, 1).astype(np.int8)
-        eps["found_place"] = np.where(at_place, place, -1)
-        eps["found_pc"] = np.where(at_place, -1, pc_all.within(rng, "sector", eps["from_pc"]))
-        eps["planted"][:] = True
+        members, eps, group = planted_group(rng, g, [(in_sector, size)], pc_all, place, offset)
+        offset += size
         ppl_parts.append(members)
         ep_parts.append(eps)
-        offences = []
-        for _ in range(5):
-            k = int(rng.integers(2, min(4, size) + 1))
-            offences.append(
-                (
-                    idx[rng.choice(size, size=k, replace=False)],
-                    int(rng.choice(GROUP_OFFENCES[g])),
-                    int(rng.integers(1, 36)),
-                )
-            )
-        offences[-1] = (offences[-1][0], offences[-1][1], 35)
-        groups.append({"members": idx, "occasion": occ, "sector": sector, "place": place, "offences": offences})
+        groups.append(group)
     return concat(*ppl_parts), concat(*ep_parts), groups
+
+
+def planted_group(
+    rng, profile: int, homes: list[tuple[np.ndarray, int]], pc_all: PostcodePicker, place: int, first_person: int
+) -> tuple[Frame, Frame, dict]:
+    """One group who go missing together (often found at ``place``), offend together and name each other.
+
+    ``profile`` (0-2) picks the group's sex mix, offences and RHI themes; ``homes`` gives
+    postcode pools and how many members live in each (two pools: a group across a border).
+    Members are numbered from ``first_person``. Returns the members, their episodes and the
+    group (member indices, each episode's occasion, the place, the planned joint offences).
+    """
+    size = sum(k for _, k in homes)
+    members = people(rng, size, None, 0.3, np.full(size, cal.T0 // cal.DAY + 365))
+    members["home_pc"] = np.concatenate([rng.choice(pool, size=k, replace=False) for pool, k in homes])
+    members["sex"] = share(rng, size, ((0.8, 0.2, 0, 0), (0.1, 0.9, 0, 0), (0.4, 0.6, 0, 0))[profile])
+    members["dob"] = cal.T0 // cal.DAY - rng.integers(13 * 365, 16 * 365, size)
+    idx = np.arange(first_person, first_person + size)
+    # Joint occasions spread over the period, always including the final month.
+    n_occ = 9
+    occ_month = np.sort(np.concatenate([rng.choice(np.arange(2, 35), n_occ - 1, replace=False), [35]]))
+    who, start, occasion = [], [], []
+    for o, m in enumerate(occ_month):
+        k = int(rng.integers(3, size + 1))
+        part = rng.choice(size, size=k, replace=False)
+        # An evening early enough in the month for everyone to be back before it ends.
+        base = int(cal.MONTH_STARTS[m]) + int(rng.integers(0, 24)) * cal.DAY + int(rng.integers(15, 22)) * cal.HOUR
+        for j in part:
+            who.append(j)
+            start.append(base + int(rng.integers(0, 50)) * 60)
+            occasion.append(o)
+    # A few episodes alone, at unrelated times.
+    solo = rng.integers(0, 3, size)
+    for j in range(size):
+        for _ in range(solo[j]):
+            who.append(j)
+            start.append(cal.times_in_month(rng, np.array([rng.integers(0, 36)]), cal.MISSING_HOURS)[0])
+            occasion.append(-1)
+    who = np.array(who)
+    eps = episodes_for(rng, who, np.array(start, np.int64), members, pc_all)
+    eps["person"] = eps["person"] + idx[0]
+    eps["from_pc"] = members["home_pc"][who]
+    joint = np.array(occasion) >= 0
+    # Found together: same return time (give or take), often at the group's place.
+    hours = rng.uniform(5, 30, n_occ)
+    occ = np.array(occasion)
+    ret = np.array(start) + (hours[np.maximum(occ, 0)] * cal.HOUR).astype(np.int64) + rng.integers(0, 40, len(who)) * 60
+    eps["ret"] = np.where(joint, np.minimum(ret, cal.T_END - cal.HOUR), eps["ret"])
+    eps["end_blank"][:] = False
+    eps["away"][:] = False
+    at_place = joint & (rng.random(n_occ) < 0.6)[np.maximum(occ, 0)]
+    eps["found_kind"] = np.where(at_place, 3, 1).astype(np.int8)
+    eps["found_place"] = np.where(at_place, place, -1)
+    eps["found_pc"] = np.where(at_place, -1, pc_all.within(rng, "sector", eps["from_pc"]))
+    eps["planted"][:] = True
+    offences = []
+    for _ in range(5):
+        k = int(rng.integers(2, min(4, size) + 1))
+        offences.append(
+            (
+                idx[rng.choice(size, size=k, replace=False)],
+                int(rng.choice(GROUP_OFFENCES[profile])),
+                int(rng.integers(1, 36)),
+            )
+        )
+    offences[-1] = (offences[-1][0], offences[-1][1], 35)
+    group = {"members": idx, "occasion": occ, "place": place, "offences": offences, "profile": profile}
+    return members, eps, group
 
 
 def group_offences(
@@ -366,7 +378,7 @@ def group_rhis(
     """Group members' interviews: mostly completed, naming each other and the group's place."""
     rhi_of = {int(e): r for r, e in enumerate(rhi["ep"])}
     e0 = first_episode
-    for g, group in enumerate(groups):
+    for group in groups:
         occ = group["occasion"]
         for j, o in enumerate(occ):
             e = e0 + j
@@ -377,7 +389,7 @@ def group_rhis(
                 rhi["offered"][r] = eps["ret"][e] + 18 * cal.HOUR
             rhi["outcome"][r] = 0
             rhi["completed"][r] = max(rhi["completed"][r], rhi["offered"][r] + 20 * cal.HOUR)
-            mentions.themes[r] = GROUP_THEMES[g]
+            mentions.themes[r] = GROUP_THEMES[group["profile"]]
             same = np.flatnonzero(occ == o) if o >= 0 else np.arange(len(occ))
             others = [int(eps["person"][e0 + i]) for i in same if eps["person"][e0 + i] != eps["person"][e]]
             others = sorted(set(others))
@@ -393,8 +405,10 @@ def _day(iso: str) -> int:
     return int(np.datetime64(iso, "D").astype(np.int64))
 
 
-def actions(rng: np.random.Generator, places: pd.DataFrame, roles: dict, pc: Postcodes) -> tuple[pd.DataFrame, dict]:
-    """About 60 disruption actions: three to review, the rest at other places and areas."""
+def actions(
+    rng: np.random.Generator, places: pd.DataFrame, roles: dict, pc: Postcodes, prefix: str = "DA-"
+) -> tuple[pd.DataFrame, dict]:
+    """About 60 disruption actions (ids ``<prefix>001``…): three to review, the rest at other places and areas."""
     ids = places["place_id"].to_numpy()
     rows = [
         (ids[roles["effective"][0]], "", "CLOSURE_ORDER", _day(EFFECTIVE_START), _day(EFFECTIVE_START) + 91, "POLICE"),
@@ -442,7 +456,7 @@ def actions(rng: np.random.Generator, places: pd.DataFrame, roles: dict, pc: Pos
             rows.append(("", str(code), t, start, end, agency[t]))
     df = pd.DataFrame(rows, columns=["place_id", "area_code", "action_type", "start_day", "end_day", "agency"])
     df = df.sort_values(["start_day", "place_id", "area_code"], kind="stable").reset_index(drop=True)
-    df.insert(0, "action_id", [f"DA-{k + 1:03d}" for k in range(len(df))])
+    df.insert(0, "action_id", [f"{prefix}{k + 1:03d}" for k in range(len(df))])
     truth = {
         name: str(df.loc[df["place_id"] == ids[roles[name][0]], "action_id"].iloc[0])
         for name in ("effective", "ineffective", "too_few")

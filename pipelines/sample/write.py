@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -95,13 +96,32 @@ def ages(at: np.ndarray, dob_days: np.ndarray) -> np.ndarray:
     return y1 - y0 - ((m1 * 100 + d1) < (m0 * 100 + d0))
 
 
-def person_ids(numbers: np.ndarray, person: np.ndarray) -> pa.Array:
+@dataclass(frozen=True)
+class Ids:
+    """How identifiers are spelled: the Kirklees sample's by default; a force gives each council its own."""
+
+    person: str | np.ndarray = "LL-"  # one prefix, or one per person (all as long)
+    episode: str = "ME-"
+    rhi: str = "RHI-"
+
+    def person_prefix(self, person: np.ndarray):
+        """The prefix of each given person."""
+        return self.person if isinstance(self.person, str) else self.person[person]
+
+    def person_id(self, numbers: np.ndarray, person: int) -> str:
+        """One person's id."""
+        prefix = self.person if isinstance(self.person, str) else self.person[person]
+        return f"{prefix}{numbers[person]:07d}"
+
+
+def person_ids(numbers: np.ndarray, person: np.ndarray, ids: Ids = Ids()) -> pa.Array:
     """``LL-0012345`` for each row's person (empty when the row has none)."""
-    return messy.prefixed_ids("LL-", numbers[np.maximum(person, 0)], 7, person < 0)
+    safe = np.maximum(person, 0)
+    return messy.prefixed_ids(ids.person_prefix(safe), numbers[safe], 7, person < 0)
 
 
 def missing_episodes(
-    rng, path: Path, eps: Frame, ppl: Frame, numbers: np.ndarray, pc: Postcodes, place_ids: np.ndarray
+    rng, path: Path, eps: Frame, ppl: Frame, numbers: np.ndarray, pc: Postcodes, place_ids: np.ndarray, ids: Ids = Ids()
 ) -> None:
     """Write missing_episodes.csv (rows already in output order)."""
     n = len(eps["start"])
@@ -115,8 +135,8 @@ def missing_episodes(
     write_csv(
         path,
         {
-            "episode_id": messy.stray_space(rng, messy.prefixed_ids("ME-", np.arange(1, n + 1), 7), 0.01),
-            "person_id": messy.stray_space(rng, person_ids(numbers, person)),
+            "episode_id": messy.stray_space(rng, messy.prefixed_ids(ids.episode, np.arange(1, n + 1), 7), 0.01),
+            "person_id": messy.stray_space(rng, person_ids(numbers, person, ids)),
             "start_datetime": messy.datetimes(rng, eps["start"]),
             "end_datetime": messy.datetimes(rng, end),
             "episode_type": messy.codes(("MISSING", "M", "AWAY", "A"), etype),
@@ -137,7 +157,7 @@ def missing_episodes(
 
 
 def return_home_interviews(
-    rng, path: Path, rhi: Frame, menus: dict, mentions, numbers: np.ndarray, pc: Postcodes
+    rng, path: Path, rhi: Frame, menus: dict, mentions, numbers: np.ndarray, pc: Postcodes, ids: Ids = Ids()
 ) -> None:
     """Write return_home_interviews.csv; ``rhi["ep"]`` is the output episode number (0-based)."""
     n = len(rhi["ep"])
@@ -145,15 +165,15 @@ def return_home_interviews(
     rows = sorted(mentions.places)
     named = places.to_pylist() if rows else []
     place_values = [";".join(mentions.places[r] + ([named[r]] if named[r] else [])) for r in rows]
-    assoc = messy.prefixed_ids("LL-", numbers[np.maximum(rhi["assoc"], 0)], 7, rhi["assoc"] < 0)
+    assoc = person_ids(numbers, rhi["assoc"], ids)
     arows = sorted(mentions.associates)
-    assoc_values = [";".join(f"LL-{numbers[p]:07d}" for p in mentions.associates[r]) for r in arows]
+    assoc_values = [";".join(ids.person_id(numbers, p) for p in mentions.associates[r]) for r in arows]
     trows = sorted(mentions.themes)
     write_csv(
         path,
         {
-            "rhi_id": messy.stray_space(rng, messy.prefixed_ids("RHI-", np.arange(1, n + 1), 7), 0.01),
-            "episode_id": messy.stray_space(rng, messy.prefixed_ids("ME-", rhi["ep"] + 1, 7), 0.01),
+            "rhi_id": messy.stray_space(rng, messy.prefixed_ids(ids.rhi, np.arange(1, n + 1), 7), 0.01),
+            "episode_id": messy.stray_space(rng, messy.prefixed_ids(ids.episode, rhi["ep"] + 1, 7), 0.01),
             "offered_datetime": messy.datetimes(rng, rhi["offered"]),
             "completed_datetime": messy.datetimes(rng, rhi["completed"]),
             "outcome": messy.codes(codes.OUTCOMES, rhi["outcome"]),
@@ -167,7 +187,14 @@ def return_home_interviews(
 
 
 def offence_columns(
-    rng, off: Frame, off_number: np.ndarray, ppl: Frame, numbers: np.ndarray, pc: Postcodes, place_ids: np.ndarray
+    rng,
+    off: Frame,
+    off_number: np.ndarray,
+    ppl: Frame,
+    numbers: np.ndarray,
+    pc: Postcodes,
+    place_ids: np.ndarray,
+    ids: Ids = Ids(),
 ) -> dict[str, pa.Array]:
     """Format offence rows (``off_number`` is each row's output offence number).
 
@@ -201,7 +228,7 @@ def offence_columns(
     has = person >= 0
     age = ages(off["at"], ppl["dob"][np.maximum(person, 0)]) if len(ppl["dob"]) else np.zeros(n, int)
     per_person = {
-        "person_id": person_ids(numbers, person) if len(numbers) else messy.codes(("",), np.full(n, -1)),
+        "person_id": person_ids(numbers, person, ids) if len(numbers) else messy.codes(("",), np.full(n, -1)),
         "role": messy.codes(codes.ROLES, off["role"]),
         "age": messy.integers(age, ~has | (rng.random(n) < 0.05)),
         "sex": messy.codes(
