@@ -164,8 +164,11 @@ def sex(s: pd.Series) -> pd.Series:
 
 
 def formula(s: pd.Series) -> pd.Series:
-    """An id that holds a spreadsheet formula rather than a value."""
-    return s.str.contains(FORMULA, na=False)
+    """An id that holds a spreadsheet formula rather than a value (the pattern only where one could start)."""
+    out = pd.Series(False, index=s.index)
+    maybe = s.str[0].isin(["=", "+", "@"])
+    out[maybe] = s[maybe].str.contains(FORMULA)
+    return out
 
 
 def flag_bad(s: pd.Series) -> pd.Series:
@@ -289,11 +292,12 @@ def nearest_postcode(lat: pd.Series, lon: pd.Series, pcs: pd.DataFrame) -> pd.Da
 
 
 def locate(pc_text: pd.Series, pcs: pd.DataFrame) -> pd.DataFrame:
-    """Postcode lookup of each row: sector, LSOA and point (missing when not in the area's list)."""
-    p = postcode(pc_text)
-    found = pd.DataFrame({"pc": p}).merge(pcs, on="pc", how="left")
-    found.index = pc_text.index
-    return found.assign(fmt_sector=postcode_sector(p))
+    """Postcode lookup of each row: sector, LSOA and point (missing when not in the area's list),
+    and the sector of a well-formed postcode. Each distinct text is looked up once."""
+    rows, texts = pd.factorize(pc_text)
+    p = postcode(pd.Series(texts, dtype="str"))
+    found = pd.DataFrame({"pc": p}).merge(pcs, on="pc", how="left").assign(fmt_sector=postcode_sector(p))
+    return found.reindex(rows).set_axis(pc_text.index)
 
 
 def place_links(points: pd.DataFrame, places: pd.DataFrame, radius: float) -> pd.Series:
@@ -432,12 +436,13 @@ def offence_events(off: pd.DataFrame) -> pd.DataFrame:
     """One event per offence: the earliest time, the first row's location, and the young person's
     age band and sex (those of the first row naming one; none when no one is named)."""
     person = off["person_id"].notna()
-    off = off.assign(age_band=off["age_band"].where(person), sex=off["sex"].where(person))
-    firsts = off.groupby("offence_id", sort=False).agg(
-        offence_at=("offence_at", "min"), lsoa_code=("lsoa_code", "first"), sector=("sector", "first"),
-        lat=("lat", "first"), lon=("lon", "first"), place_id=("place_id", "first"),
-        age_band=("age_band", "first"), sex=("sex", "first"))
-    return firsts.reset_index()
+    off = off.assign(age_band=off["age_band"].where(person), sex=off["sex"].where(person)).drop(columns="person_id")
+    # Most offences have one row: only those with several are grouped.
+    several = off["offence_id"].duplicated(keep=False)
+    grouped = off[several].groupby("offence_id", sort=False).agg(
+        offence_at=("offence_at", "min"), **{c: (c, "first") for c in off.columns if c not in ("offence_id",
+                                                                                             "offence_at")})
+    return pd.concat([off[~several], grouped.reset_index()], ignore_index=True)
 
 
 # --- events and marts ----------------------------------------------------------------
