@@ -88,13 +88,15 @@ OFFENCES = [
      "lon": "-1.7841"},
     {"offence_id": "OF-X03", "place_id": "PL-X01", "offence_datetime": "2024-03"},
     {"offence_id": "OF-X04", "postcode": "SW1A 1AA", "lat": "53.6450", "lon": "-1.7800", "serious_violence": "Yes"},
+    # The postcode nearest this point (WF12 0QF) is outside the search box; the nearest in it is WF4 4BD.
+    {"offence_id": "OF-X05", "lat": "53.6529", "lon": "-1.6192"},
     {"offence_id": "OF-X01", "person_id": "LL-X000002"},  # the same person again: rejected
-    {"offence_id": "OF-X05", "postcode": "SW1A 1AA"},  # outside the area: rejected
-    {"offence_id": "OF-X06", "lat": "51.5007", "lon": "-0.1246"},  # outside the area: rejected
-    {"offence_id": "OF-X07", "postcode": "HD4 6JH", "serious_violence": "maybe"},  # rejected
-    {"offence_id": "OF-X08", "postcode": "HD4 6JH", "age": "15.5"},  # rejected
-    {"offence_id": "OF-X09"},  # no location: rejected
-    {"offence_id": "OF-X10", "place_id": "PL-X04"},  # a rejected place: rejected
+    {"offence_id": "OF-X06", "postcode": "SW1A 1AA"},  # outside the area: rejected
+    {"offence_id": "OF-X07", "lat": "51.5007", "lon": "-0.1246"},  # outside the area: rejected
+    {"offence_id": "OF-X08", "postcode": "HD4 6JH", "serious_violence": "maybe"},  # rejected
+    {"offence_id": "OF-X09", "postcode": "HD4 6JH", "age": "15.5"},  # rejected
+    {"offence_id": "OF-X10"},  # no location: rejected
+    {"offence_id": "OF-X11", "place_id": "PL-X04"},  # a rejected place: rejected
     {"offence_id": "offence_id"},  # the header repeated: rejected
 ]
 
@@ -161,3 +163,10 @@ def test_the_baseline_makes_the_marts_of_messy_input_and_drops_what_the_build_re
     assert rejected == {"places": 4, "missing_episodes": 15, "return_home_interviews": 8, "offences": 8}
     assert_same_marts(folder, db)
 
+
+
+def test_rounding_is_the_builds():
+    values = [35.6035, 49.0225, 42.9075, -0.8365, 0.0625, 53.58764, -1.85042, None]
+    built = duckdb.sql("select round(x, 3) from (select unnest(?::double[]) as x)", params=[values]).fetchall()
+    made = baseline.round_half_up(pd.Series(values, dtype=float), 3)
+    assert made.tolist()[:-1] == [r[0] for r in built][:-1] and pd.isna(made.iloc[-1])

@@ -60,7 +60,7 @@ def read_contract(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     df = df[(df != "").any(axis=1)].reset_index(drop=True)
     out = pd.DataFrame(index=df.index)
     for c in columns:
-        s = df[c].str.strip(WHITE_SPACE) if c in df else pd.Series(pd.NA, index=df.index, dtype="str")
+        s = df[c].str.strip(WHITE_SPACE) if c in df else pd.Series(None, index=df.index, dtype="str")
         out[c] = s.where(s != "")
     return out
 
@@ -69,15 +69,14 @@ def parse_datetimes(s: pd.Series) -> pd.Series:
     """ISO 8601 (``T`` or space, optional seconds and ``Z``) or UK day-first (``/``, ``-`` or ``.``)."""
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
     iso = s.str[4] == "-"
-    iso &= s.str.len() >= 10  # a bare YYYY-MM is a month, accepted only for offences
-    if iso.any():
-        text = s[iso].str.rstrip("Zz").str.replace("T", " ", regex=False)
-        out[iso] = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    uk = s.notna() & (s.str[4] != "-")
-    text = s[uk].str.replace("-", "/", regex=False).str.replace(".", "/", regex=False)
-    colons = text.str.count(":")
-    for n, fmt in ((0, "%d/%m/%Y"), (1, "%d/%m/%Y %H:%M"), (2, "%d/%m/%Y %H:%M:%S")):
-        part = colons[colons == n].index if n < 2 else colons[colons >= 2].index
+    # pandas reads a bare YYYY-MM as its first day; the contract accepts a month only for offences.
+    full = iso & (s.str.len() >= 10)
+    text = s[full].str.rstrip("Zz").str.replace("T", " ", regex=False)
+    out[full] = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    text = s[s.notna() & ~iso].str.replace("-", "/", regex=False).str.replace(".", "/", regex=False)
+    colons = text.str.count(":").clip(upper=2)
+    for n, fmt in enumerate(("%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S")):
+        part = colons.index[colons == n]
         out[part] = pd.to_datetime(text[part], format=fmt, errors="coerce")
     return out
 
