@@ -32,6 +32,7 @@ from contextmap import settings
 from pipelines.ingest import sqlparts as sp
 from pipelines.ingest.files import normalise_header
 from pipelines.ingest.locations import NEAR_LAT, NEAR_LON
+from pipelines.ingest.sources import BY_NAME
 
 # The build's columns each mart is compared on: all but the cell keys (sums of pseudonymous
 # record keys, which only a build with the pseudonymisation key can make).
@@ -43,6 +44,8 @@ COMPARED = {
                             "completed_72h", "offered", "completed", "declined", "offered_before_return",
                             "timed_offers", "median_hours_to_offer"],
 }
+# The contract files the three marts read, in the order they depend on each other.
+FILES = ("places", "missing_episodes", "return_home_interviews", "offences")
 WHITE_SPACE = " \t\r\n\u00a0"
 AGE_BINS = [-1, 9, 13, 15, 17, 200]
 AGE_LABELS = ["Under 10", "10-13", "14-15", "16-17", "18+"]
@@ -60,7 +63,7 @@ def read_contract(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     df = df[(df != "").any(axis=1)].reset_index(drop=True)
     out = pd.DataFrame(index=df.index)
     for c in columns:
-        s = df[c].str.strip(WHITE_SPACE) if c in df else pd.Series(None, index=df.index, dtype="str")
+        s = df.pop(c).str.strip(WHITE_SPACE) if c in df else pd.Series(None, index=df.index, dtype="str")
         out[c] = s.where(s != "")
     return out
 
@@ -457,23 +460,14 @@ def compute(folder: Path, lap=lambda name: None) -> dict[str, pd.DataFrame]:
     radius = float(cfg.hotspots.place_radius_m)
     offer_hours = cfg.rhi.offer_within_hours
     pcs, lsoa_area, sector_area = load_geography()
-    read = {
-        "places": ("place_id", "name", "category", "postcode", "lat", "lon"),
-        "missing_episodes": ("episode_id", "person_id", "start_datetime", "end_datetime", "episode_type", "age",
-                             "date_of_birth", "sex", "ethnicity", "looked_after", "risk_level", "home_postcode",
-                             "missing_from_postcode", "found_postcode", "found_lat", "found_lon", "found_place_id"),
-        "return_home_interviews": ("rhi_id", "episode_id", "offered_datetime", "completed_datetime", "outcome",
-                                   "themes", "push_factors", "pull_factors", "places_mentioned"),
-        "offences": ("offence_id", "offence_datetime", "offence_type", "person_id", "role", "age", "sex", "ethnicity",
-                     "postcode", "lat", "lon", "place_id", "serious_violence", "weapon", "exploitation"),
-    }
-    raw = {name: read_contract(folder / f"{name}.csv", cols) for name, cols in read.items()}
+    raw = {name: read_contract(folder / f"{name}.csv", BY_NAME[name].columns) for name in FILES}
     lap("read CSVs")
 
-    places = clean_places(raw["places"], pcs)
-    eps = clean_episodes(raw["missing_episodes"], pcs, places["place_id"])
-    rhi, mentions = clean_rhis(raw["return_home_interviews"], places["place_id"], eps["episode_id"])
-    off = offence_events(clean_offences(raw["offences"], pcs, places["place_id"]))
+    # Each file's text is let go once it is checked (at national scale it is gigabytes).
+    places = clean_places(raw.pop("places"), pcs)
+    eps = clean_episodes(raw.pop("missing_episodes"), pcs, places["place_id"])
+    rhi, mentions = clean_rhis(raw.pop("return_home_interviews"), places["place_id"], eps["episode_id"])
+    off = offence_events(clean_offences(raw.pop("offences"), pcs, places["place_id"]))
     lap("parse, check and locate")
 
     # Found points and offences not at a place are linked to the nearest place within the radius.
