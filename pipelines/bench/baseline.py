@@ -303,24 +303,27 @@ def locate(pc_text: pd.Series, pcs: pd.DataFrame) -> pd.DataFrame:
 
 
 def place_links(points: pd.DataFrame, places: pd.DataFrame, radius: float) -> pd.Series:
-    """The nearest place (ties: the lower id) strictly within ``radius`` metres of each distinct
-    (lat, lon), on the equirectangular projection about the places' mean latitude."""
-    placed = places.dropna(subset=["lat"])
+    """The nearest place (ties: the lower id) strictly within ``radius`` metres of each (lat, lon)
+    of ``points``, on the equirectangular projection about the places' mean latitude; indexed
+    by (lat, lon), points with no place within the radius left out."""
+    placed = places.dropna(subset=["lat"]).reset_index(drop=True)
+    distinct = points.drop_duplicates().reset_index(drop=True)
     x_scale = np.cos(np.radians(placed["lat"].mean()))
 
     def project(df):
         x = EARTH_RADIUS_M * np.radians(df["lon"]) * x_scale
         return gpd.GeoSeries(gpd.points_from_xy(x, EARTH_RADIUS_M * np.radians(df["lat"])), index=df.index)
 
-    distinct = points.drop_duplicates().reset_index(drop=True)
-    near = gpd.sjoin_nearest(
-        gpd.GeoDataFrame(distinct, geometry=project(distinct)),
-        gpd.GeoDataFrame(placed[["place_id"]].reset_index(drop=True), geometry=project(placed.reset_index(drop=True))),
-        max_distance=radius, distance_col="distance_m")
+    near = gpd.sjoin_nearest(gpd.GeoDataFrame(distinct, geometry=project(distinct)),
+                             gpd.GeoDataFrame(placed[["place_id"]], geometry=project(placed)),
+                             max_distance=radius, distance_col="distance_m")
     near = near[near["distance_m"] < radius].sort_values(["lat", "lon", "distance_m", "place_id"])
-    near = near.drop_duplicates(["lat", "lon"])
-    return points.merge(near[["lat", "lon", "place_id"]], on=["lat", "lon"], how="left").set_index(
-        points.index)["place_id"]
+    return near.drop_duplicates(["lat", "lon"]).set_index(["lat", "lon"])["place_id"]
+
+
+def linked(links: pd.Series, lat: pd.Series, lon: pd.Series) -> pd.Series:
+    """The place ``links`` gives each row's (lat, lon), if any."""
+    return pd.Series(links.reindex(pd.MultiIndex.from_arrays([lat, lon])).to_numpy(), index=lat.index)
 
 
 # --- the contract files, as the build accepts them -----------------------------------
@@ -453,6 +456,67 @@ def _month(at: pd.Series) -> pd.Series:
     return at.dt.to_period("M").dt.to_timestamp()
 
 
+def located_events(eps: pd.DataFrame, rhi: pd.DataFrame, mentions: pd.DataFrame, off: pd.DataFrame,
+                   places: pd.DataFrame, pcs: pd.DataFrame, lsoa_area: pd.DataFrame, sector_area: pd.DataFrame,
+                   radius: float) -> pd.DataFrame:
+    """One row per event (missing from, found, RHI mention, offence) with its month, area,
+    place and the child's demography, as the build's ``int_events``."""
+    # Found points and offences not at a place are linked to the nearest place within the radius.
+    points = pd.concat([
+        eps.loc[eps["found_lat"].notna() & eps["found_place_id"].isna(), ["found_lat", "found_lon"]].set_axis(
+            ["lat", "lon"], axis=1),
+        off.loc[off["lat"].notna() & off["place_id"].isna(), ["lat", "lon"]]])
+    links = place_links(points, places, radius)
+    place_at = places.set_index("place_id")
+    demo = ["is_looked_after", "age_band", "sex"]
+    missing_from = eps.loc[eps["missing_from_lsoa"].notna() | eps["missing_from_sector"].notna()]
+    missing_from = pd.DataFrame({"event_source": "missing_from", "event_at": missing_from["started_at"],
+                                 "lsoa_code": missing_from["missing_from_lsoa"],
+                                 "sector": missing_from["missing_from_sector"], "place_id": None,
+                                 **{c: missing_from[c] for c in demo}})
+    found = eps.loc[eps["found_lsoa"].notna() | eps["found_sector"].notna() | eps["found_place_id"].notna()]
+    at_place = place_at.reindex(found["found_place_id"]).set_index(found.index)
+    found = pd.DataFrame({
+        "event_source": "missing_found", "event_at": found["ended_at"].fillna(found["started_at"]),
+        "lsoa_code": found["found_lsoa"].fillna(at_place["lsoa_code"]),
+        "sector": found["found_sector"].fillna(at_place["sector"]),
+        "place_id": found["found_place_id"].fillna(linked(links, found["found_lat"], found["found_lon"])),
+        **{c: found[c] for c in demo}})
+    # An RHI mention is dated by the interview, else by the episode's end or start.
+    rhi_eps = rhi.join(mentions, how="inner").merge(eps, on="episode_id", how="inner")
+    rhi_eps["event_at"] = (rhi_eps["completed_at"].fillna(rhi_eps["offered_at"]).fillna(rhi_eps["ended_at"])
+                           .fillna(rhi_eps["started_at"]))
+    named = rhi_eps[rhi_eps["is_place"]]
+    named_place = place_at.reindex(named["token"]).set_index(named.index)
+    area = rhi_eps[rhi_eps["is_postcode"]].merge(pcs[["pc", "sector", "lsoa_code"]], on="pc", how="left")
+    rhi_mentions = pd.concat([
+        pd.DataFrame({"event_source": "rhi_mention", "event_at": named["event_at"],
+                      "lsoa_code": named_place["lsoa_code"], "sector": named_place["sector"],
+                      "place_id": named["token"], **{c: named[c] for c in demo}}),
+        pd.DataFrame({"event_source": "rhi_mention", "event_at": area["event_at"], "lsoa_code": area["lsoa_code"],
+                      "sector": area["sector"].fillna(postcode_sector(area["pc"])), "place_id": None,
+                      **{c: area[c] for c in demo}}),
+    ])
+    off_place = place_at.reindex(off["place_id"]).set_index(off.index)
+    offences = pd.DataFrame({"event_source": "offence", "event_at": off["offence_at"],
+                             "lsoa_code": off["lsoa_code"].fillna(off_place["lsoa_code"]),
+                             "sector": off["sector"].fillna(off_place["sector"]),
+                             "place_id": off["place_id"].fillna(linked(links, off["lat"], off["lon"])),
+                             "is_looked_after": pd.NA, "age_band": off["age_band"], "sex": off["sex"]})
+    events = pd.concat([missing_from, found, rhi_mentions, offences], ignore_index=True)
+
+    # Unplaced LSOAs come from the sector; wards and localities from the LSOA, else the sector.
+    by_sector = sector_area.set_index("sector").reindex(events["sector"]).set_index(events.index)
+    by_lsoa = lsoa_area.set_index("lsoa_code").reindex(events["lsoa_code"]).set_index(events.index)
+    events["lsoa_code"] = events["lsoa_code"].fillna(by_sector["lsoa_code"])
+    events["ward_code"] = by_lsoa["ward_code"].fillna(by_sector["ward_code"])
+    events["locality"] = by_lsoa["locality"].fillna(by_sector["locality"]).fillna("Unknown")
+    events["event_month"] = _month(events["event_at"])
+    events = events.fillna({"lsoa_code": "Unknown", "ward_code": "Unknown", "age_band": "Unknown", "sex": "U"})
+    events["is_looked_after"] = events["is_looked_after"].astype("boolean").fillna(False).astype(bool)
+    return events
+
+
 def compute(folder: Path, lap=lambda name: None) -> dict[str, pd.DataFrame]:
     """The three marts from the contract CSVs in ``folder``, named as the build's tables, with
     the columns of :data:`COMPARED`. ``lap(stage)`` is called as each stage ends."""
@@ -470,66 +534,7 @@ def compute(folder: Path, lap=lambda name: None) -> dict[str, pd.DataFrame]:
     off = offence_events(clean_offences(raw.pop("offences"), pcs, places["place_id"]))
     lap("parse, check and locate")
 
-    # Found points and offences not at a place are linked to the nearest place within the radius.
-    found_pt = eps["found_lat"].notna() & eps["found_place_id"].isna()
-    off_pt = off["lat"].notna() & off["place_id"].isna()
-    points = pd.concat([eps.loc[found_pt, ["found_lat", "found_lon"]].set_axis(["lat", "lon"], axis=1),
-                        off.loc[off_pt, ["lat", "lon"]]]).drop_duplicates()
-    links = place_links(points, places, radius) if len(points) else pd.Series(dtype=object)
-    link_of = pd.Series(links.values, index=pd.MultiIndex.from_frame(points)) if len(points) else None
-
-    def linked(lat: pd.Series, lon: pd.Series) -> pd.Series:
-        if link_of is None:
-            return pd.Series(pd.NA, index=lat.index, dtype=object)
-        return pd.Series(link_of.reindex(pd.MultiIndex.from_arrays([lat, lon])).values, index=lat.index)
-
-    place_at = places.set_index("place_id")
-    demo = ["is_looked_after", "age_band", "sex"]
-    missing_from = eps.loc[eps["missing_from_lsoa"].notna() | eps["missing_from_sector"].notna()]
-    missing_from = pd.DataFrame({"event_source": "missing_from", "event_at": missing_from["started_at"],
-                                 "lsoa_code": missing_from["missing_from_lsoa"],
-                                 "sector": missing_from["missing_from_sector"], "place_id": None,
-                                 **{c: missing_from[c] for c in demo}})
-    found = eps.loc[eps["found_lsoa"].notna() | eps["found_sector"].notna() | eps["found_place_id"].notna()]
-    at_place = place_at.reindex(found["found_place_id"]).set_index(found.index)
-    found = pd.DataFrame({"event_source": "missing_found", "event_at": found["ended_at"].fillna(found["started_at"]),
-                          "lsoa_code": found["found_lsoa"].fillna(at_place["lsoa_code"]),
-                          "sector": found["found_sector"].fillna(at_place["sector"]),
-                          "place_id": found["found_place_id"].fillna(linked(found["found_lat"], found["found_lon"])),
-                          **{c: found[c] for c in demo}})
-    # An RHI mention is dated by the interview, else by the episode's end or start.
-    rhi_eps = rhi.join(mentions, how="inner").merge(eps, on="episode_id", how="inner")
-    rhi_eps["event_at"] = (rhi_eps["completed_at"].fillna(rhi_eps["offered_at"]).fillna(rhi_eps["ended_at"])
-                           .fillna(rhi_eps["started_at"]))
-    named = rhi_eps[rhi_eps["is_place"]]
-    named_place = place_at.reindex(named["token"]).set_index(named.index)
-    area = rhi_eps[rhi_eps["is_postcode"]].merge(pcs[["pc", "sector", "lsoa_code"]], on="pc", how="left",
-                                                 suffixes=("_ep", ""))
-    rhi_mentions = pd.concat([
-        pd.DataFrame({"event_source": "rhi_mention", "event_at": named["event_at"],
-                      "lsoa_code": named_place["lsoa_code"], "sector": named_place["sector"],
-                      "place_id": named["token"], **{c: named[c] for c in demo}}),
-        pd.DataFrame({"event_source": "rhi_mention", "event_at": area["event_at"], "lsoa_code": area["lsoa_code"],
-                      "sector": area["sector"].fillna(postcode_sector(area["pc"])), "place_id": None,
-                      **{c: area[c] for c in demo}}),
-    ])
-    off_place = place_at.reindex(off["place_id"]).set_index(off.index)
-    offences = pd.DataFrame({"event_source": "offence", "event_at": off["offence_at"],
-                             "lsoa_code": off["lsoa_code"].fillna(off_place["lsoa_code"]),
-                             "sector": off["sector"].fillna(off_place["sector"]),
-                             "place_id": off["place_id"].fillna(linked(off["lat"], off["lon"])),
-                             "is_looked_after": pd.NA, "age_band": off["age_band"], "sex": off["sex"]})
-    events = pd.concat([missing_from, found, rhi_mentions, offences], ignore_index=True)
-
-    # Unplaced LSOAs come from the sector; wards and localities from the LSOA, else the sector.
-    by_sector = sector_area.set_index("sector").reindex(events["sector"]).set_index(events.index)
-    by_lsoa = lsoa_area.set_index("lsoa_code").reindex(events["lsoa_code"]).set_index(events.index)
-    events["lsoa_code"] = events["lsoa_code"].fillna(by_sector["lsoa_code"])
-    events["ward_code"] = by_lsoa["ward_code"].fillna(by_sector["ward_code"])
-    events["locality"] = by_lsoa["locality"].fillna(by_sector["locality"]).fillna("Unknown")
-    events["event_month"] = _month(events["event_at"])
-    events = events.fillna({"lsoa_code": "Unknown", "ward_code": "Unknown", "age_band": "Unknown", "sex": "U"})
-    events["is_looked_after"] = events["is_looked_after"].astype("boolean").fillna(False).astype(bool)
+    events = located_events(eps, rhi, mentions, off, places, pcs, lsoa_area, sector_area, radius)
     lap("events")
 
     area_counts = events.groupby(COMPARED["mart_monthly_area_counts"][:-1]).size().rename("events").reset_index()
