@@ -30,6 +30,7 @@ import pandas as pd
 
 from contextmap import settings
 from pipelines.ingest import sqlparts as sp
+from pipelines.ingest.checks import FORMULA_CHECKED
 from pipelines.ingest.files import normalise_header
 from pipelines.ingest.locations import NEAR_LAT, NEAR_LON
 from pipelines.ingest.sources import BY_NAME
@@ -219,10 +220,11 @@ def repeated(df: pd.DataFrame, cols: list[str]) -> pd.Series:
     return df.duplicated(cols, keep="first")
 
 
-def generic_bad(df: pd.DataFrame, first: str, ids: list[str]) -> pd.Series:
-    """A repeated header row, or a spreadsheet formula in an id."""
-    bad = (df[first].str.lower() == first).fillna(False)
-    for c in ids:
+def generic_bad(df: pd.DataFrame, source: str) -> pd.Series:
+    """A repeated header row, or a spreadsheet formula in an id, in a file of ``source``."""
+    columns = BY_NAME[source].columns
+    bad = (df[columns[0]].str.lower() == columns[0]).fillna(False)
+    for c in (c for c in FORMULA_CHECKED if c in columns):
         bad |= formula(df[c])
     return bad
 
@@ -332,7 +334,7 @@ def clean_places(df: pd.DataFrame, pcs: pd.DataFrame) -> pd.DataFrame:
     """Accepted places, with sector, LSOA and point."""
     pc = locate(df["postcode"], pcs)
     nr = nearest_postcode(df["lat"], df["lon"], pcs)
-    bad = (generic_bad(df, "place_id", ["place_id"]) | required_bad(df, ["place_id", "name", "category"])
+    bad = (generic_bad(df, "places") | required_bad(df, ["place_id", "name", "category"])
            | code_bad(df["category"], sp.PLACE_CATEGORIES, upper=False) | point_bad(df["lat"], df["lon"])
            | (df["postcode"].isna() & df["lat"].isna())
            | (df["postcode"].notna() & pc["lsoa_code"].isna() & df["lat"].isna())
@@ -356,7 +358,7 @@ def clean_episodes(df: pd.DataFrame, pcs: pd.DataFrame, place_ids: pd.Series) ->
     ep_type = df["episode_type"].fillna("MISSING").str.upper().map(sp.EPISODE_TYPES)
     mf, fo = locate(df["missing_from_postcode"], pcs), locate(df["found_postcode"], pcs)
     nr = nearest_postcode(df["found_lat"], df["found_lon"], pcs)
-    bad = (generic_bad(df, "episode_id", ["episode_id", "person_id", "found_place_id"])
+    bad = (generic_bad(df, "missing_episodes")
            | required_bad(df, ["episode_id", "person_id", "start_datetime"])
            | date_bad(df["start_datetime"], start) | date_bad(df["end_datetime"], end)
            | date_bad(df["date_of_birth"], dob) | future(start) | future(end) | too_old(start)
@@ -397,7 +399,7 @@ def clean_rhis(df: pd.DataFrame, place_ids: pd.Series, episode_ids: pd.Series) -
     def not_code(items: pd.Series) -> pd.Series:
         return ~items.str.fullmatch(CODE).fillna(False) | (items.str.len() > 40)
 
-    bad = (generic_bad(df, "rhi_id", ["rhi_id", "episode_id"]) | required_bad(df, ["rhi_id", "episode_id", "outcome"])
+    bad = (generic_bad(df, "return_home_interviews") | required_bad(df, ["rhi_id", "episode_id", "outcome"])
            | code_bad(df["outcome"], sp.RHI_OUTCOMES, upper=False)
            | date_bad(df["offered_datetime"], offered) | date_bad(df["completed_datetime"], completed)
            | future(offered) | future(completed) | too_old(offered)
@@ -416,7 +418,7 @@ def clean_offences(df: pd.DataFrame, pcs: pd.DataFrame, place_ids: pd.Series) ->
     pc = locate(df["postcode"], pcs)
     nr = nearest_postcode(df["lat"], df["lon"], pcs)
     no_place = df["postcode"].isna() & df["place_id"].isna()
-    bad = (generic_bad(df, "offence_id", ["offence_id", "person_id", "place_id"])
+    bad = (generic_bad(df, "offences")
            | required_bad(df, ["offence_id", "offence_datetime", "offence_type"])
            | date_bad(df["offence_datetime"], at) | future(at) | too_old(at) | code_bad(df["role"], sp.ROLES)
            | age_bad(df["age"]) | demography_bad(df) | flag_bad(df["serious_violence"])
