@@ -190,29 +190,28 @@ def too_old(parsed: pd.Series) -> pd.Series:
     return (parsed < pd.Timestamp("1990-01-01")).fillna(False)
 
 
-def int_bad(s: pd.Series) -> pd.Series:
+def parse_age(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Ages that are whole numbers (else missing), and the rows whose age is rejected: not a
+    whole number, negative or over ``MAX_AGE``."""
     n = number(s)
-    return s.notna() & (n.isna() | (n != np.floor(n)))
-
-
-def age_bad(s: pd.Series) -> pd.Series:
-    n = number(s)
-    return int_bad(s) | (n < 0).fillna(False) | (n > sp.MAX_AGE).fillna(False)
+    whole = n.notna() & (n == np.floor(n))
+    return n.where(whole), (s.notna() & ~whole) | (whole & ((n < 0) | (n > sp.MAX_AGE)))
 
 
 def code_bad(s: pd.Series, allowed, upper=True) -> pd.Series:
     return s.notna() & ~(s.str.upper() if upper else code(s)).isin(allowed)
 
 
-def demography_bad(df: pd.DataFrame) -> pd.Series:
-    return (df["sex"].notna() & sex(df["sex"]).isna()) | code_bad(df["ethnicity"], sp.ETHNICITY)
+def demography_bad(df: pd.DataFrame, sex_code: pd.Series) -> pd.Series:
+    return (df["sex"].notna() & sex_code.isna()) | code_bad(df["ethnicity"], sp.ETHNICITY)
 
 
-def point_bad(lat: pd.Series, lon: pd.Series) -> pd.Series:
-    """A point outside Great Britain, or only half of one."""
+def parse_point(lat: pd.Series, lon: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Latitude and longitude as numbers, and the rows whose point is outside Great Britain or half of one."""
     la, lo = number(lat), number(lon)
-    return ((lat.notna() & ~la.between(*sp.LAT_RANGE)) | (lon.notna() & ~lo.between(*sp.LON_RANGE))
-            | (lat.isna() != lon.isna()))
+    bad = ((lat.notna() & ~la.between(*sp.LAT_RANGE)) | (lon.notna() & ~lo.between(*sp.LON_RANGE))
+           | (lat.isna() != lon.isna()))
+    return la, lo, bad
 
 
 def repeated(df: pd.DataFrame, cols: list[str]) -> pd.Series:
@@ -264,16 +263,15 @@ def load_geography() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return pcs, lsoa_area, sector_area
 
 
-def nearest_postcode(lat: pd.Series, lon: pd.Series, pcs: pd.DataFrame) -> pd.DataFrame:
+def nearest_postcode(la: pd.Series, lo: pd.Series, pcs: pd.DataFrame) -> pd.DataFrame:
     """Sector and LSOA of the postcode nearest each valid point, within the build's search box
     (about 500 m: ±0.0045° of latitude, ±0.0075° of longitude, longitude weighted 0.6; ties go
     to the first postcode), searched once per distinct point rounded to 4 places."""
-    la, lo = number(lat), number(lon)
     ok = la.between(*sp.LAT_RANGE) & lo.between(*sp.LON_RANGE)
     pts = pd.DataFrame({"lat4": round_half_up(la[ok], 4), "lon4": round_half_up(lo[ok], 4)})
     distinct = pts.drop_duplicates().reset_index(drop=True)
     if distinct.empty:
-        return pd.DataFrame({"sector": None, "lsoa_code": None, "has_point": ok}, index=lat.index)
+        return pd.DataFrame({"sector": None, "lsoa_code": None, "has_point": ok}, index=la.index)
     grid = pcs.dropna(subset=["lat", "lon"])
     where = gpd.GeoDataFrame(grid[["pc", "sector", "lsoa_code", "lat", "lon"]].rename(
         columns={"lat": "g_lat", "lon": "g_lon"}), geometry=gpd.points_from_xy(grid["lon"] * 0.6, grid["lat"]))
@@ -292,7 +290,7 @@ def nearest_postcode(lat: pd.Series, lon: pd.Series, pcs: pd.DataFrame) -> pd.Da
     best = found.sort_values(["lat4", "lon4", "d", "pc"]).drop_duplicates(["lat4", "lon4"])
     out = pts.merge(best[["lat4", "lon4", "sector", "lsoa_code"]], on=["lat4", "lon4"], how="left")
     out.index = pts.index
-    return out[["sector", "lsoa_code"]].reindex(lat.index).assign(has_point=ok)
+    return out[["sector", "lsoa_code"]].reindex(la.index).assign(has_point=ok)
 
 
 def locate(pc_text: pd.Series, pcs: pd.DataFrame) -> pd.DataFrame:
@@ -333,9 +331,10 @@ def linked(links: pd.Series, lat: pd.Series, lon: pd.Series) -> pd.Series:
 def clean_places(df: pd.DataFrame, pcs: pd.DataFrame) -> pd.DataFrame:
     """Accepted places, with sector, LSOA and point."""
     pc = locate(df["postcode"], pcs)
-    nr = nearest_postcode(df["lat"], df["lon"], pcs)
+    lat, lon, point_bad = parse_point(df["lat"], df["lon"])
+    nr = nearest_postcode(lat, lon, pcs)
     bad = (generic_bad(df, "places") | required_bad(df, ["place_id", "name", "category"])
-           | code_bad(df["category"], sp.PLACE_CATEGORIES, upper=False) | point_bad(df["lat"], df["lon"])
+           | code_bad(df["category"], sp.PLACE_CATEGORIES, upper=False) | point_bad
            | (df["postcode"].isna() & df["lat"].isna())
            | (df["postcode"].notna() & pc["lsoa_code"].isna() & df["lat"].isna())
            | repeated(df, ["place_id"]))
@@ -343,8 +342,8 @@ def clean_places(df: pd.DataFrame, pcs: pd.DataFrame) -> pd.DataFrame:
         "place_id": df["place_id"],
         "sector": pc["sector"].fillna(pc["fmt_sector"]).fillna(nr["sector"]),
         "lsoa_code": pc["lsoa_code"].fillna(nr["lsoa_code"].where(df["postcode"].isna())),
-        "lat": round_half_up(number(df["lat"]).fillna(pc["lat"]), 6),
-        "lon": round_half_up(number(df["lon"]).fillna(pc["lon"]), 6),
+        "lat": round_half_up(lat.fillna(pc["lat"]), 6),
+        "lon": round_half_up(lon.fillna(pc["lon"]), 6),
     })
     return out[~bad]
 
@@ -357,28 +356,31 @@ def clean_episodes(df: pd.DataFrame, pcs: pd.DataFrame, place_ids: pd.Series) ->
                - ((start.dt.month * 100 + start.dt.day) < (dob.dt.month * 100 + dob.dt.day)).astype(int))
     ep_type = df["episode_type"].fillna("MISSING").str.upper().map(sp.EPISODE_TYPES)
     mf, fo = locate(df["missing_from_postcode"], pcs), locate(df["found_postcode"], pcs)
-    nr = nearest_postcode(df["found_lat"], df["found_lon"], pcs)
+    lat, lon, point_bad = parse_point(df["found_lat"], df["found_lon"])
+    nr = nearest_postcode(lat, lon, pcs)
+    age, age_bad = parse_age(df["age"])
+    sex_code = sex(df["sex"])
     bad = (generic_bad(df, "missing_episodes")
            | required_bad(df, ["episode_id", "person_id", "start_datetime"])
            | date_bad(df["start_datetime"], start) | date_bad(df["end_datetime"], end)
            | date_bad(df["date_of_birth"], dob) | future(start) | future(end) | too_old(start)
            | before(end, df["end_datetime"], start, df["start_datetime"])
            | (dob > start).fillna(False) | (dob_age > sp.MAX_AGE).fillna(False)
-           | age_bad(df["age"]) | (df["age"].isna() & df["date_of_birth"].isna())
-           | (df["episode_type"].notna() & ep_type.isna()) | demography_bad(df)
+           | age_bad | (df["age"].isna() & df["date_of_birth"].isna())
+           | (df["episode_type"].notna() & ep_type.isna()) | demography_bad(df, sex_code)
            | flag_bad(df["looked_after"]) | code_bad(df["risk_level"], sp.RISK_LEVELS)
-           | point_bad(df["found_lat"], df["found_lon"]) | repeated(df, ["episode_id"])
+           | point_bad | repeated(df, ["episode_id"])
            | (df["found_place_id"].notna() & ~df["found_place_id"].isin(place_ids)))
-    age = dob_age.where(dob <= start).fillna(number(df["age"]).where(~int_bad(df["age"])))
+    age = dob_age.where(dob <= start).fillna(age)
     out = pd.DataFrame({
         "episode_id": df["episode_id"], "started_at": start, "ended_at": end,
-        "age_band": age_band(age), "sex": sex(df["sex"]).fillna("U"), "is_looked_after": parse_flag(df["looked_after"]),
+        "age_band": age_band(age), "sex": sex_code.fillna("U"), "is_looked_after": parse_flag(df["looked_after"]),
         "home_sector": postcode_sector(postcode(df["home_postcode"])),
         "missing_from_sector": mf["sector"].fillna(mf["fmt_sector"]), "missing_from_lsoa": mf["lsoa_code"],
         "found_sector": fo["sector"].fillna(fo["fmt_sector"]).fillna(nr["sector"]),
         "found_lsoa": fo["lsoa_code"].fillna(nr["lsoa_code"].where(df["found_postcode"].isna())),
-        "found_lat": round_half_up(number(df["found_lat"]).fillna(fo["lat"]), 3),
-        "found_lon": round_half_up(number(df["found_lon"]).fillna(fo["lon"]), 3),
+        "found_lat": round_half_up(lat.fillna(fo["lat"]), 3),
+        "found_lon": round_half_up(lon.fillna(fo["lon"]), 3),
         "found_place_id": df["found_place_id"],
     })
     return out[~bad]
@@ -416,25 +418,27 @@ def clean_offences(df: pd.DataFrame, pcs: pd.DataFrame, place_ids: pd.Series) ->
     """Accepted offence rows (one per person involved), with time, demography and location."""
     at = parse_months(df["offence_datetime"])
     pc = locate(df["postcode"], pcs)
-    nr = nearest_postcode(df["lat"], df["lon"], pcs)
+    lat, lon, point_bad = parse_point(df["lat"], df["lon"])
+    nr = nearest_postcode(lat, lon, pcs)
+    age, age_bad = parse_age(df["age"])
+    sex_code = sex(df["sex"])
     no_place = df["postcode"].isna() & df["place_id"].isna()
     bad = (generic_bad(df, "offences")
            | required_bad(df, ["offence_id", "offence_datetime", "offence_type"])
            | date_bad(df["offence_datetime"], at) | future(at) | too_old(at) | code_bad(df["role"], sp.ROLES)
-           | age_bad(df["age"]) | demography_bad(df) | flag_bad(df["serious_violence"])
+           | age_bad | demography_bad(df, sex_code) | flag_bad(df["serious_violence"])
            | code_bad(df["weapon"], sp.WEAPONS) | code_bad(df["exploitation"], sp.EXPLOITATION)
-           | point_bad(df["lat"], df["lon"]) | (no_place & df["lat"].isna())
+           | point_bad | (no_place & df["lat"].isna())
            | (df["postcode"].notna() & pc["lsoa_code"].isna() & df["lat"].isna() & df["place_id"].isna())
            | (no_place & nr["has_point"] & nr["lsoa_code"].isna())
            | repeated(df, ["offence_id", "person_id"])
            | (df["place_id"].notna() & ~df["place_id"].isin(place_ids)))
-    age = number(df["age"]).where(~int_bad(df["age"]))
     out = pd.DataFrame({
         "offence_id": df["offence_id"], "person_id": df["person_id"], "offence_at": at,
         "lsoa_code": pc["lsoa_code"].fillna(nr["lsoa_code"]), "sector": pc["sector"].fillna(nr["sector"]),
-        "lat": round_half_up(number(df["lat"]).fillna(pc["lat"]), 3),
-        "lon": round_half_up(number(df["lon"]).fillna(pc["lon"]), 3),
-        "place_id": df["place_id"], "age_band": age_band(age), "sex": sex(df["sex"]).fillna("U"),
+        "lat": round_half_up(lat.fillna(pc["lat"]), 3),
+        "lon": round_half_up(lon.fillna(pc["lon"]), 3),
+        "place_id": df["place_id"], "age_band": age_band(age), "sex": sex_code.fillna("U"),
     })
     return out[~bad]
 
