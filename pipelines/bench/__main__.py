@@ -2,8 +2,9 @@
 
 For each scale: generate contract files with the project's generator, build from CSV in
 a child process (time, peak RSS of the process tree, per-step times), add one month to
-a published build, time every page query and the map payload, and run the plain
-pandas/geopandas baseline on the same files. Results go to ``<work>/<scale>.json``;
+a published build, time every page query and the map payload, and run the
+pandas/geopandas baseline on the same files (the build's three main marts, checked equal
+to them by tests/test_bench_baseline.py). Results go to ``<work>/<scale>.json``;
 docs/benchmarks.md is rewritten from every scale's latest results.
 """
 
