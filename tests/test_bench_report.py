@@ -73,3 +73,11 @@ def test_the_build_profile_marks_a_step_that_ran_in_the_background():
     profile = build_profile(Run(0, 9.0, 0, 9.0, (0.0, 0.0), [(float(i), line) for i, line in enumerate(lines)]))
     assert profile["steps"] == {"int_events": 2.0, "mart_peer_group_ids": 5.5}
     assert profile["background"] == ["mart_peer_group_ids"]
+
+
+def test_the_map_payload_is_measured_on_a_real_build(sample_db):
+    from pipelines.bench import payload
+
+    out = payload.measure(sample_db)
+    assert out["ward"]["areas"] == 23 and out["lsoa"]["areas"] == 259
+    assert 0 < out["ward"]["bytes"] < out["lsoa"]["bytes"]

@@ -27,7 +27,7 @@ def measure(db: Path) -> dict:
             boundaries = queries.run(con, "boundaries", level=level)
             areas = queries.bind(con)("area_events", filters, level=level)
             values = map_view.area_values(areas, "count", policy, level)
-            m = maps.choropleth(boundaries, values, title="Events")
+            m, _legend = maps.choropleth(boundaries, values, title="Events")
             html = maps.render_html(m)
             out[level] = {
                 "areas": len(boundaries),
