@@ -377,9 +377,14 @@ def verdict_words(row, policy) -> str:
         return NOT_JUDGED_WORDS.get(row.verdict, VERDICT_LABELS.get(row.verdict, "Not judged"))
     side = "excludes" if _interval_excludes_no_change(row) else "includes"
     spike = ". Events had risen before the action, so part of the fall may be a return to normal" if (
-        row.verdict == "likely_effect" and bool(row.is_after_spike)) else ""
+        row.verdict == "likely_effect" and _is_true(row.is_after_spike)) else ""
     return (f"{effect_band(row.rate_ratio).capitalize()} relative to similar places, and the interval {side} "
             f"no change: {VERDICT_LABELS[row.verdict].lower()} (the counts are too small to show exactly){spike}")
+
+
+def _is_true(flag) -> bool:
+    """A nullable flag read as true only when it is known and true (unknown is not a warning)."""
+    return not pd.isna(flag) and bool(flag)
 
 
 def wdq_words(row, policy) -> str:

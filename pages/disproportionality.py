@@ -32,7 +32,7 @@ if counts.empty:
     st.stop()
 
 shown, table = rri.protected_table(counts, dimension, kind, s.policy)
-st.plotly_chart(rri.forest_figure(table), use_container_width=True)
+st.plotly_chart(rri.forest_figure(table), width="stretch")
 page.table(shown)
 gates.export_button(s, shown, f"RRI {rri.DIMENSIONS[dimension]} {measure}", "disproportionality", count_cols=["Count"])
 

@@ -52,7 +52,7 @@ comparisons = s.query("disruption_comparisons", action_id=chosen)
 left, right = st.columns([3, 2])
 left.plotly_chart(dv.detail_figure(row, s.query("disruption_timeline", action_id=chosen),
                                    s.query("disruption_comparison_monthly", action_id=chosen), len(comparisons),
-                                   s.policy), use_container_width=True)
+                                   s.policy), width="stretch")
 left.caption(dv.TIMELINE_NOTE.format(smax=s.policy.suppress_max))
 right.markdown(dv.comparison_heading(row, len(comparisons)))
 if len(comparisons):
@@ -79,7 +79,7 @@ page.table(table, key="dr_table", on_select=_pick, selection_mode="single-row",
            column_config={"Where": st.column_config.TextColumn(pinned=True)})
 gates.export_button(s, table, "Disruption actions", "disruption", count_cols=["Events before", "Events after"])
 st.plotly_chart(dv.effect_figure(shown.assign(verdict_text=[dv.verdict_words(r, s.policy) for r in shown.itertuples()]),
-                                 s.policy), use_container_width=True)
+                                 s.policy), width="stretch")
 if note := dv.not_judged_note(shown):
     st.caption(f"{note} They are in the table above, not on the plot.")
 

@@ -35,7 +35,7 @@ top = table["group_id"].head(len(network.PALETTE)).tolist()
 nodes = s.query("group_network_nodes", group_ids=top)
 edges = s.query("group_network_edges", group_ids=top)
 st.plotly_chart(network.network_figure(nodes, edges, s.policy, hidden_groups=max(len(table) - len(top), 0) + hidden),
-                use_container_width=True)
+                width="stretch")
 
 st.subheader("Group profile")
 pick = page.linked_select("Group", table["group_id"].tolist(), key="groups_pick", param="group",
@@ -48,8 +48,8 @@ st.caption(md_escape(prof.subtitle))
 for col, (label, value, help_text) in zip(st.columns(len(prof.metrics)), prof.metrics):
     col.metric(label, value, help=help_text, border=True)
 left, right = st.columns(2)
-left.plotly_chart(prof.evidence, use_container_width=True)
-right.plotly_chart(prof.trend, use_container_width=True)
+left.plotly_chart(prof.evidence, width="stretch")
+right.plotly_chart(prof.trend, width="stretch")
 for col, (_title, mix) in zip(st.columns(3) * 3, prof.mixes):
     page.table(mix, where=col)
 

@@ -79,7 +79,7 @@ if s.has_table("mart_area_funnel"):
         st.info("No funnel plot for this month and period: choose a later month or a longer period.")
     else:
         st.plotly_chart(map_view.funnel_figure(funnel, s.policy, level, st.session_state.get(f"map_pick_{level}")),
-                        use_container_width=True)
+                        width="stretch")
         st.caption("Each dot is an area; small areas sit at the wide end of the funnel, where chance alone moves rates a "
                    "lot. Only dots outside the limits differ from the whole area by more than chance (Public Health "
                    "England Fingertips method, exact Poisson limits). The funnel counts every child.")

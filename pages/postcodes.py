@@ -49,7 +49,7 @@ with st.spinner("Matching home districts to offence districts…"):
 if matrix.empty:
     st.info("No offence involved a young person with a known home district in these months. Choose 'All months in the data'.")
     st.stop()
-st.plotly_chart(postcodes_view.tension_figure(matrix, s.policy), use_container_width=True)
+st.plotly_chart(postcodes_view.tension_figure(matrix, s.policy), width="stretch")
 st.markdown("**Strongest cross-district pairs**")
 if pairs.empty:
     st.caption("No young person was involved in an offence outside their home district in these months.")

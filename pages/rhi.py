@@ -39,7 +39,7 @@ monthly = s.query("rhi_monthly", month_from=start, month_to=f.month_to, locality
 if monthly.empty:
     st.info("No monthly figures for this locality.")
 else:
-    st.plotly_chart(rhi_view.monthly_figure(monthly, s.policy), use_container_width=True)
+    st.plotly_chart(rhi_view.monthly_figure(monthly, s.policy), width="stretch")
     st.caption("The last two years up to the chosen month. Gaps are months whose figures are hidden because they are small. "
                "The age and sex filters do not apply to this chart.")
 

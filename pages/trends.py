@@ -39,7 +39,7 @@ if data.empty or data["value"].fillna(0).eq(0).all() and not data["hidden"].any(
 st.subheader(f"{measure.label}, {period_label(months[0], months[-1])}")
 smooth = split != "none" and st.toggle("Show 3-month averages", key="t_smooth",
                                        help="Each point is the average of that month and the two before it.")
-st.plotly_chart(trends.trend_figure(data, measure, smooth=smooth), use_container_width=True)
+st.plotly_chart(trends.trend_figure(data, measure, smooth=smooth), width="stretch")
 notes = ["Gaps are months whose figures are hidden because they are small (1 to "
          f"{s.policy.suppress_max}); averages and last year's figure are left out where they would rest on one."]
 if split == "theme":
@@ -59,4 +59,4 @@ st.caption("The same figure for every part of the area chosen, one line per year
            "show a seasonal pattern.")
 whole = s.query(measure.query, f, month_from=start, split="none") if split != "none" else raw
 profile = trends.season_profile(trends.series(whole, measure, "none", months, s.policy))
-st.plotly_chart(trends.season_figure(profile, measure), use_container_width=True)
+st.plotly_chart(trends.season_figure(profile, measure), width="stretch")

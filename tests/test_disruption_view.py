@@ -32,6 +32,15 @@ def test_verdict_with_a_hidden_count_drops_the_percentage():
     assert dv.displacement_words(row, P) == "Too few events nearby to tell"
 
 
+def test_a_likely_effect_with_no_history_before_its_window_is_not_called_a_spike():
+    """The force-wide demo has actions whose place has no 12 months of history before the window: the
+    spike flag is unknown (NA), which must read as no warning, not end the page in an error."""
+    spiked = dv.verdict_words(SimpleNamespace(**_action(is_after_spike=True)), P)
+    unknown = dv.verdict_words(SimpleNamespace(**_action(is_after_spike=pd.NA)), P)
+    assert "return to normal" in spiked
+    assert "return to normal" not in unknown and "likely effect" in unknown
+
+
 def test_verdict_with_shown_counts_is_the_reviews_own_sentence():
     row = SimpleNamespace(**_action(target_after=9))
     assert dv.verdict_words(row, P).startswith("Events fell by 88%")

@@ -77,7 +77,7 @@ def ward_map(s: Session):
 def table(df: pd.DataFrame, where=st, **kwargs):
     """Show a display table in ``where`` (the page or a column): numbers sort as numbers
     ("c" between 0 and 6, :func:`contextmap.fmt.sortable`), missing values read "—"."""
-    return where.dataframe(sortable(df), hide_index=True, use_container_width=True, placeholder="—", **kwargs)
+    return where.dataframe(sortable(df), hide_index=True, width="stretch", placeholder="—", **kwargs)
 
 
 def show_profile(prof, level: int = 3) -> None:
@@ -89,7 +89,7 @@ def show_profile(prof, level: int = 3) -> None:
     st.caption(md_escape(prof.subtitle))
     for col, (label, value, help_text) in zip(st.columns(len(prof.metrics)), prof.metrics):
         col.metric(label, value, help=help_text, border=True)
-    st.plotly_chart(prof.timeline, use_container_width=True)
+    st.plotly_chart(prof.timeline, width="stretch")
     for i in range(0, len(prof.tables), 2):
         for col, (heading, rows, empty) in zip(st.columns(2), prof.tables[i:i + 2]):
             col.markdown(f"**{md_escape(heading)}**")
