@@ -213,7 +213,7 @@ def load_keys(inputs: list[Path], demo: bool = False) -> Keys:
     from pipelines.ingest.owners import Owners
 
     names = Owners.configured()
-    files = discover([Path(p) for p in inputs])
+    files = names.assign(discover([Path(p) for p in inputs]))
     owners = sorted({f.owner for f in files}) or [names.deployment]
     key_dir = os.environ.get("CONTEXTMAP_PSEUDONYM_KEY_DIR")
     key = _configured_key()

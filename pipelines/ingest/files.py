@@ -20,7 +20,6 @@ import pandas as pd
 
 from pipelines.ingest import sources
 from pipelines.ingest.errors import IngestError
-from pipelines.ingest.owners import Owners
 
 EXTENSIONS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet"}
 READER_ERRORS = {
@@ -42,7 +41,8 @@ class InputFile:
     name: str  # shown in reports: the path relative to the input folder
     table: str | None = None  # the name of the source it holds, once recognised
     explicit: bool = False  # named on the command line (not found in a folder)
-    owner: str = ""  # ONS code of the data owner whose key pseudonymises it (owners.py)
+    folders: tuple[str, ...] = ()  # the folders it is in, from the input folder's own name down
+    owner: str = ""  # ONS code of the data owner whose key pseudonymises it (set by owners.assign)
 
 
 @dataclass
@@ -71,12 +71,9 @@ def discover(inputs: list[Path], mapping=None) -> list[InputFile]:
 
     Later files win when they repeat a record's id, so the order is part of the contract:
     within a folder, files are taken in sorted order of their path (monthly files named
-    ``2024-01-…``, ``2024-02-…`` load oldest first). Each file's owner comes from the
-    folders it is in, from the input folder's own name down (raises :class:`IngestError`
-    for a folder named by a code that is not a council of the area).
+    ``2024-01-…``, ``2024-02-…`` load oldest first).
     """
     named = (lambda p: mapping.table_for_file(p.name) or table_from_name(p)) if mapping else table_from_name
-    owners = Owners.configured()
     found: list[InputFile] = []
     for raw in inputs:
         path = Path(raw)
@@ -85,11 +82,10 @@ def discover(inputs: list[Path], mapping=None) -> list[InputFile]:
                 relative = f.relative_to(path)
                 if any(part.startswith(".") for part in relative.parts):
                     continue
-                owner = owners.of((path.resolve().name, *relative.parts[:-1]), relative.as_posix())
-                found.append(InputFile(f, relative.as_posix(), named(f), owner=owner))
+                found.append(InputFile(f, relative.as_posix(), named(f),
+                                       folders=(path.resolve().name, *relative.parts[:-1])))
         elif path.is_file():
-            owner = owners.of((path.resolve().parent.name,), path.name)
-            found.append(InputFile(path, path.name, named(path), explicit=True, owner=owner))
+            found.append(InputFile(path, path.name, named(path), explicit=True, folders=(path.resolve().parent.name,)))
         else:
             raise FileNotFoundError(f"Input {path} does not exist.")
     # The same name from two inputs would be ambiguous in reports: prefix the folder.

@@ -25,6 +25,7 @@ from pipelines.ingest.cache import Cache
 from pipelines.ingest.errors import IngestError
 from pipelines.ingest.files import InputFile, RawFile, discover, read_file
 from pipelines.ingest.mapping import Mapping
+from pipelines.ingest.owners import Owners
 from pipelines.ingest.source import Source
 from pipelines.ingest.sources import BY_NAME, SOURCES
 
@@ -61,7 +62,7 @@ def run(con: duckdb.DuckDBPyConnection, inputs: list[Path], keys: pseudonym.Keys
     schema.create_empty(con)
     cache = Cache(cache_dir, con)
     area = settings.current().geography.name
-    sources = discover(inputs, mapping)
+    sources = Owners.configured().assign(discover(inputs, mapping))
     results: list[FileResult] = []
     with tempfile.TemporaryDirectory(prefix="contextmap-ingest-") as work:
         work_dir = Path(work)

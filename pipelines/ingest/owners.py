@@ -16,6 +16,7 @@ from pathlib import Path
 
 from contextmap import settings
 from pipelines.ingest.errors import IngestError
+from pipelines.ingest.files import InputFile
 
 # An ONS area code (E08000034): a folder named like one must name a council of the area.
 ONS_CODE = re.compile(r"[EWSN]\d{8}")
@@ -41,15 +42,21 @@ class Owners:
         """``Calderdale (E08000033)``."""
         return f"{self.names.get(code, 'unknown')} ({code})"
 
-    def of(self, folders: tuple[str, ...], shown: str) -> str:
-        """The owner of a file under ``folders`` (outermost first): the council of the innermost
-        folder named by an ONS code, else the deployment. ``shown`` names the file in errors."""
-        codes = [f for f in folders if ONS_CODE.fullmatch(f)]
+    def assign(self, files: list[InputFile]) -> list[InputFile]:
+        """Set each file's ``owner``: the council of the innermost of its folders named by an ONS
+        code, else the deployment. Raises :class:`IngestError` naming a folder named by a code
+        that is not one of the area's councils."""
+        for f in files:
+            f.owner = self._of(f)
+        return files
+
+    def _of(self, f: InputFile) -> str:
+        codes = [folder for folder in f.folders if ONS_CODE.fullmatch(folder)]
         if not codes:
             return self.deployment
         if codes[-1] not in self.names:
             raise IngestError(
-                f"{shown}: the folder {codes[-1]} is named like an ONS council code, but {codes[-1]} is not one of "
+                f"{f.name}: the folder {codes[-1]} is named like an ONS council code, but {codes[-1]} is not one of "
                 f"the councils of {settings.current().geography.name} ({self.councils_file.name}, "
                 "[geography] councils). Name each council's folder by its own code, or build with that council's "
                 "settings (CONTEXTMAP_SETTINGS)."
