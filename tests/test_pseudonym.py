@@ -1,6 +1,7 @@
 """Pseudonyms: the SQL and Python versions agree, and the key rules protect real data."""
 
 import base64
+import csv
 import hashlib
 import hmac
 import random
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contextmap import auth
+from pipelines import coverage
 from pipelines import pseudonym as ps
 from pipelines.__main__ import main as pipelines_main
 
@@ -149,3 +151,19 @@ def test_random_keys_pass():
 def test_fingerprint_does_not_reveal_the_key():
     key = b"organisation-secret-key-123456"
     assert key.hex()[:12] not in ps.fingerprint(key) and len(ps.fingerprint(key)) == 12
+
+
+def test_the_single_council_sample_keeps_one_owner_and_the_demo_key(sample_con):
+    """The shipped Kirklees sample: every pseudonym is the demo key's, as before owners had keys."""
+    ids = set()
+    for name in ("missing_episodes.csv", "offences.csv"):
+        with open(SAMPLE / name, newline="", encoding="utf-8-sig") as fh:
+            ids |= {row["person_id"].strip() for row in csv.DictReader(fh) if row["person_id"].strip()}
+    built = {p for (p,) in sample_con.execute(
+        "select person_key from stg_missing_episodes union select person_key from stg_offences "
+        "where person_key is not null").fetchall()}
+    assert built == {ps.pseudonym(ps.DEMO_KEY, p) for p in ids}
+    owners = sample_con.execute("""select distinct owner_code from stg_missing_episodes
+        union select owner_code from stg_return_home_interviews union select owner_code from stg_offences""").fetchall()
+    assert owners == [(KIRKLEES,)]
+    assert coverage.owner_notes(sample_con) == []
