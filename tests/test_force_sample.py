@@ -21,6 +21,7 @@ from contextmap.settings import ROOT
 from pipelines import build, pseudonym
 from pipelines.pseudonym import DEMO_KEY
 from pipelines.sample.force import generate_force
+from tests.test_council_keys import raw_ids_found
 
 FORCE = ROOT / "data" / "sample_force"
 WY = ROOT / "data" / "geography" / "west_yorkshire"
@@ -29,6 +30,8 @@ TAGS = {"E08000032": "BD", "E08000033": "CA", "E08000034": "KL", "E08000035": "L
 FORCE_CODE = "E23000010"  # West Yorkshire Police: the deployment, owner of police/
 COUNCIL_FILES = {"missing_episodes.csv", "return_home_interviews.csv"}
 POLICE_FILES = {"offences.csv", "places.csv", "disruption_actions.csv"}
+# The shapes of every id in the files: person, episode, interview and offence ids.
+ID_SHAPES = r"(?i)\b(BD|CA|KL|LD|WF)-\d{7}\b|\b(ME|RHI)-(BD|CA|KL|LD|WF)-\d{7}\b|\bOF-\d{8}\b"
 LINK_RADIUS_M = 250.0  # [hotspots] place_radius_m
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -140,6 +143,26 @@ def test_the_force_sample_is_a_shipped_sample_for_the_demo_key():
     listed = dict(reversed(line.split()) for line in pseudonym.FORCE_SAMPLE_MANIFEST.read_text().splitlines())
     assert set(listed) == {f"{c}/{n}" for c in TAGS for n in COUNCIL_FILES} | {f"police/{n}" for n in POLICE_FILES}
     assert pseudonym.is_shipped_sample([FORCE]) and pseudonym.is_shipped_sample([ROOT / "data" / "sample"])
+
+
+def test_each_owners_people_carry_its_own_demo_key_and_no_raw_id_survives(con, files):
+    data = files["data"]
+    for code in TAGS:
+        people = {r["person_id"] for r in data[f"{code}/missing_episodes.csv"]}
+        built = {p for (p,) in con.execute(
+            "select distinct person_key from stg_missing_episodes where owner_code = ?", [code]).fetchall()}
+        assert built == {_key(p) for p in people}
+        assert not built & {_offence_key(p) for p in people}  # not the force's key
+    offenders = {r["person_id"] for r in data["police/offences.csv"] if r["person_id"]}
+    built = {p for (p,) in con.execute(
+        "select distinct person_key from stg_offences where person_key is not null and owner_code = ?",
+        [FORCE_CODE]).fetchall()}
+    assert built == {_offence_key(p) for p in offenders}
+    # Every id in the files has one of the shapes scanned for, so the scan would see any that survived.
+    ids = {r[c] for rows in data.values() for r in rows for c in ("person_id", "episode_id", "rhi_id", "offence_id")
+           if r.get(c)}
+    assert len(ids) > 10_000 and all(re.fullmatch(ID_SHAPES, i) for i in ids)
+    assert raw_ids_found(con, ID_SHAPES) == []
 
 
 def test_volumes_follow_each_councils_children(files, truth):
