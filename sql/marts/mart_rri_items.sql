@@ -3,10 +3,16 @@
 -- involved: an offence counts once per child), with the child and the groups compared.
 -- Ethnic group and sex are the child's most often recorded values (int_people), so a child
 -- counts in one group; looked-after status is as recorded on the episode, and for
--- offences whether the child was ever recorded as looked after. The record key of an
+-- offences whether the child was ever recorded as looked after: unknown (null) when the
+-- offence's data owner has no episodes under its key while others do (a force's records
+-- in a force-wide build cannot be matched to a council's children). The record key of an
 -- offence and child is the offence's plus the child's.
 with people as (
     select person_key, person_rkey, ethnic_group, sex, ever_looked_after from int_people
+),
+
+episode_owners as (
+    select distinct owner_code from stg_missing_episodes
 ),
 
 offence_keys as (
@@ -39,7 +45,11 @@ offences as (
         p.person_rkey,
         p.ethnic_group,
         p.sex,
-        coalesce(p.ever_looked_after, false) as is_looked_after
+        case
+            when o.owner_code in (select owner_code from episode_owners)
+                or not exists (select 1 from episode_owners)
+                then coalesce(p.ever_looked_after, false)
+        end as is_looked_after
     from stg_offences as o
     left join people as p using (person_key)
     left join offence_keys as k on k.event_id = 'offence:' || o.offence_key
