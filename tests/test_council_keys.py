@@ -160,6 +160,12 @@ def test_going_missing_and_offending_together_still_link_across_the_border(con):
     assert not offenders & councils
 
 
+def test_an_offenders_care_status_is_unknown_rather_than_guessed(con):
+    # Care status is recorded on episodes, which are under the councils' keys, not the force's.
+    rows = con.execute("select distinct is_looked_after from mart_rri_items where measure = 'offences'").fetchall()
+    assert rows == [(None,)]
+
+
 def test_the_build_says_what_the_owners_keys_leave_unlinked(con, env):
     notes = coverage.owner_notes(con)
     assert len(notes) == 2

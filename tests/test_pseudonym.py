@@ -167,3 +167,5 @@ def test_the_single_council_sample_keeps_one_owner_and_the_demo_key(sample_con):
         union select owner_code from stg_return_home_interviews union select owner_code from stg_offences""").fetchall()
     assert owners == [(KIRKLEES,)]
     assert coverage.owner_notes(sample_con) == []
+    # One key links offences to episodes, so every offender's care status is known.
+    assert sample_con.execute("select count(*) from mart_rri_items where is_looked_after is null").fetchone() == (0,)

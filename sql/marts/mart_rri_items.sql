@@ -15,6 +15,15 @@ episode_owners as (
     select distinct owner_code from stg_missing_episodes
 ),
 
+-- The offences' data owners under whose key a child's episodes can be found.
+care_known as (
+    select distinct o.owner_code
+    from stg_offences as o
+    cross join (select count(*) as n from episode_owners) as owners
+    left join episode_owners as e on e.owner_code = o.owner_code
+    where e.owner_code is not null or owners.n = 0
+),
+
 offence_keys as (
     select event_id, event_rkey from int_events where event_source = 'offence'
 ),
@@ -45,13 +54,10 @@ offences as (
         p.person_rkey,
         p.ethnic_group,
         p.sex,
-        case
-            when o.owner_code in (select owner_code from episode_owners)
-                or not exists (select 1 from episode_owners)
-                then coalesce(p.ever_looked_after, false)
-        end as is_looked_after
+        case when c.owner_code is not null then coalesce(p.ever_looked_after, false) end as is_looked_after
     from stg_offences as o
     left join people as p using (person_key)
+    left join care_known as c on c.owner_code = o.owner_code
     left join offence_keys as k on k.event_id = 'offence:' || o.offence_key
     where o.person_key is not null
       and o.age_band in ('10-13', '14-15', '16-17')
