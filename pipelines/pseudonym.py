@@ -169,10 +169,16 @@ def _configured_key() -> bytes | None:
     return None
 
 
-def _checked(key: bytes, whose: str = "") -> bytes:
-    """``key`` when it may pseudonymise real data; ``whose`` (when given) starts the refusal."""
+def _public_keys(codes) -> set[bytes]:
+    """The demo key and every demo key derived from it for the owners ``codes``: all public."""
+    return {DEMO_KEY} | {demo_key(code, "") for code in codes}
+
+
+def _checked(key: bytes, public: set[bytes], whose: str = "") -> bytes:
+    """``key`` when it may pseudonymise real data (not one of the ``public`` demo keys);
+    ``whose`` (when given) starts the refusal."""
     try:
-        if key == DEMO_KEY:
+        if key in public:
             raise KeyMissingError("The public demo key cannot be set as a real key: set your organisation's own key.")
         check_key(key)
     except KeyMissingError as exc:
@@ -190,7 +196,8 @@ def _keys_from_dir(folder: Path, owners: list[str], names) -> dict[str, bytes]:
         if not key_file.is_file():
             raise KeyMissingError(f"No pseudonymisation key for {names.label(owner)}, whose files are in the inputs: "
                                   f"{key_file} does not exist; {GENERATE_HINT}.")
-        keys[owner] = _checked(key_file.read_bytes().strip(), f"the key of {names.label(owner)} in {key_file}")
+        keys[owner] = _checked(key_file.read_bytes().strip(), _public_keys(names.names),
+                               f"the key of {names.label(owner)} in {key_file}")
     seen: dict[bytes, str] = {}
     for owner, key in keys.items():
         if key in seen:
@@ -236,7 +243,7 @@ def load_keys(inputs: list[Path], demo: bool = False) -> Keys:
                 f"The inputs hold files of {len(owners)} data owners ({', '.join(map(names.label, owners))}), and "
                 "each owner's people are pseudonymised with its own key: set CONTEXTMAP_PSEUDONYM_KEY_DIR to a "
                 "folder holding <ONS code>.key for each, instead of CONTEXTMAP_PSEUDONYM_KEY(_FILE).")
-        return Keys({owners[0]: _checked(key)}, names.deployment)
+        return Keys({owners[0]: _checked(key, _public_keys(names.names))}, names.deployment)
     elif not _is_shipped(files):
         raise KeyMissingError(
             "These inputs are not the shipped synthetic sample, so a pseudonymisation key is needed: set "

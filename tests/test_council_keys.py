@@ -21,7 +21,7 @@ import pytest
 from contextmap.settings import ROOT
 from pipelines import build, coverage
 from pipelines.__main__ import main as pipelines_main
-from pipelines.pseudonym import DEMO_KEY, KeyMissingError, key_for, load_keys, pseudonym
+from pipelines.pseudonym import DEMO_KEY, KeyMissingError, demo_key, key_for, load_keys, pseudonym
 
 SETTINGS = ROOT / "contextmap-west-yorkshire.toml"
 KIRKLEES, CALDERDALE, FORCE = "E08000034", "E08000033", "E23000010"
@@ -237,6 +237,7 @@ def test_a_missing_weak_shared_or_single_key_for_several_owners_is_refused_by_na
         ({**KEYS, CALDERDALE: "0123456789abcdef" * 4}, rf"the key of Calderdale \({CALDERDALE}\) in .*does not look random"),
         ({**KEYS, CALDERDALE: KEYS[KIRKLEES]}, r"Calderdale \(E08000033\) and Kirklees \(E08000034\) have the same key"),
         ({**KEYS, FORCE: DEMO_KEY.decode()}, "public demo key cannot be set"),
+        ({**KEYS, KIRKLEES: demo_key(KIRKLEES, FORCE).decode()}, "Kirklees .*public demo key cannot be set"),
     ]
     for i, (keys, message) in enumerate(cases):
         monkeypatch.setenv("CONTEXTMAP_PSEUDONYM_KEY_DIR", str(_write_keys(tmp_path / f"keys{i}", keys)))
