@@ -88,8 +88,9 @@ def owner_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
         out.append(f"Offence records are pseudonymised with {' and '.join(map(names.label, police))}'s own key, not the "
                    "councils': they link young people who offended together, never to a council's missing children. "
                    "So offenders' home districts are unknown (the postcode tension matrix is empty), so is whether "
-                   "they are looked after (Unknown in the relative rate index of offences), and a child in both council "
-                   "and police records counts once in each (in counts of people and of peer groups).")
+                   "they are looked after (Unknown in the relative rate index of offences; not counted as looked after "
+                   "in peer groups formed by offending together), and a child in both council and police records "
+                   "counts once in each (in counts of people and of peer groups).")
     return out
 
 
