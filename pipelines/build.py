@@ -16,7 +16,7 @@ from pipelines import record_keys, served, warehouse
 from pipelines.geography import load_geography
 from pipelines.ingest import cache as ingest_cache
 from pipelines.ingest import load_inputs
-from pipelines.pseudonym import DEMO_KEY, load_key
+from pipelines.pseudonym import Keys, load_keys
 from pipelines.runner import configure, run_steps
 from pipelines.step_types import BuildContext
 
@@ -26,7 +26,7 @@ SAMPLE_DIR = settings.ROOT / "data" / "sample"
 IN_MEMORY_MAX_INPUT_BYTES = 20_000_000
 
 
-def write_build_info(con: duckdb.DuckDBPyConnection, inputs: list[Path], key: bytes) -> None:
+def write_build_info(con: duckdb.DuckDBPyConnection, inputs: list[Path], keys: Keys) -> None:
     """Create ``build_info``: when, from which files, with which settings, and whether a demo."""
     settings_hash = hashlib.sha256(settings.settings_path().read_bytes()).hexdigest()[:12]
     con.execute(
@@ -37,7 +37,7 @@ def write_build_info(con: duckdb.DuckDBPyConnection, inputs: list[Path], key: by
         """,
         [
             datetime.now(UTC),
-            key == DEMO_KEY,
+            keys.is_demo,
             json.dumps([p.name for p in inputs]),
             settings_hash,
             settings.current().geography.name,
@@ -51,7 +51,7 @@ def build_into(path: Path, inputs: list[Path], mapping: dict | None = None, prog
 
     The ingest parse cache is ``cache_dir`` (default: the configured warehouse's); the
     geography cache sits beside it. With
-    ``demo``, synthetic data is built with the public demo key (see ``load_key``).
+    ``demo``, synthetic data is built with the public demo keys (see ``load_keys``).
     ``previous`` is the build before this one: peer-group ids carry over from it.
     """
     con = duckdb.connect(str(path))
@@ -66,9 +66,9 @@ def build_in(con: duckdb.DuckDBPyConnection, inputs: list[Path], mapping: dict |
              cache_dir: Path | None = None, demo: bool = False, previous: Path | None = None) -> None:
     """Build every table on the open connection ``con`` (a file or an in-memory database);
     the arguments are :func:`build_into`'s."""
-    key = load_key(inputs, demo=demo)
-    if key == DEMO_KEY:
-        progress("Demo build: the public demo key is used, so anyone can recompute its pseudonyms; "
+    keys = load_keys(inputs, demo=demo)
+    if keys.is_demo:
+        progress("Demo build: the public demo keys are used, so anyone can recompute its pseudonyms; "
                  "the dashboard labels it and serves it only where no sign-in is configured")
     started = time.perf_counter()
     cache_dir = cache_dir or ingest_cache.default_dir()
@@ -76,11 +76,11 @@ def build_in(con: duckdb.DuckDBPyConnection, inputs: list[Path], mapping: dict |
     progress("Stage 1/3: geography")
     load_geography(con, progress=progress, cache_dir=cache_dir.parent / "geography")
     progress("Stage 2/3: ingest")
-    load_inputs(con, inputs, key, mapping=mapping, progress=progress, cache_dir=cache_dir)
+    load_inputs(con, inputs, keys, mapping=mapping, progress=progress, cache_dir=cache_dir)
     progress("Stage 3/3: models and analytics")
     run_steps(con, progress=progress,
-              context=BuildContext(previous_db=previous, record_key_salt=record_keys.salt(key)))
-    write_build_info(con, inputs, key)
+              context=BuildContext(previous_db=previous, record_key_salt=record_keys.salt(keys.salt_key)))
+    write_build_info(con, inputs, keys)
     progress(f"Built in {time.perf_counter() - started:.1f} s")
 
 

@@ -8,8 +8,9 @@ offence covers the whole of its month. ``contextmap.coverage`` turns this into t
 opening month, partial months and which comparisons have data on both sides.
 
 ``build_notes`` says, in words, what a build could not compute and why (no places, no
-offences, one month only): the build log prints the notes and the Data quality page
-lists them, so an empty table on a page is never a silent mystery.
+offences, one month only, people of several data owners who cannot be linked): the build
+log prints the notes and the Data quality page lists them, so an empty table on a page
+is never a silent mystery.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import duckdb
 
 from contextmap.coverage import Coverage
 from contextmap.fmt import month_label
+from pipelines.ingest.owners import Owners
 
 # Input tables, what is empty without them, and the words for both.
 INPUTS = (
@@ -65,12 +67,40 @@ COVERAGE_SQL = """
 """
 
 
+def owner_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """What pseudonymising each data owner's people with its own key leaves unlinked in this build.
+
+    Nothing when one key covers every person (a single-council build): its episodes and
+    offences link by pseudonym as they always have.
+    """
+    councils = [c for (c,) in con.sql("select distinct owner_code from stg_missing_episodes order by 1").fetchall()]
+    police = [c for (c,) in con.execute(
+        "select distinct owner_code from stg_offences where person_key is not null "
+        "and not list_contains(?, owner_code) order by 1", [councils]).fetchall()]
+    names = Owners.configured()
+    out = []
+    if len(councils) > 1:
+        out.append(f"Missing episodes and interviews of {len(councils)} councils ({', '.join(map(names.label, councils))}), "
+                   "each pseudonymised with the council's own key: children are linked across council borders only by "
+                   "going missing together (time and place). A child of another council named in an interview stays "
+                   "a named associate, not matched to that child, so may be counted twice.")
+    if councils and police:
+        out.append(f"Offence records are pseudonymised with {' and '.join(map(names.label, police))}'s own key, not the "
+                   "councils': they link young people who offended together, never to a council's missing children. "
+                   "So offenders' home districts are unknown (the postcode tension matrix is empty), so is whether "
+                   "they are looked after (Unknown in the relative rate index of offences; not counted as looked after "
+                   "in peer groups formed by offending together), and a child in both council and police records "
+                   "counts once in each (in counts of people and of peer groups).")
+    return out
+
+
 def notes(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Plain-English notes on what this build's inputs leave empty or cannot compare."""
+    """Plain-English notes on what this build's inputs leave empty, cannot link or cannot compare."""
     out = []
     for table, noun, consequence in INPUTS:
         if con.sql(f"select count(*) from {table}").fetchall()[0][0] == 0:
             out.append(f"No {noun} in the inputs: {consequence}.")
+    out += owner_notes(con)
     cov = Coverage.from_frame(con.sql("select * from mart_coverage").df())
     if cov.first is None:
         return out + ["No dated records in the inputs: every figure, map and trend is empty."]

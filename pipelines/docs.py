@@ -112,7 +112,9 @@ def render_settings(entries: list[dict]) -> str:
     lines += [
         "",
         "Environment variables: `CONTEXTMAP_SETTINGS` (settings file), `CONTEXTMAP_WAREHOUSE` (build folder),",
-        "`CONTEXTMAP_PSEUDONYM_KEY` / `CONTEXTMAP_PSEUDONYM_KEY_FILE` (pseudonymisation key), `CONTEXTMAP_AUDIT_LOG`",
+        "`CONTEXTMAP_PSEUDONYM_KEY` / `CONTEXTMAP_PSEUDONYM_KEY_FILE` (pseudonymisation key of a single data owner),",
+        "`CONTEXTMAP_PSEUDONYM_KEY_DIR` (a folder holding `<ONS code>.key` for each data owner of a force-wide build:",
+        "each council whose folder is in the inputs and, for `police/`, `[geography] la_code`), `CONTEXTMAP_AUDIT_LOG`",
         "(audit log file), `CONTEXTMAP_AUDIT_ANCHOR` (its checkpoint file), `CONTEXTMAP_AUDIT_KEY_FILE` (the",
         "administrator's checkpoint signing key, never given to the dashboard), `CONTEXTMAP_USERS_FILE` (local",
         "accounts), `CONTEXTMAP_ROLE_MAP` (OIDC role map).",

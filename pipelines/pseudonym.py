@@ -5,15 +5,23 @@ the key holder can recompute a child's pseudonym from a case number and the same
 links across files. Other ids use the table name as a prefix (``key_for``) so an episode
 id and a person id that happen to be equal do not collide.
 
-The key comes from ``CONTEXTMAP_PSEUDONYM_KEY`` or the file named by
-``CONTEXTMAP_PSEUDONYM_KEY_FILE`` (a secrets file outside the repository): at least 32
-random bytes written as hex or base64 (:func:`check_key` refuses anything weaker). The
-demo key below is public. It is used only for a demo build: when every file the build
+Each data owner's files are pseudonymised with that owner's own key (``ingest/owners.py``
+says who owns a file): a force-wide build holds five councils' children and the force's
+offences, and no council can link another's children by pseudonym. A build with one
+owner (a single council, as before) takes its key from ``CONTEXTMAP_PSEUDONYM_KEY`` or
+the file named by ``CONTEXTMAP_PSEUDONYM_KEY_FILE`` (a secrets file outside the
+repository); a build with several takes ``<ONS code>.key`` of each from the folder named
+by ``CONTEXTMAP_PSEUDONYM_KEY_DIR``. Every key is at least 32 random bytes written as hex
+or base64 (:func:`check_key` refuses anything weaker), and no two owners share one.
+
+The demo key below is public. It is used only for a demo build: when every file the build
 would load is one of the shipped synthetic samples' files (their SHA-256 hashes are
 recorded in ``data/sample/SHA256SUMS`` and, for the force-wide sample,
 ``data/sample_force/SHA256SUMS``), or when the build is asked for one explicitly
 (``--demo``, for other synthetic data), which is refused while a real key or sign-in is
-configured. Anything else needs a real key, whatever the input folder holds.
+configured. The deployment's own files get the demo key itself and each other owner a
+public key derived from it (:func:`demo_key`), so the demo shows the separation.
+Anything else needs real keys, whatever the input folder holds.
 """
 
 from __future__ import annotations
@@ -25,7 +33,8 @@ import hmac
 import math
 import os
 import re
-from collections import Counter
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 from contextmap.settings import ROOT
@@ -102,16 +111,51 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _is_shipped(files) -> bool:
+    shipped = _shipped_hashes()
+    return bool(files) and all(_sha256(f.path) in shipped for f in files)
+
+
 def is_shipped_sample(inputs: list[Path]) -> bool:
     """True when every file a build of ``inputs`` would load is one of the shipped samples' files."""
     from pipelines.ingest.files import discover
 
-    shipped = _shipped_hashes()
     try:
-        files = discover([Path(p) for p in inputs])
+        return _is_shipped(discover([Path(p) for p in inputs]))
     except FileNotFoundError:
         return False
-    return bool(files) and all(_sha256(f.path) in shipped for f in files)
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The pseudonymisation key of each data owner of a build (ONS code → key)."""
+
+    by_owner: dict[str, bytes]
+    deployment: str  # [geography] la_code
+    is_demo: bool = False
+
+    @classmethod
+    def one(cls, key: bytes) -> Keys:
+        """``key`` for every owner's files: for loads that keep nothing (validation) or have one owner (tests)."""
+        return cls(defaultdict(lambda: key), "")
+
+    def key(self, owner: str) -> bytes:
+        """The key of ``owner``'s files."""
+        return self.by_owner[owner]
+
+    @property
+    def salt_key(self) -> bytes:
+        """The key the cell-key record-key salt comes from: the deployment's own when it supplied
+        files (so a single-council build keeps its salt), else the first owner's."""
+        return self.by_owner.get(self.deployment) or self.by_owner[min(self.by_owner)]
+
+
+def demo_key(owner: str, deployment: str) -> bytes:
+    """The public demo key of an owner: the demo key itself for the deployment, and for each
+    other owner HMAC-SHA256(demo key, its ONS code), so owners' demo pseudonyms differ."""
+    if owner == deployment:
+        return DEMO_KEY
+    return hmac.new(DEMO_KEY, owner.encode(), hashlib.sha256).hexdigest().encode()
 
 
 def _configured_key() -> bytes | None:
@@ -125,36 +169,89 @@ def _configured_key() -> bytes | None:
     return None
 
 
-def load_key(inputs: list[Path], demo: bool = False) -> bytes:
-    """The pseudonymisation key for a build of ``inputs``.
+def _public_keys(codes) -> set[bytes]:
+    """The demo key and every demo key derived from it for the owners ``codes``: all public."""
+    return {DEMO_KEY} | {demo_key(code, "") for code in codes}
 
-    A configured key is used when it passes :func:`check_key`. Without one, the public
-    demo key is used only for the shipped samples' own files, or with ``demo`` (other
+
+def _checked(key: bytes, public: set[bytes], whose: str = "") -> bytes:
+    """``key`` when it may pseudonymise real data (not one of the ``public`` demo keys);
+    ``whose`` (when given) starts the refusal."""
+    try:
+        if key in public:
+            raise KeyMissingError("The public demo key cannot be set as a real key: set your organisation's own key.")
+        check_key(key)
+    except KeyMissingError as exc:
+        raise KeyMissingError(f"{whose}: {exc}" if whose else str(exc)) from None
+    return key
+
+
+def _keys_from_dir(folder: Path, owners: list[str], names) -> dict[str, bytes]:
+    """Each owner's key from ``<folder>/<ONS code>.key``, checked, no two the same."""
+    if not folder.is_dir():
+        raise KeyMissingError(f"The key folder {folder} (CONTEXTMAP_PSEUDONYM_KEY_DIR) does not exist.")
+    keys: dict[str, bytes] = {}
+    for owner in owners:
+        key_file = folder / f"{owner}.key"
+        if not key_file.is_file():
+            raise KeyMissingError(f"No pseudonymisation key for {names.label(owner)}, whose files are in the inputs: "
+                                  f"{key_file} does not exist; {GENERATE_HINT}.")
+        keys[owner] = _checked(key_file.read_bytes().strip(), _public_keys(names.names),
+                               f"the key of {names.label(owner)} in {key_file}")
+    seen: dict[bytes, str] = {}
+    for owner, key in keys.items():
+        if key in seen:
+            raise KeyMissingError(f"{names.label(seen[key])} and {names.label(owner)} have the same key ({folder}): "
+                                  "each data owner needs a key of its own, or either could link the other's "
+                                  f"people by pseudonym; {GENERATE_HINT}.")
+        seen[key] = owner
+    return keys
+
+
+def load_keys(inputs: list[Path], demo: bool = False) -> Keys:
+    """The pseudonymisation keys for a build of ``inputs``, one per data owner of its files.
+
+    Configured keys are used when each passes :func:`check_key`. Without any, the public
+    demo keys are used only for the shipped samples' own files, or with ``demo`` (other
     synthetic data) when no sign-in is configured either.
     """
     from contextmap import auth
+    from pipelines.ingest.files import discover
+    from pipelines.ingest.owners import Owners
 
+    names = Owners.configured()
+    files = names.assign(discover([Path(p) for p in inputs]))
+    owners = sorted({f.owner for f in files}) or [names.deployment]
+    key_dir = os.environ.get("CONTEXTMAP_PSEUDONYM_KEY_DIR")
     key = _configured_key()
+    if key_dir and key is not None:
+        raise KeyMissingError("Set either CONTEXTMAP_PSEUDONYM_KEY_DIR (a key per data owner) or "
+                              "CONTEXTMAP_PSEUDONYM_KEY / CONTEXTMAP_PSEUDONYM_KEY_FILE (one owner), not both.")
     if demo:
-        if key is not None:
+        if key is not None or key_dir:
             raise KeyMissingError("A demo build uses the public demo key, so it cannot be combined with a real key: "
-                                  "unset CONTEXTMAP_PSEUDONYM_KEY / CONTEXTMAP_PSEUDONYM_KEY_FILE, or drop --demo.")
+                                  "unset CONTEXTMAP_PSEUDONYM_KEY / CONTEXTMAP_PSEUDONYM_KEY_FILE / "
+                                  "CONTEXTMAP_PSEUDONYM_KEY_DIR, or drop --demo.")
         if auth.sign_in_configured():
             raise KeyMissingError("A demo build cannot be made where sign-in is configured (a users file, a role map or "
                                   "OpenID Connect): demo builds are served without a password.")
-        return DEMO_KEY
-    if key is None:
-        if is_shipped_sample(inputs):
-            return DEMO_KEY
+    elif key_dir:
+        return Keys(_keys_from_dir(Path(key_dir), owners, names), names.deployment)
+    elif key is not None:
+        if len(owners) > 1:
+            raise KeyMissingError(
+                f"The inputs hold files of {len(owners)} data owners ({', '.join(map(names.label, owners))}), and "
+                "each owner's people are pseudonymised with its own key: set CONTEXTMAP_PSEUDONYM_KEY_DIR to a "
+                "folder holding <ONS code>.key for each, instead of CONTEXTMAP_PSEUDONYM_KEY(_FILE).")
+        return Keys({owners[0]: _checked(key, _public_keys(names.names))}, names.deployment)
+    elif not _is_shipped(files):
         raise KeyMissingError(
             "These inputs are not the shipped synthetic sample, so a pseudonymisation key is needed: set "
             "CONTEXTMAP_PSEUDONYM_KEY, or CONTEXTMAP_PSEUDONYM_KEY_FILE to a secrets file outside the repository "
-            f"({GENERATE_HINT}). For other synthetic data, build with --demo."
+            f"({GENERATE_HINT}); with several data owners, CONTEXTMAP_PSEUDONYM_KEY_DIR. For other synthetic data, "
+            "build with --demo."
         )
-    if key == DEMO_KEY:
-        raise KeyMissingError("The public demo key cannot be set as a real key: set your organisation's own key.")
-    check_key(key)
-    return key
+    return Keys({o: demo_key(o, names.deployment) for o in owners}, names.deployment, is_demo=True)
 
 
 def pseudonym(key: bytes, person_id: str) -> str:

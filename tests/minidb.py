@@ -19,6 +19,8 @@ from pipelines.steps import STEPS
 
 # The Dewsbury LSOA and its postcode sector used as defaults.
 LSOA = "E01011022"
+# Every row one owner's, as in a single-council build (contextmap.toml's la_code).
+OWNER = "E08000034"
 
 EPISODE = {
     "episode_key": None, "person_key": "p1", "started_at": datetime(2025, 3, 3, 20), "ended_at": None,
@@ -26,20 +28,20 @@ EPISODE = {
     "ethnic_group": "White", "is_looked_after": False, "risk_level": "MEDIUM", "home_sector": None,
     "missing_from_sector": None, "missing_from_lsoa": LSOA, "found_sector": None, "found_lsoa": None,
     "found_lat": None, "found_lon": None, "found_place_id": None, "source_system": "contract",
-    "source_file": "missing.csv", "source_row": 1,
+    "source_file": "missing.csv", "source_row": 1, "owner_code": OWNER,
 }
 RHI = {
     "rhi_key": None, "episode_key": None, "offered_at": None, "completed_at": None, "outcome": "COMPLETED",
     "themes": [], "push_factors": [], "pull_factors": [], "places_mentioned": [], "sectors_mentioned": [],
     "lsoas_mentioned": [], "associate_keys": [], "has_times": True, "source_system": "contract",
-    "source_file": "rhi.csv", "source_row": 1,
+    "source_file": "rhi.csv", "source_row": 1, "owner_code": OWNER,
 }
 OFFENCE = {
     "offence_key": None, "person_key": "p1", "offence_at": datetime(2025, 3, 10, 18), "offence_month": None,
     "offence_type": "Robbery", "offence_group": "Robbery", "role": "SUSPECT", "age": 15, "age_band": "14-15",
     "sex": "M", "ethnicity": "WBRI", "ethnic_group": "White", "lsoa_code": LSOA, "sector": None, "district": None,
     "lat": None, "lon": None, "place_id": None, "is_serious_violence": False, "weapon": "NONE",
-    "exploitation": "NONE", "source_system": "contract", "source_file": "offences.csv", "source_row": 1,
+    "exploitation": "NONE", "source_system": "contract", "source_file": "offences.csv", "source_row": 1, "owner_code": OWNER,
 }
 TYPES = {
     "started_at": "timestamp", "ended_at": "timestamp", "offered_at": "timestamp", "completed_at": "timestamp",

@@ -21,13 +21,17 @@ from contextmap.settings import ROOT
 from pipelines import build, pseudonym
 from pipelines.pseudonym import DEMO_KEY
 from pipelines.sample.force import generate_force
+from tests.test_council_keys import raw_ids_found
 
 FORCE = ROOT / "data" / "sample_force"
 WY = ROOT / "data" / "geography" / "west_yorkshire"
 SETTINGS = ROOT / "contextmap-west-yorkshire.toml"
 TAGS = {"E08000032": "BD", "E08000033": "CA", "E08000034": "KL", "E08000035": "LD", "E08000036": "WF"}
+FORCE_CODE = "E23000010"  # West Yorkshire Police: the deployment, owner of police/
 COUNCIL_FILES = {"missing_episodes.csv", "return_home_interviews.csv"}
 POLICE_FILES = {"offences.csv", "places.csv", "disruption_actions.csv"}
+# The shapes of every id in the files: person, episode, interview and offence ids.
+ID_SHAPES = r"(?i)\b(BD|CA|KL|LD|WF)-\d{7}\b|\b(ME|RHI)-(BD|CA|KL|LD|WF)-\d{7}\b|\bOF-\d{8}\b"
 LINK_RADIUS_M = 250.0  # [hotspots] place_radius_m
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -54,6 +58,13 @@ def _month(text: str) -> str:
 
 
 def _key(person_id: str) -> str:
+    """A child's pseudonym in their council's records (the council's demo key)."""
+    council = next(code for code, tag in TAGS.items() if person_id.startswith(f"{tag}-"))
+    return pseudonym.pseudonym(pseudonym.demo_key(council, FORCE_CODE), person_id)
+
+
+def _offence_key(person_id: str) -> str:
+    """A young person's pseudonym in the force's offence records (the force's demo key)."""
     return pseudonym.pseudonym(DEMO_KEY, person_id)
 
 
@@ -91,8 +102,8 @@ def _groups(con) -> dict[int, set[str]]:
     return groups
 
 
-def _best(planted: list[str], groups: dict[int, set[str]]) -> tuple[int, float]:
-    keys = {_key(p) for p in planted}
+def _best(planted: list[str], groups: dict[int, set[str]], key=_key) -> tuple[int, float]:
+    keys = {key(p) for p in planted}
     scores = {gid: len(keys & m) / len(keys | m) for gid, m in groups.items()}
     gid = max(scores, key=scores.get)
     return gid, scores[gid]
@@ -132,6 +143,26 @@ def test_the_force_sample_is_a_shipped_sample_for_the_demo_key():
     listed = dict(reversed(line.split()) for line in pseudonym.FORCE_SAMPLE_MANIFEST.read_text().splitlines())
     assert set(listed) == {f"{c}/{n}" for c in TAGS for n in COUNCIL_FILES} | {f"police/{n}" for n in POLICE_FILES}
     assert pseudonym.is_shipped_sample([FORCE]) and pseudonym.is_shipped_sample([ROOT / "data" / "sample"])
+
+
+def test_each_owners_people_carry_its_own_demo_key_and_no_raw_id_survives(con, files):
+    data = files["data"]
+    for code in TAGS:
+        people = {r["person_id"] for r in data[f"{code}/missing_episodes.csv"]}
+        built = {p for (p,) in con.execute(
+            "select distinct person_key from stg_missing_episodes where owner_code = ?", [code]).fetchall()}
+        assert built == {_key(p) for p in people}
+        assert not built & {_offence_key(p) for p in people}  # not the force's key
+    offenders = {r["person_id"] for r in data["police/offences.csv"] if r["person_id"]}
+    built = {p for (p,) in con.execute(
+        "select distinct person_key from stg_offences where person_key is not null and owner_code = ?",
+        [FORCE_CODE]).fetchall()}
+    assert built == {_offence_key(p) for p in offenders}
+    # Every id in the files has one of the shapes scanned for, so the scan would see any that survived.
+    ids = {r[c] for rows in data.values() for r in rows for c in ("person_id", "episode_id", "rhi_id", "offence_id")
+           if r.get(c)}
+    assert len(ids) > 10_000 and all(re.fullmatch(ID_SHAPES, i) for i in ids)
+    assert raw_ids_found(con, ID_SHAPES) == []
 
 
 def test_volumes_follow_each_councils_children(files, truth):
@@ -191,17 +222,28 @@ def test_the_cross_border_group_is_one_peer_group_with_members_in_both_councils(
     gid, score = _best(group["members"], _groups(con))
     assert score >= 0.8
     councils = con.execute(
-        """select distinct split_part(e.source_file, '/', 1) from mart_peer_group_members as m
+        """select distinct e.owner_code from mart_peer_group_members as m
            join stg_missing_episodes as e using (person_key) where m.group_id = ?""",
         [gid],
     ).fetchall()
     assert {c for (c,) in councils} == set(group["councils"])
+    # Across the border only going missing together links them: each council's pseudonyms are its own.
+    evidence = con.execute(
+        """select distinct unnest(a.evidence_types) from int_associations as a
+           join stg_missing_episodes as ea on ea.person_key = a.person_a
+           join stg_missing_episodes as eb on eb.person_key = a.person_b
+           where ea.owner_code <> eb.owner_code and list_contains(?, a.person_a) and list_contains(?, a.person_b)""",
+        [[_key(p) for p in group["members"]]] * 2,
+    ).fetchall()
+    assert evidence == [("missing_together",)]
 
 
 def test_every_councils_planted_groups_and_the_county_line_are_peer_groups(con, truth):
     groups = _groups(con)
     planted = [g for council in truth["councils"].values() for g in council["peer_groups"]]
-    found = [_best(g, groups) for g in planted + [truth["cross_border"]["county_line"]["members"]]]
+    found = [_best(g, groups) for g in planted + [truth["cross_border"]["peer_group"]["members"]]]
+    # The county line offends together: found in the force's offence records, under the force's key.
+    found.append(_best(truth["cross_border"]["county_line"]["members"], groups, key=_offence_key))
     assert all(score >= 0.8 for _, score in found), found
     assert len({gid for gid, _ in found}) == len(found)  # no two planted groups merged
 
@@ -289,7 +331,7 @@ def _county_line_from_files(files, members: set[str]) -> Counter:
 
 def test_the_county_line_moves_from_leeds_to_huddersfield_month_after_month(con, files, truth):
     line = truth["cross_border"]["county_line"]
-    keys = [_key(p) for p in line["members"]]
+    keys = [_offence_key(p) for p in line["members"]]
     built = con.execute(
         """select strftime(o.offence_month, '%Y-%m'), l.council_code, o.district, count(distinct o.offence_key)
            from stg_offences as o join geo_lsoa as l using (lsoa_code)

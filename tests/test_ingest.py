@@ -13,7 +13,7 @@ import pytest
 from contextmap.settings import ROOT
 from pipelines.geography import load_geography
 from pipelines.ingest import IngestError, load_inputs, load_mapping, validate
-from pipelines.pseudonym import key_for, pseudonym
+from pipelines.pseudonym import Keys, key_for, pseudonym
 
 KEY = b"test-key-for-ingest-tests-000001"
 SAMPLE = ROOT / "data" / "sample"
@@ -36,7 +36,7 @@ def geo():
 
 def load(geo, paths, key=KEY, mapping=None):
     con = geo.cursor()
-    load_inputs(con, [Path(p) for p in paths], key, mapping=mapping, progress=lambda *_: None)
+    load_inputs(con, [Path(p) for p in paths], Keys.one(key), mapping=mapping, progress=lambda *_: None)
     return con
 
 

@@ -11,6 +11,7 @@ import yaml
 from pipelines.geography import load_geography
 from pipelines.ingest.load import run
 from pipelines.ingest.mapping import Mapping
+from pipelines.pseudonym import Keys
 
 BAD = Path(__file__).parent / "data" / "bad"
 EXPECTED = yaml.safe_load((BAD / "expected.yml").read_text())
@@ -27,7 +28,7 @@ def geo():
 
 def _load(geo, name: str):
     con = geo.cursor()
-    results = run(con, [BAD / "_base", BAD / name], KEY, Mapping(), progress=lambda *_: None, stop_on_error=False)
+    results = run(con, [BAD / "_base", BAD / name], Keys.one(KEY), Mapping(), progress=lambda *_: None, stop_on_error=False)
     return con, next(r for r in results if r.name == name)
 
 
@@ -100,7 +101,7 @@ def test_a_place_with_a_formula_or_a_huge_name_is_kept_with_everything_naming_it
     (folder / "offences.csv").write_text(
         "offence_id,offence_datetime,offence_type,place_id\nO1,2024-03-05,Drugs,BP-1\nO2,2024-03-05,Drugs,BP-2\n")
     con = geo.cursor()
-    run(con, [folder], KEY, Mapping(), progress=lambda *_: None, stop_on_error=False)
+    run(con, [folder], Keys.one(KEY), Mapping(), progress=lambda *_: None, stop_on_error=False)
     assert con.execute("select count(*) from rejects").fetchone()[0] == 0
     names = dict(con.execute("select place_id, name from stg_places").fetchall())
     assert names["BP-1"] == 'HYPERLINK("http://evil.example","Click")'  # no longer a formula
@@ -125,5 +126,5 @@ def test_bidirectional_controls_never_reach_a_place_name(geo, tmp_path):
                                        "BP-1,Station \u202egnp.exe\u202c Café \u2066x\u2069,TAKEAWAY,HD1 1BA\n",
                                        encoding="utf-8")
     con = geo.cursor()
-    run(con, [folder], KEY, Mapping(), progress=lambda *_: None, stop_on_error=False)
+    run(con, [folder], Keys.one(KEY), Mapping(), progress=lambda *_: None, stop_on_error=False)
     assert con.execute("select name from stg_places").fetchone()[0] == "Station gnp.exe Café x"

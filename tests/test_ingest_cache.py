@@ -13,6 +13,7 @@ from contextmap.settings import ROOT
 from pipelines.geography import load_geography
 from pipelines.ingest import cache as ingest_cache
 from pipelines.ingest import load_inputs
+from pipelines.pseudonym import Keys
 
 KEY = b"5b0f3c9e21d84a7f96c0e1b2d3a4f5e6a7b8c9d0e1f2a3b4c5d6e7f8091a2b3c"
 SAMPLE = ROOT / "data" / "sample"
@@ -32,7 +33,7 @@ def geo():
 
 def load(geo, paths, cache_dir, key=KEY):
     con = geo.cursor()
-    summary = load_inputs(con, [Path(p) for p in paths], key, progress=lambda *_: None, cache_dir=cache_dir)
+    summary = load_inputs(con, [Path(p) for p in paths], Keys.one(key), progress=lambda *_: None, cache_dir=cache_dir)
     return con, {f.name: f.cached for f in summary.files}
 
 

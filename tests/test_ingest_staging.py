@@ -15,7 +15,7 @@ from pipelines.ingest import cache, generate, load, staging
 from pipelines.ingest.load import run
 from pipelines.ingest.mapping import Mapping
 from pipelines.ingest.sources import BY_NAME, SOURCES
-from pipelines.pseudonym import key_for
+from pipelines.pseudonym import Keys, key_for
 
 KEY = b"test-key-for-the-staging-sql-001"
 POLICE_HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
@@ -70,5 +70,5 @@ def test_per_file_values_are_bound_not_written_into_the_sql(tmp_path):
         POLICE_HEADER + "\n,2024-01,WYP,WYP,-1.78,53.65,On or near Z,E01011107,Kirklees 030A,Anti-social behaviour,,\n")
     con = duckdb.connect()
     load_geography(con, progress=lambda *_: None)
-    run(con, [tmp_path], KEY, Mapping(), progress=lambda *_: None)
+    run(con, [tmp_path], Keys.one(KEY), Mapping(), progress=lambda *_: None)
     assert con.execute("select offence_key from stg_offences").fetchall() == [(key_for(KEY, "police_uk", f"{name}:1"),)]

@@ -1,6 +1,7 @@
 """Pseudonyms: the SQL and Python versions agree, and the key rules protect real data."""
 
 import base64
+import csv
 import hashlib
 import hmac
 import random
@@ -12,10 +13,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contextmap import auth
+from pipelines import coverage
 from pipelines import pseudonym as ps
 from pipelines.__main__ import main as pipelines_main
 
 SAMPLE = ps.ROOT / "data" / "sample"
+KIRKLEES = "E08000034"  # contextmap.toml's la_code: the one owner of a single-council build
+
+
+def _key(inputs, demo=False) -> bytes:
+    """The key of a single-council build's one owner (as before several owners)."""
+    keys = ps.load_keys(inputs, demo=demo)
+    assert list(keys.by_owner) == [KIRKLEES] and keys.is_demo == (keys.key(KIRKLEES) == ps.DEMO_KEY)
+    return keys.key(KIRKLEES)
 
 
 def test_pseudonym_is_hmac_sha256_of_the_trimmed_id():
@@ -46,8 +56,8 @@ GOOD_KEY = "5b0f3c9e21d84a7f96c0e1b2d3a4f5e6a7b8c9d0e1f2a3b4c5d6e7f8091a2b3c"
 
 @pytest.fixture()
 def no_key(monkeypatch):
-    for name in ("CONTEXTMAP_PSEUDONYM_KEY", "CONTEXTMAP_PSEUDONYM_KEY_FILE", "CONTEXTMAP_USERS_FILE",
-                 "CONTEXTMAP_ROLE_MAP"):
+    for name in ("CONTEXTMAP_PSEUDONYM_KEY", "CONTEXTMAP_PSEUDONYM_KEY_FILE", "CONTEXTMAP_PSEUDONYM_KEY_DIR",
+                 "CONTEXTMAP_USERS_FILE", "CONTEXTMAP_ROLE_MAP"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(auth, "oidc_configured", lambda: False)
 
@@ -55,8 +65,8 @@ def no_key(monkeypatch):
 def test_the_shipped_sample_alone_gets_the_demo_key(tmp_path, no_key):
     copy = tmp_path / "sample"
     shutil.copytree(SAMPLE, copy)
-    assert ps.load_key([SAMPLE]) == ps.DEMO_KEY
-    assert ps.load_key([copy]) == ps.DEMO_KEY  # the same synthetic files wherever they are
+    assert _key([SAMPLE]) == ps.DEMO_KEY
+    assert _key([copy]) == ps.DEMO_KEY  # the same synthetic files wherever they are
 
 
 def test_a_sample_folder_with_one_real_file_needs_a_real_key(tmp_path, no_key, capsys):
@@ -66,7 +76,7 @@ def test_a_sample_folder_with_one_real_file_needs_a_real_key(tmp_path, no_key, c
     (copy / "places.csv").write_text("place_id,name,category,postcode\nP1,Real Café,TAKEAWAY,HD1 2TG\n")
     assert (copy / "ground_truth.json").exists()
     with pytest.raises(PermissionError, match="not the shipped synthetic sample"):
-        ps.load_key([copy])
+        _key([copy])
     # The command line says so in words and builds nothing.
     assert pipelines_main(["build", "--input", str(copy), "--db", str(tmp_path / "x.duckdb")]) == 2
     assert "pseudonymisation key is needed" in capsys.readouterr().err
@@ -76,20 +86,20 @@ def test_a_sample_folder_with_one_real_file_needs_a_real_key(tmp_path, no_key, c
 def test_an_explicit_demo_build_never_combines_with_a_real_key_or_sign_in(tmp_path, no_key, monkeypatch):
     other = tmp_path / "synthetic"
     other.mkdir()
-    assert ps.load_key([other], demo=True) == ps.DEMO_KEY
+    assert _key([other], demo=True) == ps.DEMO_KEY
     monkeypatch.setenv("CONTEXTMAP_PSEUDONYM_KEY", GOOD_KEY)
     with pytest.raises(PermissionError, match="cannot be combined with a real key"):
-        ps.load_key([other], demo=True)
+        _key([other], demo=True)
     monkeypatch.delenv("CONTEXTMAP_PSEUDONYM_KEY")
     monkeypatch.setenv("CONTEXTMAP_USERS_FILE", str(tmp_path / "users.toml"))
     with pytest.raises(PermissionError, match="sign-in is configured"):
-        ps.load_key([other], demo=True)
+        _key([other], demo=True)
 
 
 def test_the_demo_key_is_never_accepted_as_a_real_key(tmp_path, no_key, monkeypatch):
     monkeypatch.setenv("CONTEXTMAP_PSEUDONYM_KEY", ps.DEMO_KEY.decode())
     with pytest.raises(PermissionError, match="demo key"):
-        ps.load_key([tmp_path])
+        _key([tmp_path])
 
 
 def test_the_sample_manifest_matches_the_shipped_files():
@@ -106,10 +116,10 @@ def test_key_from_environment_or_secrets_file(tmp_path, no_key, monkeypatch):
     secret = tmp_path / "key.txt"
     secret.write_text(GOOD_KEY + "\n")
     monkeypatch.setenv("CONTEXTMAP_PSEUDONYM_KEY_FILE", str(secret))
-    assert ps.load_key([tmp_path]) == GOOD_KEY.encode()
+    assert _key([tmp_path]) == GOOD_KEY.encode()
     b64 = base64.b64encode(bytes.fromhex(GOOD_KEY)).decode()
     monkeypatch.setenv("CONTEXTMAP_PSEUDONYM_KEY", b64)
-    assert ps.load_key([tmp_path]) == b64.encode()
+    assert _key([tmp_path]) == b64.encode()
 
 
 @pytest.mark.parametrize("key, reason", [
@@ -126,7 +136,7 @@ def test_key_from_environment_or_secrets_file(tmp_path, no_key, monkeypatch):
 def test_weak_keys_are_refused_in_plain_words(tmp_path, no_key, monkeypatch, key, reason):
     monkeypatch.setenv("CONTEXTMAP_PSEUDONYM_KEY", key)
     with pytest.raises(PermissionError, match=reason) as info:
-        ps.load_key([tmp_path])
+        _key([tmp_path])
     assert "secrets.token_hex(32)" in str(info.value)
 
 
@@ -141,3 +151,21 @@ def test_random_keys_pass():
 def test_fingerprint_does_not_reveal_the_key():
     key = b"organisation-secret-key-123456"
     assert key.hex()[:12] not in ps.fingerprint(key) and len(ps.fingerprint(key)) == 12
+
+
+def test_the_single_council_sample_keeps_one_owner_and_the_demo_key(sample_con):
+    """The shipped Kirklees sample: every pseudonym is the demo key's, as before owners had keys."""
+    ids = set()
+    for name in ("missing_episodes.csv", "offences.csv"):
+        with open(SAMPLE / name, newline="", encoding="utf-8-sig") as fh:
+            ids |= {row["person_id"].strip() for row in csv.DictReader(fh) if row["person_id"].strip()}
+    built = {p for (p,) in sample_con.execute(
+        "select person_key from stg_missing_episodes union select person_key from stg_offences "
+        "where person_key is not null").fetchall()}
+    assert built == {ps.pseudonym(ps.DEMO_KEY, p) for p in ids}
+    owners = sample_con.execute("""select distinct owner_code from stg_missing_episodes
+        union select owner_code from stg_return_home_interviews union select owner_code from stg_offences""").fetchall()
+    assert owners == [(KIRKLEES,)]
+    assert coverage.owner_notes(sample_con) == []
+    # One key links offences to episodes, so every offender's care status is known.
+    assert sample_con.execute("select count(*) from mart_rri_items where is_looked_after is null").fetchone() == (0,)

@@ -16,6 +16,7 @@ from pipelines.ingest.errors import IngestError
 from pipelines.ingest.load import run
 from pipelines.ingest.mapping import Mapping, load_mapping
 from pipelines.ingest.report import Summary
+from pipelines.pseudonym import Keys
 
 __all__ = ["IngestError", "Summary", "load_inputs", "load_mapping", "validate"]
 
@@ -30,16 +31,17 @@ def _summary(con: duckdb.DuckDBPyConnection, results) -> Summary:
     return Summary(results, [(f, r, n, e) for f, r, n, e in reasons])
 
 
-def load_inputs(con: duckdb.DuckDBPyConnection, inputs: list[Path], key: bytes, mapping: dict | None = None,
+def load_inputs(con: duckdb.DuckDBPyConnection, inputs: list[Path], keys: Keys, mapping: dict | None = None,
                 progress=print, cache_dir: Path | None = None) -> Summary:
-    """Load ``inputs`` (files or folders) into the ingest tables of ``con``.
+    """Load ``inputs`` (files or folders) into the ingest tables of ``con``, each file
+    pseudonymised with its data owner's key from ``keys``.
 
     The geography tables must already be loaded. Raises :class:`IngestError` naming
     every file that cannot be used at all; rejected rows never stop the build. With
     ``cache_dir`` (builds use ``cache.default_dir()``), files unchanged since an earlier
     load are not parsed again.
     """
-    results = run(con, [Path(p) for p in inputs], key, Mapping.from_dict(mapping), progress=progress,
+    results = run(con, [Path(p) for p in inputs], keys, Mapping.from_dict(mapping), progress=progress,
                   cache_dir=cache_dir)
     summary = _summary(con, results)
     progress(summary.report())
@@ -54,7 +56,7 @@ def validate(paths: list[Path], mapping: dict | None = None) -> Summary:
     try:
         load_geography(con, progress=lambda *_: None)
         # A throwaway key: validation keeps nothing, so no real key is needed.
-        results = run(con, [Path(p) for p in paths], os.urandom(32), Mapping.from_dict(mapping),
+        results = run(con, [Path(p) for p in paths], Keys.one(os.urandom(32)), Mapping.from_dict(mapping),
                       progress=lambda *_: None, stop_on_error=False)
         return _summary(con, results)
     finally:

@@ -8,8 +8,8 @@ resolved to place ids, sectors and LSOAs before anything is written.
 
 An entry's name is a SHA-256 of everything the staged output depends on: the file's
 bytes and name, the table and column mapping, the ingest code (every source file of
-``pipelines/ingest``, ``pipelines/pseudonym.py`` and the staging SQL it runs), the key's fingerprint (an HMAC of a
-constant, never the key), the geography and, for tables naming places, the set of
+``pipelines/ingest``, ``pipelines/pseudonym.py`` and the staging SQL it runs), the fingerprint of
+the file's owner's key (an HMAC of a constant, never the key), the geography and, for tables naming places, the set of
 place ids loaded. Checks that depend on other files that change month by month (an RHI
 needs a known episode) are re-run on every load, cached or not. A file with a row
 rejected as "in the future" is not cached, since that depends on the day of the build.
@@ -73,21 +73,21 @@ def file_digest(path: Path) -> str:
 class Cache:
     """The cache folder for one ingest run (``None`` folder: caching off)."""
 
-    def __init__(self, folder: Path | None, con: duckdb.DuckDBPyConnection, key: bytes):
+    def __init__(self, folder: Path | None, con: duckdb.DuckDBPyConnection):
         self.folder = Path(folder) if folder else None
         self.version = code_version()
         self.used: set[str] = set()
         if self.folder:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             os.chmod(self.folder, 0o700)  # also when an older build created it world-readable
-            self._base = {"code": self.version, "key": key_fingerprint(key), "geo": _geo_fingerprint(con)}
+            self._base = {"code": self.version, "geo": _geo_fingerprint(con)}
 
-    def entry(self, con, name: str, path: Path, source: Source, renames: dict[str, str]) -> str | None:
-        """The entry name for a file, or None when it is not cacheable."""
+    def entry(self, con, name: str, path: Path, source: Source, renames: dict[str, str], key: bytes) -> str | None:
+        """The entry name for a file pseudonymised with ``key`` (its owner's), or None when it is not cacheable."""
         if self.folder is None or not source.cacheable:
             return None
-        parts = {**self._base, "file": file_digest(path), "name": name, "table": source.name,
-                 "mapping": sorted(renames.items())}
+        parts = {**self._base, "key": key_fingerprint(key), "file": file_digest(path), "name": name,
+                 "table": source.name, "mapping": sorted(renames.items())}
         if source.reads_places:
             parts["places"] = con.execute(
                 "select md5(coalesce(string_agg(place_id, chr(10) order by place_id), '')) from stg_places").fetchone()[0]

@@ -41,6 +41,8 @@ class InputFile:
     name: str  # shown in reports: the path relative to the input folder
     table: str | None = None  # the name of the source it holds, once recognised
     explicit: bool = False  # named on the command line (not found in a folder)
+    folders: tuple[str, ...] = ()  # the folders it is in, from the input folder's own name down
+    owner: str = ""  # ONS code of the data owner whose key pseudonymises it (set by owners.assign)
 
 
 @dataclass
@@ -77,11 +79,13 @@ def discover(inputs: list[Path], mapping=None) -> list[InputFile]:
         path = Path(raw)
         if path.is_dir():
             for f in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in EXTENSIONS):
-                if any(part.startswith(".") for part in f.relative_to(path).parts):
+                relative = f.relative_to(path)
+                if any(part.startswith(".") for part in relative.parts):
                     continue
-                found.append(InputFile(f, f.relative_to(path).as_posix(), named(f)))
+                found.append(InputFile(f, relative.as_posix(), named(f),
+                                       folders=(path.resolve().name, *relative.parts[:-1])))
         elif path.is_file():
-            found.append(InputFile(path, path.name, named(path), explicit=True))
+            found.append(InputFile(path, path.name, named(path), explicit=True, folders=(path.resolve().parent.name,)))
         else:
             raise FileNotFoundError(f"Input {path} does not exist.")
     # The same name from two inputs would be ambiguous in reports: prefix the folder.

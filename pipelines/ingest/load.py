@@ -6,7 +6,8 @@ place, episodes before return home interviews); within a source, files load in t
 (``sql/staging/<staging>.sql``, see ``staging.py``) into ``staged``; its accepted rows go
 to the source's target table, where a record whose key repeats one from an earlier file
 replaces it (the later file's notes say how many). Every data row ends up accepted or in
-``rejects``.
+``rejects``. Each file is pseudonymised with its data owner's key, and its rows that
+carry a person pseudonym record that owner (``owner_code``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pipelines.ingest.cache import Cache
 from pipelines.ingest.errors import IngestError
 from pipelines.ingest.files import InputFile, RawFile, discover, read_file
 from pipelines.ingest.mapping import Mapping
+from pipelines.ingest.owners import Owners
 from pipelines.ingest.source import Source
 from pipelines.ingest.sources import BY_NAME, SOURCES
 
@@ -49,17 +51,18 @@ class FileResult:
     cached: bool = False  # its checked rows came from the parse cache
 
 
-def run(con: duckdb.DuckDBPyConnection, inputs: list[Path], key: bytes, mapping: Mapping,
+def run(con: duckdb.DuckDBPyConnection, inputs: list[Path], keys: pseudonym.Keys, mapping: Mapping,
         progress=print, stop_on_error: bool = True, cache_dir: Path | None = None) -> list[FileResult]:
-    """Ingest ``inputs`` into ``con``; return one result per file (errors included).
+    """Ingest ``inputs`` into ``con``, each file with its owner's key from ``keys``; return one
+    result per file (errors included).
 
     With ``cache_dir``, files unchanged since an earlier run are not parsed again (see cache.py).
     """
     sqlparts.install(con)
     schema.create_empty(con)
-    cache = Cache(cache_dir, con, key)
-    params = {**pseudonym.sql_params(key), "area": settings.current().geography.name}
-    sources = discover(inputs, mapping)
+    cache = Cache(cache_dir, con)
+    area = settings.current().geography.name
+    sources = Owners.configured().assign(discover(inputs, mapping))
     results: list[FileResult] = []
     with tempfile.TemporaryDirectory(prefix="contextmap-ingest-") as work:
         work_dir = Path(work)
@@ -81,8 +84,9 @@ def run(con: duckdb.DuckDBPyConnection, inputs: list[Path], key: bytes, mapping:
             pending.append((src, raw))
         pending.sort(key=lambda pair: LOAD_ORDER.index(pair[0].table))
         for i, (src, raw) in enumerate(pending):
+            key = keys.key(src.owner)
             result = _load_file(con, src, raw, f"raw_p{i}", work_dir, mapping,
-                                {**params, "file_key": src.path.stem}, cache)
+                                {**pseudonym.sql_params(key), "area": area, "file_key": src.path.stem}, key, cache)
             results.append(result)
             if result.error is None:
                 progress(f"  {src.name}: {result.rows_read:,} rows read, {result.rows_accepted:,} accepted, "
@@ -105,11 +109,11 @@ def _unrecognised(src: InputFile, raw: RawFile) -> str:
 
 
 def _load_file(con, src: InputFile, raw: RawFile | None, raw_table: str, work_dir: Path, mapping: Mapping,
-               params: dict, cache: Cache) -> FileResult:
+               params: dict, key: bytes, cache: Cache) -> FileResult:
     source = BY_NAME[src.table]
     cached_view = False
     try:
-        entry = cache.entry(con, src.name, src.path, source, mapping.columns_for(source.name))
+        entry = cache.entry(con, src.name, src.path, source, mapping.columns_for(source.name), key)
         meta = cache.load(con, entry, writable=bool(source.rechecks)) if entry else None
         cached_view = meta is not None and not source.rechecks
         if meta is not None:
@@ -182,12 +186,12 @@ def _finish(con, src: InputFile, source: Source, reader_rejects: list, result: F
     if other:
         result.notes.append(f"{other:,} codes not in ContextMap's lists (push or pull factors, action or offence "
                             "types) were recorded as OTHER; the codes themselves are not kept")
-    accepted, replaced = _insert(con, f"{STAGED} where len(_errs) = 0", source.target, source.key, src.name)
+    accepted, replaced = _insert(con, f"{STAGED} where len(_errs) = 0", source.target, source.key, src)
     if replaced:
         result.notes.append(f"{replaced:,} records replaced rows with the same id loaded from earlier files")
     for derived in source.derived:
         staging.run(con, derived.staging, "derived", params)
-        made, _ = _insert(con, "derived", derived.target, derived.key, src.name)
+        made, _ = _insert(con, "derived", derived.target, derived.key, src)
         con.execute("drop table derived")
         result.notes.append(derived.note.format(n=made))
     _count_notes(con, source, result)
@@ -205,14 +209,13 @@ def _open_codes_other(con) -> int:
     return int(con.execute(f"select coalesce(sum(_other), 0) from {STAGED} where len(_errs) = 0").fetchone()[0])
 
 
-def _insert(con, rows: str, target: str, key: str, name: str) -> tuple[int, int]:
-    """Insert ``rows`` (a table, with any WHERE) into ``target``, replacing rows with the same
-    ``key`` loaded from earlier files; return (inserted, replaced)."""
+def _insert(con, rows: str, target: str, key: str, src: InputFile) -> tuple[int, int]:
+    """Insert ``rows`` (a table, with any WHERE) of the file ``src`` into ``target``, replacing
+    rows with the same ``key`` loaded from earlier files; return (inserted, replaced)."""
     cols = schema.columns(target)
-    select = ", ".join(
-        "?::varchar as source_file" if c == "source_file" else "_row as source_row" if c == "source_row" else c
-        for c in cols
-    )
+    given = {"source_file": src.name, "owner_code": src.owner}
+    select = ", ".join(f"${c}::varchar as {c}" if c in given else "_row as source_row" if c == "source_row" else c
+                       for c in cols)
     replaced = 0
     if con.execute(f"select count(*) > 0 from {target}").fetchone()[0]:
         new_keys = f"select {key} from {rows}"
@@ -220,7 +223,7 @@ def _insert(con, rows: str, target: str, key: str, name: str) -> tuple[int, int]
         if replaced:
             con.execute(f"delete from {target} where {key} in ({new_keys})")
     inserted = con.execute(f"insert into {target} select {select} from {rows}",
-                           [name] if "source_file" in cols else []).fetchone()[0]
+                           {c: v for c, v in given.items() if c in cols}).fetchone()[0]
     return inserted, replaced
 
 

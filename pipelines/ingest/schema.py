@@ -10,18 +10,18 @@ TABLES: dict[str, str] = {
         age integer, age_band varchar, sex varchar, ethnicity varchar, ethnic_group varchar,
         is_looked_after boolean, risk_level varchar, home_sector varchar, missing_from_sector varchar,
         missing_from_lsoa varchar, found_sector varchar, found_lsoa varchar, found_lat double, found_lon double,
-        found_place_id varchar, source_system varchar, source_file varchar, source_row bigint""",
+        found_place_id varchar, source_system varchar, source_file varchar, source_row bigint, owner_code varchar""",
     "stg_return_home_interviews": """
         rhi_key varchar, episode_key varchar, offered_at timestamp, completed_at timestamp, outcome varchar,
         themes varchar[], push_factors varchar[], pull_factors varchar[], places_mentioned varchar[],
         sectors_mentioned varchar[], lsoas_mentioned varchar[], associate_keys varchar[], has_times boolean,
-        source_system varchar, source_file varchar, source_row bigint""",
+        source_system varchar, source_file varchar, source_row bigint, owner_code varchar""",
     "stg_offences": """
         offence_key varchar, person_key varchar, offence_at timestamp, offence_month date, offence_type varchar,
         offence_group varchar, role varchar, age integer, age_band varchar, sex varchar, ethnicity varchar,
         ethnic_group varchar, lsoa_code varchar, sector varchar, district varchar, lat double, lon double,
         place_id varchar, is_serious_violence boolean, weapon varchar, exploitation varchar,
-        source_system varchar, source_file varchar, source_row bigint""",
+        source_system varchar, source_file varchar, source_row bigint, owner_code varchar""",
     "stg_places": """
         place_id varchar, name varchar, category varchar, sector varchar, district varchar, lsoa_code varchar,
         lat double, lon double""",

@@ -3,7 +3,10 @@
 Three patterns, each on the force's postcodes (indices into the force's ``geo.Postcodes``):
 
 - a peer group with members in two councils (Kirklees and Calderdale) who go missing
-  together, are found at one place, offend together and name each other;
+  together, are found at one place, offend together and name each other, each only the
+  members of their own council (a council records the children named by its own ids,
+  pseudonymised with its own key, so another council's child named there would not be
+  that child: the group is found across the border by going missing together);
 - a place of concern on the boundary between two councils (Bradford and Leeds), where
   children of both are found and which their interviews name;
 - a county line: the same young people from Leeds commit drug offences in Leeds, then in
@@ -46,6 +49,7 @@ class CrossBorder:
     """What the cross-border layer adds: people (and each one's council), episodes, offences, a place, truth."""
 
     ppl: Frame
+    first_person: int  # the number of the first new person
     council: np.ndarray  # council code of each new person
     eps: Frame
     group: dict
@@ -234,15 +238,20 @@ def plant(
         },
     }
     at_boundary = np.concatenate([np.zeros(len(eps_g["start"]), bool), here])
-    return CrossBorder(ppl, council, concat(eps_g, eps_b), group, offs_c, row, at_boundary, truth)
+    return CrossBorder(ppl, first_person, council, concat(eps_g, eps_b), group, offs_c, row, at_boundary, truth)
 
 
 def interviews(rng: np.random.Generator, cross: CrossBorder, places: pd.DataFrame, theme_menu: list[str]):
-    """RHIs after the layer's episodes: the group's name each other and its place; the boundary children's
-    mostly name the boundary place (``places`` is the register including it). Returns the RHIs and mentions."""
+    """RHIs after the layer's episodes: the group's name each other (of their own council) and its place; the
+    boundary children's mostly name the boundary place (``places`` is the register including it). Returns the
+    RHIs and mentions."""
     rhi = rhis(rng, cross.eps)
     mentions = planted.Mentions()
     planted.group_rhis(rng, cross.eps, rhi, [cross.group], 0, places, mentions)
+    council = cross.council[np.asarray(cross.eps["person"]) - cross.first_person]
+    for r, named in mentions.associates.items():
+        own = council[rhi["ep"][r]]
+        mentions.associates[r] = [p for p in named if cross.council[p - cross.first_person] == own]
     done = (rhi["outcome"] == 0) & (rng.random(len(rhi["ep"])) < 0.8)
     place_id = places.at[cross.truth["boundary_place"]["place"], "place_id"]
     for r in np.flatnonzero(done & cross.at_boundary[rhi["ep"]]):

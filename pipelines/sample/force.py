@@ -348,11 +348,17 @@ Build and open it with `make run-force`.
   `data/sample/`. Every row is valid. Period: November 2023 to October 2026.
 - Each council is simulated like the Kirklees sample (`data/sample/`), scaled by its
   children aged 10–17, with its own place hot spots, emerging place, peer groups and
-  disruption actions; Kirklees also keeps its postcode tension pair.
+  disruption actions; Kirklees also keeps its postcode tension pair, which a force-wide
+  build cannot show (an offender's home district comes from the council's records).
+- Each folder is one data owner: a build pseudonymises each council's children with that
+  council's key and `{POLICE}/`'s people with the force's (the demo keys are public), so
+  children link across council borders only through events, by going missing together,
+  and offence records link to each other, not to episodes.
 - `ground_truth.json` lists that structure per council and, under `cross_border`, what was
-  planted across borders: a peer group with members in Kirklees and Calderdale, a place on
-  the Bradford–Leeds boundary used by children of both, and a county line of drug offences
-  by the same young people from Leeds, first in Leeds and then in Huddersfield.
+  planted across borders: a peer group with members in Kirklees and Calderdale (who go
+  missing together; each interview names only members of the child's own council), a
+  place on the Bradford–Leeds boundary used by children of both, and a county line of drug
+  offences by the same young people from Leeds, first in Leeds and then in Huddersfield.
 - Postcodes and coordinates are real West Yorkshire postcodes (Contains OS data © Crown
   copyright and database right 2025; Contains Royal Mail data © Royal Mail copyright and
   database right 2025; ONS, OGL v3.0). See `data/geography/SOURCES.md`.

@@ -3,10 +3,25 @@
 -- involved: an offence counts once per child), with the child and the groups compared.
 -- Ethnic group and sex are the child's most often recorded values (int_people), so a child
 -- counts in one group; looked-after status is as recorded on the episode, and for
--- offences whether the child was ever recorded as looked after. The record key of an
+-- offences whether the child was ever recorded as looked after: unknown (null) when the
+-- offence's data owner has no episodes under its key while others do (a force's records
+-- in a force-wide build cannot be matched to a council's children). The record key of an
 -- offence and child is the offence's plus the child's.
 with people as (
     select person_key, person_rkey, ethnic_group, sex, ever_looked_after from int_people
+),
+
+episode_owners as (
+    select distinct owner_code from stg_missing_episodes
+),
+
+-- The offences' data owners under whose key a child's episodes can be found.
+care_known as (
+    select distinct o.owner_code
+    from stg_offences as o
+    cross join (select count(*) as n from episode_owners) as owners
+    left join episode_owners as e on e.owner_code = o.owner_code
+    where e.owner_code is not null or owners.n = 0
 ),
 
 offence_keys as (
@@ -39,9 +54,10 @@ offences as (
         p.person_rkey,
         p.ethnic_group,
         p.sex,
-        coalesce(p.ever_looked_after, false) as is_looked_after
+        case when c.owner_code is not null then coalesce(p.ever_looked_after, false) end as is_looked_after
     from stg_offences as o
     left join people as p using (person_key)
+    left join care_known as c on c.owner_code = o.owner_code
     left join offence_keys as k on k.event_id = 'offence:' || o.offence_key
     where o.person_key is not null
       and o.age_band in ('10-13', '14-15', '16-17')

@@ -8,7 +8,7 @@ with counted as (
         coalesce(case $dimension
             when 'ethnic_group' then ethnic_group
             when 'sex' then sex
-            else (case when is_looked_after then 'Looked after' else 'Not looked after' end)
+            else (case when is_looked_after then 'Looked after' when not is_looked_after then 'Not looked after' end)
         end, 'Unknown') as grp,
         item,
         item_rkey,
