@@ -81,3 +81,9 @@ def test_the_map_payload_is_measured_on_a_real_build(sample_db):
     out = payload.measure(sample_db)
     assert out["ward"]["areas"] == 23 and out["lsoa"]["areas"] == 259
     assert 0 < out["ward"]["bytes"] < out["lsoa"]["bytes"]
+
+
+def test_a_measure_that_failed_is_a_missed_target_not_a_blank():
+    results = national(full_s=50, incremental_s=10)
+    results["national"]["incremental"] = {}
+    assert rows_of(results)[("Incremental build of one new month", "national")] == "**missed**"

@@ -89,6 +89,9 @@ def _targets(results: dict) -> list[str]:
                 rows.append(f"| {label} | {scale} | ≤ {_n(limit)} {unit} | not run | |")
                 continue
             value = get(r)
+            if value is None:  # the measure was run and failed: its error is listed under the scale
+                rows.append(f"| {label} | {scale} | ≤ {_n(limit)} {unit} | failed (see {scale}'s errors) | **missed** |")
+                continue
             measured = f"{_n(value, digits)} {unit}"
             rows.append(f"| {label} | {scale} | ≤ {_n(limit)} {unit} | {measured} | {_verdict(value, limit)} |")
     for scale, limit in SAME_MARTS_SPEEDUP.items():
