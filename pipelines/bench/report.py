@@ -30,6 +30,7 @@ TARGETS = {
 # Baseline ÷ ContextMap for the same three marts, at least (the full build must be faster at every scale).
 SAME_MARTS_SPEEDUP = {"force": 3, "national": 3}
 
+
 def machine() -> dict:
     """CPU, cores, memory and versions of the machine running the benchmark."""
     cpu = platform.processor() or platform.machine()
@@ -115,7 +116,7 @@ def _speedup_row(label: str, scale: str, r: dict | None, ours, theirs: str, mini
     if not a or not b:
         return f"| {label} | {scale} | {limit} | not run | |"
     met = b / a > minimum if strict else b / a >= minimum
-    return (f"| {label} | {scale} | {limit} | baseline {_n(b, 1)} s ÷ ContextMap {_n(a, 1)} s = {b / a:,.1f}× | "
+    return (f"| {label} | {scale} | {limit} | baseline {_n(b, 1)} s ÷ ContextMap {_n(a, 1)} s = {_ratio(a, b)} | "
             f"{'met' if met else '**missed**'} |")
 
 
