@@ -16,11 +16,14 @@ from contextmap.settings import ROOT
 BUILD_DIR = Path(os.environ.get("CONTEXTMAP_TEST_BUILD_DIR", ROOT / "build" / "test"))
 # Everything a build reads: if any of it changes, the cached sample build is rebuilt.
 BUILD_INPUTS = ("pipelines", "sql", "data/sample", "data/geography", "contextmap.toml", "mappings")
+# The same for the force-wide sample (data/sample_force with the West Yorkshire settings).
+FORCE_INPUTS = ("pipelines", "sql", "data/sample_force", "data/geography", "contextmap-west-yorkshire.toml")
+FORCE_SETTINGS = ROOT / "contextmap-west-yorkshire.toml"
 
 
-def _inputs_hash() -> str:
+def _inputs_hash(inputs: tuple[str, ...] = BUILD_INPUTS) -> str:
     digest = hashlib.sha256()
-    for top in BUILD_INPUTS:
+    for top in inputs:
         root = ROOT / top
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
         for path in files:
@@ -43,6 +46,33 @@ def sample_db() -> Path:
                 old.unlink()
             build_file(path, [ROOT / "data" / "sample"], progress=lambda *_: None)
     return path
+
+
+@pytest.fixture(scope="session")
+def force_db() -> Path:
+    """Path to a database built from data/sample_force with the West Yorkshire settings
+    (five councils and the force; built at most once per code version)."""
+    from pipelines.build import build_file
+
+    BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    path = BUILD_DIR / f"force-{_inputs_hash(FORCE_INPUTS)}.duckdb"
+    with open(BUILD_DIR / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            for old in BUILD_DIR.glob("force-*.duckdb"):
+                old.unlink()
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setenv("CONTEXTMAP_SETTINGS", str(FORCE_SETTINGS))
+                for name in ("CONTEXTMAP_PSEUDONYM_KEY", "CONTEXTMAP_PSEUDONYM_KEY_FILE", "CONTEXTMAP_PSEUDONYM_KEY_DIR"):
+                    mp.delenv(name, raising=False)
+                build_file(path, [ROOT / "data" / "sample_force"], progress=lambda *_: None)
+    return path
+
+
+@pytest.fixture()
+def force_settings(monkeypatch):
+    """The West Yorkshire settings in force for one test."""
+    monkeypatch.setenv("CONTEXTMAP_SETTINGS", str(FORCE_SETTINGS))
 
 
 @pytest.fixture()
