@@ -150,15 +150,23 @@ def test_queries_that_do_not_filter_by_scope_are_refused_to_a_council(con, month
     f = Filters(month, period="12m", scope=KIRKLEES)
     with pytest.raises(queries.QueryError, match="does not filter by scope"):
         queries.run(con, "top_places", **f.params(), limit=5)
-    # Declared scope-free reads (geography, the period picker) still run.
-    assert len(queries.run(con, "localities", scope=KIRKLEES)) > 0
+    # Declared scope-free reads (the period picker) still run.
+    assert len(queries.run(con, "month_range", scope=KIRKLEES)) == 1
+
+
+def test_a_council_user_chooses_among_their_councils_localities(con):
+    kirklees = queries.run(con, "localities", scope=KIRKLEES)["locality"].tolist()
+    assert kirklees == ["Batley and Spen", "Dewsbury and Mirfield", "Huddersfield", "Kirklees Rural"]
+    assert set(queries.run(con, "localities", scope=auth.WHOLE)["locality"]) - set(kirklees) == {
+        "Bradford", "Calderdale", "Leeds", "Wakefield"}
 
 
 def test_every_query_filters_by_scope_or_says_why_it_need_not():
     """A new query is refused to council users until it filters by $scope or declares
     ``-- any scope: why``; this lists which do, so the list only grows on purpose."""
     scoped = sorted(p.stem for p in (ROOT / "sql" / "queries").glob("*.sql") if "$scope" in p.read_text())
-    assert scoped == ["overview_episodes", "overview_groups", "overview_offences", "rhi_breakdown", "rhi_reasons"]
+    assert scoped == ["localities", "overview_episodes", "overview_groups", "overview_offences", "rhi_breakdown",
+                      "rhi_reasons"]
 
 
 def test_nothing_a_user_sends_changes_the_scope(con, month):

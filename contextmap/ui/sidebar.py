@@ -15,9 +15,10 @@ from contextmap.fmt import first_of_month, month_label
 from contextmap.ui.reader import cursor
 
 
-def _bounds() -> tuple[Coverage, list[str]]:
+def _bounds(scope: str) -> tuple[Coverage, list[str]]:
     cur = cursor()
-    return Coverage.from_frame(queries.run(cur, "coverage")), queries.run(cur, "localities")["locality"].tolist()
+    return (Coverage.from_frame(queries.run(cur, "coverage")),
+            queries.run(cur, "localities", scope=scope)["locality"].tolist())
 
 
 def _month_options(first: date, last: date) -> list[date]:
@@ -38,7 +39,7 @@ def filters(scope: str) -> Filters:
 
     ``scope`` is the signed-in user's (``contextmap.auth.scope_param``): it is no control.
     """
-    cov, localities = _bounds()
+    cov, localities = _bounds(scope)
     # A build with no dated records still draws every page (each says it has nothing to show).
     first, last = cov.first or first_of_month(date.today()), cov.last or first_of_month(date.today())
     opening = cov.opening_month() or last
@@ -60,7 +61,7 @@ def filters(scope: str) -> Filters:
     sb.caption(" ".join(filter(None, [cov.opening_rule(), cov.partial_note(last)])))
     locality = sb.selectbox(
         "Locality", ["All", *localities], index=(["All", *localities].index(current.locality)), key="f_locality",
-        help="The council's own localities, each a group of wards.",
+        help="The council's own localities, each a group of wards (a council user: their council's).",
     )
     sources = _one_or_all(sb, "Sources", SOURCES, current.sources, "f_sources",
                           "Missing from: where a child went missing from. Found at: where found or returned. Named in "
