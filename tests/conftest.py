@@ -32,41 +32,45 @@ def _inputs_hash(inputs: tuple[str, ...] = BUILD_INPUTS) -> str:
     return digest.hexdigest()[:16]
 
 
-@pytest.fixture(scope="session")
-def sample_db() -> Path:
-    """Path to a database built from data/sample (built at most once per code version)."""
+def _cached_build(name: str, inputs: tuple[str, ...], folder: Path) -> Path:
+    """A build of ``folder`` named by ``name`` and the hash of ``inputs``, made once per
+    code version (under a lock, so xdist workers share it), with the settings in force."""
     from pipelines.build import build_file
 
     BUILD_DIR.mkdir(parents=True, exist_ok=True)
-    path = BUILD_DIR / f"sample-{_inputs_hash()}.duckdb"
+    path = BUILD_DIR / f"{name}-{_inputs_hash(inputs)}.duckdb"
     with open(BUILD_DIR / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not path.exists():
-            for old in BUILD_DIR.glob("sample-*.duckdb"):
+            for old in BUILD_DIR.glob(f"{name}-*.duckdb"):
                 old.unlink()
-            build_file(path, [ROOT / "data" / "sample"], progress=lambda *_: None)
+            build_file(path, [folder], progress=lambda *_: None)
     return path
+
+
+@pytest.fixture(scope="session")
+def sample_db() -> Path:
+    """Path to a database built from data/sample (built at most once per code version)."""
+    return _cached_build("sample", BUILD_INPUTS, ROOT / "data" / "sample")
 
 
 @pytest.fixture(scope="session")
 def force_db() -> Path:
     """Path to a database built from data/sample_force with the West Yorkshire settings
     (five councils and the force; built at most once per code version)."""
-    from pipelines.build import build_file
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CONTEXTMAP_SETTINGS", str(FORCE_SETTINGS))
+        for name in ("CONTEXTMAP_PSEUDONYM_KEY", "CONTEXTMAP_PSEUDONYM_KEY_FILE", "CONTEXTMAP_PSEUDONYM_KEY_DIR"):
+            mp.delenv(name, raising=False)
+        return _cached_build("force", FORCE_INPUTS, ROOT / "data" / "sample_force")
 
-    BUILD_DIR.mkdir(parents=True, exist_ok=True)
-    path = BUILD_DIR / f"force-{_inputs_hash(FORCE_INPUTS)}.duckdb"
-    with open(BUILD_DIR / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not path.exists():
-            for old in BUILD_DIR.glob("force-*.duckdb"):
-                old.unlink()
-            with pytest.MonkeyPatch.context() as mp:
-                mp.setenv("CONTEXTMAP_SETTINGS", str(FORCE_SETTINGS))
-                for name in ("CONTEXTMAP_PSEUDONYM_KEY", "CONTEXTMAP_PSEUDONYM_KEY_FILE", "CONTEXTMAP_PSEUDONYM_KEY_DIR"):
-                    mp.delenv(name, raising=False)
-                build_file(path, [ROOT / "data" / "sample_force"], progress=lambda *_: None)
-    return path
+
+@pytest.fixture(scope="module")
+def force_con(force_db):
+    """A read-only connection to the force build, shared by a module's tests."""
+    con = duckdb.connect(str(force_db), read_only=True)
+    yield con
+    con.close()
 
 
 @pytest.fixture()

@@ -12,7 +12,6 @@ with a p-table of zeros give every small group back exactly, so the check can fa
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 from dateutil.relativedelta import relativedelta
 
@@ -52,10 +51,8 @@ def _routes(con, policy: disclosure.Policy, months: int) -> list[attack.Route]:
 
 
 @pytest.fixture(scope="module")
-def con(force_db):
-    connection = duckdb.connect(str(force_db), read_only=True)
-    yield connection
-    connection.close()
+def con(force_con):
+    return force_con
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ import json
 from dataclasses import replace
 from datetime import date
 
-import duckdb
 import pytest
 
 from contextmap import auth, disclosure, pack_collect, queries
@@ -31,10 +30,8 @@ HEADLINE = ("episodes", "children", "returned", "rhi_completed", "rhi_eligible")
 
 
 @pytest.fixture(scope="module")
-def con(force_db):
-    connection = duckdb.connect(str(force_db), read_only=True)
-    yield connection
-    connection.close()
+def con(force_con):
+    return force_con
 
 
 @pytest.fixture(scope="module")
