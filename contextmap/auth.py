@@ -11,14 +11,21 @@ every page checks :func:`require` again on the server):
   licensing or community safety partners.
 - ``admin``: data quality and the audit log.
 
+Scope (a force-wide build, ``[geography] councils`` with several councils): each user
+also has a scope, the whole build (the default) or one council. A council user counts
+only their council's own records (:func:`scope_param`); the scope comes from sign-in,
+like the role, never from the URL or the sidebar (SECURITY.md, "What each scope sees").
+
 Sign-in: OpenID Connect (Streamlit's ``st.login``) with a role map file outside the
 repository, or local accounts with argon2 hashes in a file outside the repository
-(``python -m contextmap.auth add-user NAME --role ROLE``). There is no default password.
+(``python -m contextmap.auth add-user NAME --role ROLE [--council CODE]``). There is no
+default password.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import getpass
 import hashlib
 import hmac
@@ -35,6 +42,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from contextmap import settings
+from contextmap.filters import ALL
 
 ROLES = ("strategic", "analyst", "partner", "admin")
 ROLE_HELP = (
@@ -67,21 +75,62 @@ _NAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 MIN_PASSWORD = 12
 
 
+# What a council-scoped user may open: the pages whose every query filters by scope
+# (sql/queries read $scope). The others count every council's records, so they stay
+# closed to a council scope until they do; contextmap.queries refuses them too.
+COUNCIL_PAGES = ("overview",)
+# The scope parameter of the whole build (a single council, or the force): no filter.
+WHOLE = ALL
+
+
 class AccessDenied(PermissionError):
     """The role may not open this page or use this capability."""
 
 
 @dataclass(frozen=True)
 class User:
-    """A signed-in user: a display name (email or account name) and one role."""
+    """A signed-in user: a display name (email or account name), one role and a scope:
+    ``council`` is None for the whole build, else the ONS code of one council."""
 
     name: str
     role: str
+    council: str | None = None
 
 
-def pages_for(role: str) -> list[str]:
-    """Page ids ``role`` may open (an unknown role gets none)."""
-    return list(_PAGES.get(role, ()))
+def pages_for(role: str, council: str | None = None) -> list[str]:
+    """Page ids ``role`` may open (an unknown role gets none); a council scope gets only
+    :data:`COUNCIL_PAGES` of them."""
+    pages = list(_PAGES.get(role, ()))
+    return pages if council is None else [p for p in pages if p in COUNCIL_PAGES]
+
+
+def scope_param(user: User) -> str:
+    """The ``$scope`` every dashboard query is given for ``user``: their council's code, or
+    :data:`WHOLE` for the whole build."""
+    return user.council or WHOLE
+
+
+def councils() -> dict[str, str]:
+    """The councils a user may be scoped to, code → name: those of ``[geography] councils``
+    other than the deployment itself (none in a single-council build)."""
+    geo = settings.current().geography
+    with open(geo.councils, newline="", encoding="utf-8-sig") as fh:
+        found = {r["council_code"].strip(): r["council_name"].strip() for r in csv.DictReader(fh)}
+    found.pop(geo.la_code, None)
+    return found if len(found) > 1 else {}
+
+
+def check_council(council: str | None) -> str | None:
+    """``council`` when it is a council of this deployment (or None, the whole build);
+    raises ValueError with a plain message otherwise."""
+    if council is None or council == settings.current().geography.la_code:
+        return None
+    known = councils()
+    if council not in known:
+        listed = ", ".join(f"{code} ({name})" for code, name in sorted(known.items())) or "none: one council only"
+        raise ValueError(f"{council!r} is not a council of {settings.current().geography.name}; "
+                         f"councils: {listed}")
+    return council
 
 
 def can(role: str, capability: str) -> bool:
@@ -91,9 +140,9 @@ def can(role: str, capability: str) -> bool:
     return role in CAPABILITIES[capability]
 
 
-def require(role: str, page_id: str) -> None:
-    """Raise :class:`AccessDenied` unless ``role`` may open ``page_id``."""
-    if page_id not in pages_for(role):
+def require(role: str, page_id: str, council: str | None = None) -> None:
+    """Raise :class:`AccessDenied` unless ``role`` (in ``council``'s scope) may open ``page_id``."""
+    if page_id not in pages_for(role, council):
         raise AccessDenied(f"role {role!r} may not open {page_id!r}")
 
 
@@ -121,9 +170,11 @@ def load_role_map(path: Path | None = None) -> dict:
         groups_claim = "groups"          # which claim lists the user's groups
         [emails]
         "jo.bloggs@council.gov.uk" = "analyst"
+        "sam@kirklees.gov.uk" = {role = "analyst", council = "E08000034"}
         [groups]
         "contextmap-strategic" = "strategic"
 
+    A plain role is the whole build; a table also names the user's council (its scope).
     An email entry wins over groups; among groups, the first listed in the file that the
     user belongs to wins. A missing file gives an empty map: nobody gets a role.
     """
@@ -131,32 +182,46 @@ def load_role_map(path: Path | None = None) -> dict:
     if path is None or not path.exists():
         return {"emails": {}, "groups": {}, "groups_claim": "groups"}
     data = _read_mapping(path)
-    emails = {str(k).strip().lower(): v for k, v in data.get("emails", {}).items()}
-    groups = dict(data.get("groups", {}))
-    for role in [*emails.values(), *groups.values()]:
-        if role not in ROLES:
-            raise ValueError(f"{path}: unknown role {role!r}; choose from {', '.join(ROLES)}")
+    emails = {str(k).strip().lower(): _grant(v, path) for k, v in data.get("emails", {}).items()}
+    groups = {str(k): _grant(v, path) for k, v in data.get("groups", {}).items()}
     return {"emails": emails, "groups": groups, "groups_claim": data.get("groups_claim", "groups")}
 
 
-def role_from_claims(claims: dict, role_map: dict) -> str | None:
-    """The role for an identity provider's claims, or None when the user has none.
+def _grant(value, path: Path) -> tuple[str, str | None]:
+    """A role map value as (role, council), checked: a role string, or {role, council}."""
+    role, council = (value.get("role"), value.get("council")) if isinstance(value, dict) else (value, None)
+    if role not in ROLES:
+        raise ValueError(f"{path}: unknown role {role!r}; choose from {', '.join(ROLES)}")
+    try:
+        return role, check_council(council)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+
+
+def grant_from_claims(claims: dict, role_map: dict) -> tuple[str, str | None] | None:
+    """The (role, council) for an identity provider's claims, or None when the user has none.
 
     Emails count only when the provider has not said they are unverified.
     """
     email = str(claims.get("email") or "").strip().lower()
     if email and claims.get("email_verified", True) is not False:
-        role = role_map.get("emails", {}).get(email)
-        if role:
-            return role
+        grant = role_map.get("emails", {}).get(email)
+        if grant:
+            return grant
     member_of = claims.get(role_map.get("groups_claim", "groups")) or []
     if isinstance(member_of, str):
         member_of = [member_of]
     member_of = {str(g) for g in member_of}
-    for group, role in role_map.get("groups", {}).items():
+    for group, grant in role_map.get("groups", {}).items():
         if group in member_of:
-            return role
+            return grant
     return None
+
+
+def role_from_claims(claims: dict, role_map: dict) -> str | None:
+    """The role for an identity provider's claims (:func:`grant_from_claims` without the scope)."""
+    grant = grant_from_claims(claims, role_map)
+    return grant[0] if grant else None
 
 
 def secrets_files() -> list[Path]:
@@ -231,7 +296,11 @@ def verify_local(name: str, password: str, path: Path | None = None) -> User | N
         ok = False
     if not ok or not entry or not password or entry.get("role") not in ROLES:
         return None
-    return User(name=name, role=entry["role"])
+    try:
+        council = check_council(entry.get("council"))
+    except ValueError:
+        return None  # a council this deployment does not have: no access rather than the whole build
+    return User(name=name, role=entry["role"], council=council)
 
 
 # Failed local sign-ins: each failure waits longer (1, 2, 4… seconds, at most 8), and after
@@ -326,7 +395,9 @@ def _write_users(path: Path, users: dict[str, dict]) -> None:
     else:
         blocks = ["# ContextMap local accounts (argon2 hashes). Keep outside the repository; mode 600.\n"]
         for name, entry in sorted(users.items()):
-            blocks.append(f"\n[users.{_toml_str(name)}]\nrole = {_toml_str(entry['role'])}\nhash = {_toml_str(entry['hash'])}\n")
+            council = f"council = {_toml_str(entry['council'])}\n" if entry.get("council") else ""
+            blocks.append(f"\n[users.{_toml_str(name)}]\nrole = {_toml_str(entry['role'])}\n{council}"
+                          f"hash = {_toml_str(entry['hash'])}\n")
         text = "".join(blocks)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
@@ -336,18 +407,20 @@ def _write_users(path: Path, users: dict[str, dict]) -> None:
     os.replace(tmp, path)
 
 
-def add_user(path: Path, name: str, role: str, password: str) -> None:
-    """Add or replace a local account, storing only an argon2 hash of ``password``."""
+def add_user(path: Path, name: str, role: str, password: str, council: str | None = None) -> None:
+    """Add or replace a local account, storing only an argon2 hash of ``password``;
+    ``council`` scopes it to one council of the deployment (None: the whole build)."""
     if not _NAME.match(name):
         raise ValueError("user names are 1 to 64 letters, digits, dots, @, _ or -")
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; choose from {', '.join(ROLES)}")
+    council = check_council(council)
     if len(password) < MIN_PASSWORD:
         raise ValueError(f"passwords must be at least {MIN_PASSWORD} characters")
     if path.resolve().is_relative_to(settings.ROOT):
         raise ValueError(f"keep the users file outside the repository ({settings.ROOT})")
     users = _load_users(path)
-    users[name] = {"role": role, "hash": _hasher().hash(password)}
+    users[name] = {"role": role, "hash": _hasher().hash(password), **({"council": council} if council else {})}
     _write_users(path, users)
 
 
@@ -361,13 +434,14 @@ def remove_user(path: Path, name: str) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m contextmap.auth add-user NAME --role ROLE`` (prompts for the password)."""
+    """``python -m contextmap.auth add-user NAME --role ROLE [--council CODE]`` (prompts for the password)."""
     parser = argparse.ArgumentParser(prog="python -m contextmap.auth", description="Manage local ContextMap accounts.")
     parser.add_argument("--file", type=Path, help=f"accounts file (default: ${USERS_ENV})")
     sub = parser.add_subparsers(dest="command", required=True)
     add = sub.add_parser("add-user", help="add or replace an account (prompts for the password)")
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--council", help="scope the account to one council (its ONS code); default: the whole build")
     remove = sub.add_parser("remove-user", help="remove an account")
     remove.add_argument("name")
     sub.add_parser("list-users", help="list accounts and roles (never hashes)")
@@ -381,13 +455,14 @@ def main(argv: list[str] | None = None) -> int:
             if password != getpass.getpass("Again: "):
                 print("The passwords did not match; nothing was changed.", file=sys.stderr)
                 return 1
-            add_user(path, args.name, args.role, password)
-            print(f"Saved {args.name} ({args.role}) in {path}.")
+            add_user(path, args.name, args.role, password, args.council)
+            scope = f", council {args.council}" if check_council(args.council) else ""
+            print(f"Saved {args.name} ({args.role}{scope}) in {path}.")
         elif args.command == "remove-user":
             print(f"Removed {args.name}." if remove_user(path, args.name) else f"No user called {args.name}.")
         else:
             for name, entry in sorted(_load_users(path).items()):
-                print(f"{name}\t{entry.get('role')}")
+                print(f"{name}\t{entry.get('role')}\t{entry.get('council') or 'whole build'}")
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 1

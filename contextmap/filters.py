@@ -38,6 +38,9 @@ class Filters:
     age_bands: tuple[str, ...] = AGE_BANDS
     sexes: tuple[str, ...] = tuple(SEXES)
     looked_after: str = "All"
+    # Whose records are counted: the signed-in user's scope (contextmap.auth.scope_param),
+    # set at sign-in and never read from or written to the URL, so a link cannot widen it.
+    scope: str = ALL
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -83,13 +86,14 @@ class Filters:
             "age_bands": list(self.age_bands),
             "sexes": list(self.sexes),
             "looked_after": self.looked_after,
+            "scope": self.scope,
         }
 
     def to_query(self) -> dict[str, str]:
         """The filters as URL query parameters (only what differs from the defaults)."""
         out = {"month": self.month.strftime("%Y-%m"), "period": self.period}
         defaults = Filters(self.month)
-        for name in ("locality", "looked_after"):
+        for name in ("locality", "looked_after"):  # never the scope: it comes from sign-in
             if getattr(self, name) != getattr(defaults, name):
                 out[name] = getattr(self, name)
         for name in ("sources", "age_bands", "sexes"):
@@ -99,10 +103,11 @@ class Filters:
 
     @classmethod
     def from_query(cls, query: dict, latest: date, earliest: date, localities: list[str],
-                   default: date | None = None) -> Filters:
+                   default: date | None = None, scope: str = ALL) -> Filters:
         """Read filters from URL parameters, ignoring anything invalid (a shared link may be old).
 
         Without a month in the URL, the month is ``default`` (the opening month; else ``latest``).
+        ``scope`` is the signed-in user's (never the URL's).
         """
 
         def pick(name, allowed, default):
@@ -126,6 +131,7 @@ class Filters:
             age_bands=pick("age_bands", AGE_BANDS, AGE_BANDS),
             sexes=pick("sexes", SEXES, tuple(SEXES)),
             looked_after=looked_after,
+            scope=scope,
         )
 
     def ignored(self, follows, why: str) -> str | None:

@@ -251,7 +251,7 @@ def build_pdf(ov: Overview, extras: Extras, images: dict[str, bytes], policy: di
 
 def build_pack(con, filters: Filters, policy: disclosure.Policy) -> tuple[bytes, str]:
     """The meeting pack for ``filters``: ``(pdf_bytes, html_str)``, every figure as on screen."""
-    query = queries.bind(con)
+    query = queries.bind(con, scope=filters.scope)
     ov = pack_collect.collect(query, filters, policy)
     if ov.empty:
         raise ValueError("No missing episodes or offences match these filters: there is nothing to put in a pack.")

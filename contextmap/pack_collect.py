@@ -21,6 +21,7 @@ from dateutil.relativedelta import relativedelta
 from shapely.geometry import shape
 
 from contextmap import disclosure, disruption_view, fmt, headline, maps, narrative, rhi_view, settings, trends
+from contextmap.auth import councils
 from contextmap.coverage import Coverage
 from contextmap.filters import MISSING_SOURCES, Filters
 from contextmap.hotspot_stats import emerging_category
@@ -28,7 +29,7 @@ from contextmap.labels import joined, labels
 from contextmap.map_view import area_values, place_markers
 from contextmap.network import small_groups_row, split_small
 from contextmap.places_view import ranking_params
-from contextmap.queries import Query, has_table
+from contextmap.queries import WHOLE, Query, has_table
 from contextmap.settings import PlaceWeights
 
 # How "rose", "fell" and "about the same" are decided, for the page and the pack.
@@ -48,7 +49,7 @@ class Overview:
     area: str
     figures: list
     sentences: list[str]
-    places: pd.DataFrame
+    places: pd.DataFrame | None
     emerging: pd.DataFrame | None = None
     peer_groups: pd.DataFrame | None = None
     rhi: dict = field(default_factory=dict)
@@ -58,6 +59,8 @@ class Overview:
     notes: dict = field(default_factory=dict)
     # About the period itself: a partial month, data starting inside it.
     caveats: list = field(default_factory=list)
+    # A council scope: what its figures count, and what is not shown at council level.
+    scope_note: str = ""
 
     @property
     def where(self) -> str:
@@ -172,9 +175,21 @@ def _data_quality(query: Query) -> str:
             "(the administrator can list them, with the reasons).")
 
 
+def scope_note(council_name: str) -> str:
+    """What a council user's Overview counts, and what it leaves to the whole build."""
+    return (f"{council_name} only: missing episodes and return home interviews of {council_name}'s children, "
+            f"wherever they went missing, and offences involving young people in {council_name}. Places, "
+            "emerging hotspots and peer groups across the force are not shown at council level.")
+
+
 def collect(query: Query, f: Filters, policy: disclosure.Policy, area: str | None = None) -> Overview:
-    """Gather the overview for filters ``f``: figures, sentences, hotspots, groups, RHI and data quality."""
-    area = area or settings.current().geography.name
+    """Gather the overview for filters ``f``: figures, sentences, hotspots, groups, RHI and data quality.
+
+    A council scope (``f.scope``) gets its own figures only: the tables that count places,
+    areas and groups across councils are left out (None), as is the build's file count.
+    """
+    council = councils().get(f.scope) if f.scope != WHOLE else None
+    area = area or council or settings.current().geography.name
     top = settings.current().pack.top_n
     cov = Coverage.from_frame(query("coverage"))
     caveats = list(filter(None, [cov.partial_note(f.month_to), cov.start_note(f.month_from)]))
@@ -203,12 +218,13 @@ def collect(query: Query, f: Filters, policy: disclosure.Policy, area: str | Non
         filters=f, area=area, sentences=sentences, rhi=rhi,
         figures=headline.figures(rows["now"], rows["before"], rows["last_year"], policy, gaps, unavailable,
                                  {m.key: offence_note for m in headline.MEASURES if m.source == "offences"}),
-        places=_places(query, f, policy, top),
-        emerging=_emerging(query, f, policy, top) if has_table(query, "mart_emerging_hotspots") else None,
-        peer_groups=_peer_groups(query, f, policy, top) if has_table(query, "mart_peer_groups") else None,
-        data_quality=_data_quality(query),
+        places=None if council else _places(query, f, policy, top),
+        emerging=_emerging(query, f, policy, top) if not council and has_table(query, "mart_emerging_hotspots") else None,
+        peer_groups=_peer_groups(query, f, policy, top) if not council and has_table(query, "mart_peer_groups") else None,
+        data_quality="" if council else _data_quality(query),
         notes=_table_notes(f, cov),
         caveats=caveats,
+        scope_note=scope_note(council) if council else "",
     )
 
 

@@ -20,9 +20,13 @@ import duckdb
 import pandas as pd
 
 from contextmap import cellkey, disclosure, sqlfiles
-from contextmap.filters import Filters
+from contextmap.filters import ALL, Filters
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+# A query that reads no children's records for any one council says so: ``-- any scope: why``.
+_ANY_SCOPE = re.compile(r"^-- any scope: ", re.MULTILINE)
+# The scope of the whole build: every record counts.
+WHOLE = ALL
 
 
 class QueryError(RuntimeError):
@@ -48,6 +52,10 @@ def _execute(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pd.Data
     """The query's rows as SQL returns them: true counts and their cell keys."""
     sql = sqlfiles.read(f"queries/{name}.sql")
     wanted = set(_PARAM.findall(sql))
+    scope = params.get("scope", WHOLE)
+    if scope != WHOLE and "scope" not in wanted and not _ANY_SCOPE.search(sql):
+        # Fail closed: a query that does not filter by scope would count every council's records.
+        raise QueryError(f"sql/queries/{name}.sql does not filter by scope: not available to a council scope")
     missing = wanted - params.keys()
     if missing:
         raise QueryError(f"sql/queries/{name}.sql needs parameters {sorted(missing)}")
@@ -65,15 +73,16 @@ class Query(Protocol):
     def __call__(self, name: str, filters: Filters | None = None, **params) -> pd.DataFrame: ...
 
 
-def bind(con, run=run) -> Query:
-    """A :class:`Query` over a DuckDB connection (no cache).
+def bind(con, run=run, scope: str = WHOLE) -> Query:
+    """A :class:`Query` over a DuckDB connection (no cache), counting the records of ``scope``.
 
     ``run`` runs one query file (default :func:`run`, perturbed counts); a test may pass
-    one that returns exact counts, to check the figures against a recomputation.
+    one that returns exact counts, to check the figures against a recomputation. The
+    scope is bound last, so neither filters nor parameters can change it.
     """
 
     def query(name: str, filters: Filters | None = None, **params) -> pd.DataFrame:
-        return run(con, name, **({**filters.params(), **params} if filters else params))
+        return run(con, name, **{**(filters.params() if filters else {}), **params, "scope": scope})
 
     return query
 

@@ -12,6 +12,8 @@ f = s.filters
 with st.spinner("Counting episodes, interviews and offences…"):
     ov = pack_collect.collect(s.query, f, s.policy)
 st.caption(f"{ov.period} · {fmt.md_escape(ov.where) if f.locality != 'All' else 'All localities'}")
+if ov.scope_note:
+    st.info(ov.scope_note, icon=":material/account_balance:")
 for caveat in ov.caveats:
     st.warning(caveat, icon=":material/event_busy:")
 if ov.empty:
@@ -45,12 +47,15 @@ for heading, table in tables:
     else:
         page.table(table)
 
-st.caption(ov.data_quality)
+if ov.data_quality:
+    st.caption(ov.data_quality)
 
 st.subheader("Meeting pack")
 st.caption("A PDF and an HTML version of this page for the period and locality chosen, with the map, trend charts "
            "and RHI performance. Every figure is suppressed exactly as on screen.")
-if auth.can(s.role, "export"):
+if s.user.council:
+    st.caption("The meeting pack is not available at council level yet: it holds maps and tables across the force.")
+elif auth.can(s.role, "export"):
     with st.popover("Make the meeting pack", icon=":material/picture_as_pdf:"):
         st.caption("Packs are logged with your reason and the recipients, like every export.")
         with st.form("pack_form", border=False):

@@ -9,3 +9,9 @@ create or replace macro cm_counted(locality, age_band, sex, is_looked_after,
     and (want_looked_after = 'All' or coalesce(is_looked_after, false) = (want_looked_after = 'Looked after'))
     and list_contains(want_age_bands, age_band)
     and list_contains(want_sexes, sex);
+
+-- Whose records a user counts (contextmap.auth.scope_param): 'All' for the whole build,
+-- else one council's code, matched against the records' owner (episodes, interviews) or
+-- the council an offence happened in.
+create or replace macro cm_in_scope(code, want_scope) as
+    want_scope = 'All' or code = want_scope;

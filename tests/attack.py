@@ -14,6 +14,10 @@ The views, as the pages show them:
 - Return home interviews: "Episodes that ended" (``rhi_view.summary``);
 - Map: events per ward and per LSOA (``map_view.area_values``);
 - Postcodes: events per district and per sector (``postcodes_view.postcode_table``).
+
+In a force-wide build the same views exist at every scope (``Filters.scope``): the whole
+force, and each council's own records. :func:`scope_routes` subtracts one level from the
+other, as users of two scopes comparing notes would.
 """
 
 from __future__ import annotations
@@ -192,6 +196,28 @@ def identity_routes(views: Views, base: Filters) -> list[Route]:
         return []
     r = _route("identity", "still missing", truth, [(1, episodes[0]), (-1, ended[0])], {"overview", "rhi"})
     return [r] if r else []
+
+
+def scope_routes(views: Views, base: Filters, councils: list[str]) -> list[Route]:
+    """The force's view minus councils' views of the same filters: minus one council's own
+    (the other councils' children and the offences no council's view holds), and minus
+    every council's but one (that council's own, as the others could work it out)."""
+    whole = views.overview(base)
+    parts = {c: views.overview(replace(base, scope=c)) for c in councils}
+    out = []
+    for m in COUNT_MEASURES:
+        for c in councils:
+            truth = whole[m][1] - parts[c][m][1]
+            if _small(truth, views.policy):
+                out.append(_route("scope", f"{m} force minus {c}", truth, [(1, whole[m][0]), (-1, parts[c][m][0])],
+                                  {"overview"}))
+        for hidden in [None, *councils]:
+            others = [c for c in councils if c != hidden]
+            truth = whole[m][1] - sum(parts[c][m][1] for c in others)
+            if _small(truth, views.policy):
+                terms = [(1, whole[m][0])] + [(-1, parts[c][m][0]) for c in others]
+                out.append(_route("scope", f"{m} force minus councils but {hidden or 'none'}", truth, terms, {"overview"}))
+    return [r for r in out if r]
 
 
 def _nested(whole: pd.DataFrame, parts: pd.DataFrame, key: str, kind: str, page: str,

@@ -16,11 +16,14 @@ from contextmap.settings import ROOT
 BUILD_DIR = Path(os.environ.get("CONTEXTMAP_TEST_BUILD_DIR", ROOT / "build" / "test"))
 # Everything a build reads: if any of it changes, the cached sample build is rebuilt.
 BUILD_INPUTS = ("pipelines", "sql", "data/sample", "data/geography", "contextmap.toml", "mappings")
+# The same for the force-wide sample (data/sample_force with the West Yorkshire settings).
+FORCE_INPUTS = ("pipelines", "sql", "data/sample_force", "data/geography", "contextmap-west-yorkshire.toml")
+FORCE_SETTINGS = ROOT / "contextmap-west-yorkshire.toml"
 
 
-def _inputs_hash() -> str:
+def _inputs_hash(inputs: tuple[str, ...] = BUILD_INPUTS) -> str:
     digest = hashlib.sha256()
-    for top in BUILD_INPUTS:
+    for top in inputs:
         root = ROOT / top
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
         for path in files:
@@ -29,20 +32,51 @@ def _inputs_hash() -> str:
     return digest.hexdigest()[:16]
 
 
-@pytest.fixture(scope="session")
-def sample_db() -> Path:
-    """Path to a database built from data/sample (built at most once per code version)."""
+def _cached_build(name: str, inputs: tuple[str, ...], folder: Path) -> Path:
+    """A build of ``folder`` named by ``name`` and the hash of ``inputs``, made once per
+    code version (under a lock, so xdist workers share it), with the settings in force."""
     from pipelines.build import build_file
 
     BUILD_DIR.mkdir(parents=True, exist_ok=True)
-    path = BUILD_DIR / f"sample-{_inputs_hash()}.duckdb"
+    path = BUILD_DIR / f"{name}-{_inputs_hash(inputs)}.duckdb"
     with open(BUILD_DIR / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not path.exists():
-            for old in BUILD_DIR.glob("sample-*.duckdb"):
+            for old in BUILD_DIR.glob(f"{name}-*.duckdb"):
                 old.unlink()
-            build_file(path, [ROOT / "data" / "sample"], progress=lambda *_: None)
+            build_file(path, [folder], progress=lambda *_: None)
     return path
+
+
+@pytest.fixture(scope="session")
+def sample_db() -> Path:
+    """Path to a database built from data/sample (built at most once per code version)."""
+    return _cached_build("sample", BUILD_INPUTS, ROOT / "data" / "sample")
+
+
+@pytest.fixture(scope="session")
+def force_db() -> Path:
+    """Path to a database built from data/sample_force with the West Yorkshire settings
+    (five councils and the force; built at most once per code version)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CONTEXTMAP_SETTINGS", str(FORCE_SETTINGS))
+        for name in ("CONTEXTMAP_PSEUDONYM_KEY", "CONTEXTMAP_PSEUDONYM_KEY_FILE", "CONTEXTMAP_PSEUDONYM_KEY_DIR"):
+            mp.delenv(name, raising=False)
+        return _cached_build("force", FORCE_INPUTS, ROOT / "data" / "sample_force")
+
+
+@pytest.fixture(scope="module")
+def force_con(force_db):
+    """A read-only connection to the force build, shared by a module's tests."""
+    con = duckdb.connect(str(force_db), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture()
+def force_settings(monkeypatch):
+    """The West Yorkshire settings in force for one test."""
+    monkeypatch.setenv("CONTEXTMAP_SETTINGS", str(FORCE_SETTINGS))
 
 
 @pytest.fixture()

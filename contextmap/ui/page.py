@@ -24,7 +24,7 @@ def start(page_id: str, title: str, caption: str | None = None) -> Session:
         st.switch_page("dashboard.py", query_params={**st.query_params.to_dict(), GOTO: page_id})
     sess = session()
     try:
-        auth.require(sess.role, page_id)
+        auth.require(sess.role, page_id, sess.user.council)
     except auth.AccessDenied:
         st.error("Your role does not give access to this page.")
         st.stop()

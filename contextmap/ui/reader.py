@@ -42,6 +42,8 @@ class Session:
         (the session's :class:`~contextmap.queries.Query`)."""
         if filters is not None:
             params = {**filters.params(), **params}
+        # The signed-in user's scope, bound last: no filter, URL or page parameter changes it.
+        params = {**params, "scope": auth.scope_param(self.user)}
         path = build_path()
         if path is None:
             st.info(NO_BUILD)

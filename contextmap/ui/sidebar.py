@@ -15,9 +15,10 @@ from contextmap.fmt import first_of_month, month_label
 from contextmap.ui.reader import cursor
 
 
-def _bounds() -> tuple[Coverage, list[str]]:
+def _bounds(scope: str) -> tuple[Coverage, list[str]]:
     cur = cursor()
-    return Coverage.from_frame(queries.run(cur, "coverage")), queries.run(cur, "localities")["locality"].tolist()
+    return (Coverage.from_frame(queries.run(cur, "coverage")),
+            queries.run(cur, "localities", scope=scope)["locality"].tolist())
 
 
 def _month_options(first: date, last: date) -> list[date]:
@@ -33,14 +34,18 @@ def _one_or_all(where, label: str, labels: dict[str, str], current: tuple[str, .
     return tuple(labels) if chosen == ALL else (chosen,)
 
 
-def filters() -> Filters:
-    """Draw the global filters in the sidebar; keep them in the session and the URL."""
-    cov, localities = _bounds()
+def filters(scope: str) -> Filters:
+    """Draw the global filters in the sidebar; keep them in the session and the URL.
+
+    ``scope`` is the signed-in user's (``contextmap.auth.scope_param``): it is no control.
+    """
+    cov, localities = _bounds(scope)
     # A build with no dated records still draws every page (each says it has nothing to show).
     first, last = cov.first or first_of_month(date.today()), cov.last or first_of_month(date.today())
     opening = cov.opening_month() or last
     if "filters" not in st.session_state:
-        st.session_state.filters = Filters.from_query(dict(st.query_params), last, first, localities, default=opening)
+        st.session_state.filters = Filters.from_query(dict(st.query_params), last, first, localities, default=opening,
+                                                      scope=scope)
     current: Filters = st.session_state.filters
     months = _month_options(first, last)
     sb = st.sidebar
@@ -56,7 +61,7 @@ def filters() -> Filters:
     sb.caption(" ".join(filter(None, [cov.opening_rule(), cov.partial_note(last)])))
     locality = sb.selectbox(
         "Locality", ["All", *localities], index=(["All", *localities].index(current.locality)), key="f_locality",
-        help="The council's own localities, each a group of wards.",
+        help="The council's own localities, each a group of wards (a council user: their council's).",
     )
     sources = _one_or_all(sb, "Sources", SOURCES, current.sources, "f_sources",
                           "Missing from: where a child went missing from. Found at: where found or returned. Named in "
@@ -68,7 +73,7 @@ def filters() -> Filters:
         looked_after = st.radio("Looked-after status", LOOKED_AFTER, index=LOOKED_AFTER.index(current.looked_after), key="f_la")
     chosen = Filters(
         month=month, period=period, locality=locality, sources=sources,
-        age_bands=age_bands, sexes=sexes, looked_after=looked_after,
+        age_bands=age_bands, sexes=sexes, looked_after=looked_after, scope=scope,
     )
     st.session_state.filters = chosen
     _sync_url(chosen)

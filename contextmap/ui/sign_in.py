@@ -28,6 +28,17 @@ def _signed_in(user: auth.User, method: str) -> auth.User:
     return user
 
 
+def _demo_council() -> str | None:
+    """A force-wide demo build: the demo user's scope, the whole build or one council (what
+    a real account gets from sign-in; never read from the URL)."""
+    councils = auth.councils()
+    if not councils:
+        return None
+    return st.sidebar.selectbox("Council (demo)", [None, *sorted(councils)], key="demo_council",
+                                format_func=lambda c: councils.get(c, "Whole force area"),
+                                help="Whose figures the demo user sees: a council user sees their council's own.")
+
+
 def _oidc_configured() -> bool:
     # st.secrets raises when there is no secrets.toml at all: local accounts need none.
     try:
@@ -93,12 +104,14 @@ def sign_in() -> auth.User:
             st.session_state.demo_role = st.query_params["role"]
         role = st.sidebar.selectbox("Role (demo)", auth.ROLES, key="demo_role", help=auth.ROLE_HELP,
                                     format_func=lambda r: labels.label(r, "role"))
+        council = _demo_council()
         user = st.session_state.get("user")
-        if user is None or user.role != role:
+        if user is None or user.role != role or user.council != council:
             if user is not None:
                 _forget_page_params()
                 st.session_state.role_switched = True
-            user = _signed_in(auth.User(name=f"demo-{role}", role=role), "demo")
+                st.session_state.pop("filters", None)  # the filters carry the old scope
+            user = _signed_in(auth.User(name=f"demo-{role}", role=role, council=council), "demo")
         if "role" in st.query_params and st.query_params["role"] != role:
             st.query_params["role"] = role  # a shared demo link opens in the role shown
         return user
@@ -110,10 +123,11 @@ def sign_in() -> auth.User:
             st.title("ContextMap")
             st.button("Sign in with your organisation account", on_click=st.login, type="primary")
             st.stop()
-        role = auth.role_from_claims(st.user.to_dict(), auth.load_role_map())
-        if role is None:
+        grant = auth.grant_from_claims(st.user.to_dict(), auth.load_role_map())
+        if grant is None:
             _refuse("Your account has no ContextMap role. Ask your administrator to add you.")
-        return _signed_in(auth.User(name=str(st.user.get("email", "unknown")), role=role), "oidc")
+        role, council = grant
+        return _signed_in(auth.User(name=str(st.user.get("email", "unknown")), role=role, council=council), "oidc")
     if auth.local_users_configured():
         _local_sign_in()
     _refuse("No sign-in is configured. See SECURITY.md: set up OpenID Connect or local accounts.")

@@ -19,6 +19,7 @@ final as (
         person_key,
         -- The child's record key (cell-key perturbation of distinct children).
         person_rkey,
+        owner_code,
         locality,
         age_band,
         sex,

@@ -9,6 +9,7 @@ with episodes as (
 final as (
     select
         start_month as month,
+        owner_code,
         locality,
         age_band,
         sex,

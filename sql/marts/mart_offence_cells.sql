@@ -7,7 +7,7 @@
 -- carry different types, months or places takes its first line's (by file and row), as
 -- int_events does, so it counts once in totals and once by type.
 with offences as (
-    select o.*, coalesce(l.locality, 'Unknown') as locality
+    select o.*, coalesce(l.locality, 'Unknown') as locality, l.council_code
     from stg_offences as o
     left join geo_lsoa as l using (lsoa_code)
     where o.person_key is not null
@@ -19,6 +19,8 @@ per_offence as (
         cm_rkey(offence_key) as offence_rkey,
         arg_min(offence_month, (source_file, source_row)) as offence_month,
         arg_min(locality, (source_file, source_row)) as locality,
+        -- The council the offence happened in (a council scope counts the force's offences in its area).
+        arg_min(council_code, (source_file, source_row)) as council_code,
         coalesce(arg_min(offence_group, (source_file, source_row)), 'Unknown') as offence_group,
         list_sort(list_distinct(list(age_band || '|' || sex))) as people,
         list_sort(list_distinct(list(age_band || '|' || sex) filter (where is_serious_violence)))
@@ -33,6 +35,7 @@ final as (
     select
         offence_month as month,
         locality,
+        council_code,
         offence_group,
         people,
         coalesce(serious_violence_people, []) as serious_violence_people,

@@ -6,6 +6,7 @@ with cells as (
     from mart_episode_cells
     where month between $month_from and $month_to
       and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
+      and cm_in_scope(owner_code, $scope)
 ),
 
 -- One row per child: distinct children cannot be summed across cells. A child counts as
@@ -16,6 +17,7 @@ children_in as (
     from mart_episode_children
     where month between $month_from and $month_to
       and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
+      and cm_in_scope(owner_code, $scope)
     group by person_key
 ),
 
@@ -38,6 +40,7 @@ median as (
         from mart_episode_offer_hours
         where month between $month_from and $month_to
           and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
+      and cm_in_scope(owner_code, $scope)
     ) as repeated
 ),
 

@@ -10,6 +10,7 @@ with episodes as (
     from mart_episode_cells
     where month between $month_from and $month_to
       and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
+      and cm_in_scope(owner_code, $scope)
 ),
 
 wanted as (
@@ -24,6 +25,7 @@ offences as (
     where c.month between $month_from and $month_to
       and ($locality = 'All' or c.locality = $locality)
       and list_has_any(c.people, w.people)
+      and cm_in_scope(c.council_code, $scope)
 ),
 
 episode_rows as (

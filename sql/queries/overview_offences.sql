@@ -10,6 +10,7 @@ cells as (
     where c.month between $month_from and $month_to
       and ($locality = 'All' or c.locality = $locality)
       and list_has_any(c.people, w.people)
+      and cm_in_scope(c.council_code, $scope)
 )
 
 select

@@ -9,6 +9,7 @@ with cells as (
     from mart_episode_cells
     where month between $month_from and $month_to
       and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
+      and cm_in_scope(owner_code, $scope)
 ),
 
 counts as (
@@ -47,6 +48,7 @@ offers as (
     from mart_episode_offer_hours
     where month between $month_from and $month_to
       and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
+      and cm_in_scope(owner_code, $scope)
 ),
 
 -- Each distinct hours value repeated by its count, so median() sees every offer.

@@ -1,0 +1,78 @@
+"""The attack suite across scopes (issue 22, part 3): in a force-wide build a council user
+sees their council's own figures and a force user the force's, so subtracting one level
+from the other is a route to a small group (the other councils' children in a locality,
+one council's children named by the others' totals, the offences no council's view holds).
+
+On the shipped force sample (data/sample_force), for the last six months, the whole
+force, every locality and every single filter value: every such route, and the council users' own filter and
+locality complements, must give the hidden count exactly no more often, and spread no
+less, than the bounds tests/test_attack.py holds every other route to. The same routes
+with a p-table of zeros give every small group back exactly, so the check can fail.
+"""
+
+from __future__ import annotations
+
+import pytest
+from dateutil.relativedelta import relativedelta
+
+from contextmap import disclosure
+from contextmap.filters import AGE_BANDS, SEXES, SOURCES, Filters
+from tests import attack
+from tests.test_attack import _judge
+
+POLICY = disclosure.Policy()
+# Months attacked: cross-border small groups are rare in the sample, so half a year finds enough.
+MONTHS = 6
+
+
+def _bases(month, localities: list[str]):
+    """The force-level views compared: all children, each locality, and each single value
+    of each filter (a narrow view is where the difference between levels is small)."""
+    yield from (Filters(month, locality=loc) for loc in ["All", *localities])
+    for dim, values in {"sexes": tuple(SEXES), "age_bands": AGE_BANDS, "sources": tuple(SOURCES)}.items():
+        yield from (Filters(month, **{dim: (v,)}) for v in values)
+    yield from (Filters(month, looked_after=la) for la in ("Looked after", "Not looked after"))
+
+
+def _routes(con, policy: disclosure.Policy, months: int) -> list[attack.Route]:
+    views = attack.Views(con, policy)
+    last = con.execute("select max(month) from mart_episode_cells").fetchone()[0]
+    councils = [c for (c,) in con.execute("select distinct owner_code from mart_episode_cells order by 1").fetchall()]
+    localities = [r[0] for r in con.execute("select locality from geo_locality order by 1").fetchall()]
+    routes = []
+    for k in range(months):
+        month = last - relativedelta(months=k)
+        for base in _bases(month, localities):
+            routes += attack.scope_routes(views, base, councils)
+        for c in councils:
+            own = Filters(month, scope=c)
+            routes += attack.filter_routes(views, own) + attack.locality_routes(views, own, localities)
+    return routes
+
+
+@pytest.fixture(scope="module")
+def con(force_con):
+    return force_con
+
+
+@pytest.fixture(scope="module")
+def routes(con):
+    return _routes(con, POLICY, months=MONTHS)
+
+
+def test_council_views_against_the_force_view_do_not_give_back_small_groups(routes):
+    _judge([r for r in routes if r.kind == "scope"], at_least=10)
+
+
+def test_a_council_users_own_complements_are_protected(routes):
+    _judge([r for r in routes if r.kind != "scope"], at_least=10)
+
+
+def test_the_cross_scope_attack_catches_a_build_without_perturbation(con, tmp_path):
+    zeros = tmp_path / "ptable.csv"
+    zeros.write_text("pcv,ckey,pvalue\n" + "".join(f"{p},{k},0\n" for p in range(1, 751) for k in range(256)))
+    unprotected = disclosure.Policy(suppress_max=POLICY.suppress_max, ptable_path=str(zeros))
+    found = [r for r in _routes(con, unprotected, months=MONTHS) if r.kind == "scope"]
+    assert len(found) >= 10 and all(r.error == 0 for r in found)
+    with pytest.raises(AssertionError, match="give the hidden count exactly"):
+        _judge(found, at_least=10)
