@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import shutil
 import signal
 import uuid
 from contextlib import contextmanager
@@ -161,7 +162,10 @@ def clean_up(directory: Path, keep: int) -> list[Path]:
             removed.append(path)
     for partial in builds.glob("*.building.*"):
         if not _owner_alive(partial):
-            partial.unlink(missing_ok=True)
+            if partial.is_dir():  # a build that spilled to disk leaves its ``<partial>.tmp`` folder
+                shutil.rmtree(partial, ignore_errors=True)
+            else:
+                partial.unlink(missing_ok=True)
             removed.append(partial)
     for lock in builds.glob("*" + READERS):
         if not lock.with_name(lock.name.removesuffix(READERS)).exists():

@@ -75,8 +75,13 @@ def test_clean_up_keeps_current_and_recent_and_removes_leftovers(tmp_path):
     live_partial = tmp_path / "builds" / f"y.building.{os.getpid()}"
     live_wal = tmp_path / "builds" / f"y.building.{os.getpid()}.wal"
     stray_pointer = tmp_path / f".{builds.POINTER}.abc"
+    dead_spill = tmp_path / "builds" / f"x.building.{dead_pid}.tmp"
+    live_spill = tmp_path / "builds" / f"y.building.{os.getpid()}.tmp"
     for p in (dead_partial, dead_wal, live_partial, live_wal, stray_pointer):
         p.write_text("x")
+    for spill in (dead_spill, live_spill):
+        spill.mkdir()
+        (spill / "duckdb_temp_storage-0.tmp").write_text("x")
 
     warehouse.clean_up(tmp_path, keep=2)
 
@@ -84,7 +89,9 @@ def test_clean_up_keeps_current_and_recent_and_removes_leftovers(tmp_path):
     assert not made[0].exists(), "older builds go"
     assert not orphan.exists(), "a build that was never published goes"
     assert not dead_partial.exists() and not dead_wal.exists(), "a dead build's partial files go"
+    assert not dead_spill.exists(), "a killed build's spill folder goes (it used to stop every later build)"
     assert live_partial.exists() and live_wal.exists(), "a running build's files (and its WAL) stay"
+    assert live_spill.exists(), "a running build's spill folder stays"
     assert not stray_pointer.exists()
     assert builds.current_build(tmp_path) == made[2]
 
