@@ -82,7 +82,11 @@ def compare_shares(num_now, den_now, num_before, den_before, policy: disclosure.
 
 def test_phrase(change: Change) -> str:
     """The test behind a verdict, e.g. "exact Poisson test, p = 0.03"."""
-    p = "p < 0.001" if change.p_value < 0.001 else f"p = {change.p_value:.2f}"
+    # Three decimals below 0.01, so a p of 0.004 never reads as "p = 0.00".
+    if change.p_value < 0.001:
+        p = "p < 0.001"
+    else:
+        p = f"p = {change.p_value:.3f}" if change.p_value < 0.0095 else f"p = {change.p_value:.2f}"
     return f"{change.test}, {p}"
 
 

@@ -17,7 +17,7 @@ def test_real_rise_quotes_percentage_and_driver():
                         {"looked-after children": 90, "other children": 10})
     assert change.kind == "rise"
     assert text == ("Missing episodes in Dewsbury rose 42% on last month (from 100 to 142; exact Poisson test, "
-                    "p = 0.01), driven by looked-after children.")
+                    "p = 0.008), driven by looked-after children.")
 
 
 def test_real_fall_without_a_dominant_subgroup_names_no_driver():
@@ -72,7 +72,7 @@ def test_overview_sentences_explain_a_locality_rise_by_looked_after_children():
     text = narrative.overview_sentences(rows, groups_, "month", "All", "Kirklees", P, rhi_target=90)
     assert ("Missing episodes in Dewsbury rose 60% on last month (from 100 to 160; exact Poisson test, p < 0.001), "
             "driven by looked-after children.") in text
-    assert ("Missing episodes across Kirklees rose 30% on last month (from 200 to 260; exact Poisson test, p = 0.01), "
+    assert ("Missing episodes across Kirklees rose 30% on last month (from 200 to 260; exact Poisson test, p = 0.006), "
             "driven by episodes in Dewsbury.") in text
     assert not any("Huddersfield" in t for t in text)
     assert "Serious youth violence offences across Kirklees were the same as last month (0)." in text
@@ -106,3 +106,9 @@ def test_a_measure_switched_off_is_said_once_and_never_compared():
                                         P, unavailable={k: off for k in ("offences", "serious_violence", "weapon_offences")})
     assert text.count(off) == 1
     assert not any("Offences involving" in t or "weapon" in t for t in text)
+
+
+def test_a_small_p_value_is_never_printed_as_zero():
+    phrases = {p: narrative.test_phrase(narrative.Change("rise", 10, 5, p_value=p)) for p in (0.0004, 0.0042, 0.0096, 0.031)}
+    assert phrases == {0.0004: "exact Poisson test, p < 0.001", 0.0042: "exact Poisson test, p = 0.004",
+                       0.0096: "exact Poisson test, p = 0.01", 0.031: "exact Poisson test, p = 0.03"}
