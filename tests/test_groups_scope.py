@@ -219,3 +219,11 @@ def test_a_force_analyst_sees_every_group_and_member_with_the_flag(served):  # n
     names = auth.councils()
     assert dict(zip(members["person_key"], members["owner"])) == {k: names[c] for k, c in PLANTED_KEYS.items()}
     assert not any(c.value.startswith("Other members") for c in at.caption)
+
+
+def test_a_council_strategic_user_sees_the_groups_in_aggregate_only(served):  # noqa: F811
+    planted, _ = _served_groups(served)
+    at = _groups_page("strategic", KIRKLEES, planted)
+    assert _group_table(at).loc[lambda t: t["Group"] == f"Group {planted}", "Across borders"].tolist() == [FLAG]
+    assert not any(b.label == "Show records" for b in at.button)
+    assert not PSEUDONYM.search(_visible_text(at)) and not visible_small_counts(at)
