@@ -4,10 +4,10 @@
 -- not perturbed: missing_together, co_offending, rhi_named (the evidence behind one link
 -- between two pseudonymised children, drawn as line widths; no total is shown beside them)
 with members as (
-    select *, row_number() over (partition by group_id order by person_key) as member_no
-    from mart_peer_group_members
-    where list_contains($group_ids, group_id)
-      and group_id in (select group_id from mart_peer_group_members where cm_in_scope(owner_code, $scope))
+    select m.*, row_number() over (partition by m.group_id order by m.person_key) as member_no
+    from mart_peer_group_members as m
+    where list_contains($group_ids, m.group_id)
+      and m.group_id in (select s.group_id from mart_peer_group_members as s where cm_in_scope(s.owner_code, $scope))
 ),
 
 shown as (

@@ -3,10 +3,10 @@
 -- scope; members outside it are drawn under a stand-in ("member 8.3"), never their
 -- pseudonym, the same as in group_network_edges.
 with members as (
-    select *, row_number() over (partition by group_id order by person_key) as member_no
-    from mart_peer_group_members
-    where list_contains($group_ids, group_id)
-      and group_id in (select group_id from mart_peer_group_members where cm_in_scope(owner_code, $scope))
+    select m.*, row_number() over (partition by m.group_id order by m.person_key) as member_no
+    from mart_peer_group_members as m
+    where list_contains($group_ids, m.group_id)
+      and m.group_id in (select s.group_id from mart_peer_group_members as s where cm_in_scope(s.owner_code, $scope))
 )
 
 select m.group_id,
