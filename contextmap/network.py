@@ -34,6 +34,15 @@ def group_label(group_id) -> str:
     return f"Group {int(group_id)}"
 
 
+def cross_border(group) -> str:
+    """``"cross-border: children from 2 councils"`` for a group whose members are children of
+    two or more councils (``mart_peer_groups.is_cross_border``), else ``""``."""
+    councils = group.get("councils")
+    if not group.get("is_cross_border") or councils is None or pd.isna(councils):
+        return ""
+    return f"cross-border: children from {int(councils)} councils"
+
+
 def split_small(groups: pd.DataFrame, policy: disclosure.Policy) -> tuple[pd.DataFrame, int]:
     """The groups big enough to show on their own, and how many smaller ones there are."""
     # As bool: an empty object Series would select columns, not rows.
@@ -88,6 +97,8 @@ def group_table(groups: pd.DataFrame, policy: disclosure.Policy) -> tuple[pd.Dat
     table["Places"] = protected["places"]
     table["Mainly linked by"] = [label(e, "evidence") for e in shown["main_evidence"]]
     table["Localities"] = shown["localities"].map(_list_text)
+    if "is_cross_border" in shown and shown["is_cross_border"].any():
+        table["Across borders"] = [cross_border(row) for _, row in shown.iterrows()]
     table["Last activity"] = shown["last_activity_at"].map(lambda d: fmt.month_label(d) if pd.notna(d) else "—")
     table["group_id"] = shown["group_id"].astype(int)
     return table, hidden
@@ -211,6 +222,7 @@ class Profile:
 
     title: str
     subtitle: str
+    across: str = ""
     metrics: list[tuple[str, str, str]] = field(default_factory=list)
     evidence: go.Figure | None = None
     trend: go.Figure | None = None
@@ -313,6 +325,7 @@ def profile(group: pd.Series, mix: pd.DataFrame, monthly: pd.DataFrame, places: 
     main = label(group.get("main_evidence"), "evidence")
     prof = Profile(
         title=f"{group_label(group['group_id'])}",
+        across=cross_border(group),
         subtitle=f"Active {span}. Mostly linked by: {main.lower()}. Localities: {_list_text(group['localities'], 4)}. "
                  f"Postcode districts: {_list_text(group['districts'], 6)}.",
     )
@@ -334,3 +347,34 @@ def profile(group: pd.Series, mix: pd.DataFrame, monthly: pd.DataFrame, places: 
     prof.mixes = _mix_tables(group, mix, policy)
     prof.places, prof.points = places_table(places, policy)
     return prof
+
+
+# --- a group's members (analysts' drill-down) ------------------------------------------
+
+
+def owner_names(councils: dict[str, str], geography) -> dict[str, str] | None:
+    """Data owners by name (code → name) in a build of several councils (``councils``, from
+    :func:`contextmap.auth.councils`; none in a single-council build): each council, and the
+    deployment (``geography``), the force, for young people known only from its offences."""
+    if not councils:
+        return None
+    return {**councils, geography.la_code: f"{geography.name} (police records)"}
+
+
+def members_table(members: pd.DataFrame, owners: dict[str, str] | None) -> pd.DataFrame:
+    """A group's members as the drill-down lists them (``group_members``: those in the
+    user's scope), with each one's data owner by name when ``owners`` (code → name) is given,
+    as in a build of several councils; pseudonyms are keyed by their owner."""
+    out = members.drop(columns="owner_code")
+    if owners:
+        out.insert(1, "owner", members["owner_code"].map(lambda c: owners.get(c, c)))
+    return out
+
+
+def others_note(others: pd.DataFrame, policy: disclosure.Policy) -> str | None:
+    """The line standing in for a group's members outside a council user's scope
+    (``group_members_others``, perturbed): only how many, suppressed like any small count."""
+    if others.empty or not others["members"].iloc[0]:
+        return None
+    return (f"Other members: {disclosure.fmt_count(others['members'].iloc[0], policy)} (other councils' children, "
+            "or young people known only from police records). Only their own council or the force can list them.")

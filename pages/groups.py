@@ -14,6 +14,10 @@ f = s.filters
 page.require_table(s, "mart_peer_groups",
                    "Peer groups are not in this build yet. Rebuild with `python -m pipelines build` to add them.")
 
+if s.user.council:
+    st.info(f"Groups with at least one of {auth.councils().get(s.user.council, s.user.council)}'s children. Their "
+            "figures are the whole group's, every council's members together, and other councils' members are never "
+            "listed.", icon=":material/account_balance:")
 groups = s.query("group_table", f)
 table, hidden = network.group_table(groups, s.policy)
 note = network.small_groups_note(hidden, s.policy)
@@ -44,6 +48,8 @@ row = groups[groups["group_id"] == pick].iloc[0]
 prof = network.profile(row, s.query("group_mix", group_id=pick), s.query("group_monthly", group_id=pick),
                        s.query("group_places", group_id=pick), s.policy)
 st.markdown(f"#### {md_escape(prof.title)}")
+if prof.across:
+    st.info(prof.across.capitalize() + ".", icon=":material/join:")
 st.caption(md_escape(prof.subtitle))
 for col, (label, value, help_text) in zip(st.columns(len(prof.metrics)), prof.metrics):
     col.metric(label, value, help=help_text, border=True)
@@ -65,9 +71,13 @@ else:
 
 if auth.can(s.role, "see_pseudonyms") and gates.drilldown_gate(s, "groups", f"Members of {network.group_label(pick)}"):
     st.markdown("**Members (pseudonyms)**")
-    page.table(s.query("group_members", group_id=pick),
-               column_config={"person_key": "Pseudonym", "links_in_group": "Linked to (members)",
-                              "events": "Events", "recent_events": "Last 3 months"})
+    page.table(network.members_table(s.query("group_members", group_id=pick),
+                                     network.owner_names(auth.councils(), settings.current().geography)),
+               column_config={"person_key": "Pseudonym", "owner": "Whose records (key)",
+                              "links_in_group": "Linked to (members)", "events": "Events",
+                              "recent_events": "Last 3 months"})
+    if others := network.others_note(s.query("group_members_others", group_id=pick), s.policy):
+        st.caption(others)
 st.caption("Links: going missing within " + str(settings.current().peer_groups.window_hours) + " hours from or to the "
            "same place or postcode sector; the same offence (not as victim or witness); naming each other in a return "
            "home interview. A group is a community of the network (Leiden); its number stays the same from build to "

@@ -18,28 +18,31 @@ from pipelines.step_types import BuildContext, Sql
 
 T0 = datetime(2025, 3, 1, 18, 0)
 CONFIG = Config(window_hours=6, min_group_size=3, seed=7, warm_start=True)
+OWNER = "E08000034"  # one data owner, as in a single-council build
 
 
 def _stg(con, episodes=(), offences=(), rhis=()):
     """Minimal staging tables with the columns the association graph reads."""
     con.execute("""
         create or replace table stg_missing_episodes (episode_key varchar, person_key varchar, started_at timestamp,
-            ended_at timestamp, missing_from_sector varchar, found_place_id varchar, found_sector varchar)
+            ended_at timestamp, missing_from_sector varchar, found_place_id varchar, found_sector varchar,
+            owner_code varchar)
     """)
     con.execute("""create or replace table stg_offences (offence_key varchar, person_key varchar,
-        offence_at timestamp, role varchar, offence_group varchar, place_id varchar)""")
+        offence_at timestamp, role varchar, offence_group varchar, place_id varchar, owner_code varchar)""")
     con.execute("""create or replace table stg_return_home_interviews (rhi_key varchar, episode_key varchar,
-        offered_at timestamp, completed_at timestamp, themes varchar[], associate_keys varchar[])""")
+        offered_at timestamp, completed_at timestamp, themes varchar[], associate_keys varchar[], owner_code varchar)""")
     for row in episodes:
         key, person, at, from_sector, found_place, found_sector = row
-        con.execute("insert into stg_missing_episodes values (?, ?, ?, ?, ?, ?, ?)",
-                    [key, person, at, at + timedelta(hours=10), from_sector, found_place, found_sector])
+        con.execute("insert into stg_missing_episodes values (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [key, person, at, at + timedelta(hours=10), from_sector, found_place, found_sector, OWNER])
     for key, person, at, role, *rest in offences:
         group, place = (rest + [None, None])[:2]
-        con.execute("insert into stg_offences values (?, ?, ?, ?, ?, ?)", [key, person, at, role, group or "Drugs", place])
+        con.execute("insert into stg_offences values (?, ?, ?, ?, ?, ?, ?)",
+                    [key, person, at, role, group or "Drugs", place, OWNER])
     for key, episode, at, themes, associates in rhis:
-        con.execute("insert into stg_return_home_interviews values (?, ?, ?, ?, ?, ?)",
-                    [key, episode, at, at, themes, associates])
+        con.execute("insert into stg_return_home_interviews values (?, ?, ?, ?, ?, ?, ?)",
+                    [key, episode, at, at, themes, associates, OWNER])
 
 
 def _edges(con, config=CONFIG) -> dict[tuple[str, str], dict]:
@@ -306,7 +309,7 @@ def test_a_rebuild_reads_the_previous_build_and_keeps_the_id(tmp_path):
     previous = tmp_path / "previous.duckdb"
     con = duckdb.connect(str(previous))
     _world(con)
-    con.execute("insert into stg_missing_episodes values ('z1', 'Q', ?, null, 'HD7 7', null, null)", [T0])
+    con.execute("insert into stg_missing_episodes values ('z1', 'Q', ?, null, 'HD7 7', null, null, ?)", [T0, OWNER])
     run_steps(con, STEPS, progress=lambda *_: None)
     # Pretend the previous build called the group 7, with 6 issued before.
     con.execute("update mart_peer_group_members set group_id = 7")
@@ -315,9 +318,10 @@ def test_a_rebuild_reads_the_previous_build_and_keeps_the_id(tmp_path):
 
     con = duckdb.connect()
     _world(con)
-    con.execute("insert into stg_missing_episodes values ('d1', 'D', ?, null, 'HD1 2', 'P1', null)",
-                [T0 + timedelta(hours=1)])
-    con.execute("insert into stg_offences values ('o1', 'D', ?, 'SUSPECT', 'Robbery', 'P1')", [T0 + timedelta(days=20)])
+    con.execute("insert into stg_missing_episodes values ('d1', 'D', ?, null, 'HD1 2', 'P1', null, ?)",
+                [T0 + timedelta(hours=1), OWNER])
+    con.execute("insert into stg_offences values ('o1', 'D', ?, 'SUSPECT', 'Robbery', 'P1', ?)",
+                [T0 + timedelta(days=20), OWNER])
     run_steps(con, STEPS, progress=lambda *_: None, context=BuildContext(previous_db=previous))
     assert con.sql("select distinct group_id from mart_peer_group_members").fetchall() == [(7,)]
     assert con.sql("select size, seen_in_previous_build from mart_peer_groups").fetchall() == [(4, True)]
@@ -327,8 +331,8 @@ def test_one_coincidence_of_going_missing_together_does_not_make_a_member():
     con = duckdb.connect()
     _world(con)
     # Y went missing once from the same sector within the window of the group's first outing.
-    con.execute("insert into stg_missing_episodes values ('y1', 'Y', ?, null, 'HD1 2', null, null)",
-                [T0 + timedelta(hours=2)])
+    con.execute("insert into stg_missing_episodes values ('y1', 'Y', ?, null, 'HD1 2', null, null, ?)",
+                [T0 + timedelta(hours=2), OWNER])
     run_steps(con, STEPS, progress=lambda *_: None)
     linked = con.sql("select count(*) from int_associations where person_b = 'Y'").fetchall()[0][0]
     assert linked == 3

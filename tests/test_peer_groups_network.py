@@ -99,3 +99,25 @@ def test_the_profile_hides_small_breakdowns_and_the_places_table():
     assert prof.places.loc[0, "Events"] == "14"
     # The quarter January-March has 10 events (shown), April-June 17.
     assert [v for v in prof.trend.data[0].y] == [10, 17]
+
+
+def test_a_cross_border_group_says_how_many_councils_and_others_say_nothing():
+    assert network.cross_border(pd.Series({"councils": 2, "is_cross_border": True})) == \
+        "cross-border: children from 2 councils"
+    assert network.cross_border(pd.Series({"councils": 1, "is_cross_border": False})) == ""
+    assert network.cross_border(pd.Series({"size": 7})) == ""  # a build before the flag
+
+
+def test_members_outside_the_scope_are_a_count_suppressed_like_any_other():
+    assert network.others_note(pd.DataFrame({"members": [3]}), POLICY).startswith("Other members: c ")
+    assert network.others_note(pd.DataFrame({"members": [12]}), POLICY).startswith("Other members: 12 ")
+    assert network.others_note(pd.DataFrame({"members": [0]}), POLICY) is None  # the force: nobody outside
+    assert network.others_note(pd.DataFrame({"members": []}), POLICY) is None
+
+
+def test_the_drill_down_names_each_members_owner_only_in_a_build_of_several_councils():
+    members = pd.DataFrame({"person_key": ["a", "b"], "owner_code": ["E08000034", "E23000010"], "events": [3, 1]})
+    geo = type("Geo", (), {"la_code": "E23000010", "name": "West Yorkshire"})
+    owners = network.owner_names({"E08000034": "Kirklees"}, geo)
+    assert network.members_table(members, owners)["owner"].tolist() == ["Kirklees", "West Yorkshire (police records)"]
+    assert network.members_table(members, network.owner_names({}, geo)).columns.tolist() == ["person_key", "events"]

@@ -1,8 +1,23 @@
 -- Each member of a peer group with their links and activity.
 -- A member's activity sizes their node in the network view; "recent" is the last three
--- months with data, the same window that ranks the groups.
+-- months with data, the same window that ranks the groups. A member's owner is the data
+-- owner whose key made their pseudonym (a council, or the force for people known only from
+-- its offences): whoever records them or names them in an interview.
 with members as (
     select group_id, person_key from int_peer_group_members
+),
+
+owners as (
+    select person_key, min(owner_code) as owner_code
+    from (
+        select person_key, owner_code from stg_missing_episodes
+        union all
+        select person_key, owner_code from stg_offences where person_key is not null
+        union all
+        select unnest(associate_keys), owner_code from stg_return_home_interviews
+    ) as keyed
+    where person_key in (select person_key from members)
+    group by person_key
 ),
 
 latest as (
@@ -41,6 +56,7 @@ links as (
 select
     m.group_id,
     m.person_key,
+    o.owner_code,
     coalesce(l.links_in_group, 0)::integer as links_in_group,
     coalesce(a.events, 0)::integer as events,
     coalesce(a.recent_events, 0)::integer as recent_events,
@@ -49,4 +65,5 @@ select
 from members as m
 left join activity as a using (person_key)
 left join links as l using (person_key)
+left join owners as o using (person_key)
 order by m.group_id, m.person_key

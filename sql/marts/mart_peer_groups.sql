@@ -16,6 +16,12 @@ latest as (
     select max(event_month) as last_month from int_events
 ),
 
+-- The councils among the data owners: those that supply missing episodes (the force
+-- supplies offences only).
+council_owners as (
+    select distinct owner_code from stg_missing_episodes
+),
+
 -- Links between two members of the same group, by the evidence behind them.
 group_links as (
     select
@@ -45,10 +51,12 @@ member_mix as (
         count(*) as size,
         count(*) filter (where p.ever_looked_after) as looked_after,
         sum(m.events) as member_events,
+        count(distinct c.owner_code) as councils,
         sum(p.person_rkey) as size_ckey,
         coalesce(sum(p.person_rkey) filter (where p.ever_looked_after), 0) as looked_after_ckey
     from members as m
     left join people as p using (person_key)
+    left join council_owners as c on c.owner_code = m.owner_code
     group by m.group_id
 ),
 
@@ -132,6 +140,9 @@ final as (
             when gl.links_co_offending then 'co_offending'
             else 'rhi_named'
         end as main_evidence,
+        mm.councils,
+        -- Cross-border: members pseudonymised by two or more councils' keys.
+        mm.councils >= 2 as is_cross_border,
         mm.looked_after,
         mm.looked_after / mm.size as looked_after_share,
         coalesce(ge.episodes, 0) as episodes,

@@ -1,6 +1,8 @@
 -- Peer groups with their events in the chosen period, ranked by recent activity. The
--- locality filter keeps groups with any event in that locality.
+-- locality filter keeps groups with any event in that locality; a council scope keeps the
+-- groups with at least one of its children (figures are the whole group's, in aggregate).
 -- not perturbed: places (how many places of concern, not children)
+-- not perturbed: councils (how many councils' children are members, not how many children)
 with period as (
     select group_id, sum(events) as period_events, sum(events_ckey) as period_events_ckey
     from mart_peer_group_monthly
@@ -12,5 +14,6 @@ select g.*, coalesce(p.period_events, 0)::bigint as period_events,
        coalesce(p.period_events_ckey, 0)::bigint as period_events_ckey
 from mart_peer_groups as g
 left join period as p using (group_id)
-where $locality = 'All' or list_contains(g.localities, $locality)
+where ($locality = 'All' or list_contains(g.localities, $locality))
+  and g.group_id in (select group_id from mart_peer_group_members where cm_in_scope(owner_code, $scope))
 order by g.activity_rank
