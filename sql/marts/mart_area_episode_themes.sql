@@ -16,10 +16,9 @@ with episode_events as (
         e.episode_key,
         e.episode_rkey,
         -- Whose records: the episode's owner (a council scope counts only its own).
-        ep.owner_code,
+        e.owner_code,
         unnest(e.themes) as theme
     from int_events as e
-    left join int_episodes as ep using (episode_key)
     where e.episode_key is not null
 ),
 

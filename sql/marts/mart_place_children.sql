@@ -4,10 +4,9 @@
 -- Demography is the event's, as the events are filtered; an offence's children are all
 -- the young people recorded for it (int_event_people).
 with events as (
-    select e.event_id, e.place_id, e.event_month, e.event_source, e.age_band, e.sex, e.is_looked_after, ep.owner_code
-    from int_events as e
-    left join int_episodes as ep using (episode_key)
-    where e.place_id is not null
+    select event_id, place_id, event_month, event_source, age_band, sex, is_looked_after, owner_code
+    from int_events
+    where place_id is not null
 ),
 
 final as (
@@ -15,7 +14,7 @@ final as (
         e.place_id,
         e.event_month,
         e.event_source,
-        -- Whose records (as mart_place_event_cells): null for offences.
+        -- Whose records (as mart_place_event_cells).
         e.owner_code,
         e.age_band,
         e.sex,

@@ -5,10 +5,9 @@
 -- $suppress_max children would tell another council's user that some of a hidden count
 -- exist. Never which children, nor how many from each council.
 with children as (
-    select e.place_id, ep.owner_code, count(distinct e.person_key) as children
-    from int_events as e
-    join int_episodes as ep using (episode_key)
-    where e.place_id is not null
+    select place_id, owner_code, count(distinct person_key) as children
+    from int_events
+    where place_id is not null and episode_key is not null
     group by all
 ),
 

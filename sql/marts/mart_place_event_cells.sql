@@ -3,10 +3,7 @@
 -- the place profile and the area profile's places roll these up instead of reading events.
 -- A place is filtered by its own locality (int_places), so the event's is not needed.
 with events as (
-    select e.*, ep.owner_code
-    from int_events as e
-    left join int_episodes as ep using (episode_key)
-    where e.place_id is not null
+    select * from int_events where place_id is not null
 ),
 
 final as (
@@ -14,8 +11,8 @@ final as (
         place_id,
         event_month,
         event_source,
-        -- Whose records: the owner of the child's episode (missing and RHI events); null
-        -- for offences, which a council scope counts at the places of mart_place_scopes.
+        -- Whose records (int_events): a council scope counts its own, and the force's
+        -- offences at the places a council scope sees.
         owner_code,
         age_band,
         sex,

@@ -24,10 +24,9 @@ bordering as (
 
 own_children as (
     -- The owner of a child's episode is the council whose key pseudonymised the child.
-    select distinct e.place_id, ep.owner_code as council_code
-    from int_events as e
-    join int_episodes as ep using (episode_key)
-    where e.place_id is not null
+    select distinct place_id, owner_code as council_code
+    from int_events
+    where place_id is not null and episode_key is not null
 ),
 
 final as (

@@ -1,6 +1,6 @@
 -- One place of concern: what and where it is, when the scope sees it (place_ranking.sql),
 -- with its cross-border flag (mart_place_cross_border, the same for every scope).
--- not perturbed: cross_border_councils (councils)
+-- not perturbed: cross_border_councils (how many councils, each with more than suppress_max children)
 with seen as (
     -- The places the scope sees (mart_place_scopes), and whether it counts offences there.
     select place_id, true as counts_offences from int_places where $scope = 'All'

@@ -12,7 +12,8 @@
 -- peer groups count every council's children, so they are left out (null) for it.
 -- cross_border_councils: councils with more than suppress_max children at the place over
 -- the whole span (mart_place_cross_border), the same for every scope.
--- not perturbed: peer_groups (how many groups use the place, not children), cross_border_councils (councils)
+-- not perturbed: peer_groups (how many groups use the place, not children)
+-- not perturbed: cross_border_councils (how many councils, each with more than suppress_max children)
 with bounds as (
     select
         $month_from::date as m_from,
