@@ -63,10 +63,12 @@ def sparklines(quarters: pd.DataFrame, policy: disclosure.Policy) -> dict[str, l
     return out
 
 
-def cross_border_text(councils) -> str:
-    """"Used by children from N councils" for a cross-border place (``mart_place_cross_border``:
-    councils with more than suppress_max children there), else an empty string."""
-    return f"Used by children from {int(councils)} councils" if pd.notna(councils) and councils >= 2 else ""
+def cross_border_text(councils, short: bool = False) -> str:
+    """"Used by children from N councils" (``short``: "N councils") for a cross-border place
+    (``mart_place_cross_border``: councils with more than suppress_max children there), else ""."""
+    if pd.isna(councils) or councils < 2:
+        return ""
+    return f"{int(councils)} councils" if short else f"Used by children from {int(councils)} councils"
 
 
 def scope_note(council_name: str) -> str:
@@ -101,7 +103,7 @@ def places_table(places: pd.DataFrame, sparks: dict[str, list[float]], weights: 
                    for e, p, h in zip(df["events"], df["previous_events"], hidden)],
         "Trend": df["trend"].where(~hidden, "—"),
         "Hotspot": df["is_hotspot"].fillna(False).astype(bool),
-        "Cross-border": [cross_border_text(n) or "—" for n in df["cross_border_councils"]],
+        "Cross-border": [cross_border_text(n, short=True) or "—" for n in df["cross_border_councils"]],
         "Category": labels(df["category"], "category"),
         "Locality": df["locality"],
         "place_id": df["place_id"],

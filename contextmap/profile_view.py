@@ -186,9 +186,10 @@ def place_profile(query: Query, place_id: str, filters, policy: disclosure.Polic
         ("Change", _change(now, before, policy), "Events against the period of the same length just before."),
     ]
     if row["is_cross_border"]:
-        prof.metrics.append(("Cross-border", cross_border_text(row["cross_border_councils"]),
-                             "Children of two or more councils have been found here or named it in a return home "
-                             "interview, each council with more than the smallest number shown (over all the data)."))
+        prof.metrics.append(("Cross-border", cross_border_text(row["cross_border_councils"], short=True),
+                             f"{cross_border_text(row['cross_border_councils'])}: children of each were found here or "
+                             "named it in a return home interview, more than the smallest number shown from each "
+                             "council (over all the data)."))
     if has_table(query, "mart_place_hotspots"):
         ranking = query("place_ranking", **{**filters.params(), "locality": "All"}, **ranking_params(weights))
         ranked = ranking[ranking["place_id"] == place_id]
@@ -198,7 +199,7 @@ def place_profile(query: Query, place_id: str, filters, policy: disclosure.Polic
             score = shown_scores(ranked, weights, policy).iloc[0]
             prof.metrics += [
                 ("Score", "c" if pd.isna(score) else f"{score:,.1f}", weights_text(weights)),
-                ("Rank", "—" if pd.isna(score) else f"{int(ranks[place_id]):,} of {int(ranks.notna().sum()):,}",
+                ("Rank", "—" if pd.isna(ranks[place_id]) else f"{int(ranks[place_id]):,} of {int(ranks.notna().sum()):,}",
                  "1 = highest score among the places whose score can be shown in the period."),
                 ("Children", disclosure.fmt_count(r["children"], policy, "place"), "Distinct children linked to the place's events."),
             ]

@@ -198,9 +198,16 @@ def test_a_council_user_sees_their_places_page_by_url_and_nothing_of_another_cou
     assert "Hotspot" not in table.columns
     assert table.set_index("Place").loc[con.execute("select name from int_places where place_id = ?",
                                                     [GROUND_TRUTH["place"]]).fetchone()[0], "Cross-border"] \
-        == "Used by children from 2 councils"
+        == "2 councils"
     assert any(c.value.startswith("Bradford only") for c in at.caption)
     assert unseen[1] not in [h.value for h in at.subheader] + [t.value for t in at.title]
+
+
+def test_a_council_user_opens_the_boundary_places_profile_by_url_and_sees_it_is_cross_border(served):  # noqa: F811
+    at = _places_page("analyst", LEEDS, place=GROUND_TRUTH["place"])
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Cross-border"] == "2 councils"
+    assert "Hotspot" not in metrics and "Near-repeats (Knox test)" not in [s.value for s in at.subheader]
 
 
 def test_a_council_users_export_holds_only_their_places(served, con, monkeypatch):  # noqa: F811
@@ -283,3 +290,14 @@ def test_force_place_figures_are_the_build_before_scopes(con, month):
         select place_id, sum(events) as events from mart_place_event_cells
         where event_month between ? and ? group by 1""", [f.month_from, f.month_to]).df().set_index("place_id")
     assert (ranked.loc[sums.index, "events"] == sums["events"]).all()
+
+
+def test_a_place_with_no_events_in_the_period_has_a_profile_without_a_rank(con, month, force_settings):
+    """Its score is 0, shown, but unranked: the profile says "—" (it used to fail)."""
+    from contextmap import profile_view
+
+    quiet = con.execute("select place_id from int_places where place_id not in "
+                        "(select place_id from mart_place_event_cells where event_month = ?) limit 1", [month]).fetchone()[0]
+    prof = profile_view.place_profile(queries.bind(con), quiet, Filters(month), POLICY, WEIGHTS)
+    metrics = {m[0]: m[1] for m in prof.metrics}
+    assert metrics["Score"] == "0.0" and metrics["Rank"] == "—"
