@@ -179,17 +179,15 @@ def place_profile(query: Query, place_id: str, filters, policy: disclosure.Polic
     category = label(row["category"], "category")
     prof = Profile(title=str(row["name"]),
                    subtitle=f"{category} · {row['ward_name'] or '—'}, {row['locality'] or '—'} · {row['sector'] or ''} · "
-                   f"{fmt.period_label(filters.month_from, filters.month_to)}")
+                   f"{fmt.period_label(filters.month_from, filters.month_to)}"
+                   # Cross-border: more than suppress_max children of each council (mart_place_cross_border).
+                   + (f" · Cross-border: {cross_border_text(row['cross_border_councils']).lower()}"
+                      if row["is_cross_border"] else ""))
     prof.metrics = [
         ("Events", disclosure.fmt_count(now, policy, "place"), "Events linked to the place in the period: found there, "
          "named in a return home interview, or offences there or within the place radius."),
         ("Change", _change(now, before, policy), "Events against the period of the same length just before."),
     ]
-    if row["is_cross_border"]:
-        prof.metrics.append(("Cross-border", cross_border_text(row["cross_border_councils"], short=True),
-                             f"{cross_border_text(row['cross_border_councils'])}: children of each were found here or "
-                             "named it in a return home interview, more than the smallest number shown from each "
-                             "council (over all the data)."))
     if has_table(query, "mart_place_hotspots"):
         ranking = query("place_ranking", **{**filters.params(), "locality": "All"}, **ranking_params(weights))
         ranked = ranking[ranking["place_id"] == place_id]
