@@ -11,6 +11,6 @@ with seen as (
 select p.place_id, p.name, p.category, p.sector, p.district, p.ward_code, p.ward_name, p.locality, p.lat, p.lon,
        coalesce(b.councils, 0)::bigint as cross_border_councils, coalesce(b.is_cross_border, false) as is_cross_border
 from int_places as p
-join seen as v using (place_id)
+semi join seen using (place_id)
 left join mart_place_cross_border as b using (place_id)
 where p.place_id = $place_id

@@ -9,6 +9,6 @@ with seen as (
 
 select a.action_id, a.action_type, a.start_date, a.end_date, a.agency
 from stg_disruption_actions as a
-join seen as v using (place_id)
+semi join seen using (place_id)
 where a.place_id = $place_id
 order by a.start_date, a.action_id

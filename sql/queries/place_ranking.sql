@@ -146,7 +146,7 @@ scored as (
         coalesce(b.councils, 0)::bigint as cross_border_councils,
         coalesce(b.is_cross_border, false) as is_cross_border
     from int_places as p
-    join seen as v using (place_id)
+    semi join seen using (place_id)
     left join counts as c using (place_id)
     left join children as ch using (place_id)
     left join themes as t using (place_id)
