@@ -20,7 +20,7 @@ from contextmap import disclosure, fmt, maps
 from contextmap import hotspot_stats as hs
 from contextmap.filters import SOURCES
 from contextmap.labels import label
-from contextmap.places_view import ranking_params, shown_ranks, shown_scores, weights_text
+from contextmap.places_view import cross_border_text, ranking_params, shown_ranks, shown_scores, weights_text
 from contextmap.queries import Query, has_table
 from contextmap.settings import Map, PlaceWeights
 
@@ -165,6 +165,7 @@ def place_markers(places: pd.DataFrame, weights: PlaceWeights, policy: disclosur
             f"Events: {disclosure.fmt_count(r.events, policy, 'place')}",
             "Score: " + ("c (hidden: a part is 1 to 5)" if pd.isna(sc) else f"{sc:,.1f}")
             + ("" if pd.isna(rk) else f" (rank {int(rk)})"),
+            *filter(None, [cross_border_text(r.cross_border_councils)]),
         ]
         for r, sc, rk in zip(places.itertuples(), scores, ranks)
     ]

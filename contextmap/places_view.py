@@ -63,9 +63,27 @@ def sparklines(quarters: pd.DataFrame, policy: disclosure.Policy) -> dict[str, l
     return out
 
 
+def cross_border_text(councils, short: bool = False) -> str:
+    """"Used by children from N councils" (``short``: "N councils") for a cross-border place
+    (``mart_place_cross_border``: councils with more than suppress_max children there), else ""."""
+    if pd.isna(councils) or councils < 2:
+        return ""
+    return f"{int(councils)} councils" if short else f"Used by children from {int(councils)} councils"
+
+
+def scope_note(council_name: str) -> str:
+    """What a council user's place figures count, and which places they see."""
+    return (f"{council_name} only: the places in {council_name}, next to it, or where {council_name}'s children "
+            f"went missing or were found or named in an interview. Events are {council_name}'s children's, and "
+            f"offences only at places in or next to {council_name}. The hotspot flag, peer groups and near-repeats "
+            "count every council's children and are not shown at council level.")
+
+
 def places_table(places: pd.DataFrame, sparks: dict[str, list[float]], weights: PlaceWeights,
-                 policy: disclosure.Policy) -> pd.DataFrame:
-    """The ranked places table: protected counts, score shown only when all its parts are."""
+                 policy: disclosure.Policy, scoped: bool = False) -> pd.DataFrame:
+    """The ranked places table: protected counts, score shown only when all its parts are.
+
+    A council scope (``scoped``) gets no hotspot flag: it counts every council's children."""
     counts = ["events", *PLACE_PARTS, "children"]
     df = places.reset_index(drop=True)
     shown = disclosure.protect_frame(df, counts, policy, level="place", total_col="events",
@@ -85,6 +103,7 @@ def places_table(places: pd.DataFrame, sparks: dict[str, list[float]], weights: 
                    for e, p, h in zip(df["events"], df["previous_events"], hidden)],
         "Trend": df["trend"].where(~hidden, "—"),
         "Hotspot": df["is_hotspot"].fillna(False).astype(bool),
+        "Cross-border": [cross_border_text(n, short=True) or "—" for n in df["cross_border_councils"]],
         "Category": labels(df["category"], "category"),
         "Locality": df["locality"],
         "place_id": df["place_id"],
@@ -92,6 +111,8 @@ def places_table(places: pd.DataFrame, sparks: dict[str, list[float]], weights: 
     # Ranked places first, then the rest by their shown events (never the query's own order,
     # which follows exact scores): a busy place whose score is hidden still comes near the top.
     events = pd.to_numeric(table["Events"].str.replace(",", ""), errors="coerce").fillna(fmt.HIDDEN_SORT_KEY)
+    if scoped:
+        table = table.drop(columns="Hotspot")
     return table.assign(_events=events).sort_values(["Rank", "_events", "Place"], ascending=[True, False, True],
                                                     na_position="last", ignore_index=True).drop(columns="_events")
 

@@ -18,7 +18,7 @@ from contextmap.disruption_view import timeline_figure
 from contextmap.labels import label, labels
 from contextmap.map_view import LEVELS, MEASURE_HELP
 from contextmap.network import small_groups_row, split_small
-from contextmap.places_view import ranking_params, shown_ranks, shown_scores, weights_text
+from contextmap.places_view import cross_border_text, ranking_params, shown_ranks, shown_scores, weights_text
 from contextmap.queries import Query, has_table
 from contextmap.settings import PlaceWeights
 
@@ -163,9 +163,11 @@ def _timeline(monthly: pd.DataFrame, actions: pd.DataFrame, policy, level) -> go
 
 
 def place_profile(query: Query, place_id: str, filters, policy: disclosure.Policy, weights: PlaceWeights,
-                  groups: bool = True) -> Profile | None:
+                  groups: bool = True, scoped: bool = False) -> Profile | None:
     """Profile of one place of concern: figures, events by source by month, themes, groups,
-    near-repeats and the disruption timeline. None when the place is unknown."""
+    near-repeats and the disruption timeline. None when the place is unknown or not in the
+    user's scope. A council scope (``scoped``) gets no hotspot flag, peer groups or
+    near-repeats: they count every council's children."""
     info = query("place_profile", place_id=place_id)
     if info.empty:
         return None
@@ -177,7 +179,10 @@ def place_profile(query: Query, place_id: str, filters, policy: disclosure.Polic
     category = label(row["category"], "category")
     prof = Profile(title=str(row["name"]),
                    subtitle=f"{category} · {row['ward_name'] or '—'}, {row['locality'] or '—'} · {row['sector'] or ''} · "
-                   f"{fmt.period_label(filters.month_from, filters.month_to)}")
+                   f"{fmt.period_label(filters.month_from, filters.month_to)}"
+                   # Cross-border: more than suppress_max children of each council (mart_place_cross_border).
+                   + (f" · Cross-border: {cross_border_text(row['cross_border_councils']).lower()}"
+                      if row["is_cross_border"] else ""))
     prof.metrics = [
         ("Events", disclosure.fmt_count(now, policy, "place"), "Events linked to the place in the period: found there, "
          "named in a return home interview, or offences there or within the place radius."),
@@ -192,21 +197,23 @@ def place_profile(query: Query, place_id: str, filters, policy: disclosure.Polic
             score = shown_scores(ranked, weights, policy).iloc[0]
             prof.metrics += [
                 ("Score", "c" if pd.isna(score) else f"{score:,.1f}", weights_text(weights)),
-                ("Rank", "—" if pd.isna(score) else f"{int(ranks[place_id]):,} of {int(ranks.notna().sum()):,}",
+                ("Rank", "—" if pd.isna(ranks[place_id]) else f"{int(ranks[place_id]):,} of {int(ranks.notna().sum()):,}",
                  "1 = highest score among the places whose score can be shown in the period."),
                 ("Children", disclosure.fmt_count(r["children"], policy, "place"), "Distinct children linked to the place's events."),
-                ("Hotspot", "Yes" if pd.notna(r["is_hotspot"]) and bool(r["is_hotspot"]) else "No", "More events than an average place, beyond chance "
-                 "after a false-discovery-rate correction, with at least the minimum number of events (every child counted)."),
             ]
+            if not scoped:
+                prof.metrics.append(("Hotspot", "Yes" if pd.notna(r["is_hotspot"]) and bool(r["is_hotspot"]) else "No",
+                                     "More events than an average place, beyond chance after a false-discovery-rate "
+                                     "correction, with at least the minimum number of events (every child counted)."))
     prof.timeline = _timeline(monthly, actions, policy, "place")
     prof.tables = [
         ("Themes in return home interviews", theme_table(query("place_profile_themes", **params), policy, "place"),
          "No return home interview themes recorded for episodes linked to this place in this period."),
     ]
-    if groups and has_table(query, "mart_place_groups"):
+    if groups and not scoped and has_table(query, "mart_place_groups"):
         prof.tables.append(("Peer groups seen here", _groups(query("place_profile_groups", place_id=place_id), policy),
                             "No peer group has been seen here."))
-    if has_table(query, "mart_near_repeat"):
+    if not scoped and has_table(query, "mart_near_repeat"):
         rows = pd.concat([query("near_repeat", place_id=place_id), query("near_repeat", place_id="All places")])
         prof.tables.append(("Near-repeats (Knox test)", near_repeat_table(rows, place_id, policy),
                             "Too few incidents here for a near-repeat test."))

@@ -9,9 +9,12 @@ from contextmap.ui import gates, page
 
 s = page.start("places", "Places of concern")
 f = s.filters
+scoped = s.user.council is not None
 weights = settings.current().hotspots.place_weights
 page.require_table(s, "mart_place_hotspots",
                    "The place ranking is not in this build yet. Rebuild with the hotspot step (`python -m pipelines build`).")
+if scoped:
+    st.caption(md_escape(places_view.scope_note(auth.councils().get(s.user.council, s.user.council))))
 
 # A month or a quarter at one place is nearly always 1 to 5 events ("c"): the table opens
 # on the 12 months to the chosen month, and says so.
@@ -34,7 +37,7 @@ if shown.empty:
     st.info("No place of concern had events linked to it with these filters. Widen the period, choose All "
             "localities or another category, or switch off 'Only places with events'.")
 else:
-    table = places_view.places_table(shown, sparks, weights, s.policy)
+    table = places_view.places_table(shown, sparks, weights, s.policy, scoped)
     page.table(
         table.drop(columns="place_id"), height=420,
         column_config={
@@ -47,9 +50,13 @@ else:
             "Hotspot": st.column_config.CheckboxColumn(help="More events than an average place beyond chance (Poisson, "
                                                        "false-discovery-rate corrected), with at least the minimum number of events."),
             "Change": st.column_config.Column(help="Events against the period of the same length just before."),
+            "Cross-border": st.column_config.Column(help="Children of two or more councils found here or naming it in "
+                                                    "a return home interview, each council with more than "
+                                                    f"{s.policy.suppress_max} children here (over all the data)."),
         },
     )
-    st.caption("The hotspot flag counts every child and source; everything else follows the sidebar's filters.")
+    if not scoped:
+        st.caption("The hotspot flag counts every child and source; everything else follows the sidebar's filters.")
     gates.export_button(s, table.drop(columns=["place_id", "Last 2 years"]), "Places of concern", "places",
                         ["Events", "Found here", "Named in RHIs", "Offences", "Children"])
 
@@ -59,7 +66,8 @@ pick = page.linked_select("Place", [None, *sorted(names, key=lambda p: str(names
                           param="place", format_func=lambda p: "Choose a place…" if p is None else names[p])
 if pick:
     with st.spinner("Gathering the place's figures…"):
-        prof = profile_view.place_profile(s.query, pick, f, s.policy, weights, groups="groups" in auth.pages_for(s.role))
+        prof = profile_view.place_profile(s.query, pick, f, s.policy, weights,
+                                          groups="groups" in auth.pages_for(s.role, s.user.council), scoped=scoped)
     page.show_profile(prof, level=4)
 for caveat in map_view.CAVEATS:
     st.caption(f"Caveat: {caveat}")

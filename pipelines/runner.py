@@ -26,6 +26,7 @@ SQL_SETTINGS = {
     "disruption_window": lambda: settings.current().disruption.window_months,
     "disruption_timeline": lambda: settings.current().disruption.timeline_months,
     "place_radius_m": lambda: float(settings.current().hotspots.place_radius_m),
+    "suppress_max": lambda: settings.current().privacy.suppress_max,
     **{name: lambda name=name: Config.from_settings().sql_params()[name] for name in Config().sql_params()},
 }
 

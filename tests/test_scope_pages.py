@@ -3,8 +3,8 @@ the force sample served in demo mode; a demo user's council stands for the counc
 account gets at sign-in).
 
 A council user lands on their council's Overview (its own figures, said to be so), with
-no force-wide table, no meeting pack and no page not built for council scope; a link naming
-another scope (``?scope=All``, ``?council=...``) changes nothing; a force user sees the force's figures
+no force-wide table, no meeting pack and no page not built for a council (auth.COUNCIL_PAGES); a link naming another scope
+(``?scope=All``, ``?council=...``) changes nothing; a force user sees the force's figures
 and every page of the role, exactly as before scopes.
 """
 
@@ -115,10 +115,10 @@ def test_a_council_user_opening_another_page_directly_is_refused(served):
     assert not at.metric and not at.dataframe
 
 
-def test_a_council_partner_has_no_page_and_is_told_why(served):
+def test_a_council_partner_lands_on_their_councils_places(served):
     at = _start("partner", KIRKLEES)
-    assert at.title[0].value == "No access"
-    assert "scoped to one council" in at.warning[0].value
+    assert at.title[0].value == "Places of concern"
+    assert any(c.value.startswith("Kirklees only") for c in at.caption)
 
 
 @pytest.mark.parametrize("role", ["strategic", "analyst"])

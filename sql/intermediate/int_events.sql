@@ -13,7 +13,7 @@ offences as not materialized (
     -- Read three times below: buffering all of it costs more than scanning again.
     select
         offence_key, person_key, offence_at, lsoa_code, sector, place_id, lat, lon, age_band, sex,
-        ethnic_group, offence_group, is_serious_violence, source_file, source_row
+        ethnic_group, offence_group, is_serious_violence, owner_code, source_file, source_row
     from stg_offences
 ),
 
@@ -38,7 +38,7 @@ missing_from as (
         e.missing_from_lsoa as lsoa_code, e.missing_from_sector as sector,
         null::varchar as place_id, null::double as lat, null::double as lon,
         e.is_looked_after, e.age_band, e.sex, e.ethnic_group,
-        null::varchar as offence_group, null::boolean as is_serious_violence, t.themes
+        null::varchar as offence_group, null::boolean as is_serious_violence, t.themes, e.owner_code
     from episodes as e
     left join rhi_themes as t using (episode_key)
     where e.missing_from_lsoa is not null or e.missing_from_sector is not null
@@ -51,7 +51,7 @@ missing_found as (
         coalesce(e.found_lsoa, p.lsoa_code), coalesce(e.found_sector, p.sector),
         coalesce(e.found_place_id, l.place_id), coalesce(e.found_lat, p.lat), coalesce(e.found_lon, p.lon),
         e.is_looked_after, e.age_band, e.sex, e.ethnic_group,
-        null, null, t.themes
+        null, null, t.themes, e.owner_code
     from episodes as e
     left join links as l on l.lat = e.found_lat and l.lon = e.found_lon
     left join places as p on p.place_id = e.found_place_id
@@ -77,7 +77,7 @@ rhi_mentions as (
         e.person_key, e.episode_key, coalesce(r.completed_at, r.offered_at, e.ended_at, e.started_at),
         p.lsoa_code, p.sector, m.place_id, p.lat, p.lon,
         e.is_looked_after, e.age_band, e.sex, e.ethnic_group,
-        null, null, r.themes
+        null, null, r.themes, e.owner_code
     from rhi_places as m
     join rhis as r using (rhi_key)
     join episodes as e on e.episode_key = m.episode_key
@@ -88,7 +88,7 @@ rhi_mentions as (
         e.person_key, e.episode_key, coalesce(r.completed_at, r.offered_at, e.ended_at, e.started_at),
         a.lsoa_code, a.sector, null, null, null,
         e.is_looked_after, e.age_band, e.sex, e.ethnic_group,
-        null, null, r.themes
+        null, null, r.themes, e.owner_code
     from rhi_areas as a
     join rhis as r using (rhi_key)
     join episodes as e on e.episode_key = a.episode_key
@@ -108,7 +108,7 @@ offence_events as (
         case when person_key is not null then age_band end as age_band,
         case when person_key is not null then sex end as sex,
         case when person_key is not null then ethnic_group end as ethnic_group,
-        offence_group, is_serious_violence
+        offence_group, is_serious_violence, owner_code
     from offences anti join offence_sizes using (offence_key)
     union all
     select
@@ -125,7 +125,8 @@ offence_events as (
         arg_min(sex, (source_file, source_row)) filter (where person_key is not null) as sex,
         arg_min(ethnic_group, (source_file, source_row)) filter (where person_key is not null) as ethnic_group,
         arg_min(offence_group, (source_file, source_row)) as offence_group,
-        bool_or(is_serious_violence) as is_serious_violence
+        bool_or(is_serious_violence) as is_serious_violence,
+        arg_min(owner_code, (source_file, source_row)) as owner_code
     from offences semi join offence_sizes using (offence_key)
     group by offence_key
 ),
@@ -137,7 +138,7 @@ offence_rows as (
         coalesce(o.lsoa_code, p.lsoa_code), coalesce(o.sector, p.sector),
         coalesce(o.place_id, l.place_id), coalesce(o.lat, p.lat), coalesce(o.lon, p.lon),
         null, o.age_band, o.sex, o.ethnic_group,
-        o.offence_group, o.is_serious_violence, null
+        o.offence_group, o.is_serious_violence, null, o.owner_code
     from offence_events as o
     left join links as l on l.lat = o.lat and l.lon = o.lon
     left join places as p on p.place_id = o.place_id
@@ -179,7 +180,10 @@ final as (
         coalesce(u.ethnic_group, 'Unknown') as ethnic_group,
         u.offence_group,
         u.is_serious_violence,
-        coalesce(u.themes, []) as themes
+        coalesce(u.themes, []) as themes,
+        -- Whose records: the data owner of the episode (missing and RHI events) or of the
+        -- offence's file (the force's, in a force-wide build).
+        u.owner_code
     from unioned as u
     left join geo_lsoa as g on g.lsoa_code = u.lsoa_code
     left join geo_sector as s on s.sector = u.sector

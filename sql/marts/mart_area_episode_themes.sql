@@ -4,20 +4,22 @@
 -- event counts at every level it is located at (level: place, ward or lsoa; code: its id).
 with episode_events as (
     select
-        place_id,
-        ward_code,
-        lsoa_code,
-        event_month,
-        event_source,
-        age_band,
-        sex,
+        e.place_id,
+        e.ward_code,
+        e.lsoa_code,
+        e.event_month,
+        e.event_source,
+        e.age_band,
+        e.sex,
         -- Unknown counts as not looked after, as the filters count it (cm_counted).
-        coalesce(is_looked_after, false) as is_looked_after,
-        episode_key,
-        episode_rkey,
-        unnest(themes) as theme
-    from int_events
-    where episode_key is not null
+        coalesce(e.is_looked_after, false) as is_looked_after,
+        e.episode_key,
+        e.episode_rkey,
+        -- Whose records: the episode's owner (a council scope counts only its own).
+        e.owner_code,
+        unnest(e.themes) as theme
+    from int_events as e
+    where e.episode_key is not null
 ),
 
 levels as (
@@ -36,7 +38,8 @@ levels as (
 
 final as (
     select distinct
-        level, code, event_month, event_source, age_band, sex, is_looked_after, episode_key, episode_rkey, theme
+        level, code, event_month, event_source, owner_code, age_band, sex, is_looked_after, episode_key, episode_rkey,
+        theme
     from levels
 )
 

@@ -4,7 +4,7 @@
 -- Demography is the event's, as the events are filtered; an offence's children are all
 -- the young people recorded for it (int_event_people).
 with events as (
-    select event_id, place_id, event_month, event_source, age_band, sex, is_looked_after
+    select event_id, place_id, event_month, event_source, age_band, sex, is_looked_after, owner_code
     from int_events
     where place_id is not null
 ),
@@ -14,6 +14,8 @@ final as (
         e.place_id,
         e.event_month,
         e.event_source,
+        -- Whose records (as mart_place_event_cells).
+        e.owner_code,
         e.age_band,
         e.sex,
         -- Unknown counts as not looked after, as the filters count it (cm_counted).

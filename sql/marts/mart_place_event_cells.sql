@@ -11,6 +11,9 @@ final as (
         place_id,
         event_month,
         event_source,
+        -- Whose records (int_events): a council scope counts its own, and the force's
+        -- offences at the places a council scope sees.
+        owner_code,
         age_band,
         sex,
         -- Unknown counts as not looked after, as the filters count it (cm_counted).

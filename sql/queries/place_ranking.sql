@@ -7,12 +7,25 @@
 -- groups of mart_place_hotspots (which are for all children and sources). The score the
 -- pages show is recomputed from the perturbed counts (contextmap.places_view.shown_scores).
 -- Events are rolled up from mart_place_event_cells, children from mart_place_children.
+-- A council scope ranks only the places it sees (mart_place_scopes), counting its own
+-- children's events and the offences at places in or bordering it; the hot spot flag and
+-- peer groups count every council's children, so they are left out (null) for it.
+-- cross_border_councils: councils with more than suppress_max children at the place over
+-- the whole span (mart_place_cross_border), the same for every scope.
 -- not perturbed: peer_groups (how many groups use the place, not children)
+-- not perturbed: cross_border_councils (how many councils, each with more than suppress_max children)
 with bounds as (
     select
         $month_from::date as m_from,
         $month_to::date as m_to,
         date_diff('month', $month_from::date, $month_to::date) + 1 as n_months
+),
+
+seen as (
+    -- The places the scope sees, and whether it counts the force's offences at each.
+    select place_id, true as counts_offences from int_places where $scope = 'All'
+    union all
+    select place_id, counts_offences from mart_place_scopes where council_code = $scope
 ),
 
 windows as (
@@ -28,8 +41,10 @@ windows as (
 events as (
     -- A place is filtered by its own locality (below), so no event locality is passed.
     select c.place_id, c.event_month, c.event_source, c.themes, c.events, c.events_ckey
-    from mart_place_event_cells as c, windows as w
+    from mart_place_event_cells as c
+    join seen as v using (place_id), windows as w
     where c.event_month between least(w.prev_from, w.before_from) and w.m_to
+      and (cm_in_scope(c.owner_code, $scope) or (c.event_source = 'offence' and v.counts_offences))
       and list_contains($sources, c.event_source)
       and cm_counted(null, c.age_band, c.sex, c.is_looked_after, 'All', $age_bands, $sexes, $looked_after)
 ),
@@ -58,8 +73,10 @@ children as (
     select place_id, count(*) as children, sum(person_rkey) as children_ckey
     from (
         select distinct c.place_id, c.person_key, c.person_rkey
-        from mart_place_children as c, windows as w
+        from mart_place_children as c
+        join seen as v using (place_id), windows as w
         where c.event_month between w.m_from and w.m_to
+          and (cm_in_scope(c.owner_code, $scope) or (c.event_source = 'offence' and v.counts_offences))
           and list_contains($sources, c.event_source)
           and cm_counted(null, c.age_band, c.sex, c.is_looked_after, 'All', $age_bands, $sexes, $looked_after)
     ) as place_children
@@ -93,11 +110,14 @@ changes as (
 flags as (
     select place_id, is_hotspot, poisson_q
     from mart_place_hotspots, windows as w
-    where month_from = w.m_from and month_to = w.m_to
+    where month_from = w.m_from and month_to = w.m_to and $scope = 'All'
 ),
 
 groups as (
-    select place_id, any_value(peer_groups) as peer_groups from mart_place_hotspots group by place_id
+    select place_id, any_value(peer_groups) as peer_groups
+    from mart_place_hotspots
+    where $scope = 'All'
+    group by place_id
 ),
 
 scored as (
@@ -122,14 +142,18 @@ scored as (
         coalesce(x.previous_events_ckey, 0)::bigint as previous_events_ckey,
         f.is_hotspot,
         f.poisson_q,
-        coalesce(g.peer_groups, 0)::bigint as peer_groups
+        case when $scope = 'All' then coalesce(g.peer_groups, 0) end::bigint as peer_groups,
+        coalesce(b.councils, 0)::bigint as cross_border_councils,
+        coalesce(b.is_cross_border, false) as is_cross_border
     from int_places as p
+    semi join seen using (place_id)
     left join counts as c using (place_id)
     left join children as ch using (place_id)
     left join themes as t using (place_id)
     left join changes as x using (place_id)
     left join flags as f using (place_id)
     left join groups as g using (place_id)
+    left join mart_place_cross_border as b using (place_id)
     where $locality = 'All' or p.locality = $locality
 ),
 
@@ -153,7 +177,7 @@ select
     case when recent_3m > previous_3m and p_up < 0.05 then 'Rising'
          when previous_3m > recent_3m and p_down < 0.05 then 'Falling'
          else 'Steady' end as trend,
-    is_hotspot, poisson_q, peer_groups,
+    is_hotspot, poisson_q, peer_groups, cross_border_councils, is_cross_border,
     events_ckey, missing_found_ckey, rhi_mention_ckey, offence_ckey, children_ckey, previous_events_ckey
 from tested
 order by score desc, events desc, place_id
