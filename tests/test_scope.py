@@ -101,7 +101,7 @@ def test_role_map_gives_a_council_scope_or_the_whole_build(force_settings, tmp_p
 
 
 def test_a_council_user_gets_only_the_pages_built_for_council_scope():
-    assert auth.pages_for("analyst", KIRKLEES) == ["overview"]
+    assert auth.pages_for("analyst", KIRKLEES) == ["overview", "trends", "rhi"]
     assert auth.pages_for("partner", KIRKLEES) == []
     assert "map" in auth.pages_for("analyst")
     with pytest.raises(auth.AccessDenied):
@@ -163,7 +163,7 @@ def test_every_query_filters_by_scope_or_says_why_it_need_not():
     ``-- any scope: why``; this lists which do, so the list only grows on purpose."""
     scoped = sorted(p.stem for p in (ROOT / "sql" / "queries").glob("*.sql") if "$scope" in p.read_text())
     assert scoped == ["localities", "overview_episodes", "overview_groups", "overview_offences", "rhi_breakdown",
-                      "rhi_reasons"]
+                      "rhi_monthly", "rhi_reasons", "trend_episodes", "trend_events", "trend_offences"]
 
 
 def test_nothing_a_user_sends_changes_the_scope(con, month):
