@@ -249,8 +249,18 @@ def build_pdf(ov: Overview, extras: Extras, images: dict[str, bytes], policy: di
     return doc.output()
 
 
+# Why a council scope gets no pack: its map and disruption review count places across the force.
+COUNCIL_PACK_REFUSED = ("The meeting pack is not available at council level yet: its map and disruption review "
+                        "count places across the force.")
+
+
 def build_pack(con, filters: Filters, policy: disclosure.Policy) -> tuple[bytes, str]:
-    """The meeting pack for ``filters``: ``(pdf_bytes, html_str)``, every figure as on screen."""
+    """The meeting pack for ``filters``: ``(pdf_bytes, html_str)``, every figure as on screen.
+
+    Refused (``ValueError``, a plain message) to a council scope before anything is counted.
+    """
+    if filters.scope != queries.WHOLE:
+        raise ValueError(COUNCIL_PACK_REFUSED)
     query = queries.bind(con, scope=filters.scope)
     ov = pack_collect.collect(query, filters, policy)
     if ov.empty:

@@ -178,8 +178,9 @@ def _data_quality(query: Query) -> str:
 def scope_note(council_name: str) -> str:
     """What a council user's Overview counts, and what it leaves to the whole build."""
     return (f"{council_name} only: missing episodes and return home interviews of {council_name}'s children, "
-            f"wherever they went missing, and offences involving young people in {council_name}. Places, "
-            "emerging hotspots and peer groups across the force are not shown at council level.")
+            f"wherever they went missing, and offences involving young people in {council_name}. The force's "
+            "top places, emerging hotspots and peer groups are not shown here; the Places and Peer groups "
+            f"pages show those that involve {council_name}'s children.")
 
 
 def collect(query: Query, f: Filters, policy: disclosure.Policy, area: str | None = None) -> Overview:

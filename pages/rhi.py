@@ -12,6 +12,8 @@ s = page.start("rhi", "Return home interviews",
                f"Statutory guidance: a return home interview should be offered within {rhi_view.HOURS} hours of a "
                "child's return.")
 f = s.filters
+page.council_note(s, "the missing episodes of {council}'s children and their return home interviews, wherever "
+                     "the child went missing.")
 target, national = rhi_view.targets()
 st.caption(f"{period_label(f.month_from, f.month_to)} · {md_escape(f.locality) if f.locality != 'All' else 'All localities'}")
 

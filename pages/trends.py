@@ -12,6 +12,8 @@ from contextmap.ui import gates, page
 s = page.start("trends", "Trends", "Monthly figures for the locality and people chosen in the sidebar, "
                "up to the month chosen there.")
 f = s.filters
+page.council_note(s, "missing episodes and return home interviews of {council}'s children, wherever they went "
+                     "missing, and offences involving young people in {council}.")
 history = settings.current().trends.months
 first = s.query("month_range").iloc[0, 0]
 if pd.isna(first):

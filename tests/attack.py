@@ -30,7 +30,7 @@ from datetime import date
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
-from contextmap import cellkey, disclosure, headline, map_view, postcodes_view, queries, rhi_view
+from contextmap import cellkey, disclosure, headline, map_view, postcodes_view, queries, rhi_view, trends
 from contextmap.filters import AGE_BANDS, SEXES, SOURCES, Filters
 
 COUNT_MEASURES = [m.key for m in headline.MEASURES if m.kind == "count"]
@@ -98,6 +98,31 @@ class Views:
             true_total = truth[truth["dimension"] == "total"]
             return _number(text), int(true_total["returned"].iloc[0]) if len(true_total) else 0
         return self._memo(("rhi", f), make)
+
+    def trend(self, f: Filters, key: str, split: str) -> dict:
+        """Trends: a count measure by month and line over the filters' months, as the page
+        charts it (``trends.series``): (month, line) → (shown, truth)."""
+        def make():
+            m = trends.MEASURES[key]
+            months = [d.date() for d in pd.date_range(f.month_from, f.month_to, freq="MS")]
+            params = {**f.params(), "split": split}
+            shown = trends.series(self._run(m.query, False, **params), m, split, months, self.policy)
+            true = {(pd.Timestamp(r["month"]), trends.split_label(split, r["split_value"])): int(r[m.column])
+                    for _, r in self._run(m.query, True, **params).iterrows()}
+            return {(r.month, r.group): (None if r.hidden else float(r.value), true.get((r.month, r.group), 0))
+                    for r in shown.itertuples()}
+        return self._memo(("trend", f, key, split), make)
+
+    def rhi_rows(self, f: Filters, dimension: str) -> dict:
+        """Return home interviews: "Episodes ended" by locality or looked-after status
+        (``rhi_view.breakdown_table``): group → (shown, truth)."""
+        def make():
+            shown = self._run("rhi_breakdown", False, **f.params())
+            true = self._run("rhi_breakdown", True, **f.params())
+            table = rhi_view.breakdown_table(shown[shown["dimension"] == dimension], self.policy)
+            truth = true[true["dimension"] == dimension].set_index("grp")["returned"]
+            return {g: (_number(v), int(truth.get(g, 0))) for g, v in zip(table["Group"], table["Episodes ended"])}
+        return self._memo(("rhi_rows", f, dimension), make)
 
     def areas(self, f: Filters, level: str) -> pd.DataFrame:
         """Map: events per ward or LSOA (``code``, ``locality``, ``shown``, ``truth``)."""
@@ -217,6 +242,42 @@ def scope_routes(views: Views, base: Filters, councils: list[str]) -> list[Route
             if _small(truth, views.policy):
                 terms = [(1, whole[m][0])] + [(-1, parts[c][m][0]) for c in others]
                 out.append(_route("scope", f"{m} force minus councils but {hidden or 'none'}", truth, terms, {"overview"}))
+    return [r for r in out if r]
+
+
+def level_routes(whole: dict, parts: dict[str, dict], page: str, policy: disclosure.Policy) -> list[Route]:
+    """:func:`scope_routes` for any page's cells (key → (shown, truth)): the force's cell
+    minus one council's, and minus every council's but one. A cell a council's page does
+    not show is 0 there, as an attacker would read it."""
+    out = []
+    for key, (shown, truth) in whole.items():
+        own = {c: cells.get(key, (0.0, 0)) for c, cells in parts.items()}
+        for c in own:
+            if _small(truth - own[c][1], policy):
+                out.append(_route("scope", f"{page} {key} force minus {c}", truth - own[c][1],
+                                  [(1, shown), (-1, own[c][0])], {page}))
+        for hidden in [None, *own]:
+            others = [c for c in own if c != hidden]
+            left = truth - sum(own[c][1] for c in others)
+            if _small(left, policy):
+                terms = [(1, shown)] + [(-1, own[c][0]) for c in others]
+                out.append(_route("scope", f"{page} {key} force minus councils but {hidden or 'none'}", left, terms,
+                                  {page}))
+    return [r for r in out if r]
+
+
+def parts_routes(whole: dict, parts: dict, page: str, policy: disclosure.Policy) -> list[Route]:
+    """One scope's own complement on a page: each total (keyed by month, or a single total)
+    minus all of its lines but one (what is left is that line, or what no line holds)."""
+    out = []
+    for month, (shown, truth) in whole.items():
+        lines = {line: v for (m, line), v in parts.items() if m == month} if isinstance(month, pd.Timestamp) else parts
+        for hidden in [None, *lines]:
+            others = [line for line in lines if line != hidden]
+            left = truth - sum(lines[line][1] for line in others)
+            if _small(left, policy):
+                terms = [(1, shown)] + [(-1, lines[line][0]) for line in others]
+                out.append(_route("split", f"{page} {month} but {hidden}", left, terms, {page}))
     return [r for r in out if r]
 
 

@@ -12,10 +12,12 @@ with a p-table of zeros give every small group back exactly, so the check can fa
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from contextmap import disclosure
+from contextmap import disclosure, trends
 from contextmap.filters import AGE_BANDS, SEXES, SOURCES, Filters
 from tests import attack
 from tests.test_attack import _judge
@@ -23,6 +25,9 @@ from tests.test_attack import _judge
 POLICY = disclosure.Policy()
 # Months attacked: cross-border small groups are rare in the sample, so half a year finds enough.
 MONTHS = 6
+# The Trends page's counts, and the lines a council user can split them into.
+TREND_MEASURES = ("episodes", "children", "offences", "events")
+TREND_SPLITS = ("locality", "sex", "age_band", "looked_after")
 
 
 def _bases(month, localities: list[str]):
@@ -50,6 +55,37 @@ def _routes(con, policy: disclosure.Policy, months: int) -> list[attack.Route]:
     return routes
 
 
+def _page_routes(con, policy: disclosure.Policy, months: int) -> list[attack.Route]:
+    """Trends (a year of months, each count by month and by locality) and Return home
+    interviews ("Episodes ended" by locality and looked-after status, each month): the
+    force's cells minus councils' ("scope"), and each council's totals minus its own lines
+    ("split")."""
+    views = attack.Views(con, policy)
+    last = con.execute("select max(month) from mart_episode_cells").fetchone()[0]
+    councils = [c for (c,) in con.execute("select distinct owner_code from mart_episode_cells order by 1").fetchall()]
+    routes = []
+    for base in (replace(b, period="12m") for b in _bases(last, [])):
+        for key in TREND_MEASURES:
+            for split in ("none", "locality"):
+                parts = {c: views.trend(replace(base, scope=c), key, split) for c in councils}
+                routes += attack.level_routes(views.trend(base, key, split), parts, "trends", policy)
+    for c in councils:
+        own = Filters(last, period="12m", scope=c)
+        for key in TREND_MEASURES:
+            totals = {month: v for (month, _), v in views.trend(own, key, "none").items()}
+            for split in (s for s in TREND_SPLITS if s in trends.MEASURES[key].splits):
+                routes += attack.parts_routes(totals, views.trend(own, key, split), "trends", policy)
+    for k in range(months):
+        base = Filters(last - relativedelta(months=k))
+        for dim in ("locality", "looked_after"):
+            parts = {c: views.rhi_rows(replace(base, scope=c), dim) for c in councils}
+            routes += attack.level_routes(views.rhi_rows(base, dim), parts, "rhi", policy)
+        for c in councils:
+            own = replace(base, scope=c)
+            routes += attack.parts_routes({"total": views.rhi_ended(own)}, views.rhi_rows(own, "locality"), "rhi", policy)
+    return routes
+
+
 @pytest.fixture(scope="module")
 def con(force_con):
     return force_con
@@ -73,6 +109,29 @@ def test_the_cross_scope_attack_catches_a_build_without_perturbation(con, tmp_pa
     zeros.write_text("pcv,ckey,pvalue\n" + "".join(f"{p},{k},0\n" for p in range(1, 751) for k in range(256)))
     unprotected = disclosure.Policy(suppress_max=POLICY.suppress_max, ptable_path=str(zeros))
     found = [r for r in _routes(con, unprotected, months=MONTHS) if r.kind == "scope"]
+    assert len(found) >= 10 and all(r.error == 0 for r in found)
+    with pytest.raises(AssertionError, match="give the hidden count exactly"):
+        _judge(found, at_least=10)
+
+
+@pytest.fixture(scope="module")
+def page_routes(con):
+    return _page_routes(con, POLICY, months=MONTHS)
+
+
+def test_trends_and_rhi_across_scopes_do_not_give_back_small_groups(page_routes):
+    _judge([r for r in page_routes if r.kind == "scope"], at_least=10)
+
+
+def test_a_council_users_own_trend_and_rhi_lines_are_protected(page_routes):
+    _judge([r for r in page_routes if r.kind == "split"], at_least=10)
+
+
+def test_the_trends_and_rhi_attack_catches_a_build_without_perturbation(con, tmp_path):
+    zeros = tmp_path / "ptable.csv"
+    zeros.write_text("pcv,ckey,pvalue\n" + "".join(f"{p},{k},0\n" for p in range(1, 751) for k in range(256)))
+    unprotected = disclosure.Policy(suppress_max=POLICY.suppress_max, ptable_path=str(zeros))
+    found = _page_routes(con, unprotected, months=MONTHS)
     assert len(found) >= 10 and all(r.error == 0 for r in found)
     with pytest.raises(AssertionError, match="give the hidden count exactly"):
         _judge(found, at_least=10)

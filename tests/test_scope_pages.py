@@ -3,8 +3,8 @@ the force sample served in demo mode; a demo user's council stands for the counc
 account gets at sign-in).
 
 A council user lands on their council's Overview (its own figures, said to be so), with
-no force-wide table, no meeting pack and no page not built for a council (auth.COUNCIL_PAGES); a link naming another scope
-(``?scope=All``, ``?council=...``) changes nothing; a force user sees the force's figures
+no force-wide table, no meeting pack and no page not built for a council (auth.COUNCIL_PAGES);
+a link naming another scope (``?scope=All``, ``?council=...``) changes nothing; a force user sees the force's figures
 and every page of the role, exactly as before scopes.
 """
 
@@ -76,7 +76,7 @@ def _episodes_for(db, f: Filters, scope: str) -> str:
 
 
 @pytest.mark.parametrize("role", ["strategic", "analyst"])
-def test_a_council_user_sees_their_own_councils_overview_only(served, role):
+def test_a_council_user_sees_their_own_councils_overview_and_council_pages_only(served, role):
     at = _start(role, KIRKLEES)
     f = at.session_state["filters"]
     assert f.scope == KIRKLEES

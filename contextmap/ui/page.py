@@ -35,6 +35,14 @@ def start(page_id: str, title: str, caption: str | None = None) -> Session:
     return sess
 
 
+def council_note(s: Session, counts: str) -> None:
+    """Tell a council user that the page counts their council's records only: ``counts``
+    says which, with ``{council}`` for its name. Nothing for a user of the whole build."""
+    if s.user.council:
+        name = md_escape(auth.councils().get(s.user.council, s.user.council))
+        st.info(f"{name} only: {counts.format(council=name)}", icon=":material/account_balance:")
+
+
 def require_table(s: Session, table: str, missing: str) -> None:
     """Stop the page with ``missing`` (what is not in this build, and how to add it) when
     the build has no ``table``: optional analytics may be absent from a build."""

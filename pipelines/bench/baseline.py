@@ -45,6 +45,8 @@ COMPARED = {
                             "completed_72h", "offered", "completed", "declined", "offered_before_return",
                             "timed_offers", "median_hours_to_offer"],
 }
+# The build's rows each mart is compared on: the whole build's (the baseline has no data owners).
+WHOLE_BUILD = {"mart_rhi_timeliness": "owner_code = 'All'"}
 # The contract files the three marts read, in the order they depend on each other.
 FILES = ("places", "missing_episodes", "return_home_interviews", "offences")
 WHITE_SPACE = " \t\r\n\u00a0"

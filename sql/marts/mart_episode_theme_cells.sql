@@ -23,6 +23,8 @@ themed as (
 final as (
     select
         start_month as month,
+        -- Whose records (the council's key): a council scope counts only its own.
+        owner_code,
         locality,
         age_band,
         sex,

@@ -1,5 +1,6 @@
--- Return home interview measures by month, locality and looked-after status, with
--- 'All' roll-ups, so medians are computed over the right episodes, never averaged.
+-- Return home interview measures by month, data owner, locality and looked-after status,
+-- with 'All' roll-ups, so medians are computed over the right episodes, never averaged.
+-- Owner 'All' is the whole build; a council scope reads its own owner's rows.
 -- An offer recorded before the return counts from the return (int_episodes); episodes
 -- still missing and RHIs without times (SSD flags) are outside the 72-hour denominator.
 with episodes as (
@@ -9,6 +10,7 @@ with episodes as (
 final as (
     select
         start_month as month,
+        case when grouping(owner_code) = 1 then 'All' else owner_code end as owner_code,
         coalesce(locality, 'All') as locality,
         case when grouping(is_looked_after) = 1 then 'All'
              when is_looked_after then 'Looked after'
@@ -41,7 +43,9 @@ final as (
     from episodes
     group by grouping sets (
         (start_month, locality, is_looked_after), (start_month, locality),
-        (start_month, is_looked_after), (start_month)
+        (start_month, is_looked_after), (start_month),
+        (start_month, owner_code, locality, is_looked_after), (start_month, owner_code, locality),
+        (start_month, owner_code, is_looked_after), (start_month, owner_code)
     )
 )
 

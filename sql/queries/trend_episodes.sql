@@ -16,6 +16,7 @@ with cells as (
     where $split <> 'theme'
       and month between $month_from and $month_to
       and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
+      and cm_in_scope(owner_code, $scope)
 ),
 
 theme_cells as (
@@ -24,6 +25,7 @@ theme_cells as (
     where $split = 'theme'
       and month between $month_from and $month_to
       and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
+      and cm_in_scope(owner_code, $scope)
 ),
 
 counts as (
@@ -74,6 +76,7 @@ child_lines as (
     from mart_episode_children
     where month between $month_from and $month_to
       and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
+      and cm_in_scope(owner_code, $scope)
 ),
 
 children as (

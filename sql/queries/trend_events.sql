@@ -1,11 +1,13 @@
 -- Located events per month (sources chosen in the filters), split by one dimension
--- ($split: none, locality, source, age_band, sex, looked_after or theme).
+-- ($split: none, locality, source, age_band, sex, looked_after or theme). A council scope
+-- counts its own children's missing and interview events and the offences in its area.
 with events as (
     select *
     from mart_event_cells
     where event_month between $month_from and $month_to
       and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
       and list_contains($sources, event_source)
+      and cm_in_scope(scope_code, $scope)
 ),
 
 split as (

@@ -1,7 +1,8 @@
 -- Offences involving young people per month (an offence counts once per line), split by
 -- one dimension ($split: none, locality, age_band, sex or offence_group). An offence
 -- counts on a line when a young person it involved passes the filters and is on that
--- line (so an offence involving two age bands counts once under each).
+-- line (so an offence involving two age bands counts once under each). A council scope
+-- counts the offences in its area.
 with wanted as (
     select flatten(list_transform($age_bands, lambda a: list_transform($sexes, lambda s: a || '|' || s))) as people
 ),
@@ -20,6 +21,7 @@ cells as (
     where c.month between $month_from and $month_to
       and ($locality = 'All' or c.locality = $locality)
       and list_has_any(c.people, w.people)
+      and cm_in_scope(c.council_code, $scope)
 ),
 
 -- The lines each cell's offences count on, for all, serious violence and weapon offences.
