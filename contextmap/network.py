@@ -139,10 +139,13 @@ def layout(nodes: pd.DataFrame, edges: pd.DataFrame, group_order: list[int]) -> 
     return pd.concat(parts, ignore_index=True) if parts else nodes.assign(x=[], y=[])
 
 
-def _node_size(events: pd.Series) -> pd.Series:
-    # Area in proportion to activity, from 8 px (no events) to 28 px (the busiest).
-    top = max(float(events.max()), 1.0)
-    return 8 + 20 * np.sqrt(events.clip(lower=0) / top)
+def _node_size(events: pd.Series, policy: disclosure.Policy) -> pd.Series:
+    # Area in proportion to activity as shown, from 8 px (no events) to 28 px (the busiest):
+    # every hidden count ("c") gets the size of suppress_max, so a dot never tells 1 from 5.
+    shown = events.astype(float).where(~events.map(lambda n: disclosure.is_suppressed(n, policy)),
+                                       float(policy.suppress_max))
+    top = max(float(shown.max()), 1.0)
+    return 8 + 20 * np.sqrt(shown.clip(lower=0) / top)
 
 
 def network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, policy: disclosure.Policy,
@@ -185,7 +188,7 @@ def network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, policy: disclosure.
         if xs:
             fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=style, hoverinfo="skip",
                                      name="Link within a group" if same else "Link between groups", showlegend=True))
-    sizes = _node_size(placed["events"].astype(float))
+    sizes = _node_size(placed["events"], policy)
     for k, gid in enumerate(order):
         mine = placed["group_id"] == gid
         members = placed[mine]

@@ -16,8 +16,9 @@ page.require_table(s, "mart_peer_groups",
 
 if s.user.council:
     st.info(f"Groups with at least one of {auth.councils().get(s.user.council, s.user.council)}'s children. Their "
-            "figures are the whole group's, every council's members together, and other councils' members are never "
-            "listed.", icon=":material/account_balance:")
+            "figures are the whole group's, every council's members together; other councils' members are never "
+            "listed nor drawn in the network, and where a group has any, its places do not say how many members "
+            "were seen there.", icon=":material/account_balance:")
 groups = s.query("group_table", f)
 table, hidden = network.group_table(groups, s.policy)
 note = network.small_groups_note(hidden, s.policy)

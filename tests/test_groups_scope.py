@@ -111,7 +111,17 @@ def test_a_council_scope_gets_only_groups_with_its_children_and_its_own_pseudony
     nodes = query("group_network_nodes", group_ids=[gid])
     edges = query("group_network_edges", group_ids=[gid])
     shown = set(nodes["person_key"]) | set(edges["person_a"]) | set(edges["person_b"])
-    assert shown & set(PLANTED_KEYS) == OWN and len(nodes) == len(PLANTED_KEYS)
+    # Only Kirklees's own members are drawn: a dot for each other member would count them
+    # exactly where the drill-down shows "c" (and give each one's own figures).
+    assert shown == OWN and len(nodes) == len(OWN)
+    # Its places are only those Kirklees sees, and, the group holding other councils'
+    # children, without how many members were seen at each (less Kirklees's own, the others).
+    places = query("group_places", group_id=gid)
+    allowed = {r[0] for r in force_con.execute(
+        "select place_id from mart_place_scopes where council_code = ?", [KIRKLEES]).fetchall()}
+    assert not places.empty and set(places["place_id"]) <= allowed and places["people"].isna().all()
+    whole = queries.bind(force_con)("group_places", group_id=gid)
+    assert whole["people"].notna().all() and set(whole["place_id"]) >= set(places["place_id"])
     # A group with none of Kirklees's children: nothing of it, whatever the parameters.
     outside = min(set(_members(force_con)) - listed)
     for name in ("group_profile", "group_members", "group_members_others", "group_mix", "group_monthly",
