@@ -101,7 +101,7 @@ def test_role_map_gives_a_council_scope_or_the_whole_build(force_settings, tmp_p
 
 
 def test_a_council_user_gets_only_the_pages_built_for_council_scope():
-    assert auth.pages_for("analyst", KIRKLEES) == ["overview", "trends", "rhi", "places", "groups"]
+    assert auth.pages_for("analyst", KIRKLEES) == ["overview", "trends", "rhi", "places", "groups", "disproportionality"]
     assert auth.pages_for("partner", KIRKLEES) == ["places"]
     assert "map" in auth.pages_for("analyst")
     with pytest.raises(auth.AccessDenied):
