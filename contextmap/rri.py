@@ -115,6 +115,15 @@ def population_by(dimension: str, population: pd.DataFrame | None = None) -> pd.
     return out.rename(columns={dimension: "group", "children_10_17": "children"})
 
 
+def population_for(dimension: str, council: str | None = None) -> pd.DataFrame:
+    """Children aged 10–17 per group of ``dimension`` in a scope: the configured figures for
+    the whole build, none for one council (the file is the build's, not any council's own
+    children by group, and the build's would be the wrong denominator for one council's counts)."""
+    if council is not None:
+        return pd.DataFrame({"group": pd.Series(dtype=str), "children": pd.Series(dtype=float)})
+    return population_by(dimension)
+
+
 def reference_for(dimension: str) -> str:
     """The configured reference group of a dimension."""
     cfg = settings.current().disproportionality
@@ -132,10 +141,13 @@ def _label(dimension: str, group) -> str:
     return label(group, "sex") if dimension == "sex" else str(group)
 
 
-def protected_table(counts: pd.DataFrame, dimension: str, kind: str, policy) -> tuple[pd.DataFrame, pd.DataFrame]:
+def protected_table(counts: pd.DataFrame, dimension: str, kind: str, policy,
+                    council: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The RRI table as shown, and the numbers behind it for :func:`forest_figure`.
 
-    Counts go through disclosure control; ratios are given only where readable.
+    Counts go through disclosure control; ratios are given only where readable. A council
+    scope (``council``) has no population by group (:func:`population_for`), so its
+    groups are counted with no rate or ratio.
 
     ``counts`` has ``grp`` and ``events`` (or ``children`` when ``kind == "children"``).
     A group whose count is hidden gets no rate or ratio either: rate × population would
@@ -146,7 +158,7 @@ def protected_table(counts: pd.DataFrame, dimension: str, kind: str, policy) -> 
     min_events = max(settings.current().disproportionality.min_events, policy.suppress_max + 1)
     column = "children" if kind == "children" else "events"
     raw = counts.rename(columns={"grp": "group", column: "n"})[["group", "n"]].rename(columns={"n": "events"})
-    table = rri_table(raw, population_by(dimension), reference_for(dimension), kind=kind,
+    table = rri_table(raw, population_for(dimension, council), reference_for(dimension), kind=kind,
                       alpha=float(settings.current().disruption.alpha), min_events=min_events)
     table = table.sort_values("group", key=lambda g: g.ne(reference_for(dimension))).reset_index(drop=True)
     shown = disclosure.protect_frame(table, ["events"], policy)

@@ -13,7 +13,8 @@ The views, as the pages show them:
   month or quarter, locality, sex, age band, looked-after status and source selection;
 - Return home interviews: "Episodes that ended" (``rhi_view.summary``);
 - Map: events per ward and per LSOA (``map_view.area_values``);
-- Postcodes: events per district and per sector (``postcodes_view.postcode_table``).
+- Postcodes: events per district and per sector (``postcodes_view.postcode_table``);
+- Disproportionality: the count of each group (``rri.protected_table``).
 
 In a force-wide build the same views exist at every scope (``Filters.scope``): the whole
 force, and each council's own records. :func:`scope_routes` subtracts one level from the
@@ -30,7 +31,7 @@ from datetime import date
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
-from contextmap import cellkey, disclosure, headline, map_view, postcodes_view, queries, rhi_view, trends
+from contextmap import cellkey, disclosure, headline, map_view, postcodes_view, queries, rhi_view, rri, trends
 from contextmap.filters import AGE_BANDS, SEXES, SOURCES, Filters
 
 COUNT_MEASURES = [m.key for m in headline.MEASURES if m.kind == "count"]
@@ -123,6 +124,19 @@ class Views:
             truth = true[true["dimension"] == dimension].set_index("grp")["returned"]
             return {g: (_number(v), int(truth.get(g, 0))) for g, v in zip(table["Group"], table["Episodes ended"])}
         return self._memo(("rhi_rows", f, dimension), make)
+
+    def rri(self, f: Filters, dimension: str, measure: str, kind: str) -> dict:
+        """Disproportionality: the count of each group of ``dimension`` (``rri.protected_table``)
+        for ``measure`` (missing or offences) and ``kind`` (events or children): group → (shown, truth)."""
+        def make():
+            council = None if f.scope == queries.WHOLE else f.scope
+            shown = self._run("rri_counts", False, **f.params(), dimension=dimension)
+            true = self._run("rri_counts", True, **f.params(), dimension=dimension)
+            table, _ = rri.protected_table(shown[shown["measure"] == measure], dimension, kind, self.policy, council)
+            truth = true[true["measure"] == measure].set_index("grp")[kind]
+            labels = {rri._label(dimension, g): int(n) for g, n in truth.items()}
+            return {g: (_number(str(v)), labels.get(g, 0)) for g, v in zip(table["Group"], table["Count"])}
+        return self._memo(("rri", f, dimension, measure, kind), make)
 
     def areas(self, f: Filters, level: str) -> pd.DataFrame:
         """Map: events per ward or LSOA (``code``, ``locality``, ``shown``, ``truth``)."""

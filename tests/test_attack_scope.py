@@ -17,7 +17,7 @@ from dataclasses import replace
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from contextmap import disclosure, trends
+from contextmap import disclosure, rri, trends
 from contextmap.filters import AGE_BANDS, SEXES, SOURCES, Filters
 from tests import attack
 from tests.test_attack import _judge
@@ -86,6 +86,38 @@ def _page_routes(con, policy: disclosure.Policy, months: int) -> list[attack.Rou
     return routes
 
 
+def _rri_routes(con, policy: disclosure.Policy, months: int) -> list[attack.Route]:
+    """Disproportionality (each month and the last 12 months; every dimension, measure and
+    kind): the force's group counts minus councils' ("scope"), and each council's total of
+    one table (its groups added up, when none is hidden) minus the groups of another but
+    one ("split": every table of a measure and kind counts the same items)."""
+    views = attack.Views(con, policy)
+    last = con.execute("select max(month) from mart_episode_cells").fetchone()[0]
+    councils = [c for (c,) in con.execute("select distinct owner_code from mart_episode_cells order by 1").fetchall()]
+    bases = [Filters(last - relativedelta(months=k)) for k in range(months)] + [Filters(last, period="12m")]
+    routes = []
+    for base in bases:
+        for measure in ("missing", "offences"):
+            for kind in ("events", "children"):
+                for dim in rri.DIMENSIONS:
+                    parts = {c: views.rri(replace(base, scope=c), dim, measure, kind) for c in councils}
+                    routes += attack.level_routes(views.rri(base, dim, measure, kind), parts, "disproportionality",
+                                                  policy)
+                # Looked-after status is of the episode: a child can be in both of its groups.
+                dims = list(rri.DIMENSIONS) if kind == "events" else ["ethnic_group", "sex"]
+                for c in councils:
+                    own = replace(base, scope=c)
+                    for whole_dim in dims:
+                        rows = views.rri(own, whole_dim, measure, kind)
+                        if any(v is None for v, _ in rows.values()):
+                            continue
+                        total = {"total": (sum(v for v, _ in rows.values()), sum(t for _, t in rows.values()))}
+                        for dim in (d for d in dims if d != whole_dim):
+                            routes += attack.parts_routes(total, views.rri(own, dim, measure, kind),
+                                                          "disproportionality", policy)
+    return routes
+
+
 @pytest.fixture(scope="module")
 def con(force_con):
     return force_con
@@ -132,6 +164,29 @@ def test_the_trends_and_rhi_attack_catches_a_build_without_perturbation(con, tmp
     zeros.write_text("pcv,ckey,pvalue\n" + "".join(f"{p},{k},0\n" for p in range(1, 751) for k in range(256)))
     unprotected = disclosure.Policy(suppress_max=POLICY.suppress_max, ptable_path=str(zeros))
     found = _page_routes(con, unprotected, months=MONTHS)
+    assert len(found) >= 10 and all(r.error == 0 for r in found)
+    with pytest.raises(AssertionError, match="give the hidden count exactly"):
+        _judge(found, at_least=10)
+
+
+@pytest.fixture(scope="module")
+def rri_routes(con):
+    return _rri_routes(con, POLICY, months=MONTHS)
+
+
+def test_disproportionality_across_scopes_does_not_give_back_small_groups(rri_routes):
+    _judge([r for r in rri_routes if r.kind == "scope"], at_least=10)
+
+
+def test_a_council_users_own_disproportionality_tables_are_protected(rri_routes):
+    _judge([r for r in rri_routes if r.kind == "split"], at_least=10)
+
+
+def test_the_disproportionality_attack_catches_a_build_without_perturbation(con, tmp_path):
+    zeros = tmp_path / "ptable.csv"
+    zeros.write_text("pcv,ckey,pvalue\n" + "".join(f"{p},{k},0\n" for p in range(1, 751) for k in range(256)))
+    unprotected = disclosure.Policy(suppress_max=POLICY.suppress_max, ptable_path=str(zeros))
+    found = _rri_routes(con, unprotected, months=MONTHS)
     assert len(found) >= 10 and all(r.error == 0 for r in found)
     with pytest.raises(AssertionError, match="give the hidden count exactly"):
         _judge(found, at_least=10)

@@ -101,7 +101,7 @@ def test_role_map_gives_a_council_scope_or_the_whole_build(force_settings, tmp_p
 
 
 def test_a_council_user_gets_only_the_pages_built_for_council_scope():
-    assert auth.pages_for("analyst", KIRKLEES) == ["overview", "trends", "rhi", "places", "groups"]
+    assert auth.pages_for("analyst", KIRKLEES) == ["overview", "trends", "rhi", "places", "groups", "disproportionality"]
     assert auth.pages_for("partner", KIRKLEES) == ["places"]
     assert "map" in auth.pages_for("analyst")
     with pytest.raises(auth.AccessDenied):
@@ -166,7 +166,7 @@ def test_every_query_filters_by_scope_or_says_why_it_need_not():
                       "group_network_nodes", "group_places", "group_profile", "group_table", "localities",
                       "overview_episodes", "overview_groups", "overview_offences", "overview_peer_groups",
                       "place_profile", "place_profile_actions", "place_profile_monthly", "place_profile_quarters",
-                      "place_profile_themes", "place_ranking", "rhi_breakdown", "rhi_monthly", "rhi_reasons",
+                      "place_profile_themes", "place_ranking", "rhi_breakdown", "rhi_monthly", "rhi_reasons", "rri_counts",
                       "trend_episodes", "trend_events", "trend_offences"]
 
 

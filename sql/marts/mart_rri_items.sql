@@ -6,7 +6,9 @@
 -- offences whether the child was ever recorded as looked after: unknown (null) when the
 -- offence's data owner has no episodes under its key while others do (a force's records
 -- in a force-wide build cannot be matched to a council's children). The record key of an
--- offence and child is the offence's plus the child's.
+-- offence and child is the offence's plus the child's. scope_code is whose scope counts
+-- the item: an episode is its child's council's (the owner), wherever the child went
+-- missing; an offence is the council it happened in (as mart_event_cells).
 with people as (
     select person_key, person_rkey, ethnic_group, sex, ever_looked_after from int_people
 ),
@@ -25,7 +27,10 @@ care_known as (
 ),
 
 offence_keys as (
-    select event_id, event_rkey from int_events where event_source = 'offence'
+    select e.event_id, e.event_rkey, g.council_code
+    from int_events as e
+    left join geo_lsoa as g using (lsoa_code)
+    where e.event_source = 'offence'
 ),
 
 episodes as (
@@ -38,7 +43,8 @@ episodes as (
         e.person_rkey,
         p.ethnic_group,
         p.sex,
-        coalesce(e.is_looked_after, false) as is_looked_after
+        coalesce(e.is_looked_after, false) as is_looked_after,
+        e.owner_code as scope_code
     from int_episodes as e
     left join people as p using (person_key)
     where e.age_band in ('10-13', '14-15', '16-17')
@@ -54,7 +60,8 @@ offences as (
         p.person_rkey,
         p.ethnic_group,
         p.sex,
-        case when c.owner_code is not null then coalesce(p.ever_looked_after, false) end as is_looked_after
+        case when c.owner_code is not null then coalesce(p.ever_looked_after, false) end as is_looked_after,
+        k.council_code as scope_code
     from stg_offences as o
     left join people as p using (person_key)
     left join care_known as c on c.owner_code = o.owner_code

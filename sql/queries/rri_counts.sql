@@ -1,7 +1,9 @@
 -- Missing episodes and offences of children aged 10-17 in the period, with the distinct
 -- children behind them, by one dimension ($dimension: ethnic_group, sex or looked_after).
 -- The whole area: the population denominators are for the whole area. The records and
--- the groups they fall in are mart_rri_items (which says how a child is grouped).
+-- the groups they fall in are mart_rri_items (which says how a child is grouped). A
+-- council scope counts its own children's episodes, wherever they went missing, and the
+-- offences in its area.
 with counted as (
     select
         measure,
@@ -16,6 +18,7 @@ with counted as (
         person_rkey
     from mart_rri_items
     where month between $month_from and $month_to
+      and cm_in_scope(scope_code, $scope)
 ),
 
 items as (

@@ -1,0 +1,143 @@
+"""The Disproportionality page at each scope of a force-wide build (Streamlit AppTest, the
+force sample served in demo mode, as tests/test_scope_pages.py).
+
+A council user opens the page by URL and sees their own council's children: the missing
+episodes (and the children behind them) of its children aged 10–17 by sex, checked against
+a count made here with pandas from the council's own input file
+(data/sample_force/<code>/missing_episodes.csv), not with the dashboard's SQL. No
+population of a council's own children by group is configured, so the page gives the
+council counts with no rates or ratios, and says why. A force user sees the five councils'
+files together, with rates and ratios, as before scopes. The CSV the page prepares for
+download holds the figures on screen.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from contextmap import disclosure, export, rri
+from contextmap.filters import Filters
+from contextmap.ui.navigation import PAGES
+from tests import test_scope_pages
+from tests.test_pages_privacy import PSEUDONYM, _visible_text, visible_small_counts
+from tests.test_scope_pages import KIRKLEES, _start
+from tests.test_scope_trends_rhi import COUNCILS, NOISE, SAMPLE, _times
+
+served = test_scope_pages.served
+
+POLICY = disclosure.Policy()
+SEX = {"M": "Male", "F": "Female", "X": "Other"}
+
+
+def _age(eps: pd.DataFrame, started: pd.Series) -> pd.Series:
+    """Age at the start: from the date of birth (ISO or day/month/year) when it is not after
+    the start, else the age given."""
+    text = eps["date_of_birth"].fillna("").str.strip()
+    dob = pd.to_datetime(text.where(text.str.match(r"^\d{4}-")), format="ISO8601", errors="coerce").fillna(
+        pd.to_datetime(text.where(text.str.contains("/")), format="%d/%m/%Y", errors="coerce"))
+    years = started.dt.year - dob.dt.year - ((started.dt.month < dob.dt.month)
+                                             | ((started.dt.month == dob.dt.month) & (started.dt.day < dob.dt.day)))
+    given = pd.to_numeric(eps["age"], errors="coerce")
+    return years.where(dob.notna() & (dob <= started), given)
+
+
+def missing_by_sex(councils, month_from, month_to) -> pd.DataFrame:
+    """Per sex (a child's most often recorded, ties to the first code): episodes of children
+    aged 10–17 starting in the months, and the distinct children, from the councils' own files."""
+    out = []
+    for c in councils:
+        eps = pd.read_csv(SAMPLE / c / "missing_episodes.csv", dtype=str)
+        started = _times(eps["start_datetime"])
+        eps = eps.assign(started=started, age_years=_age(eps, started), person=c + ":" + eps["person_id"].str.strip())
+        known = eps[eps["sex"].isin(list(SEX))]
+        counts = known.groupby(["person", "sex"]).size().reset_index(name="n")
+        top = counts.sort_values(["person", "n", "sex"], ascending=[True, False, True]).drop_duplicates("person")
+        eps["group"] = eps["person"].map(top.set_index("person")["sex"].map(SEX)).fillna("Unknown")
+        month = eps["started"].dt.to_period("M").dt.to_timestamp()
+        out.append(eps[(month >= pd.Timestamp(month_from)) & (month <= pd.Timestamp(month_to))
+                       & eps["age_years"].between(10, 17)])
+    eps = pd.concat(out)
+    return eps.groupby("group").agg(events=("episode_id", "size"), children=("person", "nunique"))
+
+
+@pytest.fixture()
+def prepared(monkeypatch):
+    """Every CSV a page prepares for download (what the download button would hand over)."""
+    made = []
+    real = export.safe_csv
+
+    def keep(df):
+        data = real(df)
+        made.append(pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False))
+        return data
+
+    monkeypatch.setattr(export, "safe_csv", keep)
+    return made
+
+
+def _open(council: str | None, measure: str):
+    at = _start("analyst", council, {"period": "12m"})
+    at.switch_page(PAGES["disproportionality"][0])
+    at.run()
+    at.selectbox(key="d_dim").set_value("sex").run()
+    at.selectbox(key="d_measure").set_value(measure).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == PAGES["disproportionality"][1]
+    return at
+
+
+def _counts(table: pd.DataFrame) -> pd.Series:
+    return pd.Series(pd.to_numeric(table["Count"].astype(str).str.replace(",", ""), errors="coerce").to_numpy(),
+                     index=table["Group"].to_numpy(), dtype=float)
+
+
+@pytest.mark.parametrize("kind", ["events", "children"])
+@pytest.mark.parametrize("council", [KIRKLEES, None], ids=["Kirklees", "force"])
+def test_the_page_shows_the_scopes_own_children_and_exports_them_only(served, prepared, council, kind):
+    at = _open(council, f"missing:{kind}")
+    f: Filters = at.session_state["filters"]
+    assert f.period == "12m"
+    truth = missing_by_sex([council] if council else COUNCILS, f.month_from, f.month_to)[kind]
+    screen = at.dataframe[0].value
+    exported = prepared[-1]
+    shown = _counts(exported)  # a hidden count ("c") is NaN
+    assert shown.notna().sum() >= 3, exported
+    assert (shown - truth.reindex(shown.index).fillna(0)).abs().max() <= NOISE, (exported, truth)
+    assert (truth.reindex(shown[shown.isna()].index).fillna(0) <= POLICY.suppress_max).all(), (exported, truth)
+    # The download is the table on screen, and nothing else (a hidden count sorts as 0.5 there).
+    assert list(exported["Group"]) == list(screen["Group"])
+    pd.testing.assert_series_equal(_counts(screen).where(shown.notna()), shown)
+    assert not visible_small_counts(at) and not PSEUDONYM.search(_visible_text(at))
+    rris = exported["RRI"].replace("", pd.NA)
+    if council:
+        force = missing_by_sex(COUNCILS, f.month_from, f.month_to)[kind]
+        assert (force.reindex(shown.index) - shown).min() > 4 * NOISE  # not the force's figures
+        assert any(i.value.startswith("Kirklees only") for i in at.info)
+        assert any(w.value.startswith("No rates or ratios for Kirklees") for w in at.warning)
+        # No population of Kirklees's own children by group: no rate or ratio, said so.
+        assert rris.isna().all() and set(exported["Reading"]) == {rri.NO_POPULATION}
+        assert not at.get("plotly_chart")
+    else:
+        assert not any("only:" in i.value for i in at.info)
+        assert rris.notna().sum() >= 2 and len(at.get("plotly_chart")) == 1
+
+
+def test_the_recount_reads_the_files_as_the_build_does(served):
+    """The recount over the whole sample matches the build's exact count of episodes of
+    children aged 10–17 by sex, so a difference on the page is the page's."""
+    import duckdb
+
+    from contextmap import queries
+
+    con = duckdb.connect(str(served), read_only=True)
+    lo, hi = con.execute("select min(month), max(month) from mart_rri_items").fetchone()
+    for scope in (KIRKLEES, queries.WHOLE):
+        built = queries.run(con, "rri_counts", exact=True, month_from=lo, month_to=hi, dimension="sex", scope=scope)
+        built = built[built["measure"] == "missing"].set_index("grp")[["events", "children"]]
+        built.index = built.index.map(lambda g: SEX.get(g, "Unknown"))
+        recount = missing_by_sex([KIRKLEES] if scope == KIRKLEES else COUNCILS, lo, hi)
+        pd.testing.assert_frame_equal(built.sort_index(), recount.sort_index(), check_dtype=False, check_names=False)
+    con.close()
