@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import io
 import os
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
+from contextmap import export
 from contextmap.settings import ROOT
 
 # CONTEXTMAP_TEST_BUILD_DIR keeps the cached builds of one checkout apart from another's.
@@ -103,3 +106,18 @@ def served_db(sample_db) -> Path:
             served.write(sample_db, partial, progress=lambda *_: None)
             partial.rename(path)
     return path
+
+
+@pytest.fixture()
+def prepared(monkeypatch):
+    """Every CSV a page prepares for download (what the download button would hand over)."""
+    made = []
+    real = export.safe_csv
+
+    def keep(df):
+        data = real(df)
+        made.append(pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False))
+        return data
+
+    monkeypatch.setattr(export, "safe_csv", keep)
+    return made

@@ -13,12 +13,10 @@ download holds the figures on screen.
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 import pytest
 
-from contextmap import disclosure, export, rri
+from contextmap import disclosure, rri
 from contextmap.filters import Filters
 from contextmap.ui.navigation import PAGES
 from tests import test_scope_pages
@@ -61,21 +59,6 @@ def missing_by_sex(councils, month_from, month_to) -> pd.DataFrame:
                        & eps["age_years"].between(10, 17)])
     eps = pd.concat(out)
     return eps.groupby("group").agg(events=("episode_id", "size"), children=("person", "nunique"))
-
-
-@pytest.fixture()
-def prepared(monkeypatch):
-    """Every CSV a page prepares for download (what the download button would hand over)."""
-    made = []
-    real = export.safe_csv
-
-    def keep(df):
-        data = real(df)
-        made.append(pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False))
-        return data
-
-    monkeypatch.setattr(export, "safe_csv", keep)
-    return made
 
 
 def _open(council: str | None, measure: str):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import csv
-import io
 import json
 
 import duckdb
@@ -21,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from contextmap import disclosure, export, pack
+from contextmap import disclosure, pack
 from contextmap.filters import Filters
 from contextmap.settings import ROOT
 from contextmap.ui.navigation import PAGES
@@ -52,21 +51,6 @@ def episodes_from_files(councils) -> pd.DataFrame:
     eps = eps.assign(month=_times(eps["start_datetime"]).dt.to_period("M").dt.to_timestamp(),
                      ended=_times(eps["end_datetime"]).notna())
     return eps.groupby("month").agg(episodes=("episode_id", "size"), returned=("ended", "sum"))
-
-
-@pytest.fixture()
-def prepared(monkeypatch):
-    """Every CSV a page prepares for download (what the download button would hand over)."""
-    made = []
-    real = export.safe_csv
-
-    def keep(df):
-        data = real(df)
-        made.append(pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False))
-        return data
-
-    monkeypatch.setattr(export, "safe_csv", keep)
-    return made
 
 
 def _open(role: str, council: str | None, page_id: str):
