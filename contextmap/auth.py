@@ -42,7 +42,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from contextmap import settings
-from contextmap.filters import ALL
+from contextmap.filters import WHOLE
 
 ROLES = ("strategic", "analyst", "partner", "admin")
 ROLE_HELP = (
@@ -79,8 +79,6 @@ MIN_PASSWORD = 12
 # (sql/queries read $scope). The others count every council's records, so they stay
 # closed to a council scope until they do; contextmap.queries refuses them too.
 COUNCIL_PAGES = ("overview", "trends", "rhi", "places", "groups", "disproportionality")
-# The scope parameter of the whole build (a single council, or the force): no filter.
-WHOLE = ALL
 
 
 class AccessDenied(PermissionError):

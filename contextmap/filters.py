@@ -18,6 +18,9 @@ PERIOD_MONTHS = {"month": 1, "quarter": 3, "12m": 12}
 # subsets: every subset would be one more view to subtract from another, and averaging
 # such differences wears away the cell-key noise (docs/methods.md, "Disclosure control").
 ALL = "All"
+# The scope of the whole build (a single council, or the force): every record counts, as in
+# the macro cm_in_scope (sql/dashboard_macros.sql).
+WHOLE = ALL
 # The URL query parameters the filters own (pages may add their own, e.g. ``place``).
 FILTER_KEYS = ("month", "period", "locality", "looked_after", "sources", "age_bands", "sexes")
 # The sources that are records of missing episodes (the rest are offences).

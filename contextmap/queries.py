@@ -20,13 +20,11 @@ import duckdb
 import pandas as pd
 
 from contextmap import cellkey, disclosure, sqlfiles
-from contextmap.filters import ALL, Filters
+from contextmap.filters import WHOLE, Filters
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 # A query that reads no children's records for any one council says so: ``-- any scope: why``.
 _ANY_SCOPE = re.compile(r"^-- any scope: ", re.MULTILINE)
-# The scope of the whole build: every record counts.
-WHOLE = ALL
 
 
 class QueryError(RuntimeError):
