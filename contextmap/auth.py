@@ -112,10 +112,16 @@ def councils() -> dict[str, str]:
     """The councils a user may be scoped to, code → name: those of ``[geography] councils``
     other than the deployment itself (none in a single-council build)."""
     geo = settings.current().geography
-    with open(geo.councils, newline="", encoding="utf-8-sig") as fh:
+    return dict(_councils(str(geo.councils), geo.la_code))
+
+
+@lru_cache(maxsize=4)
+def _councils(path: str, la_code: str) -> tuple[tuple[str, str], ...]:
+    # Read once per settings file (like the settings): pages ask on every render.
+    with open(path, newline="", encoding="utf-8-sig") as fh:
         found = {r["council_code"].strip(): r["council_name"].strip() for r in csv.DictReader(fh)}
-    found.pop(geo.la_code, None)
-    return found if len(found) > 1 else {}
+    found.pop(la_code, None)
+    return tuple(found.items()) if len(found) > 1 else ()
 
 
 def check_council(council: str | None) -> str | None:

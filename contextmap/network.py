@@ -148,6 +148,18 @@ def _node_size(events: pd.Series, policy: disclosure.Policy) -> pd.Series:
     return 8 + 20 * np.sqrt(shown.clip(lower=0) / top)
 
 
+def drawn_members(nodes: pd.DataFrame, policy: disclosure.Policy) -> pd.DataFrame:
+    """The members the network draws: each group's ``suppress_max + 1`` most active (by
+    events as shown, ties by pseudonym), in the order given. Every group drawn is bigger
+    than that, so each has the same number of dots, and the drawing never tells a group's
+    exact size, which the groups table perturbs (a dot per member would count them)."""
+    shown = nodes["events"].astype(float).where(
+        ~nodes["events"].map(lambda n: disclosure.is_suppressed(n, policy)), float(policy.suppress_max))
+    ranked = nodes.assign(_shown=shown).sort_values(["_shown", "person_key"], ascending=[False, True])
+    kept = ranked.groupby("group_id", sort=False).head(policy.suppress_max + 1).index
+    return nodes.loc[nodes.index.isin(kept)]
+
+
 def network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, policy: disclosure.Policy,
                    show_pseudonyms: bool = False, hidden_groups: int = 0) -> go.Figure:
     """The peer-group network: one colour per group, nodes sized by activity, no names.
@@ -157,7 +169,8 @@ def network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, policy: disclosure.
     nodes : DataFrame
         ``group_id``, ``person_key``, ``events``, ``recent_events``, one row per member of
         the groups to draw (the page passes the top groups by recent activity, each
-        bigger than ``suppress_max``), in the order the groups should appear.
+        bigger than ``suppress_max``), in the order the groups should appear; only
+        :func:`drawn_members` of them are drawn.
     edges : DataFrame
         ``person_a``, ``person_b``, ``weight`` and the counts ``missing_together``,
         ``co_offending``, ``rhi_named``; links between members of different groups are
@@ -174,6 +187,7 @@ def network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, policy: disclosure.
                            xref="paper", yref="paper")
         fig.update_layout(xaxis_visible=False, yaxis_visible=False, template="simple_white")
         return fig
+    nodes = drawn_members(nodes, policy)
     order = list(dict.fromkeys(nodes["group_id"].astype(int)))
     placed = layout(nodes, edges, order)
     where = {p: (x, y, g) for p, x, y, g in zip(placed["person_key"], placed["x"], placed["y"], placed["group_id"])}
@@ -204,7 +218,8 @@ def network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, policy: disclosure.
                     "symbol": ("circle", "square", "diamond")[(k // len(PALETTE)) % 3]},
             text=hover, hovertemplate="%{text}<extra></extra>",
         ))
-    caption = "Each dot is a young person (never named); size shows their events. "
+    caption = (f"Each dot is a young person (never named), up to {policy.suppress_max + 1} of each group's most "
+               "active; size shows their events. ")
     if hidden_groups:
         caption += f"{fmt.number(hidden_groups)} smaller groups are not drawn."
     fig.update_layout(

@@ -13,5 +13,8 @@ create or replace macro cm_counted(locality, age_band, sex, is_looked_after,
 -- Whose records a user counts (contextmap.auth.scope_param): 'All' for the whole build,
 -- else one council's code, matched against the records' owner (episodes, interviews) or
 -- the council an offence happened in.
+create or replace macro cm_whole_scope(want_scope) as
+    want_scope = 'All';
+
 create or replace macro cm_in_scope(code, want_scope) as
-    want_scope = 'All' or code = want_scope;
+    cm_whole_scope(want_scope) or code = want_scope;

@@ -6,6 +6,7 @@ import fcntl
 import hashlib
 import io
 import os
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -20,7 +21,7 @@ BUILD_DIR = Path(os.environ.get("CONTEXTMAP_TEST_BUILD_DIR", ROOT / "build" / "t
 # Everything a build reads: if any of it changes, the cached sample build is rebuilt.
 BUILD_INPUTS = ("pipelines", "sql", "data/sample", "data/geography", "contextmap.toml", "mappings")
 # The same for the force-wide sample (data/sample_force with the West Yorkshire settings).
-FORCE_INPUTS = ("pipelines", "sql", "data/sample_force", "data/geography", "contextmap-west-yorkshire.toml")
+FORCE_INPUTS = ("pipelines", "sql", "data/sample_force", "data/geography", "contextmap-west-yorkshire.toml", "mappings")
 FORCE_SETTINGS = ROOT / "contextmap-west-yorkshire.toml"
 
 
@@ -35,16 +36,20 @@ def _inputs_hash(inputs: tuple[str, ...] = BUILD_INPUTS) -> str:
     return digest.hexdigest()[:16]
 
 
-def _cached_build(name: str, inputs: tuple[str, ...], folder: Path) -> Path:
-    """A build of ``folder`` named by ``name`` and the hash of ``inputs``, made once per
-    code version (under a lock, so xdist workers share it), with the settings in force."""
+def _cached_build(name: str, inputs: tuple[str, ...], folder: Path, settings_file: Path) -> Path:
+    """A build of ``folder`` with ``settings_file`` and the demo keys, whatever the
+    environment says, named by ``name`` and the hash of ``inputs`` (which include the
+    settings file): made once per code version, under a lock, so xdist workers share it."""
     from pipelines.build import build_file
 
     BUILD_DIR.mkdir(parents=True, exist_ok=True)
     path = BUILD_DIR / f"{name}-{_inputs_hash(inputs)}.duckdb"
-    with open(BUILD_DIR / "lock", "w") as lock:
+    with open(BUILD_DIR / "lock", "w") as lock, pytest.MonkeyPatch.context() as mp:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not path.exists():
+            mp.setenv("CONTEXTMAP_SETTINGS", str(settings_file))
+            for key in ("CONTEXTMAP_PSEUDONYM_KEY", "CONTEXTMAP_PSEUDONYM_KEY_FILE", "CONTEXTMAP_PSEUDONYM_KEY_DIR"):
+                mp.delenv(key, raising=False)
             for old in BUILD_DIR.glob(f"{name}-*.duckdb"):
                 old.unlink()
             build_file(path, [folder], progress=lambda *_: None)
@@ -53,19 +58,16 @@ def _cached_build(name: str, inputs: tuple[str, ...], folder: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_db() -> Path:
-    """Path to a database built from data/sample (built at most once per code version)."""
-    return _cached_build("sample", BUILD_INPUTS, ROOT / "data" / "sample")
+    """Path to a database built from data/sample with the shipped settings (built at most
+    once per code version)."""
+    return _cached_build("sample", BUILD_INPUTS, ROOT / "data" / "sample", ROOT / "contextmap.toml")
 
 
 @pytest.fixture(scope="session")
 def force_db() -> Path:
     """Path to a database built from data/sample_force with the West Yorkshire settings
     (five councils and the force; built at most once per code version)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CONTEXTMAP_SETTINGS", str(FORCE_SETTINGS))
-        for name in ("CONTEXTMAP_PSEUDONYM_KEY", "CONTEXTMAP_PSEUDONYM_KEY_FILE", "CONTEXTMAP_PSEUDONYM_KEY_DIR"):
-            mp.delenv(name, raising=False)
-        return _cached_build("force", FORCE_INPUTS, ROOT / "data" / "sample_force")
+    return _cached_build("force", FORCE_INPUTS, ROOT / "data" / "sample_force", FORCE_SETTINGS)
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +76,12 @@ def force_con(force_db):
     con = duckdb.connect(str(force_db), read_only=True)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="module")
+def force_month(force_con) -> date:
+    """The force build's last month of data."""
+    return force_con.execute("select max(month) from mart_episode_cells").fetchone()[0]
 
 
 @pytest.fixture()

@@ -50,11 +50,22 @@ def test_the_network_never_carries_a_pseudonym_unless_asked():
     assert not any(k in text for k in nodes["person_key"])
     assert "Group 7" in text and "Group 12" in text
     shown = network.network_figure(nodes, edges, POLICY, show_pseudonyms=True).to_json()
-    assert all(k in shown for k in nodes["person_key"])
+    assert all(k in shown for k in network.drawn_members(nodes, POLICY)["person_key"])
+
+
+def test_every_group_is_drawn_with_as_many_dots_whatever_its_size():
+    """A dot per member would give each group's exact size, which the groups table perturbs:
+    each group shows its suppress_max + 1 most active members, so 6, 8 and 11 look alike."""
+    nodes, edges = _members({7: 8, 12: 6, 3: 11})
+    fig = network.network_figure(nodes, edges, POLICY)
+    dots = {t.name: len(t.x) for t in fig.data if t.mode == "markers"}
+    assert dots == {"Group 7": 6, "Group 12": 6, "Group 3": 6}
+    drawn = network.drawn_members(nodes, POLICY)
+    assert drawn[drawn["group_id"] == 3]["events"].min() == nodes[nodes["group_id"] == 3]["events"].nlargest(6).min()
 
 
 def test_node_hover_protects_small_counts():
-    nodes, edges = _members({7: 8})
+    nodes, edges = _members({7: 6})
     fig = network.network_figure(nodes, edges, POLICY)
     hovers = [t for trace in fig.data if trace.mode == "markers" for t in trace.text]
     # Members with 1 to 5 events show "c", never the number.

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
 
 import pytest
 
@@ -29,22 +28,12 @@ POLICY = disclosure.Policy()
 HEADLINE = ("episodes", "children", "returned", "rhi_completed", "rhi_eligible")
 
 
-@pytest.fixture(scope="module")
-def con(force_con):
-    return force_con
+def _exact(force_con, name: str, f: Filters, **params):
+    return queries.run(force_con, name, exact=True, **f.params(), **params)
 
 
-@pytest.fixture(scope="module")
-def month(con) -> date:
-    return con.execute("select max(month) from mart_episode_cells").fetchone()[0]
-
-
-def _exact(con, name: str, f: Filters, **params):
-    return queries.run(con, name, exact=True, **f.params(), **params)
-
-
-def _raw(con, name: str, f: Filters):
-    return queries._execute(con, name, f.params())
+def _raw(force_con, name: str, f: Filters):
+    return queries._execute(force_con, name, f.params())
 
 
 # --- who has which scope ------------------------------------------------------------------
@@ -111,50 +100,50 @@ def test_a_council_user_gets_only_the_pages_built_for_council_scope():
 # --- what the figures count -------------------------------------------------------------
 
 
-def test_council_figures_count_only_the_councils_own_records(con, month):
-    f = Filters(month, period="12m")
+def test_council_figures_count_only_the_councils_own_records(force_con, force_month):
+    f = Filters(force_month, period="12m")
     for council in (KIRKLEES, CALDERDALE):
-        got = _exact(con, "overview_episodes", replace(f, scope=council)).iloc[0]
-        want = con.execute("""
+        got = _exact(force_con, "overview_episodes", replace(f, scope=council)).iloc[0]
+        want = force_con.execute("""
             select count(*), count(distinct person_key), count(*) filter (where ended_at is not null)
             from int_episodes where owner_code = ? and start_month between ? and ?""",
                            [council, f.month_from, f.month_to]).fetchone()
         assert (got["episodes"], got["children"], got["returned"]) == want
-        offences = _exact(con, "overview_offences", replace(f, scope=council)).iloc[0]["offences"]
-        want_offences = con.execute("""
+        offences = _exact(force_con, "overview_offences", replace(f, scope=council)).iloc[0]["offences"]
+        want_offences = force_con.execute("""
             select count(distinct o.offence_key) from stg_offences as o join geo_lsoa as l using (lsoa_code)
             where l.council_code = ? and o.person_key is not null and o.offence_month between ? and ?""",
                                     [council, f.month_from, f.month_to]).fetchone()[0]
         assert offences == want_offences > 0
 
 
-def test_the_whole_build_is_the_sum_of_the_councils_with_the_same_cell_keys(con, month):
+def test_the_whole_build_is_the_sum_of_the_councils_with_the_same_cell_keys(force_con, force_month):
     """Partitioning by owner changed no whole-build figure: its counts and cell keys are the
     councils' summed, so the force user sees exactly what the build showed before scopes."""
-    f = Filters(month, period="quarter")
-    whole = _raw(con, "overview_episodes", f).iloc[0]
-    parts = [_raw(con, "overview_episodes", replace(f, scope=c)).iloc[0] for c in COUNCILS]
+    f = Filters(force_month, period="quarter")
+    whole = _raw(force_con, "overview_episodes", f).iloc[0]
+    parts = [_raw(force_con, "overview_episodes", replace(f, scope=c)).iloc[0] for c in COUNCILS]
     for measure in ("episodes", "returned", "rhi_completed", "episodes_ckey", "returned_ckey"):
         assert whole[measure] == sum(p[measure] for p in parts)
-    located = sum(_raw(con, "overview_offences", replace(f, scope=c)).iloc[0]["offences"] for c in COUNCILS)
-    unlocated = con.execute("""select count(distinct offence_key) from stg_offences left join geo_lsoa using (lsoa_code)
+    located = sum(_raw(force_con, "overview_offences", replace(f, scope=c)).iloc[0]["offences"] for c in COUNCILS)
+    unlocated = force_con.execute("""select count(distinct offence_key) from stg_offences left join geo_lsoa using (lsoa_code)
                                where council_code is null and person_key is not null
                                  and offence_month between ? and ?""", [f.month_from, f.month_to]).fetchone()[0]
-    assert _raw(con, "overview_offences", f).iloc[0]["offences"] == located + unlocated
+    assert _raw(force_con, "overview_offences", f).iloc[0]["offences"] == located + unlocated
 
 
-def test_queries_that_do_not_filter_by_scope_are_refused_to_a_council(con, month):
-    f = Filters(month, period="12m", scope=KIRKLEES)
+def test_queries_that_do_not_filter_by_scope_are_refused_to_a_council(force_con, force_month):
+    f = Filters(force_month, period="12m", scope=KIRKLEES)
     with pytest.raises(queries.QueryError, match="does not filter by scope"):
-        queries.run(con, "top_places", **f.params(), limit=5)
+        queries.run(force_con, "top_places", **f.params(), limit=5)
     # Declared scope-free reads (the period picker) still run.
-    assert len(queries.run(con, "month_range", scope=KIRKLEES)) == 1
+    assert len(queries.run(force_con, "month_range", scope=KIRKLEES)) == 1
 
 
-def test_a_council_user_chooses_among_their_councils_localities(con):
-    kirklees = queries.run(con, "localities", scope=KIRKLEES)["locality"].tolist()
+def test_a_council_user_chooses_among_their_councils_localities(force_con):
+    kirklees = queries.run(force_con, "localities", scope=KIRKLEES)["locality"].tolist()
     assert kirklees == ["Batley and Spen", "Dewsbury and Mirfield", "Huddersfield", "Kirklees Rural"]
-    assert set(queries.run(con, "localities", scope=auth.WHOLE)["locality"]) - set(kirklees) == {
+    assert set(queries.run(force_con, "localities", scope=auth.WHOLE)["locality"]) - set(kirklees) == {
         "Bradford", "Calderdale", "Leeds", "Wakefield"}
 
 
@@ -170,23 +159,23 @@ def test_every_query_filters_by_scope_or_says_why_it_need_not():
                       "trend_episodes", "trend_events", "trend_offences"]
 
 
-def test_nothing_a_user_sends_changes_the_scope(con, month):
-    f = Filters.from_query({"month": month.strftime("%Y-%m"), "scope": "All", "council": CALDERDALE}, month, month, [],
+def test_nothing_a_user_sends_changes_the_scope(force_con, force_month):
+    f = Filters.from_query({"month": force_month.strftime("%Y-%m"), "scope": "All", "council": CALDERDALE}, force_month, force_month, [],
                            scope=KIRKLEES)
     assert f.scope == KIRKLEES and "scope" not in f.to_query() and "council" not in f.to_query()
-    kirklees = queries.bind(con, run=lambda c, n, **p: queries.run(c, n, exact=True, **p), scope=KIRKLEES)
-    widened = kirklees("overview_episodes", Filters(month), scope="All").iloc[0]["episodes"]
-    own = _exact(con, "overview_episodes", Filters(month, scope=KIRKLEES)).iloc[0]["episodes"]
-    whole = _exact(con, "overview_episodes", Filters(month)).iloc[0]["episodes"]
+    kirklees = queries.bind(force_con, run=lambda c, n, **p: queries.run(c, n, exact=True, **p), scope=KIRKLEES)
+    widened = kirklees("overview_episodes", Filters(force_month), scope="All").iloc[0]["episodes"]
+    own = _exact(force_con, "overview_episodes", Filters(force_month, scope=KIRKLEES)).iloc[0]["episodes"]
+    whole = _exact(force_con, "overview_episodes", Filters(force_month)).iloc[0]["episodes"]
     assert widened == own < whole
 
 
-def test_a_council_overview_shows_its_own_figures_and_no_force_wide_tables(con, month, force_settings):
-    f = Filters(month, period="quarter", scope=KIRKLEES)
-    ov = pack_collect.collect(queries.bind(con, scope=KIRKLEES), f, POLICY)
+def test_a_council_overview_shows_its_own_figures_and_no_force_wide_tables(force_con, force_month, force_settings):
+    f = Filters(force_month, period="quarter", scope=KIRKLEES)
+    ov = pack_collect.collect(queries.bind(force_con, scope=KIRKLEES), f, POLICY)
     assert ov.area == "Kirklees" and ov.scope_note.startswith("Kirklees only")
     assert ov.places is None and ov.emerging is None and ov.peer_groups is None and ov.data_quality == ""
-    force = pack_collect.collect(queries.bind(con), Filters(month, period="quarter"), POLICY)
+    force = pack_collect.collect(queries.bind(force_con), Filters(force_month, period="quarter"), POLICY)
     assert force.area == "West Yorkshire" and force.places is not None and not force.scope_note
     shown = {fig.measure.key: fig.value for fig in ov.figures}
     whole = {fig.measure.key: fig.value for fig in force.figures}

@@ -32,18 +32,8 @@ WEIGHTS = PlaceWeights(1.0, 1.5, 0.5)
 GROUND_TRUTH = json.loads((SAMPLE / "ground_truth.json").read_text())["cross_border"]["boundary_place"]
 
 
-@pytest.fixture(scope="module")
-def con(force_con):
-    return force_con
-
-
-@pytest.fixture(scope="module")
-def month(con) -> date:
-    return con.execute("select max(month) from mart_episode_cells").fetchone()[0]
-
-
-def _ranking(con, f: Filters, scope: str, exact: bool = True) -> pd.DataFrame:
-    return queries.run(con, "place_ranking", exact=exact, **{**f.params(), "scope": scope},
+def _ranking(force_con, f: Filters, scope: str, exact: bool = True) -> pd.DataFrame:
+    return queries.run(force_con, "place_ranking", exact=exact, **{**f.params(), "scope": scope},
                        **places_view.ranking_params(WEIGHTS))
 
 
@@ -80,8 +70,8 @@ def _csv_links() -> pd.DataFrame:
 # --- cross-border places --------------------------------------------------------------------
 
 
-def test_the_planted_boundary_place_and_no_other_is_cross_border(con):
-    flagged = con.execute("select place_id, councils from mart_place_cross_border where is_cross_border").fetchall()
+def test_the_planted_boundary_place_and_no_other_is_cross_border(force_con):
+    flagged = force_con.execute("select place_id, councils from mart_place_cross_border where is_cross_border").fetchall()
     assert flagged == [(GROUND_TRUTH["place"], len(GROUND_TRUTH["councils"]))]
     # The same from the CSV files: councils with more than suppress_max children at a place.
     links = _csv_links()
@@ -92,23 +82,23 @@ def test_the_planted_boundary_place_and_no_other_is_cross_border(con):
         sorted(GROUND_TRUTH["councils"])
 
 
-def test_a_council_with_a_small_number_of_children_at_a_place_is_not_counted(con):
+def test_a_council_with_a_small_number_of_children_at_a_place_is_not_counted(force_con):
     """A council counted for 1 to suppress_max children would tell other councils' users
     that some of a hidden count were there: the flag needs more than that from each."""
-    few = con.execute("""
+    few = force_con.execute("""
         select e.place_id, count(distinct ep.owner_code) as owners
         from int_events as e join int_episodes as ep using (episode_key)
         where e.place_id is not null group by 1 having count(distinct ep.owner_code) >= 2
     """).df()
     assert len(few) > 1, "the sample has places with a few children of a second council"
-    shown = con.execute("select place_id, councils from mart_place_cross_border").df().set_index("place_id")
+    shown = force_con.execute("select place_id, councils from mart_place_cross_border").df().set_index("place_id")
     assert (shown.loc[few["place_id"], "councils"] < few.set_index("place_id")["owners"]).any()
 
 
-def test_every_scope_sees_the_same_cross_border_flag(con, month):
-    f = Filters(month, period="12m")
+def test_every_scope_sees_the_same_cross_border_flag(force_con, force_month):
+    f = Filters(force_month, period="12m")
     for scope in (auth.WHOLE, BRADFORD, LEEDS):
-        row = _ranking(con, f, scope).set_index("place_id").loc[GROUND_TRUTH["place"]]
+        row = _ranking(force_con, f, scope).set_index("place_id").loc[GROUND_TRUTH["place"]]
         assert row["is_cross_border"] and row["cross_border_councils"] == 2
         assert places_view.cross_border_text(row["cross_border_councils"]) == "Used by children from 2 councils"
 
@@ -116,12 +106,12 @@ def test_every_scope_sees_the_same_cross_border_flag(con, month):
 # --- which places a council user sees -------------------------------------------------------
 
 
-def _expected_places(con, council: str) -> set[str]:
+def _expected_places(force_con, council: str) -> set[str]:
     """Own places, places in an LSOA bordering the council, places the council's children used
     (from the CSV files): the geography from the build's open-data tables."""
-    places = con.execute("select p.place_id, p.lsoa_code, l.council_code from int_places as p "
+    places = force_con.execute("select p.place_id, p.lsoa_code, l.council_code from int_places as p "
                          "left join geo_lsoa as l using (lsoa_code)").df()
-    neighbours = con.execute("select n.lsoa_code, l.council_code as next_to from geo_lsoa_neighbours as n "
+    neighbours = force_con.execute("select n.lsoa_code, l.council_code as next_to from geo_lsoa_neighbours as n "
                              "join geo_lsoa as l on l.lsoa_code = n.neighbour_code").df()
     own = set(places.loc[places["council_code"] == council, "place_id"])
     bordering = places.merge(neighbours, on="lsoa_code")
@@ -132,27 +122,27 @@ def _expected_places(con, council: str) -> set[str]:
 
 
 @pytest.mark.parametrize("council", [BRADFORD, KIRKLEES])
-def test_a_council_ranks_its_own_bordering_and_used_places_and_no_other(con, month, council):
-    seen = set(_ranking(con, Filters(month, period="12m"), council)["place_id"])
-    expected = _expected_places(con, council)
+def test_a_council_ranks_its_own_bordering_and_used_places_and_no_other(force_con, force_month, council):
+    seen = set(_ranking(force_con, Filters(force_month, period="12m"), council)["place_id"])
+    expected = _expected_places(force_con, council)
     assert seen == expected
-    every = set(con.execute("select place_id from int_places").df()["place_id"])
+    every = set(force_con.execute("select place_id from int_places").df()["place_id"])
     assert len(every - seen) > 400, "most of the force's places are another council's, unused and not next door"
 
 
-def test_a_councils_figures_at_places_are_its_own_childrens_recomputed_from_the_csv_files(con, month):
+def test_a_councils_figures_at_places_are_its_own_childrens_recomputed_from_the_csv_files(force_con, force_month):
     """Named in RHIs and found here, summed over the places Bradford sees, over the whole data
     span (the build dates some events by other columns when a date is implausible): the CSV
     files' count of Bradford's children's links, other councils' never counted."""
-    last = con.execute("select max(event_month) from mart_place_event_cells").fetchone()[0]
-    span = {**Filters(month).params(), "month_from": date(2000, 1, 1), "month_to": last, "scope": BRADFORD}
-    ranked = queries.run(con, "place_ranking", exact=True, **span, **places_view.ranking_params(WEIGHTS))
+    last = force_con.execute("select max(event_month) from mart_place_event_cells").fetchone()[0]
+    span = {**Filters(force_month).params(), "month_from": date(2000, 1, 1), "month_to": last, "scope": BRADFORD}
+    ranked = queries.run(force_con, "place_ranking", exact=True, **span, **places_view.ranking_params(WEIGHTS))
     links = _csv_links()
     mine = links[(links["owner"] == BRADFORD) & links["place_id"].isin(set(ranked["place_id"]))]
     assert ranked["rhi_mention"].sum() == (mine["source"] == "rhi_mention").sum() > 0
     # Found events also link by the found point (int_place_links), so the file's place ids are a floor.
     assert ranked["missing_found"].sum() >= (mine["source"] == "missing_found").sum() > 0
-    whole = queries.run(con, "place_ranking", exact=True, **{**span, "scope": auth.WHOLE},
+    whole = queries.run(force_con, "place_ranking", exact=True, **{**span, "scope": auth.WHOLE},
                         **places_view.ranking_params(WEIGHTS)).set_index("place_id")
     assert (ranked.set_index("place_id")["rhi_mention"] <= whole.loc[ranked["place_id"], "rhi_mention"]).all()
     boundary = ranked.set_index("place_id").loc[GROUND_TRUTH["place"]]
@@ -162,14 +152,14 @@ def test_a_councils_figures_at_places_are_its_own_childrens_recomputed_from_the_
     assert ranked["is_hotspot"].isna().all() and ranked["peer_groups"].isna().all()
 
 
-def test_a_place_outside_the_scope_has_no_profile(con, month):
-    unseen = con.execute("select place_id from int_places where place_id not in "
+def test_a_place_outside_the_scope_has_no_profile(force_con, force_month):
+    unseen = force_con.execute("select place_id from int_places where place_id not in "
                          "(select place_id from mart_place_scopes where council_code = ?) limit 1", [KIRKLEES]).fetchone()[0]
-    f = Filters(month, period="12m")
+    f = Filters(force_month, period="12m")
     for name in ("place_profile", "place_profile_actions"):
-        assert queries.run(con, name, place_id=unseen, scope=KIRKLEES).empty
-        assert not queries.run(con, name, place_id=unseen, scope=auth.WHOLE).empty or name.endswith("actions")
-    monthly = queries.run(con, "place_profile_monthly", exact=True, **{**f.params(), "scope": KIRKLEES},
+        assert queries.run(force_con, name, place_id=unseen, scope=KIRKLEES).empty
+        assert not queries.run(force_con, name, place_id=unseen, scope=auth.WHOLE).empty or name.endswith("actions")
+    monthly = queries.run(force_con, "place_profile_monthly", exact=True, **{**f.params(), "scope": KIRKLEES},
                           place_id=unseen, trend_from=f.month_from)
     assert monthly["events"].sum() == 0
 
@@ -185,18 +175,18 @@ def _places_page(role: str, council: str | None, place: str | None = None):
     return at
 
 
-def test_a_council_user_sees_their_places_page_by_url_and_nothing_of_another_councils(served, con):  # noqa: F811
-    unseen = con.execute("select p.place_id, p.name from int_places as p where p.place_id not in "
+def test_a_council_user_sees_their_places_page_by_url_and_nothing_of_another_councils(served, force_con):  # noqa: F811
+    unseen = force_con.execute("select p.place_id, p.name from int_places as p where p.place_id not in "
                          "(select place_id from mart_place_scopes where council_code = ?) limit 1", [BRADFORD]).fetchone()
     at = _places_page("analyst", BRADFORD, place=unseen[0])
     assert at.title[0].value == "Places of concern"
     table = at.dataframe[0].value
     names = set(table["Place"])
-    allowed = set(con.execute("select name from int_places where place_id in (select place_id from mart_place_scopes "
+    allowed = set(force_con.execute("select name from int_places where place_id in (select place_id from mart_place_scopes "
                               "where council_code = ?)", [BRADFORD]).df()["name"])
     assert names and names <= allowed and unseen[1] not in names
     assert "Hotspot" not in table.columns
-    assert table.set_index("Place").loc[con.execute("select name from int_places where place_id = ?",
+    assert table.set_index("Place").loc[force_con.execute("select name from int_places where place_id = ?",
                                                     [GROUND_TRUTH["place"]]).fetchone()[0], "Cross-border"] \
         == "2 councils"
     assert any(c.value.startswith("Bradford only") for c in at.caption)
@@ -210,7 +200,7 @@ def test_a_council_user_opens_the_boundary_places_profile_by_url_and_sees_it_is_
     assert "Hotspot" not in metrics and "Near-repeats (Knox test)" not in [s.value for s in at.subheader]
 
 
-def test_a_council_users_export_holds_only_their_places(served, con, monkeypatch):  # noqa: F811
+def test_a_council_users_export_holds_only_their_places(served, force_con, monkeypatch):  # noqa: F811
     files = []
     real = export.safe_csv
     monkeypatch.setattr(export, "safe_csv", lambda df: files.append(df) or real(df))
@@ -222,14 +212,14 @@ def test_a_council_users_export_holds_only_their_places(served, con, monkeypatch
     at.run()
     assert not at.exception, at.exception
     assert any(e.proto.label == "Download" for e in at.get("download_button"))
-    allowed = set(con.execute("select name from int_places where place_id in (select place_id from mart_place_scopes "
+    allowed = set(force_con.execute("select name from int_places where place_id in (select place_id from mart_place_scopes "
                               "where council_code = ?)", [KIRKLEES]).df()["name"])
     exported = files[-1]
     assert len(exported) and set(exported["Place"]) <= allowed
     assert "Hotspot" not in exported.columns
 
 
-def test_a_force_user_sees_every_place_and_the_hotspot_flag(served, con):  # noqa: F811
+def test_a_force_user_sees_every_place_and_the_hotspot_flag(served, force_con):  # noqa: F811
     at = _places_page("analyst", None)
     table = at.dataframe[0].value
     assert "Hotspot" in table.columns and "Cross-border" in table.columns
@@ -241,12 +231,12 @@ def test_a_force_user_sees_every_place_and_the_hotspot_flag(served, con):  # noq
 PARTS = ("events", "missing_found", "rhi_mention", "offence", "children")
 
 
-def _place_routes(con, policy: disclosure.Policy, months: int = 6) -> list[attack.Route]:
+def _place_routes(force_con, policy: disclosure.Policy, months: int = 6) -> list[attack.Route]:
     """Each place's force figure minus a council's figure at the same place (the other
     councils' children, and offences the council does not count there), as the Places page
     shows both: 12 months to each of the last ``months`` months."""
-    views = attack.Views(con, policy)
-    last = con.execute("select max(month) from mart_episode_cells").fetchone()[0]
+    views = attack.Views(force_con, policy)
+    last = force_con.execute("select max(month) from mart_episode_cells").fetchone()[0]
     routes = []
     for k in range(months):
         f = Filters(last - relativedelta(months=k), period="12m")
@@ -269,35 +259,35 @@ def _place_routes(con, policy: disclosure.Policy, months: int = 6) -> list[attac
     return routes
 
 
-def test_a_council_users_places_against_the_force_users_do_not_give_back_small_groups(con):
-    _judge(_place_routes(con, POLICY), at_least=10)
+def test_a_council_users_places_against_the_force_users_do_not_give_back_small_groups(force_con):
+    _judge(_place_routes(force_con, POLICY), at_least=10)
 
 
-def test_the_place_attack_catches_a_build_without_perturbation(con, tmp_path):
+def test_the_place_attack_catches_a_build_without_perturbation(force_con, tmp_path):
     zeros = tmp_path / "ptable.csv"
     zeros.write_text("pcv,ckey,pvalue\n" + "".join(f"{p},{k},0\n" for p in range(1, 751) for k in range(256)))
     unprotected = disclosure.Policy(suppress_max=POLICY.suppress_max, ptable_path=str(zeros))
-    found = _place_routes(con, unprotected, months=2)
+    found = _place_routes(force_con, unprotected, months=2)
     assert len(found) >= 10 and all(r.error == 0 for r in found)
 
 
-def test_force_place_figures_are_the_build_before_scopes(con, month):
+def test_force_place_figures_are_the_build_before_scopes(force_con, force_month):
     """The force's ranking is the places' every event: its figures equal the mart's own
     sums over all owners (so a council's parts and the rest add up to it)."""
-    f = Filters(month, period="12m")
-    ranked = _ranking(con, f, auth.WHOLE).set_index("place_id")
-    sums = con.execute("""
+    f = Filters(force_month, period="12m")
+    ranked = _ranking(force_con, f, auth.WHOLE).set_index("place_id")
+    sums = force_con.execute("""
         select place_id, sum(events) as events from mart_place_event_cells
         where event_month between ? and ? group by 1""", [f.month_from, f.month_to]).df().set_index("place_id")
     assert (ranked.loc[sums.index, "events"] == sums["events"]).all()
 
 
-def test_a_place_with_no_events_in_the_period_has_a_profile_without_a_rank(con, month, force_settings):
+def test_a_place_with_no_events_in_the_period_has_a_profile_without_a_rank(force_con, force_month, force_settings):
     """Its score is 0, shown, but unranked: the profile says "—" (it used to fail)."""
     from contextmap import profile_view
 
-    quiet = con.execute("select place_id from int_places where place_id not in "
-                        "(select place_id from mart_place_event_cells where event_month = ?) limit 1", [month]).fetchone()[0]
-    prof = profile_view.place_profile(queries.bind(con), quiet, Filters(month), POLICY, WEIGHTS)
+    quiet = force_con.execute("select place_id from int_places where place_id not in "
+                        "(select place_id from mart_place_event_cells where event_month = ?) limit 1", [force_month]).fetchone()[0]
+    prof = profile_view.place_profile(queries.bind(force_con), quiet, Filters(force_month), POLICY, WEIGHTS)
     metrics = {m[0]: m[1] for m in prof.metrics}
     assert metrics["Score"] == "0.0" and metrics["Rank"] == "—"

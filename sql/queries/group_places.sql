@@ -3,7 +3,7 @@
 -- and, for a group with members outside it, not how many members were seen at each: less
 -- the own members its drill-down lists, that would count other councils' children there.
 with seen as (
-    select place_id from int_places where $scope = 'All'
+    select place_id from int_places where cm_whole_scope($scope)
     union all
     select place_id from mart_place_scopes where council_code = $scope
 ),

@@ -4,7 +4,7 @@
 -- counts in place_ranking.sql, at the places it sees.
 with seen as (
     -- The places the scope sees (mart_place_scopes), and whether it counts offences there.
-    select place_id, true as counts_offences from int_places where $scope = 'All'
+    select place_id, true as counts_offences from int_places where cm_whole_scope($scope)
     union all
     select place_id, counts_offences from mart_place_scopes where council_code = $scope
 )

@@ -23,7 +23,7 @@ with bounds as (
 
 seen as (
     -- The places the scope sees, and whether it counts the force's offences at each.
-    select place_id, true as counts_offences from int_places where $scope = 'All'
+    select place_id, true as counts_offences from int_places where cm_whole_scope($scope)
     union all
     select place_id, counts_offences from mart_place_scopes where council_code = $scope
 ),
@@ -110,13 +110,13 @@ changes as (
 flags as (
     select place_id, is_hotspot, poisson_q
     from mart_place_hotspots, windows as w
-    where month_from = w.m_from and month_to = w.m_to and $scope = 'All'
+    where month_from = w.m_from and month_to = w.m_to and cm_whole_scope($scope)
 ),
 
 groups as (
     select place_id, any_value(peer_groups) as peer_groups
     from mart_place_hotspots
-    where $scope = 'All'
+    where cm_whole_scope($scope)
     group by place_id
 ),
 
@@ -142,7 +142,7 @@ scored as (
         coalesce(x.previous_events_ckey, 0)::bigint as previous_events_ckey,
         f.is_hotspot,
         f.poisson_q,
-        case when $scope = 'All' then coalesce(g.peer_groups, 0) end::bigint as peer_groups,
+        case when cm_whole_scope($scope) then coalesce(g.peer_groups, 0) end::bigint as peer_groups,
         coalesce(b.councils, 0)::bigint as cross_border_councils,
         coalesce(b.is_cross_border, false) as is_cross_border
     from int_places as p
