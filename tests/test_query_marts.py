@@ -2,7 +2,9 @@
 
 The reference SQL below is the text of each query before it was pointed at
 mart_episode_cells, mart_episode_theme_cells, mart_episode_children,
-mart_episode_offer_hours and mart_offence_cells (it scans int_episodes and stg_offences).
+mart_episode_offer_hours and mart_offence_cells (it scans int_episodes and stg_offences),
+except that an offence's locality is where int_events places it (its place's or postcode
+sector's when it has no LSOA of its own), as every other view places it.
 """
 
 from __future__ import annotations
@@ -47,9 +49,9 @@ from episodes
     "overview_offences": """
 -- Offences involving young people in one period and locality (an offence counts once).
 with offences as (
-    select o.*, coalesce(l.locality, 'Unknown') as locality
+    select o.*, e.locality
     from stg_offences as o
-    left join geo_lsoa as l using (lsoa_code)
+    left join int_events as e on e.event_id = 'offence:' || o.offence_key
     where o.offence_month between $month_from and $month_to
       and o.person_key is not null
       and list_contains($age_bands, o.age_band)
@@ -89,9 +91,9 @@ with episodes as (
 ),
 
 offences as (
-    select o.offence_key, o.age_band, o.sex, coalesce(l.locality, 'Unknown') as locality
+    select o.offence_key, o.age_band, o.sex, e.locality
     from stg_offences as o
-    left join geo_lsoa as l using (lsoa_code)
+    left join int_events as e on e.event_id = 'offence:' || o.offence_key
     where o.offence_month between $month_from and $month_to
       and o.person_key is not null
       and list_contains($age_bands, o.age_band)
@@ -232,9 +234,9 @@ order by month, split_value
 -- Offences involving young people per month (an offence counts once per line), split by
 -- one dimension ($split: none, locality, age_band, sex or offence_group).
 with offences as (
-    select o.*, coalesce(l.locality, 'Unknown') as locality
+    select o.*, e.locality
     from stg_offences as o
-    left join geo_lsoa as l using (lsoa_code)
+    left join int_events as e on e.event_id = 'offence:' || o.offence_key
     where o.offence_month between $month_from and $month_to
       and o.person_key is not null
       and list_contains($age_bands, o.age_band)

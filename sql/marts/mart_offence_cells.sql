@@ -5,11 +5,20 @@
 -- offence when any combination it involved passes the filters, exactly as if it had
 -- counted distinct offences over the lines. An offence whose lines (one per person)
 -- carry different types, months or places takes its first line's (by file and row), as
--- int_events does, so it counts once in totals and once by type.
-with offences as (
-    select o.*, coalesce(l.locality, 'Unknown') as locality, l.council_code
+-- int_events does, so it counts once in totals and once by type. Where it happened is
+-- int_events' too (its own LSOA, else its place's, else its postcode sector's), so an
+-- offence counts in the same locality and council here as in the events views.
+with located as (
+    select e.event_id, e.locality, g.council_code
+    from int_events as e
+    left join geo_lsoa as g using (lsoa_code)
+    where e.event_source = 'offence'
+),
+
+offences as (
+    select o.*, l.locality, l.council_code
     from stg_offences as o
-    left join geo_lsoa as l using (lsoa_code)
+    left join located as l on l.event_id = 'offence:' || o.offence_key
     where o.person_key is not null
 ),
 
