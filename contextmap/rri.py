@@ -20,7 +20,6 @@ import pandas as pd
 from scipy.stats import norm
 
 from contextmap import fmt, settings
-from contextmap.fmt import md_escape
 from contextmap.labels import label
 
 TOO_SMALL = "Too few to read"
@@ -196,12 +195,12 @@ def denominators(council: str | None = None, population: pd.DataFrame | None = N
     whose = councils.get(council, council) if council else cfg.geography.name if single \
         else f"the {_NUMBERS.get(len(councils), len(councils))} councils"
     empty = pop.iloc[0:0]
-    file = f"`{Path(cfg.disproportionality.population).name}`"
+    file = Path(cfg.disproportionality.population).name
 
     if "council_code" not in pop:
         rows, problem = (pop, "") if single else (empty, (
             f"The population file ({file}) has no council_code column, so its figures are one set for one area, "
-            f"not each council's children aged 10–17: no rates or ratios for {md_escape(whose)}, counts only."))
+            f"not each council's children aged 10–17: no rates or ratios for {whose}, counts only."))
     elif not council and (pop["council_code"] == la_code).any():
         rows, problem = pop[pop["council_code"] == la_code], ""
     else:
@@ -209,8 +208,8 @@ def denominators(council: str | None = None, population: pd.DataFrame | None = N
         lacking = [c for c in codes if not (pop["council_code"] == c).any()]
         rows = empty if lacking else pop[pop["council_code"].isin(codes)]
         problem = "" if not lacking else (
-            f"No rates or ratios for {md_escape(whose)}: the population file ({file}) has no figures for "
-            f"{md_escape(_names(lacking, councils))}. The counts are shown.")
+            f"No rates or ratios for {whose}: the population file ({file}) has no figures for "
+            f"{_names(lacking, councils)}. The counts are shown.")
 
     la_set = cfg.disproportionality.looked_after_10_17
     if isinstance(la_set, dict):
@@ -222,31 +221,32 @@ def denominators(council: str | None = None, population: pd.DataFrame | None = N
         lacking = [c for c in codes if c not in la_set]
         looked_after = None if lacking else float(sum(la_set[c] for c in codes))
         la_problem = "" if not lacking else (
-            f"No looked-after rates or ratios for {md_escape(whose)}: [disproportionality] looked_after_10_17 "
-            f"has no figure for {md_escape(_names(lacking, councils))}.")
+            f"No looked-after rates or ratios for {whose}: [disproportionality] looked_after_10_17 "
+            f"has no figure for {_names(lacking, councils)}.")
     elif single:
         looked_after, la_problem = float(la_set), ""
     else:
         looked_after, la_problem = None, (
-            f"No looked-after rates or ratios for {md_escape(whose)}: [disproportionality] looked_after_10_17 is one "
+            f"No looked-after rates or ratios for {whose}: [disproportionality] looked_after_10_17 is one "
             "number, not a figure for each council.")
     return Denominators(rows, looked_after, whose, problem, la_problem)
 
 
 def no_rates_reason(d: Denominators, dimension: str) -> str:
-    """Why a scope's table of ``dimension`` has no rates, in plain words; empty when it has them."""
+    """Why a scope's table of ``dimension`` has no rates, in plain words (text, not Markdown);
+    empty when it has them."""
     return d.problem or (d.looked_after_problem if dimension == "looked_after" else "")
 
 
 def denominators_note(d: Denominators) -> str:
-    """Whose population figures the rates use and where they came from, for under the table."""
+    """Whose population figures the rates use and where they came from, for under the table (text, not Markdown)."""
     cfg = settings.current().disproportionality
     looked_after = (f"{fmt.number(d.looked_after)} (a local figure the administrator sets)" if d.looked_after is not None
                     else "none configured")
-    figures = (f"Children aged 10–17 of {md_escape(d.whose)}: {fmt.number(d.population[COUNT].sum())}. "
+    figures = (f"Children aged 10–17 of {d.whose}: {fmt.number(d.population[COUNT].sum())}. "
                if not d.population.empty else "")
-    return (f"{figures}{md_escape(cfg.population_source)} "
-            f"Looked-after children aged 10–17 of {md_escape(d.whose)}: {looked_after}.")
+    return (f"{figures}{cfg.population_source} "
+            f"Looked-after children aged 10–17 of {d.whose}: {looked_after}.")
 
 
 def population_by(dimension: str, population: pd.DataFrame | None = None,

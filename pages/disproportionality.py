@@ -38,7 +38,7 @@ if counts.empty:
 
 shown, table = rri.protected_table(counts, dimension, kind, s.policy, council)
 if problem := rri.no_rates_reason(denominators, dimension):
-    st.warning(problem, icon=":material/warning:")
+    st.warning(md_escape(problem), icon=":material/warning:")
 else:
     if cfg.population_is_illustrative:
         st.warning(f"The population figures behind these rates, for {md_escape(denominators.whose)}, are "
@@ -56,6 +56,6 @@ st.markdown(f"""
 Groups with fewer than {max(cfg.min_events, s.policy.suppress_max + 1)} are too few to read; children whose
 group is not recorded have no population to compare with and are only counted. A quarter or 12 months gives steadier figures than a month.
 
-**Where the denominators come from.** {rri.denominators_note(denominators)}
+**Where the denominators come from.** {md_escape(rri.denominators_note(denominators))}
 For offences, looked-after means the child was recorded as looked after on any missing episode.
 """)
