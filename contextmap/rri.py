@@ -176,7 +176,7 @@ def _names(codes, councils: dict[str, str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def denominators(council: str | None = None, population: pd.DataFrame | None = None) -> Denominators:
+def denominators(council: str | None = None) -> Denominators:
     """The denominators of a scope: one ``council`` (its own rows only) or the whole build (None).
 
     A file with a ``council_code`` column gives a council its own rows, and the whole build
@@ -188,7 +188,7 @@ def denominators(council: str | None = None, population: pd.DataFrame | None = N
     one number for a one-council build.
     """
     cfg = settings.current()
-    pop = load_population() if population is None else population
+    pop = load_population()
     councils = build_councils()
     la_code = cfg.geography.la_code
     single = len(councils) == 1
@@ -249,14 +249,9 @@ def denominators_note(d: Denominators) -> str:
             f"Looked-after children aged 10–17 of {d.whose}: {looked_after}.")
 
 
-def population_by(dimension: str, population: pd.DataFrame | None = None,
-                  looked_after: float | None = None) -> pd.DataFrame:
+def population_by(dimension: str, population: pd.DataFrame, looked_after: float | None) -> pd.DataFrame:
     """Children aged 10–17 per group of ``dimension`` (``ethnic_group``, ``sex`` or ``looked_after``)
-    in ``population`` (default: the whole build's, :func:`denominators`); the looked-after
-    groups need ``looked_after`` (default: the whole build's)."""
-    if population is None:
-        whole = denominators()
-        population, looked_after = whole.population, whole.looked_after
+    in ``population`` (rows of the population file); the looked-after groups need ``looked_after``."""
     none = pd.DataFrame({"group": pd.Series(dtype=str), "children": pd.Series(dtype=float)})
     if population.empty:
         return none

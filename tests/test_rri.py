@@ -189,3 +189,9 @@ def test_a_population_file_without_counts_is_refused(tmp_path, monkeypatch):
     _use(tmp_path, monkeypatch, FORCE, rows="council_code,ethnic_group,sex,people\nE08000032,White,M,10\n")
     with pytest.raises(rri.PopulationError, match="line 1: there is no column children_10_17"):
         rri.denominators()
+
+
+def test_a_looked_after_figure_not_keyed_by_a_council_code_is_refused(tmp_path, monkeypatch):
+    _use(tmp_path, monkeypatch, FORCE, disproportionality__looked_after_10_17="{ Leeds = 800 }")
+    with pytest.raises(rri.PopulationError, match=r"looked_after_10_17 names Leeds, not an ONS area code"):
+        rri.denominators()
