@@ -10,12 +10,16 @@ SE = √(1/a − 1/n_a + 1/b − 1/n_b).
 
 from __future__ import annotations
 
+import csv
 import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 from scipy.stats import norm
 
-from contextmap import settings
+from contextmap import fmt, settings
 from contextmap.labels import label
 
 TOO_SMALL = "Too few to read"
@@ -95,33 +99,178 @@ def reading(row) -> str:
     return f"{row.rri:.2f} times the reference rate (no clear difference)"
 
 
+class PopulationError(ValueError):
+    """The population file or ``looked_after_10_17`` holds a bad value; the message says where."""
+
+
+COUNT = "children_10_17"
+# An ONS area code: a council (E06, E07, E08, E09, W06...) or a police force area (E23).
+ONS_CODE = re.compile(r"[EWSN]\d{8}")
+
+
+def build_councils() -> dict[str, str]:
+    """Every council of the build, code → name (``[geography] councils``; one in a one-council build)."""
+    with open(settings.current().geography.councils, newline="", encoding="utf-8-sig") as fh:
+        return {r["council_code"].strip(): r["council_name"].strip() for r in csv.DictReader(fh)}
+
+
 def load_population() -> pd.DataFrame:
-    """The configured population file: ``ethnic_group``, optional ``sex``, ``children_10_17``."""
-    df = pd.read_csv(settings.current().disproportionality.population, comment="#")
-    df.columns = [c.strip() for c in df.columns]
-    return df
+    """The configured population file: ``ethnic_group``, optional ``sex`` and ``council_code``,
+    ``children_10_17`` (a whole number, 0 or more), checked row by row.
+
+    Raises :class:`PopulationError` naming the file, the line and the column of a bad value:
+    a missing column, a count that is not a whole number of 0 or more, or a council code
+    that is not an ONS area code. Rows of councils outside the build are kept (one file
+    may serve several builds) and never used (:func:`denominators`).
+    """
+    path = settings.current().disproportionality.population
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            lines = [(n, line) for n, line in enumerate(fh, start=1) if line.strip() and not line.startswith("#")]
+    except OSError:
+        raise PopulationError(f"Population file {path} ([disproportionality] population) cannot be read.") from None
+    if not lines:
+        raise PopulationError(f"Population file {path} is empty.")
+    header_line, rows = lines[0][0], list(csv.DictReader(line for _, line in lines))
+    columns = [c.strip() for c in next(csv.reader([lines[0][1]]))]
+    for need in ("ethnic_group", COUNT):
+        if need not in columns:
+            raise PopulationError(f"Population file {path}, line {header_line}: there is no column {need} "
+                                  f"(columns: {', '.join(columns)}).")
+    out = []
+    for (number, _), raw in zip(lines[1:], rows):
+        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+        count = row.get(COUNT, "")
+        if not count.isdigit():
+            raise PopulationError(f"Population file {path}, line {number}, column {COUNT}: {count!r} is not "
+                                  "a whole number of children (0 or more).")
+        if "council_code" in row and not ONS_CODE.fullmatch(row["council_code"]):
+            raise PopulationError(f"Population file {path}, line {number}, column council_code: "
+                                  f"{row['council_code']!r} is not an ONS area code (such as E08000034).")
+        out.append({**row, COUNT: int(count)})
+    return pd.DataFrame(out, columns=columns).astype({COUNT: int})
 
 
-def population_by(dimension: str, population: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Children aged 10–17 per group of ``dimension`` (``ethnic_group``, ``sex`` or ``looked_after``)."""
-    pop = load_population() if population is None else population
-    total = float(pop["children_10_17"].sum())
+@dataclass(frozen=True)
+class Denominators:
+    """The children aged 10–17 a scope's counts are divided by.
+
+    ``population`` holds the scope's rows of the population file (none when the scope has
+    no figures); ``looked_after`` the scope's looked-after children aged 10–17 (None when
+    not configured for it); ``whose`` names whose figures they are; ``problem`` and
+    ``looked_after_problem`` say plainly why there are no rates (empty when there are).
+    """
+
+    population: pd.DataFrame
+    looked_after: float | None
+    whose: str
+    problem: str = ""
+    looked_after_problem: str = ""
+
+
+_NUMBERS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
+
+
+def _names(codes, councils: dict[str, str]) -> str:
+    names = [councils.get(c, c) for c in codes]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def denominators(council: str | None = None) -> Denominators:
+    """The denominators of a scope: one ``council`` (its own rows only) or the whole build (None).
+
+    A file with a ``council_code`` column gives a council its own rows, and the whole build
+    either the rows coded with the build's ``la_code`` or, failing those, the sum over its
+    councils, only when every council has rows (else no rates, naming the councils
+    without). A file without that column is the whole build's, and is used only by a
+    one-council build: dividing several councils' counts by one set of figures would give
+    wrong rates. ``looked_after_10_17`` follows the same rules: a table by council code, or
+    one number for a one-council build.
+    """
+    cfg = settings.current()
+    pop = load_population()
+    councils = build_councils()
+    la_code = cfg.geography.la_code
+    single = len(councils) == 1
+    whose = councils.get(council, council) if council else cfg.geography.name if single \
+        else f"the {_NUMBERS.get(len(councils), len(councils))} councils"
+    empty = pop.iloc[0:0]
+    file = Path(cfg.disproportionality.population).name
+
+    if "council_code" not in pop:
+        rows, problem = (pop, "") if single else (empty, (
+            f"The population file ({file}) has no council_code column, so its figures are one set for one area, "
+            f"not each council's children aged 10–17: no rates or ratios for {whose}, counts only."))
+    elif not council and (pop["council_code"] == la_code).any():
+        rows, problem = pop[pop["council_code"] == la_code], ""
+    else:
+        codes = [council] if council else list(councils)
+        lacking = [c for c in codes if not (pop["council_code"] == c).any()]
+        rows = empty if lacking else pop[pop["council_code"].isin(codes)]
+        problem = "" if not lacking else (
+            f"No rates or ratios for {whose}: the population file ({file}) has no figures for "
+            f"{_names(lacking, councils)}. The counts are shown.")
+
+    la_set = cfg.disproportionality.looked_after_10_17
+    if isinstance(la_set, dict):
+        bad = sorted(c for c in la_set if not ONS_CODE.fullmatch(c))
+        if bad:
+            raise PopulationError(f"Settings: [disproportionality] looked_after_10_17 names {', '.join(bad)}, "
+                                  "not an ONS area code (such as E08000034).")
+        codes = [council] if council else [la_code] if la_code in la_set else list(councils)
+        lacking = [c for c in codes if c not in la_set]
+        looked_after = None if lacking else float(sum(la_set[c] for c in codes))
+        la_problem = "" if not lacking else (
+            f"No looked-after rates or ratios for {whose}: [disproportionality] looked_after_10_17 "
+            f"has no figure for {_names(lacking, councils)}.")
+    elif single:
+        looked_after, la_problem = float(la_set), ""
+    else:
+        looked_after, la_problem = None, (
+            f"No looked-after rates or ratios for {whose}: [disproportionality] looked_after_10_17 is one "
+            "number, not a figure for each council.")
+    return Denominators(rows, looked_after, whose, problem, la_problem)
+
+
+def no_rates_reason(d: Denominators, dimension: str) -> str:
+    """Why a scope's table of ``dimension`` has no rates, in plain words (text, not Markdown);
+    empty when it has them."""
+    return d.problem or (d.looked_after_problem if dimension == "looked_after" else "")
+
+
+def denominators_note(d: Denominators) -> str:
+    """Whose population figures the rates use and where they came from, for under the table (text, not Markdown)."""
+    cfg = settings.current().disproportionality
+    looked_after = (f"{fmt.number(d.looked_after)} (a local figure the administrator sets)" if d.looked_after is not None
+                    else "none configured")
+    figures = (f"Children aged 10–17 of {d.whose}: {fmt.number(d.population[COUNT].sum())}. "
+               if not d.population.empty else "")
+    return (f"{figures}{cfg.population_source} "
+            f"Looked-after children aged 10–17 of {d.whose}: {looked_after}.")
+
+
+def population_by(dimension: str, population: pd.DataFrame, looked_after: float | None) -> pd.DataFrame:
+    """Children aged 10–17 per group of ``dimension`` (``ethnic_group``, ``sex`` or ``looked_after``)
+    in ``population`` (rows of the population file); the looked-after groups need ``looked_after``."""
+    none = pd.DataFrame({"group": pd.Series(dtype=str), "children": pd.Series(dtype=float)})
+    if population.empty:
+        return none
     if dimension == "looked_after":
-        la = float(settings.current().disproportionality.looked_after_10_17)
-        return pd.DataFrame({"group": ["Looked after", "Not looked after"], "children": [la, total - la]})
-    if dimension not in pop:
-        return pd.DataFrame({"group": pd.Series(dtype=str), "children": pd.Series(dtype=float)})
-    out = pop.groupby(dimension, as_index=False)["children_10_17"].sum()
-    return out.rename(columns={dimension: "group", "children_10_17": "children"})
+        if looked_after is None:
+            return none
+        total = float(population[COUNT].sum())
+        return pd.DataFrame({"group": ["Looked after", "Not looked after"], "children": [looked_after, total - looked_after]})
+    if dimension not in population:
+        return none
+    out = population.groupby(dimension, as_index=False)[COUNT].sum()
+    return out.rename(columns={dimension: "group", COUNT: "children"}).astype({"children": float})
 
 
 def population_for(dimension: str, council: str | None = None) -> pd.DataFrame:
-    """Children aged 10–17 per group of ``dimension`` in a scope: the configured figures for
-    the whole build, none for one council (the file is the build's, not any council's own
-    children by group, and the build's would be the wrong denominator for one council's counts)."""
-    if council is not None:
-        return pd.DataFrame({"group": pd.Series(dtype=str), "children": pd.Series(dtype=float)})
-    return population_by(dimension)
+    """Children aged 10–17 per group of ``dimension`` in a scope: one council's own figures,
+    or the whole build's (:func:`denominators`); none where the scope has no figures."""
+    d = denominators(council)
+    return population_by(dimension, d.population, d.looked_after)
 
 
 def reference_for(dimension: str) -> str:
@@ -145,15 +294,16 @@ def protected_table(counts: pd.DataFrame, dimension: str, kind: str, policy,
                     council: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The RRI table as shown, and the numbers behind it for :func:`forest_figure`.
 
-    Counts go through disclosure control; ratios are given only where readable. A council
-    scope (``council``) has no population by group (:func:`population_for`), so its
-    groups are counted with no rate or ratio.
+    Counts go through disclosure control; ratios are given only where readable. A scope
+    (``council``, or None for the whole build) is divided by its own children aged 10–17
+    (:func:`population_for`); where it has none its groups are only counted.
 
     ``counts`` has ``grp`` and ``events`` (or ``children`` when ``kind == "children"``).
-    A group whose count is hidden gets no rate or ratio either: rate × population would
-    give the count back.
+    The counts come perturbed (``queries.run``), and rates and ratios are made from them, so
+    they tell no more than the counts shown. A group whose count is hidden gets no rate or
+    ratio either: rate × population would give the count back.
     """
-    from contextmap import disclosure, fmt
+    from contextmap import disclosure
 
     min_events = max(settings.current().disproportionality.min_events, policy.suppress_max + 1)
     column = "children" if kind == "children" else "events"

@@ -198,10 +198,11 @@ class Trends:
 class Disproportionality:
     """[disproportionality]: the Relative Rate Index page."""
 
-    population: Path  # children aged 10-17 by ethnic group and sex
+    population: Path  # children aged 10-17 by ethnic group and sex (and council)
     population_source: str  # where those figures came from, shown under every table
     population_is_illustrative: bool  # the page warns while the figures are made up
-    looked_after_10_17: int = at_least(0)  # looked-after children aged 10-17
+    # Looked-after children aged 10-17: one number for a one-council build, or per council code.
+    looked_after_10_17: int | dict[str, int] = at_least(0)
     reference_ethnic_group: str = nonempty()  # the group every other group's rate is divided by
     reference_sex: str = nonempty()  # the reference for the RRI by sex
     min_events: int = at_least(0)  # a group with fewer events gets no ratio
@@ -345,6 +346,18 @@ def _value(kind, value, check: dict, where: str, base: Path, problems: list[str]
             return None
         items = [_value(item, v, check, f"{where} (each value)", base, problems) for v in value]
         return tuple(items) if None not in items else None
+    if isinstance(kind, types.UnionType) and type(None) not in typing.get_args(kind):
+        # One of several shapes (a number or a table of numbers): checked as the shape given.
+        shapes = typing.get_args(kind)
+        kind = next((k for k in shapes if typing.get_origin(k) is dict), shapes[0]) if isinstance(value, dict) \
+            else next(k for k in shapes if typing.get_origin(k) is not dict)
+    if typing.get_origin(kind) is dict:
+        item = typing.get_args(kind)[1]
+        if not isinstance(value, dict):
+            problems.append(f"{where} must be a table of {_LIST_WORDS[item]}, not {_shown(value)}.")
+            return None
+        items = {k: _value(item, v, check, f"{where} ({k})", base, problems) for k, v in value.items()}
+        return items if None not in items.values() else None
     optional = isinstance(kind, types.UnionType)
     kind = typing.get_args(kind)[0] if optional else kind
     if not _is(kind, value):

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from contextmap import auth, rri, settings
+from contextmap import rri, settings
 from contextmap.fmt import md_escape, period_label
 from contextmap.ui import gates, page
 
@@ -16,16 +16,12 @@ page.council_note(s, "missing episodes of {council}'s children aged 10–17, whe
 cfg = settings.current().disproportionality
 st.caption(f"{period_label(f.month_from, f.month_to)} · whole area (the population figures are for the whole area, "
            "so the locality and people filters do not apply) · children aged 10–17")
-if council:
-    name = md_escape(auth.councils().get(council, council))
-    st.warning(f"No rates or ratios for {name}: the population figures configured are the whole build's, not "
-               f"{name}'s own children aged 10–17 by ethnic group, sex and looked-after status, and dividing "
-               f"{name}'s counts by them would be wrong. The counts are {name}'s own.",
-               icon=":material/warning:")
-elif cfg.population_is_illustrative:
-    st.warning("The population figures behind these rates are **illustrative**, made up for the synthetic sample. "
-               "They are not official statistics. A council should use Census 2021 figures (ONS table TS021, "
-               "ethnic group by age and sex) for its own area.", icon=":material/warning:")
+try:
+    denominators = rri.denominators(council)
+except rri.PopulationError as exc:
+    st.error(f"The population figures are not usable, so the page cannot be drawn: {md_escape(exc)} "
+             "Ask your administrator to correct them.")
+    st.stop()
 
 left, right = st.columns(2)
 dimension = left.selectbox("Group by", list(rri.DIMENSIONS), format_func=rri.DIMENSIONS.get, key="d_dim")
@@ -41,7 +37,14 @@ if counts.empty:
     st.stop()
 
 shown, table = rri.protected_table(counts, dimension, kind, s.policy, council)
-if not council:
+if problem := rri.no_rates_reason(denominators, dimension):
+    st.warning(md_escape(problem), icon=":material/warning:")
+else:
+    if cfg.population_is_illustrative:
+        st.warning(f"The population figures behind these rates, for {md_escape(denominators.whose)}, are "
+                   "**illustrative**, made up for the synthetic sample. They are not official statistics. A council "
+                   "should use Census 2021 figures (ONS table TS021, ethnic group by age and sex) for its own area.",
+                   icon=":material/warning:")
     st.plotly_chart(rri.forest_figure(table), width="stretch")
 page.table(shown)
 gates.export_button(s, shown, f"RRI {rri.DIMENSIONS[dimension]} {measure}", "disproportionality", count_cols=["Count"])
@@ -53,7 +56,6 @@ st.markdown(f"""
 Groups with fewer than {max(cfg.min_events, s.policy.suppress_max + 1)} are too few to read; children whose
 group is not recorded have no population to compare with and are only counted. A quarter or 12 months gives steadier figures than a month.
 
-**Where the denominators come from.** {"None for one council yet (above). " if council else ""}{cfg.population_source}
-Looked-after children aged 10–17: {cfg.looked_after_10_17:,} (a local figure the administrator sets).
+**Where the denominators come from.** {md_escape(rri.denominators_note(denominators))}
 For offences, looked-after means the child was recorded as looked after on any missing episode.
 """)

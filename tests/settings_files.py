@@ -8,12 +8,12 @@ from pathlib import Path
 from contextmap.settings import ROOT
 
 
-def settings_text(**changes) -> str:
-    """The shipped contextmap.toml with ``section__key=value`` lines changed (``value`` as TOML text).
+def settings_text(base: str = "contextmap.toml", **changes) -> str:
+    """The shipped settings file ``base`` with ``section__key=value`` lines changed (``value`` as TOML text).
 
     Paths in the settings are relative to the file: they are made absolute, into the repository.
     """
-    text = (ROOT / "contextmap.toml").read_text().replace('= "data/', f'= "{ROOT}/data/')
+    text = (ROOT / base).read_text().replace('= "data/', f'= "{ROOT}/data/')
     for dotted, value in changes.items():
         section, key = dotted.split("__")
         head = text.index(f"[{section}]")

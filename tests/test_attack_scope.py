@@ -17,7 +17,7 @@ from dataclasses import replace
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from contextmap import disclosure, rri, trends
+from contextmap import disclosure, queries, rri, trends
 from contextmap.filters import AGE_BANDS, SEXES, SOURCES, Filters
 from tests import attack
 from tests.test_attack import _judge
@@ -177,3 +177,40 @@ def test_the_attack_catches_a_build_without_perturbation(con, unprotected, make,
     assert len(found) >= 10 and all(r.error == 0 for r in found)
     with pytest.raises(AssertionError, match="give the hidden count exactly"):
         _judge(found, at_least=10)
+
+
+def _rates_not_from_shown(con, months: int) -> tuple[int, list]:
+    """Every rate and ratio on the Disproportionality page (force and each council, each month
+    and 12 months, every dimension, measure and kind), checked against the one made from the
+    count shown beside it: how many were checked, and those that differ."""
+    last = con.execute("select max(month) from mart_episode_cells").fetchone()[0]
+    councils = [c for (c,) in con.execute("select distinct owner_code from mart_episode_cells order by 1").fetchall()]
+    checked, wrong = 0, []
+    for base in [Filters(last - relativedelta(months=k)) for k in range(months)] + [Filters(last, period="12m")]:
+        for scope in (queries.WHOLE, *councils):
+            f = replace(base, scope=scope)
+            for dim in rri.DIMENSIONS:
+                counts = queries.run(con, "rri_counts", **f.params(), dimension=dim)
+                for measure in ("missing", "offences"):
+                    for kind in ("events", "children"):
+                        shown, _ = rri.protected_table(counts[counts["measure"] == measure], dim, kind, POLICY,
+                                                       None if scope == queries.WHOLE else scope)
+                        rows = [(attack._number(r["Count"]), float(r["Children aged 10–17"].replace(",", "")), r)
+                                for _, r in shown.iterrows() if r["Rate per 1,000"]]
+                        ref = next(((n, c) for n, c, r in rows if r["Reading"].startswith("Reference")), None)
+                        for n, c, r in rows:
+                            checked += 1
+                            if r["Rate per 1,000"] != f"{1000 * n / c:,.1f}":
+                                wrong.append((f, dim, measure, kind, r.to_dict()))
+                            if r["RRI"] and ref and r["RRI"] != f"{(n / c) / (ref[0] / ref[1]):.2f}":
+                                wrong.append((f, dim, measure, kind, r.to_dict()))
+    return checked, wrong
+
+
+def test_rates_and_ratios_tell_no_more_than_the_counts_shown(con, force_settings):
+    """Each scope's counts are divided by its own children aged 10–17 (a council's own, the
+    five councils' for the force), public figures: so the rates and ratios, made from the
+    counts as shown (perturbed, and none where a count is hidden), give no route to a small
+    group beyond the counts' own, which the tests above hold to the bounds."""
+    checked, wrong = _rates_not_from_shown(con, months=MONTHS)
+    assert checked >= 500 and not wrong, (checked, wrong[:3])

@@ -52,6 +52,12 @@ def _refused(tmp_path, monkeypatch, text: str) -> str:
      "[peer_groups.edge_weights] missing_together must be a number, not true."),
     ({"geography__name": '""'}, '[geography] name must be not empty, not "".'),
     ({"audit__log": '""'}, '[audit] log must name a file or folder, not "".'),
+    ({"disproportionality__looked_after_10_17": "{ E08000034 = -1 }"},
+     "[disproportionality] looked_after_10_17 (E08000034) must be at least 0, not -1."),
+    ({"disproportionality__looked_after_10_17": '{ E08000034 = "many" }'},
+     '[disproportionality] looked_after_10_17 (E08000034) must be a whole number, not "many".'),
+    ({"disproportionality__looked_after_10_17": '"many"'},
+     '[disproportionality] looked_after_10_17 must be a whole number, not "many".'),
 ])
 def test_a_bad_value_is_named_with_its_section_and_key(tmp_path, monkeypatch, change, words):
     assert words in _refused(tmp_path, monkeypatch, settings_text(**change))

@@ -11,10 +11,12 @@ TOML = (ROOT / "contextmap.toml").read_text()
 
 
 def _flatten(table: dict, prefix: str = "") -> set[str]:
+    """Every key of ``table``, as ``section.key``; a setting whose value is a table (one
+    number per council) is one key."""
     names = set()
     for key, value in table.items():
         name = f"{prefix}{key}"
-        names |= _flatten(value, f"{name}.") if isinstance(value, dict) else {name}
+        names |= _flatten(value, f"{name}.") if isinstance(value, dict) and name not in _fields(Settings) else {name}
     return names
 
 
