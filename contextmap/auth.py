@@ -108,20 +108,24 @@ def scope_param(user: User) -> str:
     return user.council or WHOLE
 
 
+def build_councils() -> dict[str, str]:
+    """Every council of the build, code → name (``[geography] councils``; one in a one-council build)."""
+    return dict(_read_councils(str(settings.current().geography.councils)))
+
+
 def councils() -> dict[str, str]:
     """The councils a user may be scoped to, code → name: those of ``[geography] councils``
     other than the deployment itself (none in a single-council build)."""
-    geo = settings.current().geography
-    return dict(_councils(str(geo.councils), geo.la_code))
+    found = build_councils()
+    found.pop(settings.current().geography.la_code, None)
+    return found if len(found) > 1 else {}
 
 
 @lru_cache(maxsize=4)
-def _councils(path: str, la_code: str) -> tuple[tuple[str, str], ...]:
+def _read_councils(path: str) -> tuple[tuple[str, str], ...]:
     # Read once per settings file (like the settings): pages ask on every render.
     with open(path, newline="", encoding="utf-8-sig") as fh:
-        found = {r["council_code"].strip(): r["council_name"].strip() for r in csv.DictReader(fh)}
-    found.pop(la_code, None)
-    return tuple(found.items()) if len(found) > 1 else ()
+        return tuple({r["council_code"].strip(): r["council_name"].strip() for r in csv.DictReader(fh)}.items())
 
 
 def check_council(council: str | None) -> str | None:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 from scipy.stats import norm
 
-from contextmap import fmt, settings
+from contextmap import auth, fmt, settings
 from contextmap.labels import label
 
 TOO_SMALL = "Too few to read"
@@ -108,12 +108,6 @@ COUNT = "children_10_17"
 ONS_CODE = re.compile(r"[EWSN]\d{8}")
 
 
-def build_councils() -> dict[str, str]:
-    """Every council of the build, code → name (``[geography] councils``; one in a one-council build)."""
-    with open(settings.current().geography.councils, newline="", encoding="utf-8-sig") as fh:
-        return {r["council_code"].strip(): r["council_name"].strip() for r in csv.DictReader(fh)}
-
-
 def load_population() -> pd.DataFrame:
     """The configured population file: ``ethnic_group``, optional ``sex`` and ``council_code``,
     ``children_10_17`` (a whole number, 0 or more), checked row by row.
@@ -189,7 +183,7 @@ def denominators(council: str | None = None) -> Denominators:
     """
     cfg = settings.current()
     pop = load_population()
-    councils = build_councils()
+    councils = auth.build_councils()
     la_code = cfg.geography.la_code
     single = len(councils) == 1
     whose = councils.get(council, council) if council else cfg.geography.name if single \
