@@ -101,11 +101,12 @@ def test_role_map_gives_a_council_scope_or_the_whole_build(force_settings, tmp_p
 
 
 def test_a_council_user_gets_only_the_pages_built_for_council_scope():
-    assert auth.pages_for("analyst", KIRKLEES) == ["overview", "trends", "rhi", "places", "groups", "disproportionality"]
-    assert auth.pages_for("partner", KIRKLEES) == ["places"]
-    assert "map" in auth.pages_for("analyst")
+    assert auth.pages_for("analyst", KIRKLEES) == ["overview", "trends", "rhi", "map", "places", "groups",
+                                                   "disproportionality"]
+    assert auth.pages_for("partner", KIRKLEES) == ["map", "places"]
+    assert "postcodes" in auth.pages_for("analyst")
     with pytest.raises(auth.AccessDenied):
-        auth.require("analyst", "map", KIRKLEES)
+        auth.require("analyst", "postcodes", KIRKLEES)
 
 
 # --- what the figures count -------------------------------------------------------------

@@ -11,6 +11,9 @@ final as (
         coalesce(ward_code, 'Unknown') as ward_code,
         locality,
         event_source,
+        -- Whose records: the episode's owner (missing and RHI events), or the offence file's;
+        -- a council scope counts its own, and offences in areas mart_area_scopes gives it.
+        owner_code,
         age_band,
         sex,
         coalesce(is_looked_after, false) as is_looked_after,
