@@ -10,7 +10,7 @@ final as (
         event_month,
         event_source,
         -- Whose records, and the LSOA: a council scope counts its own children's events and
-        -- the offences in LSOAs in or bordering it (mart_area_scopes).
+        -- the offences in LSOAs in or bordering it.
         owner_code,
         lsoa_code,
         locality,
