@@ -31,6 +31,9 @@ MEASURES = {
     "gi": "Hotspots (Getis-Ord Gi*)",
     "emerging": "Emerging hotspots",
 }
+# A council scope colours areas by its own counts only: the rate divides them by every child
+# living in the area, and the hotspot measures count every council's children.
+COUNCIL_MEASURES = ("count",)
 MEASURE_HELP = {
     "rate": "Events in the area in the period for every 1,000 children aged 10–17 who live there "
     "(ONS mid-year estimates), so a big area is not a hotspot merely for being big.",
@@ -83,6 +86,19 @@ CAVEATS = (
 )
 
 
+def measures_for(scoped: bool) -> dict[str, str]:
+    """The measures the map offers: a council scope (``scoped``) gets only its own counts."""
+    return {k: v for k, v in MEASURES.items() if not scoped or k in COUNCIL_MEASURES}
+
+
+def scope_note(council_name: str) -> str:
+    """What a council user's map counts, and which areas it shows."""
+    return (f"the wards and LSOAs in {council_name}, next to it, or where {council_name}'s children went missing "
+            f"or were found or named in an interview; no other area is shown. Events are {council_name}'s children's, "
+            f"wherever they were, and offences only in LSOAs in or next to {council_name}. Rates, hotspots, emerging "
+            "hotspots, the funnel plot and peer groups count every council's children and are not shown at council level.")
+
+
 def hotspot_source(sources) -> tuple[str, str | None]:
     """The event source of the precomputed hotspot marts that matches the sidebar's sources.
 
@@ -98,12 +114,13 @@ def hotspot_source(sources) -> tuple[str, str | None]:
 
 
 def area_values(areas: pd.DataFrame, measure: str, policy: disclosure.Policy, level: str,
-                classes: pd.DataFrame | None = None) -> pd.DataFrame:
+                classes: pd.DataFrame | None = None, scoped: bool = False) -> pd.DataFrame:
     """Per area: ``code``, ``value``/``category``, ``status`` and tooltip ``lines``.
 
     ``areas`` is ``area_events`` (``code``, ``name``, ``locality``, ``children_10_17``,
-    ``events``). For ``gi`` and ``emerging``, ``classes`` is ``map_gi`` / ``map_emerging``
+    ``events``, ``cross_border_councils``). For ``gi`` and ``emerging``, ``classes`` is ``map_gi`` / ``map_emerging``
     (``code``, ``gi_class`` or ``label`` and their statistics); areas without a row are no data.
+    A council scope (``scoped``) gets no rate: its events are not those of every child living there.
     """
     protected = disclosure.map_values(areas["events"], policy, level).reset_index(drop=True)
     out = areas[["code", "name", "locality", "children_10_17", "events"]].reset_index(drop=True).copy()
@@ -118,9 +135,12 @@ def area_values(areas: pd.DataFrame, measure: str, policy: disclosure.Policy, le
         out.loc[(out["status"] == "shown") & out["rate"].isna(), "status"] = "no_data"
     out["category"] = None
     lines = [
-        [r.name, f"Locality: {r.locality}", f"Events: {disclosure.fmt_count(r.events, policy, level)}", f"Rate: {fmt.rate_text(r.rate)}",
-         f"Children aged 10–17: {fmt.number(r.children_10_17)}"]
-        for r in out.itertuples()
+        [r.name, f"Locality: {r.locality}", f"Events: {disclosure.fmt_count(r.events, policy, level)}",
+         *([] if scoped else [f"Rate: {fmt.rate_text(r.rate)}"]),
+         f"Children aged 10–17: {fmt.number(r.children_10_17)}",
+         # More than suppress_max children of each council (mart_area_cross_border): never how many from each.
+         *[f"Cross-border: {cross_border_text(c).lower()}" for _ in [c] if cross_border_text(c)]]
+        for r, c in zip(out.itertuples(), areas["cross_border_councils"])
     ]
     if measure in ("gi", "emerging"):
         key = "gi_class" if measure == "gi" else "label"
@@ -254,8 +274,12 @@ class MapData:
 _CLASS_QUERIES = {"gi": ("area_hotspots", "mart_area_hotspots"), "emerging": ("emerging_hotspots", "mart_emerging_hotspots")}
 
 
-def map_data(query: Query, filters, policy: disclosure.Policy, level: str, measure: str, weights: PlaceWeights) -> MapData:
-    """Run the map's queries and protect their figures."""
+def map_data(query: Query, filters, policy: disclosure.Policy, level: str, measure: str, weights: PlaceWeights,
+             scoped: bool = False) -> MapData:
+    """Run the map's queries and protect their figures. A council scope (``scoped``) gets
+    the areas it sees with its own counts (``area_events``), and only the count measure."""
+    if scoped and measure not in COUNCIL_MEASURES:
+        measure = "count"
     areas = query("area_events", **filters.params(), level=level)
     _, source_note = hotspot_source(filters.sources)
     classes, notes, missing = None, [], None
@@ -270,7 +294,7 @@ def map_data(query: Query, filters, policy: disclosure.Policy, level: str, measu
                      "filters do not change them." + (f" {source_note}" if source_note and measure == "gi" else ""))
         if classes is not None and classes.empty:
             missing = "No hotspot results for this month and period: the data may not reach back far enough. Choose a later month."
-    values = area_values(areas, "count" if missing else measure, policy, level, classes)
+    values = area_values(areas, "count" if missing else measure, policy, level, classes, scoped)
     boundaries = query("boundaries", level=level)
     places = query("place_ranking", **filters.year_window().params(), **ranking_params(weights)) \
         if has_table(query, "mart_place_hotspots") else None

@@ -111,21 +111,28 @@ def _groups(groups: pd.DataFrame, policy) -> pd.DataFrame:
 
 
 def area_profile(query: Query, level: str, code: str, name: str, filters, policy: disclosure.Policy,
-                 children: float | None = None, hotspot: pd.Series | None = None, groups: bool = True) -> Profile:
+                 children: float | None = None, hotspot: pd.Series | None = None, groups: bool = True,
+                 scoped: bool = False, cross_border: float | None = None) -> Profile:
     """Profile of one ward or LSOA for the filters: numbers, monthly trend, themes, places, groups.
 
-    ``groups=False`` leaves peer groups out (roles that may not see the peer-group page).
+    ``groups=False`` leaves peer groups out (roles that may not see the peer-group page). A
+    council scope (``scoped``) counts its own (the queries filter by scope) and gets no rate
+    and no peer groups: they count every council's children. ``cross_border`` is the area's
+    number of councils (``mart_area_cross_border``), named in the subtitle when 2 or more.
     """
     params = {**filters.params(), "level": level, "code": code}
     monthly = query("area_profile_monthly", **params, trend_from=trend_from(filters.month_to))
     actions = query("area_profile_actions", level=level, code=code) if has_table(query, "stg_disruption_actions") else pd.DataFrame()
     now, before = _period_sums(monthly, filters)
     rate = disclosure.protect_rate(now, children, policy) if children else None
+    crossing = cross_border_text(cross_border)
     prof = Profile(title=name, subtitle=f"{LEVELS[level][:-1] if level == 'ward' else 'LSOA'} {code} · "
-                   f"{fmt.period_label(filters.month_from, filters.month_to)}")
+                   f"{fmt.period_label(filters.month_from, filters.month_to)}"
+                   + (f" · Cross-border: {crossing.lower()}" if crossing else ""))
     prof.metrics = [
         ("Events", disclosure.fmt_count(now, policy, level), MEASURE_HELP["count"]),
-        ("Rate per 1,000 children", "—" if rate is None else f"{1000 * rate:,.1f}", MEASURE_HELP["rate"]),
+        *([] if scoped else [("Rate per 1,000 children", "—" if rate is None else f"{1000 * rate:,.1f}",
+                              MEASURE_HELP["rate"])]),
         ("Change", _change(now, before, policy), "Events against the period of the same length just before."),
         ("Children aged 10–17", fmt.number(children), "Children aged 10–17 living in the area (ONS estimates)."),
     ]
@@ -140,7 +147,7 @@ def area_profile(query: Query, level: str, code: str, name: str, filters, policy
         ("Places of concern here", pd.DataFrame({"Place": places["name"], "Events": places_shown["events"]}),
          "No places of concern are registered in this area."),
     ]
-    if groups and has_table(query, "mart_place_groups"):
+    if groups and not scoped and has_table(query, "mart_place_groups"):
         prof.tables.append(("Peer groups seen at its places", _groups(query("area_profile_groups", level=level, code=code), policy),
                             "No peer group has been seen at places in this area."))
     if not actions.empty:

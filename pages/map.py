@@ -8,21 +8,25 @@ from contextmap.ui import page
 
 s = page.start("map", "Map", "Click an area or a place to open its profile below the map.")
 f = s.filters
+scoped = s.user.council is not None
+if scoped:
+    page.council_note(s, map_view.scope_note("{council}"))
 # Two controls a row: at 1024 pixels four in a row cut their labels to "LSOA…" and "Pla…".
 a, b = st.columns([2, 3], vertical_alignment="bottom")
 level = a.segmented_control("Areas", list(map_view.LEVELS), format_func=map_view.LEVELS.get, default="ward", key="map_level") or "ward"
-measure = b.selectbox("Colour areas by", list(map_view.MEASURES), format_func=map_view.MEASURES.get, key="map_measure",
-                      help=" ".join(f"**{map_view.MEASURES[k]}**: {v}" for k, v in map_view.MEASURE_HELP.items()))
+measures = map_view.measures_for(scoped)
+measure = b.selectbox("Colour areas by", list(measures), format_func=measures.get, key="map_measure",
+                      help=" ".join(f"**{measures[k]}**: {map_view.MEASURE_HELP[k]}" for k in measures))
 c, d = st.columns(2)
 show_places = c.toggle("Places of concern", value=True, key="map_places",
                        help=f"Circles sized by the place's combined score over {f.year_window_text()}.")
 show_heat = d.toggle("Density heat map", value=False, key="map_heat",
                      help="Density of located events, counted on a grid of about 200 m; cells with too few events are left out.")
-groups = "groups" in auth.pages_for(s.role)
+groups = "groups" in auth.pages_for(s.role, s.user.council)
 weights = settings.current().hotspots.place_weights
 
 with st.spinner("Counting events in each area…"):
-    data = map_view.map_data(s.query, f, s.policy, level, measure, weights)
+    data = map_view.map_data(s.query, f, s.policy, level, measure, weights, scoped)
 if data.boundaries.empty:
     st.info("No areas match the chosen locality. Choose All localities in the sidebar.")
     st.stop()
@@ -58,7 +62,7 @@ def map_and_profile() -> None:
         st.page_link("pages/places.py", label="Open the full place profile", icon=":material/storefront:",
                      query_params={"place": ref, **f.to_query()})
         with st.spinner("Gathering the place's figures…"):
-            prof = profile_view.place_profile(s.query, ref, f, s.policy, weights, groups=groups)
+            prof = profile_view.place_profile(s.query, ref, f, s.policy, weights, groups=groups, scoped=scoped)
         if prof:
             page.show_profile(prof)
     elif kind == "area" and ref in names:
@@ -66,13 +70,14 @@ def map_and_profile() -> None:
             row = data.areas.set_index("code").loc[ref]
             hot = data.classes.set_index("code").loc[ref] if measure == "gi" and data.classes is not None \
                 and ref in set(data.classes["code"]) else None
-            page.show_profile(profile_view.area_profile(s.query, level, ref, names[ref], f, s.policy, row["children_10_17"], hot, groups))
+            page.show_profile(profile_view.area_profile(s.query, level, ref, names[ref], f, s.policy, row["children_10_17"], hot,
+                                                        groups, scoped, row["cross_border_councils"]))
 
 
 map_and_profile()
 for caveat in map_view.CAVEATS:
     st.caption(f"Caveat: {caveat}")
-if s.has_table("mart_area_funnel"):
+if s.has_table("mart_area_funnel") and not scoped:
     st.subheader("Fair comparison of areas (funnel plot)")
     funnel = s.query("funnel", f, level=level)
     if funnel.empty:

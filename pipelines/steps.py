@@ -35,6 +35,8 @@ STEPS: list[Sql | Py] = [
     Sql("marts/mart_place_children.sql"),
     Sql("marts/mart_place_scopes.sql"),
     Sql("marts/mart_place_cross_border.sql"),
+    Sql("marts/mart_area_scopes.sql"),
+    Sql("marts/mart_area_cross_border.sql"),
     Sql("marts/mart_area_episode_themes.sql"),
     Sql("marts/mart_rri_items.sql"),
     *hotspots.STEPS,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pandas as pd
 import pytest
 from dateutil.relativedelta import relativedelta
 
@@ -28,6 +29,8 @@ MONTHS = 6
 # The Trends page's counts, and the lines a council user can split them into.
 TREND_MEASURES = ("episodes", "children", "offences", "events")
 TREND_SPLITS = ("locality", "sex", "age_band", "looked_after")
+# The Map has a cell per ward and LSOA and three periods: three months give hundreds of routes.
+MAP_MONTHS = 3
 
 
 def _bases(month, localities: list[str]):
@@ -118,6 +121,42 @@ def _rri_routes(con, policy: disclosure.Policy, months: int) -> list[attack.Rout
     return routes
 
 
+def _map_routes(con, policy: disclosure.Policy, months: int) -> list[attack.Route]:
+    """Map (events per ward and per LSOA, each month): the force's areas minus councils'
+    ("scope": an area a council does not see is 0 to it, as an attacker would read it), and
+    each council's own complements: an area's count minus its counts for every value of a
+    filter but one ("split"), and a ward minus its LSOAs ("hierarchy")."""
+    views = attack.Views(con, policy)
+    last = con.execute("select max(month) from mart_episode_cells").fetchone()[0]
+    councils = [c for (c,) in con.execute("select distinct owner_code from mart_episode_cells order by 1").fetchall()]
+    lsoa_ward = con.execute("select lsoa_code as code, ward_code as ward from geo_lsoa").df()
+
+    def cells(f: Filters, level: str) -> dict:
+        areas = views.areas(f, level)
+        return {code: (None if pd.isna(s) else float(s), int(t))
+                for code, s, t in zip(areas["code"], areas["shown"], areas["truth"])}
+
+    routes = []
+    for k in range(months):
+        month = last - relativedelta(months=k)
+        # Every period the sidebar offers: a month alone holds too few small differences to judge.
+        for base in (replace(b, period=p) for b in _bases(month, []) for p in ("month", "quarter", "12m")):
+            for level in ("ward", "lsoa"):
+                parts = {c: cells(replace(base, scope=c), level) for c in councils}
+                routes += attack.level_routes(cells(base, level), parts, "map", policy)
+        for c in councils:
+            own = Filters(month, scope=c)
+            lsoas = views.areas(own, "lsoa").merge(lsoa_ward, on="code")
+            routes += attack._nested(views.areas(own, "ward"), lsoas, "ward", "hierarchy", "map", policy)
+            for level in ("ward", "lsoa"):
+                total = cells(own, level)
+                for dim, values in {"sexes": tuple(SEXES), "age_bands": AGE_BANDS, "sources": tuple(SOURCES)}.items():
+                    lines = {v: cells(replace(own, **{dim: (v,)}), level) for v in values}
+                    for code, whole in total.items():
+                        routes += attack.parts_routes({code: whole}, {v: lines[v][code] for v in values}, "map", policy)
+    return routes
+
+
 @pytest.fixture(scope="module")
 def con(force_con):
     return force_con
@@ -163,6 +202,19 @@ def test_a_council_users_own_disproportionality_tables_are_protected(rri_routes)
 
 
 @pytest.fixture(scope="module")
+def map_routes(con):
+    return _map_routes(con, POLICY, months=MAP_MONTHS)
+
+
+def test_the_map_across_scopes_does_not_give_back_small_groups(map_routes):
+    _judge([r for r in map_routes if r.kind == "scope"], at_least=10)
+
+
+def test_a_council_users_own_map_complements_are_protected(map_routes):
+    _judge([r for r in map_routes if r.kind != "scope"], at_least=10)
+
+
+@pytest.fixture(scope="module")
 def unprotected(tmp_path_factory) -> disclosure.Policy:
     """The policy with a p-table of zeros: nothing is perturbed, so every route gives its small group back."""
     zeros = tmp_path_factory.mktemp("ptable") / "ptable.csv"
@@ -170,10 +222,12 @@ def unprotected(tmp_path_factory) -> disclosure.Policy:
     return disclosure.Policy(suppress_max=POLICY.suppress_max, ptable_path=str(zeros))
 
 
-@pytest.mark.parametrize("make, kinds", [(_routes, {"scope"}), (_page_routes, None), (_rri_routes, None)],
-                         ids=["overview", "trends_rhi", "disproportionality"])
+@pytest.mark.parametrize("make, kinds", [(_routes, {"scope"}), (_page_routes, None), (_rri_routes, None),
+                                         (_map_routes, None)],
+                         ids=["overview", "trends_rhi", "disproportionality", "map"])
 def test_the_attack_catches_a_build_without_perturbation(con, unprotected, make, kinds):
-    found = [r for r in make(con, unprotected, months=MONTHS) if kinds is None or r.kind in kinds]
+    months = 1 if make is _map_routes else MONTHS  # one month of the Map gives hundreds of routes
+    found = [r for r in make(con, unprotected, months=months) if kinds is None or r.kind in kinds]
     assert len(found) >= 10 and all(r.error == 0 for r in found)
     with pytest.raises(AssertionError, match="give the hidden count exactly"):
         _judge(found, at_least=10)

@@ -90,11 +90,12 @@ def test_role_map_gives_a_council_scope_or_the_whole_build(force_settings, tmp_p
 
 
 def test_a_council_user_gets_only_the_pages_built_for_council_scope():
-    assert auth.pages_for("analyst", KIRKLEES) == ["overview", "trends", "rhi", "places", "groups", "disproportionality"]
-    assert auth.pages_for("partner", KIRKLEES) == ["places"]
-    assert "map" in auth.pages_for("analyst")
+    assert auth.pages_for("analyst", KIRKLEES) == ["overview", "trends", "rhi", "map", "places", "groups",
+                                                   "disproportionality"]
+    assert auth.pages_for("partner", KIRKLEES) == ["map", "places"]
+    assert "postcodes" in auth.pages_for("analyst")
     with pytest.raises(auth.AccessDenied):
-        auth.require("analyst", "map", KIRKLEES)
+        auth.require("analyst", "postcodes", KIRKLEES)
 
 
 # --- what the figures count -------------------------------------------------------------
@@ -150,8 +151,9 @@ def test_every_query_filters_by_scope_or_says_why_it_need_not():
     """A new query is refused to council users until it filters by $scope or declares
     ``-- any scope: why``; this lists which do, so the list only grows on purpose."""
     scoped = sorted(p.stem for p in (ROOT / "sql" / "queries").glob("*.sql") if "$scope" in p.read_text())
-    assert scoped == ["group_members", "group_members_others", "group_mix", "group_monthly", "group_network_edges",
-                      "group_network_nodes", "group_places", "group_profile", "group_table", "localities",
+    assert scoped == ["area_events", "area_profile_actions", "area_profile_groups", "area_profile_monthly",
+                      "area_profile_places", "area_profile_themes", "group_members", "group_members_others", "group_mix", "group_monthly", "group_network_edges",
+                      "group_network_nodes", "group_places", "group_profile", "group_table", "localities", "map_heat",
                       "overview_episodes", "overview_groups", "overview_offences", "overview_peer_groups",
                       "place_profile", "place_profile_actions", "place_profile_monthly", "place_profile_quarters",
                       "place_profile_themes", "place_ranking", "rhi_breakdown", "rhi_monthly", "rhi_reasons", "rri_counts",

@@ -107,7 +107,7 @@ def test_a_council_user_opening_another_page_directly_is_refused(served):
     con = duckdb.connect(str(served), read_only=True)
     month = con.execute("select max(month) from mart_episode_cells").fetchone()[0]
     con.close()
-    at = AppTest.from_file(str(ROOT / PAGES["map"][0]), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / PAGES["postcodes"][0]), default_timeout=60)
     user = auth.User("demo-analyst", "analyst", KIRKLEES)
     at.session_state["session"] = Session(user, Filters(month, scope=KIRKLEES), POLICY)
     at.run()
@@ -115,10 +115,10 @@ def test_a_council_user_opening_another_page_directly_is_refused(served):
     assert not at.metric and not at.dataframe
 
 
-def test_a_council_partner_lands_on_their_councils_places(served):
+def test_a_council_partner_lands_on_their_councils_map(served):
     at = _start("partner", KIRKLEES)
-    assert at.title[0].value == "Places of concern"
-    assert any(c.value.startswith("Kirklees only") for c in at.caption)
+    assert at.title[0].value == "Map"
+    assert any(i.value.startswith("Kirklees only") for i in at.info)
 
 
 @pytest.mark.parametrize("role", ["strategic", "analyst"])

@@ -9,6 +9,10 @@ final as (
     select
         event_month,
         event_source,
+        -- Whose records, and the LSOA: a council scope counts its own children's events and
+        -- the offences in LSOAs in or bordering it.
+        owner_code,
+        lsoa_code,
         locality,
         age_band,
         sex,

@@ -1,4 +1,4 @@
--- Events by month, LSOA, source and the filter dimensions: the finest grain the map,
+-- Events by month, LSOA, source, data owner and the filter dimensions: the finest grain the map,
 -- trends and area pages need, so every page query is a roll-up of this small table.
 with events as (
     select * from int_events
@@ -11,6 +11,9 @@ final as (
         coalesce(ward_code, 'Unknown') as ward_code,
         locality,
         event_source,
+        -- Whose records: the episode's owner (missing and RHI events), or the offence file's;
+        -- a council scope counts its own, and offences only in LSOAs in or next to it.
+        owner_code,
         age_band,
         sex,
         coalesce(is_looked_after, false) as is_looked_after,

@@ -1,5 +1,24 @@
 -- Events per ward or LSOA for the filters, with the children aged 10-17 who live there.
-with counts as (
+-- A council scope sees only the areas mart_area_scopes gives it (any other shows nothing),
+-- counting its own children's missing and interview events, and the force's offences only
+-- in LSOAs in or bordering the council; the whole build sees and counts everything.
+-- cross_border_councils: councils with more than suppress_max children in the area over
+-- the whole span (mart_area_cross_border), the same for every scope.
+-- not perturbed: cross_border_councils (how many councils, each with more than suppress_max children)
+with seen as (
+    select ward_code as code from geo_ward where $scope = 'All' and $level = 'ward'
+    union all
+    select lsoa_code from geo_lsoa where $scope = 'All' and $level = 'lsoa'
+    union all
+    select code from mart_area_scopes where council_code = $scope and level = $level
+),
+
+offence_lsoas as (
+    -- The LSOAs where a council scope counts the force's offences.
+    select code as lsoa_code from mart_area_scopes where council_code = $scope and level = 'lsoa' and counts_offences
+),
+
+counts as (
     select
         case when $level = 'ward' then ward_code else lsoa_code end as code,
         sum(events) as events,
@@ -8,6 +27,8 @@ with counts as (
     where event_month between $month_from and $month_to
       and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
       and list_contains($sources, event_source)
+      and (cm_in_scope(owner_code, $scope)
+           or (event_source = 'offence' and lsoa_code in (select o.lsoa_code from offence_lsoas as o)))
     group by all
 ),
 
@@ -18,8 +39,11 @@ areas as (
 )
 
 select a.code, a.name, a.locality, a.children_10_17, coalesce(c.events, 0)::bigint as events,
+       coalesce(b.councils, 0)::bigint as cross_border_councils, coalesce(b.is_cross_border, false) as is_cross_border,
        coalesce(c.events_ckey, 0)::bigint as events_ckey
 from areas as a
+semi join seen using (code)
 left join counts as c using (code)
+left join mart_area_cross_border as b on b.level = a.level and b.code = a.code
 where a.level = $level and ($locality = 'All' or a.locality = $locality)
 order by a.code
