@@ -150,14 +150,23 @@ def _node_size(events: pd.Series, policy: disclosure.Policy) -> pd.Series:
 
 def drawn_members(nodes: pd.DataFrame, policy: disclosure.Policy) -> pd.DataFrame:
     """The members the network draws: each group's ``suppress_max + 1`` most active (by
-    events as shown, ties by pseudonym), in the order given. Every group drawn is bigger
-    than that, so each has the same number of dots, and the drawing never tells a group's
-    exact size, which the groups table perturbs (a dot per member would count them)."""
+    events as shown, ties by pseudonym), in the order given, so every group drawn has the
+    same number of dots and the drawing never tells how many members it has (the groups
+    table perturbs that). A group with no more than ``suppress_max`` members to draw (a
+    council user's own, in a group with other councils' children) is left out: its dots
+    would count the council's own members, and the group size less them the others."""
     shown = nodes["events"].astype(float).where(
         ~nodes["events"].map(lambda n: disclosure.is_suppressed(n, policy)), float(policy.suppress_max))
-    ranked = nodes.assign(_shown=shown).sort_values(["_shown", "person_key"], ascending=[False, True])
+    big = nodes.groupby("group_id")["person_key"].transform("size") > policy.suppress_max
+    ranked = nodes[big].assign(_shown=shown[big]).sort_values(["_shown", "person_key"], ascending=[False, True])
     kept = ranked.groupby("group_id", sort=False).head(policy.suppress_max + 1).index
     return nodes.loc[nodes.index.isin(kept)]
+
+
+def _few_note(few: int, policy: disclosure.Policy) -> str:
+    one = few == 1
+    return (f"{fmt.number(few)} {'group has' if one else 'groups have'} {policy.suppress_max} or fewer members in "
+            f"your scope and {'is' if one else 'are'} not drawn.")
 
 
 def network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, policy: disclosure.Policy,
@@ -182,12 +191,14 @@ def network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, policy: disclosure.
         Small groups left out, named in the caption.
     """
     fig = go.Figure()
+    given = nodes["group_id"].nunique()
+    nodes = drawn_members(nodes, policy)
+    few = given - nodes["group_id"].nunique()
     if nodes.empty:
-        fig.add_annotation(text="No peer group is big enough to show.", showarrow=False, x=0.5, y=0.5,
-                           xref="paper", yref="paper")
+        fig.add_annotation(text=_few_note(few, policy) if few else "No peer group is big enough to show.",
+                           showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
         fig.update_layout(xaxis_visible=False, yaxis_visible=False, template="simple_white")
         return fig
-    nodes = drawn_members(nodes, policy)
     order = list(dict.fromkeys(nodes["group_id"].astype(int)))
     placed = layout(nodes, edges, order)
     where = {p: (x, y, g) for p, x, y, g in zip(placed["person_key"], placed["x"], placed["y"], placed["group_id"])}
@@ -221,7 +232,9 @@ def network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, policy: disclosure.
     caption = (f"Each dot is a young person (never named), up to {policy.suppress_max + 1} of each group's most "
                "active; size shows their events. ")
     if hidden_groups:
-        caption += f"{fmt.number(hidden_groups)} smaller groups are not drawn."
+        caption += f"{fmt.number(hidden_groups)} smaller groups are not drawn. "
+    if few:
+        caption += _few_note(few, policy)
     fig.update_layout(
         template="simple_white", height=560, margin={"l": 10, "r": 10, "t": 40, "b": 40},
         xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x"},

@@ -64,6 +64,18 @@ def test_every_group_is_drawn_with_as_many_dots_whatever_its_size():
     assert drawn[drawn["group_id"] == 3]["events"].min() == nodes[nodes["group_id"] == 3]["events"].nlargest(6).min()
 
 
+def test_a_group_with_few_members_in_scope_is_not_drawn():
+    """A council user's network holds only their own members: 3 dots of a group of 7 would
+    count their own members exactly, and the group size less them the other councils'."""
+    nodes, edges = _members({7: 3, 12: 9})
+    fig = network.network_figure(nodes, edges, POLICY)
+    assert {t.name: len(t.x) for t in fig.data if t.mode == "markers"} == {"Group 12": 6}
+    assert "1 group has 5 or fewer members in your scope and is not drawn." in fig.layout.title.text
+    alone = network.network_figure(*_members({7: 3}), POLICY)
+    assert not [t for t in alone.data if t.mode == "markers"]
+    assert alone.layout.annotations[0].text.startswith("1 group has 5 or fewer")
+
+
 def test_node_hover_protects_small_counts():
     nodes, edges = _members({7: 6})
     fig = network.network_figure(nodes, edges, POLICY)
