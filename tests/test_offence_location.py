@@ -111,3 +111,14 @@ def test_each_localitys_offences_match_a_recount_from_the_files(sample_con):
     got = queries.run(sample_con, "overview_groups", exact=True, **span)
     got = got[(got["measure"] == "offences") & (got["dimension"] == "locality")]
     assert dict(zip(got["grp"], got["n"].astype(int))) == dict(want)
+
+
+def test_an_offence_is_perturbed_alike_in_every_view(force_con):
+    """One record key per offence: the offences views' cell keys are the events views' for
+    the same offences, so the two never show one count with two different perturbations."""
+    cells = force_con.execute("select sum(offences_ckey) from mart_offence_cells").fetchone()[0]
+    events = force_con.execute("""
+        select sum(event_rkey) from int_events
+        where event_id in (select distinct 'offence:' || offence_key from stg_offences where person_key is not null)
+    """).fetchone()[0]
+    assert cells == events

@@ -25,7 +25,10 @@ offences as (
 per_offence as (
     select
         offence_key,
-        cm_rkey(offence_key) as offence_rkey,
+        -- The offence's record key as int_events has it, so the same offences are
+        -- perturbed alike here and in the events views (two keys would give two readings
+        -- of one count, whose average is closer to it).
+        cm_rkey('offence:' || offence_key) as offence_rkey,
         arg_min(offence_month, (source_file, source_row)) as offence_month,
         arg_min(locality, (source_file, source_row)) as locality,
         -- The council the offence happened in (a council scope counts the force's offences in its area).
