@@ -28,6 +28,8 @@ MONTHS = 6
 # The Trends page's counts, and the lines a council user can split them into.
 TREND_MEASURES = ("episodes", "children", "offences", "events")
 TREND_SPLITS = ("locality", "sex", "age_band", "looked_after")
+# Postcodes: every unit, source and level of three months already gives hundreds of routes.
+POSTCODE_MONTHS = 3
 
 
 def _bases(month, localities: list[str]):
@@ -118,6 +120,33 @@ def _rri_routes(con, policy: disclosure.Policy, months: int) -> list[attack.Rout
     return routes
 
 
+def _postcode_routes(con, policy: disclosure.Policy, months: int) -> list[attack.Route]:
+    """Postcodes (each of the last three months and the 12 months to it, all sources and each one, districts and
+    sectors): the force's unit counts minus councils' ("scope"), and each council's
+    district minus its own sectors ("split")."""
+    views = attack.Views(con, policy)
+    last = con.execute("select max(month) from mart_episode_cells").fetchone()[0]
+    councils = [c for (c,) in con.execute("select distinct owner_code from mart_episode_cells order by 1").fetchall()]
+    routes = []
+    for k in range(min(months, POSTCODE_MONTHS)):
+        for period in ("month", "12m"):
+            for sources in [(), *((s,) for s in SOURCES)]:
+                base = Filters(last - relativedelta(months=k), period=period, **({"sources": sources} if sources else {}))
+                for level in ("district", "sector"):
+                    cells = {scope: views.postcodes(replace(base, scope=scope), level).set_index("code")
+                             for scope in [base.scope, *councils]}
+                    as_dict = {scope: {code: (r.shown, r.truth) for code, r in df.iterrows()}
+                               for scope, df in cells.items()}
+                    routes += attack.level_routes(as_dict[base.scope], {c: as_dict[c] for c in councils},
+                                                  "postcodes", policy)
+                for c in councils:
+                    own = replace(base, scope=c)
+                    routes += [replace(r, kind="split") for r in attack._nested(
+                        views.postcodes(own, "district"), views.postcodes(own, "sector"), "district", "hierarchy",
+                        "postcodes", policy)]
+    return routes
+
+
 @pytest.fixture(scope="module")
 def con(force_con):
     return force_con
@@ -163,6 +192,19 @@ def test_a_council_users_own_disproportionality_tables_are_protected(rri_routes)
 
 
 @pytest.fixture(scope="module")
+def postcode_routes(con):
+    return _postcode_routes(con, POLICY, months=MONTHS)
+
+
+def test_postcodes_across_scopes_do_not_give_back_small_groups(postcode_routes):
+    _judge([r for r in postcode_routes if r.kind == "scope"], at_least=10)
+
+
+def test_a_council_users_own_districts_against_their_sectors_are_protected(postcode_routes):
+    _judge([r for r in postcode_routes if r.kind == "split"], at_least=10)
+
+
+@pytest.fixture(scope="module")
 def unprotected(tmp_path_factory) -> disclosure.Policy:
     """The policy with a p-table of zeros: nothing is perturbed, so every route gives its small group back."""
     zeros = tmp_path_factory.mktemp("ptable") / "ptable.csv"
@@ -170,8 +212,9 @@ def unprotected(tmp_path_factory) -> disclosure.Policy:
     return disclosure.Policy(suppress_max=POLICY.suppress_max, ptable_path=str(zeros))
 
 
-@pytest.mark.parametrize("make, kinds", [(_routes, {"scope"}), (_page_routes, None), (_rri_routes, None)],
-                         ids=["overview", "trends_rhi", "disproportionality"])
+@pytest.mark.parametrize("make, kinds", [(_routes, {"scope"}), (_page_routes, None), (_rri_routes, None),
+                                        (_postcode_routes, None)],
+                         ids=["overview", "trends_rhi", "disproportionality", "postcodes"])
 def test_the_attack_catches_a_build_without_perturbation(con, unprotected, make, kinds):
     found = [r for r in make(con, unprotected, months=MONTHS) if kinds is None or r.kind in kinds]
     assert len(found) >= 10 and all(r.error == 0 for r in found)
