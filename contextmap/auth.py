@@ -78,7 +78,7 @@ MIN_PASSWORD = 12
 # What a council-scoped user may open: the pages whose every query filters by scope
 # (sql/queries read $scope). The others count every council's records, so they stay
 # closed to a council scope until they do; contextmap.queries refuses them too.
-COUNCIL_PAGES = ("overview", "trends", "rhi", "map", "places", "groups", "disproportionality")
+COUNCIL_PAGES = ("overview", "trends", "rhi", "map", "places", "postcodes", "groups", "disproportionality", "disruption")
 
 
 class AccessDenied(PermissionError):

@@ -602,3 +602,16 @@ def implausible_warning() -> str:
     return (f"Its before or after window holds the found-at event of an episode recorded as lasting {days} days or "
             "more, almost always a wrong return date (Data quality: implausible records). Check that record before "
             "reading this verdict.")
+
+
+def listed_actions_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The list of actions without any count (``disruption_actions_listed.sql``): what a
+    council user is shown, as the effect figures count every council's children."""
+    return pd.DataFrame({
+        "Action": [label(t, "action") for t in df["action_type"]],
+        "Where": df["target_name"],
+        "Started": [fmt.month_label(m) for m in df["action_month"]],
+        "Ended": [fmt.month_label(d) for d in df["end_date"]],
+        "Agency": [label(a, "agency") for a in df["agency"]],
+        "Locality": df["locality"],
+    })

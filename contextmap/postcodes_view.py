@@ -20,39 +20,43 @@ EXCEEDANCE_FILL = "#D55E00"
 ORDINARY_FILL = "#0072B2"
 
 
-def postcode_legend(level: str) -> str:
-    """The postcode map's legend (Markdown): what the circles' colour, size and hatch mean."""
-
-    return maps.legend_markdown(f"Postcode {POSTCODE_LEVELS[level].split(' ')[0].lower()}", [
+def postcode_legend(level: str, scoped: bool = False) -> str:
+    """The postcode map's legend (Markdown): what the circles' colour, size and hatch mean.
+    ``scoped`` (a council user): no exceedance, so one colour."""
+    colours = [maps.LegendEntry(ORDINARY_FILL, "Events", "dot")] if scoped else [
         maps.LegendEntry(EXCEEDANCE_FILL, "More events than expected (beyond chance)", "dot"),
-        maps.LegendEntry(ORDINARY_FILL, "Not above expected", "dot"),
+        maps.LegendEntry(ORDINARY_FILL, "Not above expected", "dot")]
+    return maps.legend_markdown(f"Postcode {POSTCODE_LEVELS[level].split(' ')[0].lower()}", [
+        *colours,
         maps.LegendEntry(maps.SUPPRESSED_FILL, "Small hatched circle: 1 to 5 events, hidden", "dot"),
         maps.LegendEntry("", "The bigger the circle, the more events in the period.", "text")])
 
 
-def postcode_points(units: pd.DataFrame, policy: disclosure.Policy, level: str) -> pd.DataFrame:
+def postcode_points(units: pd.DataFrame, policy: disclosure.Policy, level: str, scoped: bool = False) -> pd.DataFrame:
     """Circles for postcode districts or sectors: size = shown events, vermilion when more
-    than expected beyond chance; suppressed units get the smallest, hatched circle."""
+    than expected beyond chance; suppressed units get the smallest, hatched circle.
+    ``scoped`` (a council user): no rate or exceedance, which are of every council's children."""
     events = disclosure.map_values(units["events"], policy, level).reset_index(drop=True)
     df = units.reset_index(drop=True)
     out = pd.DataFrame({"ref": df["code"], "lat": df["lat"], "lon": df["lon"], "size": events["value"]})
     out["fill"] = np.where(df["is_exceedance"].fillna(False).astype(bool), EXCEEDANCE_FILL, ORDINARY_FILL)
     out["lines"] = [
-        [r.code, f"Events: {disclosure.fmt_count(r.events, policy, level)}",
+        [r.code, f"Events: {disclosure.fmt_count(r.events, policy, level)}"] + ([] if scoped else [
          f"Rate: {fmt.rate_text(None if lab == 'suppressed' or not r.children_10_17 else 1000 * v / r.children_10_17)}",
-         "More events than expected (beyond chance)" if r.is_exceedance else "Not above expectation beyond chance"]
+         "More events than expected (beyond chance)" if r.is_exceedance else "Not above expectation beyond chance"])
         for r, v, lab in zip(df.itertuples(), events["value"], events["status"])
     ]
     return out
 
 
-def postcode_table(units: pd.DataFrame, policy: disclosure.Policy, level: str) -> pd.DataFrame:
-    """The district/sector table: protected events, rate, ratio to expected, exceedance."""
+def postcode_table(units: pd.DataFrame, policy: disclosure.Policy, level: str, scoped: bool = False) -> pd.DataFrame:
+    """The district/sector table: protected events, rate, ratio to expected, exceedance.
+    ``scoped`` (a council user): events only, as the rest is of every council's children."""
     df = units.reset_index(drop=True)
     shown = disclosure.protect_frame(df, ["events"], policy, level=level)
     hidden = shown["events"] == disclosure.SUPPRESSED
     rate = [None if h or not c else round(1000 * e / c, 1) for h, e, c in zip(hidden, df["events"], df["children_10_17"].fillna(0))]
-    return pd.DataFrame({
+    table = pd.DataFrame({
         POSTCODE_LEVELS[level].split(" ")[0][:-1]: df["code"],
         "Locality": df["locality"].fillna("Outside the area"),
         "Events": shown["events"],
@@ -60,6 +64,7 @@ def postcode_table(units: pd.DataFrame, policy: disclosure.Policy, level: str) -
         "Ratio to expected": df["ratio"].where(~hidden).round(2),
         "Above expected": df["is_exceedance"].fillna(False).astype(bool),
     })
+    return table[table.columns[:3]] if scoped else table
 
 
 def tension_figure(matrix: pd.DataFrame, policy: disclosure.Policy) -> go.Figure:

@@ -23,7 +23,9 @@ when = c.selectbox("Started", ["any", "12m", "sidebar"], key="dr_when", format_f
     "any": "At any time", "12m": f"In the 12 months to {fmt.month_label(f.month_to)}",
     "sidebar": f"In {fmt.period_label(f.month_from, f.month_to)}"}.get)
 since = {"any": date(1900, 1, 1), "12m": f.month_to - relativedelta(months=11), "sidebar": f.month_from}[when]
-actions = s.query("disruption_actions", f, month_from=since)
+scoped = bool(s.user.council)
+# A council user gets the list only: the effect figures count every council's children.
+actions = s.query("disruption_actions_listed" if scoped else "disruption_actions", f, month_from=since)
 agencies = a.multiselect("Agency", sorted(actions["agency"].unique()), key="dr_agency",
                          format_func=lambda v: label(v, "agency"), placeholder="All agencies")
 types = b.multiselect("Action type", sorted(actions["action_type"].unique()), key="dr_type",
@@ -33,6 +35,14 @@ if shown.empty:
     st.info("No disruption action started in this period with these filters.")
     st.stop()
 shown = shown.reset_index(drop=True)
+if scoped:
+    page.council_note(s, "the disruption actions at places and areas in {council} or next to it. Whether an action "
+                      "changed what happens there is judged on every council's children and the force's offences, "
+                      "so the verdicts, counts and comparisons are not shown here; ask the force's analysts.")
+    listed = dv.listed_actions_table(shown)
+    page.table(listed, column_config={"Where": st.column_config.TextColumn(pinned=True)})
+    gates.export_button(s, listed, "Disruption actions", "disruption", count_cols=[])
+    st.stop()
 ids = shown["action_id"].astype(str).tolist()
 titles = {r.action_id: dv.action_title(r) for r in shown.itertuples()}
 

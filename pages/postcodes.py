@@ -10,6 +10,11 @@ from contextmap.ui import page
 
 s = page.start("postcodes", "Postcodes", "How practitioners speak of places: postcode districts (HD1) and sectors (HD1 2).")
 f = s.filters
+scoped = bool(s.user.council)
+page.council_note(s, "the missing episodes and return home interviews of {council}'s children, wherever they are, "
+                  "and the force's offences in {council} and the LSOAs bordering it; only the districts and sectors "
+                  "in or next to {council}, or where its children's events are, are listed. The rate, ratio to "
+                  "expected and the 'above expected' flag count every council's children, so they are left out.")
 level = st.segmented_control("Level", list(postcodes_view.POSTCODE_LEVELS), format_func=postcodes_view.POSTCODE_LEVELS.get,
                              default="district", key="pc_level") or "district"
 _, note = map_view.hotspot_source(f.sources)
@@ -22,14 +27,15 @@ with st.spinner("Counting events by postcode…"):
 if units.empty:
     st.info("No events were located by postcode with these filters. Widen the period or choose All localities.")
 else:
-    st.caption("Every child counted; the age, sex and looked-after filters do not apply here. " + (note or ""))
+    st.caption(("The" if scoped else "Every child counted; the") + " age, sex and looked-after filters do not apply "
+               "here. " + (note or ""))
     with st.spinner("Drawing the map…"):
         m = page.ward_map(s)
         maps.add_localities(m, s.query("boundaries", level="locality"))
-        maps.add_circles(m, postcodes_view.postcode_points(units[units["is_in_area"]], s.policy, level), name="Postcodes")
+        maps.add_circles(m, postcodes_view.postcode_points(units[units["is_in_area"]], s.policy, level, scoped), name="Postcodes")
     st_folium(m, key=f"pc_map_{level}", height=480, use_container_width=True, returned_objects=[])
-    st.markdown(postcodes_view.postcode_legend(level))
-    page.table(postcodes_view.postcode_table(units, s.policy, level),
+    st.markdown(postcodes_view.postcode_legend(level, scoped))
+    page.table(postcodes_view.postcode_table(units, s.policy, level, scoped),
                column_config={"Above expected": st.column_config.CheckboxColumn(
                    help="More events than the district-wide rate predicts, beyond chance (Poisson, "
                    "false-discovery-rate corrected), with at least the minimum number of events.")})
@@ -46,6 +52,10 @@ params = {"month_from": start, "month_to": f.month_to, "age_bands": list(f.age_b
 with st.spinner("Matching home districts to offence districts…"):
     matrix = s.query("postcode_tension", **params)
     pairs = s.query("postcode_tension_pairs", **params)
+if matrix.empty and scoped:
+    st.info("None of your council's children is counted here: offences are the force's records, and the young people "
+            "in them are known only by the force's pseudonyms, which never link to a council's children.")
+    st.stop()
 if matrix.empty:
     st.info("No offence involved a young person with a known home district in these months. Choose 'All months in the data'.")
     st.stop()

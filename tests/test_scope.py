@@ -90,12 +90,14 @@ def test_role_map_gives_a_council_scope_or_the_whole_build(force_settings, tmp_p
 
 
 def test_a_council_user_gets_only_the_pages_built_for_council_scope():
-    assert auth.pages_for("analyst", KIRKLEES) == ["overview", "trends", "rhi", "map", "places", "groups",
-                                                   "disproportionality"]
-    assert auth.pages_for("partner", KIRKLEES) == ["map", "places"]
-    assert "postcodes" in auth.pages_for("analyst")
+    assert auth.pages_for("analyst", KIRKLEES) == ["overview", "trends", "rhi", "map", "places", "postcodes", "groups",
+                                                   "disproportionality", "disruption"]
+    assert auth.pages_for("partner", KIRKLEES) == ["map", "places", "postcodes", "disruption"]
+    # The data quality and audit pages read every council's files and sign-ins.
+    assert auth.pages_for("admin", KIRKLEES) == ["overview"]
+    assert "data_quality" in auth.pages_for("admin")
     with pytest.raises(auth.AccessDenied):
-        auth.require("analyst", "postcodes", KIRKLEES)
+        auth.require("admin", "data_quality", KIRKLEES)
 
 
 # --- what the figures count -------------------------------------------------------------

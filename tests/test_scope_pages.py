@@ -107,8 +107,8 @@ def test_a_council_user_opening_another_page_directly_is_refused(served):
     con = duckdb.connect(str(served), read_only=True)
     month = con.execute("select max(month) from mart_episode_cells").fetchone()[0]
     con.close()
-    at = AppTest.from_file(str(ROOT / PAGES["postcodes"][0]), default_timeout=60)
-    user = auth.User("demo-analyst", "analyst", KIRKLEES)
+    at = AppTest.from_file(str(ROOT / PAGES["data_quality"][0]), default_timeout=60)
+    user = auth.User("demo-admin", "admin", KIRKLEES)
     at.session_state["session"] = Session(user, Filters(month, scope=KIRKLEES), POLICY)
     at.run()
     assert [e.value for e in at.error] == ["Your role does not give access to this page."]

@@ -13,6 +13,9 @@ STEPS: list[Sql | Py] = [
     Py("pipelines.hotspots.places:build", ("mart_place_hotspots", "mart_near_repeat")),
     Py("pipelines.hotspots.emerging:build", ("mart_emerging_hotspots",)),
     Py("pipelines.hotspots.postcodes:build", ("mart_postcode_hotspots",)),
+    # What a council scope's Postcodes page counts (its own children's events, nearby offences).
+    Sql("marts/mart_postcode_event_cells.sql"),
+    Sql("marts/mart_postcode_scopes.sql"),
     Sql("marts/mart_hotspot_tension_people.sql"),
     Sql("marts/mart_postcode_tension.sql"),
 ]

@@ -1,7 +1,7 @@
 -- One row per offence and young person involved whose home postcode district is known:
 -- the detail behind the postcode tension matrix, rolled up for any period by the queries.
 with offences as (
-    select event_id, event_rkey, district, event_month, offence_group, is_serious_violence
+    select event_id, event_rkey, district, event_month, offence_group, is_serious_violence, owner_code
     from int_events
     where event_source = 'offence' and district is not null and district <> ''
 ),
@@ -38,7 +38,9 @@ final as (
             or coalesce(o.offence_group in ('Violence and sexual offences', 'Robbery', 'Possession of weapons'), false)
             or coalesce(w.has_weapon, false) as is_violent,
         h.age_band,
-        h.sex
+        h.sex,
+        -- Whose pseudonym: the offence file's owner made the young person's (int_events).
+        o.owner_code
     from offences as o
     join people as p using (event_id)
     join homes as h using (person_key)

@@ -1,3 +1,4 @@
+-- any scope: where to draw postcode units (open data)
 -- Where to draw each postcode district or sector: the centre of its postcodes in the area
 -- (districts outside the area: the centre of the whole district).
 with district_centres as (

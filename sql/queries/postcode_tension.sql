@@ -1,11 +1,14 @@
 -- The postcode tension matrix for the period: young people living in one postcode
 -- district (rows) involved in offences in another (columns), violence and weapons apart.
--- People and offences are counted distinct per pair, each with its cell key.
+-- People and offences are counted distinct per pair, each with its cell key. A council
+-- scope counts only the young people its own key pseudonymised (none, while offences are
+-- the force's and pseudonymised with its key: they never link to a council's children).
 with involvement as (
     select *
     from mart_hotspot_tension_people
     where event_month between $month_from and $month_to
       and cm_counted(null, age_band, sex, null, 'All', $age_bands, $sexes, 'All')
+      and cm_in_scope(owner_code, $scope)
 ),
 
 people as (

@@ -1,12 +1,14 @@
 -- The strongest cross-district pairs for the period, ranked by offences of violence
 -- (violence, robbery, weapons, serious youth violence or a weapon recorded) in one
 -- district involving young people who live in the other, both directions added;
--- ties are broken by the young people involved.
+-- ties are broken by the young people involved. A council scope counts only the young
+-- people its own key pseudonymised (as postcode_tension).
 with involvement as (
     select *
     from mart_hotspot_tension_people
     where event_month between $month_from and $month_to
       and cm_counted(null, age_band, sex, null, 'All', $age_bands, $sexes, 'All')
+      and cm_in_scope(owner_code, $scope)
       and home_district <> offence_district
 ),
 
