@@ -67,8 +67,10 @@ def small_groups_row(hidden: int, policy: disclosure.Policy, columns) -> dict[st
     return row
 
 
-def _list_text(values, limit: int = 3, kind: str | None = None) -> str:
-    items = [label(v, kind) for v in (values if values is not None else []) if v is not None]
+def _list_text(values, limit: int = 3, kind: str | None = None, names: bool = False) -> str:
+    """Up to ``limit`` values as "A, B and 2 more"; ``names`` (places, postcode districts)
+    are shown as stored, never read as codes ("HD1" would become "Hd1")."""
+    items = [str(v) if names else label(v, kind) for v in (values if values is not None else []) if v is not None]
     return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "") or "—"
 
 
@@ -300,7 +302,9 @@ def _mix_tables(group: pd.Series, mix: pd.DataFrame, policy: disclosure.Policy) 
             continue
         shown = disclosure.protect_frame(rows, ["n"], policy)
         unit = {"offence_group": "Offences", "rhi_theme": "Interviews"}.get(d, "Events")
-        names = labels(rows["category"], "theme" if d == "rhi_theme" else None)
+        # Localities and postcode districts are names, shown as stored; the others are codes.
+        names = (rows["category"] if d in ("locality", "district")
+                 else labels(rows["category"], "theme" if d == "rhi_theme" else None))
         out.append((MIX_TITLES[d], pd.DataFrame({MIX_TITLES[d]: names, unit: shown["n"]})))
     return out
 
@@ -344,8 +348,8 @@ def profile(group: pd.Series, mix: pd.DataFrame, monthly: pd.DataFrame, places: 
     prof = Profile(
         title=f"{group_label(group['group_id'])}",
         across=cross_border(group),
-        subtitle=f"Active {span}. Mostly linked by: {main.lower()}. Localities: {_list_text(group['localities'], 4)}. "
-                 f"Postcode districts: {_list_text(group['districts'], 6)}.",
+        subtitle=f"Active {span}. Mostly linked by: {main.lower()}. Localities: {_list_text(group['localities'], 4, names=True)}. "
+                 f"Postcode districts: {_list_text(group['districts'], 6, names=True)}.",
     )
     share = disclosure.protect_share(group["looked_after"], group["size"], policy)
     prof.metrics = [

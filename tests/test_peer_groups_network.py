@@ -112,6 +112,18 @@ def test_the_profile_hides_small_breakdowns_and_the_places_table():
     assert [v for v in prof.trend.data[0].y] == [10, 17]
 
 
+def test_postcode_districts_and_localities_are_shown_as_written_not_as_codes():
+    group = _groups({7: 9}).iloc[0].copy()
+    group["districts"], group["localities"] = ["HD1", "WF13"], ["Batley and Spen", "NORTH EAST"]
+    mix = pd.DataFrame([("district", "HD1", 12), ("district", "WF13", 9), ("locality", "NORTH EAST", 21)],
+                       columns=["dimension", "category", "n"])
+    prof = network.profile(group, mix, pd.DataFrame({"month": [], "events": []}), pd.DataFrame(), POLICY)
+    assert "Postcode districts: HD1, WF13." in prof.subtitle and "Localities: Batley and Spen, NORTH EAST." in prof.subtitle
+    tables = dict(prof.mixes)
+    assert tables["Events by postcode district"]["Events by postcode district"].tolist() == ["HD1", "WF13"]
+    assert tables["Events by locality"]["Events by locality"].tolist() == ["NORTH EAST"]
+
+
 def test_a_cross_border_group_says_how_many_councils_and_others_say_nothing():
     assert network.cross_border(pd.Series({"councils": 2, "is_cross_border": True})) == \
         "cross-border: children from 2 councils"
