@@ -220,12 +220,14 @@ def network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, policy: disclosure.
                     "symbol": ("circle", "square", "diamond")[(k // len(PALETTE)) % 3]},
             text=hover, hovertemplate="%{text}<extra></extra>",
         ))
-    caption = (f"Each dot is a young person (never named), up to {policy.suppress_max + 1} of each group's most "
-               "active; size shows their events. ")
+    # One sentence a line: on one line the title runs past a 1024-px screen's chart.
+    caption = ("Each dot is a young person (never named); size shows their events."
+               f"<br>Up to {policy.suppress_max + 1} of each group's most active are drawn.")
     if hidden_groups:
-        caption += f"{fmt.number(hidden_groups)} smaller groups are not drawn."
+        caption += (f"<br>{fmt.number(hidden_groups)} smaller "
+                    + ("group is" if hidden_groups == 1 else "groups are") + " not drawn.")
     fig.update_layout(
-        template="simple_white", height=560, margin={"l": 10, "r": 10, "t": 40, "b": 40},
+        template="simple_white", height=560, margin={"l": 10, "r": 10, "t": 80, "b": 40},
         xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x"},
         legend={"orientation": "h", "y": -0.02}, hovermode="closest",
         title={"text": caption, "font": {"size": 13}},
@@ -271,6 +273,9 @@ def evidence_figure(group: pd.Series, policy: disclosure.Policy) -> go.Figure:
                 [EVIDENCE_COLOURS[k] for k in kinds], "Links by evidence", policy)
 
 
+TREND_TITLE = "Events by quarter<br><sup>Gaps: too few to show</sup>"
+
+
 def trend_figure(monthly: pd.DataFrame, policy: disclosure.Policy) -> go.Figure:
     """Events by quarter (months are mostly too small to show), hidden quarters as gaps."""
     if monthly.empty:
@@ -281,8 +286,9 @@ def trend_figure(monthly: pd.DataFrame, policy: disclosure.Policy) -> go.Figure:
     labels = [f"{p.start_time:%b}–{p.end_time:%b %Y}" for p in by_q["quarter"]]
     fig = go.Figure(go.Bar(x=labels, y=shown["events"], marker_color="#0072B2",
                            hovertemplate="%{x}: %{y:,}<extra></extra>"))
-    fig.update_layout(template="simple_white", height=300, title="Events by quarter (gaps: too few to show)",
-                      margin={"l": 10, "r": 10, "t": 40, "b": 30}, yaxis_title="Events")
+    # The chart sits in half the page: the note goes under the title, not after it, so neither is cut.
+    fig.update_layout(template="simple_white", height=300, title=TREND_TITLE,
+                      margin={"l": 10, "r": 10, "t": 60, "b": 30}, yaxis_title="Events")
     return fig
 
 

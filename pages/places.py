@@ -66,7 +66,8 @@ else:
 st.subheader("Place profile")
 names = dict(zip(places["place_id"].astype(str), places["name"]))
 pick = page.linked_select("Place", [None, *sorted(names, key=lambda p: str(names[p]))], key="places_pick",
-                          param="place", format_func=lambda p: "Choose a place…" if p is None else names[p])
+                          param="place", format_func=lambda p: "Choose a place…" if p is None else names[p],
+                          placeholder="Choose a place…")
 if pick:
     with st.spinner("Gathering the place's figures…"):
         prof = profile_view.place_profile(s.query, pick, f, s.policy, weights,

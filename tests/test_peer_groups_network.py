@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from itertools import combinations
 
 import pandas as pd
@@ -156,3 +157,19 @@ def test_a_dot_never_tells_one_hidden_count_from_another():
     sizes = dict(zip(nodes["events"], next(t for t in fig.data if t.mode == "markers").marker.size))
     assert sizes[1] == sizes[3] == sizes[5] > sizes[0]
     assert sizes[5] < sizes[20] < sizes[40]
+
+
+def _title_lines(fig) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", line) for line in fig.layout.title.text.split("<br>")]
+
+
+def test_chart_titles_fit_a_projector_a_line_at_a_time():
+    """At 1024 px the network's title has the page's width and the quarterly chart half of it
+    (about 60 and 30 characters): longer lines were cut off."""
+    nodes, edges = _members({7: 6})
+    for hidden, ending in ((1, "1 smaller group is not drawn."), (5, "5 smaller groups are not drawn.")):
+        lines = _title_lines(network.network_figure(nodes, edges, POLICY, hidden_groups=hidden))
+        assert lines[-1] == ending and max(map(len, lines)) <= 70, lines
+    monthly = pd.DataFrame({"month": pd.date_range("2026-01-01", periods=6, freq="MS"), "events": [9, 0, 1, 8, 7, 2]})
+    lines = _title_lines(network.trend_figure(monthly, POLICY))
+    assert lines == ["Events by quarter", "Gaps: too few to show"]
