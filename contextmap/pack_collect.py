@@ -384,10 +384,12 @@ def first_month(query: Query):
 
 
 def trend_figures(query: Query, f: Filters, policy: disclosure.Policy) -> dict[str, go.Figure]:
-    """The pack's trend charts: two years of episodes and offences, and RHI timeliness."""
+    """The pack's trend charts: two years of episodes and offences, and RHI timeliness; a
+    council's name their council, so a chart taken out of the pack still says whose it is."""
     start = max(f.month_to - relativedelta(months=23), first_month(query))
     months = [d.date() for d in pd.date_range(start, f.month_to, freq="MS")]
-    span = fmt.period_label(start, f.month_to)
+    council = councils().get(f.scope) if f.scope != WHOLE else None
+    span = f"{council}, {fmt.period_label(start, f.month_to)}" if council else fmt.period_label(start, f.month_to)
     out = {}
     for key in ("episodes", "offences"):
         m = trends.MEASURES[key]

@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from contextmap import auth, headline, queries
+from contextmap import auth, disclosure, headline, pack_collect, queries
 from contextmap.filters import Filters
 from contextmap.pack_collect import COUNCIL_LEFT_OUT
 from tests import test_scope_pages
@@ -31,6 +31,7 @@ from tests.test_scope_trends_rhi import COUNCILS, NOISE, episodes_from_files
 # The force build served as the dashboard opens it (a module fixture of test_scope_pages).
 served = test_scope_pages.served
 
+POLICY = disclosure.Policy()
 OTHER_COUNCILS = ("Bradford", "Calderdale", "Leeds", "Wakefield")
 LEFT_OUT = list(COUNCIL_LEFT_OUT)
 
@@ -122,6 +123,17 @@ def test_a_council_pack_names_no_other_council_and_leaves_out_what_counts_them(c
     # The two trend charts and the RHI chart; no ward map.
     assert len(council_pack["images"]) == 3, council_pack["images"]
     assert "Grey wards" not in text and "Files loaded" not in text
+
+
+def test_a_council_packs_charts_each_say_whose_figures_they_hold(served):
+    con = duckdb.connect(str(served), read_only=True)
+    month = con.execute("select max(month) from mart_episode_cells").fetchone()[0]
+    charts = pack_collect.charts(queries.bind(con, scope=KIRKLEES), Filters(month, scope=KIRKLEES), POLICY)
+    force = pack_collect.charts(queries.bind(con), Filters(month), POLICY)
+    con.close()
+    assert len(charts) == 3 and "Map" not in charts  # two trends and the RHI chart; no ward map
+    assert all(", Kirklees, " in fig.layout.title.text for fig in charts.values())
+    assert "Map" in force and not any("Kirklees" in fig.layout.title.text for fig in force.values())
 
 
 def test_the_overview_page_offers_a_council_user_the_pack_for_their_own_figures(council_pack):
