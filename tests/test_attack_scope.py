@@ -6,8 +6,9 @@ one council's children named by the others' totals, the offences no council's vi
 On the shipped force sample (data/sample_force), for the last six months, the whole
 force, every locality and every single filter value: every such route, and the council users' own filter and
 locality complements, must give the hidden count exactly no more often, and spread no
-less, than the bounds tests/test_attack.py holds every other route to. The same routes
-with a p-table of zeros give every small group back exactly, so the check can fail.
+less, than the bounds tests/test_attack.py holds every other route to; so must a council's
+meeting pack against the force's, over every month of the sample. The same routes with a
+p-table of zeros give every small group back exactly, so the check can fail.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from tests.test_attack import _judge
 POLICY = disclosure.Policy()
 # Months attacked: cross-border small groups are rare in the sample, so half a year finds enough.
 MONTHS = 6
+# The pack's "Episodes that ended" rarely differs by a small group between levels: every month
+# of the sample (three years) finds enough routes to judge (21).
+PACK_MONTHS = 36
 # The Trends page's counts, and the lines a council user can split them into.
 TREND_MEASURES = ("episodes", "children", "offences", "events")
 TREND_SPLITS = ("locality", "sex", "age_band", "looked_after")
@@ -56,7 +60,7 @@ def _routes(con, policy: disclosure.Policy, months: int) -> list[attack.Route]:
 
 
 def _page_routes(con, policy: disclosure.Policy, months: int) -> list[attack.Route]:
-    """Trends (a year of months, each count by month and by locality) and Return home
+    """Trends (a year of months, each count by month and by locality), Return home
     interviews ("Episodes ended" by locality and looked-after status, each month): the
     force's cells minus councils' ("scope"), and each council's totals minus its own lines
     ("split")."""
@@ -83,6 +87,23 @@ def _page_routes(con, policy: disclosure.Policy, months: int) -> list[attack.Rou
         for c in councils:
             own = replace(base, scope=c)
             routes += attack.parts_routes({"total": views.rhi_ended(own)}, views.rhi_rows(own, "locality"), "rhi", policy)
+    return routes
+
+
+def _pack_routes(con, policy: disclosure.Policy, months: int) -> list[attack.Route]:
+    """The meeting pack's one figure on no page, "Episodes that ended" (the RHI total), for
+    the views a pack is made of (each month, the whole area, every locality and every single
+    filter value): the force's pack minus councils' packs. Every other figure of a council's
+    pack is on its Overview, Trends or Return home interviews page (tests/test_scope_pack.py)."""
+    views = attack.Views(con, policy)
+    last = con.execute("select max(month) from mart_episode_cells").fetchone()[0]
+    councils = [c for (c,) in con.execute("select distinct owner_code from mart_episode_cells order by 1").fetchall()]
+    localities = [r[0] for r in con.execute("select locality from geo_locality order by 1").fetchall()]
+    routes = []
+    for k in range(months):
+        for view in _bases(last - relativedelta(months=k), localities):
+            parts = {c: {"total": views.rhi_ended(replace(view, scope=c))} for c in councils}
+            routes += attack.level_routes({"total": views.rhi_ended(view)}, parts, "pack", policy)
     return routes
 
 
@@ -150,6 +171,15 @@ def test_a_council_users_own_trend_and_rhi_lines_are_protected(page_routes):
 
 
 @pytest.fixture(scope="module")
+def pack_routes(con):
+    return _pack_routes(con, POLICY, months=PACK_MONTHS)
+
+
+def test_a_council_pack_against_the_force_pack_does_not_give_back_small_groups(pack_routes):
+    _judge(pack_routes, at_least=10)
+
+
+@pytest.fixture(scope="module")
 def rri_routes(con):
     return _rri_routes(con, POLICY, months=MONTHS)
 
@@ -170,10 +200,11 @@ def unprotected(tmp_path_factory) -> disclosure.Policy:
     return disclosure.Policy(suppress_max=POLICY.suppress_max, ptable_path=str(zeros))
 
 
-@pytest.mark.parametrize("make, kinds", [(_routes, {"scope"}), (_page_routes, None), (_rri_routes, None)],
-                         ids=["overview", "trends_rhi", "disproportionality"])
-def test_the_attack_catches_a_build_without_perturbation(con, unprotected, make, kinds):
-    found = [r for r in make(con, unprotected, months=MONTHS) if kinds is None or r.kind in kinds]
+@pytest.mark.parametrize("make, kinds, months", [(_routes, {"scope"}, MONTHS), (_page_routes, None, MONTHS),
+                                                 (_rri_routes, None, MONTHS), (_pack_routes, None, PACK_MONTHS)],
+                         ids=["overview", "trends_rhi", "disproportionality", "pack"])
+def test_the_attack_catches_a_build_without_perturbation(con, unprotected, make, kinds, months):
+    found = [r for r in make(con, unprotected, months=months) if kinds is None or r.kind in kinds]
     assert len(found) >= 10 and all(r.error == 0 for r in found)
     with pytest.raises(AssertionError, match="give the hidden count exactly"):
         _judge(found, at_least=10)
