@@ -75,9 +75,10 @@ class Filters:
         """
         return replace(self, period="12m")
 
-    def year_window_text(self) -> str:
-        """:meth:`year_window` in words: "the 12 months to October 2026"."""
-        return f"the 12 months to {month_label(self.month_to)}"
+    def year_window_text(self, start: bool = False) -> str:
+        """:meth:`year_window` in words: "the 12 months to October 2026" ("The ..." to ``start``
+        a sentence or a label; ``str.capitalize`` would lower-case the month)."""
+        return f"{'T' if start else 't'}he 12 months to {month_label(self.month_to)}"
 
     def params(self) -> dict:
         """Bound parameters for the SQL in ``sql/queries`` (names match ``$name`` there)."""

@@ -95,18 +95,22 @@ def driver(now_parts: dict, before_parts: dict, change: Change, share: float | N
 
     ``now_parts`` and ``before_parts`` map subgroup label → count (they need not cover
     every label in both). A subgroup qualifies when it moved the same way as the total
-    and its own change is more than ``share`` of the total change.
+    and its own change is more than ``share`` of the total change. Two subgroups that moved
+    alike tie and neither is named (naming one was an accident of set order, and changed
+    from one run to the next).
     """
     if change.kind not in ("rise", "fall"):
         return None
     share = settings.current().narrative.driver_share if share is None else share
     total = change.now - change.before
-    best, best_delta = None, 0
-    for label in set(now_parts) | set(before_parts):
-        delta = (now_parts.get(label) or 0) - (before_parts.get(label) or 0)
-        if delta * total > 0 and abs(delta) > share * abs(total) and abs(delta) > abs(best_delta):
-            best, best_delta = label, delta
-    return best
+    moved = {label: (now_parts.get(label) or 0) - (before_parts.get(label) or 0)
+             for label in set(now_parts) | set(before_parts)}
+    qualified = {label: abs(d) for label, d in moved.items() if d * total > 0 and abs(d) > share * abs(total)}
+    if not qualified:
+        return None
+    top = max(qualified.values())
+    leaders = [label for label, d in qualified.items() if d == top]
+    return leaders[0] if len(leaders) == 1 else None
 
 
 def sentence(subject: str, where: str, change: Change, against: str, policy: disclosure.Policy,

@@ -67,8 +67,10 @@ def small_groups_row(hidden: int, policy: disclosure.Policy, columns) -> dict[st
     return row
 
 
-def _list_text(values, limit: int = 3, kind: str | None = None) -> str:
-    items = [label(v, kind) for v in (values if values is not None else []) if v is not None]
+def _list_text(values, limit: int = 3, kind: str | None = None, names: bool = False) -> str:
+    """Up to ``limit`` values as "A, B and 2 more"; ``names`` (places, postcode districts)
+    are shown as stored, never read as codes ("HD1" would become "Hd1")."""
+    items = [str(v) if names else label(v, kind) for v in (values if values is not None else []) if v is not None]
     return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "") or "—"
 
 
@@ -229,14 +231,16 @@ def network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, policy: disclosure.
                     "symbol": ("circle", "square", "diamond")[(k // len(PALETTE)) % 3]},
             text=hover, hovertemplate="%{text}<extra></extra>",
         ))
-    caption = (f"Each dot is a young person (never named), up to {policy.suppress_max + 1} of each group's most "
-               "active; size shows their events. ")
+    # One sentence a line: on one line the title runs past a 1024-px screen's chart.
+    caption = ("Each dot is a young person (never named); size shows their events."
+               f"<br>Up to {policy.suppress_max + 1} of each group's most active are drawn.")
     if hidden_groups:
-        caption += f"{fmt.number(hidden_groups)} smaller groups are not drawn. "
+        caption += (f"<br>{fmt.number(hidden_groups)} smaller "
+                    + ("group is" if hidden_groups == 1 else "groups are") + " not drawn.")
     if few:
-        caption += _few_note(few, policy)
+        caption += "<br>" + _few_note(few, policy)
     fig.update_layout(
-        template="simple_white", height=560, margin={"l": 10, "r": 10, "t": 40, "b": 40},
+        template="simple_white", height=560, margin={"l": 10, "r": 10, "t": 80, "b": 40},
         xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x"},
         legend={"orientation": "h", "y": -0.02}, hovermode="closest",
         title={"text": caption, "font": {"size": 13}},
@@ -282,6 +286,9 @@ def evidence_figure(group: pd.Series, policy: disclosure.Policy) -> go.Figure:
                 [EVIDENCE_COLOURS[k] for k in kinds], "Links by evidence", policy)
 
 
+TREND_TITLE = "Events by quarter<br><sup>Gaps: too few to show</sup>"
+
+
 def trend_figure(monthly: pd.DataFrame, policy: disclosure.Policy) -> go.Figure:
     """Events by quarter (months are mostly too small to show), hidden quarters as gaps."""
     if monthly.empty:
@@ -292,8 +299,9 @@ def trend_figure(monthly: pd.DataFrame, policy: disclosure.Policy) -> go.Figure:
     labels = [f"{p.start_time:%b}–{p.end_time:%b %Y}" for p in by_q["quarter"]]
     fig = go.Figure(go.Bar(x=labels, y=shown["events"], marker_color="#0072B2",
                            hovertemplate="%{x}: %{y:,}<extra></extra>"))
-    fig.update_layout(template="simple_white", height=300, title="Events by quarter (gaps: too few to show)",
-                      margin={"l": 10, "r": 10, "t": 40, "b": 30}, yaxis_title="Events")
+    # The chart sits in half the page: the note goes under the title, not after it, so neither is cut.
+    fig.update_layout(template="simple_white", height=300, title=TREND_TITLE,
+                      margin={"l": 10, "r": 10, "t": 60, "b": 30}, yaxis_title="Events")
     return fig
 
 
@@ -313,7 +321,9 @@ def _mix_tables(group: pd.Series, mix: pd.DataFrame, policy: disclosure.Policy) 
             continue
         shown = disclosure.protect_frame(rows, ["n"], policy)
         unit = {"offence_group": "Offences", "rhi_theme": "Interviews"}.get(d, "Events")
-        names = labels(rows["category"], "theme" if d == "rhi_theme" else None)
+        # Localities and postcode districts are names, shown as stored; the others are codes.
+        names = (rows["category"] if d in ("locality", "district")
+                 else labels(rows["category"], "theme" if d == "rhi_theme" else None))
         out.append((MIX_TITLES[d], pd.DataFrame({MIX_TITLES[d]: names, unit: shown["n"]})))
     return out
 
@@ -357,8 +367,8 @@ def profile(group: pd.Series, mix: pd.DataFrame, monthly: pd.DataFrame, places: 
     prof = Profile(
         title=f"{group_label(group['group_id'])}",
         across=cross_border(group),
-        subtitle=f"Active {span}. Mostly linked by: {main.lower()}. Localities: {_list_text(group['localities'], 4)}. "
-                 f"Postcode districts: {_list_text(group['districts'], 6)}.",
+        subtitle=f"Active {span}. Mostly linked by: {main.lower()}. Localities: {_list_text(group['localities'], 4, names=True)}. "
+                 f"Postcode districts: {_list_text(group['districts'], 6, names=True)}.",
     )
     share = disclosure.protect_share(group["looked_after"], group["size"], policy)
     prof.metrics = [

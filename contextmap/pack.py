@@ -64,31 +64,63 @@ def _tables(ov: Overview) -> list[tuple[str, pd.DataFrame | None, str]]:
     ]
 
 
+def _title(ov: Overview) -> str:
+    """The pack's title: a council's pack says whose figures it holds."""
+    if ov.council:
+        return f"ContextMap meeting pack: {ov.council} — children of {ov.council}"
+    return f"ContextMap meeting pack: {ov.area}"
+
+
+def _whose(ov: Overview) -> str:
+    """A council's pack, on its cover: whose figures these are and what is left out."""
+    c = ov.council
+    return (f"{c} only: missing episodes and return home interviews of {c}'s children, wherever they went missing, "
+            f"and offences involving young people in {c}, exactly as {c}'s Overview, Trends and Return home "
+            "interviews pages show them. Sections that count every council's children are left out, and say so.")
+
+
+def _footer_where(ov: Overview) -> str:
+    if not ov.council:
+        return ov.where
+    return f"{ov.council} only" + (f" · {ov.where}" if ov.where != ov.council else "")
+
+
 def _subtitle(ov: Overview) -> str:
     return " ".join([f"{ov.period} · {ov.where} · {PERIODS[ov.filters.period]}.", *ov.caveats])
 
 
 def _caveats(ov: Overview) -> list[str]:
-    return [*ov.caveats, *CAVEATS,
-            "Places, hotspots and peer groups state their own windows above; the figures follow the filters named "
-            "on the cover."]
+    windows = ("The figures follow the filters named on the cover." if ov.council else
+               "Places, hotspots and peer groups state their own windows above; the figures follow the filters named "
+               "on the cover.")
+    return [*ov.caveats, *CAVEATS, windows]
 
 
 def blocks(ov: Overview, extras: Extras, images: dict[str, bytes], policy: disclosure.Policy) -> list[tuple]:
     """The pack as a list of ``(kind, content)`` blocks, in order, for both the PDF and the HTML.
 
     Kinds: "title", "subtitle", "h2", "h3", "text", "note", "bullets", "table", "image".
+    A council's pack (``ov.council``) says whose figures it holds on its cover, and in place
+    of each section it does not get (``ov.left_out``) why not.
     """
-    out: list[tuple] = [("title", f"ContextMap meeting pack: {ov.area}"), ("subtitle", _subtitle(ov)),
-                        ("h2", "What changed"), ("bullets", ov.sentences), ("note", CHANGE_RULE),
-                        ("h2", "Overview figures")]
+    left_out = ov.left_out
+    out: list[tuple] = [("title", _title(ov)), ("subtitle", _subtitle(ov))]
+    if ov.council:
+        out.append(("text", _whose(ov)))
+    out += [("h2", "What changed"), ("bullets", ov.sentences), ("note", CHANGE_RULE), ("h2", "Overview figures")]
     for title, table in _figures_table(ov):
         out += [("h3", title), ("table", table)]
-    out += [("h2", "Map"), ("image", "Map"),
-            ("note", "Grey wards: too few events to show (c). Thick lines and bold names: localities. Circles: places of "
-                     "concern, sized by their score (" + weights_text(settings.current().hotspots.place_weights)
-                     + ")")]
+    if "Map" in left_out:
+        out += [("h2", "Map"), ("text", left_out["Map"])]
+    else:
+        out += [("h2", "Map"), ("image", "Map"),
+                ("note", "Grey wards: too few events to show (c). Thick lines and bold names: localities. Circles: "
+                         "places of concern, sized by their score ("
+                         + weights_text(settings.current().hotspots.place_weights) + ")")]
     for heading, df, empty in _tables(ov):
+        if heading in left_out:
+            out += [("h2", heading), ("text", left_out[heading])]
+            continue
         out += [("h2", heading), ("note", ov.notes[heading])]
         out.append(("table", df) if df is not None and len(df) else ("text", empty))
     out += [("h2", "Trends"), *(("image", name) for name in images if name not in ("Map", RHI_CHART))]
@@ -99,10 +131,11 @@ def blocks(ov: Overview, extras: Extras, images: dict[str, bytes], policy: discl
         out.append(("image", RHI_CHART))
     out += [("h3", "By locality"), ("table", ov.rhi["by_locality"]),
             ("h3", f"Episodes without an offer within {rhi_view.HOURS} hours"), ("table", ov.rhi["reasons"])]
-    out += [("h2", "Disruption reviews"), ("note", extras.disruption_note)]
+    out += [("h2", "Disruption reviews"),
+            ("text" if "Disruption reviews" in left_out else "note", extras.disruption_note)]
     if extras.disruption is not None:
         out.append(("table", extras.disruption))
-    out += [("h2", "Data quality"), ("text", ov.data_quality),
+    out += [("h2", "Data quality"), ("text", left_out.get("Data quality", ov.data_quality)),
             ("h2", "Caveats"), ("bullets", _caveats(ov)),
             ("h2", "Disclosure control"), ("text", disclosure.legend(policy)),
             ("note", settings.current().geography.attribution)]
@@ -128,7 +161,7 @@ def build_html(ov: Overview, extras: Extras, images: dict[str, bytes], policy: d
              "table.cm{border-collapse:collapse;margin:.5rem 0}table.cm td,table.cm th{border-bottom:1px solid #ccc;"
              "padding:.2rem .6rem;text-align:left}img{max-width:100%}.sub{color:#555}")
     return ("<!doctype html><html lang='en-GB'><head><meta charset='utf-8'>"
-            f"<title>ContextMap meeting pack {e(ov.period)}</title><style>{style}</style></head><body>"
+            f"<title>ContextMap meeting pack {e(ov.period)}{e(f' · {ov.council}' if ov.council else '')}</title><style>{style}</style></head><body>"
             + "".join(render[kind](content) for kind, content in blocks(ov, extras, images, policy))
             + "</body></html>")
 
@@ -225,7 +258,7 @@ _KEEP = {"table": 30, "image": 80, "text": 20, "note": 20, "bullets": 25}
 def build_pdf(ov: Overview, extras: Extras, images: dict[str, bytes], policy: disclosure.Policy) -> bytes:
     """The pack as an A4 PDF, from the same blocks as the HTML version."""
     made = datetime.now().strftime("%d %B %Y")
-    doc = _PDF(f"ContextMap meeting pack · {ov.where} · {ov.period} · produced {made} · OFFICIAL-SENSITIVE")
+    doc = _PDF(f"ContextMap meeting pack · {_footer_where(ov)} · {ov.period} · produced {made} · OFFICIAL-SENSITIVE")
     items = blocks(ov, extras, images, policy)
     for i, (kind, content) in enumerate(items):
         after = next((k for k, _ in items[i + 1:] if k not in ("h2", "h3", "note")), "text")
@@ -249,18 +282,30 @@ def build_pdf(ov: Overview, extras: Extras, images: dict[str, bytes], policy: di
     return doc.output()
 
 
-# Why a council scope gets no pack: its map and disruption review count places across the force.
-COUNCIL_PACK_REFUSED = ("The meeting pack is not available at council level yet: its map and disruption review "
-                        "count places across the force.")
+def pack_caption(ov: Overview) -> str:
+    """What the Overview page says the pack holds (a council's: its own figures, no map)."""
+    if ov.council:
+        return (f"A PDF and an HTML version of this page for the period and locality chosen, with the trend charts "
+                f"and RHI performance: {ov.council}'s own figures only, every one as on screen. The map, places, "
+                "hotspots, peer groups and disruption review count every council's children and are left out.")
+    return ("A PDF and an HTML version of this page for the period and locality chosen, with the map, trend charts "
+            "and RHI performance. Every figure is suppressed exactly as on screen.")
+
+
+def file_stem(ov: Overview) -> str:
+    """The pack's file name without extension: month and locality, and a council's name first."""
+    f = ov.filters
+    council = f"{ov.council.replace(' ', '-').lower()}-" if ov.council else ""
+    return f"contextmap-pack-{council}{f.month:%Y-%m}-{f.locality.replace(' ', '-').lower()}"
 
 
 def build_pack(con, filters: Filters, policy: disclosure.Policy) -> tuple[bytes, str]:
     """The meeting pack for ``filters``: ``(pdf_bytes, html_str)``, every figure as on screen.
 
-    Refused (``ValueError``, a plain message) to a council scope before anything is counted.
+    A council scope (``filters.scope``) gets its own figures only, as its Overview, Trends and
+    Return home interviews pages show them: every query is bound to the scope, and the
+    sections that count every council's children are left out, saying so.
     """
-    if filters.scope != queries.WHOLE:
-        raise ValueError(COUNCIL_PACK_REFUSED)
     query = queries.bind(con, scope=filters.scope)
     ov = pack_collect.collect(query, filters, policy)
     if ov.empty:

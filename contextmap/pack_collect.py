@@ -59,8 +59,11 @@ class Overview:
     notes: dict = field(default_factory=dict)
     # About the period itself: a partial month, data starting inside it.
     caveats: list = field(default_factory=list)
-    # A council scope: what its figures count, and what is not shown at council level.
+    # A council scope: its name, what its figures count, and what is not shown at council level.
+    council: str | None = None
     scope_note: str = ""
+    # A council scope: the pack's sections left out (heading → why, in words).
+    left_out: dict = field(default_factory=dict)
 
     @property
     def where(self) -> str:
@@ -183,6 +186,27 @@ def scope_note(council_name: str) -> str:
             f"pages show those that involve {council_name}'s children.")
 
 
+# Heading → the text standing for a pack section a council scope does not get, and why.
+COUNCIL_LEFT_OUT = {
+    "Map": ("The ward map is not in a council's pack: it counts every council's children and places across the "
+            "force (the Map page is not available at council level yet)."),
+    "Places with the most activity": ("Not shown at council level: the force's top places count every council's "
+                                      "children. The Places page lists the places that involve {council}'s "
+                                      "children."),
+    "Emerging hotspots": "Not shown at council level: the emerging-hotspot test counts every council's children.",
+    "Active peer groups": ("Not shown at council level: groups are found over every council's children. The Peer "
+                           "groups page lists, by number, the groups with at least one of {council}'s children."),
+    "Disruption reviews": ("Not shown at council level: the disruption review compares places across the force "
+                           "(the Disruption review page is not available at council level yet)."),
+    "Data quality": "Not shown at council level: the build's file counts cover every council's files.",
+}
+
+
+def council_left_out(council_name: str) -> dict[str, str]:
+    """The pack sections a council user's pack leaves out, heading → why (naming their council)."""
+    return {heading: why.format(council=council_name) for heading, why in COUNCIL_LEFT_OUT.items()}
+
+
 def collect(query: Query, f: Filters, policy: disclosure.Policy, area: str | None = None) -> Overview:
     """Gather the overview for filters ``f``: figures, sentences, hotspots, groups, RHI and data quality.
 
@@ -197,7 +221,7 @@ def collect(query: Query, f: Filters, policy: disclosure.Policy, area: str | Non
     periods = {"now": f, "before": f.previous(), "last_year": f.last_year()}
     rows = {k: headline.headline_row(query("overview_episodes", p), query("overview_offences", p)) for k, p in periods.items()}
     if rows["now"]["episodes"] == 0 and rows["now"]["offences"] == 0:
-        return Overview(f, area, [], [], pd.DataFrame(), empty=True, caveats=caveats)
+        return Overview(f, area, [], [], pd.DataFrame(), empty=True, caveats=caveats, council=council)
     groups = {k: query("overview_groups", p) for k, p in periods.items()}
     target, _ = rhi_view.targets()
     unavailable, gaps = _unavailable(f, cov), _gaps(f, cov, periods)
@@ -225,7 +249,9 @@ def collect(query: Query, f: Filters, policy: disclosure.Policy, area: str | Non
         data_quality="" if council else _data_quality(query),
         notes=_table_notes(f, cov),
         caveats=caveats,
+        council=council,
         scope_note=scope_note(council) if council else "",
+        left_out=council_left_out(council) if council else {},
     )
 
 
@@ -273,8 +299,10 @@ def _disruption(query: Query, f: Filters, policy: disclosure.Policy) -> tuple:
 
 
 def extras(query: Query, ov: Overview, policy: disclosure.Policy) -> Extras:
-    """What the pack adds to the overview ``ov``: disruption outcomes and the RHI benchmark."""
-    table, note = _disruption(query, ov.filters, policy)
+    """What the pack adds to the overview ``ov``: disruption outcomes (not at council scope:
+    :data:`COUNCIL_LEFT_OUT`) and the RHI benchmark."""
+    left_out = ov.left_out.get("Disruption reviews")
+    table, note = (None, left_out) if left_out else _disruption(query, ov.filters, policy)
     return Extras(table, note, _rhi_benchmark(ov))
 
 
@@ -356,10 +384,12 @@ def first_month(query: Query):
 
 
 def trend_figures(query: Query, f: Filters, policy: disclosure.Policy) -> dict[str, go.Figure]:
-    """The pack's trend charts: two years of episodes and offences, and RHI timeliness."""
+    """The pack's trend charts: two years of episodes and offences, and RHI timeliness; a
+    council's name their council, so a chart taken out of the pack still says whose it is."""
     start = max(f.month_to - relativedelta(months=23), first_month(query))
     months = [d.date() for d in pd.date_range(start, f.month_to, freq="MS")]
-    span = fmt.period_label(start, f.month_to)
+    council = councils().get(f.scope) if f.scope != WHOLE else None
+    span = f"{council}, {fmt.period_label(start, f.month_to)}" if council else fmt.period_label(start, f.month_to)
     out = {}
     for key in ("episodes", "offences"):
         m = trends.MEASURES[key]
@@ -376,6 +406,10 @@ def trend_figures(query: Query, f: Filters, policy: disclosure.Policy) -> dict[s
 
 
 def charts(query: Query, f: Filters, policy: disclosure.Policy) -> dict[str, go.Figure]:
-    """The pack's charts by name: the ward map ("Map") and the trend charts."""
-    return {"Map": ward_map_figure(query, f, policy, settings.current().hotspots.place_weights),
-            **trend_figures(query, f, policy)}
+    """The pack's charts by name: the ward map ("Map", the whole build only: it counts places
+    across the force) and the trend charts (of the scope's own figures, as on its Trends and
+    Return home interviews pages)."""
+    trend = trend_figures(query, f, policy)
+    if f.scope != WHOLE:
+        return trend
+    return {"Map": ward_map_figure(query, f, policy, settings.current().hotspots.place_weights), **trend}

@@ -57,7 +57,8 @@ for col, (label, value, help_text) in zip(st.columns(len(prof.metrics)), prof.me
 left, right = st.columns(2)
 left.plotly_chart(prof.evidence, width="stretch")
 right.plotly_chart(prof.trend, width="stretch")
-for col, (_title, mix) in zip(st.columns(3) * 3, prof.mixes):
+# Two tables a row: three cut their counts off at 1024 px.
+for col, (_title, mix) in zip(st.columns(2) * 4, prof.mixes):
     page.table(mix, where=col)
 
 st.markdown("**Places the group uses**")

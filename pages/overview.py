@@ -51,11 +51,8 @@ if ov.data_quality:
     st.caption(ov.data_quality)
 
 st.subheader("Meeting pack")
-st.caption("A PDF and an HTML version of this page for the period and locality chosen, with the map, trend charts "
-           "and RHI performance. Every figure is suppressed exactly as on screen.")
-if s.user.council:
-    st.caption("The meeting pack is not available at council level yet: it holds maps and tables across the force.")
-elif auth.can(s.role, "export"):
+st.caption(pack.pack_caption(ov))
+if auth.can(s.role, "export"):
     with st.popover("Make the meeting pack", icon=":material/picture_as_pdf:"):
         st.caption("Packs are logged with your reason and the recipients, like every export.")
         with st.form("pack_form", border=False):
@@ -74,7 +71,7 @@ elif auth.can(s.role, "export"):
                 st.error("The pack could not be made. Try again, or ask your administrator to check the build.")
         made = st.session_state.get("pack")
         if made and made[0] == f:
-            name = f"contextmap-pack-{f.month:%Y-%m}-{f.locality.replace(' ', '-').lower()}"
+            name = pack.file_stem(ov)
             st.download_button("Download PDF", made[1], f"{name}.pdf", "application/pdf", on_click="ignore")
             st.download_button("Download HTML", made[2].encode("utf-8"), f"{name}.html", "text/html", on_click="ignore")
 else:

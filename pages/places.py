@@ -18,8 +18,11 @@ if scoped:
 
 # A month or a quarter at one place is nearly always 1 to 5 events ("c"): the table opens
 # on the 12 months to the chosen month, and says so.
-a, b, c = st.columns([2, 2, 1.4], vertical_alignment="bottom")
-windows = {"12m": f.year_window_text().capitalize(), "sidebar": f"The sidebar's period ({period_label(f.month_from, f.month_to)})"}
+# Two pickers a row, the switch under them: three in a row cut the window's name short at 1024 px.
+a, b = st.columns([3, 2], vertical_alignment="bottom")
+c = st.container()
+windows = {"12m": f.year_window_text(start=True),
+           "sidebar": f"The sidebar's period ({period_label(f.month_from, f.month_to)})"}
 window = a.selectbox("Window", list(windows) if f.period != "12m" else ["12m"], format_func=windows.get, key="places_window")
 shown_filters = f.year_window() if window == "12m" else f
 with st.spinner("Ranking places of concern…"):
@@ -63,7 +66,8 @@ else:
 st.subheader("Place profile")
 names = dict(zip(places["place_id"].astype(str), places["name"]))
 pick = page.linked_select("Place", [None, *sorted(names, key=lambda p: str(names[p]))], key="places_pick",
-                          param="place", format_func=lambda p: "Choose a place…" if p is None else names[p])
+                          param="place", format_func=lambda p: "Choose a place…" if p is None else names[p],
+                          placeholder="Choose a place…")
 if pick:
     with st.spinner("Gathering the place's figures…"):
         prof = profile_view.place_profile(s.query, pick, f, s.policy, weights,

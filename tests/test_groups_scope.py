@@ -156,7 +156,7 @@ def _served_groups(db) -> tuple[int, int]:
     return planted, outside
 
 
-def _groups_page(role: str, council: str | None, group: int) -> object:
+def _groups_page(role: str, council: str | None, group: int | str) -> object:
     at = _start(role, council)
     at.query_params["group"] = str(group)
     at.switch_page(PAGES["groups"][0])
@@ -214,6 +214,19 @@ def test_a_group_with_none_of_the_councils_children_is_not_listed_nor_reachable_
     # The force sees it, so the test would catch a page that ignored the scope.
     force = _groups_page("analyst", None, outside)
     assert any(m.value == f"#### {label}" for m in force.markdown)
+
+
+def test_a_group_number_written_with_a_leading_zero_opens_the_same_group(served):  # noqa: F811
+    planted, outside = _served_groups(served)
+    at = _groups_page("strategic", KIRKLEES, f"0{planted}")
+    assert _group_table(at)["Group"].iloc[0] != f"Group {planted}"  # not the group the page opens on anyway
+    assert at.selectbox(key="groups_pick").value == planted
+    assert any(m.value == f"#### Group {planted}" for m in at.markdown)
+    # Written either way, a group with none of the council's children stays out of reach.
+    assert at.selectbox(key="groups_pick").value != outside
+    at = _groups_page("strategic", KIRKLEES, f"0{outside}")
+    assert at.selectbox(key="groups_pick").value != outside
+    assert not any(m.value == f"#### Group {outside}" for m in at.markdown)
 
 
 def test_a_force_analyst_sees_every_group_and_member_with_the_flag(served):  # noqa: F811

@@ -54,6 +54,13 @@ def test_driver_must_move_with_the_total():
     assert narrative.driver({"a": 76, "b": 74}, {"a": 50, "b": 50}, change, share=0.55) is None
 
 
+def test_two_subgroups_that_moved_alike_name_no_driver_whatever_the_order():
+    change = narrative.Change("rise", 100, 50, pct=100.0, p_value=0.001)
+    for parts_now, parts_before in (({"a": 50, "b": 50}, {"a": 25, "b": 25}), ({"b": 50, "a": 50}, {"b": 25, "a": 25})):
+        assert narrative.driver(parts_now, parts_before, change, share=0.4) is None
+    assert narrative.driver({"a": 51, "b": 49}, {"a": 25, "b": 25}, change, share=0.4) == "a"
+
+
 def test_overview_sentences_explain_a_locality_rise_by_looked_after_children():
     import pandas as pd
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from itertools import combinations
 
 import pandas as pd
@@ -124,6 +125,18 @@ def test_the_profile_hides_small_breakdowns_and_the_places_table():
     assert [v for v in prof.trend.data[0].y] == [10, 17]
 
 
+def test_postcode_districts_and_localities_are_shown_as_written_not_as_codes():
+    group = _groups({7: 9}).iloc[0].copy()
+    group["districts"], group["localities"] = ["HD1", "WF13"], ["Batley and Spen", "NORTH EAST"]
+    mix = pd.DataFrame([("district", "HD1", 12), ("district", "WF13", 9), ("locality", "NORTH EAST", 21)],
+                       columns=["dimension", "category", "n"])
+    prof = network.profile(group, mix, pd.DataFrame({"month": [], "events": []}), pd.DataFrame(), POLICY)
+    assert "Postcode districts: HD1, WF13." in prof.subtitle and "Localities: Batley and Spen, NORTH EAST." in prof.subtitle
+    tables = dict(prof.mixes)
+    assert tables["Events by postcode district"]["Events by postcode district"].tolist() == ["HD1", "WF13"]
+    assert tables["Events by locality"]["Events by locality"].tolist() == ["NORTH EAST"]
+
+
 def test_a_cross_border_group_says_how_many_councils_and_others_say_nothing():
     assert network.cross_border(pd.Series({"councils": 2, "is_cross_border": True})) == \
         "cross-border: children from 2 councils"
@@ -156,3 +169,19 @@ def test_a_dot_never_tells_one_hidden_count_from_another():
     sizes = dict(zip(nodes["events"], next(t for t in fig.data if t.mode == "markers").marker.size))
     assert sizes[1] == sizes[3] == sizes[5] > sizes[0]
     assert sizes[5] < sizes[20] < sizes[40]
+
+
+def _title_lines(fig) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", line) for line in fig.layout.title.text.split("<br>")]
+
+
+def test_chart_titles_fit_a_projector_a_line_at_a_time():
+    """At 1024 px the network's title has the page's width and the quarterly chart half of it
+    (about 60 and 30 characters): longer lines were cut off."""
+    nodes, edges = _members({7: 6})
+    for hidden, ending in ((1, "1 smaller group is not drawn."), (5, "5 smaller groups are not drawn.")):
+        lines = _title_lines(network.network_figure(nodes, edges, POLICY, hidden_groups=hidden))
+        assert lines[-1] == ending and max(map(len, lines)) <= 70, lines
+    monthly = pd.DataFrame({"month": pd.date_range("2026-01-01", periods=6, freq="MS"), "events": [9, 0, 1, 8, 7, 2]})
+    lines = _title_lines(network.trend_figure(monthly, POLICY))
+    assert lines == ["Events by quarter", "Gaps: too few to show"]

@@ -84,7 +84,7 @@ def test_a_council_user_sees_their_own_councils_overview_and_council_pages_only(
     assert any(i.value.startswith("Kirklees only") for i in at.info)
     assert [s.value for s in at.subheader if s.value in ("Emerging hotspots", "Active peer groups",
                                                          "Places with the most activity")] == []
-    assert "not available at council level" in " ".join(c.value for c in at.caption)
+    assert "Kirklees's own figures only" in " ".join(c.value for c in at.caption)  # the pack's, as on the page
     assert not visible_small_counts(at) and not PSEUDONYM.search(_visible_text(at))
     for page_id, spec in PAGES.items():
         if page_id not in auth.COUNCIL_PAGES and (ROOT / spec[0]).exists():

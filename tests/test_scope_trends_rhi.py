@@ -5,8 +5,8 @@ A council user opens both pages by URL and sees their own council's figures: the
 episodes of its own children, checked month by month against a count made here with
 pandas from the council's own input file (data/sample_force/<code>/missing_episodes.csv),
 not with the dashboard's SQL. A force user sees the five councils' files together, as
-before scopes. Every CSV the pages prepare for download holds the same figures, and a
-council user's meeting pack is refused with a plain message.
+before scopes. Every CSV the pages prepare for download holds the same figures (a council
+user's meeting pack: tests/test_scope_pack.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from contextmap import disclosure, pack
+from contextmap import disclosure
 from contextmap.filters import Filters
 from contextmap.settings import ROOT
 from contextmap.ui.navigation import PAGES
@@ -135,16 +135,6 @@ def test_the_rhi_page_shows_the_scopes_own_episodes_and_exports_them_only(served
         assert any(i.value.startswith("Kirklees only") for i in at.info)
     assert len(at.get("plotly_chart")) == 1  # the monthly chart is drawn for the scope too
     assert not visible_small_counts(at) and not PSEUDONYM.search(_visible_text(at))
-
-
-def test_a_council_users_meeting_pack_is_refused_with_a_plain_message(served):
-    con = duckdb.connect(str(served), read_only=True)
-    month = con.execute("select max(month) from mart_episode_cells").fetchone()[0]
-    try:
-        with pytest.raises(ValueError, match="not available at council level"):
-            pack.build_pack(con, Filters(month, scope=KIRKLEES), disclosure.Policy())
-    finally:
-        con.close()
 
 
 def test_the_sample_files_are_read_as_the_build_reads_them(served):

@@ -251,6 +251,15 @@ def test_places_page_ranks_places_and_opens_the_profile_named_in_the_url(monkeyp
     assert {"Score", "Rank", "Hotspot"} <= {m.label for m in at.metric}
 
 
+def test_the_places_window_names_its_month_with_a_capital(monkeypatch, served, last):
+    at = _run(monkeypatch, served, last, "pages/places.py")
+    from contextmap.fmt import month_label
+
+    window = at.selectbox(key="places_window")
+    assert window.options[0] == f"The 12 months to {month_label(last)}"  # "October", not "october"
+    assert window.options[1].startswith("The sidebar's period (")
+
+
 def test_postcodes_page_lists_districts_and_the_strongest_pair(monkeypatch, served, last):
     at = _run(monkeypatch, served, last, "pages/postcodes.py")
     assert not at.exception, at.exception

@@ -5,6 +5,8 @@ background map, display tables, profiles and the footer.
 
 from __future__ import annotations
 
+import numbers
+
 import pandas as pd
 import streamlit as st
 
@@ -51,16 +53,26 @@ def require_table(s: Session, table: str, missing: str) -> None:
         st.stop()
 
 
+def url_matches(option, wanted: str | None) -> bool:
+    """Whether the URL's text ``wanted`` names ``option``: the same text, or for a whole-number
+    option (a group number) the same number, so ``?group=03`` opens group 3 as ``?group=3`` does."""
+    if wanted is None:
+        return False
+    if isinstance(option, numbers.Integral) and not isinstance(option, bool):
+        return wanted.strip().isdecimal() and int(wanted) == option
+    return str(option) == wanted
+
+
 def linked_select(label: str, options: list, *, key: str, param: str, default=None, where=st, **kwargs):
     """A select box whose choice is mirrored in the URL (``?param=``), so a link opens the same choice.
 
     When the box has no choice yet, or its choice is no longer among ``options`` (the
-    filters changed), it takes the URL's (compared as text) if that is an option, else
-    ``default`` (the first option when None). No choice (None) leaves ``param`` out of the URL.
+    filters changed), it takes the URL's if that is an option (see :func:`url_matches`),
+    else ``default`` (the first option when None). No choice (None) leaves ``param`` out of the URL.
     """
     if key not in st.session_state or st.session_state[key] not in options:
         wanted = st.query_params.get(param)
-        linked = next((o for o in options if o is not None and str(o) == wanted), None)
+        linked = next((o for o in options if o is not None and url_matches(o, wanted)), None)
         st.session_state[key] = linked if linked is not None else (options[0] if default is None else default)
     choice = where.selectbox(label, options, key=key, **kwargs)
     if choice is None:

@@ -130,6 +130,17 @@ _METRIC_PARTS = """() => [...document.querySelectorAll('[data-testid=stMetric]')
   }).filter(Boolean))"""
 
 
+# The shown choice of each select box in the main area, when it is wider than its box (cut off).
+_CUT_SELECTS = """() => [...document.querySelectorAll(
+    '[data-testid=stMain] [data-testid=stSelectbox] input, [data-testid=stMain] [data-testid=stMultiSelect] input')]
+  .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.value)"""
+
+
+def truncated_selects(page) -> list[str]:
+    """The choices shown in the main area's select boxes that do not fit their box."""
+    return page.evaluate(_CUT_SELECTS)
+
+
 def metric_parts(page) -> list:
     """``[part, text, text width, box width, font size]`` of each metric's label, value and change."""
     return page.evaluate(_METRIC_PARTS)

@@ -15,6 +15,7 @@ from driver import (
     shot,
     table_text,
     truncated_metrics,
+    truncated_selects,
     wait_idle,
 )
 
@@ -51,6 +52,17 @@ def test_large_type_overview_reads_from_the_back_of_the_room_at_1024(page):
     values = [size for part, _, _, _, size in parts if part == "stMetricValue"]
     assert labels and min(values) >= 2 * max(labels) and min(labels) >= 20, (labels, values)
     assert not truncated_metrics(page)
+
+
+@pytest.mark.parametrize("period", ["quarter", "12m"])
+def test_the_places_window_picker_shows_its_whole_choice_at_1024(page, period):
+    """Three controls in a row cut the window's name ("The 12 months to Octob…") on a projector."""
+    page.set_viewport_size(SIZES["1024x768"])
+    open_page(page, "places", role="analyst", period=period)
+    assert_healthy(page)
+    window = page.locator("[data-testid=stSelectbox]", has_text="Window").locator("input").input_value()
+    assert window.startswith("The 12 months to ") and window[17].isupper(), window
+    assert not truncated_selects(page), truncated_selects(page)
 
 
 def _comparison_names(sample_db, action_id: str) -> list[str]:
