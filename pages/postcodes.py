@@ -44,7 +44,7 @@ st.subheader("Postcode tension")
 st.caption("Young people living in one postcode district who were involved in offences in another. Rivalries tied "
            "to postcode areas show up as strong pairs off the diagonal.")
 # One month of cross-district offences is nearly all "c": the pairs open on a year.
-spans = {"12m": f.year_window_text().capitalize(), "sidebar": "The sidebar's period", "all": "All months in the data"}
+spans = {"12m": f.year_window_text(start=True), "sidebar": "The sidebar's period", "all": "All months in the data"}
 span = st.radio("Months", list(spans), format_func=spans.get, horizontal=True, key="pc_span")
 page.require_table(s, "mart_hotspot_tension_people", "Postcode tension is not in this build yet.")
 start = {"12m": f.year_window().month_from, "sidebar": f.month_from, "all": date(1900, 1, 1)}[span]
