@@ -106,7 +106,8 @@ def change_text(m: Measure, change: narrative.Change) -> str | None:
     if change.kind == "suppressed":
         return None
     if m.kind == "share":
-        size = f"{100 * (change.now - change.before):+.0f} points"
+        points = round(100 * (change.now - change.before))
+        size = f"{points:+d} point{'' if abs(points) == 1 else 's'}"
     else:
         size = count_change(change.now, change.before)
     if change.kind != "same":

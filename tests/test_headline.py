@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from contextmap import headline
+from contextmap import headline, narrative
 from contextmap.disclosure import Policy
 
 P = Policy(suppress_max=5)
@@ -27,6 +27,12 @@ def test_counts_shares_and_changes():
     assert figs["looked_after_share"].value == "30%"
     assert figs["looked_after_share"].delta == "+20 points"
     assert figs["rhi_72h_share"].value == "84%"
+
+
+def test_a_change_of_one_point_is_one_point():
+    share = next(m for m in headline.MEASURES if m.kind == "share")
+    assert headline.change_text(share, narrative.Change("fall", 0.30, 0.31)) == "-1 point"
+    assert headline.change_text(share, narrative.Change("rise", 0.33, 0.31)) == "+2 points"
 
 
 def test_small_base_gives_a_difference_not_a_percentage():
