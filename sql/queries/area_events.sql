@@ -6,9 +6,9 @@
 -- the whole span (mart_area_cross_border), the same for every scope.
 -- not perturbed: cross_border_councils (how many councils, each with more than suppress_max children)
 with seen as (
-    select ward_code as code from geo_ward where $scope = 'All' and $level = 'ward'
+    select ward_code as code from geo_ward where cm_whole_scope($scope) and $level = 'ward'
     union all
-    select lsoa_code from geo_lsoa where $scope = 'All' and $level = 'lsoa'
+    select lsoa_code from geo_lsoa where cm_whole_scope($scope) and $level = 'lsoa'
     union all
     select code from mart_area_scopes where council_code = $scope and level = $level
 ),

@@ -1,7 +1,7 @@
 -- Disruption actions on one ward or LSOA, or at places inside it; none for an area the
 -- scope does not see (mart_area_scopes).
 with seen as (
-    select $code as code where $scope = 'All'
+    select $code as code where cm_whole_scope($scope)
     union all
     select code from mart_area_scopes where council_code = $scope and level = $level and code = $code
 )

@@ -8,6 +8,6 @@ from mart_place_groups as g
 join int_places as p using (place_id)
 left join mart_peer_groups as pg using (group_id)
 where (case when $level = 'ward' then p.ward_code else p.lsoa_code end) = $code
-  and $scope = 'All'
+  and cm_whole_scope($scope)
 group by g.group_id
 order by events desc, g.group_id

@@ -1,7 +1,7 @@
 -- Events in one ward or LSOA by month and source, for the months up to the chosen one;
 -- a council scope counts what it counts in area_events.sql, in an area it sees.
 with seen as (
-    select $code as code where $scope = 'All'
+    select $code as code where cm_whole_scope($scope)
     union all
     select code from mart_area_scopes where council_code = $scope and level = $level and code = $code
 ),

@@ -2,13 +2,13 @@
 -- lists the places it sees there (mart_place_scopes) in an area it sees (mart_area_scopes),
 -- counting them as place_ranking.sql does.
 with area as (
-    select $code as code where $scope = 'All'
+    select $code as code where cm_whole_scope($scope)
     union all
     select code from mart_area_scopes where council_code = $scope and level = $level and code = $code
 ),
 
 seen as (
-    select place_id, true as counts_offences from int_places where $scope = 'All'
+    select place_id, true as counts_offences from int_places where cm_whole_scope($scope)
     union all
     select place_id, counts_offences from mart_place_scopes where council_code = $scope
 )

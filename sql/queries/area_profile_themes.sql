@@ -2,7 +2,7 @@
 -- period (each episode counted once per theme); a council scope counts its own children's
 -- episodes, in an area it sees (mart_area_scopes).
 with seen as (
-    select $code as code where $scope = 'All'
+    select $code as code where cm_whole_scope($scope)
     union all
     select code from mart_area_scopes where council_code = $scope and level = $level and code = $code
 ),

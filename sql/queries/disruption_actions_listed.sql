@@ -3,26 +3,15 @@
 -- to its council (a place or postcode sector of mart_place_scopes or mart_postcode_scopes
 -- in or bordering it; a ward or LSOA with an LSOA in or next to it); the effect figures
 -- count every council's children, so the page leaves them out for it.
-with reach as (
-    -- The LSOAs in the council and those sharing a boundary with it.
-    select lsoa_code from geo_lsoa where council_code = $scope
-    union
-    select n.neighbour_code
-    from geo_lsoa_neighbours as n
-    join geo_lsoa as l using (lsoa_code)
-    where l.council_code = $scope
-),
-
-seen as (
+with seen as (
     select 'place' as level, place_id as code from mart_place_scopes
     where council_code = $scope and (is_own or borders)
     union
     select 'sector', code from mart_postcode_scopes
     where level = 'sector' and council_code = $scope and (is_own or borders)
     union
-    select 'lsoa', lsoa_code from reach
-    union
-    select 'ward', ward_code from geo_lsoa where lsoa_code in (select r.lsoa_code from reach as r)
+    select level, code from mart_area_scopes
+    where council_code = $scope and (is_own or borders)
 ),
 
 areas as (
@@ -45,5 +34,5 @@ left join areas as ar on ar.level = e.target_level and ar.code = e.target_code
 where e.event_source = 'all'
   and e.action_month between $month_from and $month_to
   and ($locality = 'All' or ar.locality = $locality)
-  and ($scope = 'All' or (e.target_level, e.target_code) in (select (s.level, s.code) from seen as s))
+  and (cm_whole_scope($scope) or (e.target_level, e.target_code) in (select (s.level, s.code) from seen as s))
 order by e.action_month desc, e.action_id

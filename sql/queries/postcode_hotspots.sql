@@ -21,19 +21,15 @@ units as (
 
 reach as (
     -- The LSOAs whose offences a council scope counts: its own and those bordering it.
-    select lsoa_code from geo_lsoa where council_code = $scope
-    union
-    select n.neighbour_code
-    from geo_lsoa_neighbours as n
-    join geo_lsoa as l using (lsoa_code)
-    where l.council_code = $scope
+    select code as lsoa_code from mart_area_scopes
+    where level = 'lsoa' and council_code = $scope and counts_offences
 ),
 
 own_counts as (
     select e.code, sum(e.events)::bigint as events, sum(e.events_ckey)::bigint as events_ckey
     from mart_postcode_event_cells as e
     cross join chosen as c
-    where $scope <> 'All'
+    where not cm_whole_scope($scope)
       and e.level = $level
       and e.event_month between $month_from::date and $month_to::date
       and (c.source_key = 'all' or e.event_source = c.source_key)
@@ -62,7 +58,7 @@ scoped as (
     left join own_counts as o on o.code = u.code
 )
 
-select * from units where $scope = 'All'
+select * from units where cm_whole_scope($scope)
 union all
 select * from scoped
 order by events desc, code
