@@ -53,7 +53,7 @@ TYPES = {
 MARTS = {"mart_monthly_area_counts", "mart_place_monthly", "mart_rhi_timeliness", "mart_rhi_status",
          "mart_episode_cells", "mart_episode_theme_cells", "mart_episode_children", "mart_episode_offer_hours",
          "mart_offence_cells", "mart_event_cells", "mart_map_cells", "mart_place_event_cells", "mart_place_children",
-         "mart_area_episode_themes", "mart_rri_items"}
+         "mart_area_episode_themes", "mart_rri_items", "mart_area_scopes", "mart_area_cross_border"}
 LISTS = ("themes", "push_factors", "pull_factors", "places_mentioned", "sectors_mentioned", "lsoas_mentioned",
          "associate_keys")
 

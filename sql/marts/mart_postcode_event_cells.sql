@@ -23,7 +23,8 @@ final as (
         event_source,
         -- Whose records (int_events): a council's own, or the force's offences.
         owner_code,
-        lsoa_code,
+        -- Part of the grain, so never null: an event in no known LSOA is in no council's reach.
+        coalesce(lsoa_code, 'Unknown') as lsoa_code,
         count(*) as events,
         -- Cell keys: each count's sum of record keys (contextmap/cellkey.py).
         sum(event_rkey) as events_ckey
