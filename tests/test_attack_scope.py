@@ -39,6 +39,14 @@ MAP_MONTHS = 3
 POSTCODE_MONTHS = 3
 
 
+def _build(con) -> tuple:
+    """The force build's last month, its councils (data owners of episodes) and localities."""
+    last = con.execute("select max(month) from mart_episode_cells").fetchone()[0]
+    councils = [c for (c,) in con.execute("select distinct owner_code from mart_episode_cells order by 1").fetchall()]
+    localities = [r[0] for r in con.execute("select locality from geo_locality order by 1").fetchall()]
+    return last, councils, localities
+
+
 def _bases(month, localities: list[str]):
     """The force-level views compared: all children, each locality, and each single value
     of each filter (a narrow view is where the difference between levels is small)."""
@@ -50,9 +58,7 @@ def _bases(month, localities: list[str]):
 
 def _routes(con, policy: disclosure.Policy, months: int) -> list[attack.Route]:
     views = attack.Views(con, policy)
-    last = con.execute("select max(month) from mart_episode_cells").fetchone()[0]
-    councils = [c for (c,) in con.execute("select distinct owner_code from mart_episode_cells order by 1").fetchall()]
-    localities = [r[0] for r in con.execute("select locality from geo_locality order by 1").fetchall()]
+    last, councils, localities = _build(con)
     routes = []
     for k in range(months):
         month = last - relativedelta(months=k)
@@ -70,8 +76,7 @@ def _page_routes(con, policy: disclosure.Policy, months: int) -> list[attack.Rou
     force's cells minus councils' ("scope"), and each council's totals minus its own lines
     ("split")."""
     views = attack.Views(con, policy)
-    last = con.execute("select max(month) from mart_episode_cells").fetchone()[0]
-    councils = [c for (c,) in con.execute("select distinct owner_code from mart_episode_cells order by 1").fetchall()]
+    last, councils, _ = _build(con)
     routes = []
     for base in (replace(b, period="12m") for b in _bases(last, [])):
         for key in TREND_MEASURES:
@@ -101,9 +106,7 @@ def _pack_routes(con, policy: disclosure.Policy, months: int) -> list[attack.Rou
     filter value): the force's pack minus councils' packs. Every other figure of a council's
     pack is on its Overview, Trends or Return home interviews page (tests/test_scope_pack.py)."""
     views = attack.Views(con, policy)
-    last = con.execute("select max(month) from mart_episode_cells").fetchone()[0]
-    councils = [c for (c,) in con.execute("select distinct owner_code from mart_episode_cells order by 1").fetchall()]
-    localities = [r[0] for r in con.execute("select locality from geo_locality order by 1").fetchall()]
+    last, councils, localities = _build(con)
     routes = []
     for k in range(months):
         for view in _bases(last - relativedelta(months=k), localities):
@@ -118,8 +121,7 @@ def _rri_routes(con, policy: disclosure.Policy, months: int) -> list[attack.Rout
     one table (its groups added up, when none is hidden) minus the groups of another but
     one ("split": every table of a measure and kind counts the same items)."""
     views = attack.Views(con, policy)
-    last = con.execute("select max(month) from mart_episode_cells").fetchone()[0]
-    councils = [c for (c,) in con.execute("select distinct owner_code from mart_episode_cells order by 1").fetchall()]
+    last, councils, _ = _build(con)
     bases = [Filters(last - relativedelta(months=k)) for k in range(months)] + [Filters(last, period="12m")]
     routes = []
     for base in bases:
@@ -150,8 +152,7 @@ def _map_routes(con, policy: disclosure.Policy, months: int) -> list[attack.Rout
     each council's own complements: an area's count minus its counts for every value of a
     filter but one ("split"), and a ward minus its LSOAs ("hierarchy")."""
     views = attack.Views(con, policy)
-    last = con.execute("select max(month) from mart_episode_cells").fetchone()[0]
-    councils = [c for (c,) in con.execute("select distinct owner_code from mart_episode_cells order by 1").fetchall()]
+    last, councils, _ = _build(con)
     lsoa_ward = con.execute("select lsoa_code as code, ward_code as ward from geo_lsoa").df()
 
     def cells(f: Filters, level: str) -> dict:
@@ -185,8 +186,7 @@ def _postcode_routes(con, policy: disclosure.Policy, months: int) -> list[attack
     sectors): the force's unit counts minus councils' ("scope"), and each council's
     district minus its own sectors ("split")."""
     views = attack.Views(con, policy)
-    last = con.execute("select max(month) from mart_episode_cells").fetchone()[0]
-    councils = [c for (c,) in con.execute("select distinct owner_code from mart_episode_cells order by 1").fetchall()]
+    last, councils, _ = _build(con)
     routes = []
     for k in range(min(months, POSTCODE_MONTHS)):
         for period in ("month", "12m"):
@@ -260,8 +260,7 @@ def _rates_not_from_shown(con, months: int) -> tuple[int, list]:
     """Every rate and ratio on the Disproportionality page (force and each council, each month
     and 12 months, every dimension, measure and kind), checked against the one made from the
     count shown beside it: how many were checked, and those that differ."""
-    last = con.execute("select max(month) from mart_episode_cells").fetchone()[0]
-    councils = [c for (c,) in con.execute("select distinct owner_code from mart_episode_cells order by 1").fetchall()]
+    last, councils, _ = _build(con)
     checked, wrong = 0, []
     for base in [Filters(last - relativedelta(months=k)) for k in range(months)] + [Filters(last, period="12m")]:
         for scope in (queries.WHOLE, *councils):
