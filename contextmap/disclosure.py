@@ -6,18 +6,20 @@ the same records always giving the same figure, so two views can no longer be
 subtracted to reveal a small group. Counts 0 to ``suppress_max`` are not perturbed.
 Then three rules, applied in this order:
 
-1. **Primary suppression.** A count from 1 to ``suppress_max`` (default 5, the DfE
-   children's services convention) is shown as ``"c"``. Zero is shown as 0: it identifies
-   nobody, and hiding it would make "c" ambiguous.
+1. **Primary suppression.** A count from 0 to ``suppress_max`` (default 5, the DfE
+   children's services convention) is shown as ``"c"``: "fewer than 6". Zero is hidden
+   too, so that no "c" is known to be at least 1: otherwise a "c" year over five "c"
+   months would make each month exactly 1, and a shown total over more "c" parts than it
+   can hold would pin them all (``tests/test_attack_certainty.py``).
 2. **Secondary suppression.** When figures are shown together with a total (parts of a
    row and the row's total; rows of a column and a total row; several breakdowns of one
    figure), a hidden cell could be worked out by subtraction. More cells are hidden,
    the next smallest non-zero part first (standard practice: it costs the least
-   information), until every hidden cell could take a range of at least
-   ``suppress_max`` values given everything visible. A reader is assumed to know that
-   every "c" is at least 1 (zeros are never hidden), so the ranges are measured with that
-   knowledge. Tables with totals both ways are checked with linear programming, the
-   interval audit statistical offices run.
+   information), until every hidden count from 1 to ``suppress_max`` could take a range
+   of at least ``suppress_max`` values given everything visible. The ranges are measured
+   as if the reader knew every such "c" is at least 1 and every zero is 0 (more than a
+   reader knows, so the rule errs on the safe side). Tables with totals both ways are
+   checked with linear programming, the interval audit statistical offices run.
 3. **Rounding (optional).** At small geographies (LSOA, postcode sector, single place)
    counts that are shown can be rounded to the nearest ``round_base``. A rounded value
    never lands in the suppressed range: 6 and 7 show as 10, not as 5, so a shown number
@@ -114,13 +116,19 @@ def _missing(n) -> bool:
 
 
 def is_suppressed(n, policy: Policy) -> bool:
-    """Whether the count ``n`` is hidden by primary suppression (1..suppress_max).
+    """Whether the count ``n`` is shown as "c" (0..suppress_max).
 
-    0 is shown; None or NaN means "not applicable" and is not suppressed.
+    None or NaN means "not applicable" and is not suppressed.
     """
     if _missing(n):
         return False
-    return 0 < float(n) <= policy.suppress_max
+    return 0 <= float(n) <= policy.suppress_max
+
+
+def _needs_protection(n, policy: Policy) -> bool:
+    """A hidden count that stands for children (1..suppress_max): secondary suppression
+    protects these; a hidden zero identifies nobody."""
+    return is_suppressed(n, policy) and float(n) > 0
 
 
 def round_count(n: float, policy: Policy, level: str | None = None) -> float:
@@ -164,7 +172,8 @@ def protect_share(num, den, policy: Policy) -> float | None:
 def legend(policy: Policy) -> str:
     """The key printed under every table, chart, map and export."""
     text = (
-        f"{SUPPRESSED} = 1 to {policy.suppress_max}, suppressed to protect children's identities; "
+        f"{SUPPRESSED} = 0 to {policy.suppress_max} (fewer than {policy.suppress_max + 1}), suppressed to protect "
+        "children's identities; "
         "some larger figures are also shown as c so that totals cannot reveal a hidden one. "
         f"Other figures may be moved by up to {cellkey.MAX_PERTURBATION} (always the same way for the same "
         "children or events), so comparing two views cannot reveal a hidden one: totals may differ slightly "
@@ -223,11 +232,11 @@ def suppress_cells(values: Mapping[Cell, float], lines: Sequence[Line], policy: 
     Returns
     -------
     set
-        Cell ids to show as ``"c"``. Every hidden cell can take a range of at least
-        ``policy.suppress_max`` values given the shown cells, the lines and that every
-        hidden count is at least 1.
+        Cell ids to show as ``"c"`` besides the zeros. Every hidden cell can take a range
+        of at least ``policy.suppress_max`` values given the shown cells, the lines and
+        that every hidden count is at least 1.
     """
-    hidden = {c for c, v in values.items() if is_suppressed(v, policy)}
+    hidden = {c for c, v in values.items() if _needs_protection(v, policy)}
     lines = [ln for ln in lines if _usable(ln, values)]
     need = policy.suppress_max
     while True:
@@ -461,14 +470,15 @@ def protect_counts(
     out = df.copy()
     for col in count_cols:
         raw = pd.Series([_as_float(v) for v in df[col]], index=df.index, dtype=float)
+        hidden = [mask.at[label, col] or is_suppressed(raw[label], policy) for label in df.index]
         out[col] = pd.Series(
-            [math.nan if mask.at[label, col] else round_count(raw[label], policy, level) for label in df.index],
+            [math.nan if h else round_count(raw[label], policy, level) for h, label in zip(hidden, df.index)],
             index=df.index, dtype=float,
         )
         if with_status:
             out[f"{col}_status"] = [
-                "suppressed" if mask.at[label, col] else ("no data" if math.isnan(raw[label]) else "shown")
-                for label in df.index
+                "suppressed" if h else ("no data" if math.isnan(raw[label]) else "shown")
+                for h, label in zip(hidden, df.index)
             ]
     return out
 

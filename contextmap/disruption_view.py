@@ -92,11 +92,11 @@ def timeline_figure(monthly_df: pd.DataFrame, actions_df: pd.DataFrame, *, hidde
         names = [", ".join(SOURCES.get(h, "Events") for h in parts) for parts in hidden]
         fig.add_bar(
             x=months, y=[hidden_height if parts else None for parts in hidden],
-            name=f"1 to {hidden_height} events: hidden (c)", meta=HIDDEN_BAND,
+            name=f"0 to {hidden_height} events: hidden (c)", meta=HIDDEN_BAND,
             marker={"color": "#e0e0e0", "pattern": HIDDEN_PATTERN, "line": {"color": "#737373", "width": 1}},
             text=["c" if parts else "" for parts in hidden], textposition="inside", insidetextanchor="end",
             xperiod="M1", xperiodalignment="middle", customdata=names,
-            hovertemplate=f"%{{x|%B %Y}}: %{{customdata}}: 1 to {hidden_height} events, hidden<extra></extra>",
+            hovertemplate=f"%{{x|%B %Y}}: %{{customdata}}: 0 to {hidden_height} events, hidden<extra></extra>",
         )
     if comparison is not None and comparison["average"].notna().any():
         fig.add_scatter(
@@ -272,7 +272,7 @@ Displacement Quotient (Bowers and Johnson 2003): above 0 the benefit spread near
 - *Recording*: patrols and visits find more, so recorded events can rise while harm falls.
 - Actions at the same place close together share their windows: read them together.
 
-Counts at places and small areas are hidden when 1 to {smax} ("c"); a change in percent is
+Counts at places and small areas are hidden when 0 to {smax} ("c"); a change in percent is
 not given where it would reveal a hidden count. Full method: docs/methods.md, "Disruption review".
 """
 
@@ -471,7 +471,7 @@ def comparison_line(monthly: pd.DataFrame, places: int, windows: tuple, policy) 
     window, the action month and its after window): ``month`` and ``average``.
 
     ``monthly`` is ``disruption_comparison_monthly`` (all the similar places' events
-    together, by month). A month whose total is hidden (1 to 5) has no average: divided
+    together, by month). A month whose total is hidden (0 to 5) has no average: divided
     by the number of places it would give the hidden total back.
     """
     if monthly.empty or places == 0:
@@ -495,7 +495,7 @@ def comparisons_table(comparisons: pd.DataFrame, policy) -> pd.DataFrame:
                          "Before": shown["events_before"], "After": shown["events_after"]})
 
 
-TIMELINE_NOTE = ("Bars: events here each month, all sources. Hatched: a month with 1 to {smax} events, hidden (c). "
+TIMELINE_NOTE = ("Bars: events here each month, all sources. Hatched: a month with 0 to {smax} events, hidden (c). "
                  "Dashed line: the similar places' average, over the months the review compares (shaded: the before "
                  "and after windows; the start month is in neither). Blue: when the action ran.")
 

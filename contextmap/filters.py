@@ -7,13 +7,18 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
-from contextmap.fmt import first_of_month, month_label
+from contextmap.fmt import first_of_month, period_label
 from contextmap.labels import SEXES, SOURCES
 
 AGE_BANDS = ("Under 10", "10-13", "14-15", "16-17", "18+", "Unknown")
 LOOKED_AFTER = ("All", "Looked after", "Not looked after")
-PERIODS = {"month": "Month", "quarter": "Quarter", "12m": "12 months"}
-PERIOD_MONTHS = {"month": 1, "quarter": 3, "12m": 12}
+PERIODS = {"month": "Month", "quarter": "Quarter", "year": "Year"}
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+# Periods nest and never overlap: calendar quarters inside years that start in April (the
+# financial year councils and police report on). Overlapping periods (the quarter or 12
+# months ending at any month) let one reader pin a hidden month exactly: a "c" year over
+# five "c" months makes each of them 1 (docs/methods.md, "Periods that nest").
+YEAR_START = 4
 # Sources, age bands and sexes are chosen one at a time or all together, never as other
 # subsets: every subset would be one more view to subtract from another, and averaging
 # such differences wears away the cell-key noise (docs/methods.md, "Disclosure control").
@@ -30,9 +35,24 @@ NARROWING = {"locality": "locality", "sources": "Sources", "age_bands": "age ban
              "looked_after": "looked-after status"}
 
 
+def period_start(month: date, period: str) -> date:
+    """First month of the month, quarter or year (April to March) that holds ``month``."""
+    if period == "month":
+        return month
+    if period == "quarter":
+        return date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
+    return date(month.year if month.month >= YEAR_START else month.year - 1, YEAR_START, 1)
+
+
+def period_end(month: date, period: str) -> date:
+    """Last month of the month, quarter or year that holds ``month``."""
+    return period_start(month, period) + relativedelta(months=PERIOD_MONTHS[period] - 1)
+
+
 @dataclass(frozen=True)
 class Filters:
-    """What the user has chosen: a period ending in ``month``, a locality and breakdowns."""
+    """What the user has chosen: the month, quarter or year holding ``month``, a locality
+    and breakdowns. A period still running when the data end (``data_end``) ends there."""
 
     month: date
     period: str = "month"
@@ -44,47 +64,65 @@ class Filters:
     # Whose records are counted: the signed-in user's scope (contextmap.auth.scope_param),
     # set at sign-in and never read from or written to the URL, so a link cannot widen it.
     scope: str = ALL
+    data_end: date | None = None
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def month_from(self) -> date:
-        return self.month - relativedelta(months=PERIOD_MONTHS[self.period] - 1)
+        return period_start(self.month, self.period)
 
     @property
     def month_to(self) -> date:
-        return self.month
+        end = period_end(self.month, self.period)
+        return min(end, self.data_end) if self.data_end else end
+
+    @property
+    def to_date(self) -> bool:
+        """Whether the period is still running at the data's end (so it holds fewer months)."""
+        return self.month_to < period_end(self.month, self.period)
+
+    @property
+    def label(self) -> str:
+        """The period in words: "October 2026", "July 2026 to September 2026", or
+        "April 2026 to October 2026 (year so far)"."""
+        text = period_label(self.month_from, self.month_to)
+        return f"{text} ({self.period} so far)" if self.to_date else text
 
     def shifted(self, months: int) -> Filters:
         """The same filters for a period ``months`` earlier (negative) or later."""
         return replace(self, month=self.month + relativedelta(months=months))
 
     def previous(self) -> Filters:
-        """The period just before this one, of the same length."""
-        return self.shifted(-PERIOD_MONTHS[self.period])
+        """The whole period of the same kind just before this one."""
+        return replace(self, month=self.month_from - relativedelta(months=1))
 
     def last_year(self) -> Filters:
-        """The same period a year earlier."""
+        """The same period a year earlier (whole)."""
         return self.shifted(-12)
 
     def year_window(self) -> Filters:
-        """The 12 months ending in the chosen month: the window of place tables and markers,
-        postcode tension and the pack's disruption actions.
+        """The year (April to March) holding the chosen month: the window of place tables
+        and markers, postcode tension and the pack's disruption actions.
 
-        One place in one month or quarter is nearly always 1 to 5 events, shown only as "c";
+        One place in one month or quarter is nearly always 0 to 5 events, shown only as "c";
         a year gives figures people can read (each table states the window).
         """
-        return replace(self, period="12m")
+        return replace(self, period="year")
 
     def year_window_text(self, start: bool = False) -> str:
-        """:meth:`year_window` in words: "the 12 months to October 2026" ("The ..." to ``start``
-        a sentence or a label; ``str.capitalize`` would lower-case the month)."""
-        return f"{'T' if start else 't'}he 12 months to {month_label(self.month_to)}"
+        """:meth:`year_window` in words: "the year April 2025 to March 2026" ("The ..." to
+        ``start`` a sentence or a label; ``str.capitalize`` would lower-case the month)."""
+        return f"{'T' if start else 't'}he year {self.year_window().label}"
 
     def params(self) -> dict:
         """Bound parameters for the SQL in ``sql/queries`` (names match ``$name`` there)."""
         return {
             "month_from": self.month_from,
             "month_to": self.month_to,
+            # The whole period before, for changes; none while the period is still running
+            # (it holds fewer months than a whole one).
+            "prev_from": None if self.to_date else self.previous().month_from,
+            "prev_to": None if self.to_date else self.previous().month_to,
             "locality": self.locality,
             "sources": list(self.sources),
             "age_bands": list(self.age_bands),
@@ -111,7 +149,8 @@ class Filters:
         """Read filters from URL parameters, ignoring anything invalid (a shared link may be old).
 
         Without a month in the URL, the month is ``default`` (the opening month; else ``latest``).
-        ``scope`` is the signed-in user's (never the URL's).
+        ``scope`` is the signed-in user's (never the URL's). A period ends at ``latest`` at the
+        latest (``data_end``).
         """
 
         def pick(name, allowed, default):
@@ -136,6 +175,7 @@ class Filters:
             sexes=pick("sexes", SEXES, tuple(SEXES)),
             looked_after=looked_after,
             scope=scope,
+            data_end=latest,
         )
 
     def ignored(self, follows, why: str) -> str | None:
@@ -155,4 +195,5 @@ class Filters:
         data = asdict(self)
         data.pop("extra")
         data["month"] = self.month.isoformat()
+        data["data_end"] = self.data_end.isoformat() if self.data_end else None
         return data

@@ -87,7 +87,7 @@ def md_escape(value) -> str:
     return _MD_PUNCTUATION.sub(r"\\\1", text)
 
 
-# Where a hidden count ("c", 1 to 5) sorts among shown ones: above 0, below every shown
+# Where a hidden count ("c", 0 to 5) sorts among shown ones: below every shown
 # count. Every "c" gets the same key, so sorting says nothing the table does not.
 HIDDEN_SORT_KEY = 0.5
 _NUMBER_TEXT = re.compile(r"^(?P<sign>[+\-−]?)(?P<digits>\d{1,3}(?:,\d{3})+|\d+)(?P<decimals>\.\d+)?(?P<suffix>%|×)?$")

@@ -183,7 +183,7 @@ def place_markers(places: pd.DataFrame, weights: PlaceWeights, policy: disclosur
             r.name,
             f"{label(r.category, 'category')} · {r.locality}",
             f"Events: {disclosure.fmt_count(r.events, policy, 'place')}",
-            "Score: " + ("c (hidden: a part is 1 to 5)" if pd.isna(sc) else f"{sc:,.1f}")
+            "Score: " + ("c (hidden: a part is 0 to 5)" if pd.isna(sc) else f"{sc:,.1f}")
             + ("" if pd.isna(rk) else f" (rank {int(rk)})"),
             *filter(None, [cross_border_text(r.cross_border_councils)]),
         ]
@@ -317,7 +317,7 @@ def place_legend(weights: PlaceWeights, filters) -> list:
     return [
         maps.LegendEntry(maps.PLACE_FILL, f"Place of concern with events in {filters.year_window_text()}: the bigger "
                          "the circle, the higher its score", "dot"),
-        maps.LegendEntry(maps.SUPPRESSED_FILL, "Small hatched circle: a place with 1 to 5 events of a kind, so its "
+        maps.LegendEntry(maps.SUPPRESSED_FILL, "Small hatched circle: a place with 0 to 5 events of a kind, so its "
                          "score is hidden", "dot"),
         maps.LegendEntry("", weights_text(weights), "text"),
     ]
@@ -326,7 +326,7 @@ def place_legend(weights: PlaceWeights, filters) -> list:
 def _area_notice(data: MapData, measure: str, level: str, filters) -> str | None:
     """Why the areas show nothing, when they do not."""
     values, where = data.values, LEVELS[level].split(" ")[0].lower()
-    period = fmt.period_label(filters.month_from, filters.month_to)
+    period = filters.label
     if measure in ("count", "rate") and not (values["status"] == "suppressed").any() \
             and values["value"].fillna(0).eq(0).all():
         return f"No events match these filters in {period}: every area shows 0. Widen the period or clear filters."
@@ -370,7 +370,7 @@ def build_map(query: Query, data: MapData, filters, policy: disclosure.Policy, m
                            "and those are hidden. Choose a quarter or 12 months in the sidebar.")
         else:
             legends.append(maps.legend_markdown("Density heat map", [maps.LegendEntry(
-                "", "Fewer to more events per 200 m square (squares with 1 to 5 are left out)", "gradient")]))
+                "", "Fewer to more events per 200 m square (squares with 0 to 5 are left out)", "gradient")]))
     return DrawnMap(m, "".join(legends), notices)
 
 

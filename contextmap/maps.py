@@ -267,7 +267,7 @@ def choropleth(
     title: str,
     categories: dict[str, tuple[str, str]] | None = None,
     decimals: int = 0,
-    suppressed_label: str = "Suppressed (1 to 5, too few to show)",
+    suppressed_label: str = "Suppressed (0 to 5, too few to show)",
     attribution: str = "",
     tile_url: str = "",
     tile_attribution: str = "",

@@ -25,8 +25,8 @@ from scipy.stats import binomtest, fisher_exact
 
 from contextmap import disclosure, fmt, rhi_view, settings
 
-PREVIOUS = {"month": "last month", "quarter": "the previous quarter", "12m": "the previous 12 months"}
-LAST_YEAR = {"month": "the same month last year", "quarter": "the same quarter last year", "12m": "the 12 months before that"}
+PREVIOUS = {"month": "last month", "quarter": "the previous quarter", "year": "the previous year"}
+LAST_YEAR = {"month": "the same month last year", "quarter": "the same quarter last year", "year": "the year before that"}
 
 
 @dataclass(frozen=True)

@@ -331,7 +331,7 @@ def _mix_tables(group: pd.Series, mix: pd.DataFrame, policy: disclosure.Policy) 
 # What the group map's circles mean (maps.legend_markdown; built once, no data in it).
 PLACES_LEGEND = legend_markdown("Places the group uses", [
     LegendEntry(PLACE_FILL, "A place of concern: the bigger the circle, the more of the group's events there", "dot"),
-    LegendEntry(SUPPRESSED_FILL, "Small hatched circle: 1 to 5 events, hidden", "dot"),
+    LegendEntry(SUPPRESSED_FILL, "Small hatched circle: 0 to 5 events, hidden", "dot"),
     LegendEntry("#9e9e9e", "Ward boundary", "line")])
 
 

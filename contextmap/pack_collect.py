@@ -71,7 +71,7 @@ class Overview:
 
     @property
     def period(self) -> str:
-        return fmt.period_label(self.filters.month_from, self.filters.month_to)
+        return self.filters.label
 
 
 def _emerging(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
@@ -134,10 +134,12 @@ def _unavailable(f: Filters, cov: Coverage) -> dict[str, str]:
 
 
 def _gaps(f: Filters, cov: Coverage, periods: dict) -> dict:
-    """(measure key, "before" or "last_year") → why that comparison has no data on both sides."""
+    """(measure key, "before" or "last_year") → why that comparison has no data on both
+    sides, or why it is not made (a period still running is not set against a whole one)."""
     now = (f.month_from, f.month_to)
+    running = f"the {f.period} is not over: the data run to {fmt.month_label(f.month_to)}" if f.to_date else None
     return {(m.key, other): reason for m in headline.MEASURES for other in ("before", "last_year")
-            if (reason := cov.gap(m.source, now, (periods[other].month_from, periods[other].month_to)))}
+            if (reason := running or cov.gap(m.source, now, (periods[other].month_from, periods[other].month_to)))}
 
 
 def _peer_groups(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
@@ -358,7 +360,7 @@ def ward_map_figure(query: Query, f: Filters, policy: disclosure.Policy, weights
     for hidden, part in markers.groupby(markers["score"].isna()):
         fig.add_scatter(
             x=part["lon"], y=part["lat"], mode="markers", hoverinfo="skip",
-            name=("Place of concern with a hidden score (1 to 5 events of a kind)" if hidden else
+            name=("Place of concern with a hidden score (0 to 5 events of a kind)" if hidden else
                   f"Place of concern, sized by its score over {f.year_window_text()}"),
             marker={"size": [7 if hidden else 2 * maps.marker_radius(v, top) for v in part["score"]],
                     "color": "#ffffff" if hidden else maps.PLACE_FILL, "line": {"color": maps.PLACE_FILL, "width": 1.5},
@@ -367,12 +369,12 @@ def ward_map_figure(query: Query, f: Filters, policy: disclosure.Policy, weights
         fig.add_scatter(x=[None], y=[None], mode="markers", name=entry.label,
                         marker={"color": entry.fill, "size": 12, "symbol": "square"})
     if (values["status"] == "suppressed").any():
-        fig.add_scatter(x=[None], y=[None], mode="markers", name=f"{disclosure.SUPPRESSED} (1 to {policy.suppress_max}, hidden)",
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=f"{disclosure.SUPPRESSED} (0 to {policy.suppress_max}, hidden)",
                         marker={"color": SUPPRESSED_GREY, "size": 12, "symbol": "square"})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(lat0 or 53.6)))
     fig.update_layout(template="simple_white", width=MAP_SIZE[0], height=MAP_SIZE[1],
-                      title=f"Events per 1,000 children aged 10–17 by ward, {fmt.period_label(f.month_from, f.month_to)}",
+                      title=f"Events per 1,000 children aged 10–17 by ward, {f.label}",
                       legend={"orientation": "h", "y": -0.02, "yanchor": "top", "font": {"size": 12}},
                       margin={"l": 10, "r": 10, "t": 50, "b": 10})
     return fig

@@ -51,7 +51,7 @@ def sparklines(quarters: pd.DataFrame, policy: disclosure.Policy) -> dict[str, l
     """Place id → events in each of the last 8 quarters (oldest first), for a sparkline.
 
     A sparkline cannot show a gap, and a hidden quarter must never be drawn as a number:
-    a place with any quarter of 1 to suppress_max events gets no sparkline (an empty list).
+    a place with any quarter of 0 to suppress_max events gets no sparkline (an empty list).
     """
     out = {}
     for place, grp in quarters.groupby("place_id"):

@@ -28,7 +28,7 @@ def postcode_legend(level: str, scoped: bool = False) -> str:
         maps.LegendEntry(ORDINARY_FILL, "Not above expected", "dot")]
     return maps.legend_markdown(f"Postcode {POSTCODE_LEVELS[level].split(' ')[0].lower()}", [
         *colours,
-        maps.LegendEntry(maps.SUPPRESSED_FILL, "Small hatched circle: 1 to 5 events, hidden", "dot"),
+        maps.LegendEntry(maps.SUPPRESSED_FILL, "Small hatched circle: 0 to 5 events, hidden", "dot"),
         maps.LegendEntry("", "The bigger the circle, the more events in the period.", "text")])
 
 

@@ -67,15 +67,20 @@ class Profile:
     notes: list[str] = field(default_factory=list)
 
 
-def _period_sums(monthly: pd.DataFrame, filters) -> tuple[float, float]:
+def _period_sums(monthly: pd.DataFrame, filters) -> tuple[float, float | None]:
+    """Events in the period and in the whole period before (None while the period is still running)."""
     months = pd.to_datetime(monthly["month"])
     now = monthly[(months >= pd.Timestamp(filters.month_from)) & (months <= pd.Timestamp(filters.month_to))]["events"].sum()
+    if filters.to_date:
+        return float(now), None
     prev = filters.previous()
     before = monthly[(months >= pd.Timestamp(prev.month_from)) & (months <= pd.Timestamp(prev.month_to))]["events"].sum()
     return float(now), float(before)
 
 
 def _change(now, before, policy) -> str:
+    if before is None:
+        return "—"
     if disclosure.is_suppressed(now, policy) or disclosure.is_suppressed(before, policy):
         return "c"
     return fmt.change(now, before) or "—"
@@ -127,13 +132,13 @@ def area_profile(query: Query, level: str, code: str, name: str, filters, policy
     rate = disclosure.protect_rate(now, children, policy) if children else None
     crossing = cross_border_text(cross_border)
     prof = Profile(title=name, subtitle=f"{LEVELS[level][:-1] if level == 'ward' else 'LSOA'} {code} · "
-                   f"{fmt.period_label(filters.month_from, filters.month_to)}"
+                   f"{filters.label}"
                    + (f" · Cross-border: {crossing.lower()}" if crossing else ""))
     prof.metrics = [
         ("Events", disclosure.fmt_count(now, policy, level), MEASURE_HELP["count"]),
         *([] if scoped else [("Rate per 1,000 children", "—" if rate is None else f"{1000 * rate:,.1f}",
                               MEASURE_HELP["rate"])]),
-        ("Change", _change(now, before, policy), "Events against the period of the same length just before."),
+        ("Change", _change(now, before, policy), "Events against the whole period of the same kind just before (none while the period is still running)."),
         ("Children aged 10–17", fmt.number(children), "Children aged 10–17 living in the area (ONS estimates)."),
     ]
     if hotspot is not None:
@@ -186,14 +191,14 @@ def place_profile(query: Query, place_id: str, filters, policy: disclosure.Polic
     category = label(row["category"], "category")
     prof = Profile(title=str(row["name"]),
                    subtitle=f"{category} · {row['ward_name'] or '—'}, {row['locality'] or '—'} · {row['sector'] or ''} · "
-                   f"{fmt.period_label(filters.month_from, filters.month_to)}"
+                   f"{filters.label}"
                    # Cross-border: more than suppress_max children of each council (mart_place_cross_border).
                    + (f" · Cross-border: {cross_border_text(row['cross_border_councils']).lower()}"
                       if row["is_cross_border"] else ""))
     prof.metrics = [
         ("Events", disclosure.fmt_count(now, policy, "place"), "Events linked to the place in the period: found there, "
          "named in a return home interview, or offences there or within the place radius."),
-        ("Change", _change(now, before, policy), "Events against the period of the same length just before."),
+        ("Change", _change(now, before, policy), "Events against the whole period of the same kind just before (none while the period is still running)."),
     ]
     if has_table(query, "mart_place_hotspots"):
         ranking = query("place_ranking", **{**filters.params(), "locality": "All"}, **ranking_params(weights))

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from contextmap import rri, settings
-from contextmap.fmt import md_escape, period_label
+from contextmap.fmt import md_escape
 from contextmap.ui import gates, page
 
 s = page.start("disproportionality", "Disproportionality",
@@ -14,7 +14,7 @@ council = s.user.council
 page.council_note(s, "missing episodes of {council}'s children aged 10–17, wherever they went missing, and "
                      "offences in {council} involving young people aged 10–17.")
 cfg = settings.current().disproportionality
-st.caption(f"{period_label(f.month_from, f.month_to)} · whole area (the population figures are for the whole area, "
+st.caption(f"{f.label} · whole area (the population figures are for the whole area, "
            "so the locality and people filters do not apply) · children aged 10–17")
 try:
     denominators = rri.denominators(council)

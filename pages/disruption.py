@@ -3,7 +3,6 @@
 from datetime import date
 
 import streamlit as st
-from dateutil.relativedelta import relativedelta
 
 from contextmap import disruption_view as dv
 from contextmap import fmt
@@ -19,13 +18,13 @@ page.require_table(s, "mart_disruption_effects",
 
 # The chosen action fills the first screen; the filters for the list wait in an expander.
 a, b, c = st.expander("Which actions: agency, type, when started", expanded=False).columns(3)
-when = c.selectbox("Started", ["any", "12m", "sidebar"], key="dr_when", format_func={
-    "any": "At any time", "12m": f"In the 12 months to {fmt.month_label(f.month_to)}",
-    "sidebar": f"In {fmt.period_label(f.month_from, f.month_to)}"}.get)
-since = {"any": date(1900, 1, 1), "12m": f.month_to - relativedelta(months=11), "sidebar": f.month_from}[when]
+when = c.selectbox("Started", ["any", "year", "sidebar"], key="dr_when", format_func={
+    "any": "At any time", "year": f"In {f.year_window_text()}", "sidebar": f"In {f.label}"}.get)
+since, until = {"any": (date(1900, 1, 1), date(9999, 12, 1)), "sidebar": (f.month_from, f.month_to),
+                "year": (f.year_window().month_from, f.year_window().month_to)}[when]
 scoped = bool(s.user.council)
 # A council user gets the list only: the effect figures count every council's children.
-actions = s.query("disruption_actions_listed" if scoped else "disruption_actions", f, month_from=since)
+actions = s.query("disruption_actions_listed" if scoped else "disruption_actions", f, month_from=since, month_to=until)
 agencies = a.multiselect("Agency", sorted(actions["agency"].unique()), key="dr_agency",
                          format_func=lambda v: label(v, "agency"), placeholder="All agencies")
 types = b.multiselect("Action type", sorted(actions["action_type"].unique()), key="dr_type",

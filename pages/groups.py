@@ -4,7 +4,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from contextmap import auth, maps, network, settings
-from contextmap.fmt import md_escape, period_label
+from contextmap.fmt import md_escape
 from contextmap.ui import gates, page
 
 s = page.start("groups", "Peer groups",
@@ -30,7 +30,7 @@ if table.empty:
         st.caption(note)
     st.stop()
 
-st.caption(f"Ranked by events in the last three months of data. 'In period': {period_label(f.month_from, f.month_to)}.")
+st.caption(f"Ranked by events in the last three months of data. 'In period': {f.label}.")
 page.table(table.drop(columns="group_id"))
 if note:
     st.caption(note)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from contextmap import auth, map_view, places_view, profile_view, settings
-from contextmap.fmt import md_escape, period_label
+from contextmap.fmt import md_escape
 from contextmap.labels import label
 from contextmap.ui import gates, page
 
@@ -16,19 +16,19 @@ page.require_table(s, "mart_place_hotspots",
 if scoped:
     st.caption(md_escape(places_view.scope_note(auth.councils().get(s.user.council, s.user.council))))
 
-# A month or a quarter at one place is nearly always 1 to 5 events ("c"): the table opens
-# on the 12 months to the chosen month, and says so.
+# A month or a quarter at one place is nearly always 0 to 5 events ("c"): the table opens
+# on the year (April to March) holding the chosen month, and says so.
 # Two pickers a row, the switch under them: three in a row cut the window's name short at 1024 px.
 a, b = st.columns([3, 2], vertical_alignment="bottom")
 c = st.container()
-windows = {"12m": f.year_window_text(start=True),
-           "sidebar": f"The sidebar's period ({period_label(f.month_from, f.month_to)})"}
-window = a.selectbox("Window", list(windows) if f.period != "12m" else ["12m"], format_func=windows.get, key="places_window")
-shown_filters = f.year_window() if window == "12m" else f
+windows = {"year": f.year_window_text(start=True),
+           "sidebar": f"The sidebar's period ({f.label})"}
+window = a.selectbox("Window", list(windows) if f.period != "year" else ["year"], format_func=windows.get, key="places_window")
+shown_filters = f.year_window() if window == "year" else f
 with st.spinner("Ranking places of concern…"):
     places = s.query("place_ranking", shown_filters, **places_view.ranking_params(weights))
     sparks = places_view.sparklines(s.query("place_profile_quarters", f), s.policy)
-st.caption(f"{period_label(shown_filters.month_from, shown_filters.month_to)} · "
+st.caption(f"{shown_filters.label} · "
            f"{md_escape(f.locality) if f.locality != 'All' else 'All localities'} · " + places_view.weights_text(weights))
 categories = b.multiselect("Category", sorted(places["category"].dropna().unique()), key="places_category",
                            format_func=lambda v: label(v, "category"), placeholder="All categories")

@@ -44,11 +44,12 @@ st.subheader("Postcode tension")
 st.caption("Young people living in one postcode district who were involved in offences in another. Rivalries tied "
            "to postcode areas show up as strong pairs off the diagonal.")
 # One month of cross-district offences is nearly all "c": the pairs open on a year.
-spans = {"12m": f.year_window_text(start=True), "sidebar": "The sidebar's period", "all": "All months in the data"}
+spans = {"year": f.year_window_text(start=True), "sidebar": "The sidebar's period", "all": "All months in the data"}
 span = st.radio("Months", list(spans), format_func=spans.get, horizontal=True, key="pc_span")
 page.require_table(s, "mart_hotspot_tension_people", "Postcode tension is not in this build yet.")
-start = {"12m": f.year_window().month_from, "sidebar": f.month_from, "all": date(1900, 1, 1)}[span]
-params = {"month_from": start, "month_to": f.month_to, "age_bands": list(f.age_bands), "sexes": list(f.sexes)}
+start, end = {"year": (f.year_window().month_from, f.year_window().month_to), "sidebar": (f.month_from, f.month_to),
+              "all": (date(1900, 1, 1), date(9999, 12, 1))}[span]
+params = {"month_from": start, "month_to": end, "age_bands": list(f.age_bands), "sexes": list(f.sexes)}
 with st.spinner("Matching home districts to offence districts…"):
     matrix = s.query("postcode_tension", **params)
     pairs = s.query("postcode_tension_pairs", **params)

@@ -5,7 +5,7 @@ from dateutil.relativedelta import relativedelta
 
 from contextmap import rhi_view
 from contextmap.coverage import Coverage
-from contextmap.fmt import md_escape, period_label
+from contextmap.fmt import md_escape
 from contextmap.ui import gates, page
 
 s = page.start("rhi", "Return home interviews",
@@ -15,7 +15,7 @@ f = s.filters
 page.council_note(s, "the missing episodes of {council}'s children and their return home interviews, wherever "
                      "the child went missing.")
 target, national = rhi_view.targets()
-st.caption(f"{period_label(f.month_from, f.month_to)} · {md_escape(f.locality) if f.locality != 'All' else 'All localities'}")
+st.caption(f"{f.label} · {md_escape(f.locality) if f.locality != 'All' else 'All localities'}")
 
 if Coverage.from_frame(s.query("coverage")).span("rhis").records == 0:
     st.info("There are no return home interview records in this build, so no RHI figure can be shown "

@@ -337,7 +337,7 @@ def attack(con, policy: disclosure.Policy, months: int = 3) -> list[Route]:
             routes += filter_routes(views, base) + identity_routes(views, base) + period_routes(views, month, base)
             if loc == "All":
                 routes += locality_routes(views, base, localities)
-                for period in ("month", "12m"):
+                for period in ("month", "year"):
                     routes += hierarchy_routes(views, replace(base, period=period), lsoa_ward)
     return routes
 

@@ -78,13 +78,13 @@ def _page_routes(con, policy: disclosure.Policy, months: int) -> list[attack.Rou
     views = attack.Views(con, policy)
     last, councils, _ = _build(con)
     routes = []
-    for base in (replace(b, period="12m") for b in _bases(last, [])):
+    for base in (replace(b, period="year") for b in _bases(last, [])):
         for key in TREND_MEASURES:
             for split in ("none", "locality"):
                 parts = {c: views.trend(replace(base, scope=c), key, split) for c in councils}
                 routes += attack.level_routes(views.trend(base, key, split), parts, "trends", policy)
     for c in councils:
-        own = Filters(last, period="12m", scope=c)
+        own = Filters(last, period="year", scope=c)
         for key in TREND_MEASURES:
             totals = {month: v for (month, _), v in views.trend(own, key, "none").items()}
             for split in (s for s in TREND_SPLITS if s in trends.MEASURES[key].splits):
@@ -122,7 +122,7 @@ def _rri_routes(con, policy: disclosure.Policy, months: int) -> list[attack.Rout
     one ("split": every table of a measure and kind counts the same items)."""
     views = attack.Views(con, policy)
     last, councils, _ = _build(con)
-    bases = [Filters(last - relativedelta(months=k)) for k in range(months)] + [Filters(last, period="12m")]
+    bases = [Filters(last - relativedelta(months=k)) for k in range(months)] + [Filters(last, period="year")]
     routes = []
     for base in bases:
         for measure in ("missing", "offences"):
@@ -164,7 +164,7 @@ def _map_routes(con, policy: disclosure.Policy, months: int) -> list[attack.Rout
     for k in range(months):
         month = last - relativedelta(months=k)
         # Every period the sidebar offers: a month alone holds too few small differences to judge.
-        for base in (replace(b, period=p) for b in _bases(month, []) for p in ("month", "quarter", "12m")):
+        for base in (replace(b, period=p) for b in _bases(month, []) for p in ("month", "quarter", "year")):
             for level in ("ward", "lsoa"):
                 parts = {c: cells(replace(base, scope=c), level) for c in councils}
                 routes += attack.level_routes(cells(base, level), parts, "map", policy)
@@ -189,7 +189,7 @@ def _postcode_routes(con, policy: disclosure.Policy, months: int) -> list[attack
     last, councils, _ = _build(con)
     routes = []
     for k in range(min(months, POSTCODE_MONTHS)):
-        for period in ("month", "12m"):
+        for period in ("month", "year"):
             for sources in [(), *((s,) for s in SOURCES)]:
                 base = Filters(last - relativedelta(months=k), period=period, **({"sources": sources} if sources else {}))
                 for level in ("district", "sector"):
@@ -262,7 +262,7 @@ def _rates_not_from_shown(con, months: int) -> tuple[int, list]:
     count shown beside it: how many were checked, and those that differ."""
     last, councils, _ = _build(con)
     checked, wrong = 0, []
-    for base in [Filters(last - relativedelta(months=k)) for k in range(months)] + [Filters(last, period="12m")]:
+    for base in [Filters(last - relativedelta(months=k)) for k in range(months)] + [Filters(last, period="year")]:
         for scope in (queries.WHOLE, *councils):
             f = replace(base, scope=scope)
             for dim in rri.DIMENSIONS:

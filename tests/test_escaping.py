@@ -177,7 +177,7 @@ def test_a_hostile_place_name_is_shown_as_text_on_the_place_profile(served_db, t
     monkeypatch.setenv("CONTEXTMAP_WAREHOUSE", str(wh))
     monkeypatch.setenv("CONTEXTMAP_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
     at = AppTest.from_file(str(ROOT / "pages" / "places.py"), default_timeout=90)
-    at.session_state["session"] = reader.Session(auth.User("demo-analyst", "analyst"), Filters(last, "12m"),
+    at.session_state["session"] = reader.Session(auth.User("demo-analyst", "analyst"), Filters(last, "year"),
                                                  disclosure.Policy.from_settings())
     at.query_params["place"] = place
     at.run()

@@ -47,7 +47,7 @@ def test_toggling_a_control_makes_a_new_export_that_needs_its_own_reason(served_
     monkeypatch.setenv("CONTEXTMAP_WAREHOUSE", str(wh))
     monkeypatch.setenv("CONTEXTMAP_AUDIT_LOG", str(log))
     at = AppTest.from_file(str(ROOT / "pages" / "places.py"), default_timeout=90)
-    at.session_state["session"] = reader.Session(auth.User("jo", "analyst"), Filters(last, "12m"),
+    at.session_state["session"] = reader.Session(auth.User("jo", "analyst"), Filters(last, "year"),
                                                  disclosure.Policy.from_settings())
     at.run()
     assert not at.exception, at.exception

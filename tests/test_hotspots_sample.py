@@ -32,7 +32,7 @@ def test_every_planted_place_hotspot_is_in_the_top_five(planted):
     truth, con = planted
     first, last = _month(truth["period"]["first_month"]), _month(truth["period"]["last_month"])
     full = _ranking(con, first, last)
-    twelve = queries.bind(con)("place_ranking", Filters(last, period="12m"), **WEIGHTS)
+    twelve = queries.bind(con)("place_ranking", Filters(last, period="year"), **WEIGHTS)
     for ranking in (full, twelve):
         top = set(ranking.loc[ranking["score_rank"] <= 5, "place_id"])
         assert set(truth["place_hotspots"]) <= top, ranking.head(8)[["place_id", "score", "score_rank"]]
@@ -80,7 +80,7 @@ def test_area_hotspots_are_never_called_on_a_handful_of_events(planted):
     ).fetchone()[0] == 0
 
 
-@pytest.mark.parametrize(("level", "period", "source"), [("lsoa", "12m", "all"), ("lsoa", "month", "offence"),
+@pytest.mark.parametrize(("level", "period", "source"), [("lsoa", "year", "all"), ("lsoa", "month", "offence"),
                                                          ("ward", "quarter", "missing_found")])
 def test_area_gi_star_equals_esda_on_the_real_neighbours(sample_con, level, period, source):
     """The build's one-product Gi* gives esda.G_Local's z-scores on Kirklees' own LSOA and ward neighbours."""

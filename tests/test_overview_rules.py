@@ -37,7 +37,7 @@ def test_the_first_month_of_data_reports_no_rise_from_zero(sample_con):
 
 
 def test_a_period_reaching_before_the_data_says_so_and_is_not_compared(sample_con):
-    ov = _collect(sample_con, Filters(date(2024, 3, 1), period="12m"))
+    ov = _collect(sample_con, Filters(date(2024, 3, 1), period="year"))
     assert any("The data start in November 2023" in c for c in ov.caveats), ov.caveats
     assert all(fig.delta is None for fig in ov.figures)
 

@@ -283,12 +283,12 @@ def _filters(con) -> list[Filters]:
     base = Filters(last)
     return [
         base,
-        replace(base, period="12m"),
+        replace(base, period="year"),
         replace(base, period="quarter", locality=locality),
-        replace(base, period="12m", locality=locality, age_bands=("14-15", "16-17"), sexes=("F",)),
-        replace(base, period="12m", looked_after="Looked after", age_bands=("10-13", "14-15")),
+        replace(base, period="year", locality=locality, age_bands=("14-15", "16-17"), sexes=("F",)),
+        replace(base, period="year", looked_after="Looked after", age_bands=("10-13", "14-15")),
         replace(base, period="quarter", looked_after="Not looked after", sexes=("M", "U")),
-        replace(base, period="12m", age_bands=("18+",), sexes=("X",)),
+        replace(base, period="year", age_bands=("18+",), sexes=("X",)),
         replace(base, month=last.replace(year=last.year - 30)),
     ]
 

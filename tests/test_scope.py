@@ -104,7 +104,7 @@ def test_a_council_user_gets_only_the_pages_built_for_council_scope():
 
 
 def test_council_figures_count_only_the_councils_own_records(force_con, force_month):
-    f = Filters(force_month, period="12m")
+    f = Filters(force_month, period="year")
     for council in (KIRKLEES, CALDERDALE):
         got = _exact(force_con, "overview_episodes", replace(f, scope=council)).iloc[0]
         want = force_con.execute("""
@@ -135,7 +135,7 @@ def test_the_whole_build_is_the_sum_of_the_councils_with_the_same_cell_keys(forc
 
 
 def test_queries_that_do_not_filter_by_scope_are_refused_to_a_council(force_con, force_month):
-    f = Filters(force_month, period="12m", scope=KIRKLEES)
+    f = Filters(force_month, period="year", scope=KIRKLEES)
     with pytest.raises(queries.QueryError, match="does not filter by scope"):
         queries.run(force_con, "top_places", **f.params(), limit=5)
     # Declared scope-free reads (the period picker) still run.

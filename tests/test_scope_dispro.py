@@ -75,7 +75,7 @@ def missing_by_sex(councils, month_from, month_to) -> pd.DataFrame:
 
 
 def _open(council: str | None, measure: str):
-    at = _start("analyst", council, {"period": "12m"})
+    at = _start("analyst", council, {"period": "year"})
     at.switch_page(PAGES["disproportionality"][0])
     at.run()
     at.selectbox(key="d_dim").set_value("sex").run()
@@ -95,7 +95,7 @@ def _counts(table: pd.DataFrame) -> pd.Series:
 def test_the_page_shows_the_scopes_own_children_and_exports_them_only(served, prepared, council, kind):
     at = _open(council, f"missing:{kind}")
     f: Filters = at.session_state["filters"]
-    assert f.period == "12m"
+    assert f.period == "year"
     truth = missing_by_sex([council] if council else COUNCILS, f.month_from, f.month_to)[kind]
     screen = at.dataframe[0].value
     exported = prepared[-1]
@@ -172,7 +172,7 @@ def test_a_bad_population_file_is_named_on_the_page(served, monkeypatch, tmp_pat
     pop = pd.read_csv(POPULATION, comment="#", dtype=str)
     pop.loc[3, "children_10_17"] = "lots"
     _with_population(monkeypatch, tmp_path, pop)
-    at = _start("analyst", None, {"period": "12m"})
+    at = _start("analyst", None, {"period": "year"})
     at.switch_page(PAGES["disproportionality"][0]).run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.dataframe

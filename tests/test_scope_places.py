@@ -96,7 +96,7 @@ def test_a_council_with_a_small_number_of_children_at_a_place_is_not_counted(for
 
 
 def test_every_scope_sees_the_same_cross_border_flag(force_con, force_month):
-    f = Filters(force_month, period="12m")
+    f = Filters(force_month, period="year")
     for scope in (auth.WHOLE, BRADFORD, LEEDS):
         row = _ranking(force_con, f, scope).set_index("place_id").loc[GROUND_TRUTH["place"]]
         assert row["is_cross_border"] and row["cross_border_councils"] == 2
@@ -123,7 +123,7 @@ def _expected_places(force_con, council: str) -> set[str]:
 
 @pytest.mark.parametrize("council", [BRADFORD, KIRKLEES])
 def test_a_council_ranks_its_own_bordering_and_used_places_and_no_other(force_con, force_month, council):
-    seen = set(_ranking(force_con, Filters(force_month, period="12m"), council)["place_id"])
+    seen = set(_ranking(force_con, Filters(force_month, period="year"), council)["place_id"])
     expected = _expected_places(force_con, council)
     assert seen == expected
     every = set(force_con.execute("select place_id from int_places").df()["place_id"])
@@ -155,7 +155,7 @@ def test_a_councils_figures_at_places_are_its_own_childrens_recomputed_from_the_
 def test_a_place_outside_the_scope_has_no_profile(force_con, force_month):
     unseen = force_con.execute("select place_id from int_places where place_id not in "
                          "(select place_id from mart_place_scopes where council_code = ?) limit 1", [KIRKLEES]).fetchone()[0]
-    f = Filters(force_month, period="12m")
+    f = Filters(force_month, period="year")
     for name in ("place_profile", "place_profile_actions"):
         assert queries.run(force_con, name, place_id=unseen, scope=KIRKLEES).empty
         assert not queries.run(force_con, name, place_id=unseen, scope=auth.WHOLE).empty or name.endswith("actions")
@@ -239,7 +239,7 @@ def _place_routes(force_con, policy: disclosure.Policy, months: int = 6) -> list
     last = force_con.execute("select max(month) from mart_episode_cells").fetchone()[0]
     routes = []
     for k in range(months):
-        f = Filters(last - relativedelta(months=k), period="12m")
+        f = Filters(last - relativedelta(months=k), period="year")
         params = {k: v for k, v in f.params().items() if k != "scope"} | places_view.ranking_params(WEIGHTS)
         whole_true = views._run("place_ranking", True, **params, scope=auth.WHOLE).set_index("place_id")
         whole = places_view.places_table(views._run("place_ranking", False, **params, scope=auth.WHOLE), {},
@@ -274,7 +274,7 @@ def test_the_place_attack_catches_a_build_without_perturbation(force_con, tmp_pa
 def test_force_place_figures_are_the_build_before_scopes(force_con, force_month):
     """The force's ranking is the places' every event: its figures equal the mart's own
     sums over all owners (so a council's parts and the rest add up to it)."""
-    f = Filters(force_month, period="12m")
+    f = Filters(force_month, period="year")
     ranked = _ranking(force_con, f, auth.WHOLE).set_index("place_id")
     sums = force_con.execute("""
         select place_id, sum(events) as events from mart_place_event_cells

@@ -104,12 +104,12 @@ def test_a_click_on_an_area_or_place_resolves_to_it(query, quarter):
 
 
 def test_heat_map_never_draws_a_cell_with_one_to_five_events(query, last):
-    cells = map_view.heat_cells(query("map_heat", **Filters(month=last, period="12m").params()), POLICY)
+    cells = map_view.heat_cells(query("map_heat", **Filters(month=last, period="year").params()), POLICY)
     assert not cells.empty and (cells["events"] > POLICY.suppress_max).all()
 
 
 def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_small_counts(query, last):
-    f = Filters(month=last, period="12m")
+    f = Filters(month=last, period="year")
     ranking = query("place_ranking", **f.params(), **places_view.ranking_params(WEIGHTS))
     quarters = query("place_profile_quarters", **f.params())
     table = places_view.places_table(ranking, places_view.sparklines(quarters, POLICY), WEIGHTS, POLICY)
@@ -133,7 +133,7 @@ def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_sm
 
 
 def test_place_profile_has_trend_themes_groups_near_repeats_and_actions(query, last):
-    f = Filters(month=last, period="12m")
+    f = Filters(month=last, period="year")
     place = TRUTH["place_hotspots"][0]
     prof = profile_view.place_profile(query, place, f, POLICY, WEIGHTS)
     assert [t[0] for t in prof.tables] == ["Themes in return home interviews", "Peer groups seen here",
@@ -153,7 +153,7 @@ def test_place_profile_draws_the_actions_taken_there(query, db, last):
     place, action = con.execute("select place_id, action_type from stg_disruption_actions where action_id = ?",
                                 [TRUTH["disruption"]["effective"]]).fetchone()
     con.close()
-    prof = profile_view.place_profile(query, place, Filters(month=last, period="12m"), POLICY, WEIGHTS)
+    prof = profile_view.place_profile(query, place, Filters(month=last, period="year"), POLICY, WEIGHTS)
     labels = {a.text for a in prof.timeline.layout.annotations}
     assert action.replace("_", " ").capitalize() in labels
     assert dict((h, rows) for h, rows, _ in prof.tables)["Disruption actions"]["Action"].str.len().gt(0).all()
@@ -243,7 +243,7 @@ def test_map_page_has_controls_caveats_funnel_and_opens_an_area_profile(monkeypa
 
 def test_places_page_ranks_places_and_opens_the_profile_named_in_the_url(monkeypatch, served, last):
     place = TRUTH["place_hotspots"][0]
-    at = _run(monkeypatch, served, last, "pages/places.py", period="12m", place=place)
+    at = _run(monkeypatch, served, last, "pages/places.py", period="year", place=place)
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     assert {"Place", "Score", "Events", "Last 2 years"} <= set(table.columns)
@@ -270,6 +270,6 @@ def test_postcodes_page_lists_districts_and_the_strongest_pair(monkeypatch, serv
 
 
 def test_partners_do_not_see_peer_groups_in_a_place_profile(monkeypatch, served, last):
-    at = _run(monkeypatch, served, last, "pages/places.py", role="partner", period="12m", place=TRUTH["place_hotspots"][0])
+    at = _run(monkeypatch, served, last, "pages/places.py", role="partner", period="year", place=TRUTH["place_hotspots"][0])
     assert not at.exception, at.exception
     assert "Peer groups seen here" not in _text(at)

@@ -11,7 +11,7 @@ import streamlit as st
 from contextmap import queries
 from contextmap.coverage import Coverage
 from contextmap.filters import AGE_BANDS, ALL, FILTER_KEYS, LOOKED_AFTER, PERIODS, SEXES, SOURCES, Filters
-from contextmap.fmt import first_of_month, month_label
+from contextmap.fmt import first_of_month
 from contextmap.ui.reader import cursor
 
 
@@ -21,8 +21,10 @@ def _bounds(scope: str) -> tuple[Coverage, list[str]]:
             queries.run(cur, "localities", scope=scope)["locality"].tolist())
 
 
-def _month_options(first: date, last: date) -> list[date]:
-    return [d.date() for d in pd.date_range(first, last, freq="MS")]
+def _period_options(first: date, last: date, period: str) -> list[date]:
+    """One month per period of the data (its last month, or the data's while it runs)."""
+    months = [d.date() for d in pd.date_range(first, last, freq="MS")]
+    return sorted({Filters(m, period=period, data_end=last).month_to for m in months})
 
 
 def _one_or_all(where, label: str, labels: dict[str, str], current: tuple[str, ...], key: str,
@@ -47,17 +49,24 @@ def filters(scope: str) -> Filters:
         st.session_state.filters = Filters.from_query(dict(st.query_params), last, first, localities, default=opening,
                                                       scope=scope)
     current: Filters = st.session_state.filters
-    months = _month_options(first, last)
     sb = st.sidebar
     sb.header("Filters")
     period = sb.segmented_control(
         "Period", list(PERIODS), format_func=PERIODS.get, default=current.period, key="f_period",
-        help="A month, the quarter ending in the chosen month, or the 12 months ending in it.",
+        help="A month, a quarter (January to March, April to June…) or a year (April to March). Periods "
+             "never overlap, so no two of them can be set against each other to reveal a hidden count.",
     ) or current.period
-    month = sb.select_slider(
-        "Ending in", months, value=current.month if current.month in months else opening,
-        format_func=lambda m: month_label(m) + (" (partial)" if cov.is_partial(m) else ""), key="f_month",
-    )
+    options = _period_options(first, last, period)
+    chosen_end = Filters(current.month, period=period, data_end=last).month_to
+    def label(m: date) -> str:
+        return Filters(m, period=period, data_end=last).label + (" (partial)" if cov.is_partial(m) else "")
+
+    if len(options) > 1:
+        month = sb.select_slider(PERIODS[period], options, value=chosen_end if chosen_end in options else options[-1],
+                                 format_func=label, key=f"f_month_{period}")
+    else:  # a slider needs two values
+        month = options[0]
+        sb.caption(f"{PERIODS[period]}: {label(month)}")
     sb.caption(" ".join(filter(None, [cov.opening_rule(), cov.partial_note(last)])))
     locality = sb.selectbox(
         "Locality", ["All", *localities], index=(["All", *localities].index(current.locality)), key="f_locality",
@@ -73,7 +82,7 @@ def filters(scope: str) -> Filters:
         looked_after = st.radio("Looked-after status", LOOKED_AFTER, index=LOOKED_AFTER.index(current.looked_after), key="f_la")
     chosen = Filters(
         month=month, period=period, locality=locality, sources=sources,
-        age_bands=age_bands, sexes=sexes, looked_after=looked_after, scope=scope,
+        age_bands=age_bands, sexes=sexes, looked_after=looked_after, scope=scope, data_end=last,
     )
     st.session_state.filters = chosen
     _sync_url(chosen)

@@ -48,10 +48,10 @@ def _values(con) -> tuple[list[Filters], dict[str, list]]:
     base = Filters(last)
     filters = [
         base,
-        replace(base, period="12m"),
+        replace(base, period="year"),
         replace(base, period="quarter", locality=locality),
         # The sidebar offers one source, age band or sex, or all (contextmap.filters.ALL).
-        replace(base, period="12m", locality=locality, age_bands=("16-17",), sexes=("F",)),
+        replace(base, period="year", locality=locality, age_bands=("16-17",), sexes=("F",)),
         replace(base, period="quarter", looked_after="Looked after", sources=("offence",)),
     ]
     ward = _one(con, "select ward_code from mart_monthly_area_counts group by 1 order by sum(events) desc limit 1")

@@ -21,7 +21,7 @@ def measure(db: Path) -> dict:
     con = duckdb.connect(str(db), read_only=True)
     try:
         last = con.execute("select max(event_month) from mart_monthly_area_counts").fetchall()[0][0]
-        filters = Filters(date(last.year, last.month, 1), period="12m")
+        filters = Filters(date(last.year, last.month, 1), period="year")
         for level in ("ward", "lsoa"):
             started = time.perf_counter()
             boundaries = queries.run(con, "boundaries", level=level)

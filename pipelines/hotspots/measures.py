@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from contextmap import hotspot_stats as hs
-from pipelines.hotspots.windows import PERIODS, SOURCE_KEYS, month_from, rolling
+from contextmap.filters import period_start
+from pipelines.hotspots.windows import PERIODS, SOURCE_KEYS, to_date
 
 
 def period_measures(
@@ -39,15 +40,16 @@ def period_measures(
     n, n_months, n_sources = len(codes), len(all_months), len(SOURCE_KEYS)
     total_pop = population[in_area].sum()
     blocks = []
-    for period, k in PERIODS.items():
+    for period in PERIODS:
+        starts = [period_start(m, period) for m in all_months]
         # [month, source, unit]: one block of units per month and source key.
-        window = np.ascontiguousarray(rolling(cube, k).transpose(1, 2, 0)).reshape(n_months * n_sources, n)
+        window = np.ascontiguousarray(to_date(cube, all_months, period).transpose(1, 2, 0)).reshape(n_months * n_sources, n)
         district = window[:, in_area].sum(axis=1) / total_pop * 1000 if total_pop > 0 else np.full(len(window), np.nan)
         block = {
             "period": np.full(len(window), list(PERIODS).index(period), dtype=np.int8),
-            "window_months": np.full(len(window), k, dtype="int64"),
-            "month_from": np.repeat(np.array([month_from(all_months, t, k) for t in range(n_months)],
-                                             dtype="datetime64[s]"), n_sources),
+            "window_months": np.repeat(np.array([(m.year - a.year) * 12 + m.month - a.month + 1
+                                                 for a, m in zip(starts, all_months)], dtype="int64"), n_sources),
+            "month_from": np.repeat(np.array(starts, dtype="datetime64[s]"), n_sources),
             "month_to": np.repeat(np.array(all_months, dtype="datetime64[s]"), n_sources),
             "event_source": np.tile(np.arange(n_sources, dtype=np.int8), n_months),
             "district_rate_per_1000": district,
@@ -55,7 +57,7 @@ def period_measures(
         block = {name: np.repeat(v, n) for name, v in block.items()}
         block["events"] = window.ravel()
         if key_cube is not None:
-            block["events_ckey"] = np.ascontiguousarray(rolling(key_cube, k).transpose(1, 2, 0)).ravel()
+            block["events_ckey"] = np.ascontiguousarray(to_date(key_cube, all_months, period).transpose(1, 2, 0)).ravel()
         if weights is not None:
             with np.errstate(all="ignore"):
                 z, p = hs.gi_star_rows(window / population * 1000, weights)

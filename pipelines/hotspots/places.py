@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from contextmap import hotspot_stats as hs
+from contextmap.filters import PERIOD_MONTHS, period_start
 from pipelines.hotspots import windows
 
 PLACE_SOURCES = ("missing_found", "rhi_mention", "offence")
@@ -29,11 +30,13 @@ ALL_PLACES = "All places"
 
 
 def period_grid(all_months) -> pd.DataFrame:
-    """The periods measured: month, quarter and 12 months ending in each month, and the whole span."""
+    """The periods measured: the month, quarter and year holding each month, each from its
+    start to that month, and the whole span."""
     rows = [
-        (period, k, windows.month_from(all_months, t, k), m)
-        for period, k in windows.PERIODS.items()
-        for t, m in enumerate(all_months)
+        (period, (m.year - start.year) * 12 + m.month - start.month + 1, start, m)
+        for period in windows.PERIODS
+        for m in all_months
+        for start in [period_start(m, period)]
     ]
     rows.append(("all", len(all_months), all_months[0], all_months[-1]))
     return pd.DataFrame(rows, columns=["period", "window_months", "month_from", "month_to"])
@@ -113,12 +116,13 @@ def _monthly(con, place_ids: list[str], all_months) -> np.ndarray:
     return windows.count_cube(counts, place_ids, all_months)[:, :, -1]
 
 
-def trend_label(recent, previous, alpha: float = 0.05) -> np.ndarray:
-    """Rising / Falling / Steady: recent against previous 3 months, by an exact binomial test."""
+def trend_label(recent, previous, recent_months=3, alpha: float = 0.05) -> np.ndarray:
+    """Rising / Falling / Steady: the quarter so far (``recent_months`` long) against the whole
+    quarter before, by an exact binomial test on the monthly rates."""
     recent = np.asarray(recent, dtype=float)
     previous = np.asarray(previous, dtype=float)
-    up = hs.rate_test_p(recent, previous, 3, 3)
-    down = hs.rate_test_p(previous, recent, 3, 3)
+    up = hs.rate_test_p(recent, previous, recent_months, 3)
+    down = hs.rate_test_p(previous, recent, 3, recent_months)
     return np.select([up < alpha, down < alpha], ["Rising", "Falling"], default="Steady")
 
 
@@ -153,15 +157,22 @@ def place_measures(con: duckdb.DuckDBPyConnection, places: pd.DataFrame, all_mon
         lo = np.clip(end + 1 - length, 0, len(all_months))
         return cum[p_idx, hi] - cum[p_idx, lo]
 
-    frame["previous_events"] = window_sum(t_idx - k, k).astype("int64")
-    has_previous = (t_idx - k) >= 0
+    # Changes are against the whole period of the same kind before, and only for a whole
+    # period: a period still running is not set against a whole one.
+    whole = (frame["window_months"] == frame["period"].map(PERIOD_MONTHS).fillna(len(all_months))).to_numpy()
+    length = frame["period"].map(PERIOD_MONTHS).fillna(len(all_months)).to_numpy(dtype=int)
+    frame["previous_events"] = window_sum(t_idx - k, length).astype("int64")
+    has_previous = ((t_idx - k - length + 1) >= 0) & whole & (frame["period"] != "all").to_numpy()
     with np.errstate(all="ignore"):
         change = (frame["events"] - frame["previous_events"]) / frame["previous_events"] * 100
     frame["previous_events"] = frame["previous_events"].where(has_previous).astype("Int64")
     frame["change_pct"] = change.where(has_previous & (frame["previous_events"] > 0)).round(1)
-    frame["recent_3m"] = window_sum(t_idx, 3).astype("int64")
-    frame["previous_3m"] = window_sum(t_idx - 3, 3).astype("int64")
-    frame["trend"] = trend_label(frame["recent_3m"], frame["previous_3m"])
+    # The trend: the quarter so far against the whole quarter before it.
+    months = [all_months[t] for t in t_idx]
+    so_far = np.array([(m.month - 1) % 3 + 1 for m in months])
+    frame["recent_3m"] = window_sum(t_idx, so_far).astype("int64")
+    frame["previous_3m"] = window_sum(t_idx - so_far, 3).astype("int64")
+    frame["trend"] = trend_label(frame["recent_3m"], frame["previous_3m"], so_far)
     frame = frame.merge(_peer_groups(con), on="place_id", how="left")
     frame["peer_groups"] = frame["peer_groups"].fillna(0).astype("int64")
     return frame[list(COLUMNS)]

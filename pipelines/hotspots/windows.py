@@ -1,4 +1,4 @@
-"""Months of the data and the rolling periods the pages choose (month, quarter, 12 months)."""
+"""Months of the data and the periods the pages choose (month, quarter, year: nested, see contextmap.filters)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ import pandas as pd
 import pyarrow as pa
 
 from contextmap import settings
+from contextmap.filters import PERIOD_MONTHS, period_start
 
 SOURCES = ("missing_from", "missing_found", "rhi_mention", "offence")
 # Event source keys of the marts: each source alone, then the four together.
 SOURCE_KEYS = (*SOURCES, "all")
-PERIODS = {"month": 1, "quarter": 3, "12m": 12}
+PERIODS = PERIOD_MONTHS
 
 
 def config() -> dict:
@@ -52,18 +53,21 @@ def month_index(values, all_months: list[date]) -> np.ndarray:
     return index
 
 
-def rolling(counts: np.ndarray, k: int) -> np.ndarray:
-    """Sums over the ``k`` months ending at each month, along axis 1 (shorter at the start)."""
+def period_starts(all_months: list[date], period: str) -> np.ndarray:
+    """Index in ``all_months`` of the first month of the period holding each month (0 when
+    the period starts before the data)."""
+    first = all_months[0].year * 12 + all_months[0].month if all_months else 0
+    return np.array([max(0, s.year * 12 + s.month - first) for s in (period_start(m, period) for m in all_months)],
+                    dtype=int)
+
+
+def to_date(counts: np.ndarray, all_months: list[date], period: str) -> np.ndarray:
+    """Sums along axis 1 over the period holding each month, from its start to that month.
+
+    At a period's last month (or the data's) this is the sum the pages show for the period.
+    """
     padded = np.concatenate([np.zeros_like(counts[:, :1]), counts], axis=1).cumsum(axis=1)
-    ends = np.arange(1, counts.shape[1] + 1)
-    return padded[:, ends] - padded[:, np.maximum(ends - k, 0)]
-
-
-def month_from(all_months: list[date], t: int, k: int) -> date:
-    """First month of the ``k``-month period ending at ``all_months[t]`` (may precede the data)."""
-    end = all_months[t]
-    index = end.year * 12 + end.month - 1 - (k - 1)
-    return date(index // 12, index % 12 + 1, 1)
+    return padded[:, np.arange(1, counts.shape[1] + 1)] - padded[:, period_starts(all_months, period)]
 
 
 def count_cube(frame: pd.DataFrame, codes: list[str], all_months: list[date], value: str = "events") -> np.ndarray:

@@ -2,8 +2,9 @@
 -- score = $w_missing_found x children found there + $w_rhi_mention x RHIs naming it
 -- + $w_offence x offences there or within the place radius (weights from
 -- [hotspots.place_weights], shown on screen). With distinct children, themes, change
--- against the previous period of the same length, the last 3 months against the 3
--- before (Rising/Falling by an exact binomial test at 5%), and the hot spot flag and peer
+-- against the whole period before ($prev_from to $prev_to; null while the period is still
+-- running), the quarter so far against the whole quarter before (Rising/Falling by an
+-- exact binomial test at 5% on monthly rates), and the hot spot flag and peer
 -- groups of mart_place_hotspots (which are for all children and sources). The score the
 -- pages show is recomputed from the perturbed counts (contextmap.places_view.shown_scores).
 -- Events are rolled up from mart_place_event_cells, children from mart_place_children.
@@ -29,12 +30,15 @@ seen as (
 ),
 
 windows as (
+    -- Quarters and years nest (contextmap.filters): the trend sets the quarter so far
+    -- against the whole quarter before, never a rolling window.
     select *,
-        (m_from - to_months(n_months))::date as prev_from,
-        (m_from - interval 1 month)::date as prev_to,
-        (m_to - interval 2 month)::date as recent_from,
-        (m_to - interval 5 month)::date as before_from,
-        (m_to - interval 3 month)::date as before_to
+        $prev_from::date as prev_from,
+        $prev_to::date as prev_to,
+        date_trunc('quarter', m_to)::date as recent_from,
+        (date_trunc('quarter', m_to) - interval 3 month)::date as before_from,
+        (date_trunc('quarter', m_to) - interval 1 month)::date as before_to,
+        date_diff('month', date_trunc('quarter', m_to)::date, m_to) + 1 as recent_months
     from bounds
 ),
 
@@ -43,7 +47,7 @@ events as (
     select c.place_id, c.event_month, c.event_source, c.themes, c.events, c.events_ckey
     from mart_place_event_cells as c
     join seen as v using (place_id), windows as w
-    where c.event_month between least(w.prev_from, w.before_from) and w.m_to
+    where c.event_month between least(coalesce(w.prev_from, w.m_from), w.before_from) and w.m_to
       and (cm_in_scope(c.owner_code, $scope) or (c.event_source = 'offence' and v.counts_offences))
       and list_contains($sources, c.event_source)
       and cm_counted(null, c.age_band, c.sex, c.is_looked_after, 'All', $age_bands, $sexes, $looked_after)
@@ -131,7 +135,7 @@ scored as (
         $w_missing_found * coalesce(c.missing_found, 0) + $w_rhi_mention * coalesce(c.rhi_mention, 0)
             + $w_offence * coalesce(c.offence, 0) as score,
         coalesce(t.themes, []::varchar[]) as themes,
-        coalesce(x.previous_events, 0)::bigint as previous_events,
+        case when $prev_from is not null then coalesce(x.previous_events, 0) end::bigint as previous_events,
         coalesce(x.recent_3m, 0)::bigint as recent_3m,
         coalesce(x.previous_3m, 0)::bigint as previous_3m,
         coalesce(c.events_ckey, 0)::bigint as events_ckey,
@@ -139,7 +143,7 @@ scored as (
         coalesce(c.rhi_mention_ckey, 0)::bigint as rhi_mention_ckey,
         coalesce(c.offence_ckey, 0)::bigint as offence_ckey,
         coalesce(ch.children_ckey, 0)::bigint as children_ckey,
-        coalesce(x.previous_events_ckey, 0)::bigint as previous_events_ckey,
+        case when $prev_from is not null then coalesce(x.previous_events_ckey, 0) end::bigint as previous_events_ckey,
         f.is_hotspot,
         f.poisson_q,
         case when cm_whole_scope($scope) then coalesce(g.peer_groups, 0) end::bigint as peer_groups,
@@ -158,15 +162,17 @@ scored as (
 ),
 
 tested as (
-    -- P(X >= k) for X ~ Binomial(n, 1/2): k of n events in one of two 3-month halves.
-    select *,
+    -- P(X >= k) for X ~ Binomial(n, share), share = each side's months over both sides'.
+    select s.*,
         list_sum([exp(lgamma(recent_3m + previous_3m + 1) - lgamma(k + 1) - lgamma(recent_3m + previous_3m - k + 1)
-                      - (recent_3m + previous_3m) * ln(2))
+                      + k * ln(w.recent_months / (w.recent_months + 3))
+                      + (recent_3m + previous_3m - k) * ln(3 / (w.recent_months + 3)))
                   for k in range(recent_3m, recent_3m + previous_3m + 1)]) as p_up,
         list_sum([exp(lgamma(recent_3m + previous_3m + 1) - lgamma(k + 1) - lgamma(recent_3m + previous_3m - k + 1)
-                      - (recent_3m + previous_3m) * ln(2))
+                      + k * ln(3 / (w.recent_months + 3))
+                      + (recent_3m + previous_3m - k) * ln(w.recent_months / (w.recent_months + 3)))
                   for k in range(previous_3m, recent_3m + previous_3m + 1)]) as p_down
-    from scored
+    from scored as s, windows as w
 )
 
 select
@@ -174,8 +180,8 @@ select
     events, missing_found, rhi_mention, offence, children,
     rank() over (order by score desc) as score_rank,
     themes, previous_events,
-    case when recent_3m > previous_3m and p_up < 0.05 then 'Rising'
-         when previous_3m > recent_3m and p_down < 0.05 then 'Falling'
+    case when p_up < 0.05 then 'Rising'
+         when p_down < 0.05 then 'Falling'
          else 'Steady' end as trend,
     is_hotspot, poisson_q, peer_groups, cross_border_councils, is_cross_border,
     events_ckey, missing_found_ckey, rhi_mention_ckey, offence_ckey, children_ckey, previous_events_ckey

@@ -39,7 +39,7 @@ def _fill_and_submit(page, popover: str, fields: dict[str, str], submit: str) ->
 
 def test_place_profile_from_a_shared_link(page):
     place = TRUTH["place_hotspots"][0]
-    seconds = open_page(page, "places", role="partner", period="12m", place=place)
+    seconds = open_page(page, "places", role="partner", period="year", place=place)
     record_timing("first render: place profile (partner)", seconds)
     assert_healthy(page)
     name = _place_name(place)
@@ -51,7 +51,7 @@ def test_place_profile_from_a_shared_link(page):
 
 def test_group_profile_shows_no_pseudonym_to_a_strategic_lead(page, sample_db):
     group = _group_of(sample_db, TRUTH["peer_groups"][0][0])
-    seconds = open_page(page, "groups", role="strategic", period="12m", group=group)
+    seconds = open_page(page, "groups", role="strategic", period="year", group=group)
     record_timing("first render: group profile (strategic)", seconds)
     assert_healthy(page)
     assert f"Group {group}" in " ".join(page.locator("h4").all_inner_texts())
@@ -62,7 +62,7 @@ def test_group_profile_shows_no_pseudonym_to_a_strategic_lead(page, sample_db):
 
 
 def test_csv_export_needs_a_reason_and_is_logged(page, audit_log):
-    open_page(page, "places", role="analyst", period="12m")
+    open_page(page, "places", role="analyst", period="year")
     page.get_by_role("button", name="Download CSV").click()
     page.get_by_role("button", name="Prepare download").click()
     wait_idle(page)
