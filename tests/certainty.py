@@ -1,0 +1,109 @@
+"""The certainty attack: what every figure a reader sees says, put together, about each hidden one.
+
+Each shown figure is a linear constraint on true counts: the sum of some cells (months,
+councils' months, LSOAs, groups) lies in the interval its text allows (:func:`bounds`).
+For every hidden figure ("c") a linear programme over all of them gives its least and
+greatest possible true value; when those meet at one whole number above 0 the figure is
+**pinned**: the reader knows it exactly, perturbation and suppression notwithstanding.
+The programme splits into independent blocks (cells no constraint links), so a build's
+thousands of hidden cells are each solved over a few dozen variables.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import linprog
+from scipy.sparse.csgraph import connected_components
+
+from contextmap import disclosure
+
+# Slack for the solver's rounding when a bound is compared with a whole number.
+EPS = 1e-7
+
+
+def bounds(text: str, policy: disclosure.Policy) -> tuple[float, float]:
+    """What a figure's text says of the true count: "c" is 0 (1 when zeros are shown) to
+    ``suppress_max``; a shown 0 is 0; a shown count s is max(suppress_max + 1, s - 2) to s + 2
+    (the p-table moves a count at most 2 and never into the "c" range)."""
+    if text == disclosure.SUPPRESSED:
+        return (0 if disclosure.is_suppressed(0, policy) else 1), policy.suppress_max
+    shown = float(text.replace(",", ""))
+    return (0, 0) if shown == 0 else (max(policy.suppress_max + 1, shown - 2), shown + 2)
+
+
+def _solve(goal: np.ndarray, a_ub, b_ub):
+    result = linprog(goal, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+    assert result.status == 0, result.message  # the truth always fits: else a bound is wrong
+    return result
+
+
+class Reader:
+    """Everything one reader (or several comparing notes) has seen: sums of cells with bounds."""
+
+    def __init__(self, policy: disclosure.Policy):
+        self.policy = policy
+        self.cells: dict[Hashable, int] = {}
+        self.rows: dict[frozenset, tuple[float, float]] = {}
+        self.targets: dict[frozenset, Hashable] = {}
+
+    def _index(self, cells: Iterable[Hashable]) -> frozenset:
+        return frozenset(self.cells.setdefault(c, len(self.cells)) for c in cells)
+
+    def read(self, name: Hashable, cells: Iterable[Hashable], text: str) -> None:
+        """A figure ``name`` shown as ``text``, the true sum of ``cells``; a hidden one is a target.
+        A figure over no cells (a window before the data) tells nothing."""
+        key = self._index(cells)
+        if not key:
+            return
+        lo, hi = bounds(text, self.policy)
+        old = self.rows.get(key, (-math.inf, math.inf))
+        self.rows[key] = (max(lo, old[0]), min(hi, old[1]))
+        if text == disclosure.SUPPRESSED:
+            self.targets.setdefault(key, name)
+
+    def unseen(self, name: Hashable, cell: Hashable) -> None:
+        """A cell the reader never sees on its own (only inside sums): a target too."""
+        self.targets.setdefault(self._index([cell]), name)
+
+    def pinned(self) -> dict[Hashable, int]:
+        """Hidden figures whose least and greatest possible true values are one number above 0."""
+        keys = list(self.rows)
+        n = len(self.cells)
+        if not keys:
+            return {}
+        r = np.concatenate([np.full(len(k), i) for i, k in enumerate(keys)])
+        c = np.concatenate([np.fromiter(k, int) for k in keys])
+        a = sparse.csr_matrix((np.ones(len(c)), (r, c)), shape=(len(keys), n))
+        lo = np.array([self.rows[k][0] for k in keys])
+        hi = np.array([self.rows[k][1] for k in keys])
+        # Cells linked by any constraint share a block; each target is solved within its own.
+        _, block = connected_components(a.T @ a, directed=False)
+        by_block: dict[int, list[frozenset]] = {}
+        for key in self.targets:
+            by_block.setdefault(block[next(iter(key))], []).append(key)
+        found = {}
+        for b, keys in by_block.items():
+            cols = np.flatnonzero(block == b)
+            sub = a[:, cols]
+            used = np.flatnonzero(sub.getnnz(axis=1))
+            if not len(used):
+                continue  # cells nothing shown covers: anything from 0 up
+            sub = sub[used]
+            a_ub = sparse.vstack([sub, -sub]).tocsr()
+            b_ub = np.concatenate([hi[used], -lo[used]])
+            goals = {key: np.isin(cols, list(key)).astype(float) for key in keys}
+
+            # One programme for the whole block first: a target that is 0 where the block's
+            # hidden figures are least together can be 0, so it is not pinned.
+            together = _solve(sum(goals.values()), a_ub, b_ub).x
+            for key in keys:
+                if goals[key] @ together <= EPS:
+                    continue
+                least = math.ceil(_solve(goals[key], a_ub, b_ub).fun - EPS)
+                if least > 0 and least == math.floor(-_solve(-goals[key], a_ub, b_ub).fun + EPS):
+                    found[self.targets[key]] = least
+        return found
