@@ -86,7 +86,7 @@ class Reader:
         for key in self.targets:
             by_block.setdefault(block[next(iter(key))], []).append(key)
         found = {}
-        for b, keys in by_block.items():
+        for b, targets in by_block.items():
             cols = np.flatnonzero(block == b)
             sub = a[:, cols]
             used = np.flatnonzero(sub.getnnz(axis=1))
@@ -95,12 +95,12 @@ class Reader:
             sub = sub[used]
             a_ub = sparse.vstack([sub, -sub]).tocsr()
             b_ub = np.concatenate([hi[used], -lo[used]])
-            goals = {key: np.isin(cols, list(key)).astype(float) for key in keys}
+            goals = {key: np.isin(cols, list(key)).astype(float) for key in targets}
 
             # One programme for the whole block first: a target that is 0 where the block's
             # hidden figures are least together can be 0, so it is not pinned.
             together = _solve(sum(goals.values()), a_ub, b_ub).x
-            for key in keys:
+            for key in targets:
                 if goals[key] @ together <= EPS:
                     continue
                 least = math.ceil(_solve(goals[key], a_ub, b_ub).fun - EPS)
