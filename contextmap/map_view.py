@@ -170,20 +170,20 @@ def _class_line(measure: str, row, policy, level) -> str:
 def place_markers(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure.Policy) -> pd.DataFrame:
     """Map markers: ``place_id``, ``lat``, ``lon``, ``score`` (drives the size) and ``lines``.
 
-    The size follows the shown score; a place with a hidden part is sized by its shown
-    events, and a place whose events are suppressed gets the smallest marker (NaN).
+    The size follows the shown score; a place whose shown parts add up to no score is sized
+    by its shown events, and a place whose events are suppressed gets the smallest marker (NaN).
     """
     scores, ranks = shown_scores(places, weights, policy), shown_ranks(places, weights, policy)
     events = disclosure.protect_counts(places.reset_index(drop=True), ["events"], policy, level="place")["events"]
     events = events.set_axis(places.index)
     out = places[["place_id", "lat", "lon"]].copy()
-    out["score"] = scores.fillna(events)
+    out["score"] = scores.where(scores > 0).fillna(events)
     out["lines"] = [
         [
             r.name,
             f"{label(r.category, 'category')} · {r.locality}",
             f"Events: {disclosure.fmt_count(r.events, policy, 'place')}",
-            "Score: " + ("c (hidden: a part is 0 to 5)" if pd.isna(sc) else f"{sc:,.1f}")
+            "Score: " + ("c (its events are 0 to 5)" if pd.isna(sc) else f"{sc:,.1f}")
             + ("" if pd.isna(rk) else f" (rank {int(rk)})"),
             *filter(None, [cross_border_text(r.cross_border_councils)]),
         ]
@@ -317,7 +317,7 @@ def place_legend(weights: PlaceWeights, filters) -> list:
     return [
         maps.LegendEntry(maps.PLACE_FILL, f"Place of concern with events in {filters.year_window_text()}: the bigger "
                          "the circle, the higher its score", "dot"),
-        maps.LegendEntry(maps.SUPPRESSED_FILL, "Small hatched circle: a place with 0 to 5 events of a kind, so its "
+        maps.LegendEntry(maps.SUPPRESSED_FILL, "Small hatched circle: a place with 0 to 5 events, so its "
                          "score is hidden", "dot"),
         maps.LegendEntry("", weights_text(weights), "text"),
     ]

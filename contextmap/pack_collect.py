@@ -159,12 +159,20 @@ def _peer_groups(query: Query, f: Filters, policy: disclosure.Policy, top: int) 
     return table
 
 
+# The Places table's count columns and the source each counts.
+PLACE_COLUMN_SOURCES = {"found_here": "missing_found", "rhi_mentions": "rhi_mention", "offences": "offence"}
+
+
 def _places(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
     raw = query("top_places", f.year_window(), limit=top)
-    raw = raw[raw["events"] > 0].reset_index(drop=True)
+    # Only places whose events are shown: listing a "c" place would say it had at least one.
+    raw = raw[~raw["events"].map(lambda n: disclosure.is_suppressed(n, policy))].reset_index(drop=True)
     # "All events" also counts children going missing from the place, a column not shown: parts ≤ total.
     shown = disclosure.protect_frame(raw, ["found_here", "rhi_mentions", "offences", "events"], policy, level="place",
                                      total_col="events", parts=["found_here", "rhi_mentions", "offences"], exact=False)
+    for col, source in PLACE_COLUMN_SOURCES.items():
+        if source not in f.sources:
+            shown[col] = "—"  # switched off in Sources: not counted, rather than a hidden count
     shown["category"] = labels(shown["category"], "category")
     return shown[["name", "category", "locality", "found_here", "rhi_mentions", "offences", "events"]].rename(columns={
         "name": "Place", "category": "Category", "locality": "Locality", "found_here": "Found here",
@@ -360,7 +368,7 @@ def ward_map_figure(query: Query, f: Filters, policy: disclosure.Policy, weights
     for hidden, part in markers.groupby(markers["score"].isna()):
         fig.add_scatter(
             x=part["lon"], y=part["lat"], mode="markers", hoverinfo="skip",
-            name=("Place of concern with a hidden score (0 to 5 events of a kind)" if hidden else
+            name=("Place of concern with 0 to 5 events (hidden score)" if hidden else
                   f"Place of concern, sized by its score over {f.year_window_text()}"),
             marker={"size": [7 if hidden else 2 * maps.marker_radius(v, top) for v in part["score"]],
                     "color": "#ffffff" if hidden else maps.PLACE_FILL, "line": {"color": maps.PLACE_FILL, "width": 1.5},

@@ -20,16 +20,18 @@ PLACE_PARTS = ("missing_found", "rhi_mention", "offence")
 
 
 def shown_scores(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure.Policy) -> pd.Series:
-    """Each place's score from its shown (protected) counts; NaN when any part is hidden.
+    """Each place's score from its shown (protected) counts, a hidden part ("c") counting as
+    0; NaN when the place's events are hidden.
 
-    The weights are public, so a score beside its total could give away a hidden part:
-    it is shown only when every part is.
+    Worked out only from what the table shows, the score gives nothing away: a score from the
+    true parts beside them would give back a hidden part (the weights are public), and
+    hiding it whenever a part is hidden would hide it at most places, since zero is "c" too.
     """
     df = places.reset_index(drop=True)
     protected = disclosure.protect_counts(df, ["events", *PLACE_PARTS], policy, level="place", total_col="events",
                                           parts=list(PLACE_PARTS))
-    score = sum(float(getattr(weights, part)) * protected[part] for part in PLACE_PARTS)
-    return score.where(protected[["events", *PLACE_PARTS]].notna().all(axis=1)).set_axis(places.index)
+    score = sum(float(getattr(weights, part)) * protected[part].fillna(0) for part in PLACE_PARTS)
+    return score.where(protected["events"].notna()).set_axis(places.index)
 
 
 def shown_ranks(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure.Policy) -> pd.Series:
@@ -81,7 +83,7 @@ def scope_note(council_name: str) -> str:
 
 def places_table(places: pd.DataFrame, sparks: dict[str, list[float]], weights: PlaceWeights,
                  policy: disclosure.Policy, scoped: bool = False) -> pd.DataFrame:
-    """The ranked places table: protected counts, score shown only when all its parts are.
+    """The ranked places table: protected counts, and the score from the shown ones.
 
     A council scope (``scoped``) gets no hotspot flag: it counts every council's children."""
     counts = ["events", *PLACE_PARTS, "children"]
@@ -93,7 +95,7 @@ def places_table(places: pd.DataFrame, sparks: dict[str, list[float]], weights: 
         "Rank": shown_ranks(df, weights, policy).astype("Int64"),
         "Place": df["name"],
         "Score": [disclosure.SUPPRESSED if pd.isna(v) else f"{v:,.1f}" for v in shown_scores(df, weights, policy)],
-        "Last 2 years": [sparks.get(pid, [0.0] * SPARK_QUARTERS) for pid in df["place_id"]],
+        "Last 2 years": [sparks.get(pid, []) for pid in df["place_id"]],
         "Events": shown["events"],
         "Found here": shown["missing_found"],
         "Named in RHIs": shown["rhi_mention"],
@@ -122,4 +124,5 @@ def weights_text(weights: PlaceWeights) -> str:
     names = {"missing_found": "children found there", "rhi_mention": "return home interviews naming it",
              "offence": "offences there or nearby"}
     parts = [f"{w:g} × {names[k]}" for k, w in dataclasses.asdict(weights).items()]
-    return "Score = " + " + ".join(parts) + " (weights agreed locally, set by the administrator)."
+    return ("Score = " + " + ".join(parts) + " (weights agreed locally, set by the administrator), from the counts "
+            "shown: a hidden count (c) adds nothing.")

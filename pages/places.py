@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from contextmap import auth, map_view, places_view, profile_view, settings
+from contextmap import auth, disclosure, map_view, places_view, profile_view, settings
 from contextmap.fmt import md_escape
 from contextmap.labels import label
 from contextmap.ui import gates, page
@@ -32,13 +32,15 @@ st.caption(f"{shown_filters.label} · "
            f"{md_escape(f.locality) if f.locality != 'All' else 'All localities'} · " + places_view.weights_text(weights))
 categories = b.multiselect("Category", sorted(places["category"].dropna().unique()), key="places_category",
                            format_func=lambda v: label(v, "category"), placeholder="All categories")
-active = c.toggle("Only places with events", value=True, key="places_active")
+# Listing only places with any event would tell a "c" place had at least one: the toggle
+# keeps places whose events are shown, and off lists every place of concern.
+active = c.toggle(f"Only places with more than {s.policy.suppress_max} events", value=True, key="places_active")
 shown = places[places["category"].isin(categories)] if categories else places
 if active:
-    shown = shown[shown["events"] > 0]
+    shown = shown[~shown["events"].map(lambda n: disclosure.is_suppressed(n, s.policy))]
 if shown.empty:
-    st.info("No place of concern had events linked to it with these filters. Widen the period, choose All "
-            "localities or another category, or switch off 'Only places with events'.")
+    st.info(f"No place of concern had more than {s.policy.suppress_max} events linked to it with these filters. Widen "
+            "the period, choose All localities or another category, or switch off the toggle above to list every place.")
 else:
     table = places_view.places_table(shown, sparks, weights, s.policy, scoped)
     page.table(

@@ -211,9 +211,11 @@ def locality_routes(views: Views, base: Filters, localities: list[str]) -> list[
 
 
 def period_routes(views: Views, month: date, base: Filters) -> list[Route]:
-    """A quarter minus two of its months (the third month, or what the months leave out)."""
-    quarter = views.overview(replace(base, month=month, period="quarter"))
-    months = [replace(base, month=month - relativedelta(months=k), period="month") for k in range(3)]
+    """The quarter holding ``month`` minus two of its months (the third month, or what the
+    months leave out)."""
+    whole = replace(base, month=month, period="quarter")
+    quarter = views.overview(whole)
+    months = [replace(base, month=whole.month_from + relativedelta(months=k), period="month") for k in range(3)]
     shown = [views.overview(m) for m in months]
     out = []
     for m in COUNT_MEASURES:
@@ -333,7 +335,7 @@ def attack(con, policy: disclosure.Policy, months: int = 3) -> list[Route]:
     for k in range(months):
         month = last - relativedelta(months=k)
         for loc in ["All", *localities]:
-            base = Filters(month, locality=loc)
+            base = Filters(month, locality=loc, data_end=last)
             routes += filter_routes(views, base) + identity_routes(views, base) + period_routes(views, month, base)
             if loc == "All":
                 routes += locality_routes(views, base, localities)

@@ -133,6 +133,13 @@ class Inputs:
         }
 
 
-def twelve_months_to(month: date) -> date:
-    """The first month of the 12 months ending in ``month``."""
-    return _add_months(month, -11)
+def period_window(month: date, period: str) -> tuple[date, date]:
+    """The first and last month of the month, calendar quarter or April-March year holding
+    ``month`` (written out here, not taken from ``contextmap.filters``)."""
+    if period == "month":
+        return month, month
+    if period == "quarter":
+        first = date(month.year, 3 * ((month.month - 1) // 3) + 1, 1)
+        return first, _add_months(first, 2)
+    first = date(month.year - (month.month < 4), 4, 1)
+    return first, _add_months(first, 11)

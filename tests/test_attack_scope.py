@@ -78,13 +78,13 @@ def _page_routes(con, policy: disclosure.Policy, months: int) -> list[attack.Rou
     views = attack.Views(con, policy)
     last, councils, _ = _build(con)
     routes = []
-    for base in (replace(b, period="year") for b in _bases(last, [])):
+    for base in (replace(b, period="year", data_end=last) for b in _bases(last, [])):
         for key in TREND_MEASURES:
             for split in ("none", "locality"):
                 parts = {c: views.trend(replace(base, scope=c), key, split) for c in councils}
                 routes += attack.level_routes(views.trend(base, key, split), parts, "trends", policy)
     for c in councils:
-        own = Filters(last, period="year", scope=c)
+        own = Filters(last, period="year", data_end=last, scope=c)
         for key in TREND_MEASURES:
             totals = {month: v for (month, _), v in views.trend(own, key, "none").items()}
             for split in (s for s in TREND_SPLITS if s in trends.MEASURES[key].splits):
@@ -122,7 +122,7 @@ def _rri_routes(con, policy: disclosure.Policy, months: int) -> list[attack.Rout
     one ("split": every table of a measure and kind counts the same items)."""
     views = attack.Views(con, policy)
     last, councils, _ = _build(con)
-    bases = [Filters(last - relativedelta(months=k)) for k in range(months)] + [Filters(last, period="year")]
+    bases = [Filters(last - relativedelta(months=k)) for k in range(months)] + [Filters(last, period="year", data_end=last)]
     routes = []
     for base in bases:
         for measure in ("missing", "offences"):
@@ -182,16 +182,17 @@ def _map_routes(con, policy: disclosure.Policy, months: int) -> list[attack.Rout
 
 
 def _postcode_routes(con, policy: disclosure.Policy, months: int) -> list[attack.Route]:
-    """Postcodes (each of the last three months and the 12 months to it, all sources and each one, districts and
+    """Postcodes (each of the last three months and the year holding them, all sources and each one, districts and
     sectors): the force's unit counts minus councils' ("scope"), and each council's
     district minus its own sectors ("split")."""
     views = attack.Views(con, policy)
     last, councils, _ = _build(con)
     routes = []
     for k in range(min(months, POSTCODE_MONTHS)):
-        for period in ("month", "year"):
+        for period in ("month", "year") if k == 0 else ("month",):  # one year holds the three months
             for sources in [(), *((s,) for s in SOURCES)]:
-                base = Filters(last - relativedelta(months=k), period=period, **({"sources": sources} if sources else {}))
+                base = Filters(last - relativedelta(months=k), period=period, data_end=last,
+                               **({"sources": sources} if sources else {}))
                 for level in ("district", "sector"):
                     cells = {scope: views.postcodes(replace(base, scope=scope), level).set_index("code")
                              for scope in [base.scope, *councils]}
@@ -262,7 +263,7 @@ def _rates_not_from_shown(con, months: int) -> tuple[int, list]:
     count shown beside it: how many were checked, and those that differ."""
     last, councils, _ = _build(con)
     checked, wrong = 0, []
-    for base in [Filters(last - relativedelta(months=k)) for k in range(months)] + [Filters(last, period="year")]:
+    for base in [Filters(last - relativedelta(months=k)) for k in range(months)] + [Filters(last, period="year", data_end=last)]:
         for scope in (queries.WHOLE, *councils):
             f = replace(base, scope=scope)
             for dim in rri.DIMENSIONS:

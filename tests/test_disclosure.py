@@ -17,9 +17,10 @@ POLICY = d.Policy()
 ROUNDING = d.Policy(round_small_areas=True)
 
 
-def test_primary_suppression_hides_one_to_five_and_shows_zero():
-    assert [d.is_suppressed(n, POLICY) for n in (0, 1, 5, 6)] == [False, True, True, False]
-    assert [d.fmt_count(n, POLICY) for n in (0, 1, 5, 6, 1234)] == ["0", "c", "c", "6", "1,234"]
+def test_primary_suppression_hides_zero_to_five():
+    # Zero too: a "c" known to be at least 1 lets a "c" total pin its "c" parts.
+    assert [d.is_suppressed(n, POLICY) for n in (0, 1, 5, 6)] == [True, True, True, False]
+    assert [d.fmt_count(n, POLICY) for n in (0, 1, 5, 6, 1234)] == ["c", "c", "c", "6", "1,234"]
     assert d.fmt_count(None, POLICY) == "—" and d.fmt_count(float("nan"), POLICY) == "—"
     assert not d.is_suppressed(None, POLICY) and not d.is_suppressed(np.nan, POLICY)
 
@@ -29,14 +30,14 @@ def test_threshold_comes_from_settings(tmp_path, monkeypatch):
     policy = d.Policy.from_settings()
     assert policy == d.Policy(7, True, 5)
     assert d.fmt_count(7, policy) == "c" and d.fmt_count(8, policy) == "8"
-    assert "1 to 7" in d.legend(policy) and "nearest 5" in d.legend(policy)
+    assert "0 to 7" in d.legend(policy) and "nearest 5" in d.legend(policy)
     # Part of every st.cache_data key, so it must hash.
     assert hash(policy) == hash(d.Policy(7, True, 5))
 
 
 def test_rounding_applies_only_at_small_levels_and_never_into_the_suppressed_range():
     assert [d.fmt_count(n, ROUNDING, level="lsoa") for n in (0, 3, 6, 7, 12, 13, 1234)] == [
-        "0", "c", "10", "10", "10", "15", "1,235",
+        "c", "c", "10", "10", "10", "15", "1,235",
     ]
     assert d.fmt_count(13, ROUNDING, level="ward") == "13"
     assert d.fmt_count(13, POLICY, level="lsoa") == "13"
@@ -47,7 +48,7 @@ def test_rates_hidden_when_a_part_is():
     assert d.protect_rate(30, 4, POLICY) is None
     assert d.protect_rate(0, 0, POLICY) is None
     assert d.protect_rate(None, 10, POLICY) is None
-    assert d.protect_rate(0, 40, POLICY) == 0
+    assert d.protect_rate(0, 40, POLICY) is None
     assert d.protect_rate(30, 40, POLICY) == pytest.approx(0.75)
 
 
@@ -88,12 +89,12 @@ def test_hidden_total_with_all_parts_shown_is_not_left_recoverable():
 def test_counts_for_charts_are_nan_not_zero_and_maps_say_suppressed():
     df = pd.DataFrame({"month": ["Jan", "Feb", "Mar"], "events": [0, 3, 20]})
     out = d.protect_counts(df, ["events"], POLICY, with_status=True)
-    assert out["events"].iloc[0] == 0 and math.isnan(out["events"].iloc[1]) and out["events"].iloc[2] == 20
-    assert out["events_status"].tolist() == ["shown", "suppressed", "shown"]
+    assert math.isnan(out["events"].iloc[0]) and math.isnan(out["events"].iloc[1]) and out["events"].iloc[2] == 20
+    assert out["events_status"].tolist() == ["suppressed", "suppressed", "shown"]
     areas = d.map_values(pd.Series({"E01": 2, "E02": 0, "E03": 14, "E04": None}), POLICY)
     assert areas.loc["E01", "status"] == "suppressed" and areas.loc["E01", "label"] == "suppressed"
     assert math.isnan(areas.loc["E01", "value"])
-    assert areas.loc["E02", "value"] == 0 and areas.loc["E03", "label"] == "14"
+    assert areas.loc["E02", "status"] == "suppressed" and areas.loc["E03", "label"] == "14"
     assert areas.loc["E04", "status"] == "no data"
 
 
@@ -108,7 +109,7 @@ def test_breakdowns_of_one_total_are_protected_together():
 
 
 def test_legend_explains_c():
-    assert d.legend(POLICY).startswith("c = 1 to 5, suppressed to protect children's identities")
+    assert d.legend(POLICY).startswith("c = 0 to 5 (fewer than 6), suppressed to protect children's identities")
 
 
 # --- property tests ----------------------------------------------------------------------
@@ -150,11 +151,11 @@ def test_no_visible_count_is_in_the_suppressed_range(table, threshold):
                             total_row="all" if with_row else None)
     for col in df.columns:
         for raw, text in zip(df[col], shown[col]):
-            if text != d.SUPPRESSED:
-                assert not 1 <= int(text.replace(",", "")) <= threshold
+            if raw == 0:
+                assert text == d.SUPPRESSED, "a zero was shown"
+            elif text != d.SUPPRESSED:
+                assert not 0 <= int(text.replace(",", "")) <= threshold
                 assert int(text.replace(",", "")) == raw
-            else:
-                assert raw > 0, "a zero was hidden"
 
 
 @given(tables())
@@ -163,7 +164,8 @@ def test_no_hidden_cell_is_recovered_by_subtraction(table):
     df, with_col, with_row = table
     shown = d.protect_frame(df, list(df.columns), POLICY, total_col="total" if with_col else None,
                             total_row="all" if with_row else None)
-    hidden = {(r, c) for r in df.index for c in df.columns if shown.at[r, c] == d.SUPPRESSED}
+    # Zeros shown as "c" identify nobody: the reader is granted them (the rule errs on the safe side).
+    hidden = {(r, c) for r in df.index for c in df.columns if shown.at[r, c] == d.SUPPRESSED and df.at[r, c] > 0}
     for parts, total in _lines(df, with_col, with_row):
         in_line = [cell for cell in (*parts, total) if cell in hidden]
         assert len(in_line) != 1, f"{in_line[0]} = total minus the shown parts"

@@ -337,7 +337,7 @@ def test_timeline_figure_draws_sources_hidden_months_controls_and_actions(built)
     comparison = monthly[["month"]].assign(average=monthly["control_events_per_unit"])
     fig = timeline_figure(monthly, actions, comparison=comparison)
     names = [t.name for t in fig.data]
-    assert names == ["Missing from", "Found at", "Named in RHIs", "Offences", "1 to 5 events: hidden (c)",
+    assert names == ["Missing from", "Found at", "Named in RHIs", "Offences", "0 to 5 events: hidden (c)",
                      "Average at similar places"]
     assert [y for y in fig.data[4].y if y is not None] == [5]
     assert [s.type for s in fig.layout.shapes] == ["rect", "line"]  # band from start to end, line at start

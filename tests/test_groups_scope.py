@@ -100,7 +100,7 @@ def test_the_flag_counts_councils_not_the_force(force_con):
 
 def test_a_council_scope_gets_only_groups_with_its_children_and_its_own_pseudonyms(force_con):
     month = force_con.execute("select max(month) from mart_episode_cells").fetchone()[0]
-    f = Filters(month, period="year", scope=KIRKLEES)
+    f = Filters(month, period="year", data_end=month, scope=KIRKLEES)
     query = queries.bind(force_con, scope=KIRKLEES)
     listed = set(query("group_table", f)["group_id"])
     assert listed == _groups_with_kirklees_children(force_con) and _planted_group(force_con) in listed

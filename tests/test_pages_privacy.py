@@ -58,7 +58,7 @@ COUNT_TEXT = re.compile(r"^(c|—|-|\d{1,3}(,\d{3})*)$")
 WHOLE = re.compile(r"^\d{1,3}(,\d{3})*$")
 NOUNS = (r"children|child|young (?:people|person)s?|episodes?|events?|offences?|interviews?|RHIs?|members?|"
          r"incidents?|reports?|people|persons?|victims?|suspects?|returns?")
-IN_TEXT = re.compile(rf"(?P<before>\b\w+\s+)?\b(?P<n>\d{{1,3}}(?:,\d{{3}})*)\s+(?P<noun>{NOUNS})\b", re.IGNORECASE)
+IN_TEXT = re.compile(rf"(?P<before>\b\w+\s+)?(?<![\d,.\\])\b(?P<n>\d{{1,3}}(?:,\d{{3}})*)\s+(?P<noun>{NOUNS})\b", re.IGNORECASE)
 QUALIFIERS = {"least", "than", "top", "of", "under", "over", "minimum", "min", "to", "every", "each", "within", "first",
               "last", "about", "or"}
 PSEUDONYM = re.compile(r"\b[0-9a-f]{16}\b")

@@ -160,14 +160,14 @@ def test_the_drill_down_names_each_members_owner_only_in_a_build_of_several_coun
 
 
 def test_a_dot_never_tells_one_hidden_count_from_another():
-    """Dots are sized from the counts as shown: every "c" (1 to 5) the same size, so the size
+    """Dots are sized from the counts as shown: every "c" (0 to 5) the same size, so the size
     cannot give a hidden count back."""
     nodes = pd.DataFrame({"group_id": [7] * 6, "person_key": [f"{i:016x}" for i in range(6)],
                           "events": [1, 3, 5, 0, 20, 40], "recent_events": [0] * 6})
     edges = pd.DataFrame(columns=["person_a", "person_b", "weight"])
     fig = network.network_figure(nodes, edges, POLICY)
     sizes = dict(zip(nodes["events"], next(t for t in fig.data if t.mode == "markers").marker.size))
-    assert sizes[1] == sizes[3] == sizes[5] > sizes[0]
+    assert sizes[0] == sizes[1] == sizes[3] == sizes[5]
     assert sizes[5] < sizes[20] < sizes[40]
 
 

@@ -280,7 +280,7 @@ def _filters(con) -> list[Filters]:
     last = con.execute("select max(start_month) from int_episodes").fetchall()[0][0]
     locality = con.execute(
         "select locality from int_episodes group by 1 order by count(*) desc, 1 limit 1").fetchall()[0][0]
-    base = Filters(last)
+    base = Filters(last, data_end=last)
     return [
         base,
         replace(base, period="year"),

@@ -104,7 +104,7 @@ def test_a_council_user_gets_only_the_pages_built_for_council_scope():
 
 
 def test_council_figures_count_only_the_councils_own_records(force_con, force_month):
-    f = Filters(force_month, period="year")
+    f = Filters(force_month, period="year", data_end=force_month)
     for council in (KIRKLEES, CALDERDALE):
         got = _exact(force_con, "overview_episodes", replace(f, scope=council)).iloc[0]
         want = force_con.execute("""
@@ -124,7 +124,7 @@ def test_council_figures_count_only_the_councils_own_records(force_con, force_mo
 def test_the_whole_build_is_the_sum_of_the_councils_with_the_same_cell_keys(force_con, force_month):
     """Partitioning by owner changed no whole-build figure: its counts and cell keys are the
     councils' summed, so the force user sees exactly what the build showed before scopes."""
-    f = Filters(force_month, period="quarter")
+    f = Filters(force_month, period="quarter", data_end=force_month)
     whole = _raw(force_con, "overview_episodes", f).iloc[0]
     parts = [_raw(force_con, "overview_episodes", replace(f, scope=c)).iloc[0] for c in COUNCILS]
     for measure in ("episodes", "returned", "rhi_completed", "episodes_ckey", "returned_ckey"):
@@ -135,7 +135,7 @@ def test_the_whole_build_is_the_sum_of_the_councils_with_the_same_cell_keys(forc
 
 
 def test_queries_that_do_not_filter_by_scope_are_refused_to_a_council(force_con, force_month):
-    f = Filters(force_month, period="year", scope=KIRKLEES)
+    f = Filters(force_month, period="year", data_end=force_month, scope=KIRKLEES)
     with pytest.raises(queries.QueryError, match="does not filter by scope"):
         queries.run(force_con, "top_places", **f.params(), limit=5)
     # Declared scope-free reads (the period picker) still run.
@@ -176,11 +176,11 @@ def test_nothing_a_user_sends_changes_the_scope(force_con, force_month):
 
 
 def test_a_council_overview_shows_its_own_figures_and_no_force_wide_tables(force_con, force_month, force_settings):
-    f = Filters(force_month, period="quarter", scope=KIRKLEES)
+    f = Filters(force_month, period="quarter", data_end=force_month, scope=KIRKLEES)
     ov = pack_collect.collect(queries.bind(force_con, scope=KIRKLEES), f, POLICY)
     assert ov.area == "Kirklees" and ov.scope_note.startswith("Kirklees only")
     assert ov.places is None and ov.emerging is None and ov.peer_groups is None and ov.data_quality == ""
-    force = pack_collect.collect(queries.bind(force_con), Filters(force_month, period="quarter"), POLICY)
+    force = pack_collect.collect(queries.bind(force_con), Filters(force_month, period="quarter", data_end=force_month), POLICY)
     assert force.area == "West Yorkshire" and force.places is not None and not force.scope_note
     shown = {fig.measure.key: fig.value for fig in ov.figures}
     whole = {fig.measure.key: fig.value for fig in force.figures}

@@ -146,7 +146,7 @@ def test_the_boundary_places_lsoa_and_ward_and_no_other_area_are_cross_border(co
 def test_every_scope_sees_the_cross_border_flag_in_the_hover_and_no_count_per_council(con, month, scope):
     place = TRUTH["boundary_place"]["place"]
     lsoa = con.execute("select lsoa_code from int_places where place_id = ?", [place]).fetchone()[0]
-    data = map_view.map_data(queries.bind(con, scope=scope), Filters(month, period="year", scope=scope), POLICY,
+    data = map_view.map_data(queries.bind(con, scope=scope), Filters(month, period="year", data_end=month, scope=scope), POLICY,
                              "lsoa", "count", WEIGHTS, scoped=scope != auth.WHOLE)
     lines = data.values.set_index("code").loc[lsoa, "lines"]
     assert "Cross-border: used by children from 2 councils" in lines
@@ -164,7 +164,7 @@ def test_an_area_outside_the_scope_has_no_figures_in_any_map_query(con, month):
                               and l.lsoa_code in (select lsoa_code from int_events where episode_key is not null)
                               and l.ward_code not in (select code from mart_area_scopes where council_code = ?)
                             limit 1""", [KIRKLEES, KIRKLEES]).fetchone()
-    f = Filters(month, period="year")
+    f = Filters(month, period="year", data_end=month)
     for level, code in zip(("lsoa", "ward"), unseen):
         params = {**_span(con, KIRKLEES), "level": level, "code": code, "trend_from": date(2000, 1, 1)}
         assert queries.run(con, "area_profile_monthly", exact=True, **params)["events"].sum() == 0
@@ -183,7 +183,7 @@ def test_an_area_outside_the_scope_has_no_figures_in_any_map_query(con, month):
 
 
 def test_a_councils_heat_map_counts_its_own_children_and_the_offences_it_counts(con, month):
-    f = Filters(month, period="year")
+    f = Filters(month, period="year", data_end=month)
     heat = {scope: queries.run(con, "map_heat", exact=True, **{**f.params(), "scope": scope})["events"].sum()
             for scope in (auth.WHOLE, *COUNCILS)}
     own = con.execute("""select count(*) from int_events where episode_key is not null and lat is not null
@@ -198,7 +198,7 @@ def test_a_councils_heat_map_counts_its_own_children_and_the_offences_it_counts(
 
 
 def test_force_map_figures_are_every_event_as_before_scopes(con, month):
-    f = Filters(month, period="year")
+    f = Filters(month, period="year", data_end=month)
     for level in ("ward", "lsoa"):
         areas = queries.run(con, "area_events", exact=True, **f.params(), level=level).set_index("code")["events"]
         column = "ward_code" if level == "ward" else "lsoa_code"
@@ -212,7 +212,7 @@ def test_force_map_figures_are_every_event_as_before_scopes(con, month):
 def test_an_area_profile_at_council_scope_has_no_rate_or_peer_groups(con, month):
     place = TRUTH["boundary_place"]["place"]
     ward = con.execute("select ward_code from int_places where place_id = ?", [place]).fetchone()[0]
-    f = Filters(month, period="year", scope=BRADFORD)
+    f = Filters(month, period="year", data_end=month, scope=BRADFORD)
     prof = profile_view.area_profile(queries.bind(con, scope=BRADFORD), "ward", ward, "W", f, POLICY, 1000.0,
                                      groups=True, scoped=True, cross_border=2)
     assert "Rate per 1,000 children" not in [m[0] for m in prof.metrics]

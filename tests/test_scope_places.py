@@ -96,7 +96,7 @@ def test_a_council_with_a_small_number_of_children_at_a_place_is_not_counted(for
 
 
 def test_every_scope_sees_the_same_cross_border_flag(force_con, force_month):
-    f = Filters(force_month, period="year")
+    f = Filters(force_month, period="year", data_end=force_month)
     for scope in (auth.WHOLE, BRADFORD, LEEDS):
         row = _ranking(force_con, f, scope).set_index("place_id").loc[GROUND_TRUTH["place"]]
         assert row["is_cross_border"] and row["cross_border_councils"] == 2
@@ -123,7 +123,7 @@ def _expected_places(force_con, council: str) -> set[str]:
 
 @pytest.mark.parametrize("council", [BRADFORD, KIRKLEES])
 def test_a_council_ranks_its_own_bordering_and_used_places_and_no_other(force_con, force_month, council):
-    seen = set(_ranking(force_con, Filters(force_month, period="year"), council)["place_id"])
+    seen = set(_ranking(force_con, Filters(force_month, period="year", data_end=force_month), council)["place_id"])
     expected = _expected_places(force_con, council)
     assert seen == expected
     every = set(force_con.execute("select place_id from int_places").df()["place_id"])
@@ -155,7 +155,7 @@ def test_a_councils_figures_at_places_are_its_own_childrens_recomputed_from_the_
 def test_a_place_outside_the_scope_has_no_profile(force_con, force_month):
     unseen = force_con.execute("select place_id from int_places where place_id not in "
                          "(select place_id from mart_place_scopes where council_code = ?) limit 1", [KIRKLEES]).fetchone()[0]
-    f = Filters(force_month, period="year")
+    f = Filters(force_month, period="year", data_end=force_month)
     for name in ("place_profile", "place_profile_actions"):
         assert queries.run(force_con, name, place_id=unseen, scope=KIRKLEES).empty
         assert not queries.run(force_con, name, place_id=unseen, scope=auth.WHOLE).empty or name.endswith("actions")
@@ -231,15 +231,15 @@ def test_a_force_user_sees_every_place_and_the_hotspot_flag(served, force_con): 
 PARTS = ("events", "missing_found", "rhi_mention", "offence", "children")
 
 
-def _place_routes(force_con, policy: disclosure.Policy, months: int = 6) -> list[attack.Route]:
+def _place_routes(force_con, policy: disclosure.Policy, years: int = 3) -> list[attack.Route]:
     """Each place's force figure minus a council's figure at the same place (the other
     councils' children, and offences the council does not count there), as the Places page
-    shows both: 12 months to each of the last ``months`` months."""
+    shows both: the year so far and the ``years`` - 1 whole years before it."""
     views = attack.Views(force_con, policy)
     last = force_con.execute("select max(month) from mart_episode_cells").fetchone()[0]
     routes = []
-    for k in range(months):
-        f = Filters(last - relativedelta(months=k), period="year")
+    for k in range(years):
+        f = Filters(last - relativedelta(years=k), period="year", data_end=last)
         params = {k: v for k, v in f.params().items() if k != "scope"} | places_view.ranking_params(WEIGHTS)
         whole_true = views._run("place_ranking", True, **params, scope=auth.WHOLE).set_index("place_id")
         whole = places_view.places_table(views._run("place_ranking", False, **params, scope=auth.WHOLE), {},
@@ -267,14 +267,14 @@ def test_the_place_attack_catches_a_build_without_perturbation(force_con, tmp_pa
     zeros = tmp_path / "ptable.csv"
     zeros.write_text("pcv,ckey,pvalue\n" + "".join(f"{p},{k},0\n" for p in range(1, 751) for k in range(256)))
     unprotected = disclosure.Policy(suppress_max=POLICY.suppress_max, ptable_path=str(zeros))
-    found = _place_routes(force_con, unprotected, months=2)
+    found = _place_routes(force_con, unprotected, years=2)
     assert len(found) >= 10 and all(r.error == 0 for r in found)
 
 
 def test_force_place_figures_are_the_build_before_scopes(force_con, force_month):
     """The force's ranking is the places' every event: its figures equal the mart's own
     sums over all owners (so a council's parts and the rest add up to it)."""
-    f = Filters(force_month, period="year")
+    f = Filters(force_month, period="year", data_end=force_month)
     ranked = _ranking(force_con, f, auth.WHOLE).set_index("place_id")
     sums = force_con.execute("""
         select place_id, sum(events) as events from mart_place_event_cells
@@ -283,11 +283,11 @@ def test_force_place_figures_are_the_build_before_scopes(force_con, force_month)
 
 
 def test_a_place_with_no_events_in_the_period_has_a_profile_without_a_rank(force_con, force_month, force_settings):
-    """Its score is 0, shown, but unranked: the profile says "—" (it used to fail)."""
+    """Its events (0) show as "c", and so does its score; it is unranked: the profile says "—"."""
     from contextmap import profile_view
 
     quiet = force_con.execute("select place_id from int_places where place_id not in "
                         "(select place_id from mart_place_event_cells where event_month = ?) limit 1", [force_month]).fetchone()[0]
     prof = profile_view.place_profile(queries.bind(force_con), quiet, Filters(force_month), POLICY, WEIGHTS)
     metrics = {m[0]: m[1] for m in prof.metrics}
-    assert metrics["Score"] == "0.0" and metrics["Rank"] == "—"
+    assert metrics["Score"] == "c" and metrics["Rank"] == "—"

@@ -63,7 +63,7 @@ def _expected_units(con, council: str, level: str) -> tuple[set[str], set[str]]:
 @pytest.mark.parametrize("council", [BRADFORD, KIRKLEES])
 @pytest.mark.parametrize("level", LEVELS)
 def test_a_council_lists_its_own_bordering_and_childrens_units_and_no_other(con, month, council, level):
-    f = Filters(month, period="year")
+    f = Filters(month, period="year", data_end=month)
     seen = set(_units(con, f, council, level)["code"])
     own, allowed = _expected_units(con, council, level)
     every = set(_units(con, f, auth.WHOLE, level)["code"])
@@ -85,7 +85,7 @@ def _missing_from_by_district(council: str, month_from, month_to) -> Counter:
 
 @pytest.mark.parametrize("council", [BRADFORD, KIRKLEES])
 def test_a_councils_counts_are_its_own_childrens_recounted_from_the_csv_files(con, month, council):
-    f = Filters(month, period="year", sources=("missing_from",))
+    f = Filters(month, period="year", data_end=month, sources=("missing_from",))
     shown = _units(con, f, council, "district").set_index("code")["events"]
     truth = _missing_from_by_district(council, f.month_from, f.month_to)
     assert sum(truth.values()) > 500
@@ -97,7 +97,7 @@ def test_a_councils_counts_are_its_own_childrens_recounted_from_the_csv_files(co
 def test_a_council_counts_the_forces_offences_only_in_and_next_to_its_area(con, month):
     """In a sector wholly inside Kirklees, the council counts every offence, as the force
     does; in a sector across its border, only those in the LSOAs in or next to Kirklees."""
-    f = Filters(month, period="year", sources=("offence",))
+    f = Filters(month, period="year", data_end=month, sources=("offence",))
     mine = _units(con, f, KIRKLEES, "sector").set_index("code")["events"]
     force = _units(con, f, auth.WHOLE, "sector").set_index("code")["events"]
     inside = set(con.execute("select sector from geo_postcode join geo_lsoa using (lsoa_code) group by 1 "
@@ -107,17 +107,17 @@ def test_a_council_counts_the_forces_offences_only_in_and_next_to_its_area(con, 
 
 
 def test_statistics_of_every_councils_children_are_left_out_for_a_council(con, month):
-    units = _units(con, Filters(month, period="year"), BRADFORD, "sector")
+    units = _units(con, Filters(month, period="year", data_end=month), BRADFORD, "sector")
     for col in ("children_10_17", "rate_per_1000", "expected", "ratio", "poisson_q", "is_exceedance"):
         assert units[col].isna().all(), col
-    force = _units(con, Filters(month, period="year"), auth.WHOLE, "sector")
+    force = _units(con, Filters(month, period="year", data_end=month), auth.WHOLE, "sector")
     assert force["is_exceedance"].any() and force["ratio"].notna().any()
 
 
 def test_force_figures_are_the_marts_as_before_scopes(con, month):
     """The force reads mart_postcode_hotspots unchanged, and the council parts' cells add up
     to it, cell keys included (so its perturbation is the same)."""
-    f = Filters(month, period="year")
+    f = Filters(month, period="year", data_end=month)
     for level in LEVELS:
         shown = _units(con, f, auth.WHOLE, level).set_index("code")
         mart = con.execute("select code, events from mart_postcode_hotspots where level = ? and month_from = ? and "

@@ -34,7 +34,7 @@ def _tables(con) -> dict[str, list[str]]:
 
 def _base_params(con) -> dict:
     last = con.execute("select max(start_month) from int_episodes").fetchone()[0]
-    f = Filters(date(last.year, last.month, 1), period="year")
+    f = Filters(date(last.year, last.month, 1), period="year", data_end=date(last.year, last.month, 1))
     group_ids = [g for (g,) in con.execute("select group_id from mart_peer_groups order by group_id").fetchall()]
     return {
         **f.params(),

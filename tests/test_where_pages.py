@@ -45,21 +45,21 @@ def last(query) -> date:
 
 @pytest.fixture(scope="module")
 def quarter(last) -> Filters:
-    return Filters(month=last, period="quarter")
+    return Filters(month=last, period="quarter", data_end=last)
 
 
 # --- logic ----------------------------------------------------------------------------------
 
 
-def test_areas_with_one_to_five_events_are_drawn_suppressed_not_as_zero(query, quarter):
+def test_areas_with_zero_to_five_events_are_drawn_suppressed_not_as_zero(query, quarter):
     areas = query("area_events", **quarter.params(), level="lsoa")
     values = map_view.area_values(areas, "count", POLICY, "lsoa")
-    small = areas["events"].between(1, 5).to_numpy()
-    assert small.any(), "the sample should have LSOAs with few events in a quarter"
+    small = areas["events"].between(0, 5).to_numpy()
+    assert (areas["events"] == 0).any() and areas["events"].between(1, 5).any(), \
+        "the sample should have LSOAs with no events and with few events in a quarter"
     assert (values.loc[small, "status"] == "suppressed").all()
     assert values.loc[small, "value"].isna().all()
     assert all("Events: c" in lines for lines in values.loc[small, "lines"])
-    assert (values.loc[areas["events"].to_numpy() == 0, "value"] == 0).all()
 
 
 def test_rates_are_per_thousand_children_and_hidden_with_their_count(query, quarter):
@@ -104,12 +104,12 @@ def test_a_click_on_an_area_or_place_resolves_to_it(query, quarter):
 
 
 def test_heat_map_never_draws_a_cell_with_one_to_five_events(query, last):
-    cells = map_view.heat_cells(query("map_heat", **Filters(month=last, period="year").params()), POLICY)
+    cells = map_view.heat_cells(query("map_heat", **Filters(month=last, period="year", data_end=last).params()), POLICY)
     assert not cells.empty and (cells["events"] > POLICY.suppress_max).all()
 
 
 def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_small_counts(query, last):
-    f = Filters(month=last, period="year")
+    f = Filters(month=last, period="year", data_end=last)
     ranking = query("place_ranking", **f.params(), **places_view.ranking_params(WEIGHTS))
     quarters = query("place_profile_quarters", **f.params())
     table = places_view.places_table(ranking, places_view.sparklines(quarters, POLICY), WEIGHTS, POLICY)
@@ -117,29 +117,34 @@ def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_sm
     assert set(TRUTH["place_hotspots"]) <= top
     ranked = table["Rank"].notna()
     assert (table.loc[ranked, "Score"] != "c").all() and (table.loc[~ranked, "Score"].isin(["c", "0.0"])).all()
-    parts = table[["Events", "Found here", "Named in RHIs", "Offences"]]
-    hidden = (parts == "c").any(axis=1)
-    assert hidden.any() and (table.loc[hidden, "Score"] == "c").all()
-    assert (table.loc[~hidden & (parts["Events"] != "0"), "Score"] != "c").all()
-    assert (table.loc[parts["Events"] == "c", "Trend"] == "—").all() and table["Trend"].notna().all()
+    # The score is worked out from the shown parts alone ("c" adds nothing), so it gives none back.
+    parts = table[["Found here", "Named in RHIs", "Offences"]]
+    shown_parts = parts.apply(lambda col: pd.to_numeric(col.str.replace(",", ""), errors="coerce")).fillna(0)
+    weights = [WEIGHTS.missing_found, WEIGHTS.rhi_mention, WEIGHTS.offence]
+    expected = (shown_parts * weights).sum(axis=1).map(lambda v: f"{v:,.1f}")
+    events_hidden = table["Events"] == "c"
+    assert (parts == "c").any(axis=1).any() and events_hidden.any()
+    assert (table.loc[events_hidden, "Score"] == "c").all()
+    assert (table.loc[~events_hidden, "Score"] == expected[~events_hidden]).all()
+    assert (table.loc[events_hidden, "Trend"] == "—").all() and table["Trend"].notna().all()
     shown = [v for c in ("Events", "Found here", "Named in RHIs", "Offences", "Children") for v in disclosure.visible_counts(table[c])]
     assert not any(disclosure.is_suppressed(v, POLICY) for v in shown)
     sparks = table.set_index("place_id")["Last 2 years"]
     assert all(len(line) in (0, places_view.SPARK_QUARTERS) for line in sparks)
     assert not any(disclosure.is_suppressed(v, POLICY) for line in sparks for v in line)
     assert any(len(sparks[p]) == places_view.SPARK_QUARTERS for p in TRUTH["place_hotspots"])
-    small = quarters[quarters["events"].between(1, 5)]["place_id"]
+    small = quarters[quarters["events"].between(0, 5)]["place_id"]
     assert small.size and all(sparks.get(p, []) == [] for p in set(small) & set(sparks.index))
 
 
 def test_place_profile_has_trend_themes_groups_near_repeats_and_actions(query, last):
-    f = Filters(month=last, period="year")
+    f = Filters(month=last, period="year", data_end=last)
     place = TRUTH["place_hotspots"][0]
     prof = profile_view.place_profile(query, place, f, POLICY, WEIGHTS)
     assert [t[0] for t in prof.tables] == ["Themes in return home interviews", "Peer groups seen here",
                                            "Near-repeats (Knox test)", "Disruption actions"]
     metrics = {label: value for label, value, _ in prof.metrics}
-    assert metrics["Hotspot"] == "Yes" and metrics["Rank"].split(" ")[0] in {"1", "2", "3"}
+    assert metrics["Hotspot"] == "Yes" and int(metrics["Rank"].split(" ")[0]) <= 5  # as the table: among the top 5
     groups = dict((h, rows) for h, rows, _ in prof.tables)["Peer groups seen here"]
     listed = groups["Group"].str.match(r"^Group \d+$")
     assert listed.any() and groups.loc[~listed, "Group"].str.contains("or fewer members").all()
@@ -153,7 +158,7 @@ def test_place_profile_draws_the_actions_taken_there(query, db, last):
     place, action = con.execute("select place_id, action_type from stg_disruption_actions where action_id = ?",
                                 [TRUTH["disruption"]["effective"]]).fetchone()
     con.close()
-    prof = profile_view.place_profile(query, place, Filters(month=last, period="year"), POLICY, WEIGHTS)
+    prof = profile_view.place_profile(query, place, Filters(month=last, period="year", data_end=last), POLICY, WEIGHTS)
     labels = {a.text for a in prof.timeline.layout.annotations}
     assert action.replace("_", " ").capitalize() in labels
     assert dict((h, rows) for h, rows, _ in prof.tables)["Disruption actions"]["Action"].str.len().gt(0).all()
@@ -175,7 +180,7 @@ def test_funnel_plots_only_areas_whose_count_is_shown(query, quarter):
     funnel = query("funnel", **quarter.params(), level="lsoa")
     fig = map_view.funnel_figure(funnel, POLICY, "lsoa")
     plotted = sum(len(t.x) for t in fig.data if t.mode == "markers")
-    hidden = int(funnel["events"].between(1, 5).sum())
+    hidden = int(funnel["events"].between(0, 5).sum())
     assert hidden and plotted == len(funnel) - hidden
     assert f"{hidden} areas with too few events" in fig.layout.title.text
     assert any(t.name == "99.8% limits" for t in fig.data)
@@ -213,7 +218,7 @@ def _run(monkeypatch, served, last, page: str, role: str = "analyst", period: st
     monkeypatch.setenv("CONTEXTMAP_WAREHOUSE", str(served))
     monkeypatch.setenv("CONTEXTMAP_AUDIT_LOG", str(served / "audit.jsonl"))
     at = AppTest.from_file(str(ROOT / page), default_timeout=90)
-    at.session_state["session"] = Session(auth.User(f"demo-{role}", role), Filters(last, period), POLICY)
+    at.session_state["session"] = Session(auth.User(f"demo-{role}", role), Filters(last, period, data_end=last), POLICY)
     for key, value in query.items():
         at.query_params[key] = value
     return at.run()
@@ -256,7 +261,7 @@ def test_the_places_window_names_its_month_with_a_capital(monkeypatch, served, l
     from contextmap.fmt import month_label
 
     window = at.selectbox(key="places_window")
-    assert window.options[0] == f"The 12 months to {month_label(last)}"  # "October", not "october"
+    assert window.options[0] == f"The year April 2026 to {month_label(last)} (year so far)"  # "October", not "october"
     assert window.options[1].startswith("The sidebar's period (")
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from contextmap import hotspot_stats as hs
 from contextmap.filters import period_start
-from pipelines.hotspots.windows import PERIODS, SOURCE_KEYS, to_date
+from pipelines.hotspots.windows import PERIODS, SOURCE_KEYS, new_window, to_date
 
 
 def period_measures(
@@ -55,6 +55,7 @@ def period_measures(
             "district_rate_per_1000": district,
         }
         block = {name: np.repeat(v, n) for name, v in block.items()}
+        keep = np.repeat([new_window(m, period) for m in all_months], n_sources * n)
         block["events"] = window.ravel()
         if key_cube is not None:
             block["events_ckey"] = np.ascontiguousarray(to_date(key_cube, all_months, period).transpose(1, 2, 0)).ravel()
@@ -67,7 +68,7 @@ def period_measures(
             block["is_hotspot"] = (
                 (z > 0) & hs.fdr_significant(p, cfg["fdr_alpha"]) & (window >= cfg["min_events"])
             ).ravel()
-        blocks.append(block)
+        blocks.append({name: v[keep] for name, v in block.items()})
     out = pd.DataFrame({name: np.concatenate([b[name] for b in blocks]) for name in blocks[0]})
     # Labels as categories: one copy of each text, not one per row.
     out["period"] = pd.Categorical.from_codes(out["period"], list(PERIODS))

@@ -31,14 +31,15 @@ ALL_PLACES = "All places"
 
 def period_grid(all_months) -> pd.DataFrame:
     """The periods measured: the month, quarter and year holding each month, each from its
-    start to that month, and the whole span."""
+    start to that month (each window once: ``windows.new_window``), and the whole span."""
     rows = [
         (period, (m.year - start.year) * 12 + m.month - start.month + 1, start, m)
         for period in windows.PERIODS
-        for m in all_months
+        for m in all_months if windows.new_window(m, period)
         for start in [period_start(m, period)]
     ]
-    rows.append(("all", len(all_months), all_months[0], all_months[-1]))
+    if not any(r[2:] == (all_months[0], all_months[-1]) for r in rows):
+        rows.append(("all", len(all_months), all_months[0], all_months[-1]))
     return pd.DataFrame(rows, columns=["period", "window_months", "month_from", "month_to"])
 
 

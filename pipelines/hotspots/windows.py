@@ -61,6 +61,15 @@ def period_starts(all_months: list[date], period: str) -> np.ndarray:
                     dtype=int)
 
 
+def new_window(month: date, period: str) -> bool:
+    """Whether the ``period`` holding ``month``, from its start to ``month``, is a window no
+    shorter period gives: a quarter's first month alone is that month, and a year's first
+    quarter is that quarter. The marts keep each window once, as its shortest period, so a
+    query that looks a window up by its months finds one row."""
+    shorter = list(PERIODS)[:list(PERIODS).index(period)]
+    return all(period_start(month, period) != period_start(month, other) for other in shorter)
+
+
 def to_date(counts: np.ndarray, all_months: list[date], period: str) -> np.ndarray:
     """Sums along axis 1 over the period holding each month, from its start to that month.
 

@@ -47,7 +47,7 @@ events as (
     select c.place_id, c.event_month, c.event_source, c.themes, c.events, c.events_ckey
     from mart_place_event_cells as c
     join seen as v using (place_id), windows as w
-    where c.event_month between least(coalesce(w.prev_from, w.m_from), w.before_from) and w.m_to
+    where c.event_month between least(w.m_from, coalesce(w.prev_from, w.m_from), w.before_from) and w.m_to
       and (cm_in_scope(c.owner_code, $scope) or (c.event_source = 'offence' and v.counts_offences))
       and list_contains($sources, c.event_source)
       and cm_counted(null, c.age_band, c.sex, c.is_looked_after, 'All', $age_bands, $sexes, $looked_after)
