@@ -26,7 +26,7 @@ from scipy.stats import binomtest, fisher_exact
 from contextmap import disclosure, fmt, rhi_view, settings
 
 PREVIOUS = {"month": "last month", "quarter": "the previous quarter", "year": "the previous year"}
-LAST_YEAR = {"month": "the same month last year", "quarter": "the same quarter last year", "year": "the year before that"}
+LAST_YEAR = {"month": "the same month last year", "quarter": "the same quarter last year", "year": "the previous year"}
 
 
 @dataclass(frozen=True)
@@ -202,7 +202,7 @@ def explain(groups_now, groups_before, measure: str, change: Change, dimensions)
 
 def overview_sentences(rows: dict, groups: dict, period: str, locality: str, area: str,
                        policy: disclosure.Policy, rhi_target: float | None = None, gaps: dict | None = None,
-                       unavailable: dict | None = None) -> list[str]:
+                       unavailable: dict | None = None, running: str | None = None) -> list[str]:
     """The overview's plain-English summary.
 
     ``rows`` maps "now", "before" and "last_year" to a headline row (``headline.headline_row``);
@@ -210,19 +210,26 @@ def overview_sentences(rows: dict, groups: dict, period: str, locality: str, are
     (measure key, "before" or "last_year") to why that comparison has no data on both
     sides; ``unavailable`` maps a measure key to a sentence saying why it is not shown
     at all (its source switched off, or not in the build): each such sentence is said once.
+    ``running`` says why a period still running is compared with nothing: said once, first,
+    and each figure is then given on its own.
     """
     gaps, unavailable = gaps or {}, unavailable or {}
     where = where_phrase(locality, area)
     dims = ["looked_after", *(["locality"] if locality == "All" else []), "age_band", "sex"]
     groups = {key: _index(frame) for key, frame in groups.items()}
-    out = []
+    out = [running] if running else []
     for key, subject in SUBJECTS.items():
         if key in unavailable:
             if unavailable[key] not in out:
                 out.append(unavailable[key])
             continue
+        if running:
+            now = rows["now"][key]
+            out.append(f"{subject} {where}: {'too few to show' if disclosure.is_suppressed(now, policy) else fmt.number(now)}.")
+            continue
         for other, against in (("before", PREVIOUS[period]), ("last_year", LAST_YEAR[period])):
-            if other == "last_year" and key not in ("episodes", "offences"):
+            # A year's year before is the previous year: said once.
+            if other == "last_year" and (key not in ("episodes", "offences") or period == "year"):
                 continue
             if gaps.get((key, other)):
                 out.append(not_compared(subject, where, rows["now"][key], against, gaps[(key, other)], policy))
@@ -231,7 +238,7 @@ def overview_sentences(rows: dict, groups: dict, period: str, locality: str, are
             measure = "episodes" if key == "episodes" else "offences" if key == "offences" else None
             by = explain(groups.get("now"), groups.get(other), measure, change, dims) if measure else None
             out.append(sentence(subject, where, change, against, policy, by))
-    if locality == "All" and "episodes" not in unavailable and not gaps.get(("episodes", "before")):
+    if locality == "All" and not running and "episodes" not in unavailable and not gaps.get(("episodes", "before")):
         for place in sorted(_parts(groups.get("now"), "episodes", "locality")):
             if place == "Unknown":
                 continue

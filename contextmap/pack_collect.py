@@ -137,9 +137,17 @@ def _gaps(f: Filters, cov: Coverage, periods: dict) -> dict:
     """(measure key, "before" or "last_year") → why that comparison has no data on both
     sides, or why it is not made (a period still running is not set against a whole one)."""
     now = (f.month_from, f.month_to)
-    running = f"the {f.period} is not over: the data run to {fmt.month_label(f.month_to)}" if f.to_date else None
+    running = f"the {f.period} is not over" if f.to_date else None
     return {(m.key, other): reason for m in headline.MEASURES for other in ("before", "last_year")
             if (reason := running or cov.gap(m.source, now, (periods[other].month_from, periods[other].month_to)))}
+
+
+def running_note(f: Filters) -> str | None:
+    """Why a period still running at the data's end is compared with nothing, or None."""
+    if not f.to_date:
+        return None
+    return (f"The {f.period} is not over: the data run to {fmt.month_label(f.month_to)}, so its figures are not "
+            f"compared with a whole {f.period}. Choose a month, or the last {f.period} that has ended, to compare.")
 
 
 def _peer_groups(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
@@ -238,7 +246,7 @@ def collect(query: Query, f: Filters, policy: disclosure.Policy, area: str | Non
     # Offences carry no looked-after status: say so wherever that filter is in use.
     offence_note = f.ignored({"locality", "sources", "age_bands", "sexes"}, "offences do not record it")
     sentences = narrative.overview_sentences(rows, groups, f.period, f.locality, area, policy, rhi_target=target,
-                                             gaps=gaps, unavailable=unavailable)
+                                             gaps=gaps, unavailable=unavailable, running=running_note(f))
     if offence_note and "offences" not in unavailable:
         sentences.append(f"Offence figures are {offence_note[0].lower()}{offence_note[1:]}")
     breakdown = query("rhi_breakdown", f)

@@ -34,6 +34,17 @@ def shown_scores(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure
     return score.where(protected["events"].notna()).set_axis(places.index)
 
 
+def score_texts(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure.Policy) -> pd.Series:
+    """Each place's score as shown: "12.5", "≥ 4.0" when a part is hidden (it counts as 0,
+    so the score is at least that), "c" when the place's events are hidden."""
+    df = places.reset_index(drop=True)
+    hidden = disclosure.protect_counts(df, ["events", *PLACE_PARTS], policy, level="place", total_col="events",
+                                       parts=list(PLACE_PARTS))[list(PLACE_PARTS)].isna().any(axis=1)
+    texts = [disclosure.SUPPRESSED if pd.isna(v) else f"≥ {v:,.1f}" if h else f"{v:,.1f}"
+             for v, h in zip(shown_scores(df, weights, policy), hidden)]
+    return pd.Series(texts, index=places.index, dtype=object)
+
+
 def shown_ranks(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure.Policy) -> pd.Series:
     """Each place's rank by its shown score (1 = highest; ties share a rank); NaN where the
     score is hidden or 0, so a rank never orders places whose scores the reader cannot see."""
@@ -94,7 +105,7 @@ def places_table(places: pd.DataFrame, sparks: dict[str, list[float]], weights: 
     table = pd.DataFrame({
         "Rank": shown_ranks(df, weights, policy).astype("Int64"),
         "Place": df["name"],
-        "Score": [disclosure.SUPPRESSED if pd.isna(v) else f"{v:,.1f}" for v in shown_scores(df, weights, policy)],
+        "Score": score_texts(df, weights, policy),
         "Last 2 years": [sparks.get(pid, []) for pid in df["place_id"]],
         "Events": shown["events"],
         "Found here": shown["missing_found"],

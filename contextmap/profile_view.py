@@ -18,7 +18,7 @@ from contextmap.disruption_view import timeline_figure
 from contextmap.labels import label, labels
 from contextmap.map_view import LEVELS, MEASURE_HELP
 from contextmap.network import small_groups_row, split_small
-from contextmap.places_view import cross_border_text, ranking_params, shown_ranks, shown_scores, weights_text
+from contextmap.places_view import cross_border_text, ranking_params, score_texts, shown_ranks, weights_text
 from contextmap.queries import Query, has_table
 from contextmap.settings import PlaceWeights
 
@@ -206,9 +206,8 @@ def place_profile(query: Query, place_id: str, filters, policy: disclosure.Polic
         if not ranked.empty:
             r = ranked.iloc[0]
             ranks = shown_ranks(ranking, weights, policy).set_axis(ranking["place_id"])
-            score = shown_scores(ranked, weights, policy).iloc[0]
             prof.metrics += [
-                ("Score", "c" if pd.isna(score) else f"{score:,.1f}", weights_text(weights)),
+                ("Score", score_texts(ranked, weights, policy).iloc[0], weights_text(weights)),
                 ("Rank", "—" if pd.isna(ranks[place_id]) else f"{int(ranks[place_id]):,} of {int(ranks.notna().sum()):,}",
                  "1 = highest score among the places whose score can be shown in the period."),
                 ("Children", disclosure.fmt_count(r["children"], policy, "place"), "Distinct children linked to the place's events."),
