@@ -74,7 +74,7 @@ class Policy:
     Attributes
     ----------
     suppress_max : int
-        Counts from 1 to this are suppressed.
+        Counts from 0 to this are suppressed (shown as "c").
     ptable_path : str
         A p-table file for cell-key perturbation (ONS layout); empty for the built-in one.
     round_small_areas : bool

@@ -107,7 +107,12 @@ def _chart_counts(at) -> list[tuple[str, float]]:
             if trace.get("type") != "bar":
                 continue
             axis = "x" if trace.get("orientation") == "h" else "y"
-            values = [v for v in _bdata(trace.get(axis)) if isinstance(v, int | float) and not np.isnan(v)]
+            raw = _bdata(trace.get(axis))
+            text = trace.get("text")
+            labels = text if isinstance(text, list) and len(text) == len(raw) else [None] * len(raw)
+            # A bar of no length labelled "c" stands for a hidden count (0 to suppress_max alike), not a 0.
+            values = [v for v, label in zip(raw, labels) if isinstance(v, int | float) and not np.isnan(v)
+                      and not (v == 0 and label == disclosure.SUPPRESSED)]
             if trace.get("meta") == HIDDEN_BAND:
                 # A month with a hidden count is drawn as a band of one fixed height, never its count.
                 found += [(f"hidden band at {v}", v) for v in values if v != POLICY.suppress_max]
@@ -149,7 +154,7 @@ def _texts(at) -> list[str]:
 
 
 def visible_small_counts(at) -> list[str]:
-    """Descriptions of every count from 1 to suppress_max that the page shows."""
+    """Descriptions of every count from 0 to suppress_max that the page shows."""
     found = []
     for m in at.metric:
         value = str(m.value).strip()
