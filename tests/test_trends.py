@@ -20,20 +20,25 @@ def _raw(values: dict, column="episodes", group="All", extra=None):
     return pd.DataFrame(rows)
 
 
-def test_missing_months_are_zero_and_rolling_average_uses_three_shown_months():
-    raw = _raw({date(2025, 1, 1): 30, date(2025, 3, 1): 60})
+def test_missing_months_are_zero_hidden_as_c_and_rolling_average_uses_three_shown_months():
+    raw = _raw({date(2025, 1, 1): 30, date(2025, 3, 1): 60, date(2025, 4, 1): 90})
     s = trends.series(raw, trends.MEASURES["episodes"], "none", MONTHS, P).set_index("month")
-    assert s.loc["2025-02-01", "value"] == 0
-    assert s.loc["2025-03-01", "rolling_3m"] == pytest.approx(30.0)
+    # A month with no records counts 0, and 0 is "c" like 1 to 5: a gap, never drawn as 0.
+    assert math.isnan(s.loc["2025-02-01", "value"]) and s.loc["2025-02-01", "hidden"]
+    assert math.isnan(s.loc["2025-03-01", "rolling_3m"])  # February is in its window
+    raw = _raw({date(2025, 1, 1): 30, date(2025, 2, 1): 30, date(2025, 3, 1): 60})
+    s = trends.series(raw, trends.MEASURES["episodes"], "none", MONTHS, P).set_index("month")
+    assert s.loc["2025-03-01", "rolling_3m"] == pytest.approx(40.0)
     assert len(s) == len(MONTHS)
 
 
 def test_hidden_month_is_a_gap_and_blanks_every_figure_resting_on_it():
-    raw = _raw({date(2024, 1, 1): 3, date(2024, 2, 1): 40, date(2024, 3, 1): 50, date(2025, 1, 1): 20})
+    raw = _raw({date(2024, 1, 1): 3, date(2024, 2, 1): 40, date(2024, 3, 1): 50, date(2024, 4, 1): 30,
+                date(2025, 1, 1): 20})
     s = trends.series(raw, trends.MEASURES["episodes"], "none", MONTHS, P).set_index("month")
     assert math.isnan(s.loc["2024-01-01", "value"]) and s.loc["2024-01-01", "hidden"]
     assert math.isnan(s.loc["2024-03-01", "rolling_3m"])  # Jan is in its window
-    assert s.loc["2024-04-01", "rolling_3m"] == pytest.approx(30.0)  # Feb, Mar, Apr
+    assert s.loc["2024-04-01", "rolling_3m"] == pytest.approx(40.0)  # Feb, Mar, Apr
     assert math.isnan(s.loc["2025-01-01", "last_year"])  # January 2024 was hidden
     assert s.loc["2025-02-01", "last_year"] == 40
     out = trends.download_frame(s.reset_index(), trends.MEASURES["episodes"])
