@@ -332,7 +332,7 @@ def _area_notice(data: MapData, measure: str, level: str, filters) -> str | None
         return f"No events match these filters in {period}: every area shows 0. Widen the period or clear filters."
     if measure == "gi" and not values["category"].astype(str).str.contains("spot").any():
         return (f"No {where[:-1]} is a significant hot or cold spot in {period}, so every area is grey. One month "
-                "rarely has enough events: choose a quarter or 12 months in the sidebar.")
+                "rarely has enough events: choose a quarter or a year in the sidebar.")
     if measure == "emerging" and values["category"].isin(["No pattern", None]).all():
         return f"No {where[:-1]} is flagged as an emerging hotspot in the months to {fmt.month_label(filters.month_to)}."
     return None
@@ -367,7 +367,7 @@ def build_map(query: Query, data: MapData, filters, policy: disclosure.Policy, m
         maps.add_heat(m, cells)
         if cells.empty:
             notices.append("The heat map has nothing to show: in this period every 200 m square has 5 or fewer events, "
-                           "and those are hidden. Choose a quarter or 12 months in the sidebar.")
+                           "and those are hidden. Choose a quarter or a year in the sidebar.")
         else:
             legends.append(maps.legend_markdown("Density heat map", [maps.LegendEntry(
                 "", "Fewer to more events per 200 m square (squares with 0 to 5 are left out)", "gradient")]))

@@ -54,7 +54,7 @@ st.markdown(f"""
 ({rri.reference_for(dimension)}): 2.00 means twice as often per child. The interval is 95%
 (delta method on the log scale); where it includes 1 the data do not show a clear difference.
 Groups with fewer than {max(cfg.min_events, s.policy.suppress_max + 1)} are too few to read; children whose
-group is not recorded have no population to compare with and are only counted. A quarter or 12 months gives steadier figures than a month.
+group is not recorded have no population to compare with and are only counted. A quarter or a year gives steadier figures than a month.
 
 **Where the denominators come from.** {md_escape(rri.denominators_note(denominators))}
 For offences, looked-after means the child was recorded as looked after on any missing episode.

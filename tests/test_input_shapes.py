@@ -205,8 +205,8 @@ def test_the_dashboard_opens_on_the_latest_complete_month_with_episodes(shape_bu
     sidebar = " ".join(c.value for c in at.sidebar.caption)
     assert "opens on the latest complete month with missing episodes (March 2024)" in sidebar
     assert "April 2024 is not complete" in sidebar
-    assert at.sidebar.select_slider(key="f_month").options == ["March 2024", "April 2024 (partial)"]
-    at = overview(f_month=date(2024, 4, 1))
+    assert at.sidebar.select_slider(key="f_month_month").options == ["March 2024", "April 2024 (partial)"]
+    at = overview(f_month_month=date(2024, 4, 1))
     assert any("April 2024 is not complete" in w.value for w in at.warning), [w.value for w in at.warning]
 
 

@@ -110,8 +110,8 @@ def test_suppressed_areas_are_hatched_and_say_so(full_map, wards):
     assert 'url(#cm-hatch)' in data and 'id="cm-hatch"' in data
     suppressed = wards["code"][1::5]
     for code in suppressed:
-        assert re.search(rf'"ref": "{code}", "tip": "[^"]*Suppressed \(1 to 5, too few to show\)"', data), code
-    assert data.count('Suppressed (1 to 5, too few to show)"') == len(suppressed)
+        assert re.search(rf'"ref": "{code}", "tip": "[^"]*Suppressed \(0 to 5, too few to show\)"', data), code
+    assert data.count('Suppressed (0 to 5, too few to show)"') == len(suppressed)
 
 
 def test_legend_is_off_the_map_and_explains_every_fill(drawn):
@@ -119,7 +119,7 @@ def test_legend_is_off_the_map_and_explains_every_fill(drawn):
     words = legend.replace("\\", "")  # Markdown escapes, as the page reads them
     assert "Events" not in html.split("<body>")[1].split("<script>")[0]  # drawn on the page, never over an area
     assert words.startswith("**Events**")
-    assert "Suppressed (1 to 5, too few to show)" in words and "No data" in words
+    assert "Suppressed (0 to 5, too few to show)" in words and "No data" in words
     assert re.search(r"\d+ to \d+", words)
     assert legend.count("data:image/svg+xml;base64,") == len(re.findall(r"!\[\]", legend)) >= 4
 

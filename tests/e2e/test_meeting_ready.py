@@ -56,12 +56,13 @@ def test_large_type_overview_reads_from_the_back_of_the_room_at_1024(page):
 
 @pytest.mark.parametrize("period", ["quarter", "year"])
 def test_the_places_window_picker_shows_its_whole_choice_at_1024(page, period):
-    """Three controls in a row cut the window's name ("The 12 months to Octob…") on a projector."""
+    """Three controls in a row cut the window's name ("The year April 2026 to Octob…") on a projector."""
     page.set_viewport_size(SIZES["1024x768"])
     open_page(page, "places", role="analyst", period=period)
     assert_healthy(page)
     window = page.locator("[data-testid=stSelectbox]", has_text="Window").locator("input").input_value()
-    assert window.startswith("The 12 months to ") and window[17].isupper(), window
+    # The whole year (April to March) holding the month, to the data's last month while it runs.
+    assert re.fullmatch(r"The year April \d{4} to [A-Z][a-z]+ \d{4}( \(year so far\))?", window), window
     assert not truncated_selects(page), truncated_selects(page)
 
 
@@ -103,8 +104,8 @@ def test_a_shared_link_opens_the_same_action_with_its_comparison_places_named(pa
     grids = table_text(page)
     assert all(name in grids for name in names), (names, grids[:500])
     assert "Compared with 6 similar places" in main_text(page)
-    # Months of 1 to 5 events are a marked band, not an empty chart.
-    assert page.locator("[data-testid=stPlotlyChart]").first.get_by_text("1 to 5 events: hidden (c)").count() == 1
+    # Months of 0 to 5 events (zero is hidden too) are a marked band, not an empty chart.
+    assert page.locator("[data-testid=stPlotlyChart]").first.get_by_text("0 to 5 events: hidden (c)").count() == 1
     shot(page, "1024x768/disruption-closure-order", full_page=False)
     page.set_viewport_size(PHONE)
     page.wait_for_timeout(500)
@@ -157,6 +158,7 @@ def test_map_says_when_a_layer_has_nothing_to_show(page):
     page.get_by_role("option", name="Hotspots (Getis-Ord Gi*)").click()
     wait_idle(page)
     assert "is a significant hot or cold spot" in main_text(page)
+    assert "choose a quarter or a year in the sidebar" in main_text(page)  # the periods the sidebar offers
     assert "Hotspots (Getis-Ord Gi*)" in main_text(page)  # the legend's heading
     controls = page.locator("[data-testid=stMain] [data-testid=stWidgetLabel]").all_inner_texts()
     assert {"Areas", "Colour areas by", "Places of concern", "Density heat map"} <= {c.strip() for c in controls}

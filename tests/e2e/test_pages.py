@@ -72,8 +72,17 @@ def test_pages_a_role_may_not_see_say_so_and_show_nothing(page, role):
 
 
 def _choose_period(page, label: str) -> float:
-    page.locator("[data-testid='stSidebar']").get_by_role("radio", name=label, exact=True).click()
-    return wait_idle(page)
+    # On a freshly started server the first click on the overview can be lost (as in
+    # test_meeting_ready's large-type switch), so it is tried again until the choice holds.
+    choice = page.locator("[data-testid='stSidebar']").get_by_role("radio", name=label, exact=True)
+    seconds = 0.0
+    for _ in range(3):
+        choice.click()
+        seconds = wait_idle(page)
+        if choice.is_checked():
+            break
+    assert choice.is_checked(), f"the period {label!r} was not chosen"
+    return seconds
 
 
 def _choose_locality(page, locality: str) -> float:
@@ -89,7 +98,7 @@ def test_filters_change_the_numbers_and_travel_in_the_url(page):
     seconds = open_page(page, "overview", role="strategic")
     record_timing("first render: overview (strategic)", seconds)
     month = metric_value(page, "Missing episodes")
-    record_timing("filter change: period", _choose_period(page, "12 months"))
+    record_timing("filter change: period", _choose_period(page, "Year"))
     year = metric_value(page, "Missing episodes")
     assert int(year.replace(",", "")) > int(month.replace(",", "")), (month, year)
     assert "period=year" in page.url
