@@ -174,7 +174,7 @@ PLACE_COLUMN_SOURCES = {"found_here": "missing_found", "rhi_mentions": "rhi_ment
 def _places(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
     raw = query("top_places", f.year_window(), limit=top)
     # Only places whose events are shown: listing a "c" place would say it had at least one.
-    raw = raw[~raw["events"].map(lambda n: disclosure.is_suppressed(n, policy))].reset_index(drop=True)
+    raw = raw[~raw["events"].map(lambda n: disclosure.is_suppressed(n, policy)).astype(bool)].reset_index(drop=True)
     # "All events" also counts children going missing from the place, a column not shown: parts ≤ total.
     shown = disclosure.protect_frame(raw, ["found_here", "rhi_mentions", "offences", "events"], policy, level="place",
                                      total_col="events", parts=["found_here", "rhi_mentions", "offences"], exact=False)
@@ -237,7 +237,7 @@ def collect(query: Query, f: Filters, policy: disclosure.Policy, area: str | Non
     cov = Coverage.from_frame(query("coverage"))
     caveats = list(filter(None, [cov.partial_note(f.month_to), cov.start_note(f.month_from)]))
     periods = {"now": f, "before": f.previous(), "last_year": f.last_year()}
-    rows = {k: headline.headline_row(query("overview_episodes", p), query("overview_offences", p)) for k, p in periods.items()}
+    rows = {k: headline.card_row(query, p, policy, cov.first) for k, p in periods.items()}
     if rows["now"]["episodes"] == 0 and rows["now"]["offences"] == 0:
         return Overview(f, area, [], [], pd.DataFrame(), empty=True, caveats=caveats, council=council)
     groups = {k: query("overview_groups", p) for k, p in periods.items()}

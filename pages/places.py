@@ -37,7 +37,7 @@ categories = b.multiselect("Category", sorted(places["category"].dropna().unique
 active = c.toggle(f"Only places with more than {s.policy.suppress_max} events", value=True, key="places_active")
 shown = places[places["category"].isin(categories)] if categories else places
 if active:
-    shown = shown[~shown["events"].map(lambda n: disclosure.is_suppressed(n, s.policy))]
+    shown = shown[~shown["events"].map(lambda n: disclosure.is_suppressed(n, s.policy)).astype(bool)]
 if shown.empty:
     st.info(f"No place of concern had more than {s.policy.suppress_max} events linked to it with these filters. Widen "
             "the period, choose All localities or another category, or switch off the toggle above to list every place.")

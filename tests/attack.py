@@ -336,11 +336,17 @@ def attack(con, policy: disclosure.Policy, months: int = 3) -> list[Route]:
         month = last - relativedelta(months=k)
         for loc in ["All", *localities]:
             base = Filters(month, locality=loc, data_end=last)
-            routes += filter_routes(views, base) + identity_routes(views, base) + period_routes(views, month, base)
+            routes += filter_routes(views, base) + identity_routes(views, base)
             if loc == "All":
                 routes += locality_routes(views, base, localities)
                 for period in ("month", "year"):
                     routes += hierarchy_routes(views, replace(base, period=period), lsoa_ward)
+    # Each quarter once (the last ``months`` months lie in one or two): the last eight quarters.
+    ends = sorted({Filters(last - relativedelta(months=3 * q), period="quarter", data_end=last).month_to
+                   for q in range(8)})
+    for end in ends:
+        for loc in ["All", *localities]:
+            routes += period_routes(views, end, Filters(end, locality=loc, data_end=last))
     return routes
 
 

@@ -25,10 +25,18 @@ from contextmap import disclosure
 EPS = 1e-7
 
 
+# A "c" hiding a count above suppress_max (secondary suppression). A reader cannot tell it
+# from any other "c"; the attack grants them that it is more than suppress_max.
+SECONDARY = "c>"
+
+
 def bounds(text: str, policy: disclosure.Policy) -> tuple[float, float]:
     """What a figure's text says of the true count: "c" is 0 (1 when zeros are shown) to
     ``suppress_max``; a shown 0 is 0; a shown count s is max(suppress_max + 1, s - 2) to s + 2
-    (the p-table moves a count at most 2 and never into the "c" range)."""
+    (the p-table moves a count at most 2 and never into the "c" range); ``SECONDARY`` is
+    more than ``suppress_max``."""
+    if text == SECONDARY:
+        return policy.suppress_max + 1, math.inf
     if text == disclosure.SUPPRESSED:
         return (0 if disclosure.is_suppressed(0, policy) else 1), policy.suppress_max
     shown = float(text.replace(",", ""))
@@ -62,7 +70,7 @@ class Reader:
         lo, hi = bounds(text, self.policy)
         old = self.rows.get(key, (-math.inf, math.inf))
         self.rows[key] = (max(lo, old[0]), min(hi, old[1]))
-        if text == disclosure.SUPPRESSED:
+        if text in (disclosure.SUPPRESSED, SECONDARY):
             self.targets.setdefault(key, name)
 
     def unseen(self, name: Hashable, cell: Hashable) -> None:
@@ -79,7 +87,8 @@ class Reader:
         c = np.concatenate([np.fromiter(k, int) for k in keys])
         a = sparse.csr_matrix((np.ones(len(c)), (r, c)), shape=(len(keys), n))
         lo = np.array([self.rows[k][0] for k in keys])
-        hi = np.array([self.rows[k][1] for k in keys])
+        # linprog takes no infinite bound: a figure known only from below gets one no count reaches.
+        hi = np.minimum(np.array([self.rows[k][1] for k in keys]), 1e9)
         # Cells linked by any constraint share a block; each target is solved within its own.
         _, block = connected_components(a.T @ a, directed=False)
         by_block: dict[int, list[frozenset]] = {}

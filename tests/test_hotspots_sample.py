@@ -90,8 +90,9 @@ def test_area_gi_star_equals_esda_on_the_real_neighbours(sample_con, level, peri
 
     con = sample_con
     table = {"lsoa": "geo_lsoa_neighbours", "ward": "geo_ward_neighbours"}[level]
+    # The months whose window is this period's own (each window is kept once, as its shortest period).
     months = [m for (m,) in con.execute(
-        "select distinct month_to from mart_area_hotspots where level = ? order by 1", [level]
+        "select distinct month_to from mart_area_hotspots where level = ? and period = ? order by 1", [level, period]
     ).fetchall()]
     w = None
     for month in (months[len(months) // 2], months[-1]):
