@@ -88,17 +88,14 @@ class Filters:
         text = period_label(self.month_from, self.month_to)
         return f"{text} ({self.period} so far)" if self.to_date else text
 
-    def parts(self, first: date | None = None) -> list[Filters]:
-        """The months of a quarter or the quarters of a year (none for a month), leaving out
-        those that end before ``first`` (the data's first month: a reader knows they hold nothing)."""
+    def parts(self) -> list[Filters]:
+        """The months of a quarter or the quarters of a year (none for a month)."""
         if self.period == "month":
             return []
         kind = "month" if self.period == "quarter" else "quarter"
         out, month = [], self.month_from
         while month <= self.month_to:
-            part = replace(self, month=month, period=kind)
-            if first is None or part.month_to >= first:
-                out.append(part)
+            out.append(replace(self, month=month, period=kind))
             month = period_end(month, kind) + relativedelta(months=1)
         return out
 

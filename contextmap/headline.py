@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from contextmap import cellkey, disclosure, fmt, narrative, rhi_view, settings
+from contextmap import disclosure, fmt, narrative, period_guard, rhi_view, settings
 
 
 @dataclass(frozen=True)
@@ -165,35 +165,14 @@ def headline_row(episodes: pd.DataFrame, offences: pd.DataFrame) -> pd.Series:
     return row.fillna(0)
 
 
-def at_ceiling(total, parts: list, policy: disclosure.Policy) -> bool:
-    """Whether a shown total would tell that its hidden parts hold more than 0.
-
-    A period's count is at most the sum of its parts' (children can count in two months).
-    A reader knows a shown count s is at least max(6, s - 2), a shown part at most its
-    value + 2 and a hidden one at most ``suppress_max``. When the total's least value is
-    more than all but one hidden part can hold, that part is at least 1; at all they can
-    hold, every hidden part is ``suppress_max`` exactly (a quarter shown 17 over three
-    "c" months: each is 5). Such a total is hidden too.
-    """
-    hidden = [disclosure.is_suppressed(p, policy) for p in parts]
-    if disclosure.is_suppressed(total, policy) or not any(hidden):
-        return False
-    ceiling = sum(policy.suppress_max if h else float(p) + cellkey.MAX_PERTURBATION for p, h in zip(parts, hidden))
-    return max(policy.suppress_max + 1, float(total) - cellkey.MAX_PERTURBATION) > ceiling - policy.suppress_max
-
-
-def card_row(query, f, policy: disclosure.Policy, first=None) -> pd.Series:
+def card_row(query, f, policy: disclosure.Policy) -> pd.Series:
     """The headline row of filters ``f`` as the cards show it: a quarter's or a year's count
-    at the ceiling of its months or quarters (:func:`at_ceiling`) is set to 0, shown as "c".
+    at the ceiling of its months' or quarters' is hidden (:mod:`contextmap.period_guard`)."""
+    def row(g) -> pd.DataFrame:
+        return headline_row(query("overview_episodes", g), query("overview_offences", g)).to_frame().T
 
-    ``first`` is the data's first month (parts before it hold nothing, as a reader knows).
-    """
-    row = headline_row(query("overview_episodes", f), query("overview_offences", f))
-    parts = [card_row(query, part, policy, first) for part in f.parts(first)]
-    for m in MEASURES:
-        if m.kind == "count" and parts and at_ceiling(row[m.key], [p[m.key] for p in parts], policy):
-            row[m.key] = 0
-    return row
+    counts = [m.key for m in MEASURES if m.kind == "count"]
+    return period_guard.hide_at_ceiling(row(f), [row(p) for p in f.parts()], [], counts, policy).iloc[0]
 
 
 # Outcome-Based Accountability: the three questions partnerships report against.

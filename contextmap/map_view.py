@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from contextmap import disclosure, fmt, maps
+from contextmap import disclosure, fmt, maps, period_guard
 from contextmap import hotspot_stats as hs
-from contextmap.filters import SOURCES
+from contextmap.filters import SOURCES, Filters
 from contextmap.labels import label
-from contextmap.places_view import cross_border_text, ranking_params, shown_ranks, shown_scores, weights_text
+from contextmap.places_view import cross_border_text, ranking, shown_ranks, shown_scores, weights_text
 from contextmap.queries import Query, has_table
 from contextmap.settings import Map, PlaceWeights
 
@@ -271,6 +271,12 @@ class MapData:
     missing: str | None = None  # why the chosen measure cannot be drawn
 
 
+def area_events(query: Query, f: Filters, policy: disclosure.Policy, level: str) -> pd.DataFrame:
+    """Events per area (``area_events``) of filters ``f``, guarded across periods
+    (:mod:`contextmap.period_guard`)."""
+    return period_guard.guarded(query, "area_events", f, policy, keys=["code"], counts=["events"], level=level)
+
+
 _CLASS_QUERIES = {"gi": ("area_hotspots", "mart_area_hotspots"), "emerging": ("emerging_hotspots", "mart_emerging_hotspots")}
 
 
@@ -280,7 +286,7 @@ def map_data(query: Query, filters, policy: disclosure.Policy, level: str, measu
     the areas it sees with its own counts (``area_events``), and only the count measure."""
     if scoped and measure not in COUNCIL_MEASURES:
         measure = "count"
-    areas = query("area_events", **filters.params(), level=level)
+    areas = area_events(query, filters, policy, level)
     _, source_note = hotspot_source(filters.sources)
     classes, notes, missing = None, [], None
     if measure in _CLASS_QUERIES:
@@ -296,7 +302,7 @@ def map_data(query: Query, filters, policy: disclosure.Policy, level: str, measu
             missing = "No hotspot results for this month and period: the data may not reach back far enough. Choose a later month."
     values = area_values(areas, "count" if missing else measure, policy, level, classes, scoped)
     boundaries = query("boundaries", level=level)
-    places = query("place_ranking", **filters.year_window().params(), **ranking_params(weights)) \
+    places = ranking(query, filters.year_window(), weights, policy) \
         if has_table(query, "mart_place_hotspots") else None
     return MapData(areas, values, boundaries[boundaries["code"].isin(areas["code"])].reset_index(drop=True),
                    classes, places, notes, missing)
@@ -363,7 +369,8 @@ def build_map(query: Query, data: MapData, filters, policy: disclosure.Policy, m
             notices.append(f"No place of concern had events in {filters.year_window_text()}.")
         legends.append(maps.legend_markdown("Places", place_legend(weights, filters)))
     if heat:
-        cells = heat_cells(query("map_heat", **filters.params()), policy)
+        cells = heat_cells(period_guard.guarded(query, "map_heat", filters, policy, keys=["lat", "lon"], counts=["events"]),
+                           policy)
         maps.add_heat(m, cells)
         if cells.empty:
             notices.append("The heat map has nothing to show: in this period every 200 m square has 5 or fewer events, "

@@ -20,15 +20,26 @@ import plotly.graph_objects as go
 from dateutil.relativedelta import relativedelta
 from shapely.geometry import shape
 
-from contextmap import disclosure, disruption_view, fmt, headline, maps, narrative, rhi_view, settings, trends
+from contextmap import (
+    disclosure,
+    disruption_view,
+    fmt,
+    headline,
+    maps,
+    narrative,
+    period_guard,
+    rhi_view,
+    settings,
+    trends,
+)
 from contextmap.auth import councils
 from contextmap.coverage import Coverage
 from contextmap.filters import MISSING_SOURCES, Filters
 from contextmap.hotspot_stats import emerging_category
 from contextmap.labels import joined, labels
-from contextmap.map_view import area_values, place_markers
+from contextmap.map_view import area_events, area_values, place_markers
 from contextmap.network import small_groups_row, split_small
-from contextmap.places_view import ranking_params
+from contextmap.places_view import ranking
 from contextmap.queries import WHOLE, Query, has_table
 from contextmap.settings import PlaceWeights
 
@@ -172,7 +183,8 @@ PLACE_COLUMN_SOURCES = {"found_here": "missing_found", "rhi_mentions": "rhi_ment
 
 
 def _places(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
-    raw = query("top_places", f.year_window(), limit=top)
+    raw = period_guard.guarded(query, "top_places", f.year_window(), policy, keys=["place_id"],
+                               counts=["found_here", "rhi_mentions", "offences", "events"], limit=top)
     # Only places whose events are shown: listing a "c" place would say it had at least one.
     raw = raw[~raw["events"].map(lambda n: disclosure.is_suppressed(n, policy)).astype(bool)].reset_index(drop=True)
     # "All events" also counts children going missing from the place, a column not shown: parts ≤ total.
@@ -237,7 +249,7 @@ def collect(query: Query, f: Filters, policy: disclosure.Policy, area: str | Non
     cov = Coverage.from_frame(query("coverage"))
     caveats = list(filter(None, [cov.partial_note(f.month_to), cov.start_note(f.month_from)]))
     periods = {"now": f, "before": f.previous(), "last_year": f.last_year()}
-    rows = {k: headline.card_row(query, p, policy, cov.first) for k, p in periods.items()}
+    rows = {k: headline.card_row(query, p, policy) for k, p in periods.items()}
     if rows["now"]["episodes"] == 0 and rows["now"]["offences"] == 0:
         return Overview(f, area, [], [], pd.DataFrame(), empty=True, caveats=caveats, council=council)
     groups = {k: query("overview_groups", p) for k, p in periods.items()}
@@ -341,7 +353,7 @@ def ward_map_figure(query: Query, f: Filters, policy: disclosure.Policy, weights
     """The Map page's opening view as a picture: events per 1,000 children aged 10–17 by ward
     in the period, ward and locality names, and the places of concern over the year to the
     period's end sized by score. Plain polygons, no tiles, no network."""
-    values = area_values(query("area_events", f, level="ward"), "rate", policy, "ward")
+    values = area_values(area_events(query, f, policy, "ward"), "rate", policy, "ward")
     fills, legend = maps.sequential_fills(values, decimals=1)
     # The chosen locality's wards only, as the Map page draws them.
     wards = query("boundaries", level="ward")
@@ -369,7 +381,7 @@ def ward_map_figure(query: Query, f: Filters, policy: disclosure.Policy, weights
         point = shape(json.loads(row.geojson)).centroid
         fig.add_annotation(x=point.x, y=point.y, text=f"<b>{html.escape(str(row.name))}</b>", showarrow=False,
                            yshift=-16, font={"size": 15, "color": "#000000"}, bgcolor="rgba(255,255,255,0.75)")
-    markers = place_markers(query("place_ranking", f.year_window(), **ranking_params(weights)),
+    markers = place_markers(ranking(query, f.year_window(), weights, policy),
                                   weights, policy)
     markers = markers[markers["score"].fillna(1) > 0].dropna(subset=["lat", "lon"])
     top = float(markers["score"].max()) if markers["score"].notna().any() else 1.0

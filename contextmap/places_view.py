@@ -12,8 +12,10 @@ import dataclasses
 
 import pandas as pd
 
-from contextmap import disclosure, fmt
+from contextmap import disclosure, fmt, period_guard
+from contextmap.filters import Filters
 from contextmap.labels import labels
+from contextmap.queries import Query
 from contextmap.settings import PlaceWeights
 
 PLACE_PARTS = ("missing_found", "rhi_mention", "offence")
@@ -55,6 +57,20 @@ def shown_ranks(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure.
 def ranking_params(weights: PlaceWeights) -> dict:
     """The ``$w_*`` parameters of ``place_ranking.sql`` from ``[hotspots.place_weights]``."""
     return {f"w_{part}": float(getattr(weights, part)) for part in PLACE_PARTS}
+
+
+def ranking(query: Query, f: Filters, weights: PlaceWeights, policy: disclosure.Policy) -> pd.DataFrame:
+    """The ``place_ranking`` rows of filters ``f`` as every page shows them: each count
+    guarded across periods (:mod:`contextmap.period_guard`), and the events of the period
+    before as that period's own view shows them (a Change column would give them back)."""
+    params = ranking_params(weights)
+    places = period_guard.guarded(query, "place_ranking", f, policy, keys=["place_id"],
+                                  counts=["events", *PLACE_PARTS, "children"], **params)
+    if f.to_date:
+        return places
+    before = period_guard.guarded(query, "place_ranking", f.previous(), policy, keys=["place_id"],
+                                  counts=["events"], **params).set_index("place_id")["events"]
+    return places.assign(previous_events=places["place_id"].map(before).fillna(0).astype(int))
 
 
 SPARK_QUARTERS = 8

@@ -13,11 +13,19 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from contextmap import disclosure, fmt, maps
+from contextmap import disclosure, fmt, maps, period_guard
+from contextmap.filters import Filters
+from contextmap.queries import Query
 
 POSTCODE_LEVELS = {"district": "Districts (HD1)", "sector": "Sectors (HD1 2)"}
 EXCEEDANCE_FILL = "#D55E00"
 ORDINARY_FILL = "#0072B2"
+
+
+def units(query: Query, f: Filters, policy: disclosure.Policy, level: str) -> pd.DataFrame:
+    """Events per postcode district or sector (``postcode_hotspots``) of filters ``f``,
+    guarded across periods (:mod:`contextmap.period_guard`)."""
+    return period_guard.guarded(query, "postcode_hotspots", f, policy, keys=["code"], counts=["events"], level=level)
 
 
 def postcode_legend(level: str, scoped: bool = False) -> str:

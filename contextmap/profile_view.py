@@ -8,7 +8,7 @@ Every figure is protected here with :mod:`contextmap.disclosure`; pages lay a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -18,7 +18,7 @@ from contextmap.disruption_view import timeline_figure
 from contextmap.labels import label, labels
 from contextmap.map_view import LEVELS, MEASURE_HELP
 from contextmap.network import small_groups_row, split_small
-from contextmap.places_view import cross_border_text, ranking_params, score_texts, shown_ranks, weights_text
+from contextmap.places_view import cross_border_text, ranking, score_texts, shown_ranks, weights_text
 from contextmap.queries import Query, has_table
 from contextmap.settings import PlaceWeights
 
@@ -201,11 +201,11 @@ def place_profile(query: Query, place_id: str, filters, policy: disclosure.Polic
         ("Change", _change(now, before, policy), "Events against the whole period of the same kind just before (none while the period is still running)."),
     ]
     if has_table(query, "mart_place_hotspots"):
-        ranking = query("place_ranking", **{**filters.params(), "locality": "All"}, **ranking_params(weights))
-        ranked = ranking[ranking["place_id"] == place_id]
+        ranked_places = ranking(query, replace(filters, locality="All"), weights, policy)
+        ranked = ranked_places[ranked_places["place_id"] == place_id]
         if not ranked.empty:
             r = ranked.iloc[0]
-            ranks = shown_ranks(ranking, weights, policy).set_axis(ranking["place_id"])
+            ranks = shown_ranks(ranked_places, weights, policy).set_axis(ranked_places["place_id"])
             prof.metrics += [
                 ("Score", score_texts(ranked, weights, policy).iloc[0], weights_text(weights)),
                 ("Rank", "—" if pd.isna(ranks[place_id]) else f"{int(ranks[place_id]):,} of {int(ranks.notna().sum()):,}",

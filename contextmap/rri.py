@@ -19,7 +19,8 @@ from pathlib import Path
 import pandas as pd
 from scipy.stats import norm
 
-from contextmap import auth, fmt, settings
+from contextmap import auth, disclosure, fmt, period_guard, settings
+from contextmap.filters import Filters
 from contextmap.labels import label
 
 TOO_SMALL = "Too few to read"
@@ -280,6 +281,14 @@ def reference_for(dimension: str) -> str:
 DIMENSIONS = {"ethnic_group": "Ethnic group", "sex": "Sex", "looked_after": "Looked-after status"}
 
 
+def counts(query, f: Filters, policy: disclosure.Policy, dimension: str) -> pd.DataFrame:
+    """Events and children per measure and group of ``dimension`` (``rri_counts``) in the
+    period of ``f``, guarded across periods (:mod:`contextmap.period_guard`). Only the
+    period and the scope apply (the query reads no other filter)."""
+    return period_guard.guarded(query, "rri_counts", f, policy, keys=["measure", "grp"], counts=["events", "children"],
+                                dimension=dimension)
+
+
 def _label(dimension: str, group) -> str:
     return label(group, "sex") if dimension == "sex" else str(group)
 
@@ -297,7 +306,6 @@ def protected_table(counts: pd.DataFrame, dimension: str, kind: str, policy,
     they tell no more than the counts shown. A group whose count is hidden gets no rate or
     ratio either: rate × population would give the count back.
     """
-    from contextmap import disclosure
 
     min_events = max(settings.current().disproportionality.min_events, policy.suppress_max + 1)
     column = "children" if kind == "children" else "events"

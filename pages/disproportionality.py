@@ -30,7 +30,7 @@ measure = right.selectbox("Measure", ["missing:events", "missing:children", "off
                                        "offences:events": "Young people's involvements in offences",
                                        "offences:children": "Young people involved in offences"}.get, key="d_measure")
 source, kind = measure.split(":")
-counts = s.query("rri_counts", month_from=f.month_from, month_to=f.month_to, dimension=dimension)
+counts = rri.counts(s.query, f, s.policy, dimension)
 counts = counts[counts["measure"] == source]
 if counts.empty:
     st.info("No episodes or offences of children aged 10–17 in this period. Choose a longer period in the sidebar.")

@@ -26,7 +26,7 @@ windows = {"year": f.year_window_text(start=True),
 window = a.selectbox("Window", list(windows) if f.period != "year" else ["year"], format_func=windows.get, key="places_window")
 shown_filters = f.year_window() if window == "year" else f
 with st.spinner("Ranking places of concern…"):
-    places = s.query("place_ranking", shown_filters, **places_view.ranking_params(weights))
+    places = places_view.ranking(s.query, shown_filters, weights, s.policy)
     sparks = places_view.sparklines(s.query("place_profile_quarters", f), s.policy)
 st.caption(f"{shown_filters.label} · "
            f"{md_escape(f.locality) if f.locality != 'All' else 'All localities'} · " + places_view.weights_text(weights))

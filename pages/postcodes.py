@@ -22,7 +22,7 @@ page.require_table(s, "mart_postcode_hotspots",
                    "Postcode hotspots are not in this build yet. Rebuild with the hotspot step (`python -m pipelines build`).")
 
 with st.spinner("Counting events by postcode…"):
-    units = s.query("postcode_hotspots", f, level=level).merge(
+    units = postcodes_view.units(s.query, f, s.policy, level).merge(
         s.query("map_postcode_centres", level=level), on="code", how="left")
 if units.empty:
     st.info("No events were located by postcode with these filters. Widen the period or choose All localities.")

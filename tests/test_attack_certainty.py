@@ -18,7 +18,7 @@ force sample, the readers attacked are:
 Before periods nested and zeros were hidden, rolling quarters and 12 months ending at any
 month, with a shown 0 and a "c" known to be 1 to 5, pinned hidden months exactly (a "c"
 year over five "c" months: each is 1). The same file run on that code reports those pins.
-Nesting left one way, closed by ``headline.at_ceiling``: a shown total whose least true
+Nesting left one way, closed by ``contextmap.period_guard``: a shown total whose least true
 value (shown - 2) is all its hidden parts can hold (5 each) pinned every part to 5 (Leeds,
 boys: weapon offences "c" in April, May and June 2024 under a quarter shown 17; Kirklees,
 18+: episodes "c" in both quarters of data of the year to March 2024, the year shown 12).
@@ -126,7 +126,7 @@ def test_overview_cards_pin_no_hidden_month(force_con, runs, user, dim):
         narrow = {} if value == "All" else {dim: (value,)}
         for f in _windows(months, scope=USERS[user], **narrow):
             held = _held(f, months)
-            row = headline.card_row(runs, f, POLICY, months[0])  # as the cards show it
+            row = headline.card_row(runs, f, POLICY)  # as the cards show it
             for name, cols in CARDS.items():
                 wanted = [c for c in cols if value != "All" or c in ADD_OVER_VALUES]
                 if not wanted:
@@ -148,7 +148,7 @@ def test_force_and_councils_together_pin_no_hidden_month(force_con, runs, dim, v
         for scope in (WHOLE, *councils):
             owners = [*councils, *(["no council"] if none else [])] if scope == WHOLE else [scope]
             for f in _windows(months, scope=scope, **{dim: (value,)}):
-                row = headline.card_row(runs, f, POLICY, months[0])  # as the cards show it
+                row = headline.card_row(runs, f, POLICY)  # as the cards show it
                 cells = [(c, m) for c in owners for m in _held(f, months)]
                 for col in cols:
                     readers[col].read((col, scope, _label(f)), cells, _card_text(row[col], runs(name, f).iloc[0][col]))
