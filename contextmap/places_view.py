@@ -76,12 +76,25 @@ def ranking(query: Query, f: Filters, weights: PlaceWeights, policy: disclosure.
 SPARK_QUARTERS = 8
 
 
-def sparklines(quarters: pd.DataFrame, policy: disclosure.Policy) -> dict[str, list[float]]:
-    """Place id → events in each of the last 8 quarters (oldest first), for a sparkline.
+def sparklines(query: Query, f: Filters, policy: disclosure.Policy) -> dict[str, list[float]]:
+    """Place id → events in each of the 8 calendar quarters to the one holding the end of
+    filters ``f`` (oldest first), for a sparkline.
 
-    A sparkline cannot show a gap, and a hidden quarter must never be drawn as a number:
-    a place with any quarter of 0 to suppress_max events gets no sparkline (an empty list).
+    Quarters, not rolling 3-month blocks: they are the periods every other view shows, so no
+    block can be set against a quarter to isolate a month. A quarter at the ceiling of its
+    hidden months is hidden as the quarter's own view hides it (:mod:`contextmap.period_guard`).
+    A sparkline cannot show a gap, and a hidden quarter must never be drawn as a number: a
+    place with any quarter of 0 to suppress_max events, or hidden, gets none (an empty list).
     """
+    last = dataclasses.replace(f, month=f.month_to, period="quarter")
+    rows = query("place_profile_quarters", f, quarter_to=last.month_to)
+    is_month = rows["month"].notna()
+    guarded = []
+    for ago, quarter in rows[~is_month].groupby("quarters_ago"):
+        months = rows[is_month & (rows["quarters_ago"] == ago)]
+        guarded.append(period_guard.hide_at_ceiling(quarter, [m for _, m in months.groupby("month")], ["place_id"],
+                                                    ["events"], policy))
+    quarters = pd.concat(guarded) if guarded else rows[~is_month]
     out = {}
     for place, grp in quarters.groupby("place_id"):
         counts = grp.set_index("quarters_ago")["events"].reindex(range(SPARK_QUARTERS), fill_value=0)[::-1]

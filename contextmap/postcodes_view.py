@@ -69,7 +69,8 @@ def postcode_table(units: pd.DataFrame, policy: disclosure.Policy, level: str, s
         "Locality": df["locality"].fillna("Outside the area"),
         "Events": shown["events"],
         "Rate per 1,000 children": rate,
-        "Ratio to expected": df["ratio"].where(~hidden).round(2),
+        # From the shown count: the query's ratio is of the true one and would give it back.
+        "Ratio to expected": (df["events"] / df["expected"].where(df["expected"] > 0)).where(~hidden).round(2),
         "Above expected": df["is_exceedance"].fillna(False).astype(bool),
     })
     return table[table.columns[:3]] if scoped else table

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 import plotly.graph_objects as go
 
-from contextmap import disclosure, fmt
+from contextmap import disclosure, fmt, period_guard
 from contextmap.disruption_view import timeline_figure
 from contextmap.labels import label, labels
 from contextmap.map_view import LEVELS, MEASURE_HELP
@@ -67,15 +67,24 @@ class Profile:
     notes: list[str] = field(default_factory=list)
 
 
-def _period_sums(monthly: pd.DataFrame, filters) -> tuple[float, float | None]:
-    """Events in the period and in the whole period before (None while the period is still running)."""
-    months = pd.to_datetime(monthly["month"])
-    now = monthly[(months >= pd.Timestamp(filters.month_from)) & (months <= pd.Timestamp(filters.month_to))]["events"].sum()
-    if filters.to_date:
-        return float(now), None
-    prev = filters.previous()
-    before = monthly[(months >= pd.Timestamp(prev.month_from)) & (months <= pd.Timestamp(prev.month_to))]["events"].sum()
-    return float(now), float(before)
+def _period_events(query: Query, name: str, filters, policy: disclosure.Policy, monthly: pd.DataFrame,
+                   key: str, value: str, **params) -> tuple[float, float | None]:
+    """Events in the period and in the whole period before (None while the period is still
+    running), each one perturbed count from query ``name`` (rows keyed by ``key``; this
+    profile's is ``value``), guarded across periods and hidden at the ceiling of the
+    timeline's months beside it (:mod:`contextmap.period_guard`).
+
+    Not the sum of the monthly counts: a month shown "c" holds its true count, so the sum
+    less the months shown would give back the hidden ones.
+    """
+    def events(f) -> float:
+        rows = period_guard.guarded(query, name, f, policy, keys=[key], counts=["events"], **params)
+        total = float(rows.loc[rows[key] == value, "events"].sum())
+        months = pd.to_datetime(monthly["month"])
+        cells = monthly.loc[(months >= pd.Timestamp(f.month_from)) & (months <= pd.Timestamp(f.month_to)), "events"]
+        return float(period_guard.hidden_value(policy)) if period_guard.at_ceiling(total, list(cells), policy) else total
+
+    return events(filters), None if filters.to_date else events(filters.previous())
 
 
 def _change(now, before, policy) -> str:
@@ -128,7 +137,8 @@ def area_profile(query: Query, level: str, code: str, name: str, filters, policy
     params = {**filters.params(), "level": level, "code": code}
     monthly = query("area_profile_monthly", **params, trend_from=trend_from(filters.month_to))
     actions = query("area_profile_actions", level=level, code=code) if has_table(query, "stg_disruption_actions") else pd.DataFrame()
-    now, before = _period_sums(monthly, filters)
+    now, before = _period_events(query, "area_events", replace(filters, locality="All"), policy, monthly,
+                                 "code", code, level=level)
     rate = disclosure.protect_rate(now, children, policy) if children else None
     crossing = cross_border_text(cross_border)
     prof = Profile(title=name, subtitle=f"{LEVELS[level][:-1] if level == 'ward' else 'LSOA'} {code} · "
@@ -187,7 +197,8 @@ def place_profile(query: Query, place_id: str, filters, policy: disclosure.Polic
     params = {**filters.params(), "place_id": place_id}
     monthly = query("place_profile_monthly", **params, trend_from=trend_from(filters.month_to))
     actions = query("place_profile_actions", place_id=place_id) if has_table(query, "stg_disruption_actions") else pd.DataFrame()
-    now, before = _period_sums(monthly, filters)
+    now, before = _period_events(query, "place_events", filters, policy, monthly, "place_id", place_id,
+                                 place_id=place_id)
     category = label(row["category"], "category")
     prof = Profile(title=str(row["name"]),
                    subtitle=f"{category} · {row['ward_name'] or '—'}, {row['locality'] or '—'} · {row['sector'] or ''} · "

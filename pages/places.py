@@ -27,7 +27,7 @@ window = a.selectbox("Window", list(windows) if f.period != "year" else ["year"]
 shown_filters = f.year_window() if window == "year" else f
 with st.spinner("Ranking places of concern…"):
     places = places_view.ranking(s.query, shown_filters, weights, s.policy)
-    sparks = places_view.sparklines(s.query("place_profile_quarters", f), s.policy)
+    sparks = places_view.sparklines(s.query, f, s.policy)
 st.caption(f"{shown_filters.label} · "
            f"{md_escape(f.locality) if f.locality != 'All' else 'All localities'} · " + places_view.weights_text(weights))
 categories = b.multiselect("Category", sorted(places["category"].dropna().unique()), key="places_category",

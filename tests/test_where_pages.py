@@ -111,8 +111,8 @@ def test_heat_map_never_draws_a_cell_with_one_to_five_events(query, last):
 def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_small_counts(query, last):
     f = Filters(month=last, period="year", data_end=last)
     ranking = query("place_ranking", **f.params(), **places_view.ranking_params(WEIGHTS))
-    quarters = query("place_profile_quarters", **f.params())
-    table = places_view.places_table(ranking, places_view.sparklines(quarters, POLICY), WEIGHTS, POLICY)
+    quarters = query("place_profile_quarters", f, quarter_to=last)
+    table = places_view.places_table(ranking, places_view.sparklines(query, f, POLICY), WEIGHTS, POLICY)
     top = set(table.head(5)["place_id"])  # ranked places, then busy places whose score is hidden
     assert set(TRUTH["place_hotspots"]) <= top
     ranked = table["Rank"].notna()
@@ -135,7 +135,7 @@ def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_sm
     assert all(len(line) in (0, places_view.SPARK_QUARTERS) for line in sparks)
     assert not any(disclosure.is_suppressed(v, POLICY) for line in sparks for v in line)
     assert any(len(sparks[p]) == places_view.SPARK_QUARTERS for p in TRUTH["place_hotspots"])
-    small = quarters[quarters["events"].between(0, 5)]["place_id"]
+    small = quarters[quarters["month"].isna() & quarters["events"].between(0, 5)]["place_id"]
     assert small.size and all(sparks.get(p, []) == [] for p in set(small) & set(sparks.index))
 
 
@@ -186,6 +186,24 @@ def test_funnel_plots_only_areas_whose_count_is_shown(query, quarter):
     assert hidden and plotted == len(funnel) - hidden
     assert f"{hidden} areas with too few events" in fig.layout.title.text
     assert any(t.name == "99.8% limits" for t in fig.data)
+
+
+def test_postcode_ratios_give_back_the_shown_count_never_the_true_one(db, query, last):
+    f = Filters(month=last, period="year", data_end=last)
+    shown = query("postcode_hotspots", f, level="sector")
+    con = duckdb.connect(str(db), read_only=True)
+    true = queries.bind(con, run=lambda *a, **k: queries.run(*a, exact=True, **k))("postcode_hotspots", f, level="sector")
+    con.close()
+    assert true["code"].tolist() == shown["code"].tolist()
+    ratio = postcodes_view.postcode_table(shown, POLICY, "sector")["Ratio to expected"].to_numpy(dtype=float)
+    visible = ~np.isnan(ratio)
+    back = ratio[visible] * shown.loc[visible, "expected"].to_numpy()
+    # ratio × expected is the count shown beside it, within the rounding of the ratio to 0.01.
+    tolerance = 0.005 * shown.loc[visible, "expected"].to_numpy() + 1e-9
+    assert (np.abs(back - shown.loc[visible, "events"].to_numpy()) <= tolerance).all()
+    perturbed = shown.loc[visible, "events"].to_numpy() != true.loc[visible, "events"].to_numpy()
+    assert perturbed.any(), "the sample should have perturbed sector counts in a year"
+    assert (np.abs(back - true.loc[visible, "events"].to_numpy())[perturbed] > tolerance[perturbed]).all()
 
 
 def test_planted_postcode_pair_is_the_strongest_and_the_matrix_is_protected(query, last):
