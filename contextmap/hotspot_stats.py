@@ -39,6 +39,14 @@ def emerging_category(is_emerging: bool, label: str) -> str:
     return RECENT_RISE if is_emerging and label == "No pattern" else label
 
 
+def shown_rate_ratio(recent_events, recent_months, baseline_monthly) -> float | None:
+    """An emerging unit's "recent vs usual" from its shown (perturbed) recent count: the
+    mart's ratio is of the true count and would give it back. None when the baseline is 0."""
+    if pd.isna(baseline_monthly) or not baseline_monthly or not recent_months:
+        return None
+    return float(recent_events) / float(recent_months) / float(baseline_monthly)
+
+
 def neighbour_weights(codes: list[str], pairs: pd.DataFrame) -> sparse.csr_array:
     """Binary contiguity weights over ``codes`` (rows and columns in that order) from
     neighbour-table rows (an area's code, then its neighbour's), as a sparse 0/1 matrix.

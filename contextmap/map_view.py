@@ -159,10 +159,12 @@ def area_values(areas: pd.DataFrame, measure: str, policy: disclosure.Policy, le
 
 def _class_line(measure: str, row, policy, level) -> str:
     if measure == "gi":
-        z = "" if pd.isna(row.get("gi_z")) else f" (z = {row['gi_z']:.2f}, FDR q = {row['gi_q']:.3f})"
-        return f"{row['gi_class']}{z}"
-    ratio = "" if pd.isna(row.get("rate_ratio")) else f", {fmt.ratio(row['rate_ratio'])} its baseline"
+        # The class alone: z from the true counts and public neighbours gives the ward counts back.
+        return str(row["gi_class"])
     recent = disclosure.fmt_count(row["recent_events"], policy, level)
+    shown = None if recent == disclosure.SUPPRESSED else \
+        hs.shown_rate_ratio(row["recent_events"], row["recent_months"], row.get("baseline_monthly"))
+    ratio = "" if shown is None else f", {fmt.ratio(shown)} its baseline"
     category = hs.emerging_category(row["is_emerging"], row["label"])
     return f"Emerging pattern: {category}{ratio} ({recent} events in the last {int(row['recent_months'])} months)"
 
@@ -212,9 +214,13 @@ def funnel_figure(funnel: pd.DataFrame, policy: disclosure.Policy, level: str, h
         np.nan if s != "shown" or not c else 1000 * v / c for s, v, c in zip(vals["status"], vals["value"], df["children_10_17"])
     ]
     hidden = int((vals["status"] == "suppressed").sum())
+    # The whole-area rate from the areas shown: the query's is of the true total, which the
+    # populations beside it would give back.
+    plotted_children = df.loc[df["shown_rate"].notna(), "children_10_17"].sum()
+    whole_rate = 1000 * float(vals.loc[df["shown_rate"].notna(), "value"].sum()) / plotted_children if plotted_children else None
     fig = go.Figure()
-    if not df.empty:
-        curve = hs.funnel_curve(float(df["district_rate_per_1000"].iloc[0]), float(df["children_10_17"].max()))
+    if whole_rate is not None:
+        curve = hs.funnel_curve(whole_rate, float(df["children_10_17"].max()))
         # Start the funnel near the smallest area: below that the limits shoot up and squash the dots.
         curve = curve[curve["population"] >= 0.8 * float(df["children_10_17"].min())]
         limit_cols = [c for c in curve.columns if c != "population"]
@@ -224,10 +230,14 @@ def funnel_figure(funnel: pd.DataFrame, policy: disclosure.Policy, level: str, h
             fig.add_scatter(x=curve["population"], y=curve[col], mode="lines", name=label, showlegend=first,
                             legendgroup=label, line={"color": "#555555", "dash": "dash" if "998" in col else "dot", "width": 1},
                             hoverinfo="skip")
-    if not df.empty:
-        fig.add_hline(y=float(df["district_rate_per_1000"].iloc[0]), line={"color": "#000000", "width": 1}, opacity=1,
+    if whole_rate is not None:
+        fig.add_hline(y=whole_rate, line={"color": "#000000", "width": 1}, opacity=1,
                       annotation_text="Whole-area rate", annotation_position="top left")
-    plotted = df[df["shown_rate"].notna()]
+    plotted = df[df["shown_rate"].notna()].copy()
+    classed = plotted["funnel_class"].notna()
+    if whole_rate is not None and classed.any():  # against the limits drawn, so a dot's colour matches its place
+        plotted.loc[classed, "funnel_class"] = hs.funnel_class(
+            plotted.loc[classed, "shown_rate"], hs.funnel_limits(whole_rate, plotted.loc[classed, "children_10_17"]))
     for cls, colour in FUNNEL_COLOURS.items():
         part = plotted[plotted["funnel_class"] == cls]
         if part.empty:

@@ -35,7 +35,7 @@ from contextmap import (
 from contextmap.auth import councils
 from contextmap.coverage import Coverage
 from contextmap.filters import MISSING_SOURCES, Filters
-from contextmap.hotspot_stats import emerging_category
+from contextmap.hotspot_stats import emerging_category, shown_rate_ratio
 from contextmap.labels import joined, labels
 from contextmap.map_view import area_events, area_values, place_markers
 from contextmap.network import small_groups_row, split_small
@@ -93,8 +93,8 @@ def _emerging(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> 
         "Kind": raw["level"].map(LEVELS).fillna(raw["level"]),
         "Locality": raw["locality"].fillna("Unknown"),
         "Recent events": [disclosure.fmt_count(n, policy, level=lv) for n, lv in zip(raw["recent_events"], raw["level"])],
-        "Recent vs usual": [("—" if disclosure.is_suppressed(n, policy) else fmt.ratio(r))
-                            for n, r in zip(raw["recent_events"], raw["rate_ratio"])],
+        "Recent vs usual": [("—" if disclosure.is_suppressed(n, policy) else fmt.ratio(shown_rate_ratio(n, m, b)))
+                            for n, m, b in zip(raw["recent_events"], raw["recent_months"], raw["baseline_monthly"])],
         "Pattern": [emerging_category(True, label) for label in raw["label"]],
     })
 

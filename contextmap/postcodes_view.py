@@ -63,14 +63,18 @@ def postcode_table(units: pd.DataFrame, policy: disclosure.Policy, level: str, s
     df = units.reset_index(drop=True)
     shown = disclosure.protect_frame(df, ["events"], policy, level=level)
     hidden = shown["events"] == disclosure.SUPPRESSED
-    rate = [None if h or not c else round(1000 * e / c, 1) for h, e, c in zip(hidden, df["events"], df["children_10_17"].fillna(0))]
+    children = df["children_10_17"].fillna(0)
+    rate = [None if h or not c else round(1000 * e / c, 1) for h, e, c in zip(hidden, df["events"], children)]
+    # Against the rate of the units shown, from their shown counts: the query's expected
+    # counts are at the true district-wide rate, which the populations would give back.
+    counted = ~hidden & (children > 0)
+    whole = df.loc[counted, "events"].sum() / children[counted].sum() if counted.any() else np.nan
     table = pd.DataFrame({
         POSTCODE_LEVELS[level].split(" ")[0][:-1]: df["code"],
         "Locality": df["locality"].fillna("Outside the area"),
         "Events": shown["events"],
         "Rate per 1,000 children": rate,
-        # From the shown count: the query's ratio is of the true one and would give it back.
-        "Ratio to expected": (df["events"] / df["expected"].where(df["expected"] > 0)).where(~hidden).round(2),
+        "Ratio to expected": (df["events"] / (children * whole)).where(counted).round(2),
         "Above expected": df["is_exceedance"].fillna(False).astype(bool),
     })
     return table[table.columns[:3]] if scoped else table

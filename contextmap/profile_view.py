@@ -244,17 +244,20 @@ def place_profile(query: Query, place_id: str, filters, policy: disclosure.Polic
 
 
 def near_repeat_table(rows: pd.DataFrame, place_id: str, policy: disclosure.Policy) -> pd.DataFrame:
-    """Days bands of repeat incidents at the place, against chance, beside all places."""
+    """Days bands of repeat incidents at the place, with the permutation p value, beside all
+    places' ratio to chance.
+
+    Not the place's own expected pairs or ratio: the expectation grows with the square of
+    the place's number of incidents, which it would give back (even where that is "c").
+    """
     mine = rows[rows["place_id"] == place_id].reset_index(drop=True)
     if mine.empty:
-        return pd.DataFrame(columns=["Days apart", "Pairs", "Expected", "Ratio", "p"])
+        return pd.DataFrame(columns=["Days apart", "Pairs", "p value", "Ratio, all places"])
     shown = disclosure.protect_frame(mine, ["observed"], policy, level="place")
     every = rows[rows["place_id"] == "All places"].set_index("days_band")["ratio"]
     return pd.DataFrame({
         "Days apart": mine["days_band"],
         "Pairs": shown["observed"],
-        "By chance (mean)": mine["expected"].round(1),
-        "Ratio": [None if o == "c" else r for o, r in zip(shown["observed"], mine["ratio"].round(2))],
         "p value": ["—" if o == "c" else ("< 0.001" if p < 0.001 else f"{p:.3f}") for o, p in zip(shown["observed"], mine["p_value"])],
         "Ratio, all places": mine["days_band"].map(every).round(2),
     })
