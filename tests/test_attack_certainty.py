@@ -13,7 +13,12 @@ force sample, the readers attacked are:
    the sum of its LSOAs; cells: sex and LSOA);
 4. the Disproportionality page's event counts of a council user, for every period and every
    dimension (cells: ethnic group, sex, looked-after status and month, which each
-   dimension's groups add up).
+   dimension's groups add up);
+5. the Places table of one user (the force, or Calderdale) for every month, quarter and year
+   of the last eight quarters: each place's events and the three sources they add up from
+   (cells: place, source and month);
+6. the Postcodes table of one user at sector level for the same periods (cells: sector and
+   month).
 
 Before periods nested and zeros were hidden, rolling quarters and 12 months ending at any
 month, with a shown 0 and a "c" known to be 1 to 5, pinned hidden months exactly (a "c"
@@ -29,9 +34,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from dateutil.relativedelta import relativedelta
 
-from contextmap import disclosure, headline, queries, rri
-from contextmap.filters import AGE_BANDS, PERIODS, SEXES, WHOLE, Filters
+from contextmap import disclosure, headline, places_view, postcodes_view, queries, rri, settings
+from contextmap.filters import AGE_BANDS, PERIODS, SEXES, WHOLE, Filters, period_start
 from tests import certainty
 
 POLICY = disclosure.Policy()
@@ -46,6 +52,12 @@ ADD_OVER_VALUES = ("episodes",)
 # The filters under which the force's and the councils' cards are put together: every single
 # sex and the age band 18+ (small groups; every age band would take minutes on two cores).
 SHARED_FILTERS = [*(("sexes", s) for s in SEXES), ("age_bands", "18+")]
+# The Places table's count columns: a place's events are the sum of the three sources'.
+PLACE_COLUMNS = {"Events": "events", "Found here": "missing_found", "Named in RHIs": "rhi_mention",
+                 "Offences": "offence"}
+# The pages read per place and per sector over the last eight quarters (and the years that hold
+# them): every period of the data would take minutes.
+RECENT_QUARTERS = 8
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +94,33 @@ def _windows(months: list, **narrow) -> list[Filters]:
             f = _filters(month, period, months[-1], **narrow)
             found.setdefault((f.month_from, f.month_to), f)
     return list(found.values())
+
+
+def _recent(months: list, quarters: int = RECENT_QUARTERS) -> list:
+    """The months of the last ``quarters`` calendar quarters of the data."""
+    start = period_start(months[-1] - relativedelta(months=3 * (quarters - 1)), "quarter")
+    return [m for m in months if m >= start]
+
+
+def _cached_query(con, scope: str) -> queries.Query:
+    """The pages' query for ``scope``, perturbed with ``POLICY``, each view run once (the
+    period guard runs a period's parts, which are views the reader opens too)."""
+    cache = {}
+
+    def run(con, name: str, **params) -> pd.DataFrame:
+        key = (name, repr(sorted(params.items())))
+        if key not in cache:
+            cache[key] = queries.run(con, name, policy=POLICY, **params)
+        return cache[key]
+
+    return queries.bind(con, run=run, scope=scope)
+
+
+def _shown_text(text: str, perturbed) -> str:
+    """A table cell's text, told apart as ``certainty.SECONDARY`` when its "c" hides a larger
+    count (the period guard's or secondary suppression's)."""
+    return certainty.SECONDARY if text == disclosure.SUPPRESSED and not disclosure.is_suppressed(perturbed, POLICY) \
+        else text
 
 
 def _held(f: Filters, months: list) -> list:
@@ -214,4 +253,52 @@ def test_disproportionality_counts_pin_no_hidden_group(force_con, runs):
                     # A group with no records and no population is left out of the table: it is 0.
                     reader.read((measure, dim, g, _label(f)), cells, texts.get(g, "0"))
         pinned.update(reader.pinned())
+    assert not pinned, pinned
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_places_pin_no_hidden_month(force_con, user):
+    months = _months(force_con)
+    query = _cached_query(force_con, USERS[user])
+    weights = settings.current().hotspots.place_weights
+    params = places_view.ranking_params(weights)
+    reader = certainty.Reader(POLICY)
+    windows = _windows(_recent(months), scope=USERS[user])
+    for f in windows:
+        held = _held(f, months)
+        places = places_view.ranking(query, f, weights, POLICY).reset_index(drop=True)
+        # The table's counts as places_table protects them (the whole table, with its scores
+        # and ranks, protects them four times over: it is checked to agree once, below).
+        shown = disclosure.protect_frame(places, [*PLACE_COLUMNS.values(), "children"], POLICY, level="place",
+                                         total_col="events", parts=list(places_view.PLACE_PARTS))
+        if f == windows[-1]:
+            table = places_view.places_table(places, {}, weights, POLICY, scoped=USERS[user] != WHOLE)
+            pd.testing.assert_frame_equal(
+                table.set_index("place_id")[list(PLACE_COLUMNS)].sort_index(),
+                shown.set_index("place_id")[list(PLACE_COLUMNS.values())].set_axis(list(PLACE_COLUMNS), axis=1)
+                .sort_index())
+        perturbed = query("place_ranking", f, **params).set_index("place_id")
+        for count in PLACE_COLUMNS.values():
+            sources = places_view.PLACE_PARTS if count == "events" else (count,)
+            for place, text in zip(shown["place_id"], shown[count]):
+                reader.read((place, count, _label(f)), [(place, s, m) for s in sources for m in held],
+                            _shown_text(text, perturbed.at[place, count]))
+    pinned = reader.pinned()
+    assert not pinned, pinned
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_postcodes_pin_no_hidden_month(force_con, user):
+    months = _months(force_con)
+    query = _cached_query(force_con, USERS[user])
+    level = "sector"
+    reader = certainty.Reader(POLICY)
+    for f in _windows(_recent(months), scope=USERS[user]):
+        held = _held(f, months)
+        table = postcodes_view.postcode_table(postcodes_view.units(query, f, POLICY, level), POLICY, level,
+                                              scoped=USERS[user] != WHOLE)  # as the page shows it
+        perturbed = query("postcode_hotspots", f, level=level).set_index("code")["events"]
+        for code, text in zip(table["Sector"], table["Events"]):
+            reader.read((code, _label(f)), [(code, m) for m in held], _shown_text(text, perturbed.at[code]))
+    pinned = reader.pinned()
     assert not pinned, pinned
