@@ -275,8 +275,10 @@ Displacement Quotient (Bowers and Johnson 2003): above 0 the benefit spread near
 - *Recording*: patrols and visits find more, so recorded events can rise while harm falls.
 - Actions at the same place close together share their windows: read them together.
 
-Counts at places and small areas are hidden when 0 to {smax} ("c"); a change in percent is
-not given where it would reveal a hidden count. Full method: docs/methods.md, "Disruption review".
+Every ratio, interval and change in percent here is worked out from the counts as shown
+(with their small added noise), not the exact ones. Counts at places and small areas are
+hidden when 0 to {smax} ("c"); a change in percent is not given where it would reveal a
+hidden count. Full method: docs/methods.md, "Disruption review".
 """
 
 
