@@ -8,11 +8,14 @@ Colours are the Okabe-Ito palette, which stays distinct for colour-blind readers
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from contextmap import disclosure, fmt, settings
+from contextmap import distributions as dist
 from contextmap.labels import SOURCES, label
 
 SOURCE_COLOURS = {"missing_from": "#E69F00", "missing_found": "#56B4E9", "rhi_mention": "#009E73", "offence": "#CC79A7"}
@@ -146,10 +149,9 @@ def effect_figure(effects_df: pd.DataFrame, policy: disclosure.Policy | None = N
     Parameters
     ----------
     effects_df : pandas.DataFrame
-        Rows of ``mart_disruption_effects`` for one event source (usually ``'all'``):
-        ``action_id``, ``action_type``, ``target_name``, ``target_level``, ``action_month``,
-        ``target_before``, ``target_after``, ``rate_ratio``, ``ci_low``, ``ci_high``,
-        ``verdict``, ``verdict_text`` (and ``control_before``, ``control_after`` when known).
+        ``disruption_actions`` rows through :func:`with_figures`: ``action_id``,
+        ``action_type``, ``target_name``, ``target_level``, ``action_month``, the four
+        counts, ``rate_ratio``, ``ci_low``, ``ci_high`` and ``verdict``.
     policy : disclosure.Policy, optional
         Disclosure settings (default: those in ``contextmap.toml``).
 
@@ -166,7 +168,8 @@ def effect_figure(effects_df: pd.DataFrame, policy: disclosure.Policy | None = N
     judged = effects_df[effects_df["verdict"].isin(list(VERDICT_STYLE))]
     if judged.empty:
         return _empty("No action had enough events to judge")
-    df = judged.assign(label=[_short_label(r) for r in judged.itertuples()]).sort_values("action_month")
+    df = judged.assign(label=[_short_label(r) for r in judged.itertuples()],
+                       words=[verdict_words(r, policy) for r in judged.itertuples()]).sort_values("action_month")
     repeated = df["label"].duplicated(keep=False)
     df.loc[repeated, "label"] = df.loc[repeated, "label"] + " " + df.loc[repeated, "action_id"].astype(str)
     hidden = pd.Series([estimate_hidden(r, policy) for r in df.itertuples()], index=df.index, dtype=bool)
@@ -180,7 +183,7 @@ def effect_figure(effects_df: pd.DataFrame, policy: disclosure.Policy | None = N
             marker={"color": colour, "size": 10, "symbol": "diamond" if verdict == "likely_effect" else "circle"},
             error_x={"type": "data", "symmetric": False, "array": part["ci_high"] - part["rate_ratio"],
                      "arrayminus": part["rate_ratio"] - part["ci_low"], "color": colour},
-            customdata=part[["verdict_text"]], hovertemplate="%{y}<br>%{customdata[0]}<extra></extra>",
+            customdata=part[["words"]], hovertemplate="%{y}<br>%{customdata[0]}<extra></extra>",
         )
     as_text = df[hidden]
     if not as_text.empty:
@@ -272,8 +275,10 @@ Displacement Quotient (Bowers and Johnson 2003): above 0 the benefit spread near
 - *Recording*: patrols and visits find more, so recorded events can rise while harm falls.
 - Actions at the same place close together share their windows: read them together.
 
-Counts at places and small areas are hidden when 0 to {smax} ("c"); a change in percent is
-not given where it would reveal a hidden count. Full method: docs/methods.md, "Disruption review".
+Every ratio, interval and change in percent here is worked out from the counts as shown
+(with their small added noise), not the exact ones. Counts at places and small areas are
+hidden when 0 to {smax} ("c"); a change in percent is not given where it would reveal a
+hidden count. Full method: docs/methods.md, "Disruption review".
 """
 
 
@@ -286,6 +291,95 @@ def method_text(policy) -> str:
 
 def _hidden(policy, *counts) -> bool:
     return any(disclosure.is_suppressed(c, policy) for c in counts)
+
+
+# --- the review's figures, recomputed from the counts as shown ----------------------------
+# The marts compute the estimate from true counts: shown next to the perturbed counts, a
+# ratio to two decimals singles out the true four among the few hundred the noise allows.
+# So the page, its export and the pack recompute every figure from the counts the query
+# returns (perturbed), with the marts' own method (``pipelines/disruption/stats.py``).
+
+
+def did_estimate(a_before, a_after, c_before, c_after, alpha: float) -> tuple[float, float, float]:
+    """``(rate_ratio, ci_low, ci_high)``: the ratio of rate ratios ``(A_after / A_before) /
+    (C_after / C_before)`` with its delta-method interval, as ``stats.did_estimate``.
+
+    0.5 is added to all four counts when any is zero (Haldane-Anscombe). NaN when a count
+    is missing (no similar places).
+    """
+    counts = [float(n) for n in (a_before, a_after, c_before, c_after)]
+    if any(math.isnan(n) for n in counts):
+        return math.nan, math.nan, math.nan
+    if 0 in counts:
+        counts = [n + 0.5 for n in counts]
+    ab, aa, cb, ca = counts
+    log_rr = math.log(aa) - math.log(ab) - math.log(ca) + math.log(cb)
+    margin = float(dist.norm_ppf(1 - alpha / 2)) * math.sqrt(sum(1 / n for n in counts))
+    return math.exp(log_rr), math.exp(log_rr - margin), math.exp(log_rr + margin)
+
+
+def pct_change(before, after) -> float:
+    """Percentage change from ``before`` to ``after``; NaN when ``before`` is zero."""
+    return 100.0 * (after / before - 1.0) if before > 0 else math.nan
+
+
+def wdq(r_before, r_after, b_before, b_after, c_before, c_after) -> float:
+    """The Weighted Displacement Quotient, as ``stats.wdq``: NaN when a control count is
+    zero or the target did not fall relative to the controls (nothing to displace)."""
+    if c_before <= 0 or c_after <= 0:
+        return math.nan
+    success = r_after / c_after - r_before / c_before
+    if success >= 0:
+        return math.nan
+    return (b_after / c_after - b_before / c_before) / success
+
+
+def _verdict(ci_low: float, ci_high: float) -> str:
+    return "likely_effect" if ci_high < 1 else "likely_increase" if ci_low > 1 else "no_clear_change"
+
+
+# Displacement readings that depend on the counts (the others: no buffer, data or controls).
+COUNTED_READINGS = ("too_few", "no_control_events", "not_applicable", "diffusion", "neither", "displacement")
+
+
+def _reading(row, cfg) -> str:
+    """The displacement reading of ``stats.wdq_reading`` from ``row``'s counts and ``wdq``."""
+    if row.buffer_before + row.buffer_after < cfg.min_events:
+        return "too_few"
+    if row.control_before <= 0 or row.control_after <= 0:
+        return "no_control_events"
+    if math.isnan(row.wdq):
+        return "not_applicable"
+    return "diffusion" if row.wdq > cfg.wdq_near_zero else "neither" if row.wdq >= -cfg.wdq_near_zero else "displacement"
+
+
+def with_figures(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` (``disruption_actions`` or ``disruption_sources``, counts as the query returns
+    them: perturbed) with the review's figures recomputed from those counts.
+
+    Adds ``rate_ratio``, ``ci_low``, ``ci_high``, ``effect_pct``, ``target_pct_change``,
+    ``control_pct_change`` and, with buffer counts, ``wdq``. A judged verdict is read again
+    from the recomputed interval, and a displacement reading from the recomputed WDQ, so
+    the words always agree with the figures. Whether a figure may be shown is for the
+    functions that show it (:func:`estimate_hidden`, :func:`change_hidden`).
+    """
+    cfg = settings.current().disruption
+    out = df.reset_index(drop=True).astype({c: float for c in df if c.endswith(("_before", "_after"))})
+    estimates = [did_estimate(r.target_before, r.target_after, r.control_before, r.control_after, cfg.alpha)
+                 if r.control_places else (math.nan,) * 3 for r in out.itertuples()]
+    out[["rate_ratio", "ci_low", "ci_high"]] = pd.DataFrame(estimates, columns=["rate_ratio", "ci_low", "ci_high"])
+    out["effect_pct"] = 100 * (out["rate_ratio"] - 1)
+    out["target_pct_change"] = [pct_change(b, a) for b, a in zip(out["target_before"], out["target_after"])]
+    out["control_pct_change"] = [pct_change(b, a) if n else math.nan
+                                 for b, a, n in zip(out["control_before"], out["control_after"], out["control_places"])]
+    judged = out["verdict"].isin(JUDGED)
+    out.loc[judged, "verdict"] = [_verdict(lo, hi) for lo, hi in zip(out.loc[judged, "ci_low"], out.loc[judged, "ci_high"])]
+    if "buffer_before" in out:
+        out["wdq"] = [wdq(r.target_before, r.target_after, r.buffer_before, r.buffer_after, r.control_before,
+                          r.control_after) for r in out.itertuples()]
+        counted = out["displacement_verdict"].isin(COUNTED_READINGS)
+        out.loc[counted, "displacement_verdict"] = [_reading(r, cfg) for r in out[counted].itertuples()]
+    return out
 
 
 # Coarse bands for an estimate whose counts are hidden: (upper bound of the rate ratio, words).
@@ -361,25 +455,43 @@ def effect_parts(row, policy) -> tuple[str, str, str]:
     return f"{row.effect_pct:+.0f}%", f"{100 * (row.ci_low - 1):+.0f}%", f"{100 * (row.ci_high - 1):+.0f}%"
 
 
+def _change_sentence(before: float, after: float) -> str:
+    """How the target's events moved, as the start of a sentence (as ``stats._change``)."""
+    pct = round(pct_change(before, after))
+    if pct == 0:
+        return "Events did not change after the action"
+    return f"Events {'fell' if pct < 0 else 'rose'} by {abs(pct)}% after the action"
+
+
 def verdict_words(row, policy) -> str:
     """The verdict in plain words, never giving away a hidden count.
 
-    The review's own sentence (``verdict_text``) quotes counts and percentages; it is used
-    as it is only when every count behind it may be shown. Otherwise the words are rebuilt
-    with the change as a band and no number.
+    ``row`` has been through :func:`with_figures`. Where every count behind the estimate
+    may be shown, the sentence quotes the changes here and at the similar places,
+    recomputed from the shown counts; otherwise the change is a band with no number.
     """
     if row.verdict == "too_few":
         return (f"Too few events to tell (fewer than {settings.current().disruption.min_events} events in the "
                 f"{2 * int(row.window_months)} months around the action)")
-    if not estimate_hidden(row, policy):
-        return str(row.verdict_text)
     if row.verdict not in JUDGED:
         return NOT_JUDGED_WORDS.get(row.verdict, VERDICT_LABELS.get(row.verdict, "Not judged"))
-    side = "excludes" if _interval_excludes_no_change(row) else "includes"
     spike = ". Events had risen before the action, so part of the fall may be a return to normal" if (
         row.verdict == "likely_effect" and _is_true(row.is_after_spike)) else ""
-    return (f"{effect_band(row.rate_ratio).capitalize()} relative to similar places, and the interval {side} "
-            f"no change: {VERDICT_LABELS[row.verdict].lower()} (the counts are too small to show exactly){spike}")
+    if estimate_hidden(row, policy):
+        side = "excludes" if _interval_excludes_no_change(row) else "includes"
+        return (f"{effect_band(row.rate_ratio).capitalize()} relative to similar places, and the interval {side} "
+                f"no change: {VERDICT_LABELS[row.verdict].lower()} (the counts are too small to show exactly){spike}")
+    n = int(row.control_places)
+    noun = "places" if row.target_level == "place" else "areas"
+    similar = f"{n} similar {noun[:-1] if n == 1 else noun}"
+    control = f"{row.control_pct_change:+.0f}%"
+    if row.verdict == "no_clear_change":
+        return f"No clear change compared with similar {noun} ({row.target_pct_change:+.0f}% here, {control} at {similar})"
+    fell, rose = row.target_after < row.target_before, row.target_after > row.target_before
+    more, less = (fell, rose) if row.verdict == "likely_effect" else (rose, fell)
+    relation = "more than at" if more else "less than at" if less else "compared with"
+    return (f"{_change_sentence(row.target_before, row.target_after)}, {relation} {similar} ({control}): "
+            f"{'likely effect' if row.verdict == 'likely_effect' else 'likely increase'}{spike}")
 
 
 def _is_true(flag) -> bool:
@@ -388,23 +500,20 @@ def _is_true(flag) -> bool:
 
 
 def wdq_words(row, policy) -> str:
-    """The Weighted Displacement Quotient as a sentence, or ``""`` when it would reveal a hidden count."""
-    if row.wdq is None or pd.isna(row.wdq):
+    """The Weighted Displacement Quotient (recomputed from the shown counts) as a sentence,
+    or ``""`` when a count behind it is hidden."""
+    if pd.isna(row.wdq) or estimate_hidden(row, policy) or _hidden(policy, row.buffer_before, row.buffer_after):
         return ""
-    if estimate_hidden(row, policy) or _hidden(policy, row.buffer_before, row.buffer_after):
-        return ""
-    return f" Weighted Displacement Quotient {row.wdq:.2f}."
+    beyond = (" Events nearby fell by more than at the target." if row.wdq > 1 else
+              " More events appeared nearby than the target lost: the action may have made things worse overall."
+              if row.wdq < -1 else "")
+    return f" Weighted Displacement Quotient {row.wdq:.2f}.{beyond}"
 
 
-def displacement_words(row, policy) -> str:
-    """The displacement reading without hidden counts."""
-    if row.displacement_verdict is None or pd.isna(row.displacement_verdict):
-        return "Not assessed"
-    if row.displacement_verdict == "too_few":
-        return DISPLACEMENT_LABELS["too_few"]
-    if _hidden(policy, row.buffer_before, row.buffer_after):
-        return DISPLACEMENT_LABELS.get(row.displacement_verdict, str(row.displacement_text))
-    return str(row.displacement_text)
+def displacement_words(row) -> str:
+    """The displacement reading in words, with no count (the quotient is :func:`wdq_words`)."""
+    code = row.displacement_verdict
+    return DISPLACEMENT_LABELS.get(code, "Not assessed") if isinstance(code, str) else "Not assessed"
 
 
 def actions_table(df: pd.DataFrame, policy) -> pd.DataFrame:

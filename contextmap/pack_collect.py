@@ -318,7 +318,8 @@ def _disruption(query: Query, f: Filters, policy: disclosure.Policy) -> tuple:
     if not has_table(query, "mart_disruption_effects"):
         return None, "The disruption review is not in this build."
     year = f.year_window()
-    actions = query("disruption_actions", year)
+    # Figures recomputed from the counts as shown, as on the Disruption page.
+    actions = disruption_view.with_figures(query("disruption_actions", year))
     judged = actions[actions["verdict"].isin(disruption_view.JUDGED)]
     rest = disruption_view.not_judged_note(actions)
     intro = f"Actions that started in {f.year_window_text()}, each judged against similar places with no action."

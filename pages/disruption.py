@@ -42,6 +42,8 @@ if scoped:
     page.table(listed, column_config={"Where": st.column_config.TextColumn(pinned=True)})
     gates.export_button(s, listed, "Disruption actions", "disruption", count_cols=[])
     st.stop()
+# Every ratio, interval and percentage is recomputed from the counts as shown (perturbed).
+shown = dv.with_figures(shown)
 ids = shown["action_id"].astype(str).tolist()
 titles = {r.action_id: dv.action_title(r) for r in shown.itertuples()}
 
@@ -66,9 +68,10 @@ left.caption(dv.TIMELINE_NOTE.format(smax=s.policy.suppress_max))
 right.markdown(dv.comparison_heading(row, len(comparisons)))
 if len(comparisons):
     page.table(dv.comparisons_table(comparisons, s.policy), where=right, height=min(38 + 35 * len(comparisons), 320))
-right.markdown(f"**Nearby:** {fmt.md_escape(dv.displacement_words(row, s.policy) + '.' + dv.wdq_words(row, s.policy))}")
+right.markdown(f"**Nearby:** {fmt.md_escape(dv.displacement_words(row) + '.' + dv.wdq_words(row, s.policy))}")
 with st.expander("Before and after by source"):
-    page.table(dv.sources_table(s.query("disruption_sources", action_id=chosen), row.target_level, s.policy))
+    page.table(dv.sources_table(dv.with_figures(s.query("disruption_sources", action_id=chosen)), row.target_level,
+                                s.policy))
 
 st.subheader("All actions")
 with st.expander("How the review works, and its caveats", expanded=False):
@@ -87,13 +90,12 @@ def _pick() -> None:
 page.table(table, key="dr_table", on_select=_pick, selection_mode="single-row",
            column_config={"Where": st.column_config.TextColumn(pinned=True)})
 gates.export_button(s, table, "Disruption actions", "disruption", count_cols=["Events before", "Events after"])
-st.plotly_chart(dv.effect_figure(shown.assign(verdict_text=[dv.verdict_words(r, s.policy) for r in shown.itertuples()]),
-                                 s.policy), width="stretch")
+st.plotly_chart(dv.effect_figure(shown, s.policy), width="stretch")
 if note := dv.not_judged_note(shown):
     st.caption(f"{note} They are in the table above, not on the plot.")
 
 st.subheader("By action type (all actions in the data)")
 every_action = s.query("disruption_actions", month_from=date(1900, 1, 1), month_to=date(9999, 12, 1),
                        locality="All")
-page.table(dv.by_type_table(every_action, s.policy))
+page.table(dv.by_type_table(dv.with_figures(every_action), s.policy))
 st.caption("Medians leave out actions whose counts are too small to show, so they never reveal a hidden count.")

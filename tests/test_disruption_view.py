@@ -1,60 +1,71 @@
 """The Disruption page's words and tables never give away a count hidden by disclosure control."""
 
 import json
+import math
 import re
+from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
+import pytest
 
+from contextmap import disclosure, queries, settings
 from contextmap import disruption_view as dv
 from contextmap.disclosure import Policy
+from pipelines.disruption import stats
 
 P = Policy(suppress_max=5)
 
 
 def _action(**kw):
+    """A ``disruption_actions`` row as the query returns it: counts and verdicts, no figure."""
     base = dict(action_id="A1", action_type="CLOSURE_ORDER", agency="POLICE", target_level="place", target_code="P1",
                 target_name="Leeds Road Social Club", locality="Kirklees Rural", action_month=pd.Timestamp("2025-06-01"),
-                window_months=3, target_before=24, target_after=3, target_pct_change=-87.5, is_after_spike=False,
-                control_places=10, control_pct_change=-3.0, rate_ratio=0.13, ci_low=0.04, ci_high=0.45, effect_pct=-87.0,
-                verdict="likely_effect",
-                verdict_text="Events fell by 88% after the action, more than at 10 similar places (-3%): likely effect",
-                displacement_verdict="too_few", displacement_text="Too few events nearby to tell (3 events in the buffer)",
-                buffer_before=2, buffer_after=1, control_before=40, control_after=39, wdq=None)
+                window_months=3, target_before=24, target_after=3, is_after_spike=False, control_places=10,
+                verdict="likely_effect", displacement_verdict="too_few", buffer_before=2, buffer_after=1,
+                control_before=40, control_after=39)
     return {**base, **kw}
 
 
+def _rows(*actions) -> pd.DataFrame:
+    """Actions with their figures, as the page reads them."""
+    return dv.with_figures(pd.DataFrame(actions))
+
+
+def _row(**kw):
+    return next(_rows(_action(**kw)).itertuples())
+
+
 def test_verdict_with_a_hidden_count_drops_the_percentage():
-    row = SimpleNamespace(**_action())
+    row = _row()
     words = dv.verdict_words(row, P)
     assert "likely effect" in words and "%" not in words and "88" not in words
-    assert dv.displacement_words(row, P) == "Too few events nearby to tell"
+    assert dv.displacement_words(row) == "Too few events nearby to tell"
 
 
 def test_a_likely_effect_with_no_history_before_its_window_is_not_called_a_spike():
     """The force-wide demo has actions whose place has no 12 months of history before the window: the
     spike flag is unknown (NA), which must read as no warning, not end the page in an error."""
-    spiked = dv.verdict_words(SimpleNamespace(**_action(is_after_spike=True)), P)
-    unknown = dv.verdict_words(SimpleNamespace(**_action(is_after_spike=pd.NA)), P)
+    spiked = dv.verdict_words(_row(is_after_spike=True), P)
+    unknown = dv.verdict_words(_row(is_after_spike=pd.NA), P)
     assert "return to normal" in spiked
     assert "return to normal" not in unknown and "likely effect" in unknown
 
 
-def test_verdict_with_shown_counts_is_the_reviews_own_sentence():
-    row = SimpleNamespace(**_action(target_after=9))
-    assert dv.verdict_words(row, P).startswith("Events fell by 88%")
+def test_verdict_with_shown_counts_is_the_reviews_sentence_on_those_counts():
+    row = _row(target_after=9)
+    assert dv.verdict_words(row, P) == ("Events fell by 62% after the action, more than at 10 similar places (-3%): "
+                                        "likely effect")
 
 
 def test_too_few_never_quotes_the_count():
-    row = SimpleNamespace(**_action(target_before=3, target_after=1, verdict="too_few",
-                                    verdict_text="Too few events to tell (4 events in the 6 months around the action)"))
+    row = _row(target_before=3, target_after=1, verdict="too_few")
     assert dv.verdict_words(row, P) == "Too few events to tell (fewer than 10 events in the 6 months around the action)"
 
 
 def test_actions_table_hides_small_counts_and_the_change_they_would_reveal():
-    table = dv.actions_table(pd.DataFrame([_action(), _action(action_id="A2", target_after=12, target_pct_change=-50.0,
-                                                              action_type="CCTV")]), P)
+    table = dv.actions_table(_rows(_action(), _action(action_id="A2", target_after=12, action_type="CCTV")), P)
     assert list(table["Events after"]) == ["c", "12"]
     assert list(table["Change here"]) == ["—", "-50%"]
     assert list(table["Action"]) == ["Closure order", "CCTV"]
@@ -79,19 +90,15 @@ DIGIT = re.compile(r"\d")
 def _hidden_rows():
     """Judged actions where one count behind the estimate is hidden ("c")."""
     return [
-        _action(action_id="H1", target_before=12, target_after=2, rate_ratio=0.18, ci_low=0.04, ci_high=0.8,
-                effect_pct=-82.0, target_pct_change=-83.0),
-        _action(action_id="H2", target_before=4, target_after=14, rate_ratio=3.2, ci_low=1.1, ci_high=9.0,
-                effect_pct=220.0, target_pct_change=250.0, verdict="likely_increase",
-                verdict_text="Events rose by 250% after the action: likely increase"),
-        _action(action_id="H3", target_before=30, target_after=20, control_before=3, control_after=8, rate_ratio=0.25,
-                ci_low=0.06, ci_high=1.1, effect_pct=-75.0, target_pct_change=-33.0, verdict="no_clear_change",
-                verdict_text="Events fell by 33%, similar places rose by 167%: no clear change"),
+        _action(action_id="H1", target_before=12, target_after=2),
+        _action(action_id="H2", target_before=4, target_after=14, verdict="likely_increase"),
+        _action(action_id="H3", target_before=30, target_after=20, control_before=3, control_after=8,
+                verdict="no_clear_change"),
     ]
 
 
 def test_no_numeric_effect_is_shown_when_a_count_is_suppressed():
-    rows = pd.DataFrame(_hidden_rows())
+    rows = _rows(*_hidden_rows())
     table = dv.actions_table(rows, P)
     effect = table["Relative to similar places"]
     assert not effect.str.contains(DIGIT).any()
@@ -109,7 +116,7 @@ def test_no_numeric_effect_is_shown_when_a_count_is_suppressed():
 
 
 def test_forest_plot_draws_no_point_or_interval_behind_a_hidden_count():
-    rows = pd.DataFrame(_hidden_rows() + [_action(action_id="S1", target_after=9, target_name="Shown Place")])
+    rows = _rows(*_hidden_rows(), _action(action_id="S1", target_after=9, target_name="Shown Place"))
     fig = dv.effect_figure(rows, P)
     plotted = [y for t in fig.data if t.marker.opacity != 0 for y in t.y]
     assert len(plotted) == 1 and "Shown Place" in plotted[0]
@@ -120,29 +127,24 @@ def test_forest_plot_draws_no_point_or_interval_behind_a_hidden_count():
 
 def test_rounded_counts_give_no_exact_percentage():
     rounding = Policy(suppress_max=5, round_small_areas=True, round_base=5)
-    row = SimpleNamespace(**_action(target_after=9, wdq=0.4))
-    assert not DIGIT.search(dv.effect_words(row, rounding)) and dv.effect_words(row, P).startswith("-87%")
+    row = _row(target_after=9)
+    assert not DIGIT.search(dv.effect_words(row, rounding)) and dv.effect_words(row, P).startswith("-62%")
     assert dv.verdict_words(row, rounding).startswith("Fall of more than half")
 
 
 def test_medians_by_type_leave_out_hidden_estimates():
-    rows = pd.DataFrame(_hidden_rows()[:1] + [_action(action_id="S1", target_after=9, effect_pct=-40.0,
-                                                      target_pct_change=-62.0)])
+    rows = _rows(_hidden_rows()[0], _action(action_id="S1", target_after=12, control_after=30))
     table = dv.by_type_table(rows, P).set_index("Action")
-    assert table.loc["Closure order", "Median change relative to similar places"] == "-40%"
-    assert table.loc["Closure order", "Median change here"] == "-62%"
+    assert table.loc["Closure order", "Median change relative to similar places"] == "-33%"
+    assert table.loc["Closure order", "Median change here"] == "-50%"
     only_hidden = dv.by_type_table(rows.iloc[:1], P).iloc[0]
     assert only_hidden["Median change relative to similar places"] == "—" and only_hidden["Judged"] == 1
 
 
 def test_the_planted_effective_action_reads_as_a_significant_fall(sample_con):
-    from datetime import date
-
-    from contextmap import queries
-
     truth = json.loads((Path(__file__).resolve().parents[1] / "data/sample/ground_truth.json").read_text())
-    actions = queries.run(sample_con, "disruption_actions", month_from=date(1900, 1, 1), month_to=date(9999, 12, 1),
-                          locality="All")
+    actions = dv.with_figures(queries.run(sample_con, "disruption_actions", month_from=date(1900, 1, 1),
+                                          month_to=date(9999, 12, 1), locality="All"))
     row = next(actions[actions["action_id"] == truth["disruption"]["effective"]].itertuples())
     assert row.verdict == "likely_effect" and row.ci_high < 1  # the whole interval is a fall
     # No event after the closure: its 0 is shown as "c", so the estimate (which would give the 0
@@ -181,3 +183,106 @@ def test_comparison_places_are_named_with_their_counts_protected():
     assert table.to_dict("list") == {"Similar place": ["New Street Bar", "Moor Lane Arms"], "Before": ["8", "c"],
                                      "After": ["6", "c"]}
     assert dv.comparison_heading(SimpleNamespace(target_level="ward"), 10) == "**Compared with 10 similar areas**"
+
+
+# --- every figure from the counts as shown ---------------------------------------------
+
+EVERY = dict(month_from=date(1900, 1, 1), month_to=date(9999, 12, 1), locality="All")
+
+
+def test_the_recomputation_is_the_marts_method(sample_con):
+    """On the true counts the recomputed figures and verdicts are the marts' own."""
+    exact = dv.with_figures(queries.run(sample_con, "disruption_actions", exact=True, **EVERY)).set_index("action_id")
+    marts = sample_con.sql("""
+        select e.action_id, e.rate_ratio, e.ci_low, e.ci_high, e.effect_pct, e.target_pct_change, e.control_pct_change,
+               e.verdict, d.wdq, d.verdict as displacement_verdict
+        from mart_disruption_effects as e join mart_disruption_displacement as d using (action_id)
+        where e.event_source = 'all'
+    """).df().set_index("action_id").loc[exact.index]
+    for col in ("rate_ratio", "ci_low", "ci_high", "effect_pct", "target_pct_change", "control_pct_change", "wdq"):
+        pd.testing.assert_series_equal(exact[col], marts[col].astype(float), check_names=False, rtol=1e-12)
+    assert exact["verdict"].tolist() == marts["verdict"].tolist()
+    assert exact["displacement_verdict"].tolist() == marts["displacement_verdict"].tolist()
+
+
+def _shown(n: float) -> float | None:
+    """A count as a reader sees it: its shown number, None for "c", NaN for none (a sector's buffer)."""
+    text = disclosure.fmt_count(n, P)
+    return None if text == "c" else math.nan if text == "—" else float(text.replace(",", ""))
+
+
+def _expected(r, alpha: float) -> dict:
+    """What the page may show for action ``r``, recomputed with the marts' own functions from
+    ``r``'s counts as shown; None where a count it needs is "c"."""
+    tb, ta, cb, ca, bb, ba = (_shown(n) for n in (r.target_before, r.target_after, r.control_before, r.control_after,
+                                                  r.buffer_before, r.buffer_after))
+    out = {"effect": None, "change": None, "words": None, "wdq": None}
+    if None not in (tb, ta):
+        out["change"] = f"{stats.pct_change(tb, ta):+.0f}%"
+    if None in (tb, ta, cb, ca):
+        return out
+    est = stats.did_estimate(tb, ta, cb, ca, alpha).iloc[0]
+    out["effect"] = (f"{100 * (est.rate_ratio - 1):+.0f}%", f"{100 * (est.ci_low - 1):+.0f}%",
+                     f"{100 * (est.ci_high - 1):+.0f}%")
+    out["ratio"] = (est.rate_ratio, est.ci_low, est.ci_high)
+    out["verdict"], out["words"] = stats.verdict(
+        tb, ta, cb, ca, r.control_places, est.ci_low, est.ci_high, min_events=settings.current().disruption.min_events,
+        window_months=int(r.window_months), after_spike=not pd.isna(r.is_after_spike) and bool(r.is_after_spike),
+        noun="places" if r.target_level == "place" else "areas")
+    if None not in (bb, ba):
+        value = stats.wdq(tb, ta, bb, ba, cb, ca)
+        out["wdq"] = None if math.isnan(value) else f"{value:.2f}"
+    return out
+
+
+def test_every_figure_shown_is_recomputed_from_the_shown_counts(sample_con):
+    """The table, export and pack (one table), the verdict box, the WDQ and the forest plot
+    give, for every judged action, the figures of its counts as shown: never those of the
+    true counts, which the figures would otherwise give back."""
+    alpha = settings.current().disruption.alpha
+    actions = dv.with_figures(queries.run(sample_con, "disruption_actions", **EVERY))
+    judged = actions[actions["verdict"].isin(dv.JUDGED)].reset_index(drop=True)
+    exact = dv.with_figures(queries.run(sample_con, "disruption_actions", exact=True, **EVERY)).set_index("action_id")
+    table = dv.actions_table(judged, P)
+    fig = dv.effect_figure(judged, P)
+    points = sorted((x, x - lo, x + hi) for t in fig.data if t.marker.opacity != 0
+                    for x, hi, lo in zip(t.x, t.error_x.array, t.error_x.arrayminus))
+    ratios, differs = [], 0
+    for i, r in enumerate(judged.itertuples()):
+        want, true = _expected(r, alpha), _expected(exact.loc[[r.action_id]].reset_index().iloc[0], alpha)
+        cells = tuple(table.loc[i, list(dv.EFFECT_COLUMNS)])
+        words, wdq = dv.verdict_words(r, P), dv.wdq_words(r, P)
+        if want["effect"] is None:
+            assert not any(DIGIT.search(c) for c in cells) and not DIGIT.search(words), (r.action_id, cells, words)
+        else:
+            # The verdict is the one of the recomputed interval, in the review's words on the shown counts.
+            assert (r.verdict, words, cells) == (want["verdict"], want["words"], want["effect"]), r.action_id
+            ratios.append(want["ratio"])
+            differs += cells != true["effect"] or words != true["words"]
+        assert table.loc[i, "Change here"] == (want["change"] or "—"), r.action_id
+        if want["wdq"]:
+            assert wdq.startswith(f" Weighted Displacement Quotient {want['wdq']}."), r.action_id
+        else:
+            assert wdq == "", r.action_id
+        differs += table.loc[i, "Change here"] != (true["change"] or "—") or want["wdq"] != true["wdq"]
+    assert points == [pytest.approx(v) for v in sorted(ratios)]
+    assert differs, "no figure differs from the true counts' (the sample should show the noise somewhere)"
+
+
+def test_no_figure_is_shown_when_a_count_it_uses_is_hidden(sample_con):
+    actions = dv.with_figures(queries.run(sample_con, "disruption_actions", **EVERY))
+    judged = actions[actions["verdict"].isin(dv.JUDGED)].reset_index(drop=True)
+    table = dv.actions_table(judged, P)
+    hidden = 0
+    for i, r in enumerate(judged.itertuples()):
+        target = any(_shown(n) is None for n in (r.target_before, r.target_after))
+        estimate = target or any(_shown(n) is None for n in (r.control_before, r.control_after))
+        if target:
+            assert table.loc[i, "Change here"] == "—"
+        if estimate:
+            hidden += 1
+            assert not any(DIGIT.search(c) for c in table.loc[i, list(dv.EFFECT_COLUMNS)])
+            assert not DIGIT.search(dv.verdict_words(r, P)) and not DIGIT.search(dv.verdict_markdown(r, P).replace("95% interval", ""))
+        if estimate or any(_shown(n) is None for n in (r.buffer_before, r.buffer_after)):
+            assert dv.wdq_words(r, P) == ""
+    assert hidden, "the sample's planted effective action has a hidden count"

@@ -1,5 +1,8 @@
--- Disruption actions started in the period with their estimated effect on all events and
--- the displacement check, for the Disruption page (agency and type are filtered on the page).
+-- Disruption actions started in the period with the counts and verdicts of the review on all
+-- events and of the displacement check, for the Disruption page (agency and type are filtered
+-- on the page). No ratio, interval, percentage or sentence of the marts: each comes from true
+-- counts and would give them back, so contextmap/disruption_view.py `with_figures` recomputes
+-- them from the perturbed counts.
 -- not perturbed: control_places (how many comparison places, not children)
 with effects as (
     select * from mart_disruption_effects where event_source = 'all'
@@ -19,11 +22,9 @@ select
     e.action_id, e.action_type, coalesce(a.agency, 'Not recorded') as agency, e.target_level, e.target_code,
     coalesce(ar.name, e.target_name) as target_name, coalesce(ar.locality, 'Unknown') as locality,
     e.start_date, e.end_date, e.action_month,
-    e.window_months, e.target_before, e.target_after, e.target_pct_change, e.is_after_spike, e.control_places,
-    e.control_before, e.control_after,
-    e.control_pct_change, e.rate_ratio, e.ci_low, e.ci_high, e.effect_pct, e.p_value, e.verdict, e.verdict_text,
-    d.buffer_kind, d.buffer_before, d.buffer_after, d.buffer_rate_ratio, d.buffer_ci_low, d.buffer_ci_high, d.wdq,
-    d.verdict as displacement_verdict, d.verdict_text as displacement_text,
+    e.window_months, e.target_before, e.target_after, e.is_after_spike, e.control_places,
+    e.control_before, e.control_after, e.verdict,
+    d.buffer_before, d.buffer_after, d.verdict as displacement_verdict,
     e.target_before_ckey, e.target_after_ckey, e.control_before_ckey, e.control_after_ckey,
     d.buffer_before_ckey, d.buffer_after_ckey
 from effects as e
