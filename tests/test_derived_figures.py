@@ -60,7 +60,7 @@ def test_every_derived_number_a_query_returns_has_been_reviewed(sample_con, name
     assert found <= REVIEWED.get(name, set()), f"sql/queries/{name}.sql: review {sorted(found - REVIEWED.get(name, set()))}"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def last(sample_con) -> date:
     return pd.Timestamp(queries.run(sample_con, "month_range")["last_month"].iloc[0]).date()
 
