@@ -16,7 +16,9 @@ months as (
     select
         place_id,
         event_month as month,
-        date_diff('quarter', date_trunc('quarter', event_month), date_trunc('quarter', $quarter_to::date)) as quarters_ago,
+        date_diff(
+            'quarter', date_trunc('quarter', event_month), date_trunc('quarter', $quarter_to::date)
+        ) as quarters_ago,
         sum(events) as events,
         sum(events_ckey) as events_ckey
     from mart_place_event_cells
@@ -28,7 +30,8 @@ months as (
     group by all
 )
 
-select place_id, quarters_ago, null::date as month, sum(events)::bigint as events, sum(events_ckey)::bigint as events_ckey
+select
+    place_id, quarters_ago, null::date as month, sum(events)::bigint as events, sum(events_ckey)::bigint as events_ckey
 from months
 group by place_id, quarters_ago
 union all
