@@ -36,13 +36,17 @@ def shown_scores(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure
     return score.where(protected["events"].notna()).set_axis(places.index)
 
 
+NO_SCORE = "—"
+
+
 def score_texts(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure.Policy) -> pd.Series:
     """Each place's score as shown: "12.5", "≥ 4.0" when a part is hidden (it counts as 0,
-    so the score is at least that), "c" when the place's events are hidden."""
+    so the score is at least that), "—" when every part it counts is hidden (a "≥ 0.0" says
+    nothing), "c" when the place's events are hidden."""
     df = places.reset_index(drop=True)
     hidden = disclosure.protect_counts(df, ["events", *PLACE_PARTS], policy, level="place", total_col="events",
                                        parts=list(PLACE_PARTS))[list(PLACE_PARTS)].isna().any(axis=1)
-    texts = [disclosure.SUPPRESSED if pd.isna(v) else f"≥ {v:,.1f}" if h else f"{v:,.1f}"
+    texts = [disclosure.SUPPRESSED if pd.isna(v) else NO_SCORE if h and v == 0 else f"≥ {v:,.1f}" if h else f"{v:,.1f}"
              for v, h in zip(shown_scores(df, weights, policy), hidden)]
     return pd.Series(texts, index=places.index, dtype=object)
 
@@ -125,7 +129,8 @@ def places_table(places: pd.DataFrame, sparks: dict[str, list[float]], weights: 
                  policy: disclosure.Policy, scoped: bool = False) -> pd.DataFrame:
     """The ranked places table: protected counts, and the score from the shown ones.
 
-    A council scope (``scoped``) gets no hotspot flag: it counts every council's children."""
+    A council scope (``scoped``) gets no hotspot flag: it counts every council's children. A
+    period to date (no ``previous_events``) gets no Change column: a column of "—" says nothing."""
     counts = ["events", *PLACE_PARTS, "children"]
     df = places.reset_index(drop=True)
     shown = disclosure.protect_frame(df, counts, policy, level="place", total_col="events",
@@ -155,6 +160,8 @@ def places_table(places: pd.DataFrame, sparks: dict[str, list[float]], weights: 
     events = pd.to_numeric(table["Events"].str.replace(",", ""), errors="coerce").fillna(fmt.HIDDEN_SORT_KEY)
     if scoped:
         table = table.drop(columns="Hotspot")
+    if df["previous_events"].isna().all():
+        table = table.drop(columns="Change")
     return table.assign(_events=events).sort_values(["Rank", "_events", "Place"], ascending=[True, False, True],
                                                     na_position="last", ignore_index=True).drop(columns="_events")
 

@@ -54,7 +54,8 @@ else:
             "Place": st.column_config.TextColumn(pinned=True),
             "Hotspot": st.column_config.CheckboxColumn(help="More events than an average place beyond chance (Poisson, "
                                                        "false-discovery-rate corrected), with at least the minimum number of events."),
-            "Change": st.column_config.Column(help="Events against the period of the same length just before."),
+            "Change": st.column_config.Column(help="Events against the period of the same length just before (not for a "
+                                                   "period so far)."),
             "Cross-border": st.column_config.Column(help="Children of two or more councils found here or naming it in "
                                                     "a return home interview, each council with more than "
                                                     f"{s.policy.suppress_max} children here (over all the data)."),

@@ -116,13 +116,13 @@ def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_sm
     top = set(table.head(5)["place_id"])  # ranked places, then busy places whose score is hidden
     assert set(TRUTH["place_hotspots"]) <= top
     ranked = table["Rank"].notna()
-    assert (table.loc[ranked, "Score"] != "c").all() and (table.loc[~ranked, "Score"].isin(["c", "0.0", "≥ 0.0"])).all()
+    assert (table.loc[ranked, "Score"] != "c").all() and (table.loc[~ranked, "Score"].isin(["c", "0.0", "—"])).all()
     # The score is worked out from the shown parts alone ("c" adds nothing), so it gives none back.
     parts = table[["Found here", "Named in RHIs", "Offences"]]
     shown_parts = parts.apply(lambda col: pd.to_numeric(col.str.replace(",", ""), errors="coerce")).fillna(0)
     weights = [WEIGHTS.missing_found, WEIGHTS.rhi_mention, WEIGHTS.offence]
-    expected = [("≥ " if part_hidden else "") + f"{v:,.1f}"
-                 for v, part_hidden in zip((shown_parts * weights).sum(axis=1), (parts == "c").any(axis=1))]
+    expected = ["—" if part_hidden and v == 0 else ("≥ " if part_hidden else "") + f"{v:,.1f}"
+                for v, part_hidden in zip((shown_parts * weights).sum(axis=1), (parts == "c").any(axis=1))]
     expected = pd.Series(expected, index=table.index)
     events_hidden = table["Events"] == "c"
     assert (parts == "c").any(axis=1).any() and events_hidden.any()
@@ -137,6 +137,16 @@ def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_sm
     assert any(len(sparks[p]) == places_view.SPARK_QUARTERS for p in TRUTH["place_hotspots"])
     small = quarters[quarters["month"].isna() & quarters["events"].between(0, 5)]["place_id"]
     assert small.size and all(sparks.get(p, []) == [] for p in set(small) & set(sparks.index))
+
+
+def test_places_change_column_only_for_a_whole_period_with_one_before_it(query, last):
+    year_so_far = Filters(month=last, period="year", data_end=last)
+    assert year_so_far.to_date
+    ranked = places_view.ranking(query, year_so_far, WEIGHTS, POLICY)
+    assert "Change" not in places_view.places_table(ranked, {}, WEIGHTS, POLICY), "a column of dashes says nothing"
+    whole = Filters(month=last.replace(month=3), period="quarter", data_end=last)
+    table = places_view.places_table(places_view.ranking(query, whole, WEIGHTS, POLICY), {}, WEIGHTS, POLICY)
+    assert table["Change"].str.endswith("%").any()
 
 
 def test_place_profile_has_trend_themes_groups_near_repeats_and_actions(query, last):
