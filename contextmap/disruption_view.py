@@ -82,19 +82,23 @@ def timeline_figure(monthly_df: pd.DataFrame, actions_df: pd.DataFrame, *, hidde
     months = pd.to_datetime(df["month"])
     fig = go.Figure()
     sources = [s for s in SOURCES if s in df]
+    # Each bar starts where the ones below it end: plotly's own stacking restarts from 0
+    # after a hidden (NaN) source, which drew the hidden band over a shown bar.
+    top = np.zeros(len(df))
     for source in sources or ["events"]:
         fig.add_bar(
-            x=months, y=df[source], name=SOURCES.get(source, "Events"),
+            x=months, y=df[source], base=top.copy(), name=SOURCES.get(source, "Events"),
             marker_color=SOURCE_COLOURS.get(source, EVENTS_COLOUR),
             # Each bar spans its calendar month, so an action line falls on its real day.
             xperiod="M1", xperiodalignment="middle",
             hovertemplate="%{x|%B %Y}: %{y}<extra>%{fullData.name}</extra>",
         )
+        top += np.nan_to_num(df[source].to_numpy(dtype=float))
     hidden = df["hidden"] if "hidden" in df else pd.Series([[]] * len(df))
     if hidden.map(len).any():
         names = [", ".join(SOURCES.get(h, "Events") for h in parts) for parts in hidden]
         fig.add_bar(
-            x=months, y=[hidden_height if parts else None for parts in hidden],
+            x=months, y=[hidden_height if parts else None for parts in hidden], base=top,
             name=f"0 to {hidden_height} events: hidden (c)", meta=HIDDEN_BAND,
             marker={"color": "#e0e0e0", "pattern": HIDDEN_PATTERN, "line": {"color": "#737373", "width": 1}},
             text=["c" if parts else "" for parts in hidden], textposition="inside", insidetextanchor="end",
@@ -126,7 +130,7 @@ def timeline_figure(monthly_df: pd.DataFrame, actions_df: pd.DataFrame, *, hidde
         # Months the data do not cover are left off the axis rather than drawn as empty.
         fig.update_xaxes(range=[months[known].min(), _month_end(months[known].max())])
     fig.update_layout(
-        barmode="stack", template="simple_white", yaxis_title="Events per month", xaxis_title=None,
+        barmode="overlay", template="simple_white", yaxis_title="Events per month", xaxis_title=None,
         legend={"orientation": "h", "y": -0.15}, margin={"t": 40},
     )
     return fig

@@ -176,6 +176,21 @@ def test_detail_draws_hidden_months_as_a_band_and_the_comparison_only_over_the_w
     assert [None if pd.isna(v) else v for v in line.y] == [3.9, 4.4, 3.8, None, 4.5]
 
 
+def test_hidden_band_sits_on_top_of_the_sources_shown_that_month():
+    # Plotly's own stacking restarts from 0 after a hidden (NaN) source, which drew the band
+    # over a shown bar: Found at 9 read as 4 above a band of 0 to 5.
+    months = pd.date_range("2025-01-01", "2025-02-01", freq="MS")
+    wide = pd.DataFrame({"month": months, "missing_from": [float("nan"), 7.0], "missing_found": [9.0, float("nan")],
+                         "rhi_mention": [float("nan"), float("nan")], "offence": [6.0, 8.0],
+                         "hidden": [["missing_from", "rhi_mention"], ["missing_found", "rhi_mention"]]})
+    fig = dv.timeline_figure(wide, pd.DataFrame(columns=["action_type", "start_date", "end_date"]))
+    band = next(t for t in fig.data if t.meta == dv.HIDDEN_BAND)
+    offences = next(t for t in fig.data if t.name == dv.SOURCES["offence"])
+    assert list(offences.base) == [9, 7] and list(band.base) == [15, 15]
+    full = fig.full_figure_for_development(warn=False)
+    assert full.layout.yaxis.range[1] >= 20, "the band is drawn above the shown bars, not over them"
+
+
 def test_comparison_places_are_named_with_their_counts_protected():
     comparisons = pd.DataFrame({"control_rank": [1, 2], "control_level": "place", "name": ["New Street Bar", "Moor Lane Arms"],
                                 "events_before": [8, 3], "events_after": [6, 0]})
