@@ -87,3 +87,15 @@ def test_a_measure_that_failed_is_a_missed_target_not_a_blank():
     results = national(full_s=50, incremental_s=10)
     results["national"]["incremental"] = {}
     assert rows_of(results)[("Incremental build of one new month", "national")] == "**missed**"
+
+
+def test_page_views_are_timed_with_the_period_guard_against_their_one_query(sample_db):
+    from pipelines.bench import views
+
+    out = views.measure(sample_db, repeats=1)
+    by_view = {v["view"]: v for v in out}
+    assert not [v for v in out if "skipped" in v]
+    # A year is checked against its quarters, and the Places ranking against the year before.
+    assert by_view["Places ranking (year)"]["queries"] == 10 and by_view["Map, LSOAs (year)"]["queries"] == 5
+    assert all(v["guarded_ms"] > 0 and v["single_ms"] > 0 for v in out)
+    assert "| Places ranking (year) | 10 |" in "\n".join(report._views_table(out))

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from contextmap.settings import ROOT
-from pipelines.bench import harness, latency, parquet, payload, report
+from pipelines.bench import harness, latency, parquet, payload, report, views
 from pipelines.bench.split import split_last_month
 from pipelines.sample import NATIONAL
 from pipelines.step_types import BACKGROUND_NOTE
@@ -143,6 +143,7 @@ def run_scale(scale: str, work: Path, quick: bool, command: str) -> dict:
 
     print(f"[{scale}] page queries", flush=True)
     result["queries"] = latency.measure(db, repeats=5 if quick else 20, variants=3 if quick else 5)
+    result["views"] = views.measure(db, repeats=3 if quick else 5)
     try:
         result["map"] = payload.measure(db)
     except Exception as exc:  # the map builder is optional for the benchmark's other figures

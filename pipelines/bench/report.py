@@ -140,6 +140,27 @@ def _same_marts_seconds(fb: dict) -> float | None:
     return stages["geography"] + stages["ingest"] + sum(steps.get(k, 0.0) for k in SAME_MARTS_STEPS)
 
 
+def _views_table(views: list[dict]) -> list[str]:
+    """The page views' cold-cache timings (:mod:`pipelines.bench.views`) as a Markdown table."""
+    if not views:
+        return []
+    out = [
+        "Page views on a cold cache (ms): each view checks a period's counts against its parts "
+        "(`contextmap.period_guard`), against the one query it would run without that check. The dashboard "
+        "caches every query per build, role and policy, so a rerun of a view costs nothing:",
+        "",
+        "| View | Queries | With the period guard | One query | Ratio |",
+        "|---|---|---|---|---|",
+    ]
+    for v in views:
+        if "skipped" in v:
+            out.append(f"| {v['view']} | not measured: {v['skipped']} | | | |")
+        else:
+            out.append(f"| {v['view']} | {v['queries']} | {_n(v['guarded_ms'], 1)} | {_n(v['single_ms'], 1)} | "
+                       f"{v['guarded_ms'] / v['single_ms']:.1f}× |")
+    return [*out, ""]
+
+
 def _scale_section(scale: str, r: dict) -> list[str]:
     out = [f"## {scale.capitalize()}: {SCALE_TEXT[scale]}", ""]
     out.append(f"Measured {r['measured_at']} with `{r['command']}` "
@@ -213,6 +234,7 @@ def _scale_section(scale: str, r: dict) -> list[str]:
                     f"{_n(q['cold_p50_ms'], 1)} | {_n(q['cold_p95_ms'], 1)} | {_n(q['connect_ms'], 1)} |"
                 )
         out.append("")
+    out += _views_table(r.get("views", []))
     pq = r.get("parquet")
     if pq:
         differ = ", ".join(pq["query_runs_different"]) or "none"
