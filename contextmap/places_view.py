@@ -12,7 +12,7 @@ import dataclasses
 
 import pandas as pd
 
-from contextmap import disclosure, fmt, period_guard
+from contextmap import disclosure, fmt, hotspot_stats, period_guard
 from contextmap.filters import Filters
 from contextmap.labels import labels
 from contextmap.queries import Query
@@ -82,15 +82,14 @@ def ranking(query: Query, f: Filters, weights: PlaceWeights, policy: disclosure.
 SPARK_QUARTERS = 8
 
 
-def sparklines(query: Query, f: Filters, policy: disclosure.Policy) -> dict[str, list[float]]:
-    """Place id → events in each of the 8 calendar quarters to the one holding the end of
-    filters ``f`` (oldest first), for a sparkline.
+def quarter_counts(query: Query, f: Filters, policy: disclosure.Policy) -> pd.DataFrame:
+    """Each place's events in the 8 calendar quarters to the one holding the end of filters
+    ``f`` (``quarters_ago`` 0 is that quarter, so far while it runs), as the quarters' own
+    views show them.
 
     Quarters, not rolling 3-month blocks: they are the periods every other view shows, so no
     block can be set against a quarter to isolate a month. A quarter at the ceiling of its
     hidden months is hidden as the quarter's own view hides it (:mod:`contextmap.period_guard`).
-    A sparkline cannot show a gap, and a hidden quarter must never be drawn as a number: a
-    place with any quarter of 0 to suppress_max events, or hidden, gets none (an empty list).
     """
     last = dataclasses.replace(f, month=f.month_to, period="quarter")
     rows = query("place_profile_quarters", f, quarter_to=last.month_to)
@@ -100,14 +99,58 @@ def sparklines(query: Query, f: Filters, policy: disclosure.Policy) -> dict[str,
         months = rows[is_month & (rows["quarters_ago"] == ago)]
         guarded.append(period_guard.hide_at_ceiling(quarter, [m for _, m in months.groupby("month")], ["place_id"],
                                                     ["events"], policy))
-    quarters = pd.concat(guarded) if guarded else rows[~is_month]
+    return pd.concat(guarded) if guarded else rows[~is_month]
+
+
+def _per_place(quarters: pd.DataFrame) -> dict[str, pd.Series]:
+    """Place id → its events by ``quarters_ago`` (0 to 7; a quarter with none is 0)."""
+    return {place: grp.set_index("quarters_ago")["events"].reindex(range(SPARK_QUARTERS), fill_value=0)
+            for place, grp in quarters.groupby("place_id")}
+
+
+def sparklines(quarters: pd.DataFrame, policy: disclosure.Policy) -> dict[str, list[float]]:
+    """Place id → events in each quarter of :func:`quarter_counts` (oldest first), for a sparkline.
+
+    A sparkline cannot show a gap, and a hidden quarter must never be drawn as a number: a
+    place with any quarter of 0 to suppress_max events, or hidden, gets none (an empty list).
+    """
     out = {}
-    for place, grp in quarters.groupby("place_id"):
-        counts = grp.set_index("quarters_ago")["events"].reindex(range(SPARK_QUARTERS), fill_value=0)[::-1]
+    for place, counts in _per_place(quarters).items():
+        counts = counts[::-1]
         if any(disclosure.is_suppressed(v, policy) for v in counts):
             out[place] = []
         else:
             out[place] = [float(disclosure.round_count(float(v), policy, "place")) for v in counts]
+    return out
+
+
+TREND_ALPHA = 0.05
+
+
+def shown_trends(quarters: pd.DataFrame, f: Filters, policy: disclosure.Policy) -> dict[str, str]:
+    """Place id → "Rising", "Falling" or "Steady": the quarter so far against the whole quarter
+    before, from :func:`quarter_counts` as shown; "—" when either is hidden.
+
+    An exact binomial test on the two monthly rates (each side's share of the events in
+    proportion to its months), one-sided each way at 5%. Worked out from the shown counts: a
+    test of the true ones beside a hidden quarter would bound it (Rising on 6 shown events
+    against a hidden quarter says the hidden one held at most 1).
+    """
+    recent_months = f.month_to.month - dataclasses.replace(f, month=f.month_to, period="quarter").month_from.month + 1
+    out = {}
+    for place, counts in _per_place(quarters).items():
+        recent, before = counts[0], counts[1]
+        if disclosure.is_suppressed(recent, policy) or disclosure.is_suppressed(before, policy):
+            out[place] = "—"
+            continue
+        recent = float(disclosure.round_count(float(recent), policy, "place"))
+        before = float(disclosure.round_count(float(before), policy, "place"))
+        if hotspot_stats.rate_test_p([recent], [before], recent_months, 3)[0] < TREND_ALPHA:
+            out[place] = "Rising"
+        elif hotspot_stats.rate_test_p([before], [recent], 3, recent_months)[0] < TREND_ALPHA:
+            out[place] = "Falling"
+        else:
+            out[place] = "Steady"
     return out
 
 
@@ -128,10 +171,10 @@ def scope_note(council_name: str) -> str:
 
 
 def places_table(places: pd.DataFrame, sparks: dict[str, list[float]], weights: PlaceWeights,
-                 policy: disclosure.Policy, scoped: bool = False) -> pd.DataFrame:
+                 policy: disclosure.Policy, scoped: bool = False, trends: dict[str, str] | None = None) -> pd.DataFrame:
     """The ranked places table: protected counts, and the score from the shown ones.
 
-    A council scope (``scoped``) gets no hotspot flag: it counts every council's children. A
+    ``trends`` are :func:`shown_trends`. A council scope (``scoped``) gets no hotspot flag: it counts every council's children. A
     period to date (no ``previous_events``) gets no Change column: a column of "—" says nothing."""
     counts = ["events", *PLACE_PARTS, "children"]
     df = places.reset_index(drop=True)
@@ -150,7 +193,7 @@ def places_table(places: pd.DataFrame, sparks: dict[str, list[float]], weights: 
         "Children": shown["children"],
         "Change": [(fmt.change(e, p) or "—") if not h and pd.notna(p) and not disclosure.is_suppressed(p, policy) else "—"
                    for e, p, h in zip(df["events"], df["previous_events"], hidden)],
-        "Trend": df["trend"].where(~hidden, "—"),
+        "Trend": [(trends or {}).get(pid, "—") for pid in df["place_id"]],
         "Hotspot": df["is_hotspot"].fillna(False).astype(bool),
         "Cross-border": [cross_border_text(n, short=True) or "—" for n in df["cross_border_councils"]],
         "Category": labels(df["category"], "category"),

@@ -27,7 +27,7 @@ window = a.selectbox("Window", list(windows) if f.period != "year" else ["year"]
 shown_filters = f.year_window() if window == "year" else f
 with st.spinner("Ranking places of concern…"):
     places = places_view.ranking(s.query, shown_filters, weights, s.policy)
-    sparks = places_view.sparklines(s.query, f, s.policy)
+    quarters = places_view.quarter_counts(s.query, f, s.policy)
 st.caption(f"{shown_filters.label} · "
            f"{md_escape(f.locality) if f.locality != 'All' else 'All localities'} · " + places_view.weights_text(weights))
 categories = b.multiselect("Category", sorted(places["category"].dropna().unique()), key="places_category",
@@ -42,7 +42,8 @@ if shown.empty:
     st.info(f"No place of concern had more than {s.policy.suppress_max} events linked to it with these filters. Widen "
             "the period, choose All localities or another category, or switch off the toggle above to list every place.")
 else:
-    table = places_view.places_table(shown, sparks, weights, s.policy, scoped)
+    table = places_view.places_table(shown, places_view.sparklines(quarters, s.policy), weights, s.policy, scoped,
+                                     places_view.shown_trends(quarters, f, s.policy))
     page.table(
         table.drop(columns="place_id"), height=420,
         column_config={
@@ -54,6 +55,9 @@ else:
             "Place": st.column_config.TextColumn(pinned=True),
             "Hotspot": st.column_config.CheckboxColumn(help="More events than an average place beyond chance (Poisson, "
                                                        "false-discovery-rate corrected), with at least the minimum number of events."),
+            "Trend": st.column_config.Column(help="The quarter so far against the whole quarter before, from the "
+                                                  "counts shown (exact binomial test on monthly rates, 5%); — when "
+                                                  "either quarter is hidden."),
             "Change": st.column_config.Column(help="Events against the period of the same length just before (not for a "
                                                    "period so far)."),
             "Cross-border": st.column_config.Column(help="Children of two or more councils found here or naming it in "

@@ -112,7 +112,9 @@ def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_sm
     f = Filters(month=last, period="year", data_end=last)
     ranking = query("place_ranking", **f.params(), **places_view.ranking_params(WEIGHTS))
     quarters = query("place_profile_quarters", f, quarter_to=last)
-    table = places_view.places_table(ranking, places_view.sparklines(query, f, POLICY), WEIGHTS, POLICY)
+    shown_quarters = places_view.quarter_counts(query, f, POLICY)
+    table = places_view.places_table(ranking, places_view.sparklines(shown_quarters, POLICY), WEIGHTS, POLICY,
+                                     trends=places_view.shown_trends(shown_quarters, f, POLICY))
     top = set(table.head(5)["place_id"])  # ranked places, then busy places whose score is hidden
     assert set(TRUTH["place_hotspots"]) <= top
     ranked = table["Rank"].notna()
@@ -137,6 +139,30 @@ def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_sm
     assert any(len(sparks[p]) == places_view.SPARK_QUARTERS for p in TRUTH["place_hotspots"])
     small = quarters[quarters["month"].isna() & quarters["events"].between(0, 5)]["place_id"]
     assert small.size and all(sparks.get(p, []) == [] for p in set(small) & set(sparks.index))
+
+
+def test_places_trend_is_worked_out_from_the_quarters_shown(query, last):
+    from scipy.stats import binomtest
+
+    f = Filters(month=last, period="quarter", data_end=last)
+    quarters = places_view.quarter_counts(query, f, POLICY)
+    trends = places_view.shown_trends(quarters, f, POLICY)
+    recent_months = (last.month - 1) % 3 + 1
+    shown = quarters[quarters["quarters_ago"].isin([0, 1])].pivot(index="place_id", columns="quarters_ago",
+                                                                  values="events").reindex(columns=[0, 1])
+    shown = shown.reindex(list(trends)).fillna(0)  # a place with no events in either quarter
+    judged = 0
+    for place, trend in trends.items():
+        recent, before = shown.at[place, 0], shown.at[place, 1]
+        if disclosure.is_suppressed(recent, POLICY) or disclosure.is_suppressed(before, POLICY):
+            assert trend == "—", place
+            continue
+        judged += 1
+        n, share = int(recent + before), recent_months / (recent_months + 3)
+        up = binomtest(int(recent), n, share, alternative="greater").pvalue
+        down = binomtest(int(before), n, 1 - share, alternative="greater").pvalue
+        assert trend == ("Rising" if up < 0.05 else "Falling" if down < 0.05 else "Steady"), place
+    assert judged and "—" in trends.values()
 
 
 def test_places_change_column_only_for_a_whole_period_with_one_before_it(query, last):

@@ -3,10 +3,10 @@
 -- + $w_offence x offences there or within the place radius (weights from
 -- [hotspots.place_weights], shown on screen). With distinct children, themes, change
 -- against the whole period before ($prev_from to $prev_to; null while the period is still
--- running), the quarter so far against the whole quarter before (Rising/Falling by an
--- exact binomial test at 5% on monthly rates), and the hot spot flag and peer
--- groups of mart_place_hotspots (which are for all children and sources). The score the
--- pages show is recomputed from the perturbed counts (contextmap.places_view.shown_scores).
+-- running), and the hot spot flag and peer groups of mart_place_hotspots (which are for
+-- all children and sources). The score the pages show is recomputed from the perturbed
+-- counts (contextmap.places_view.shown_scores), and the trend from the shown quarters
+-- (contextmap.places_view.shown_trends).
 -- Events are rolled up from mart_place_event_cells, children from mart_place_children.
 -- A council scope ranks only the places it sees (mart_place_scopes), counting its own
 -- children's events and the offences at places in or bordering it; the hot spot flag and
@@ -30,15 +30,9 @@ seen as (
 ),
 
 windows as (
-    -- Quarters and years nest (contextmap.filters): the trend sets the quarter so far
-    -- against the whole quarter before, never a rolling window.
     select *,
         $prev_from::date as prev_from,
-        $prev_to::date as prev_to,
-        date_trunc('quarter', m_to)::date as recent_from,
-        (date_trunc('quarter', m_to) - interval 3 month)::date as before_from,
-        (date_trunc('quarter', m_to) - interval 1 month)::date as before_to,
-        date_diff('month', date_trunc('quarter', m_to)::date, m_to) + 1 as recent_months
+        $prev_to::date as prev_to
     from bounds
 ),
 
@@ -47,7 +41,7 @@ events as (
     select c.place_id, c.event_month, c.event_source, c.themes, c.events, c.events_ckey
     from mart_place_event_cells as c
     join seen as v using (place_id), windows as w
-    where c.event_month between least(w.m_from, coalesce(w.prev_from, w.m_from), w.before_from) and w.m_to
+    where c.event_month between least(w.m_from, coalesce(w.prev_from, w.m_from)) and w.m_to
       and (cm_in_scope(c.owner_code, $scope) or (c.event_source = 'offence' and v.counts_offences))
       and list_contains($sources, c.event_source)
       and cm_counted(null, c.age_band, c.sex, c.is_looked_after, 'All', $age_bands, $sexes, $looked_after)
@@ -102,9 +96,6 @@ changes as (
         e.place_id,
         coalesce(sum(e.events) filter (where e.event_month between w.prev_from and w.prev_to), 0)::bigint
             as previous_events,
-        coalesce(sum(e.events) filter (where e.event_month between w.recent_from and w.m_to), 0)::bigint as recent_3m,
-        coalesce(sum(e.events) filter (where e.event_month between w.before_from and w.before_to), 0)::bigint
-            as previous_3m,
         coalesce(sum(e.events_ckey) filter (where e.event_month between w.prev_from and w.prev_to), 0)
             as previous_events_ckey
     from events as e, windows as w
@@ -136,8 +127,6 @@ scored as (
             + $w_offence * coalesce(c.offence, 0) as score,
         coalesce(t.themes, []::varchar[]) as themes,
         case when $prev_from is not null then coalesce(x.previous_events, 0) end::bigint as previous_events,
-        coalesce(x.recent_3m, 0)::bigint as recent_3m,
-        coalesce(x.previous_3m, 0)::bigint as previous_3m,
         coalesce(c.events_ckey, 0)::bigint as events_ckey,
         coalesce(c.missing_found_ckey, 0)::bigint as missing_found_ckey,
         coalesce(c.rhi_mention_ckey, 0)::bigint as rhi_mention_ckey,
@@ -159,20 +148,6 @@ scored as (
     left join groups as g using (place_id)
     left join mart_place_cross_border as b using (place_id)
     where $locality = 'All' or p.locality = $locality
-),
-
-tested as (
-    -- P(X >= k) for X ~ Binomial(n, share), share = each side's months over both sides'.
-    select s.*,
-        list_sum([exp(lgamma(recent_3m + previous_3m + 1) - lgamma(k + 1) - lgamma(recent_3m + previous_3m - k + 1)
-                      + k * ln(w.recent_months / (w.recent_months + 3))
-                      + (recent_3m + previous_3m - k) * ln(3 / (w.recent_months + 3)))
-                  for k in range(recent_3m, recent_3m + previous_3m + 1)]) as p_up,
-        list_sum([exp(lgamma(recent_3m + previous_3m + 1) - lgamma(k + 1) - lgamma(recent_3m + previous_3m - k + 1)
-                      + k * ln(3 / (w.recent_months + 3))
-                      + (recent_3m + previous_3m - k) * ln(w.recent_months / (w.recent_months + 3)))
-                  for k in range(previous_3m, recent_3m + previous_3m + 1)]) as p_down
-    from scored as s, windows as w
 )
 
 select
@@ -180,10 +155,7 @@ select
     events, missing_found, rhi_mention, offence, children,
     rank() over (order by score desc) as score_rank,
     themes, previous_events,
-    case when p_up < 0.05 then 'Rising'
-         when p_down < 0.05 then 'Falling'
-         else 'Steady' end as trend,
     is_hotspot, poisson_q, peer_groups, cross_border_councils, is_cross_border,
     events_ckey, missing_found_ckey, rhi_mention_ckey, offence_ckey, children_ckey, previous_events_ckey
-from tested
+from scored
 order by score desc, events desc, place_id
