@@ -62,43 +62,51 @@ def pct_change(before: float, after: float) -> float:
     return 100.0 * (after / before - 1.0) if before > 0 else math.nan
 
 
-def interval_verdict(ci_low: float, ci_high: float) -> str:
+def _scalar_or_array(out: np.ndarray):
+    return out.item() if out.ndim == 0 else out
+
+
+def change_sentence(before: float, after: float) -> str:
+    """How the target's events moved, as the start of a sentence (``before`` above 0)."""
+    pct = round(pct_change(before, after))
+    if pct == 0:
+        return "Events did not change after the action"
+    return f"Events {'fell' if pct < 0 else 'rose'} by {abs(pct)}% after the action"
+
+
+def interval_verdict(ci_low, ci_high):
     """The reading of an interval of the ratio: ``likely_effect`` wholly below 1 (a fall
-    relative to similar places), ``likely_increase`` wholly above 1, else ``no_clear_change``."""
-    if ci_high < 1:
-        return "likely_effect"
-    if ci_low > 1:
-        return "likely_increase"
-    return "no_clear_change"
+    relative to similar places), ``likely_increase`` wholly above 1, else ``no_clear_change``.
+    Element-wise on arrays."""
+    lo, hi = np.asarray(ci_low, dtype=float), np.asarray(ci_high, dtype=float)
+    return _scalar_or_array(np.select([hi < 1, lo > 1], ["likely_effect", "likely_increase"], "no_clear_change"))
 
 
-def wdq(r_before: float, r_after: float, b_before: float, b_after: float, c_before: float, c_after: float) -> float:
-    """Weighted Displacement Quotient (Bowers and Johnson 2003).
+def wdq(r_before, r_after, b_before, b_after, c_before, c_after):
+    """Weighted Displacement Quotient (Bowers and Johnson 2003), element-wise on arrays.
 
     ``WDQ = (B_a/C_a - B_b/C_b) / (R_a/C_a - R_b/C_b)`` for the response (target) area R,
     buffer B and control C, before (b) and after (a). NaN when a control count is zero
     or the target did not fall relative to the control (the denominator, its "success
     measure", is not negative), since there is then no effect to displace.
     """
-    if c_before <= 0 or c_after <= 0:
-        return math.nan
-    success = r_after / c_after - r_before / c_before
-    if success >= 0:
-        return math.nan
-    return (b_after / c_after - b_before / c_before) / success
+    rb, ra, bb, ba, cb, ca = (np.asarray(x, dtype=float) for x in (r_before, r_after, b_before, b_after, c_before,
+                                                                   c_after))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        success = ra / ca - rb / cb
+        value = (ba / ca - bb / cb) / success
+    return _scalar_or_array(np.where((cb <= 0) | (ca <= 0) | (success >= 0), np.nan, value))
 
 
-def wdq_code(value: float, near_zero: float) -> str:
-    """The reading of a WDQ: ``not_applicable`` (NaN: nothing fell to displace),
-    ``diffusion`` (above ``near_zero``), ``neither`` (within it) or ``displacement``."""
-    if math.isnan(value):
-        return "not_applicable"
-    if value > near_zero:
-        return "diffusion"
-    return "neither" if value >= -near_zero else "displacement"
+def wdq_code(value, near_zero: float):
+    """The reading of a WDQ, element-wise on arrays: ``not_applicable`` (NaN: nothing fell
+    to displace), ``diffusion`` (above ``near_zero``), ``neither`` (within it) or ``displacement``."""
+    v = np.asarray(value, dtype=float)
+    return _scalar_or_array(np.select([np.isnan(v), v > near_zero, v >= -near_zero],
+                                      ["not_applicable", "diffusion", "neither"], "displacement"))
 
 
-def is_after_spike(before: float, prior_monthly: float, window_months: int, factor: float) -> bool:
+def is_after_spike(before, prior_monthly, window_months: int, factor: float):
     """Whether the before window averaged more than ``factor`` times the monthly events of the
-    year before it (a warning of regression to the mean)."""
+    year before it (a warning of regression to the mean). Element-wise on arrays."""
     return before / window_months > factor * prior_monthly

@@ -15,7 +15,15 @@ import numpy as np
 import pandas as pd
 
 # The formulas are shared with the page, which recomputes them from the counts it shows.
-from contextmap.disruption_stats import did_estimate, interval_verdict, is_after_spike, pct_change, wdq, wdq_code
+from contextmap.disruption_stats import (
+    change_sentence,
+    did_estimate,
+    interval_verdict,
+    is_after_spike,
+    pct_change,
+    wdq,
+    wdq_code,
+)
 
 __all__ = ["VERDICTS", "choose_controls", "did_estimate", "is_after_spike", "pct_change", "verdict", "wdq",
            "wdq_reading"]
@@ -32,10 +40,7 @@ def _change(before: float, after: float) -> str:
     """How the target's events moved, as the start of a sentence."""
     if before == 0:
         return f"Events went from 0 to {after:.0f} after the action"
-    pct = round(pct_change(before, after))
-    if pct == 0:
-        return "Events did not change after the action"
-    return f"Events {'fell' if pct < 0 else 'rose'} by {abs(pct)}% after the action"
+    return change_sentence(before, after)
 
 
 def _short(before: float, after: float) -> str:
