@@ -276,10 +276,12 @@ Displacement Quotient (Bowers and Johnson 2003): above 0 the benefit spread near
 - *Recording*: patrols and visits find more, so recorded events can rise while harm falls.
 - Actions at the same place close together share their windows: read them together.
 
-Every ratio, interval and change in percent here is worked out from the counts as shown
-(with their small added noise), not the exact ones. Counts at places and small areas are
-hidden when 0 to {smax} ("c"); a change in percent is not given where it would reveal a
-hidden count. Full method: docs/methods.md, "Disruption review".
+Every ratio, interval, change in percent, verdict and reading here is worked out from the
+counts as shown (with their small added noise), not the exact ones. Counts at places and
+small areas are hidden when 0 to {smax} ("c"); a change in percent is not given where it
+would reveal a hidden count, and a verdict is given only when it would be the same
+whatever a hidden count is (otherwise: too few events to tell). Full method:
+docs/methods.md, "Disruption review".
 """
 
 
