@@ -369,7 +369,7 @@ def _effect(s: dict, row, cfg, policy) -> dict:
 
 
 def _displacement(s: dict, row, cfg, policy) -> str:
-    """The displacement reading of ``stats.wdq_reading`` from the shown counts ``s``:
+    """The displacement reading of the marts (``wdq_reading``) from the shown counts ``s``:
     ``hidden_counts`` when it would turn on a hidden count's value."""
     if row.target_level not in ("place", "ward", "lsoa"):
         return "not_assessed"

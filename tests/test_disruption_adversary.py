@@ -22,6 +22,9 @@ EVERY = dict(month_from=date(1900, 1, 1), month_to=date(9999, 12, 1), locality="
 # The counts of the two queries, each paired with the cell key the query returns with it.
 COUNTS = ("target_before", "target_after", "control_before", "control_after", "buffer_before", "buffer_after",
           "target_prior")
+# Counts shown (and so rounded, where the policy rounds) at the target's level.
+TARGET_LEVEL = ("target_before", "target_after", "buffer_before", "buffer_after", "target_prior")
+ROUNDED = disclosure.Policy(suppress_max=5, round_small_areas=True, round_base=5)
 
 
 def _pack(actions: pd.DataFrame, policy=P):
@@ -59,15 +62,28 @@ def shown_rows(rows: pd.DataFrame, policy=P) -> list[tuple]:
              dv.wdq_words(r, policy)) for i, r in enumerate(rows.itertuples())]
 
 
+def _same_shown(n, level, policy) -> list:
+    """The other values a shown count may have as a reader sees it: none, or with rounding
+    those that round to the same shown value."""
+    if not policy.rounds(level) or pd.isna(n) or disclosure.is_suppressed(n, policy):
+        return []
+    shown = disclosure.round_count(n, policy, level)
+    return [v for v in range(int(n) - policy.round_base, int(n) + policy.round_base + 1) if v != n
+            and not disclosure.is_suppressed(v, policy) and disclosure.round_count(v, policy, level) == shown]
+
+
 def _variants(df: pd.DataFrame, policy=P) -> pd.DataFrame:
     """Each row of ``df`` (``_of``: its index) followed by copies with one hidden count set
-    to each other value it may have, and with every hidden count at 0 and at suppress_max."""
+    to each other value it may have, with every hidden count at 0 and at suppress_max, and
+    (where counts are rounded) with one count at each other value that rounds the same."""
     out = []
     for i in df.index:
         row = df.loc[[i]].assign(_of=i)
         cells = [c for c in COUNTS if c in df and disclosure.is_suppressed(df.at[i, c], policy)]
         out += [row] + [row.assign(**{c: v}) for c in cells for v in range(policy.suppress_max + 1)]
         out += [row.assign(**dict.fromkeys(cells, v)) for v in (0, policy.suppress_max)] if cells else []
+        out += [row.assign(**{c: v}) for c in TARGET_LEVEL if c in df
+                for v in _same_shown(df.at[i, c], df.at[i, "target_level"], policy)]
     return pd.concat(out, ignore_index=True)
 
 
@@ -89,19 +105,27 @@ def _whole(actions: pd.DataFrame, policy=P):
                                 for c, mask in hidden.items()})
 
 
-def _assert_blind_to_hidden_counts(actions: pd.DataFrame) -> int:
+def _assert_blind_to_hidden_counts(actions: pd.DataFrame, policy=P) -> int:
     """Each action, and all of them together, show the same whatever their hidden counts."""
-    variants = _variants(actions)
-    checked = _assert_same_within(variants, shown_rows(dv.with_figures(variants.drop(columns="_of"), P)))
-    want = shown(actions)
-    for altered in _whole(actions):
-        assert shown(altered) == want
+    variants = _variants(actions, policy)
+    checked = _assert_same_within(variants, shown_rows(dv.with_figures(variants.drop(columns="_of"), policy),
+                                                       policy))
+    want = shown(actions, policy)
+    for altered in _whole(actions, policy):
+        assert shown(altered, policy) == want
     return checked
 
 
 def test_page_export_and_pack_show_nothing_that_depends_on_a_hidden_count(sample_con):
     actions = queries.run(sample_con, "disruption_actions", **EVERY)
     assert _assert_blind_to_hidden_counts(actions) > 100
+
+
+def test_with_rounding_nothing_shown_depends_on_more_than_the_rounded_counts(sample_con):
+    actions = queries.run(sample_con, "disruption_actions", **EVERY)
+    rounded = actions[actions["target_level"].map(ROUNDED.rounds)]
+    assert len(_variants(rounded, ROUNDED)) > len(_variants(rounded, P))  # some shown counts round
+    assert _assert_blind_to_hidden_counts(actions, ROUNDED) > 100
 
 
 def test_readings_by_source_show_nothing_that_depends_on_a_hidden_count(sample_con):
