@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from contextmap import disclosure, fmt, settings
-from contextmap import distributions as dist
+from contextmap import disruption_stats as ds
 from contextmap.labels import SOURCES, label
 
 SOURCE_COLOURS = {"missing_from": "#E69F00", "missing_found": "#56B4E9", "rhi_mention": "#009E73", "offence": "#CC79A7"}
@@ -198,7 +198,7 @@ def effect_figure(effects_df: pd.DataFrame, policy: disclosure.Policy | None = N
             colour, name = VERDICT_STYLE[row.verdict]
             # Annotations on a log axis take log10 of the value: 0 puts the text at "no change".
             fig.add_annotation(x=0, xref="x", y=row.label, showarrow=False, font={"color": colour, "size": 11},
-                               text=f"{effect_band(row.rate_ratio)}: {name.lower()} (small counts, no number shown)")
+                               text=f"{effect_band(row)}: {name.lower()} (small counts, no number shown)")
     ticks = [0.1, 0.25, 0.5, 1, 2, 4, 10]
     # Explicit width and opacity: the simple_white template draws shapes with no line by default.
     fig.add_vline(x=1, line={"color": "#777777", "dash": "dot", "width": 1.5}, opacity=1)
@@ -250,6 +250,7 @@ DISPLACEMENT_LABELS = {
     "no_comparison": "Cannot tell (no similar places)",
     "outside_data": "Not enough data yet",
     "not_assessed": "Not assessed (postcode sectors)",
+    "hidden_counts": "Cannot tell (it depends on a count too small to show)",
 }
 SOURCE_NAMES = {"all": "All events", **SOURCES}
 METHOD = """
@@ -279,10 +280,12 @@ Displacement Quotient (Bowers and Johnson 2003): above 0 the benefit spread near
 - *Recording*: patrols and visits find more, so recorded events can rise while harm falls.
 - Actions at the same place close together share their windows: read them together.
 
-Every ratio, interval and change in percent here is worked out from the counts as shown
-(with their small added noise), not the exact ones. Counts at places and small areas are
-hidden when 0 to {smax} ("c"); a change in percent is not given where it would reveal a
-hidden count. Full method: docs/methods.md, "Disruption review".
+Every ratio, interval, change in percent, verdict and reading here is worked out from the
+counts as shown (with their small added noise), not the exact ones. Counts at places and
+small areas are hidden when 0 to {smax} ("c"); a change in percent is not given where it
+would reveal a hidden count, and a verdict is given only when it would be the same
+whatever a hidden count is (otherwise: too few events to tell). Full method:
+docs/methods.md, "Disruption review".
 """
 
 
@@ -297,92 +300,140 @@ def _hidden(policy, *counts) -> bool:
     return any(disclosure.is_suppressed(c, policy) for c in counts)
 
 
-# --- the review's figures, recomputed from the counts as shown ----------------------------
-# The marts compute the estimate from true counts: shown next to the perturbed counts, a
-# ratio to two decimals singles out the true four among the few hundred the noise allows.
-# So the page, its export and the pack recompute every figure from the counts the query
-# returns (perturbed), with the marts' own method (``pipelines/disruption/stats.py``).
-
-
-def did_estimate(a_before, a_after, c_before, c_after, alpha: float) -> tuple[float, float, float]:
-    """``(rate_ratio, ci_low, ci_high)``: the ratio of rate ratios ``(A_after / A_before) /
-    (C_after / C_before)`` with its delta-method interval, as ``stats.did_estimate``.
-
-    0.5 is added to all four counts when any is zero (Haldane-Anscombe). NaN when a count
-    is missing (no similar places).
-    """
-    counts = [float(n) for n in (a_before, a_after, c_before, c_after)]
-    if any(math.isnan(n) for n in counts):
-        return math.nan, math.nan, math.nan
-    if 0 in counts:
-        counts = [n + 0.5 for n in counts]
-    ab, aa, cb, ca = counts
-    log_rr = math.log(aa) - math.log(ab) - math.log(ca) + math.log(cb)
-    margin = float(dist.norm_ppf(1 - alpha / 2)) * math.sqrt(sum(1 / n for n in counts))
-    return math.exp(log_rr), math.exp(log_rr - margin), math.exp(log_rr + margin)
-
-
-def pct_change(before, after) -> float:
-    """Percentage change from ``before`` to ``after``; NaN when ``before`` is zero."""
-    return 100.0 * (after / before - 1.0) if before > 0 else math.nan
-
-
-def wdq(r_before, r_after, b_before, b_after, c_before, c_after) -> float:
-    """The Weighted Displacement Quotient, as ``stats.wdq``: NaN when a control count is
-    zero or the target did not fall relative to the controls (nothing to displace)."""
-    if c_before <= 0 or c_after <= 0:
-        return math.nan
-    success = r_after / c_after - r_before / c_before
-    if success >= 0:
-        return math.nan
-    return (b_after / c_after - b_before / c_before) / success
-
-
-def _verdict(ci_low: float, ci_high: float) -> str:
-    return "likely_effect" if ci_high < 1 else "likely_increase" if ci_low > 1 else "no_clear_change"
-
+# --- the review's figures, from the counts as shown ---------------------------------------
+# The marts compute the estimate and verdicts from true counts: shown next to the perturbed
+# counts, a ratio to two decimals singles out the true four among the few hundred the noise
+# allows, and a verdict or band read from a hidden count's value narrows that count down.
+# So the page, its export and the pack work out every figure, verdict, band and reading from
+# the counts as a reader sees them: a shown count is its shown (perturbed, maybe rounded)
+# value; a hidden one ("c") may be anything from 0 to suppress_max, and a verdict is given
+# only when it is the same for every one of those values. The formulas are the marts' own
+# (``contextmap/disruption_stats.py``).
 
 # Displacement readings that depend on the counts (the others: no buffer, data or controls).
-COUNTED_READINGS = ("too_few", "no_control_events", "not_applicable", "diffusion", "neither", "displacement")
+COUNTED_READINGS = ("too_few", "no_control_events", "not_applicable", "diffusion", "neither", "displacement",
+                    "hidden_counts")
+# Rows of ``with_figures``: the counts it reads, as ``(column, level the page shows it at)``:
+# the target's and its buffer's counts at the target's level, the similar places' as they are.
+_TARGET = ("target_before", "target_after", "buffer_before", "buffer_after", "target_prior")
+_CONTROL = ("control_before", "control_after")
 
 
-def _reading(row, cfg) -> str:
-    """The displacement reading of ``stats.wdq_reading`` from ``row``'s counts and ``wdq``."""
-    if row.buffer_before + row.buffer_after < cfg.min_events:
+def _shown_value(n, policy, level):
+    """A count as a reader sees it: its shown value (rounded where the policy rounds),
+    None when hidden ("c"), NaN when there is none (a sector's buffer)."""
+    if disclosure.is_suppressed(n, policy):
+        return None
+    return disclosure.round_count(float(n), policy, level)
+
+
+def _possible(value, policy) -> np.ndarray:
+    """The values a count may have as seen: its shown value, or 0 to suppress_max when hidden."""
+    return np.arange(policy.suppress_max + 1, dtype=float) if value is None else np.array([value], dtype=float)
+
+
+def _grid(values: list, policy) -> list[np.ndarray]:
+    """Every combination of the possible values of ``values`` (one array per count)."""
+    return [g.ravel() for g in np.meshgrid(*(_possible(v, policy) for v in values), indexing="ij")]
+
+
+def _one(codes) -> str | None:
+    """The code when every combination gives the same one, else None."""
+    found = set(np.atleast_1d(codes).tolist())
+    return found.pop() if len(found) == 1 else None
+
+
+def _lower_total(*values) -> float:
+    """Events at least: the shown counts added up, a hidden one counting as 0."""
+    return sum(v for v in values if v is not None)
+
+
+def _effect(s: dict, row, cfg, policy) -> dict:
+    """The verdict, estimate and band of one row ``row`` from its shown counts ``s``."""
+    out = {"verdict": None, "undecided": False, "rate_ratio": math.nan, "ci_low": math.nan, "ci_high": math.nan,
+           "ratio_low": math.nan, "ratio_high": math.nan}
+    tb, ta, cb, ca = (s[c] for c in ("target_before", "target_after", "control_before", "control_after"))
+    if _lower_total(tb, ta) < cfg.min_events:
+        out["verdict"] = "too_few"
+    elif not _is_true(row.has_data):
+        out["verdict"] = "outside_data"
+    elif not row.control_places:
+        out["verdict"] = "no_comparison"
+    if out["verdict"] is not None:
+        return out
+    grid = _grid([tb, ta, cb, ca], policy)
+    est = ds.did_estimate(*grid, cfg.alpha)
+    verdict = _one(ds.interval_verdict(est["ci_low"].to_numpy(), est["ci_high"].to_numpy()))
+    # A verdict that turns on a hidden count's value is not given: it would narrow that count.
+    out["verdict"], out["undecided"] = (verdict, False) if verdict else ("too_few", True)
+    out["ratio_low"], out["ratio_high"] = float(est["rate_ratio"].min()), float(est["rate_ratio"].max())
+    if verdict and len(est) == 1:
+        out.update(est.iloc[0][["rate_ratio", "ci_low", "ci_high"]].astype(float).to_dict())
+    return out
+
+
+def _displacement(s: dict, row, cfg, policy) -> str:
+    """The displacement reading of the marts (``wdq_reading``) from the shown counts ``s``:
+    ``hidden_counts`` when it would turn on a hidden count's value."""
+    if row.target_level not in ("place", "ward", "lsoa"):
+        return "not_assessed"
+    if not _is_true(row.has_data):
+        return "outside_data"
+    if not row.control_places:
+        return "no_comparison"
+    if _lower_total(s["buffer_before"], s["buffer_after"]) < cfg.min_events:
         return "too_few"
-    if row.control_before <= 0 or row.control_after <= 0:
-        return "no_control_events"
-    if math.isnan(row.wdq):
-        return "not_applicable"
-    return "diffusion" if row.wdq > cfg.wdq_near_zero else "neither" if row.wdq >= -cfg.wdq_near_zero else "displacement"
+    names = ("target_before", "target_after", "buffer_before", "buffer_after", "control_before", "control_after")
+    rb, ra, bb, ba, cb, ca = _grid([s[c] for c in names], policy)
+    codes = np.where((cb <= 0) | (ca <= 0), "no_control_events",
+                     ds.wdq_code(ds.wdq(rb, ra, bb, ba, cb, ca), cfg.wdq_near_zero))
+    return _one(codes) or "hidden_counts"
 
 
-def with_figures(df: pd.DataFrame) -> pd.DataFrame:
+def _spike(s: dict, row, cfg, policy) -> bool:
+    """Whether the action may follow a spike: true when the shown counts allow it (a warning,
+    given whenever the hidden values could make it true). False with no year of history."""
+    if not _is_true(getattr(row, "has_prior", False)):
+        return False
+    before, prior = _grid([s["target_before"], s["target_prior"]], policy)
+    return bool(np.any(ds.is_after_spike(before, prior / 12, int(row.window_months), cfg.spike_factor)))
+
+
+def with_figures(df: pd.DataFrame, policy: disclosure.Policy | None = None) -> pd.DataFrame:
     """``df`` (``disruption_actions`` or ``disruption_sources``, counts as the query returns
-    them: perturbed) with the review's figures recomputed from those counts.
+    them: perturbed) with the review's figures and words worked out from the counts as shown
+    under ``policy`` (default: the settings'), never from a value behind a "c".
 
-    Adds ``rate_ratio``, ``ci_low``, ``ci_high``, ``effect_pct``, ``target_pct_change``,
-    ``control_pct_change`` and, with buffer counts, ``wdq``. A judged verdict is read again
-    from the recomputed interval, and a displacement reading from the recomputed WDQ, so
-    the words always agree with the figures. Whether a figure may be shown is for the
-    functions that show it (:func:`estimate_hidden`, :func:`change_hidden`).
+    Adds ``verdict`` (a code of :data:`VERDICT_LABELS`; ``too_few`` also when the verdict
+    would turn on a hidden count, flagged by ``undecided``), ``rate_ratio``, ``ci_low``,
+    ``ci_high`` and ``effect_pct`` (NaN when a count behind them is hidden: only the band
+    from ``ratio_low`` to ``ratio_high`` over the hidden counts' possible values may be
+    said), ``target_pct_change``, ``control_pct_change``, ``is_after_spike`` and, with
+    buffer counts, ``wdq`` and ``displacement_verdict``. Whether a figure may be shown is
+    for the functions that show it (:func:`estimate_hidden`, :func:`change_hidden`).
     """
+    policy = policy or disclosure.Policy.from_settings()
     cfg = settings.current().disruption
-    out = df.reset_index(drop=True).astype({c: float for c in df if c.endswith(("_before", "_after"))})
-    estimates = [did_estimate(r.target_before, r.target_after, r.control_before, r.control_after, cfg.alpha)
-                 if r.control_places else (math.nan,) * 3 for r in out.itertuples()]
-    out[["rate_ratio", "ci_low", "ci_high"]] = pd.DataFrame(estimates, columns=["rate_ratio", "ci_low", "ci_high"])
+    out = df.reset_index(drop=True).astype({c: float for c in df if c in _TARGET + _CONTROL})
+    rows = []
+    for r in out.itertuples():
+        s = {c: _shown_value(getattr(r, c), policy, r.target_level if c in _TARGET else None)
+             for c in _TARGET + _CONTROL if c in out}
+        tb, ta, cb, ca = (s[c] for c in ("target_before", "target_after", "control_before", "control_after"))
+        fig = _effect(s, r, cfg, policy)
+        fig["target_pct_change"] = math.nan if None in (tb, ta) else ds.pct_change(tb, ta)
+        fig["control_pct_change"] = (math.nan if None in (cb, ca) or not r.control_places
+                                     else ds.pct_change(cb, ca))
+        fig["is_after_spike"] = "target_prior" in s and _spike(s, r, cfg, policy)
+        if "buffer_before" in s:
+            shown = None not in (tb, ta, cb, ca, s["buffer_before"], s["buffer_after"])
+            fig["wdq"] = (ds.wdq(tb, ta, s["buffer_before"], s["buffer_after"], cb, ca)
+                          if shown and r.target_level != "sector" else math.nan)
+            fig["displacement_verdict"] = _displacement(s, r, cfg, policy)
+        rows.append(fig)
+    figures = pd.DataFrame(rows, index=out.index)
+    out = pd.concat([out.drop(columns=[c for c in figures if c in out]), figures], axis=1)
     out["effect_pct"] = 100 * (out["rate_ratio"] - 1)
-    out["target_pct_change"] = [pct_change(b, a) for b, a in zip(out["target_before"], out["target_after"])]
-    out["control_pct_change"] = [pct_change(b, a) if n else math.nan
-                                 for b, a, n in zip(out["control_before"], out["control_after"], out["control_places"])]
-    judged = out["verdict"].isin(JUDGED)
-    out.loc[judged, "verdict"] = [_verdict(lo, hi) for lo, hi in zip(out.loc[judged, "ci_low"], out.loc[judged, "ci_high"])]
-    if "buffer_before" in out:
-        out["wdq"] = [wdq(r.target_before, r.target_after, r.buffer_before, r.buffer_after, r.control_before,
-                          r.control_after) for r in out.itertuples()]
-        counted = out["displacement_verdict"].isin(COUNTED_READINGS)
-        out.loc[counted, "displacement_verdict"] = [_reading(r, cfg) for r in out[counted].itertuples()]
     return out
 
 
@@ -397,9 +448,19 @@ EFFECT_BANDS = (
 )
 
 
-def effect_band(rate_ratio) -> str:
-    """The estimated change relative to similar places as a coarse band in words, with no number."""
-    return next(words for upper, words in EFFECT_BANDS if float(rate_ratio) < upper)
+def _band_index(rate_ratio) -> int:
+    return next(i for i, (upper, _) in enumerate(EFFECT_BANDS) if float(rate_ratio) < upper)
+
+
+def effect_band(row) -> str:
+    """The estimated change relative to similar places as a coarse band in words, with no
+    number: the band of every value the hidden counts allow (``row.ratio_low`` to
+    ``row.ratio_high``), or the bands they span."""
+    lo, hi = _band_index(row.ratio_low), _band_index(row.ratio_high)
+    if lo == hi:
+        return EFFECT_BANDS[lo][1]
+    joiner = " or " if hi == lo + 1 else " to "
+    return EFFECT_BANDS[lo][1] + joiner + EFFECT_BANDS[hi][1]
 
 
 def _control_counts(row) -> tuple:
@@ -425,7 +486,8 @@ def estimate_hidden(row, policy) -> bool:
 
 
 def _interval_excludes_no_change(row) -> bool:
-    return bool(row.ci_high < 1 or row.ci_low > 1)
+    # The verdict is the interval's reading for every value a hidden count may have.
+    return row.verdict != "no_clear_change"
 
 
 def effect_words(row, policy) -> str:
@@ -439,7 +501,7 @@ def effect_words(row, policy) -> str:
         return "—"
     if estimate_hidden(row, policy):
         side = "excludes" if _interval_excludes_no_change(row) else "includes"
-        return f"{effect_band(row.rate_ratio).capitalize()}; interval {side} no change"
+        return f"{effect_band(row).capitalize()}; interval {side} no change"
     return f"{row.effect_pct:+.0f}% ({100 * (row.ci_low - 1):+.0f}% to {100 * (row.ci_high - 1):+.0f}%)"
 
 
@@ -459,12 +521,19 @@ def effect_parts(row, policy) -> tuple[str, str, str]:
     return f"{row.effect_pct:+.0f}%", f"{100 * (row.ci_low - 1):+.0f}%", f"{100 * (row.ci_high - 1):+.0f}%"
 
 
-def _change_sentence(before: float, after: float) -> str:
-    """How the target's events moved, as the start of a sentence (as ``stats._change``)."""
-    pct = round(pct_change(before, after))
-    if pct == 0:
-        return "Events did not change after the action"
-    return f"Events {'fell' if pct < 0 else 'rose'} by {abs(pct)}% after the action"
+def too_few_words(row, policy) -> str:
+    """Why an action is "too few events to tell", from what the reader sees: fewer events
+    than the review needs, counting a hidden count as 0; or a verdict that would turn on
+    the value of a hidden count (``row.undecided``)."""
+    smax = policy.suppress_max
+    if _is_true(getattr(row, "undecided", False)):
+        return (f"Too few events to tell (a count behind the estimate is 0 to {smax}, hidden, and the verdict "
+                f"depends on it; whatever it is, a {effect_band(row)} relative to similar places)")
+    around = f"in the {2 * int(row.window_months)} months around the action"
+    least = settings.current().disruption.min_events
+    if _hidden(policy, row.target_before, row.target_after):
+        return f"Too few events to tell (fewer than {least} events shown {around}; a count of 0 to {smax} is hidden)"
+    return f"Too few events to tell (fewer than {least} events {around})"
 
 
 def verdict_words(row, policy) -> str:
@@ -475,15 +544,14 @@ def verdict_words(row, policy) -> str:
     recomputed from the shown counts; otherwise the change is a band with no number.
     """
     if row.verdict == "too_few":
-        return (f"Too few events to tell (fewer than {settings.current().disruption.min_events} events in the "
-                f"{2 * int(row.window_months)} months around the action)")
+        return too_few_words(row, policy)
     if row.verdict not in JUDGED:
         return NOT_JUDGED_WORDS.get(row.verdict, VERDICT_LABELS.get(row.verdict, "Not judged"))
     spike = ". Events had risen before the action, so part of the fall may be a return to normal" if (
         row.verdict == "likely_effect" and _is_true(row.is_after_spike)) else ""
     if estimate_hidden(row, policy):
         side = "excludes" if _interval_excludes_no_change(row) else "includes"
-        return (f"{effect_band(row.rate_ratio).capitalize()} relative to similar places, and the interval {side} "
+        return (f"{effect_band(row).capitalize()} relative to similar places, and the interval {side} "
                 f"no change: {VERDICT_LABELS[row.verdict].lower()} (the counts are too small to show exactly){spike}")
     n = int(row.control_places)
     noun = "places" if row.target_level == "place" else "areas"
@@ -494,7 +562,7 @@ def verdict_words(row, policy) -> str:
     fell, rose = row.target_after < row.target_before, row.target_after > row.target_before
     more, less = (fell, rose) if row.verdict == "likely_effect" else (rose, fell)
     relation = "more than at" if more else "less than at" if less else "compared with"
-    return (f"{_change_sentence(row.target_before, row.target_after)}, {relation} {similar} ({control}): "
+    return (f"{ds.change_sentence(row.target_before, row.target_after)}, {relation} {similar} ({control}): "
             f"{'likely effect' if row.verdict == 'likely_effect' else 'likely increase'}{spike}")
 
 

@@ -319,7 +319,7 @@ def _disruption(query: Query, f: Filters, policy: disclosure.Policy) -> tuple:
         return None, "The disruption review is not in this build."
     year = f.year_window()
     # Figures recomputed from the counts as shown, as on the Disruption page.
-    actions = disruption_view.with_figures(query("disruption_actions", year))
+    actions = disruption_view.with_figures(query("disruption_actions", year), policy)
     judged = actions[actions["verdict"].isin(disruption_view.JUDGED)]
     rest = disruption_view.not_judged_note(actions)
     intro = f"Actions that started in {f.year_window_text()}, each judged against similar places with no action."

@@ -43,7 +43,7 @@ if scoped:
     gates.export_button(s, listed, "Disruption actions", "disruption", count_cols=[])
     st.stop()
 # Every ratio, interval and percentage is recomputed from the counts as shown (perturbed).
-shown = dv.with_figures(shown)
+shown = dv.with_figures(shown, s.policy)
 ids = shown["action_id"].astype(str).tolist()
 titles = {r.action_id: dv.action_title(r) for r in shown.itertuples()}
 
@@ -70,8 +70,8 @@ if len(comparisons):
     page.table(dv.comparisons_table(comparisons, s.policy), where=right, height=min(38 + 35 * len(comparisons), 320))
 right.markdown(f"**Nearby:** {fmt.md_escape(dv.displacement_words(row) + '.' + dv.wdq_words(row, s.policy))}")
 with st.expander("Before and after by source"):
-    page.table(dv.sources_table(dv.with_figures(s.query("disruption_sources", action_id=chosen)), row.target_level,
-                                s.policy))
+    by_source = dv.with_figures(s.query("disruption_sources", action_id=chosen), s.policy)
+    page.table(dv.sources_table(by_source, row.target_level, s.policy))
 
 st.subheader("All actions")
 with st.expander("How the review works, and its caveats", expanded=False):
@@ -97,5 +97,5 @@ if note := dv.not_judged_note(shown):
 st.subheader("By action type (all actions in the data)")
 every_action = s.query("disruption_actions", month_from=date(1900, 1, 1), month_to=date(9999, 12, 1),
                        locality="All")
-page.table(dv.by_type_table(dv.with_figures(every_action), s.policy))
+page.table(dv.by_type_table(dv.with_figures(every_action, s.policy), s.policy))
 st.caption("Medians leave out actions whose counts are too small to show, so they never reveal a hidden count.")

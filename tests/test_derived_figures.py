@@ -30,7 +30,6 @@ REVIEWED = {
                            "control_pct_change", "effect_pct", "p_value", "rate_ratio", "target_pct_change", "wdq"},
     "disruption_by_type": {"median_effect_pct", "median_target_pct_change"},
     "disruption_sources": {"ci_high", "ci_low", "rate_ratio"},
-    "disruption_timeline": {"control_events_per_unit"},
     "emerging_hotspots": {"baseline_monthly", "mk_p", "mk_tau", "p_value", "q_value", "rate_ratio", "recent_monthly"},
     "funnel": {"district_rate_per_1000", "expected", "lower_95", "lower_998", "rate_per_1000", "upper_95", "upper_998"},
     "group_network_edges": {"weight"},  # not drawn as a number

@@ -345,15 +345,18 @@ def test_timeline_figure_draws_sources_hidden_months_controls_and_actions(built)
 
 
 def test_effect_figure_plots_only_judged_actions(built):
-    from contextmap.disruption_view import effect_figure, not_judged_note
+    from contextmap.disruption_view import effect_figure, not_judged_note, with_figures
 
-    effects = built.sql("select * from mart_disruption_effects where event_source = 'all'").df()
+    marts = built.sql("select * from mart_disruption_effects where event_source = 'all'").df()
+    # As the page reads them: the figures and verdicts from the counts as shown, not the marts'.
+    effects = with_figures(marts.drop(columns="verdict").assign(has_data=True))
     fig = effect_figure(effects)
     plotted = {y for t in fig.data if t.marker.opacity != 0 for y in t.y}
     assert any("Licensing visit, Place P1" in y for y in plotted)
     assert not any("Place P9" in y for t in fig.data for y in t.y)  # A3 has too few events: not on the plot
     assert not any("Place P6" in y for y in plotted)  # A2's 5 after is hidden: no point would give it back
     assert [a.text for a in fig.layout.annotations] == [
-        "fall of a quarter to a half: no clear change (small counts, no number shown)"]
+        # Whatever A2's hidden count (0 to 5), no clear change, in one of two bands.
+        "fall of more than half or fall of a quarter to a half: no clear change (small counts, no number shown)"]
     assert not_judged_note(effects) == "Not judged: 1 action with too few events to tell."
     assert fig.layout.xaxis.type == "log"

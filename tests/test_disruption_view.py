@@ -16,21 +16,22 @@ from contextmap.disclosure import Policy
 from pipelines.disruption import stats
 
 P = Policy(suppress_max=5)
+# Shows every count as it is (even 0): for checking the method on the true counts.
+NOTHING_HIDDEN = Policy(suppress_max=-1)
 
 
 def _action(**kw):
-    """A ``disruption_actions`` row as the query returns it: counts and verdicts, no figure."""
+    """A ``disruption_actions`` row as the query returns it: counts and dates, no figure or verdict."""
     base = dict(action_id="A1", action_type="CLOSURE_ORDER", agency="POLICE", target_level="place", target_code="P1",
                 target_name="Leeds Road Social Club", locality="Kirklees Rural", action_month=pd.Timestamp("2025-06-01"),
-                window_months=3, target_before=24, target_after=3, is_after_spike=False, control_places=10,
-                verdict="likely_effect", displacement_verdict="too_few", buffer_before=2, buffer_after=1,
-                control_before=40, control_after=39)
+                window_months=3, target_before=24, target_after=3, control_places=10, buffer_before=2, buffer_after=1,
+                control_before=40, control_after=39, target_prior=120, has_data=True, has_prior=True)
     return {**base, **kw}
 
 
-def _rows(*actions) -> pd.DataFrame:
+def _rows(*actions, policy=P) -> pd.DataFrame:
     """Actions with their figures, as the page reads them."""
-    return dv.with_figures(pd.DataFrame(actions))
+    return dv.with_figures(pd.DataFrame(actions), policy)
 
 
 def _row(**kw):
@@ -47,8 +48,8 @@ def test_verdict_with_a_hidden_count_drops_the_percentage():
 def test_a_likely_effect_with_no_history_before_its_window_is_not_called_a_spike():
     """The force-wide demo has actions whose place has no 12 months of history before the window: the
     spike flag is unknown (NA), which must read as no warning, not end the page in an error."""
-    spiked = dv.verdict_words(_row(is_after_spike=True), P)
-    unknown = dv.verdict_words(_row(is_after_spike=pd.NA), P)
+    spiked = dv.verdict_words(_row(target_prior=12), P)
+    unknown = dv.verdict_words(_row(target_prior=12, has_prior=False), P)
     assert "return to normal" in spiked
     assert "return to normal" not in unknown and "likely effect" in unknown
 
@@ -60,8 +61,14 @@ def test_verdict_with_shown_counts_is_the_reviews_sentence_on_those_counts():
 
 
 def test_too_few_never_quotes_the_count():
-    row = _row(target_before=3, target_after=1, verdict="too_few")
-    assert dv.verdict_words(row, P) == "Too few events to tell (fewer than 10 events in the 6 months around the action)"
+    row = _row(target_before=3, target_after=1)
+    assert row.verdict == "too_few"
+    assert dv.verdict_words(row, P) == ("Too few events to tell (fewer than 10 events shown in the 6 months around "
+                                        "the action; a count of 0 to 5 is hidden)")
+    shown = Policy(suppress_max=0)
+    few = next(_rows(_action(target_before=3, target_after=1), policy=shown).itertuples())
+    assert dv.verdict_words(few, shown) == ("Too few events to tell (fewer than 10 events in the 6 "
+                                                             "months around the action)")
 
 
 def test_actions_table_hides_small_counts_and_the_change_they_would_reveal():
@@ -88,12 +95,12 @@ DIGIT = re.compile(r"\d")
 
 
 def _hidden_rows():
-    """Judged actions where one count behind the estimate is hidden ("c")."""
+    """Judged actions where a count behind the estimate is hidden ("c") and the verdict is
+    the same whatever its value (0 to 5)."""
     return [
-        _action(action_id="H1", target_before=12, target_after=2),
-        _action(action_id="H2", target_before=4, target_after=14, verdict="likely_increase"),
-        _action(action_id="H3", target_before=30, target_after=20, control_before=3, control_after=8,
-                verdict="no_clear_change"),
+        _action(action_id="H1", target_before=40, target_after=2),
+        _action(action_id="H2", target_before=3, target_after=40),
+        _action(action_id="H3", target_before=30, target_after=20, control_before=3, control_after=2),
     ]
 
 
@@ -107,7 +114,7 @@ def test_no_numeric_effect_is_shown_when_a_count_is_suppressed():
     assert list(table["Change here"]) == ["—", "—", "-33%"]
     assert list(effect) == ["Fall of more than half; interval excludes no change",
                             "Rise of more than half; interval excludes no change",
-                            "Fall of more than half; interval includes no change"]
+                            "Fall of more than half to rise of more than half; interval includes no change"]
     for row in rows.itertuples():
         words = dv.verdict_words(row, P)
         assert not DIGIT.search(words), words
@@ -141,21 +148,22 @@ def test_medians_by_type_leave_out_hidden_estimates():
     assert only_hidden["Median change relative to similar places"] == "—" and only_hidden["Judged"] == 1
 
 
-def test_the_planted_effective_action_reads_as_a_significant_fall(sample_con):
+def test_the_planted_effective_action_is_found_but_not_judged_on_its_hidden_count(sample_con):
     truth = json.loads((Path(__file__).resolve().parents[1] / "data/sample/ground_truth.json").read_text())
-    actions = dv.with_figures(queries.run(sample_con, "disruption_actions", month_from=date(1900, 1, 1),
-                                          month_to=date(9999, 12, 1), locality="All"))
-    row = next(actions[actions["action_id"] == truth["disruption"]["effective"]].itertuples())
-    assert row.verdict == "likely_effect" and row.ci_high < 1  # the whole interval is a fall
-    # No event after the closure: its 0 is shown as "c", so the estimate (which would give the 0
-    # back) reads as a clear fall in words, with no number.
-    assert row.target_after == 0 and dv.estimate_hidden(row, P)
-    assert dv.effect_words(row, P) == "Fall of more than half; interval excludes no change"
-    assert "likely effect" in dv.verdict_words(row, P) and not re.search(r"\d", dv.verdict_words(row, P))
-    # With stricter suppression hiding its counts too, it still reads the same.
-    strict = Policy(suppress_max=max(row.target_before, row.target_after))
-    assert dv.effect_words(row, strict) == "Fall of more than half; interval excludes no change"
-    assert "likely effect" in dv.verdict_words(row, strict)
+    effective = truth["disruption"]["effective"]
+    # On the true counts, with nothing hidden, the review finds the planted fall.
+    exact = dv.with_figures(queries.run(sample_con, "disruption_actions", exact=True, **EVERY), NOTHING_HIDDEN)
+    true_row = next(exact[exact["action_id"] == effective].itertuples())
+    assert true_row.verdict == "likely_effect" and true_row.ci_high < 1
+    # As shown, no event after the closure is a "c": whether the interval excludes no change
+    # depends on that count (0 to 5), so the page does not say; the band is the same for all.
+    actions = dv.with_figures(queries.run(sample_con, "disruption_actions", **EVERY), P)
+    row = next(actions[actions["action_id"] == effective].itertuples())
+    assert dv.estimate_hidden(row, P) and row.verdict == "too_few" and row.undecided
+    assert dv.verdict_words(row, P) == ("Too few events to tell (a count behind the estimate is 0 to 5, hidden, and "
+                                        "the verdict depends on it; whatever it is, a fall of more than half relative "
+                                        "to similar places)")
+    assert dv.effect_parts(row, P) == ("—", "—", "—")
 
 
 def test_detail_draws_hidden_months_as_a_band_and_the_comparison_only_over_the_windows():
@@ -207,17 +215,24 @@ EVERY = dict(month_from=date(1900, 1, 1), month_to=date(9999, 12, 1), locality="
 
 def test_the_recomputation_is_the_marts_method(sample_con):
     """On the true counts the recomputed figures and verdicts are the marts' own."""
-    exact = dv.with_figures(queries.run(sample_con, "disruption_actions", exact=True, **EVERY)).set_index("action_id")
+    exact = dv.with_figures(queries.run(sample_con, "disruption_actions", exact=True, **EVERY),
+                            NOTHING_HIDDEN).set_index("action_id")
     marts = sample_con.sql("""
         select e.action_id, e.rate_ratio, e.ci_low, e.ci_high, e.effect_pct, e.target_pct_change, e.control_pct_change,
-               e.verdict, d.wdq, d.verdict as displacement_verdict
+               e.verdict, coalesce(e.is_after_spike, false) as is_after_spike, d.wdq,
+               d.verdict as displacement_verdict
         from mart_disruption_effects as e join mart_disruption_displacement as d using (action_id)
         where e.event_source = 'all'
     """).df().set_index("action_id").loc[exact.index]
-    for col in ("rate_ratio", "ci_low", "ci_high", "effect_pct", "target_pct_change", "control_pct_change", "wdq"):
+    judged = exact["verdict"].isin(dv.JUDGED)
+    for col in ("rate_ratio", "ci_low", "ci_high", "effect_pct"):
+        pd.testing.assert_series_equal(exact.loc[judged, col], marts.loc[judged, col].astype(float), check_names=False,
+                                       rtol=1e-12)
+    for col in ("target_pct_change", "control_pct_change", "wdq"):
         pd.testing.assert_series_equal(exact[col], marts[col].astype(float), check_names=False, rtol=1e-12)
-    assert exact["verdict"].tolist() == marts["verdict"].tolist()
-    assert exact["displacement_verdict"].tolist() == marts["displacement_verdict"].tolist()
+    for col in ("verdict", "is_after_spike", "displacement_verdict"):
+        assert exact[col].tolist() == marts[col].tolist(), col
+    assert judged.any() and not exact["undecided"].any()
 
 
 def _shown(n: float) -> float | None:
@@ -255,9 +270,10 @@ def test_every_figure_shown_is_recomputed_from_the_shown_counts(sample_con):
     give, for every judged action, the figures of its counts as shown: never those of the
     true counts, which the figures would otherwise give back."""
     alpha = settings.current().disruption.alpha
-    actions = dv.with_figures(queries.run(sample_con, "disruption_actions", **EVERY))
+    actions = dv.with_figures(queries.run(sample_con, "disruption_actions", **EVERY), P)
     judged = actions[actions["verdict"].isin(dv.JUDGED)].reset_index(drop=True)
-    exact = dv.with_figures(queries.run(sample_con, "disruption_actions", exact=True, **EVERY)).set_index("action_id")
+    exact = dv.with_figures(queries.run(sample_con, "disruption_actions", exact=True, **EVERY),
+                            NOTHING_HIDDEN).set_index("action_id")
     table = dv.actions_table(judged, P)
     fig = dv.effect_figure(judged, P)
     points = sorted((x, x - lo, x + hi) for t in fig.data if t.marker.opacity != 0
@@ -284,12 +300,15 @@ def test_every_figure_shown_is_recomputed_from_the_shown_counts(sample_con):
     assert differs, "no figure differs from the true counts' (the sample should show the noise somewhere)"
 
 
+# The rules the words may quote: the hidden range, the review's minimum and its windows.
+RULES = re.compile(r"0 to 5|fewer than 10 events|6 months|95% interval")
+
+
 def test_no_figure_is_shown_when_a_count_it_uses_is_hidden(sample_con):
-    actions = dv.with_figures(queries.run(sample_con, "disruption_actions", **EVERY))
-    judged = actions[actions["verdict"].isin(dv.JUDGED)].reset_index(drop=True)
-    table = dv.actions_table(judged, P)
+    actions = dv.with_figures(queries.run(sample_con, "disruption_actions", **EVERY), P)
+    table = dv.actions_table(actions, P)
     hidden = 0
-    for i, r in enumerate(judged.itertuples()):
+    for i, r in enumerate(actions.itertuples()):
         target = any(_shown(n) is None for n in (r.target_before, r.target_after))
         estimate = target or any(_shown(n) is None for n in (r.control_before, r.control_after))
         if target:
@@ -297,7 +316,8 @@ def test_no_figure_is_shown_when_a_count_it_uses_is_hidden(sample_con):
         if estimate:
             hidden += 1
             assert not any(DIGIT.search(c) for c in table.loc[i, list(dv.EFFECT_COLUMNS)])
-            assert not DIGIT.search(dv.verdict_words(r, P)) and not DIGIT.search(dv.verdict_markdown(r, P).replace("95% interval", ""))
+            for text in (dv.verdict_words(r, P), dv.verdict_markdown(r, P)):
+                assert not DIGIT.search(RULES.sub("", text)), text
         if estimate or any(_shown(n) is None for n in (r.buffer_before, r.buffer_after)):
             assert dv.wdq_words(r, P) == ""
     assert hidden, "the sample's planted effective action has a hidden count"

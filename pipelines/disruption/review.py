@@ -261,7 +261,7 @@ def _build_effects(con: duckdb.DuckDBPyConnection, cfg: dict, counts: pd.DataFra
     df = pd.concat([df.reset_index(drop=True), est], axis=1)
     # Judged on all events, so every source row of an action carries the same flag.
     before_all = df["action_id"].map(df[df["event_source"] == "all"].set_index("action_id")["target_before"])
-    spike = (before_all / cfg["window"] > cfg["spike_factor"] * df["prior_monthly"]).astype("boolean")
+    spike = stats.is_after_spike(before_all, df["prior_monthly"], cfg["window"], cfg["spike_factor"]).astype("boolean")
     df["is_after_spike"] = spike.mask(df["prior_monthly"].isna())
     df["target_pct_change"] = [stats.pct_change(b, a) for b, a in zip(df["target_before"], df["target_after"])]
     df["control_pct_change"] = [

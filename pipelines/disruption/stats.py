@@ -14,52 +14,22 @@ import math
 import numpy as np
 import pandas as pd
 
-from contextmap import distributions as dist
+# The formulas are shared with the page, which recomputes them from the counts it shows.
+from contextmap.disruption_stats import (
+    change_sentence,
+    did_estimate,
+    interval_verdict,
+    is_after_spike,
+    pct_change,
+    wdq,
+    wdq_code,
+)
+
+__all__ = ["VERDICTS", "choose_controls", "did_estimate", "is_after_spike", "pct_change", "verdict", "wdq",
+           "wdq_reading"]
 
 # Order matters for readers of the marts: the first codes are "cannot tell" outcomes.
 VERDICTS = ("too_few", "outside_data", "no_comparison", "likely_effect", "likely_increase", "no_clear_change")
-
-
-def did_estimate(a_before, a_after, c_before, c_after, alpha: float = 0.05) -> pd.DataFrame:
-    """Ratio-of-ratios (difference-in-differences) estimate with a delta-method interval.
-
-    Parameters
-    ----------
-    a_before, a_after : array_like
-        Events at the target in the before and after windows.
-    c_before, c_after : array_like
-        Events at the pooled comparison places in the same windows (NaN when none).
-    alpha : float
-        One minus the interval's coverage.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``rate_ratio``, ``ci_low``, ``ci_high``, ``p_value`` (two-sided Wald test of a
-        ratio of 1), one row per input. When any of the four counts is zero, 0.5 is added
-        to all four (Haldane-Anscombe) so the log and its variance stay finite.
-    """
-    counts = np.column_stack(
-        np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (a_before, a_after, c_before, c_after)))
-    )
-    counts = counts + 0.5 * (counts == 0).any(axis=1, keepdims=True)
-    ab, aa, cb, ca = counts.T
-    log_rr = np.log(aa) - np.log(ab) - np.log(ca) + np.log(cb)
-    se = np.sqrt((1.0 / counts).sum(axis=1))
-    z = dist.norm_ppf(1 - alpha / 2)
-    return pd.DataFrame(
-        {
-            "rate_ratio": np.exp(log_rr),
-            "ci_low": np.exp(log_rr - z * se),
-            "ci_high": np.exp(log_rr + z * se),
-            "p_value": 2 * dist.norm_sf(np.abs(log_rr) / se),
-        }
-    )
-
-
-def pct_change(before: float, after: float) -> float:
-    """Percentage change from ``before`` to ``after``; NaN when ``before`` is zero."""
-    return 100.0 * (after / before - 1.0) if before > 0 else math.nan
 
 
 def _events(n: float) -> str:
@@ -70,10 +40,7 @@ def _change(before: float, after: float) -> str:
     """How the target's events moved, as the start of a sentence."""
     if before == 0:
         return f"Events went from 0 to {after:.0f} after the action"
-    pct = round(pct_change(before, after))
-    if pct == 0:
-        return "Events did not change after the action"
-    return f"Events {'fell' if pct < 0 else 'rose'} by {abs(pct)}% after the action"
+    return change_sentence(before, after)
 
 
 def _short(before: float, after: float) -> str:
@@ -129,17 +96,18 @@ def verdict(
     control = _short(c_before, c_after)
     fell = a_before > 0 and a_after < a_before
     rose = a_after > a_before
-    if ci_high < 1:
+    code = interval_verdict(ci_low, ci_high)
+    if code == "likely_effect":
         relation = "more than at" if fell else "less than at" if rose else "compared with"
         text = f"{_change(a_before, a_after)}, {relation} {similar} ({control}): likely effect"
         if after_spike:
             text += ". Events had risen before the action, so part of the fall may be a return to normal"
-        return "likely_effect", text
-    if ci_low > 1:
+        return code, text
+    if code == "likely_increase":
         relation = "more than at" if rose else "less than at" if fell else "compared with"
-        return "likely_increase", f"{_change(a_before, a_after)}, {relation} {similar} ({control}): likely increase"
+        return code, f"{_change(a_before, a_after)}, {relation} {similar} ({control}): likely increase"
     return (
-        "no_clear_change",
+        code,
         f"No clear change compared with similar {noun} ({_short(a_before, a_after)} here, {control} at {similar})",
     )
 
@@ -172,22 +140,6 @@ def choose_controls(target_baseline: float, candidates: pd.DataFrame, k: int, fa
     return chosen.sort_values(["distance", "unit_code"]).head(k)
 
 
-def wdq(r_before: float, r_after: float, b_before: float, b_after: float, c_before: float, c_after: float) -> float:
-    """Weighted Displacement Quotient (Bowers and Johnson 2003).
-
-    ``WDQ = (B_a/C_a - B_b/C_b) / (R_a/C_a - R_b/C_b)`` for the response (target) area R,
-    buffer B and control C, before (b) and after (a). NaN when a control count is zero
-    or the target did not fall relative to the control (the denominator, its "success
-    measure", is not negative), since there is then no effect to displace.
-    """
-    if c_before <= 0 or c_after <= 0:
-        return math.nan
-    success = r_after / c_after - r_before / c_before
-    if success >= 0:
-        return math.nan
-    return (b_after / c_after - b_before / c_before) / success
-
-
 def wdq_reading(
     value: float,
     buffer_events: float,
@@ -210,23 +162,24 @@ def wdq_reading(
         return "too_few", f"Too few events nearby to tell ({_events(buffer_events)} in the buffer)"
     if c_before <= 0 or c_after <= 0:
         return "no_control_events", "Cannot tell: the similar places had no events before or after"
-    if math.isnan(value):
+    code = wdq_code(value, near_zero)
+    if code == "not_applicable":
         return (
-            "not_applicable",
+            code,
             "Not applicable: events at the target did not fall relative to similar places, so there is nothing to displace",
         )
     if value > 1:
-        return "diffusion", f"Diffusion of benefit (WDQ {value:.2f}): events nearby fell even more than at the target"
-    if value > near_zero:
-        return "diffusion", f"Diffusion of benefit (WDQ {value:.2f}): events nearby fell too"
-    if value >= -near_zero:
-        return "neither", f"Neither displacement nor diffusion (WDQ {value:.2f}): events nearby changed little"
+        return code, f"Diffusion of benefit (WDQ {value:.2f}): events nearby fell even more than at the target"
+    if code == "diffusion":
+        return code, f"Diffusion of benefit (WDQ {value:.2f}): events nearby fell too"
+    if code == "neither":
+        return code, f"Neither displacement nor diffusion (WDQ {value:.2f}): events nearby changed little"
     if value >= -1:
         return (
-            "displacement",
+            code,
             f"Displacement (WDQ {value:.2f}): some events seem to have moved nearby, fewer than the fall at the target",
         )
     return (
-        "displacement",
+        code,
         f"Displacement (WDQ {value:.2f}): more events moved nearby than the target lost, so the action may have made things worse",
     )
