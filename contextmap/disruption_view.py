@@ -142,9 +142,11 @@ def action_title(row) -> str:
 
 
 def _short_label(row) -> str:
+    """The action on two short lines ("Patrols (Feb 2024)", then the place): one long line
+    took half the chart's width at 1024 px."""
     name = str(row.target_name)
     name = name if len(name) <= 32 else name[:31] + "…"
-    return f"{label(row.action_type, 'action')}, {name} ({pd.Timestamp(row.action_month):%b %Y})"
+    return f"{label(row.action_type, 'action')} ({pd.Timestamp(row.action_month):%b %Y})<br>{name}"
 
 
 def effect_figure(effects_df: pd.DataFrame, policy: disclosure.Policy | None = None) -> go.Figure:
@@ -196,18 +198,24 @@ def effect_figure(effects_df: pd.DataFrame, policy: disclosure.Policy | None = N
                         showlegend=False, hoverinfo="skip")
         for row in as_text.itertuples():
             colour, name = VERDICT_STYLE[row.verdict]
-            # Annotations on a log axis take log10 of the value: 0 puts the text at "no change".
-            fig.add_annotation(x=0, xref="x", y=row.label, showarrow=False, font={"color": colour, "size": 11},
-                               text=f"{effect_band(row)}: {name.lower()} (small counts, no number shown)")
+            # From the plot's left edge (no point is drawn on this row), so it never runs into the labels.
+            fig.add_annotation(x=0, xref="paper", xanchor="left", y=row.label, showarrow=False,
+                               font={"color": colour, "size": 11},
+                               text=f"{effect_band(row)}: {name.lower()} (small counts, no number)")
+    # Five ticks over at least a quarter to four times: readable, unrotated, at 1024 px.
     ticks = [0.1, 0.25, 0.5, 1, 2, 4, 10]
+    drawn = df[~hidden]
+    low = min(0.25, drawn["ci_low"].min()) if not drawn.empty else 0.25
+    high = max(4.0, drawn["ci_high"].max()) if not drawn.empty else 4.0
     # Explicit width and opacity: the simple_white template draws shapes with no line by default.
     fig.add_vline(x=1, line={"color": "#777777", "dash": "dot", "width": 1.5}, opacity=1)
     fig.update_xaxes(type="log", tickvals=ticks, title="Change relative to similar places (95% interval)",
-                     ticktext=[f"{100 * (t - 1):+.0f}%" if t != 1 else "no change" for t in ticks])
+                     ticktext=[f"{100 * (t - 1):+.0f}%" if t != 1 else "no change" for t in ticks], tickangle=0,
+                     range=[np.log10(low) - 0.1, np.log10(high) + 0.1])
     # Plotly draws the first category at the bottom: reverse so the earliest action is on top.
     fig.update_yaxes(categoryorder="array", categoryarray=list(df["label"])[::-1], title=None, automargin=True)
     fig.update_layout(template="simple_white", legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-                      height=max(260, 28 * len(df) + 150), margin={"t": 60})
+                      height=max(260, 40 * len(df) + 150), margin={"t": 60})
     return fig
 
 

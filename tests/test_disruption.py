@@ -352,11 +352,13 @@ def test_effect_figure_plots_only_judged_actions(built):
     effects = with_figures(marts.drop(columns="verdict").assign(has_data=True))
     fig = effect_figure(effects)
     plotted = {y for t in fig.data if t.marker.opacity != 0 for y in t.y}
-    assert any("Licensing visit, Place P1" in y for y in plotted)
+    assert any(y.startswith("Licensing visit (") and y.endswith("<br>Place P1") for y in plotted)
     assert not any("Place P9" in y for t in fig.data for y in t.y)  # A3 has too few events: not on the plot
     assert not any("Place P6" in y for y in plotted)  # A2's 5 after is hidden: no point would give it back
     assert [a.text for a in fig.layout.annotations] == [
         # Whatever A2's hidden count (0 to 5), no clear change, in one of two bands.
-        "fall of more than half or fall of a quarter to a half: no clear change (small counts, no number shown)"]
+        "fall of more than half or fall of a quarter to a half: no clear change (small counts, no number)"]
+    # The words start at the plot's left edge, so they never run over the action labels.
+    assert all(a.xref == "paper" and a.xanchor == "left" for a in fig.layout.annotations)
     assert not_judged_note(effects) == "Not judged: 1 action with too few events to tell."
     assert fig.layout.xaxis.type == "log"
