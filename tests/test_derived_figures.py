@@ -28,7 +28,6 @@ REVIEWED = {
     "area_profile_groups": {"events"},  # a sum with its cell key
     "disruption_actions": {"buffer_ci_high", "buffer_ci_low", "buffer_rate_ratio", "ci_high", "ci_low",
                            "control_pct_change", "effect_pct", "p_value", "rate_ratio", "target_pct_change", "wdq"},
-    "disruption_by_type": {"median_effect_pct", "median_target_pct_change"},
     "disruption_sources": {"ci_high", "ci_low", "rate_ratio"},
     "emerging_hotspots": {"baseline_monthly", "mk_p", "mk_tau", "p_value", "q_value", "rate_ratio", "recent_monthly"},
     "funnel": {"district_rate_per_1000", "expected", "lower_95", "lower_998", "rate_per_1000", "upper_95", "upper_998"},
