@@ -48,11 +48,12 @@ def monthly_wide(monthly: pd.DataFrame, policy: disclosure.Policy, level: str) -
 
 
 def theme_table(themes: pd.DataFrame, policy: disclosure.Policy, level: str) -> pd.DataFrame:
-    """Themes with episodes protected, most frequent first, suppressed ones last."""
+    """Themes with episodes protected, most frequent (as shown) first, "c" last, ties by name."""
     if themes.empty:
         return pd.DataFrame(columns=["Theme", "Episodes"])
     shown = disclosure.protect_frame(themes.reset_index(drop=True), ["episodes"], policy, level=level)
-    return pd.DataFrame({"Theme": labels(themes["theme"], "theme"), "Episodes": shown["episodes"]})
+    table = pd.DataFrame({"Theme": labels(themes["theme"], "theme"), "Episodes": shown["episodes"]})
+    return fmt.by_shown(table, ["Episodes"], ["Theme"])
 
 
 @dataclass
@@ -107,7 +108,8 @@ def _actions(actions: pd.DataFrame) -> pd.DataFrame:
 
 
 def _groups(groups: pd.DataFrame, policy) -> pd.DataFrame:
-    """Peer groups seen at a place or in an area, by number; groups too small to show only as a count."""
+    """Peer groups seen at a place or in an area, by number, most events (as shown) first;
+    groups too small to show only as a count."""
     if groups.empty:
         return pd.DataFrame(columns=["Group", "Events"])
     # A group of unknown size cannot be shown safely: it counts as small.
@@ -119,6 +121,7 @@ def _groups(groups: pd.DataFrame, policy) -> pd.DataFrame:
     if "people" in shown:
         out["Members seen"] = shown["people"]
     out["Last seen"] = [fmt.month_label(d) if pd.notna(d) else "—" for d in big["last_event_at"]]
+    out = fmt.by_shown(out.assign(_group=big["group_id"].to_numpy()), ["Events"], ["_group"]).drop(columns="_group")
     if hidden:
         out = pd.concat([out, pd.DataFrame([small_groups_row(hidden, policy, list(out.columns))])], ignore_index=True)
     return out
@@ -159,7 +162,8 @@ def area_profile(query: Query, level: str, code: str, name: str, filters, policy
     prof.tables = [
         ("Themes in return home interviews", theme_table(query("area_profile_themes", **params), policy, level),
          "No return home interview themes recorded for episodes here in this period."),
-        ("Places of concern here", pd.DataFrame({"Place": places["name"], "Events": places_shown["events"]}),
+        ("Places of concern here", fmt.by_shown(pd.DataFrame({"Place": places["name"], "Events": places_shown["events"]}),
+                                                ["Events"], ["Place"]),
          "No places of concern are registered in this area."),
     ]
     if groups and not scoped and has_table(query, "mart_place_groups"):

@@ -178,7 +178,6 @@ tested as (
 select
     place_id, name, category, locality, ward_name, lsoa_code, sector, lat, lon,
     events, missing_found, rhi_mention, offence, children,
-    rank() over (order by score desc) as score_rank,
     themes, previous_events,
     case when p_up < 0.05 then 'Rising'
          when p_down < 0.05 then 'Falling'
@@ -186,4 +185,4 @@ select
     is_hotspot, poisson_q, peer_groups, cross_border_councils, is_cross_border,
     events_ckey, missing_found_ckey, rhi_mention_ckey, offence_ckey, children_ckey, previous_events_ckey
 from tested
-order by score desc, events desc, place_id
+order by place_id
