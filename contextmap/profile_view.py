@@ -8,6 +8,7 @@ Every figure is protected here with :mod:`contextmap.disclosure`; pages lay a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -15,8 +16,9 @@ import plotly.graph_objects as go
 
 from contextmap import disclosure, fmt, period_guard
 from contextmap.disruption_view import timeline_figure
+from contextmap.filters import Filters
 from contextmap.labels import label, labels
-from contextmap.map_view import LEVELS, MEASURE_HELP
+from contextmap.map_view import LEVELS, MEASURE_HELP, area_count
 from contextmap.network import small_groups_row, split_small
 from contextmap.places_view import cross_border_text, ranking, score_texts, shown_ranks, weights_text
 from contextmap.queries import Query, has_table
@@ -68,19 +70,17 @@ class Profile:
     notes: list[str] = field(default_factory=list)
 
 
-def _period_events(query: Query, name: str, filters, policy: disclosure.Policy, monthly: pd.DataFrame,
-                   key: str, value: str, **params) -> tuple[float, float | None]:
+def _period_events(count: Callable[[Filters], float], filters: Filters, policy: disclosure.Policy,
+                   monthly: pd.DataFrame) -> tuple[float, float | None]:
     """Events in the period and in the whole period before (None while the period is still
-    running), each one perturbed count from query ``name`` (rows keyed by ``key``; this
-    profile's is ``value``), guarded across periods and hidden at the ceiling of the
-    timeline's months beside it (:mod:`contextmap.period_guard`).
+    running), each one perturbed count (``count`` of the filters, guarded across periods),
+    hidden at the ceiling of the timeline's months beside it (:mod:`contextmap.period_guard`).
 
     Not the sum of the monthly counts: a month shown "c" holds its true count, so the sum
     less the months shown would give back the hidden ones.
     """
     def events(f) -> float:
-        rows = period_guard.guarded(query, name, f, policy, keys=[key], counts=["events"], **params)
-        total = float(rows.loc[rows[key] == value, "events"].sum())
+        total = count(f)
         months = pd.to_datetime(monthly["month"])
         cells = monthly.loc[(months >= pd.Timestamp(f.month_from)) & (months <= pd.Timestamp(f.month_to)), "events"]
         return float(period_guard.hidden_value(policy)) if period_guard.at_ceiling(total, list(cells), policy) else total
@@ -140,8 +140,8 @@ def area_profile(query: Query, level: str, code: str, name: str, filters, policy
     params = {**filters.params(), "level": level, "code": code}
     monthly = query("area_profile_monthly", **params, trend_from=trend_from(filters.month_to))
     actions = query("area_profile_actions", level=level, code=code) if has_table(query, "stg_disruption_actions") else pd.DataFrame()
-    now, before = _period_events(query, "area_events", replace(filters, locality="All"), policy, monthly,
-                                 "code", code, level=level)
+    now, before = _period_events(lambda f: area_count(query, f, policy, level, code), replace(filters, locality="All"),
+                                 policy, monthly)
     rate = disclosure.protect_rate(now, children, policy) if children else None
     crossing = cross_border_text(cross_border)
     prof = Profile(title=name, subtitle=f"{LEVELS[level][:-1] if level == 'ward' else 'LSOA'} {code} · "
@@ -201,8 +201,12 @@ def place_profile(query: Query, place_id: str, filters, policy: disclosure.Polic
     params = {**filters.params(), "place_id": place_id}
     monthly = query("place_profile_monthly", **params, trend_from=trend_from(filters.month_to))
     actions = query("place_profile_actions", place_id=place_id) if has_table(query, "stg_disruption_actions") else pd.DataFrame()
-    now, before = _period_events(query, "place_events", filters, policy, monthly, "place_id", place_id,
-                                 place_id=place_id)
+    def place_count(f: Filters) -> float:
+        rows = period_guard.guarded(query, "place_events", f, policy, keys=["place_id"], counts=["events"],
+                                    place_id=place_id)
+        return float(rows["events"].sum())
+
+    now, before = _period_events(place_count, filters, policy, monthly)
     category = label(row["category"], "category")
     prof = Profile(title=str(row["name"]),
                    subtitle=f"{category} · {row['ward_name'] or '—'}, {row['locality'] or '—'} · {row['sector'] or ''} · "
