@@ -423,7 +423,7 @@ def members_table(members: pd.DataFrame, owners: dict[str, str] | None) -> pd.Da
     out = members.drop(columns="owner_code")
     if owners:
         out.insert(1, "owner", members["owner_code"].map(lambda c: owners.get(c, c)))
-    return fmt.by_shown(out, ["recent_events", "events"], ["person_key"])
+    return fmt.by_shown(out, [c for c in ("recent_events", "events") if c in out], ["person_key"])
 
 
 def others_note(others: pd.DataFrame, policy: disclosure.Policy) -> str | None:
