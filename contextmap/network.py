@@ -68,9 +68,13 @@ def small_groups_row(hidden: int, policy: disclosure.Policy, columns) -> dict[st
 
 
 def _list_text(values, limit: int = 3, kind: str | None = None, names: bool = False) -> str:
-    """Up to ``limit`` values as "A, B and 2 more"; ``names`` (places, postcode districts)
-    are shown as stored, never read as codes ("HD1" would become "Hd1")."""
-    items = [str(v) if names else label(v, kind) for v in (values if values is not None else []) if v is not None]
+    """Up to ``limit`` values as "A, B and 2 more", in alphabetical order; ``names`` (places,
+    postcode districts) are shown as stored, never read as codes ("HD1" would become "Hd1").
+
+    Alphabetical, not as given: the marts list a group's localities, districts and themes
+    most frequent first by true count, an order its shown counts would not always give.
+    """
+    items = sorted(str(v) if names else label(v, kind) for v in (values if values is not None else []) if v is not None)
     return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "") or "—"
 
 

@@ -161,6 +161,10 @@ def running_note(f: Filters) -> str | None:
             f"compared with a whole {f.period}. Choose a month, or the last {f.period} that has ended, to compare.")
 
 
+def _alphabetical(values):
+    return sorted(values) if values is not None and hasattr(values, "__len__") else values
+
+
 def _peer_groups(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
     """The ``top`` most active groups by their events in the last three months as shown (ties
     by number), listed by number; groups too small to show on their own only as a count."""
@@ -173,8 +177,9 @@ def _peer_groups(query: Query, f: Filters, policy: disclosure.Policy, top: int) 
         "Members": [disclosure.fmt_count(n, policy) for n in raw["size"]],
         "Events, last three months": [disclosure.fmt_count(n, policy) for n in raw["recent_events"]],
         "Mostly linked by": labels(raw["main_evidence"], "evidence"),
-        "Localities": [joined(v) for v in raw["localities"]],
-        "Themes": [joined(v, "theme") for v in raw["top_themes"]],
+        # Alphabetical: the mart lists them most frequent first by true count.
+        "Localities": [joined(_alphabetical(v)) for v in raw["localities"]],
+        "Themes": [joined(_alphabetical(v), "theme") for v in raw["top_themes"]],
     })
     if hidden:
         table = pd.concat([table, pd.DataFrame([small_groups_row(hidden, policy, list(table.columns))])],

@@ -177,3 +177,21 @@ def test_a_reviews_comparison_places_are_listed_by_name(sample_con, query):
     table = disruption_view.comparisons_table(query("disruption_comparisons", action_id=action), POLICY)
     names = list(table.iloc[:, 0])
     assert len(names) > 1 and names == sorted(names)
+
+
+def test_a_groups_localities_and_themes_are_listed_alphabetically_not_by_their_true_counts():
+    # The mart lists them most frequent first by true count.
+    raw = pd.DataFrame({"group_id": [7], "size": [12], "recent_events": [30], "main_evidence": ["co_offending"],
+                        "localities": [["Huddersfield", "Dewsbury", "Batley", "Spen"]],
+                        "top_themes": [["DRUGS", "CSE", "CCE"]]})
+    table = pack_collect._peer_groups(lambda *a, **k: raw, Filters(date(2026, 10, 1)), POLICY, top=10)
+    assert table["Localities"].iloc[0] == "Batley, Dewsbury, Huddersfield, Spen"
+    themes = table["Themes"].iloc[0].split(", ")
+    assert len(themes) == 3 and themes == sorted(themes)
+    group = pd.Series({**raw.iloc[0].to_dict(), "districts": ["WF13", "HD1", "BD5"], "events": 100, "episodes": 50,
+                       "offences": 3, "looked_after": 3, "first_activity_at": pd.Timestamp("2024-01-05"),
+                       "last_activity_at": pd.Timestamp("2026-10-03"), "links_missing_together": 12,
+                       "links_co_offending": 2, "links_rhi_named": 0})
+    assert "Localities: Batley, Dewsbury, Huddersfield, Spen. Postcode districts: BD5, HD1, WF13." in network.profile(
+        group, pd.DataFrame(columns=["dimension", "category", "n"]), pd.DataFrame(columns=["month", "events"]),
+        pd.DataFrame(), POLICY).subtitle
