@@ -675,7 +675,8 @@ def comparison_line(monthly: pd.DataFrame, places: int, windows: tuple, policy) 
 def comparisons_table(comparisons: pd.DataFrame, policy) -> pd.DataFrame:
     """The similar places one action is compared with, named, with their events before and after.
 
-    ``comparisons`` is ``disruption_comparisons``; counts are protected at the places' level.
+    ``comparisons`` is ``disruption_comparisons``, by name (not by how near each place's true
+    count is to the target's); counts are protected at the places' level.
     """
     level = comparisons["control_level"].iloc[0] if len(comparisons) else "place"
     shown = disclosure.protect_frame(comparisons.reset_index(drop=True), ["events_before", "events_after"], policy,

@@ -158,3 +158,28 @@ def sortable(table: pd.DataFrame):
         elif pd.api.types.is_float_dtype(column):
             formats[col] = _float_formatter(column)
     return data.style.format(formats) if formats else data
+
+
+def shown_number(value) -> float:
+    """A count as a reader sees it, as a number to order rows by: "1,234" or 1234 → 1234;
+    "c" or NaN (hidden) → :data:`HIDDEN_SORT_KEY`, so every hidden count ranks the same,
+    below every shown one; anything else ("—", "") → -1, below those."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value == "c":
+        return HIDDEN_SORT_KEY
+    if isinstance(value, str):
+        m = _NUMBER_TEXT.match(value.strip())
+        return float(m["digits"].replace(",", "")) if m and not m["sign"] and not m["suffix"] else -1.0
+    return float(value)
+
+
+def by_shown(table: pd.DataFrame, counts, neutral, n: int | None = None) -> pd.DataFrame:
+    """``table`` ordered by its shown ``counts`` (most first, :func:`shown_number`), ties
+    by the ``neutral`` columns (ascending), and cut to the first ``n`` rows when given.
+
+    Rows are ordered and cut only by what the table shows: an order or a cut by true
+    counts would tell the order of counts shown as equal, or hidden as "c".
+    """
+    keys = {f"_shown_{i}": table[c].map(shown_number) for i, c in enumerate(counts)}
+    ordered = table.assign(**keys).sort_values([*keys, *neutral], ascending=[False] * len(keys) + [True] * len(neutral),
+                                               kind="stable").drop(columns=list(keys))
+    return (ordered if n is None else ordered.head(n)).reset_index(drop=True)

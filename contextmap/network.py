@@ -68,9 +68,13 @@ def small_groups_row(hidden: int, policy: disclosure.Policy, columns) -> dict[st
 
 
 def _list_text(values, limit: int = 3, kind: str | None = None, names: bool = False) -> str:
-    """Up to ``limit`` values as "A, B and 2 more"; ``names`` (places, postcode districts)
-    are shown as stored, never read as codes ("HD1" would become "Hd1")."""
-    items = [str(v) if names else label(v, kind) for v in (values if values is not None else []) if v is not None]
+    """Up to ``limit`` values as "A, B and 2 more", in alphabetical order; ``names`` (places,
+    postcode districts) are shown as stored, never read as codes ("HD1" would become "Hd1").
+
+    Alphabetical, not as given: the marts list a group's localities, districts and themes
+    most frequent first by true count, an order its shown counts would not always give.
+    """
+    items = sorted(str(v) if names else label(v, kind) for v in (values if values is not None else []) if v is not None)
     return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "") or "—"
 
 
@@ -78,15 +82,15 @@ def group_table(groups: pd.DataFrame, policy: disclosure.Policy) -> tuple[pd.Dat
     """The ranked group table to show, and the number of small groups left out of it.
 
     ``groups`` has the columns of ``mart_peer_groups`` (and optionally ``period_events``,
-    events in the chosen period). Rows keep the mart's rank by recent activity.
+    events in the chosen period). Rows are ranked by their events in the last three months
+    as shown ("c" below every shown count), ties by group number: the mart's own rank is
+    of the true counts, which the order would give away.
     """
-    shown, hidden = split_small(groups.sort_values("activity_rank"), policy)
+    shown, hidden = split_small(groups.sort_values("group_id"), policy)
     counts = [c for c in ("size", "recent_events", "period_events", "events", "episodes", "offences", "places")
               if c in shown]
     protected = disclosure.protect_frame(shown, counts, policy)
     table = pd.DataFrame({
-        # Rank among the groups shown, so hidden small groups leave no gaps to count.
-        "Rank": range(1, len(shown) + 1),
         "Group": shown["group_id"].map(group_label),
         "Members": protected["size"],
         "Last 3 months": protected["recent_events"],
@@ -103,6 +107,9 @@ def group_table(groups: pd.DataFrame, policy: disclosure.Policy) -> tuple[pd.Dat
         table["Across borders"] = [cross_border(row) for _, row in shown.iterrows()]
     table["Last activity"] = shown["last_activity_at"].map(lambda d: fmt.month_label(d) if pd.notna(d) else "—")
     table["group_id"] = shown["group_id"].astype(int)
+    table = fmt.by_shown(table, ["Last 3 months"], ["group_id"])
+    # Rank among the groups shown, so hidden small groups leave no gaps to count.
+    table.insert(0, "Rank", range(1, len(table) + 1))
     return table, hidden
 
 
@@ -148,6 +155,13 @@ def _node_size(events: pd.Series, policy: disclosure.Policy) -> pd.Series:
                                        float(policy.suppress_max))
     top = max(float(shown.max()), 1.0)
     return 8 + 20 * np.sqrt(shown.clip(lower=0) / top)
+
+
+def in_group_order(nodes: pd.DataFrame, group_ids: list) -> pd.DataFrame:
+    """``nodes`` with their groups in the order of ``group_ids`` (the groups table's, by
+    shown activity), members by pseudonym: the order the network draws them in."""
+    position = {g: i for i, g in enumerate(group_ids)}
+    return nodes.assign(_at=nodes["group_id"].map(position)).sort_values(["_at", "person_key"]).drop(columns="_at")
 
 
 def drawn_members(nodes: pd.DataFrame, policy: disclosure.Policy) -> pd.DataFrame:
@@ -316,7 +330,7 @@ def _mix_tables(group: pd.Series, mix: pd.DataFrame, policy: disclosure.Policy) 
             names = labels(series.index, "sex") if d == "sex" else series.index
             out.append((MIX_TITLES[d], pd.DataFrame({MIX_TITLES[d]: names, "Members": series.to_numpy()})))
     for d in ("offence_group", "rhi_theme", "locality", "district"):
-        rows = mix[mix["dimension"] == d].sort_values(["n", "category"], ascending=[False, True]).reset_index(drop=True)
+        rows = mix[mix["dimension"] == d].sort_values("category").reset_index(drop=True)
         if rows.empty:
             continue
         shown = disclosure.protect_frame(rows, ["n"], policy)
@@ -324,7 +338,8 @@ def _mix_tables(group: pd.Series, mix: pd.DataFrame, policy: disclosure.Policy) 
         # Localities and postcode districts are names, shown as stored; the others are codes.
         names = (rows["category"] if d in ("locality", "district")
                  else labels(rows["category"], "theme" if d == "rhi_theme" else None))
-        out.append((MIX_TITLES[d], pd.DataFrame({MIX_TITLES[d]: names, unit: shown["n"]})))
+        table = pd.DataFrame({MIX_TITLES[d]: list(names), unit: shown["n"]})
+        out.append((MIX_TITLES[d], fmt.by_shown(table, [unit], [MIX_TITLES[d]])))
     return out
 
 
@@ -339,7 +354,7 @@ def places_table(places: pd.DataFrame, policy: disclosure.Policy) -> tuple[pd.Da
     """The places the group uses as a table, and as map points (``ref``, ``lat``, ``lon``, ``size``, ``lines``)."""
     if places.empty:
         return pd.DataFrame(), pd.DataFrame(columns=["ref", "lat", "lon", "size", "lines"])
-    rows = places.sort_values(["events", "place_id"], ascending=[False, True]).reset_index(drop=True)
+    rows = places.sort_values("place_id").reset_index(drop=True)
     cols = ["events", "found_here", "rhi_mentions", "offences", "people"]
     text = disclosure.protect_frame(rows, cols, policy, level="place", total_col="events",
                                     parts=["found_here", "rhi_mentions", "offences"])
@@ -351,6 +366,8 @@ def places_table(places: pd.DataFrame, policy: disclosure.Policy) -> tuple[pd.Da
         "Named in RHIs": text["rhi_mentions"], "Offences": text["offences"], "Members seen": text["people"],
         "Last seen": rows["last_event_at"].map(lambda d: fmt.month_label(d) if pd.notna(d) else "—"),
     })
+    # Busiest (as shown) first, ties by name: never by the true counts.
+    table = fmt.by_shown(table.assign(_id=rows["place_id"]), ["Events"], ["Place", "_id"]).drop(columns="_id")
     points = pd.DataFrame({
         "ref": rows["place_id"].astype(str), "lat": rows["lat"], "lon": rows["lon"], "size": shown_events,
         "lines": [[str(n), f"Events by the group: {e}"] for n, e in zip(rows["name"], text["events"])],
@@ -405,11 +422,12 @@ def owner_names(councils: dict[str, str], geography) -> dict[str, str] | None:
 def members_table(members: pd.DataFrame, owners: dict[str, str] | None) -> pd.DataFrame:
     """A group's members as the drill-down lists them (``group_members``: those in the
     user's scope), with each one's data owner by name when ``owners`` (code → name) is given,
-    as in a build of several councils; pseudonyms are keyed by their owner."""
+    as in a build of several councils; pseudonyms are keyed by their owner. Most active (as
+    shown) first, ties by pseudonym."""
     out = members.drop(columns="owner_code")
     if owners:
         out.insert(1, "owner", members["owner_code"].map(lambda c: owners.get(c, c)))
-    return out
+    return fmt.by_shown(out, [c for c in ("recent_events", "events") if c in out], ["person_key"])
 
 
 def others_note(others: pd.DataFrame, policy: disclosure.Policy) -> str | None:

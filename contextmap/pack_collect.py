@@ -161,16 +161,25 @@ def running_note(f: Filters) -> str | None:
             f"compared with a whole {f.period}. Choose a month, or the last {f.period} that has ended, to compare.")
 
 
+def _alphabetical(values):
+    return sorted(values) if values is not None and hasattr(values, "__len__") else values
+
+
 def _peer_groups(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
-    """The most active groups by number; groups too small to show on their own only as a count."""
-    raw, hidden = split_small(query("overview_peer_groups", locality=f.locality, limit=top), policy)
+    """The ``top`` most active groups by their events in the last three months as shown (ties
+    by number), listed by number; groups too small to show on their own only as a count."""
+    groups = query("overview_peer_groups", locality=f.locality)
+    recent = groups["recent_events"].map(lambda n: fmt.shown_number(disclosure.fmt_count(n, policy)))
+    first = groups.assign(_recent=recent).sort_values(["_recent", "group_id"], ascending=[False, True]).head(top)
+    raw, hidden = split_small(first.drop(columns="_recent"), policy)
     table = pd.DataFrame({
         "Group": [f"Group {g}" for g in raw["group_id"]],
         "Members": [disclosure.fmt_count(n, policy) for n in raw["size"]],
         "Events, last three months": [disclosure.fmt_count(n, policy) for n in raw["recent_events"]],
         "Mostly linked by": labels(raw["main_evidence"], "evidence"),
-        "Localities": [joined(v) for v in raw["localities"]],
-        "Themes": [joined(v, "theme") for v in raw["top_themes"]],
+        # Alphabetical: the mart lists them most frequent first by true count.
+        "Localities": [joined(_alphabetical(v)) for v in raw["localities"]],
+        "Themes": [joined(_alphabetical(v), "theme") for v in raw["top_themes"]],
     })
     if hidden:
         table = pd.concat([table, pd.DataFrame([small_groups_row(hidden, policy, list(table.columns))])],
@@ -183,8 +192,9 @@ PLACE_COLUMN_SOURCES = {"found_here": "missing_found", "rhi_mentions": "rhi_ment
 
 
 def _places(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
+    """The ``top`` places with the most events in the year as shown, ties by name."""
     raw = period_guard.guarded(query, "top_places", f.year_window(), policy, keys=["place_id"],
-                               counts=["found_here", "rhi_mentions", "offences", "events"], limit=top)
+                               counts=["found_here", "rhi_mentions", "offences", "events"])
     # Only places whose events are shown: listing a "c" place would say it had at least one.
     raw = raw[~raw["events"].map(lambda n: disclosure.is_suppressed(n, policy)).astype(bool)].reset_index(drop=True)
     # "All events" also counts children going missing from the place, a column not shown: parts ≤ total.
@@ -194,9 +204,10 @@ def _places(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> pd
         if source not in f.sources:
             shown[col] = "—"  # switched off in Sources: not counted, rather than a hidden count
     shown["category"] = labels(shown["category"], "category")
-    return shown[["name", "category", "locality", "found_here", "rhi_mentions", "offences", "events"]].rename(columns={
+    table = shown[["name", "category", "locality", "found_here", "rhi_mentions", "offences", "events"]].rename(columns={
         "name": "Place", "category": "Category", "locality": "Locality", "found_here": "Found here",
         "rhi_mentions": "Named in RHIs", "offences": "Offences", "events": "All events"})
+    return fmt.by_shown(table.assign(_id=raw["place_id"]), ["All events"], ["Place", "_id"], top).drop(columns="_id")
 
 
 def _data_quality(query: Query) -> str:

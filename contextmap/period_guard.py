@@ -55,15 +55,23 @@ def _aligned(frame: pd.DataFrame, part: pd.DataFrame, keys: list[str], col: str)
     return lookup.reindex(index).to_numpy(dtype=float, na_value=np.nan)
 
 
+def _empty(part: pd.DataFrame, col: str, nonempty: str | None) -> bool:
+    """Whether ``part`` has nothing in ``col`` anywhere in its view: in its rows, or, when a
+    query returns only some rows of its view, as its boolean column ``nonempty`` says."""
+    if nonempty is not None:
+        return not part[nonempty].fillna(False).astype(bool).any()
+    return not np.nan_to_num(part[col].to_numpy(dtype=float, na_value=np.nan)).any()
+
+
 def _hits(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: list[str], col: str,
-          policy: disclosure.Policy) -> np.ndarray:
+          policy: disclosure.Policy, nonempty: str | None = None) -> np.ndarray:
     """Rows of ``frame`` whose ``col`` is shown and at the ceiling of its parts'."""
     most = policy.suppress_max
     total = frame[col].to_numpy(dtype=float, na_value=np.nan)
     ceiling = np.zeros(len(frame))
     hidden_parts = np.zeros(len(frame))
     for part in parts:
-        if not np.nan_to_num(part[col].to_numpy(dtype=float, na_value=np.nan)).any():
+        if _empty(part, col, nonempty):
             continue  # nothing in this part anywhere in the view: a reader may know it is empty
         values = _aligned(frame, part, keys, col)
         hidden = np.isnan(values) | (values <= most)
@@ -74,25 +82,30 @@ def _hits(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: list[str], c
 
 
 def hide_at_ceiling(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: Sequence[str],
-                    counts: Sequence[str], policy: disclosure.Policy) -> pd.DataFrame:
+                    counts: Sequence[str], policy: disclosure.Policy, nonempty: str | None = None) -> pd.DataFrame:
     """``frame`` (a period's rows) with each count at the ceiling of its parts' set to
-    :func:`hidden_value`; rows are matched to the parts' rows on ``keys`` (none: one row)."""
+    :func:`hidden_value`; rows are matched to the parts' rows on ``keys`` (none: one row).
+    ``nonempty``: see :func:`guarded`."""
     out = frame.copy()
     for col in counts:
-        hit = _hits(frame, parts, list(keys), col, policy)
+        hit = _hits(frame, parts, list(keys), col, policy, nonempty)
         if hit.any():
             out.loc[hit, col] = hidden_value(policy)
     return out
 
 
 def guarded(query: Query, name: str, f: Filters, policy: disclosure.Policy, *, keys: Sequence[str],
-            counts: Sequence[str], parts_name: str | None = None, **params) -> pd.DataFrame:
+            counts: Sequence[str], parts_name: str | None = None, nonempty: str | None = None,
+            **params) -> pd.DataFrame:
     """``query(name, f, **params)`` with its ``counts`` hidden at the ceiling of the same
     rows (matched on ``keys``) in each part of the period (:meth:`Filters.parts`).
 
     ``parts_name`` reads the parts with a cheaper query that counts them exactly as ``name``
-    does (a test holds the two equal); it takes the same ``params``.
+    does (a test holds the two equal); it takes the same ``params``. ``nonempty`` names a
+    boolean column of a query that returns some rows of a bigger view (one area of the
+    Map's): whether that view has anything in it, so the guard treats each part exactly as
+    it does over the whole view.
     """
     frame = query(name, f, **params)
     parts = [query(parts_name or name, part, **params) for part in f.parts()]
-    return hide_at_ceiling(frame, parts, keys, counts, policy)
+    return hide_at_ceiling(frame, parts, keys, counts, policy, nonempty)

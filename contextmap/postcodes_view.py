@@ -58,8 +58,9 @@ def postcode_points(units: pd.DataFrame, policy: disclosure.Policy, level: str, 
 
 
 def postcode_table(units: pd.DataFrame, policy: disclosure.Policy, level: str, scoped: bool = False) -> pd.DataFrame:
-    """The district/sector table: protected events, rate, ratio to expected, exceedance.
-    ``scoped`` (a council user): events only, as the rest is of every council's children."""
+    """The district/sector table: protected events, rate, ratio to expected, exceedance,
+    most events (as shown) first, ties by code. ``scoped`` (a council user): events only,
+    as the rest is of every council's children."""
     df = units.reset_index(drop=True)
     shown = disclosure.protect_frame(df, ["events"], policy, level=level)
     hidden = shown["events"] == disclosure.SUPPRESSED
@@ -69,14 +70,16 @@ def postcode_table(units: pd.DataFrame, policy: disclosure.Policy, level: str, s
     # counts are at the true district-wide rate, which the populations would give back.
     counted = ~hidden & (children > 0)
     whole = df.loc[counted, "events"].sum() / children[counted].sum() if counted.any() else np.nan
+    unit = POSTCODE_LEVELS[level].split(" ")[0][:-1]
     table = pd.DataFrame({
-        POSTCODE_LEVELS[level].split(" ")[0][:-1]: df["code"],
+        unit: df["code"],
         "Locality": df["locality"].fillna("Outside the area"),
         "Events": shown["events"],
         "Rate per 1,000 children": rate,
         "Ratio to expected": (df["events"] / (children * whole)).where(counted).round(2),
         "Above expected": df["is_exceedance"].fillna(False).astype(bool),
     })
+    table = fmt.by_shown(table, ["Events"], [unit])
     return table[table.columns[:3]] if scoped else table
 
 
@@ -119,18 +122,19 @@ def _district_key(d: str):
 
 
 def strongest_pairs(pairs: pd.DataFrame, policy: disclosure.Policy, n: int = 10) -> pd.DataFrame:
-    """The strongest cross-district pairs (``postcode_tension_pairs.sql``), protected.
+    """The ``n`` strongest cross-district pairs (``postcode_tension_pairs.sql``), protected.
 
-    Pairs are ranked by violent offences (``strength``); young people from A in offences
-    in B, those from B in A and the two together are protected jointly so a hidden one
-    cannot be worked out.
+    Pairs are ranked by violent offences as shown, then young people (both ways) as shown,
+    then by name; young people from A in offences in B, those from B in A and the two
+    together are protected jointly so a hidden one cannot be worked out. Every pair is
+    protected before the cut, so which pairs make the list depends on shown counts only.
     """
-    top = pairs.sort_values(["pair_rank", "district_a", "district_b"]).head(n).reset_index(drop=True)
-    shown = disclosure.protect_frame(top, ["people_a_in_b", "people_b_in_a", "people_both_ways"], policy,
+    pairs = pairs.reset_index(drop=True)
+    shown = disclosure.protect_frame(pairs, ["people_a_in_b", "people_b_in_a", "people_both_ways"], policy,
                                      level="district", total_col="people_both_ways")
-    other = disclosure.protect_frame(top, ["offences", "violent_offences", "weapon_offences"], policy, level="district")
-    return pd.DataFrame({
-        "Districts": top["district_a"] + " and " + top["district_b"],
+    other = disclosure.protect_frame(pairs, ["offences", "violent_offences", "weapon_offences"], policy, level="district")
+    table = pd.DataFrame({
+        "Districts": pairs["district_a"] + " and " + pairs["district_b"],
         "Young people (both ways)": shown["people_both_ways"],
         "From first in second": shown["people_a_in_b"],
         "From second in first": shown["people_b_in_a"],
@@ -138,3 +142,4 @@ def strongest_pairs(pairs: pd.DataFrame, policy: disclosure.Policy, n: int = 10)
         "Violent": other["violent_offences"],
         "With a weapon": other["weapon_offences"],
     })
+    return fmt.by_shown(table, ["Violent", "Young people (both ways)"], ["Districts"], n)

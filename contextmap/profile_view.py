@@ -8,6 +8,7 @@ Every figure is protected here with :mod:`contextmap.disclosure`; pages lay a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -15,8 +16,9 @@ import plotly.graph_objects as go
 
 from contextmap import disclosure, fmt, period_guard
 from contextmap.disruption_view import timeline_figure
+from contextmap.filters import Filters
 from contextmap.labels import label, labels
-from contextmap.map_view import LEVELS, MEASURE_HELP
+from contextmap.map_view import LEVELS, MEASURE_HELP, area_count
 from contextmap.network import small_groups_row, split_small
 from contextmap.places_view import cross_border_text, ranking, score_texts, shown_ranks, weights_text
 from contextmap.queries import Query, has_table
@@ -48,11 +50,12 @@ def monthly_wide(monthly: pd.DataFrame, policy: disclosure.Policy, level: str) -
 
 
 def theme_table(themes: pd.DataFrame, policy: disclosure.Policy, level: str) -> pd.DataFrame:
-    """Themes with episodes protected, most frequent first, suppressed ones last."""
+    """Themes with episodes protected, most frequent (as shown) first, "c" last, ties by name."""
     if themes.empty:
         return pd.DataFrame(columns=["Theme", "Episodes"])
     shown = disclosure.protect_frame(themes.reset_index(drop=True), ["episodes"], policy, level=level)
-    return pd.DataFrame({"Theme": labels(themes["theme"], "theme"), "Episodes": shown["episodes"]})
+    table = pd.DataFrame({"Theme": labels(themes["theme"], "theme"), "Episodes": shown["episodes"]})
+    return fmt.by_shown(table, ["Episodes"], ["Theme"])
 
 
 @dataclass
@@ -67,19 +70,17 @@ class Profile:
     notes: list[str] = field(default_factory=list)
 
 
-def _period_events(query: Query, name: str, filters, policy: disclosure.Policy, monthly: pd.DataFrame,
-                   key: str, value: str, **params) -> tuple[float, float | None]:
+def _period_events(count: Callable[[Filters], float], filters: Filters, policy: disclosure.Policy,
+                   monthly: pd.DataFrame) -> tuple[float, float | None]:
     """Events in the period and in the whole period before (None while the period is still
-    running), each one perturbed count from query ``name`` (rows keyed by ``key``; this
-    profile's is ``value``), guarded across periods and hidden at the ceiling of the
-    timeline's months beside it (:mod:`contextmap.period_guard`).
+    running), each one perturbed count (``count`` of the filters, guarded across periods),
+    hidden at the ceiling of the timeline's months beside it (:mod:`contextmap.period_guard`).
 
     Not the sum of the monthly counts: a month shown "c" holds its true count, so the sum
     less the months shown would give back the hidden ones.
     """
     def events(f) -> float:
-        rows = period_guard.guarded(query, name, f, policy, keys=[key], counts=["events"], **params)
-        total = float(rows.loc[rows[key] == value, "events"].sum())
+        total = count(f)
         months = pd.to_datetime(monthly["month"])
         cells = monthly.loc[(months >= pd.Timestamp(f.month_from)) & (months <= pd.Timestamp(f.month_to)), "events"]
         return float(period_guard.hidden_value(policy)) if period_guard.at_ceiling(total, list(cells), policy) else total
@@ -107,7 +108,8 @@ def _actions(actions: pd.DataFrame) -> pd.DataFrame:
 
 
 def _groups(groups: pd.DataFrame, policy) -> pd.DataFrame:
-    """Peer groups seen at a place or in an area, by number; groups too small to show only as a count."""
+    """Peer groups seen at a place or in an area, by number, most events (as shown) first;
+    groups too small to show only as a count."""
     if groups.empty:
         return pd.DataFrame(columns=["Group", "Events"])
     # A group of unknown size cannot be shown safely: it counts as small.
@@ -119,6 +121,7 @@ def _groups(groups: pd.DataFrame, policy) -> pd.DataFrame:
     if "people" in shown:
         out["Members seen"] = shown["people"]
     out["Last seen"] = [fmt.month_label(d) if pd.notna(d) else "—" for d in big["last_event_at"]]
+    out = fmt.by_shown(out.assign(_group=big["group_id"].to_numpy()), ["Events"], ["_group"]).drop(columns="_group")
     if hidden:
         out = pd.concat([out, pd.DataFrame([small_groups_row(hidden, policy, list(out.columns))])], ignore_index=True)
     return out
@@ -137,8 +140,8 @@ def area_profile(query: Query, level: str, code: str, name: str, filters, policy
     params = {**filters.params(), "level": level, "code": code}
     monthly = query("area_profile_monthly", **params, trend_from=trend_from(filters.month_to))
     actions = query("area_profile_actions", level=level, code=code) if has_table(query, "stg_disruption_actions") else pd.DataFrame()
-    now, before = _period_events(query, "area_events", replace(filters, locality="All"), policy, monthly,
-                                 "code", code, level=level)
+    now, before = _period_events(lambda f: area_count(query, f, policy, level, code), replace(filters, locality="All"),
+                                 policy, monthly)
     rate = disclosure.protect_rate(now, children, policy) if children else None
     crossing = cross_border_text(cross_border)
     prof = Profile(title=name, subtitle=f"{LEVELS[level][:-1] if level == 'ward' else 'LSOA'} {code} · "
@@ -159,7 +162,8 @@ def area_profile(query: Query, level: str, code: str, name: str, filters, policy
     prof.tables = [
         ("Themes in return home interviews", theme_table(query("area_profile_themes", **params), policy, level),
          "No return home interview themes recorded for episodes here in this period."),
-        ("Places of concern here", pd.DataFrame({"Place": places["name"], "Events": places_shown["events"]}),
+        ("Places of concern here", fmt.by_shown(pd.DataFrame({"Place": places["name"], "Events": places_shown["events"]}),
+                                                ["Events"], ["Place"]),
          "No places of concern are registered in this area."),
     ]
     if groups and not scoped and has_table(query, "mart_place_groups"):
@@ -197,8 +201,12 @@ def place_profile(query: Query, place_id: str, filters, policy: disclosure.Polic
     params = {**filters.params(), "place_id": place_id}
     monthly = query("place_profile_monthly", **params, trend_from=trend_from(filters.month_to))
     actions = query("place_profile_actions", place_id=place_id) if has_table(query, "stg_disruption_actions") else pd.DataFrame()
-    now, before = _period_events(query, "place_events", filters, policy, monthly, "place_id", place_id,
-                                 place_id=place_id)
+    def place_count(f: Filters) -> float:
+        rows = period_guard.guarded(query, "place_events", f, policy, keys=["place_id"], counts=["events"],
+                                    place_id=place_id)
+        return float(rows["events"].sum())
+
+    now, before = _period_events(place_count, filters, policy, monthly)
     category = label(row["category"], "category")
     prof = Profile(title=str(row["name"]),
                    subtitle=f"{category} · {row['ward_name'] or '—'}, {row['locality'] or '—'} · {row['sector'] or ''} · "

@@ -37,7 +37,7 @@ if note:
 
 st.subheader("Network of the most active groups")
 top = table["group_id"].head(len(network.PALETTE)).tolist()
-nodes = s.query("group_network_nodes", group_ids=top)
+nodes = network.in_group_order(s.query("group_network_nodes", group_ids=top), top)
 edges = s.query("group_network_edges", group_ids=top)
 st.plotly_chart(network.network_figure(nodes, edges, s.policy, hidden_groups=max(len(table) - len(top), 0) + hidden),
                 width="stretch")

@@ -155,8 +155,9 @@ class Views:
             shown = self._run("postcode_hotspots", False, **f.params(), level=level)
             truth = self._run("postcode_hotspots", True, **f.params(), level=level)
             table = postcodes_view.postcode_table(shown, self.policy, level)
+            events = table.set_index(table.columns[0])["Events"]  # the table runs by shown events
             return pd.DataFrame({"code": shown["code"], "district": shown["district"],
-                                 "shown": [_number(t) for t in table["Events"]],
+                                 "shown": [_number(events[c]) for c in shown["code"]],
                                  "truth": truth["events"].to_numpy()})
         return self._memo(("postcodes", f, level), make)
 

@@ -200,7 +200,7 @@ def test_hidden_band_sits_on_top_of_the_sources_shown_that_month():
 
 
 def test_comparison_places_are_named_with_their_counts_protected():
-    comparisons = pd.DataFrame({"control_rank": [1, 2], "control_level": "place", "name": ["New Street Bar", "Moor Lane Arms"],
+    comparisons = pd.DataFrame({"control_level": "place", "name": ["New Street Bar", "Moor Lane Arms"],
                                 "events_before": [8, 3], "events_after": [6, 0]})
     table = dv.comparisons_table(comparisons, P)
     assert table.to_dict("list") == {"Similar place": ["New Street Bar", "Moor Lane Arms"], "Before": ["8", "c"],

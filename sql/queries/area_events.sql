@@ -2,6 +2,7 @@
 -- A council scope sees only the areas mart_area_scopes gives it (any other shows nothing),
 -- counting its own children's missing and interview events, and the force's offences only
 -- in LSOAs in or bordering the council; the whole build sees and counts everything.
+-- area_code_events.sql counts one area the same way (an area profile): change both together.
 -- cross_border_councils: councils with more than suppress_max children in the area over
 -- the whole span (mart_area_cross_border), the same for every scope.
 -- not perturbed: cross_border_councils (how many councils, each with more than suppress_max children)

@@ -10,4 +10,4 @@ left join mart_peer_groups as pg using (group_id)
 where (case when $level = 'ward' then p.ward_code else p.lsoa_code end) = $code
   and cm_whole_scope($scope)
 group by g.group_id
-order by events desc, g.group_id
+order by g.group_id

@@ -24,4 +24,4 @@ left join mart_place_event_cells as e
    and (cm_in_scope(e.owner_code, $scope) or (e.event_source = 'offence' and v.counts_offences))
 where (case when $level = 'ward' then p.ward_code else p.lsoa_code end) in (select a.code from area as a)
 group by all
-order by events desc, p.name
+order by p.name, p.place_id

@@ -21,4 +21,4 @@ linked as (
 select theme, count(*) as episodes, sum(episode_rkey) as episodes_ckey
 from linked
 group by theme
-order by episodes desc, theme
+order by theme

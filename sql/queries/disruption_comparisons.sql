@@ -1,11 +1,12 @@
 -- The similar places (or areas) one disruption action is compared with, by name, with their
 -- events in the review's before and after windows (the action's own month is in neither).
+-- By name, not by how near their true counts are to the target's.
 with action as (
     select action_month, before_start, after_end from int_disruption_actions where action_id = $action_id
 ),
 
 controls as (
-    select control_rank, control_level, control_code from mart_disruption_controls where action_id = $action_id
+    select control_level, control_code from mart_disruption_controls where action_id = $action_id
 ),
 
 monthly as (
@@ -24,7 +25,7 @@ names as (
 
 windowed as (
     select
-        c.control_rank, c.control_level, c.control_code,
+        c.control_level, c.control_code,
         coalesce(
             sum(m.events) filter (where m.event_month >= a.before_start and m.event_month < a.action_month), 0
         )::bigint as events_before,
@@ -43,8 +44,8 @@ windowed as (
     group by all
 )
 
-select w.control_rank, w.control_level, coalesce(n.name, w.control_code) as name, w.events_before, w.events_after,
+select w.control_level, coalesce(n.name, w.control_code) as name, w.events_before, w.events_after,
        w.events_before_ckey, w.events_after_ckey
 from windowed as w
 left join names as n on n.level = w.control_level and n.code = w.control_code
-order by w.control_rank
+order by name, w.control_code

@@ -13,4 +13,4 @@ where f.level = $level
   and f.month_to = $month_to::date
   and f.event_source = c.source_key
   and ($locality = 'All' or f.locality = $locality)
-order by f.rate_per_1000 desc, f.area_code
+order by f.area_code

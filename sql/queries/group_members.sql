@@ -5,4 +5,4 @@
 select person_key, owner_code, links_in_group, events, recent_events, events_ckey, recent_events_ckey
 from mart_peer_group_members
 where group_id = $group_id and cm_in_scope(owner_code, $scope)
-order by recent_events desc, events desc, person_key
+order by person_key

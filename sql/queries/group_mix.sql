@@ -5,4 +5,4 @@ select dimension, category, n, n_ckey
 from mart_peer_group_mix
 where group_id = $group_id
   and group_id in (select group_id from mart_peer_group_members where cm_in_scope(owner_code, $scope))
-order by dimension, n desc, category
+order by dimension, category

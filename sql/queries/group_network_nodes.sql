@@ -4,7 +4,6 @@
 -- give each one's own figures), where the drill-down shows their number suppressed.
 select m.group_id, m.person_key, m.events, m.recent_events, m.events_ckey, m.recent_events_ckey
 from mart_peer_group_members as m
-join mart_peer_groups as g using (group_id)
 where list_contains($group_ids, m.group_id)
   and cm_in_scope(m.owner_code, $scope)
-order by g.activity_rank, m.person_key
+order by m.group_id, m.person_key

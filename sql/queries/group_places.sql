@@ -24,4 +24,4 @@ join int_places as p using (place_id)
 where g.group_id = $group_id
   and g.group_id in (select group_id from mart_peer_group_members where cm_in_scope(owner_code, $scope))
   and g.place_id in (select s.place_id from seen as s)
-order by g.events desc, g.place_id
+order by g.place_id

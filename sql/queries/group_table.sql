@@ -1,4 +1,5 @@
--- Peer groups with their events in the chosen period, ranked by recent activity. The
+-- Peer groups with their events in the chosen period (contextmap.network ranks them by the
+-- events in the last three months as shown). The
 -- locality filter keeps groups with any event in that locality; a council scope keeps the
 -- groups with at least one of its children (figures are the whole group's, in aggregate).
 -- not perturbed: places (how many places of concern, not children)
@@ -16,4 +17,4 @@ from mart_peer_groups as g
 left join period as p using (group_id)
 where ($locality = 'All' or list_contains(g.localities, $locality))
   and g.group_id in (select group_id from mart_peer_group_members where cm_in_scope(owner_code, $scope))
-order by g.activity_rank
+order by g.group_id

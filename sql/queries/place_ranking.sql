@@ -153,9 +153,8 @@ scored as (
 select
     place_id, name, category, locality, ward_name, lsoa_code, sector, lat, lon,
     events, missing_found, rhi_mention, offence, children,
-    rank() over (order by score desc) as score_rank,
     themes, previous_events,
     is_hotspot, poisson_q, peer_groups, cross_border_councils, is_cross_border,
     events_ckey, missing_found_ckey, rhi_mention_ckey, offence_ckey, children_ckey, previous_events_ckey
 from scored
-order by score desc, events desc, place_id
+order by place_id

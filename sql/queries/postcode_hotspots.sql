@@ -61,4 +61,4 @@ scoped as (
 select * from units where cm_whole_scope($scope)
 union all
 select * from scoped
-order by events desc, code
+order by code

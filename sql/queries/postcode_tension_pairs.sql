@@ -1,8 +1,9 @@
--- The strongest cross-district pairs for the period, ranked by offences of violence
--- (violence, robbery, weapons, serious youth violence or a weapon recorded) in one
--- district involving young people who live in the other, both directions added;
--- ties are broken by the young people involved. A council scope counts only the young
--- people its own key pseudonymised (as postcode_tension).
+-- The cross-district pairs for the period: offences of violence (violence, robbery,
+-- weapons, serious youth violence or a weapon recorded) in one district involving young
+-- people who live in the other, both directions added, and the young people involved.
+-- By district: contextmap.postcodes_view ranks them by the counts as shown, never the true
+-- ones. A council scope counts only the young people its own key pseudonymised (as
+-- postcode_tension).
 with involvement as (
     select *
     from mart_hotspot_tension_people
@@ -66,7 +67,6 @@ pairs as (
 select
     *,
     people_a_in_b + people_b_in_a as people_both_ways,
-    people_a_in_b_ckey + people_b_in_a_ckey as people_both_ways_ckey,
-    rank() over (order by violent_offences desc, people_a_in_b + people_b_in_a desc) as pair_rank
+    people_a_in_b_ckey + people_b_in_a_ckey as people_both_ways_ckey
 from pairs
-order by pair_rank, district_a, district_b
+order by district_a, district_b

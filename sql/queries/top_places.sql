@@ -1,4 +1,5 @@
--- Places of concern by events linked to them in the period, split by source.
+-- Places of concern with the events linked to them in the period, split by source, by id:
+-- the meeting pack lists the most (as shown) (contextmap.pack_collect).
 with counts as (
     select
         place_id,
@@ -29,5 +30,4 @@ select
 from int_places as p
 left join counts as c using (place_id)
 where $locality = 'All' or p.locality = $locality
-order by events desc, p.place_id
-limit $limit
+order by p.place_id
