@@ -158,7 +158,7 @@ def test_every_query_filters_by_scope_or_says_why_it_need_not():
                       "group_members_others", "group_mix", "group_monthly", "group_network_edges",
                       "group_network_nodes", "group_places", "group_profile", "group_table", "localities",
                       "map_heat", "overview_episodes", "overview_groups", "overview_offences",
-                      "overview_peer_groups", "place_counts", "place_events", "place_profile", "place_profile_actions", "place_profile_monthly",
+                      "overview_peer_groups", "place_counts", "place_profile", "place_profile_actions", "place_profile_monthly",
                       "place_profile_quarters", "place_profile_themes", "place_ranking", "postcode_hotspots",
                       "postcode_tension", "postcode_tension_pairs", "rhi_breakdown", "rhi_monthly", "rhi_reasons",
                       "rri_counts", "trend_episodes", "trend_events", "trend_offences"]
