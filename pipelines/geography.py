@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from contextmap import settings, sqlfiles
 
+# pandas and geopandas are imported only when the tables are made (a cache miss): a build
+# that copies them from the cache loads neither for its geography.
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
 
 # The [geography] keys naming files, read on every load (a cache entry depends on their bytes).
 FILES = ("wards", "lsoas", "councils", "localities", "postcodes", "postcode_districts", "population", "imd",
@@ -46,6 +48,7 @@ def _neighbours(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
     apart (the ONS BGC LSOAs of West Yorkshire agree to a millimetre but share no vertex) it is
     libpysal's ``fuzzy_contiguity``. ``tests/test_geography_neighbours.py`` compares them; the
     build does not import PySAL."""
+    import pandas as pd
     import shapely
 
     coords, index = shapely.get_coordinates(gdf.to_crs(BRITISH_NATIONAL_GRID).geometry.values, return_index=True)
@@ -62,6 +65,8 @@ def _neighbours(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
 
 def _councils(path: Path, lsoas: gpd.GeoDataFrame) -> pd.DataFrame:
     """The councils file, checked to give every LSOA of the boundaries exactly one council."""
+    import pandas as pd
+
     councils = pd.read_csv(path, dtype=str)[["lsoa_code", "council_code", "council_name"]]
     twice = sorted(councils.loc[councils["lsoa_code"].duplicated(), "lsoa_code"].unique())
     missing = sorted(set(lsoas["code"]) - set(councils["lsoa_code"]))
@@ -72,6 +77,8 @@ def _councils(path: Path, lsoas: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def _boundary_rows(level: str, gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame(
         {
             "level": level,
@@ -83,6 +90,8 @@ def _boundary_rows(level: str, gdf: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def _centroids(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     # Representative points stay inside concave areas, unlike true centroids.
     pts = gdf.geometry.representative_point()
     return pd.DataFrame({"code": gdf["code"], "centroid_lat": pts.y.round(6), "centroid_lon": pts.x.round(6)})
@@ -154,6 +163,7 @@ def _write_entry(con: duckdb.DuckDBPyConnection, entry: Path) -> None:
 def _make_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Make the geo tables from the geography files."""
     import geopandas as gpd
+    import pandas as pd
 
     geo = settings.current().geography
     wards = _read_boundaries(geo.wards)
