@@ -74,13 +74,15 @@ def build_in(con: duckdb.DuckDBPyConnection, inputs: list[Path], mapping: dict |
     cache_dir = cache_dir or ingest_cache.default_dir()
     configure(con)
     progress("Stage 1/3: geography")
-    load_geography(con, progress=progress, cache_dir=cache_dir.parent / "geography")
+    # The geography cache entry is written, and the analytics modules imported, while DuckDB ingests.
+    cached = load_geography(con, progress=progress, cache_dir=cache_dir.parent / "geography", background=True)
     progress("Stage 2/3: ingest")
     imported = import_in_background()
     try:
         load_inputs(con, inputs, keys, mapping=mapping, progress=progress, cache_dir=cache_dir)
     finally:
         imported()
+        cached()
     progress("Stage 3/3: models and analytics")
     run_steps(con, progress=progress,
               context=BuildContext(previous_db=previous, record_key_salt=record_keys.salt(keys.salt_key)))

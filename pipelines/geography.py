@@ -11,6 +11,8 @@ import dataclasses
 import hashlib
 import json
 import os
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -106,24 +108,42 @@ SQL_TABLES = ("geo_postcode", "geo_ward", "geo_lsoa", "geo_locality", "geo_secto
 TRANSIENT = ("ward_shapes", "lsoa_shapes", "lsoa_councils", "boundaries", "lsoa_nb", "ward_nb", "geo_postcode_raw")
 
 
-def load_geography(con: duckdb.DuckDBPyConnection, progress=print, cache_dir: Path | None = None) -> None:
+def load_geography(con: duckdb.DuckDBPyConnection, progress=print, cache_dir: Path | None = None,
+                   background: bool = False) -> Callable[[], None]:
     """Create every ``geo_*`` table described in docs/architecture.md in ``con``.
 
     With ``cache_dir``, the tables are copied from a cache entry made from the same
     geography files, settings and code when there is one (reading the boundaries with
     geopandas costs a build about a second, mostly its import); otherwise they are made
     and the entry is written. The entry holds only open geography, no one's data.
+
+    With ``background``, a new entry is written on a cursor of ``con`` in a thread while
+    the caller carries on (only a later build reads it). Returns a function that waits for
+    that write and raises its error, if any (at once without ``background``).
     """
     sqlfiles.install_macros(con)
     entry = cache_dir / f"geography-{cache_key()}.duckdb" if cache_dir else None
+    writing: Future | None = None
     if entry and entry.exists():
         _copy_tables(con, entry, "geography", "main")
     else:
         _make_tables(con)
-        if entry:
+        if entry and background:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="contextmap-geography")
+            writing = pool.submit(_write_entry_on_cursor, con.cursor(), entry)
+            pool.shutdown(wait=False)
+        elif entry:
             _write_entry(con, entry)
     counts = {t: con.sql(f"select count(*) from {t}").fetchall()[0][0] for t in ("geo_ward", "geo_lsoa", "geo_postcode")}
     progress(f"  geography: {counts['geo_ward']} wards, {counts['geo_lsoa']} LSOAs, {counts['geo_postcode']:,} postcodes")
+    return writing.result if writing else lambda: None
+
+
+def _write_entry_on_cursor(cursor: duckdb.DuckDBPyConnection, entry: Path) -> None:
+    try:
+        _write_entry(cursor, entry)
+    finally:
+        cursor.close()
 
 
 def cache_key() -> str:
