@@ -17,7 +17,7 @@ from pipelines.geography import load_geography
 from pipelines.ingest import cache as ingest_cache
 from pipelines.ingest import load_inputs
 from pipelines.pseudonym import Keys, load_keys
-from pipelines.runner import configure, run_steps
+from pipelines.runner import configure, import_in_background, run_steps
 from pipelines.step_types import BuildContext
 
 SAMPLE_DIR = settings.ROOT / "data" / "sample"
@@ -74,9 +74,15 @@ def build_in(con: duckdb.DuckDBPyConnection, inputs: list[Path], mapping: dict |
     cache_dir = cache_dir or ingest_cache.default_dir()
     configure(con)
     progress("Stage 1/3: geography")
-    load_geography(con, progress=progress, cache_dir=cache_dir.parent / "geography")
+    # The geography cache entry is written, and the analytics modules imported, while DuckDB ingests.
+    cached = load_geography(con, progress=progress, cache_dir=cache_dir.parent / "geography", background=True)
     progress("Stage 2/3: ingest")
-    load_inputs(con, inputs, keys, mapping=mapping, progress=progress, cache_dir=cache_dir)
+    imported = import_in_background()
+    try:
+        load_inputs(con, inputs, keys, mapping=mapping, progress=progress, cache_dir=cache_dir)
+    finally:
+        imported()
+        cached()
     progress("Stage 3/3: models and analytics")
     run_steps(con, progress=progress,
               context=BuildContext(previous_db=previous, record_key_salt=record_keys.salt(keys.salt_key)))

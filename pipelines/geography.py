@@ -11,16 +11,20 @@ import dataclasses
 import hashlib
 import json
 import os
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from contextmap import settings, sqlfiles
 
+# pandas and geopandas are imported only when the tables are made (a cache miss): a build
+# that copies them from the cache loads neither for its geography.
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
 
 # The [geography] keys naming files, read on every load (a cache entry depends on their bytes).
 FILES = ("wards", "lsoas", "councils", "localities", "postcodes", "postcode_districts", "population", "imd",
@@ -46,6 +50,7 @@ def _neighbours(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
     apart (the ONS BGC LSOAs of West Yorkshire agree to a millimetre but share no vertex) it is
     libpysal's ``fuzzy_contiguity``. ``tests/test_geography_neighbours.py`` compares them; the
     build does not import PySAL."""
+    import pandas as pd
     import shapely
 
     coords, index = shapely.get_coordinates(gdf.to_crs(BRITISH_NATIONAL_GRID).geometry.values, return_index=True)
@@ -62,6 +67,8 @@ def _neighbours(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
 
 def _councils(path: Path, lsoas: gpd.GeoDataFrame) -> pd.DataFrame:
     """The councils file, checked to give every LSOA of the boundaries exactly one council."""
+    import pandas as pd
+
     councils = pd.read_csv(path, dtype=str)[["lsoa_code", "council_code", "council_name"]]
     twice = sorted(councils.loc[councils["lsoa_code"].duplicated(), "lsoa_code"].unique())
     missing = sorted(set(lsoas["code"]) - set(councils["lsoa_code"]))
@@ -72,6 +79,8 @@ def _councils(path: Path, lsoas: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def _boundary_rows(level: str, gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame(
         {
             "level": level,
@@ -83,6 +92,8 @@ def _boundary_rows(level: str, gdf: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def _centroids(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     # Representative points stay inside concave areas, unlike true centroids.
     pts = gdf.geometry.representative_point()
     return pd.DataFrame({"code": gdf["code"], "centroid_lat": pts.y.round(6), "centroid_lon": pts.x.round(6)})
@@ -97,24 +108,42 @@ SQL_TABLES = ("geo_postcode", "geo_ward", "geo_lsoa", "geo_locality", "geo_secto
 TRANSIENT = ("ward_shapes", "lsoa_shapes", "lsoa_councils", "boundaries", "lsoa_nb", "ward_nb", "geo_postcode_raw")
 
 
-def load_geography(con: duckdb.DuckDBPyConnection, progress=print, cache_dir: Path | None = None) -> None:
+def load_geography(con: duckdb.DuckDBPyConnection, progress=print, cache_dir: Path | None = None,
+                   background: bool = False) -> Callable[[], None]:
     """Create every ``geo_*`` table described in docs/architecture.md in ``con``.
 
     With ``cache_dir``, the tables are copied from a cache entry made from the same
     geography files, settings and code when there is one (reading the boundaries with
     geopandas costs a build about a second, mostly its import); otherwise they are made
     and the entry is written. The entry holds only open geography, no one's data.
+
+    With ``background``, a new entry is written on a cursor of ``con`` in a thread while
+    the caller carries on (only a later build reads it). Returns a function that waits for
+    that write and raises its error, if any (at once without ``background``).
     """
     sqlfiles.install_macros(con)
     entry = cache_dir / f"geography-{cache_key()}.duckdb" if cache_dir else None
+    writing: Future | None = None
     if entry and entry.exists():
         _copy_tables(con, entry, "geography", "main")
     else:
         _make_tables(con)
-        if entry:
+        if entry and background:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="contextmap-geography")
+            writing = pool.submit(_write_entry_on_cursor, con.cursor(), entry)
+            pool.shutdown(wait=False)
+        elif entry:
             _write_entry(con, entry)
     counts = {t: con.sql(f"select count(*) from {t}").fetchall()[0][0] for t in ("geo_ward", "geo_lsoa", "geo_postcode")}
     progress(f"  geography: {counts['geo_ward']} wards, {counts['geo_lsoa']} LSOAs, {counts['geo_postcode']:,} postcodes")
+    return writing.result if writing else lambda: None
+
+
+def _write_entry_on_cursor(cursor: duckdb.DuckDBPyConnection, entry: Path) -> None:
+    try:
+        _write_entry(cursor, entry)
+    finally:
+        cursor.close()
 
 
 def cache_key() -> str:
@@ -154,6 +183,7 @@ def _write_entry(con: duckdb.DuckDBPyConnection, entry: Path) -> None:
 def _make_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Make the geo tables from the geography files."""
     import geopandas as gpd
+    import pandas as pd
 
     geo = settings.current().geography
     wards = _read_boundaries(geo.wards)

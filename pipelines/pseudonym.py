@@ -215,7 +215,6 @@ def load_keys(inputs: list[Path], demo: bool = False) -> Keys:
     demo keys are used only for the shipped samples' own files, or with ``demo`` (other
     synthetic data) when no sign-in is configured either.
     """
-    from contextmap import auth
     from pipelines.ingest.files import discover
     from pipelines.ingest.owners import Owners
 
@@ -228,6 +227,9 @@ def load_keys(inputs: list[Path], demo: bool = False) -> Keys:
         raise KeyMissingError("Set either CONTEXTMAP_PSEUDONYM_KEY_DIR (a key per data owner) or "
                               "CONTEXTMAP_PSEUDONYM_KEY / CONTEXTMAP_PSEUDONYM_KEY_FILE (one owner), not both.")
     if demo:
+        # Imported only here: contextmap.auth loads the dashboard's modules (and pandas with them).
+        from contextmap import auth
+
         if key is not None or key_dir:
             raise KeyMissingError("A demo build uses the public demo key, so it cannot be combined with a real key: "
                                   "unset CONTEXTMAP_PSEUDONYM_KEY / CONTEXTMAP_PSEUDONYM_KEY_FILE / "

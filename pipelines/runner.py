@@ -6,7 +6,9 @@ import importlib
 import importlib.util
 import inspect
 import re
+import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
@@ -49,6 +51,30 @@ def configure(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("set threads = ?", [cfg.threads])
     if cfg.temp_directory:
         con.execute("set temp_directory = ?", [str(cfg.temp_directory)])
+
+
+def import_in_background(steps=STEPS) -> Callable[[], None]:
+    """Start importing the modules of the Python ``steps`` (and with them pandas, NumPy and
+    SciPy) in a thread; return a function that waits for it.
+
+    Started while DuckDB ingests the files (it releases the interpreter lock while it
+    works), so the imports overlap the ingest instead of delaying the first analytics
+    step. A module that fails to import here fails again, with its step named, when the
+    runner imports it. Libraries only some data need (igraph for peer groups) are imported
+    inside the steps, when the data need them.
+    """
+    modules = sorted({step.target.split(":")[0] for step in steps if isinstance(step, Py)})
+
+    def load() -> None:
+        for module in modules:
+            try:
+                importlib.import_module(module)
+            except Exception:  # noqa: BLE001, S110 - the step's own import reports it
+                pass
+
+    thread = threading.Thread(target=load, name="contextmap-imports", daemon=True)
+    thread.start()
+    return thread.join
 
 
 def run_steps(con: duckdb.DuckDBPyConnection, steps=STEPS, progress=print,

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -58,26 +60,36 @@ def columns_read(con: duckdb.DuckDBPyConnection, progress=print) -> dict[str, se
     """Table → the columns some dashboard query reads, for the tables of ``con``."""
     tables = _columns_by_table(con)
     found: dict[str, set[str]] = {}
+    paths = query_files()
     con.execute(f"set disabled_optimizers = '{_FOLDING_OPTIMISERS}'")
     try:
-        for path in query_files():
-            sql = path.read_text(encoding="utf-8")
-            try:
-                for _, plan in con.execute("explain (format json) " + sql,
-                                           {p: None for p in set(_PARAM.findall(sql))}).fetchall():
-                    for node in json.loads(plan):
-                        _scans(node, found)
-            except duckdb.Error as exc:
-                progress(f"  served file: could not plan sql/queries/{path.name} ({str(exc).splitlines()[0]}); "
-                         "keeping every column of the tables it names")
-                for word in set(_WORD.findall(sql.lower())) & tables.keys():
-                    found.setdefault(word, set()).update(tables[word])
+        plans = _map_on_cursors(con, _plan, paths)
     finally:
         con.execute("reset disabled_optimizers")
+    for path, (sql, plan) in zip(paths, plans):
+        if isinstance(plan, duckdb.Error):
+            progress(f"  served file: could not plan sql/queries/{path.name} ({str(plan).splitlines()[0]}); "
+                     "keeping every column of the tables it names")
+            for word in set(_WORD.findall(sql.lower())) & tables.keys():
+                found.setdefault(word, set()).update(tables[word])
+            continue
+        for node in plan:
+            _scans(node, found)
     for table, cols in CARRIED.items():
         found.setdefault(table, set()).update(cols)
     return {t: {c for c in tables[t] if c in cols or c.endswith(RECORD_KEY_SUFFIX)}
             for t, cols in found.items() if t in tables}
+
+
+def _plan(cursor: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list | duckdb.Error]:
+    """A query file's text and the nodes of its plan (or the error planning it), its
+    parameters bound to NULL."""
+    sql = path.read_text(encoding="utf-8")
+    try:
+        rows = cursor.execute("explain (format json) " + sql, {p: None for p in set(_PARAM.findall(sql))}).fetchall()
+    except duckdb.Error as exc:
+        return sql, exc
+    return sql, [node for _, plan in rows for node in json.loads(plan)]
 
 
 def _columns_by_table(con) -> dict[str, list[str]]:
@@ -119,13 +131,15 @@ def write_from(con: duckdb.DuckDBPyConnection, served: Path, progress=print) -> 
     layout = {t: [c for c in order[t] if c in keep[t]] for t in sorted(keep)}
     con.execute("attach ? as served (read_write)", [str(served)])
     try:
+        statements = []
         for table, cols in layout.items():
             # A table only counted (count(*)) still needs its rows: keep its first column.
             cols = cols or order[table][:1]
             select = ", ".join(f'date_trunc(\'day\', "{c}") as "{c}"' if (table, c) in times else f'"{c}"'
                                for c in cols)
-            con.execute(f'create table served.main."{table}" as select {select} from "{builder}".main."{table}"')
+            statements.append(f'create table served.main."{table}" as select {select} from "{builder}".main."{table}"')
             layout[table] = cols
+        _run_parallel(con, statements)
         con.execute("use served")
         try:
             sqlfiles.install_dashboard_macros(con)
@@ -135,3 +149,38 @@ def write_from(con: duckdb.DuckDBPyConnection, served: Path, progress=print) -> 
     finally:
         con.execute("detach served")
     return layout
+
+
+# Most tables are a single row group, which DuckDB writes on one thread, and planning is
+# single-threaded: two at a time keeps both cores busy.
+WORKERS = 2
+
+
+def _run_parallel(con: duckdb.DuckDBPyConnection, statements: list[str]) -> None:
+    """Run independent statements on cursors of ``con`` (see :func:`_map_on_cursors`)."""
+    _map_on_cursors(con, lambda cursor, sql: cursor.execute(sql), statements)
+
+
+def _map_on_cursors(con: duckdb.DuckDBPyConnection, fn, items: list) -> list:
+    """``[fn(cursor, item) for item in items]``, run by :data:`WORKERS` threads, each with its
+    own cursor of ``con`` (the same databases and settings) taking the next item; DuckDB
+    releases the interpreter lock while a statement runs. The first error is raised."""
+    results: list = [None] * len(items)
+    pending = iter(range(len(items)))
+    lock = threading.Lock()
+
+    def work(cursor: duckdb.DuckDBPyConnection) -> None:
+        try:
+            while True:
+                with lock:
+                    i = next(pending, None)
+                if i is None:
+                    return
+                results[i] = fn(cursor, items[i])
+        finally:
+            cursor.close()
+
+    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="contextmap-served") as pool:
+        for future in [pool.submit(work, con.cursor()) for _ in range(WORKERS)]:
+            future.result()
+    return results

@@ -73,3 +73,14 @@ def test_a_changed_geography_file_makes_the_tables_again(tmp_path, monkeypatch):
     assert geography.cache_key() != before
     assert _population(cache) == first + 1000
     assert len(list(cache.glob("geography-*.duckdb"))) == 1  # the stale entry is gone
+
+
+def test_an_entry_written_in_the_background_holds_every_geo_table_once_waited_for(tmp_path):
+    con = duckdb.connect()
+    wait = geography.load_geography(con, progress=lambda *_: None, cache_dir=tmp_path, background=True)
+    # The build carries on with the same connection while the entry is written.
+    assert con.execute("select count(*) from geo_postcode").fetchone()[0] > 0
+    wait()
+    (entry,) = tmp_path.glob("geography-*.duckdb")
+    assert list(tmp_path.glob("*.partial")) == []
+    assert [t for t in TABLES if not _same(con, entry, t)] == []

@@ -14,12 +14,15 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from pipelines.ingest import sources
 from pipelines.ingest.errors import IngestError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXTENSIONS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet"}
 READER_ERRORS = {
@@ -266,6 +269,8 @@ def _columns(headers: list[str], mapping_for, source: InputFile) -> tuple[list[s
 
 def _register_frame(con, table_sql: str, frame: pd.DataFrame, mapping_for, source: InputFile,
                     fmt: str, notes: list[str], row_offset=None) -> RawFile:
+    import pandas as pd
+
     headers = [str(c) for c in frame.columns]
     _, renamed = _columns(headers, mapping_for, source)
     frame = frame.copy()
@@ -287,6 +292,9 @@ def _register_frame(con, table_sql: str, frame: pd.DataFrame, mapping_for, sourc
 
 
 def _read_xlsx(con, source: InputFile, table_sql: str, mapping_for) -> RawFile:
+    # Imported here: a build from CSV or Parquet does not need pandas until its analytics.
+    import pandas as pd
+
     try:
         sheets = pd.read_excel(source.path, sheet_name=None, header=None, dtype=object, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for corrupt files
@@ -319,6 +327,8 @@ def _read_xlsx(con, source: InputFile, table_sql: str, mapping_for) -> RawFile:
 
 
 def _excel_text(v):
+    import pandas as pd
+
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return None
     if isinstance(v, pd.Timestamp) or hasattr(v, "isoformat"):

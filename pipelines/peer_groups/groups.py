@@ -25,15 +25,18 @@ import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import igraph as ig
 import numpy as np
 import pandas as pd
 
 from contextmap.settings import ROOT
 from pipelines.peer_groups.config import Config
 from pipelines.step_types import BuildContext
+
+if TYPE_CHECKING:
+    import igraph as ig
 
 # Leiden keeps the interpreter lock (igraph calls back into Python for each random number,
 # 28 million of them at national scale), so a large graph is split into groups in a
@@ -82,6 +85,9 @@ def detect(edges: pd.DataFrame, config: Config, initial: dict[str, int] | None =
     """
     if edges.empty:
         return []
+    # Imported only when there are links: a build with none never loads igraph.
+    import igraph as ig
+
     # Vertices in key order and edges sorted, so the input's row order cannot change the result.
     edges = edges.sort_values(["person_a", "person_b"], ignore_index=True)
     people = pd.Index(pd.unique(pd.concat([edges["person_a"], edges["person_b"]]))).sort_values()
@@ -130,6 +136,8 @@ def _start_membership(people: pd.Index, initial: dict[str, int] | None) -> np.nd
 
 def _leiden(component: ig.Graph, vertices: list[int], start: np.ndarray | None, config: Config) -> list[list[int]]:
     """Leiden (CPM, run until stable) on one component; communities as lists of ``vertices``."""
+    import igraph as ig
+
     membership = None
     if start is not None:
         previous = start[vertices]
