@@ -108,9 +108,14 @@ class Reader:
 
             # One programme for the whole block first: a target that is 0 where the block's
             # hidden figures are least together can be 0, so it is not pinned.
+            # Then one where those a figure bounds from above are greatest together: a target
+            # with two whole numbers between its values in the two is not pinned either.
             together = _solve(sum(goals.values()), a_ub, b_ub).x
+            bounded = [goals[key] for key in targets if self.rows.get(key, (0, math.inf))[1] < math.inf]
+            apart = _solve(-sum(bounded), a_ub, b_ub).x if bounded else together
             for key in targets:
-                if goals[key] @ together <= EPS:
+                low, high = sorted((goals[key] @ together, goals[key] @ apart))
+                if goals[key] @ together <= EPS or math.ceil(low - EPS) < math.floor(high + EPS):
                     continue
                 least = math.ceil(_solve(goals[key], a_ub, b_ub).fun - EPS)
                 if least > 0 and least == math.floor(-_solve(-goals[key], a_ub, b_ub).fun + EPS):

@@ -32,12 +32,28 @@ The cards hide such a total, and the readers here read the cards as they are sho
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pandas as pd
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from contextmap import disclosure, headline, places_view, postcodes_view, queries, rri, settings
+from contextmap import (
+    cellkey,
+    disclosure,
+    headline,
+    map_view,
+    period_guard,
+    places_view,
+    postcodes_view,
+    queries,
+    rri,
+    settings,
+    sqlfiles,
+)
 from contextmap.filters import AGE_BANDS, PERIODS, SEXES, WHOLE, Filters, period_start
+from contextmap.labels import SOURCES
 from tests import certainty
 
 POLICY = disclosure.Policy()
@@ -300,5 +316,154 @@ def test_postcodes_pin_no_hidden_month(force_con, user):
         perturbed = query("postcode_hotspots", f, level=level).set_index("code")["events"]
         for code, text in zip(table["Sector"], table["Events"]):
             reader.read((code, _label(f)), [(code, m) for m in held], _shown_text(text, perturbed.at[code]))
+    pinned = reader.pinned()
+    assert not pinned, pinned
+
+
+# Profiles. A place or area profile shows a monthly timeline, one bar per source and month,
+# and an Events figure for the period (``profile_view._period_events``): that of the
+# Places table or the Map, hidden as well at the ceiling of the timeline's months. The
+# readers below put the timelines together with the Events figure for every period of the
+# data and every choice of sources (all, or one), and with the Places table or the Map for
+# the same periods (cells: place or area, source and month).
+PROFILE_SOURCES = {"place": places_view.PLACE_PARTS, "area": tuple(SOURCES)}
+
+
+def _ceiling_hits(total: np.ndarray, parts: np.ndarray) -> np.ndarray:
+    """``period_guard.at_ceiling`` of each row's ``total`` over its own ``parts`` (a column
+    each), as the profile calls it for one place or area: a part of 0 is skipped."""
+    most = POLICY.suppress_max
+    parts = np.nan_to_num(np.asarray(parts, dtype=float).reshape(len(total), -1))
+    counted = parts > 0
+    hidden = counted & (parts <= most)
+    ceiling = np.where(hidden, most, parts + cellkey.MAX_PERTURBATION).sum(axis=1, where=counted)
+    least = np.maximum(most + 1, total - cellkey.MAX_PERTURBATION)
+    return (total > most) & hidden.any(axis=1) & (least > ceiling - most)
+
+
+def _all_places_events(con, scope: str):
+    """``place_events.sql`` for every place at once (the profile runs it for one place): the
+    same cells, so the same perturbed counts. Filters → events by place id (absent: 0)."""
+    one = "where place_id = $place_id\n  and "
+    sql = sqlfiles.read("queries/place_events.sql")
+    assert one in sql
+    sql = sql.replace(one, "where ")
+    wanted = set(queries._PARAM.findall(sql))
+    cache = {}
+
+    def run(f: Filters) -> pd.Series:
+        key = (f.month_from, f.month_to, f.sources)
+        if key not in cache:
+            params = {**f.params(), "scope": scope}
+            frame = cellkey.perturb_frame(con.execute(sql, {k: params[k] for k in wanted}).df(), POLICY.ptable())
+            cache[key] = frame.set_index("place_id")["events"]
+        return cache[key]
+
+    return run
+
+
+def _profile_events(total: pd.Series, parts: list[pd.Series], cells: pd.DataFrame, per_row_parts: bool
+                    ) -> pd.Series:
+    """The profile's Events figure of each place or area (``total``, perturbed, by id) as
+    ``profile_view._period_events`` gives it, for many at once: guarded against the period's
+    ``parts`` (already guarded when not ``per_row_parts``: the query returns every area, so
+    ``period_guard.guarded`` ran on them all) and hidden at the ceiling of the timeline's
+    ``cells`` in the period (a column per source and month)."""
+    hidden = period_guard.hidden_value(POLICY)
+    now = total.astype(float)
+    if per_row_parts and parts:
+        stacked = np.column_stack([p.reindex(now.index).fillna(0).to_numpy(float) for p in parts])
+        now = now.where(~_ceiling_hits(now.to_numpy(), stacked), hidden)
+    return now.where(~_ceiling_hits(now.to_numpy(), cells.reindex(now.index).fillna(0).to_numpy(float)), hidden)
+
+
+def _read_places_page(reader: certainty.Reader, query: queries.Query, f: Filters, months: list) -> None:
+    """The Places table of filters ``f`` as the page protects it: each place's events and
+    the sources they add up from (cells: place, source and month)."""
+    weights = settings.current().hotspots.place_weights
+    held = _held(f, months)
+    places = places_view.ranking(query, f, weights, POLICY).reset_index(drop=True)
+    shown = disclosure.protect_frame(places, [*PLACE_COLUMNS.values(), "children"], POLICY, level="place",
+                                     total_col="events", parts=list(places_view.PLACE_PARTS))
+    perturbed = query("place_ranking", f, **places_view.ranking_params(weights)).set_index("place_id")
+    for count in PLACE_COLUMNS.values():
+        sources = places_view.PLACE_PARTS if count == "events" else (count,)
+        for place, text in zip(shown["place_id"], shown[count]):
+            reader.read((place, count, _label(f)), [(place, s, m) for s in sources for m in held],
+                        _shown_text(text, perturbed.at[place, count]))
+
+
+def _read_timeline(reader: certainty.Reader, timeline: pd.DataFrame, level: str) -> None:
+    """Each profile's timeline (``timeline``: a row per place or area, a column per source
+    and month) as the chart shows it, every month of the data (a reader moves its end)."""
+    for unit, row in timeline.iterrows():
+        for (source, month), n in row.items():
+            reader.read((unit, source, f"{month:%Y-%m}"), [(unit, source, month)], _text(n, level))
+
+
+def _choices(f: Filters, sources: tuple) -> list[tuple[tuple, Filters]]:
+    """Filters ``f`` with every choice of the sidebar's Sources (all, or one), by sources counted."""
+    return [(sources, f), *(((s,), replace(f, sources=(s,))) for s in sources)]
+
+
+def _read_profiles(reader: certainty.Reader, kind: str, unit_totals, windows: list[Filters], months: list,
+                   level: str, page: str | None = None) -> None:
+    """Every profile of ``kind`` (place or area) read by ``reader``: the timeline, and the
+    Events figure of each window and choice of sources, with the page's figure beside it
+    (``page``: the Map's; the Places table is read apart). ``unit_totals(filters)`` gives
+    each unit's perturbed total and the same guarded as the page shows it."""
+    sources = PROFILE_SOURCES[kind]
+    first = min(f.month_from for f in windows)
+    timeline = pd.DataFrame({(s, m): unit_totals(_filters(m, "month", months[-1], scope=windows[0].scope,
+                                                          sources=(s,)))[0]
+                             for s in sources for m in months if m >= first}).fillna(0)
+    _read_timeline(reader, timeline, level)
+    units = timeline.index
+    for f in windows:
+        held, label = _held(f, months), _label(f)
+        for counted, g in _choices(f, sources):
+            total, guarded = (x.reindex(units).fillna(0) for x in unit_totals(g))
+            parts = [unit_totals(p)[0] for p in g.parts()] if page is None else []
+            now = _profile_events(guarded, parts, timeline[[(s, m) for s in counted for m in held]],
+                                  per_row_parts=page is None)
+            cells = [[(u, s, m) for s in counted for m in held] for u in units]
+            for unit, unit_cells, n, p in zip(units, cells, now, total):
+                reader.read((unit, "profile", counted, label), unit_cells, _shown_text(_text(n, level), p))
+            if page is not None:
+                for unit, unit_cells, n, p in zip(units, cells, guarded, total):
+                    reader.read((unit, page, counted, label), unit_cells, _shown_text(_text(n, level), p))
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_place_profiles_pin_no_hidden_month(force_con, user):
+    months = _months(force_con)
+    scope = USERS[user]
+    events = _all_places_events(force_con, scope)
+    reader = certainty.Reader(POLICY)
+    windows = _windows(_recent(months), scope=scope)
+    _read_profiles(reader, "place", lambda f: (events(f), events(f)), windows, months, "place")
+    # The Places table of each quarter and year: the months' are read above as well
+    # (test_places_pin_no_hidden_month), and they would double the time.
+    query = _cached_query(force_con, scope)
+    for f in windows:
+        if f.period != "month":
+            _read_places_page(reader, query, f, months)
+    pinned = reader.pinned()
+    assert not pinned, pinned
+
+
+@pytest.mark.parametrize("level", ("ward", "lsoa"))
+@pytest.mark.parametrize("user", USERS)
+def test_area_profiles_pin_no_hidden_month(force_con, user, level):
+    months = _months(force_con)
+    scope = USERS[user]
+    query = _cached_query(force_con, scope)
+
+    def totals(f: Filters) -> tuple[pd.Series, pd.Series]:
+        return (query("area_events", f, level=level).set_index("code")["events"],
+                map_view.area_events(query, f, POLICY, level).set_index("code")["events"])
+
+    reader = certainty.Reader(POLICY)
+    _read_profiles(reader, "area", totals, _windows(_recent(months), scope=scope), months, level, page="map")
     pinned = reader.pinned()
     assert not pinned, pinned
