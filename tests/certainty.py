@@ -77,8 +77,11 @@ class Reader:
         """A cell the reader never sees on its own (only inside sums): a target too."""
         self.targets.setdefault(self._index([cell]), name)
 
-    def pinned(self) -> dict[Hashable, int]:
-        """Hidden figures whose least and greatest possible true values are one number above 0."""
+    def pinned(self, positive: bool = False) -> dict[Hashable, int | str]:
+        """Hidden figures whose least and greatest possible true values are one number above 0.
+
+        With ``positive``, also each "c" (0 to ``suppress_max``) whose least possible value is
+        above 0, as ">= n": the reader knows it is not empty, which a "c" hides too."""
         keys = list(self.rows)
         n = len(self.cells)
         if not keys:
@@ -115,9 +118,14 @@ class Reader:
             apart = _solve(-sum(bounded), a_ub, b_ub).x if bounded else together
             for key in targets:
                 low, high = sorted((goals[key] @ together, goals[key] @ apart))
-                if goals[key] @ together <= EPS or math.ceil(low - EPS) < math.floor(high + EPS):
+                hidden = positive and self.rows.get(key, (0, math.inf))[1] <= self.policy.suppress_max
+                if goals[key] @ together <= EPS or (math.ceil(low - EPS) < math.floor(high + EPS) and not hidden):
                     continue
                 least = math.ceil(_solve(goals[key], a_ub, b_ub).fun - EPS)
-                if least > 0 and least == math.floor(-_solve(-goals[key], a_ub, b_ub).fun + EPS):
+                if least <= 0:
+                    continue
+                if least == math.floor(-_solve(-goals[key], a_ub, b_ub).fun + EPS):
                     found[self.targets[key]] = least
+                elif hidden:
+                    found[self.targets[key]] = f">= {least}"
         return found

@@ -47,6 +47,7 @@ from contextmap import (
     period_guard,
     places_view,
     postcodes_view,
+    profile_view,
     queries,
     rri,
     settings,
@@ -467,3 +468,43 @@ def test_area_profiles_pin_no_hidden_month(force_con, user, level):
     _read_profiles(reader, "area", totals, _windows(_recent(months), scope=scope), months, level, page="map")
     pinned = reader.pinned()
     assert not pinned, pinned
+
+
+@pytest.mark.parametrize("kind", ("place", "ward"))
+def test_profile_events_read_as_the_profile_shows_them(force_con, kind):
+    """The profiles' Events figures the attacks above work out for every place or area at
+    once are those ``profile_view`` shows, one place or area at a time (Calderdale's, in
+    the last year, quarter and month: some hidden at the ceiling of the timeline, some not)."""
+    months = _months(force_con)
+    query = _cached_query(force_con, CALDERDALE)
+    events = _all_places_events(force_con, CALDERDALE)
+    if kind == "place":
+        name, key, extra, sources = "place_events", "place_id", {}, PROFILE_SOURCES["place"]
+
+        def totals(f):
+            return events(f), events(f)
+    else:
+        name, key, extra, sources = "area_events", "code", {"level": kind}, PROFILE_SOURCES["area"]
+
+        def totals(f):
+            return (query(name, f, **extra).set_index("code")[["events"]]["events"],
+                    map_view.area_events(query, f, POLICY, kind).set_index("code")["events"])
+    checked = hidden = 0
+    for period in PERIODS:
+        f = _filters(months[-1], period, months[-1], scope=CALDERDALE)
+        held = _held(f, months)
+        cells = pd.DataFrame({(s, m): totals(replace(f, month=m, period="month", sources=(s,)))[0]
+                              for s in sources for m in held}).fillna(0)
+        total, guarded = (x.reindex(cells.index).fillna(0) for x in totals(f))
+        parts = [totals(p)[0] for p in f.parts()] if kind == "place" else []
+        now = _profile_events(guarded, parts, cells, per_row_parts=kind == "place")
+        at_ceiling = (now != guarded) & (total > POLICY.suppress_max)
+        for unit in [*now.index[at_ceiling][:5], *now.index[~at_ceiling & (total > 0)][:5]]:
+            params = {"place_id": unit} if kind == "place" else {"code": unit, "level": kind}
+            monthly = query(f"{'place' if kind == 'place' else 'area'}_profile_monthly", f,
+                            trend_from=profile_view.trend_from(f.month_to), **params)
+            shown, _ = profile_view._period_events(query, name, f, POLICY, monthly, key, unit,
+                                                   **(params if kind == "place" else extra))
+            assert shown == now[unit], (unit, _label(f))
+            checked, hidden = checked + 1, hidden + bool(at_ceiling[unit])
+    assert checked and hidden, (checked, hidden)
