@@ -5,8 +5,9 @@ councils' months, LSOAs, groups) lies in the interval its text allows (:func:`bo
 For every hidden figure ("c") a linear programme over all of them gives its least and
 greatest possible true value; when those meet at one whole number above 0 the figure is
 **pinned**: the reader knows it exactly, perturbation and suppression notwithstanding.
-The programme splits into independent blocks (cells no constraint links), so a build's
-thousands of hidden cells are each solved over a few dozen variables.
+The programme splits into independent blocks (cells no constraint links), so one programme
+over all of them solves a target of every block at once: a build's thousands of hidden
+cells take as many programmes as the largest block has targets left to solve.
 """
 
 from __future__ import annotations
@@ -92,40 +93,53 @@ class Reader:
         lo = np.array([self.rows[k][0] for k in keys])
         # linprog takes no infinite bound: a figure known only from below gets one no count reaches.
         hi = np.minimum(np.array([self.rows[k][1] for k in keys]), 1e9)
-        # Cells linked by any constraint share a block; each target is solved within its own.
+        a_ub = sparse.vstack([a, -a]).tocsr()
+        b_ub = np.concatenate([hi, -lo])
+        # Cells linked by any constraint share a block. The least (or greatest) of a sum of
+        # targets, one or more per block, is each block's least of its own: so one programme
+        # over every block solves one target of each at once.
         _, block = connected_components(a.T @ a, directed=False)
-        by_block: dict[int, list[frozenset]] = {}
-        for key in self.targets:
-            by_block.setdefault(block[next(iter(key))], []).append(key)
-        found = {}
-        for b, targets in by_block.items():
-            cols = np.flatnonzero(block == b)
-            sub = a[:, cols]
-            used = np.flatnonzero(sub.getnnz(axis=1))
-            if not len(used):
-                continue  # cells nothing shown covers: anything from 0 up
-            sub = sub[used]
-            a_ub = sparse.vstack([sub, -sub]).tocsr()
-            b_ub = np.concatenate([hi[used], -lo[used]])
-            goals = {key: np.isin(cols, list(key)).astype(float) for key in targets}
+        covered = np.asarray(a.getnnz(axis=0)).ravel() > 0
+        # A target over a cell nothing shown covers can be anything from 0 up.
+        targets = [key for key in self.targets if covered[list(key)].all()]
 
-            # One programme for the whole block first: a target that is 0 where the block's
-            # hidden figures are least together can be 0, so it is not pinned.
-            # Then one where those a figure bounds from above are greatest together: a target
-            # with two whole numbers between its values in the two is not pinned either.
-            together = _solve(sum(goals.values()), a_ub, b_ub).x
-            bounded = [goals[key] for key in targets if self.rows.get(key, (0, math.inf))[1] < math.inf]
-            apart = _solve(-sum(bounded), a_ub, b_ub).x if bounded else together
-            for key in targets:
-                low, high = sorted((goals[key] @ together, goals[key] @ apart))
-                hidden = positive and self.rows.get(key, (0, math.inf))[1] <= self.policy.suppress_max
-                if goals[key] @ together <= EPS or (math.ceil(low - EPS) < math.floor(high + EPS) and not hidden):
-                    continue
-                least = math.ceil(_solve(goals[key], a_ub, b_ub).fun - EPS)
-                if least <= 0:
-                    continue
-                if least == math.floor(-_solve(-goals[key], a_ub, b_ub).fun + EPS):
-                    found[self.targets[key]] = least
-                elif hidden:
-                    found[self.targets[key]] = f">= {least}"
+        def solve(batch: list[frozenset], sign: int) -> dict[frozenset, float]:
+            goal = np.zeros(n)
+            for key in batch:
+                goal[list(key)] += sign
+            x = _solve(goal, a_ub, b_ub).x
+            return {key: x[list(key)].sum() for key in batch}
+
+        def by_rounds(batch: list[frozenset], sign: int) -> dict[frozenset, float]:
+            per_block: dict[int, list[frozenset]] = {}
+            for key in batch:
+                per_block.setdefault(block[next(iter(key))], []).append(key)
+            out = {}
+            for i in range(max(map(len, per_block.values()), default=0)):
+                out.update(solve([ks[i] for ks in per_block.values() if len(ks) > i], sign))
+            return out
+
+        if not targets:
+            return {}
+        # Where the hidden figures are least together a target at 0 can be 0: not pinned.
+        # Where those a figure bounds from above are greatest together, a target with two
+        # whole numbers between its values in the two is not pinned either.
+        together = solve(targets, 1)
+        bounded = [key for key in targets if self.rows.get(key, (0, math.inf))[1] < math.inf]
+        apart = solve(bounded, -1) if bounded else together
+        hidden = {key for key in targets if positive and self.rows.get(key, (0, math.inf))[1] <= self.policy.suppress_max}
+        left = []
+        for key in targets:
+            low, high = sorted((together[key], apart.get(key, together[key])))
+            if together[key] > EPS and (math.ceil(low - EPS) >= math.floor(high + EPS) or key in hidden):
+                left.append(key)
+        least = {key: math.ceil(v - EPS) for key, v in by_rounds(left, 1).items()}
+        above = [key for key in left if least[key] > 0]
+        greatest = {key: math.floor(v + EPS) for key, v in by_rounds(above, -1).items()}
+        found = {}
+        for key in above:
+            if least[key] == greatest[key]:
+                found[self.targets[key]] = least[key]
+            elif key in hidden:
+                found[self.targets[key]] = f">= {least[key]}"
         return found
