@@ -24,6 +24,9 @@ from contextmap import disclosure
 
 # Slack for the solver's rounding when a bound is compared with a whole number.
 EPS = 1e-7
+# Programmes over every block at once that look for a point where a target is 0, before
+# each target left is solved on its own.
+PROBES = 4
 
 
 # A "c" hiding a count above suppress_max (secondary suppression). A reader cannot tell it
@@ -93,8 +96,6 @@ class Reader:
         lo = np.array([self.rows[k][0] for k in keys])
         # linprog takes no infinite bound: a figure known only from below gets one no count reaches.
         hi = np.minimum(np.array([self.rows[k][1] for k in keys]), 1e9)
-        a_ub = sparse.vstack([a, -a]).tocsr()
-        b_ub = np.concatenate([hi, -lo])
         # Cells linked by any constraint share a block. The least (or greatest) of a sum of
         # targets, one or more per block, is each block's least of its own: so one programme
         # over every block solves one target of each at once.
@@ -103,12 +104,18 @@ class Reader:
         # A target over a cell nothing shown covers can be anything from 0 up.
         targets = [key for key in self.targets if covered[list(key)].all()]
 
-        def solve(batch: list[frozenset], sign: int) -> dict[frozenset, float]:
-            goal = np.zeros(n)
-            for key in batch:
-                goal[list(key)] += sign
-            x = _solve(goal, a_ub, b_ub).x
-            return {key: x[list(key)].sum() for key in batch}
+        def solve(batch: list[frozenset], sign: float, weights=None) -> dict[frozenset, float]:
+            # Over the blocks of the batch alone: the others change nothing.
+            cols = np.isin(block, np.unique([block[next(iter(key))] for key in batch]))
+            rows = np.flatnonzero(a[:, cols].getnnz(axis=1))
+            sub = a[rows][:, cols]
+            where = np.full(n, -1)
+            where[cols] = np.arange(cols.sum())
+            goal = np.zeros(cols.sum())
+            for i, key in enumerate(batch):
+                goal[where[list(key)]] += sign * (1 if weights is None else weights[i])
+            x = _solve(goal, sparse.vstack([sub, -sub]).tocsr(), np.concatenate([hi[rows], -lo[rows]])).x
+            return {key: x[where[list(key)]].sum() for key in batch}
 
         def by_rounds(batch: list[frozenset], sign: int) -> dict[frozenset, float]:
             per_block: dict[int, list[frozenset]] = {}
@@ -133,6 +140,14 @@ class Reader:
             low, high = sorted((together[key], apart.get(key, together[key])))
             if together[key] > EPS and (math.ceil(low - EPS) >= math.floor(high + EPS) or key in hidden):
                 left.append(key)
+        # A few more points where those left are least, each weighted differently: one that
+        # reaches 0 anywhere can be 0.
+        rng = np.random.default_rng(0)
+        for _ in range(PROBES):
+            if not left:
+                break
+            point = solve(left, 1, rng.uniform(1, 10, len(left)))
+            left = [key for key in left if point[key] > EPS]
         least = {key: math.ceil(v - EPS) for key, v in by_rounds(left, 1).items()}
         above = [key for key in left if least[key] > 0]
         greatest = {key: math.floor(v + EPS) for key, v in by_rounds(above, -1).items()}
