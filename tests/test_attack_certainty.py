@@ -18,7 +18,16 @@ force sample, the readers attacked are:
    of the last eight quarters: each place's events and the three sources they add up from
    (cells: place, source and month);
 6. the Postcodes table of one user at sector level for the same periods (cells: sector and
-   month).
+   month);
+7. every place profile of one user, for the same periods and each choice of sources (all, or
+   one): the timeline's bar per source and month, the Events figure (guarded, and hidden at
+   the ceiling of the timeline's months), with the Places table of each quarter and year
+   (cells: place, source and month);
+8. every ward or LSOA profile of one user the same way, with the Map's count of the area
+   for the same period and sources (cells: area, source and month).
+
+The Places table and the Map guard a year against its quarters only, and a quarter hidden by
+the guard has months the timeline shows: readers 7 and 8 put the year beside those months.
 
 Before periods nested and zeros were hidden, rolling quarters and 12 months ending at any
 month, with a shown 0 and a "c" known to be 1 to 5, pinned hidden months exactly (a "c"
