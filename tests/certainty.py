@@ -5,8 +5,9 @@ councils' months, LSOAs, groups) lies in the interval its text allows (:func:`bo
 For every hidden figure ("c") a linear programme over all of them gives its least and
 greatest possible true value; when those meet at one whole number above 0 the figure is
 **pinned**: the reader knows it exactly, perturbation and suppression notwithstanding.
-The programme splits into independent blocks (cells no constraint links), so a build's
-thousands of hidden cells are each solved over a few dozen variables.
+The programme splits into independent blocks (cells no constraint links), so one programme
+over all of them solves a target of every block at once: a build's thousands of hidden
+cells take as many programmes as the largest block has targets left to solve.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from contextmap import disclosure
 
 # Slack for the solver's rounding when a bound is compared with a whole number.
 EPS = 1e-7
+# Programmes over every block at once that look for a point where a target is 0, before
+# each target left is solved on its own.
+PROBES = 4
 
 
 # A "c" hiding a count above suppress_max (secondary suppression). A reader cannot tell it
@@ -77,8 +81,11 @@ class Reader:
         """A cell the reader never sees on its own (only inside sums): a target too."""
         self.targets.setdefault(self._index([cell]), name)
 
-    def pinned(self) -> dict[Hashable, int]:
-        """Hidden figures whose least and greatest possible true values are one number above 0."""
+    def pinned(self, positive: bool = False) -> dict[Hashable, int | str]:
+        """Hidden figures whose least and greatest possible true values are one number above 0.
+
+        With ``positive``, also each "c" (0 to ``suppress_max``) whose least possible value is
+        above 0, as ">= n": the reader knows it is not empty, which a "c" hides too."""
         keys = list(self.rows)
         n = len(self.cells)
         if not keys:
@@ -89,30 +96,65 @@ class Reader:
         lo = np.array([self.rows[k][0] for k in keys])
         # linprog takes no infinite bound: a figure known only from below gets one no count reaches.
         hi = np.minimum(np.array([self.rows[k][1] for k in keys]), 1e9)
-        # Cells linked by any constraint share a block; each target is solved within its own.
+        # Cells linked by any constraint share a block. The least (or greatest) of a sum of
+        # targets, one or more per block, is each block's least of its own: so one programme
+        # over every block solves one target of each at once.
         _, block = connected_components(a.T @ a, directed=False)
-        by_block: dict[int, list[frozenset]] = {}
-        for key in self.targets:
-            by_block.setdefault(block[next(iter(key))], []).append(key)
-        found = {}
-        for b, targets in by_block.items():
-            cols = np.flatnonzero(block == b)
-            sub = a[:, cols]
-            used = np.flatnonzero(sub.getnnz(axis=1))
-            if not len(used):
-                continue  # cells nothing shown covers: anything from 0 up
-            sub = sub[used]
-            a_ub = sparse.vstack([sub, -sub]).tocsr()
-            b_ub = np.concatenate([hi[used], -lo[used]])
-            goals = {key: np.isin(cols, list(key)).astype(float) for key in targets}
+        covered = np.asarray(a.getnnz(axis=0)).ravel() > 0
+        # A target over a cell nothing shown covers can be anything from 0 up.
+        targets = [key for key in self.targets if covered[list(key)].all()]
 
-            # One programme for the whole block first: a target that is 0 where the block's
-            # hidden figures are least together can be 0, so it is not pinned.
-            together = _solve(sum(goals.values()), a_ub, b_ub).x
-            for key in targets:
-                if goals[key] @ together <= EPS:
-                    continue
-                least = math.ceil(_solve(goals[key], a_ub, b_ub).fun - EPS)
-                if least > 0 and least == math.floor(-_solve(-goals[key], a_ub, b_ub).fun + EPS):
-                    found[self.targets[key]] = least
+        def solve(batch: list[frozenset], sign: float, weights=None) -> dict[frozenset, float]:
+            # Over the blocks of the batch alone: the others change nothing.
+            cols = np.isin(block, np.unique([block[next(iter(key))] for key in batch]))
+            rows = np.flatnonzero(a[:, cols].getnnz(axis=1))
+            sub = a[rows][:, cols]
+            where = np.full(n, -1)
+            where[cols] = np.arange(cols.sum())
+            goal = np.zeros(cols.sum())
+            for i, key in enumerate(batch):
+                goal[where[list(key)]] += sign * (1 if weights is None else weights[i])
+            x = _solve(goal, sparse.vstack([sub, -sub]).tocsr(), np.concatenate([hi[rows], -lo[rows]])).x
+            return {key: x[where[list(key)]].sum() for key in batch}
+
+        def by_rounds(batch: list[frozenset], sign: int) -> dict[frozenset, float]:
+            per_block: dict[int, list[frozenset]] = {}
+            for key in batch:
+                per_block.setdefault(block[next(iter(key))], []).append(key)
+            out = {}
+            for i in range(max(map(len, per_block.values()), default=0)):
+                out.update(solve([ks[i] for ks in per_block.values() if len(ks) > i], sign))
+            return out
+
+        if not targets:
+            return {}
+        # Where the hidden figures are least together a target at 0 can be 0: not pinned.
+        # Where those a figure bounds from above are greatest together, a target with two
+        # whole numbers between its values in the two is not pinned either.
+        together = solve(targets, 1)
+        bounded = [key for key in targets if self.rows.get(key, (0, math.inf))[1] < math.inf]
+        apart = solve(bounded, -1) if bounded else together
+        hidden = {key for key in targets if positive and self.rows.get(key, (0, math.inf))[1] <= self.policy.suppress_max}
+        left = []
+        for key in targets:
+            low, high = sorted((together[key], apart.get(key, together[key])))
+            if together[key] > EPS and (math.ceil(low - EPS) >= math.floor(high + EPS) or key in hidden):
+                left.append(key)
+        # A few more points where those left are least, each weighted differently: one that
+        # reaches 0 anywhere can be 0.
+        rng = np.random.default_rng(0)
+        for _ in range(PROBES):
+            if not left:
+                break
+            point = solve(left, 1, rng.uniform(1, 10, len(left)))
+            left = [key for key in left if point[key] > EPS]
+        least = {key: math.ceil(v - EPS) for key, v in by_rounds(left, 1).items()}
+        above = [key for key in left if least[key] > 0]
+        greatest = {key: math.floor(v + EPS) for key, v in by_rounds(above, -1).items()}
+        found = {}
+        for key in above:
+            if least[key] == greatest[key]:
+                found[self.targets[key]] = least[key]
+            elif key in hidden:
+                found[self.targets[key]] = f">= {least[key]}"
         return found

@@ -18,7 +18,16 @@ force sample, the readers attacked are:
    of the last eight quarters: each place's events and the three sources they add up from
    (cells: place, source and month);
 6. the Postcodes table of one user at sector level for the same periods (cells: sector and
-   month).
+   month);
+7. every place profile of one user, for the same periods and each choice of sources (all, or
+   one): the timeline's bar per source and month, the Events figure (guarded, and hidden at
+   the ceiling of the timeline's months), with the Places table of each quarter and year
+   (cells: place, source and month);
+8. every ward or LSOA profile of one user the same way, with the Map's count of the area
+   for the same period and sources (cells: area, source and month).
+
+The Places table and the Map guard a year against its quarters only, and a quarter hidden by
+the guard has months the timeline shows: readers 7 and 8 put the year beside those months.
 
 Before periods nested and zeros were hidden, rolling quarters and 12 months ending at any
 month, with a shown 0 and a "c" known to be 1 to 5, pinned hidden months exactly (a "c"
@@ -32,12 +41,28 @@ The cards hide such a total, and the readers here read the cards as they are sho
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pandas as pd
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from contextmap import disclosure, headline, places_view, postcodes_view, queries, rri, settings
+from contextmap import (
+    cellkey,
+    disclosure,
+    headline,
+    map_view,
+    period_guard,
+    places_view,
+    postcodes_view,
+    profile_view,
+    queries,
+    rri,
+    settings,
+)
 from contextmap.filters import AGE_BANDS, PERIODS, SEXES, WHOLE, Filters, period_start
+from contextmap.labels import SOURCES
 from tests import certainty
 
 POLICY = disclosure.Policy()
@@ -302,3 +327,169 @@ def test_postcodes_pin_no_hidden_month(force_con, user):
             reader.read((code, _label(f)), [(code, m) for m in held], _shown_text(text, perturbed.at[code]))
     pinned = reader.pinned()
     assert not pinned, pinned
+
+
+# Profiles. A place or area profile shows a monthly timeline, one bar per source and month,
+# and an Events figure for the period (``profile_view._period_events``): that of the
+# Places table or the Map, hidden as well at the ceiling of the timeline's months. The
+# readers below put the timelines together with the Events figure for every period of the
+# data and every choice of sources (all, or one), and with the Places table or the Map for
+# the same periods (cells: place or area, source and month).
+PROFILE_SOURCES = {"place": places_view.PLACE_PARTS, "area": tuple(SOURCES)}
+
+
+def _ceiling_hits(total: np.ndarray, parts: np.ndarray) -> np.ndarray:
+    """``period_guard.at_ceiling`` of each row's ``total`` over its own ``parts`` (a column
+    each), as the profile calls it for one place or area: a part of 0 is skipped."""
+    most = POLICY.suppress_max
+    parts = np.nan_to_num(np.asarray(parts, dtype=float).reshape(len(total), -1))
+    counted = parts > 0
+    hidden = counted & (parts <= most)
+    ceiling = np.where(hidden, most, parts + cellkey.MAX_PERTURBATION).sum(axis=1, where=counted)
+    least = np.maximum(most + 1, total - cellkey.MAX_PERTURBATION)
+    return (total > most) & hidden.any(axis=1) & (least > ceiling - most)
+
+
+def _place_totals(query: queries.Query):
+    """Each place's perturbed events (``place_counts.sql``, every place at once) and the same
+    guarded as the place profile and the Places table show them. Filters → both, by place id."""
+    def totals(f: Filters) -> tuple[pd.Series, pd.Series]:
+        return (query("place_counts", f).set_index("place_id")["events"],
+                period_guard.guarded(query, "place_counts", f, POLICY, keys=["place_id"], counts=["events"])
+                .set_index("place_id")["events"])
+
+    return totals
+
+
+def _profile_events(guarded: pd.Series, cells: pd.DataFrame) -> pd.Series:
+    """The profile's Events figure of each place or area as ``profile_view._period_events``
+    gives it, for many at once: ``guarded`` (by id, as the Places table or the Map guards it)
+    hidden at the ceiling of the timeline's ``cells`` in the period (a column per source and month)."""
+    now = guarded.astype(float)
+    hidden = period_guard.hidden_value(POLICY)
+    return now.where(~_ceiling_hits(now.to_numpy(), cells.reindex(now.index).fillna(0).to_numpy(float)), hidden)
+
+
+def _read_places_page(reader: certainty.Reader, query: queries.Query, f: Filters, months: list) -> None:
+    """The Places table of filters ``f`` as the page protects it: each place's events and
+    the sources they add up from (cells: place, source and month)."""
+    weights = settings.current().hotspots.place_weights
+    held = _held(f, months)
+    places = places_view.ranking(query, f, weights, POLICY).reset_index(drop=True)
+    shown = disclosure.protect_frame(places, [*PLACE_COLUMNS.values(), "children"], POLICY, level="place",
+                                     total_col="events", parts=list(places_view.PLACE_PARTS))
+    perturbed = query("place_ranking", f, **places_view.ranking_params(weights)).set_index("place_id")
+    for count in PLACE_COLUMNS.values():
+        sources = places_view.PLACE_PARTS if count == "events" else (count,)
+        for place, text in zip(shown["place_id"], shown[count]):
+            reader.read((place, count, _label(f)), [(place, s, m) for s in sources for m in held],
+                        _shown_text(text, perturbed.at[place, count]))
+
+
+def _read_timeline(reader: certainty.Reader, timeline: pd.DataFrame, level: str) -> None:
+    """Each profile's timeline (``timeline``: a row per place or area, a column per source
+    and month) as the chart shows it, every month of the data (a reader moves its end)."""
+    for unit, row in timeline.iterrows():
+        for (source, month), n in row.items():
+            reader.read((unit, source, f"{month:%Y-%m}"), [(unit, source, month)], _text(n, level))
+
+
+def _choices(f: Filters, sources: tuple) -> list[tuple[tuple, Filters]]:
+    """Filters ``f`` with every choice of the sidebar's Sources (all, or one), by sources counted."""
+    return [(sources, f), *(((s,), replace(f, sources=(s,))) for s in sources)]
+
+
+def _read_profiles(reader: certainty.Reader, kind: str, unit_totals, windows: list[Filters], months: list,
+                   level: str, page: str | None = None) -> None:
+    """Every profile of ``kind`` (place or area) read by ``reader``: the timeline, and the
+    Events figure of each window and choice of sources, with the page's figure beside it
+    (``page``: the Map's; the Places table is read apart). ``unit_totals(filters)`` gives
+    each unit's perturbed total and the same guarded as the page shows it."""
+    sources = PROFILE_SOURCES[kind]
+    first = min(f.month_from for f in windows)
+    timeline = pd.DataFrame({(s, m): unit_totals(_filters(m, "month", months[-1], scope=windows[0].scope,
+                                                          sources=(s,)))[0]
+                             for s in sources for m in months if m >= first}).fillna(0)
+    _read_timeline(reader, timeline, level)
+    units = timeline.index
+    for f in windows:
+        held, label = _held(f, months), _label(f)
+        for counted, g in _choices(f, sources):
+            total, guarded = (x.reindex(units).fillna(0) for x in unit_totals(g))
+            now = _profile_events(guarded, timeline[[(s, m) for s in counted for m in held]])
+            cells = [[(u, s, m) for s in counted for m in held] for u in units]
+            for unit, unit_cells, n, p in zip(units, cells, now, total):
+                reader.read((unit, "profile", counted, label), unit_cells, _shown_text(_text(n, level), p))
+            if page is not None:
+                for unit, unit_cells, n, p in zip(units, cells, guarded, total):
+                    reader.read((unit, page, counted, label), unit_cells, _shown_text(_text(n, level), p))
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_place_profiles_pin_no_hidden_month(force_con, user):
+    months = _months(force_con)
+    scope = USERS[user]
+    query = _cached_query(force_con, scope)
+    reader = certainty.Reader(POLICY)
+    windows = _windows(_recent(months), scope=scope)
+    _read_profiles(reader, "place", _place_totals(query), windows, months, "place")
+    # The Places table of each quarter and year: the months' are read above as well
+    # (test_places_pin_no_hidden_month), and they would double the time.
+    for f in windows:
+        if f.period != "month":
+            _read_places_page(reader, query, f, months)
+    pinned = reader.pinned()
+    assert not pinned, pinned
+
+
+@pytest.mark.parametrize("level", ("ward", "lsoa"))
+@pytest.mark.parametrize("user", USERS)
+def test_area_profiles_pin_no_hidden_month(force_con, user, level):
+    months = _months(force_con)
+    scope = USERS[user]
+    query = _cached_query(force_con, scope)
+
+    def totals(f: Filters) -> tuple[pd.Series, pd.Series]:
+        return (query("area_events", f, level=level).set_index("code")["events"],
+                map_view.area_events(query, f, POLICY, level).set_index("code")["events"])
+
+    reader = certainty.Reader(POLICY)
+    _read_profiles(reader, "area", totals, _windows(_recent(months), scope=scope), months, level, page="map")
+    pinned = reader.pinned()
+    assert not pinned, pinned
+
+
+@pytest.mark.parametrize("kind", ("place", "ward"))
+def test_profile_events_read_as_the_profile_shows_them(force_con, kind):
+    """The profiles' Events figures the attacks above work out for every place or area at
+    once are those ``profile_view`` shows, one place or area at a time (Calderdale's, in
+    the last year, quarter and month: some hidden at the ceiling of the timeline, some not)."""
+    months = _months(force_con)
+    query = _cached_query(force_con, CALDERDALE)
+    weights = settings.current().hotspots.place_weights
+    if kind == "place":
+        sources, totals = PROFILE_SOURCES["place"], _place_totals(query)
+    else:
+        sources = PROFILE_SOURCES["area"]
+
+        def totals(f):
+            return (query("area_events", f, level=kind).set_index("code")["events"],
+                    map_view.area_events(query, f, POLICY, kind).set_index("code")["events"])
+    checked = hidden = 0
+    for period in PERIODS:
+        f = _filters(months[-1], period, months[-1], scope=CALDERDALE)
+        held = _held(f, months)
+        cells = pd.DataFrame({(s, m): totals(replace(f, month=m, period="month", sources=(s,)))[0]
+                              for s in sources for m in held}).fillna(0)
+        total, guarded = (x.reindex(cells.index).fillna(0) for x in totals(f))
+        now = _profile_events(guarded, cells)
+        at_ceiling = (now != guarded) & (total > POLICY.suppress_max)
+        for unit in [*now.index[at_ceiling][:5], *now.index[~at_ceiling & (total > 0)][:5]]:
+            # The profile itself, as the page draws it: its Events metric.
+            prof = (profile_view.place_profile(query, unit, f, POLICY, weights, groups=False, scoped=True) if kind == "place"
+                    else profile_view.area_profile(query, kind, unit, unit, f, POLICY, groups=False, scoped=True))
+            shown = dict((name, value) for name, value, _ in prof.metrics)["Events"]
+            assert shown == disclosure.fmt_count(now[unit], POLICY, "place" if kind == "place" else kind), \
+                (unit, _label(f))
+            checked, hidden = checked + 1, hidden + bool(at_ceiling[unit])
+    assert checked and hidden, (checked, hidden)
