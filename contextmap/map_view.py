@@ -284,13 +284,14 @@ class MapData:
 def area_events(query: Query, f: Filters, policy: disclosure.Policy, level: str) -> pd.DataFrame:
     """Events per area (``area_events``) of filters ``f``, guarded across periods
     (:mod:`contextmap.period_guard`)."""
-    return period_guard.guarded(query, "area_events", f, policy, keys=["code"], counts=["events"], level=level)
+    return period_guard.guarded(query, "area_events", f, policy, keys=["code"], counts=["events"], additive=["events"],
+                                level=level)
 
 
 def area_count(query: Query, f: Filters, policy: disclosure.Policy, level: str, code: str) -> float:
     """The events of one area as :func:`area_events` gives them (the same perturbed count,
     guarded the same way), from one query of that area (``area_code_events``)."""
-    rows = period_guard.guarded(query, "area_code_events", f, policy, keys=["code"], counts=["events"],
+    rows = period_guard.guarded(query, "area_code_events", f, policy, keys=["code"], counts=["events"], additive=["events"],
                                 nonempty="view_has_events", level=level, code=code)
     return float(rows["events"].sum())
 
@@ -387,7 +388,8 @@ def build_map(query: Query, data: MapData, filters, policy: disclosure.Policy, m
             notices.append(f"No place of concern had events in {filters.year_window_text()}.")
         legends.append(maps.legend_markdown("Places", place_legend(weights, filters)))
     if heat:
-        cells = heat_cells(period_guard.guarded(query, "map_heat", filters, policy, keys=["lat", "lon"], counts=["events"]),
+        cells = heat_cells(period_guard.guarded(query, "map_heat", filters, policy, keys=["lat", "lon"], counts=["events"],
+                                                 additive=["events"]),
                            policy)
         maps.add_heat(m, cells)
         if cells.empty:

@@ -194,7 +194,8 @@ PLACE_COLUMN_SOURCES = {"found_here": "missing_found", "rhi_mentions": "rhi_ment
 def _places(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
     """The ``top`` places with the most events in the year as shown, ties by name."""
     raw = period_guard.guarded(query, "top_places", f.year_window(), policy, keys=["place_id"],
-                               counts=["found_here", "rhi_mentions", "offences", "events"])
+                               counts=["found_here", "rhi_mentions", "offences", "events"],
+                               additive=["found_here", "rhi_mentions", "offences", "events"])
     # Only places whose events are shown: listing a "c" place would say it had at least one.
     raw = raw[~raw["events"].map(lambda n: disclosure.is_suppressed(n, policy)).astype(bool)].reset_index(drop=True)
     # "All events" also counts children going missing from the place, a column not shown: parts ≤ total.

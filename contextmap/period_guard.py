@@ -2,23 +2,26 @@
 
 Periods nest (a quarter's months, a year's quarters: ``Filters.parts``) and a reader can
 open every one of them. A reader knows a shown count s is at least max(6, s - 2) (cell-key
-perturbation moves it by at most 2), a shown part at most its value + 2, and a hidden one
-("c", 0 to 5) at most 5. When a total's least value is more than all but one of its hidden
-parts can hold, that part is at least 1; at all they can hold, each is 5 exactly (a quarter
-shown 17 over three "c" months). Such a total is hidden too, as a secondary "c", on every
-page that shows a period's count: the Overview and the pack, Places, Postcodes, the Map and
-Disproportionality (``tests/test_attack_certainty.py`` reads them all).
+perturbation moves it by at most 2) and at most s + 2, a hidden one ("c", 0 to 5) at most 5,
+and one the guard hid (a "c" over more than 5) at least 6. Two ways a total pins its parts:
+its least value is more than all but one of its hidden parts can hold, so that one is at
+least 1 (a quarter shown 17 over three "c" months makes each 5); or, for a count that is the
+sum of its parts' (events, not distinct children), its most is no more than the parts'
+least, so each hidden part is at its least (a quarter shown 10 over months shown 6 and 6
+makes the third 0, and a year over a quarter the guard hid can make that quarter exactly 6).
+Such a total is hidden too, as a secondary "c", on every page that shows a period's count:
+the Overview and the pack, Places, Postcodes, the Map, Disproportionality and the profiles
+(``tests/test_attack_certainty.py`` reads them all). Each part is guarded against its own
+parts first (a year's quarters against their months), so a part the guard hides is known
+to the check above as such.
 
-A total is compared with its parts as their queries return them. A part the guard hides
-is a "c" over a larger count, which a reader cannot bound from above; taking it at its own
-value instead errs on the side of hiding more. A part with nothing in it anywhere in its
-view (a month before the data start, say) is taken as known to be empty, which also errs
-that way.
+A part with nothing in it anywhere in its view (a month before the data start, say) is
+taken as known to be empty.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -34,13 +37,14 @@ def hidden_value(policy: disclosure.Policy) -> int:
     return policy.suppress_max
 
 
-def at_ceiling(total, parts: Sequence, policy: disclosure.Policy) -> bool:
-    """Whether a shown ``total`` would tell that its hidden ``parts`` hold more than 0.
+def at_ceiling(total, parts: Sequence, policy: disclosure.Policy, additive: bool = False) -> bool:
+    """Whether a shown ``total`` would tell that its hidden ``parts`` hold more than 0 (or,
+    ``additive``: the total is their sum, exactly 0).
 
     A period's count is at most the sum of its parts' (a child can count in two months).
     """
     frame = pd.DataFrame({"n": [total]})
-    return bool(_hits(frame, [pd.DataFrame({"n": [p]}) for p in parts], [], "n", policy)[0])
+    return bool(_hits(frame, [pd.DataFrame({"n": [p]}) for p in parts], [], "n", policy, additive=additive)[0])
 
 
 def _aligned(frame: pd.DataFrame, part: pd.DataFrame, keys: list[str], col: str) -> np.ndarray:
@@ -63,49 +67,94 @@ def _empty(part: pd.DataFrame, col: str, nonempty: str | None) -> bool:
     return not np.nan_to_num(part[col].to_numpy(dtype=float, na_value=np.nan)).any()
 
 
+SECONDARY = "_period_guard_hidden"
+
+
 def _hits(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: list[str], col: str,
-          policy: disclosure.Policy, nonempty: str | None = None) -> np.ndarray:
-    """Rows of ``frame`` whose ``col`` is shown and at the ceiling of its parts'."""
+          policy: disclosure.Policy, nonempty: str | None = None, additive: bool = False) -> np.ndarray:
+    """Rows of ``frame`` whose ``col`` is shown and would pin its hidden parts.
+
+    A part is hidden at 0 to ``suppress_max``, or, when its own guard hid it (its boolean
+    column ``SECONDARY + col``), at more than that with no upper bound. Two ways to pin:
+    the total's least value is more than all its parts but one hidden part can hold (that
+    one is at least 1), or, ``additive`` (the total is the parts' sum, as events are), the
+    total's most is no more than the parts' least, so each hidden part is at its least.
+    """
     most = policy.suppress_max
     total = frame[col].to_numpy(dtype=float, na_value=np.nan)
     ceiling = np.zeros(len(frame))
+    floor = np.zeros(len(frame))
     hidden_parts = np.zeros(len(frame))
+    guarded_parts = np.zeros(len(frame))
     for part in parts:
         if _empty(part, col, nonempty):
             continue  # nothing in this part anywhere in the view: a reader may know it is empty
         values = _aligned(frame, part, keys, col)
-        hidden = np.isnan(values) | (values <= most)
-        ceiling += np.where(hidden, most, values + cellkey.MAX_PERTURBATION)
+        flag = SECONDARY + col
+        secondary = _aligned(frame, part, keys, flag) > 0 if flag in part else np.zeros(len(frame), dtype=bool)
+        hidden = (np.isnan(values) | (values <= most)) & ~secondary
+        ceiling += np.where(hidden, most, np.where(secondary, np.inf, values + cellkey.MAX_PERTURBATION))
+        floor += np.where(hidden, 0, np.maximum(most + 1, np.nan_to_num(values) - cellkey.MAX_PERTURBATION))
         hidden_parts += hidden
+        guarded_parts += secondary
+    shown = total > most
     least = np.maximum(most + 1, total - cellkey.MAX_PERTURBATION)
-    return (total > most) & (hidden_parts > 0) & (least > ceiling - most)
+    above_zero = shown & (hidden_parts > 0) & (least > ceiling - most)
+    if not additive:
+        return above_zero
+    return above_zero | (shown & (hidden_parts + guarded_parts > 0) & (total + cellkey.MAX_PERTURBATION <= floor))
+
+
+def _masked(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: Sequence[str], counts: Sequence[str],
+            policy: disclosure.Policy, nonempty: str | None, additive: Sequence[str]) -> pd.DataFrame:
+    """``frame`` with a boolean ``SECONDARY + col`` column per count: whether the guard hides it."""
+    return frame.assign(**{SECONDARY + col: _hits(frame, parts, list(keys), col, policy, nonempty, col in additive)
+                           for col in counts})
+
+
+def _shown(masked: pd.DataFrame, counts: Sequence[str], policy: disclosure.Policy) -> pd.DataFrame:
+    """A masked frame as pages read it: each hidden count set to :func:`hidden_value`, no flags."""
+    out = masked.copy()
+    for col in counts:
+        out.loc[out[SECONDARY + col].to_numpy(), col] = hidden_value(policy)
+    return out.drop(columns=[SECONDARY + col for col in counts])
 
 
 def hide_at_ceiling(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: Sequence[str],
-                    counts: Sequence[str], policy: disclosure.Policy, nonempty: str | None = None) -> pd.DataFrame:
-    """``frame`` (a period's rows) with each count at the ceiling of its parts' set to
+                    counts: Sequence[str], policy: disclosure.Policy, nonempty: str | None = None,
+                    additive: Sequence[str] = ()) -> pd.DataFrame:
+    """``frame`` (a period's rows) with each count that would pin its parts' set to
     :func:`hidden_value`; rows are matched to the parts' rows on ``keys`` (none: one row).
-    ``nonempty``: see :func:`guarded`."""
-    out = frame.copy()
-    for col in counts:
-        hit = _hits(frame, parts, list(keys), col, policy, nonempty)
-        if hit.any():
-            out.loc[hit, col] = hidden_value(policy)
-    return out
+    ``nonempty`` and ``additive``: see :func:`guard`. The parts are taken as shown (none of
+    them hidden by a guard of its own): use :func:`guard` for periods whose parts have parts."""
+    return _shown(_masked(frame, parts, keys, counts, policy, nonempty, additive), counts, policy)
+
+
+def guard(fetch: Callable[[Filters], pd.DataFrame], f: Filters, policy: disclosure.Policy, *, keys: Sequence[str],
+          counts: Sequence[str], additive: Sequence[str] = (), nonempty: str | None = None,
+          parts_fetch: Callable[[Filters], pd.DataFrame] | None = None) -> pd.DataFrame:
+    """``fetch(f)`` with its ``counts`` hidden where they would pin the same rows (matched on
+    ``keys``) of the period's parts (:meth:`Filters.parts`), each part guarded the same way
+    against its own parts first: a year against its quarters, each quarter against its months.
+
+    ``additive`` names the counts that are the sum of their parts' (events; not distinct
+    children), whose total also bounds each part from above. ``parts_fetch`` reads the
+    parts with a cheaper query that counts them exactly as ``fetch`` does. ``nonempty`` names
+    a boolean column of a query that returns some rows of a bigger view (one area of the
+    Map's): whether that view has anything in it, so each part is treated exactly as it is
+    over the whole view.
+    """
+    def masked(g: Filters, read: Callable[[Filters], pd.DataFrame]) -> pd.DataFrame:
+        parts = [masked(p, parts_fetch or fetch) for p in g.parts()]
+        return _masked(read(g), parts, keys, counts, policy, nonempty, additive)
+
+    return _shown(masked(f, fetch), counts, policy)
 
 
 def guarded(query: Query, name: str, f: Filters, policy: disclosure.Policy, *, keys: Sequence[str],
-            counts: Sequence[str], parts_name: str | None = None, nonempty: str | None = None,
-            **params) -> pd.DataFrame:
-    """``query(name, f, **params)`` with its ``counts`` hidden at the ceiling of the same
-    rows (matched on ``keys``) in each part of the period (:meth:`Filters.parts`).
-
-    ``parts_name`` reads the parts with a cheaper query that counts them exactly as ``name``
-    does (a test holds the two equal); it takes the same ``params``. ``nonempty`` names a
-    boolean column of a query that returns some rows of a bigger view (one area of the
-    Map's): whether that view has anything in it, so the guard treats each part exactly as
-    it does over the whole view.
-    """
-    frame = query(name, f, **params)
-    parts = [query(parts_name or name, part, **params) for part in f.parts()]
-    return hide_at_ceiling(frame, parts, keys, counts, policy, nonempty)
+            counts: Sequence[str], additive: Sequence[str] = (), parts_name: str | None = None,
+            nonempty: str | None = None, **params) -> pd.DataFrame:
+    """:func:`guard` of ``query(name, f, **params)``; ``parts_name`` reads the parts with a
+    cheaper query that counts them exactly as ``name`` does (a test holds the two equal)."""
+    return guard(lambda g: query(name, g, **params), f, policy, keys=keys, counts=counts, additive=additive,
+                 nonempty=nonempty, parts_fetch=(lambda g: query(parts_name, g, **params)) if parts_name else None)

@@ -68,14 +68,15 @@ def ranking(query: Query, f: Filters, weights: PlaceWeights, policy: disclosure.
     guarded across periods (:mod:`contextmap.period_guard`), and the events of the period
     before as that period's own view shows them (a Change column would give them back)."""
     places = period_guard.guarded(query, "place_ranking", f, policy, keys=["place_id"],
-                                  counts=["events", *PLACE_PARTS, "children"], parts_name="place_counts",
+                                  counts=["events", *PLACE_PARTS, "children"], additive=["events", *PLACE_PARTS],
+                                  parts_name="place_counts",
                                   **ranking_params(weights))
     if f.to_date:
         return places
     # place_counts counts as place_ranking does, at a third of its cost: the period before
     # needs only its events.
     before = period_guard.guarded(query, "place_counts", f.previous(), policy, keys=["place_id"],
-                                  counts=["events"]).set_index("place_id")["events"]
+                                  counts=["events"], additive=["events"]).set_index("place_id")["events"]
     return places.assign(previous_events=places["place_id"].map(before).fillna(0).astype(int))
 
 
@@ -98,7 +99,7 @@ def quarter_counts(query: Query, f: Filters, policy: disclosure.Policy) -> pd.Da
     for ago, quarter in rows[~is_month].groupby("quarters_ago"):
         months = rows[is_month & (rows["quarters_ago"] == ago)]
         guarded.append(period_guard.hide_at_ceiling(quarter, [m for _, m in months.groupby("month")], ["place_id"],
-                                                    ["events"], policy))
+                                                    ["events"], policy, additive=["events"]))
     return pd.concat(guarded) if guarded else rows[~is_month]
 
 

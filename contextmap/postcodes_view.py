@@ -25,7 +25,8 @@ ORDINARY_FILL = "#0072B2"
 def units(query: Query, f: Filters, policy: disclosure.Policy, level: str) -> pd.DataFrame:
     """Events per postcode district or sector (``postcode_hotspots``) of filters ``f``,
     guarded across periods (:mod:`contextmap.period_guard`)."""
-    return period_guard.guarded(query, "postcode_hotspots", f, policy, keys=["code"], counts=["events"], level=level)
+    return period_guard.guarded(query, "postcode_hotspots", f, policy, keys=["code"], counts=["events"],
+                                additive=["events"], level=level)
 
 
 def postcode_legend(level: str, scoped: bool = False) -> str:

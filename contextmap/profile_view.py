@@ -83,7 +83,8 @@ def _period_events(count: Callable[[Filters], float], filters: Filters, policy: 
         total = count(f)
         months = pd.to_datetime(monthly["month"])
         cells = monthly.loc[(months >= pd.Timestamp(f.month_from)) & (months <= pd.Timestamp(f.month_to)), "events"]
-        return float(period_guard.hidden_value(policy)) if period_guard.at_ceiling(total, list(cells), policy) else total
+        return float(period_guard.hidden_value(policy)) if period_guard.at_ceiling(total, list(cells), policy, additive=True) \
+            else total
 
     return events(filters), None if filters.to_date else events(filters.previous())
 
@@ -204,7 +205,8 @@ def place_profile(query: Query, place_id: str, filters, policy: disclosure.Polic
     def place_count(f: Filters) -> float:
         # Every place's count, guarded as the Places table guards it: a part with nothing in
         # it anywhere in the view counts as known to be empty there too.
-        rows = period_guard.guarded(query, "place_counts", f, policy, keys=["place_id"], counts=["events"])
+        rows = period_guard.guarded(query, "place_counts", f, policy, keys=["place_id"], counts=["events"],
+                                    additive=["events"])
         return float(rows.loc[rows["place_id"] == place_id, "events"].sum())
 
     now, before = _period_events(place_count, filters, policy, monthly)

@@ -286,6 +286,7 @@ def counts(query, f: Filters, policy: disclosure.Policy, dimension: str) -> pd.D
     period of ``f``, guarded across periods (:mod:`contextmap.period_guard`). Only the
     period and the scope apply (the query reads no other filter)."""
     return period_guard.guarded(query, "rri_counts", f, policy, keys=["measure", "grp"], counts=["events", "children"],
+                                additive=["events"],
                                 dimension=dimension)
 
 
