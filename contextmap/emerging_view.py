@@ -1,0 +1,56 @@
+"""Emerging hot spots as the Map, the Overview and the pack show them.
+
+Each unit's recent count is of the quarter so far (``pipelines.hotspots.emerging``): at a
+quarter's first month it is that month's cell and at the quarter's end the quarter's, the
+same cells (count and cell key) the Map and Places show for those periods. A two-month
+window is no period a reader can open, so, like a quarter on every other page, it is
+hidden as a secondary "c" when at the ceiling of its hidden months
+(:mod:`contextmap.period_guard`); a whole quarter is hidden exactly when its own view hides it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from contextmap import disclosure, fmt, period_guard
+from contextmap.queries import Query
+
+
+def window_start(month_to, recent_months: int):
+    """The first month of a window of ``recent_months`` to ``month_to``: its quarter's."""
+    return fmt.first_of_month(pd.Timestamp(month_to) - pd.DateOffset(months=int(recent_months) - 1))
+
+
+def window_label(row) -> str:
+    """A row's window in words: "October 2026", or "October 2026 to November 2026"."""
+    return fmt.period_label(window_start(row["month_to"], row["recent_months"]), row["month_to"])
+
+
+def guard_windows(query: Query, rows: pd.DataFrame, month_to, locality: str,
+                  policy: disclosure.Policy) -> pd.DataFrame:
+    """``rows`` of ``emerging_hotspots`` or ``overview_emerging`` (``level``, ``unit_code``,
+    ``recent_events``) with each window's count hidden at the ceiling of its months'."""
+    out = rows.copy()
+    for level in rows["level"].unique():
+        mine = rows["level"] == level
+        months = query("emerging_months", level=level, month_to=month_to, locality=locality)
+        parts = [part[["unit_code", "events"]].rename(columns={"events": "recent_events"})
+                 for _, part in months.groupby("month", sort=True)]
+        if len(parts) > 1:
+            out.loc[mine] = period_guard.hide_at_ceiling(rows[mine], parts, ["unit_code"], ["recent_events"], policy)
+    return out
+
+
+def level_rows(query: Query, level: str, month_to, locality: str, policy: disclosure.Policy) -> pd.DataFrame:
+    """The Map's ``emerging_hotspots`` rows of ``level`` as at ``month_to``, windows guarded."""
+    rows = query("emerging_hotspots", level=level, month_to=month_to, locality=locality)
+    return guard_windows(query, rows, month_to, locality, policy)
+
+
+def flagged(query: Query, month_to, locality: str, policy: disclosure.Policy, top: int) -> pd.DataFrame:
+    """The ``top`` units the emerging test flags as at ``month_to``, windows guarded, strongest
+    first: by q value, then the shown recent count (never the true one), then code."""
+    rows = guard_windows(query, query("overview_emerging", month_to=month_to, locality=locality),
+                         month_to, locality, policy)
+    ordered = rows.sort_values(["q_value", "recent_events", "unit_code"], ascending=[True, False, True], kind="stable")
+    return ordered.head(top).reset_index(drop=True)
