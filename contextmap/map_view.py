@@ -166,7 +166,7 @@ def _class_line(measure: str, row, policy, level) -> str:
         hs.shown_rate_ratio(row["recent_events"], row["recent_months"], row.get("baseline_monthly"))
     ratio = "" if shown is None else f", {fmt.ratio(shown)} its baseline"
     category = hs.emerging_category(row["is_emerging"], row["label"])
-    return f"Emerging pattern: {category}{ratio} ({recent} events in {emerging_view.window_label(row)})"
+    return f"Emerging pattern: {category}{ratio} ({emerging_view.window_text(row, policy, level)})"
 
 
 def place_markers(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure.Policy) -> pd.DataFrame:

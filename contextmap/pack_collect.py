@@ -88,14 +88,15 @@ class Overview:
 
 def _emerging(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
     """The units the emerging test flags (``is_emerging``), strongest first by what is shown;
-    a hidden count shows no ratio."""
+    a hidden count, or a two-month window's (never shown), shows no ratio."""
     raw = emerging_view.flagged(query, f.month_to, f.locality, policy, top)
     return pd.DataFrame({
         "Place or area": raw["unit_name"].fillna(raw["unit_code"]),
         "Kind": raw["level"].map(LEVELS).fillna(raw["level"]),
         "Locality": raw["locality"].fillna("Unknown"),
         "Recent events": [disclosure.fmt_count(n, policy, level=lv) for n, lv in zip(raw["recent_events"], raw["level"])],
-        "Recent vs usual": [("—" if disclosure.is_suppressed(n, policy) else fmt.ratio(shown_rate_ratio(n, m, b)))
+        "Recent vs usual": [("—" if pd.isna(n) or disclosure.is_suppressed(n, policy)
+                             else fmt.ratio(shown_rate_ratio(n, m, b)))
                             for n, m, b in zip(raw["recent_events"], raw["recent_months"], raw["baseline_monthly"])],
         "Pattern": [emerging_category(True, label) for label in raw["label"]],
     })
