@@ -116,7 +116,10 @@ def _table_notes(f: Filters, cov: Coverage) -> dict[str, str]:
             f"Events in the quarter so far ({fmt.period_label(quarter, f.month_to)}) against the monthly level of up "
             f"to {baseline} months before the quarter; listed only when the test flags a significant rise (Methods: "
             "emerging hot spots). \"Recent vs usual\" compares events per month: the quarter so far's events per "
-            "month against the usual events per month.",
+            "month against the usual events per month."
+            + (" The quarter's first two months are no period the pages show, so their events and ratio are not "
+               "shown (\"—\")."
+               if f.month_to != quarter and f.month_to.month % 3 != 0 else ""),
             f.ignored({"locality"}, "the test uses every event over its own windows")),
         "Active peer groups": (
             "Groups are shown by number, never by member. Groups are found over all the data; events are those of "
