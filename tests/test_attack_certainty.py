@@ -364,19 +364,23 @@ def test_emerging_windows_with_the_map_pin_no_hidden_month(force_con, level):
 
 def test_an_emerging_window_shows_the_figure_of_the_period_it_is(force_con):
     """At a quarter's first month the window is that month and at its last the quarter: the
-    same records, so the same cell key and the same shown figure (or "c") as the Map's."""
+    same records, so the same cell key and the same shown figure (or "c") as the Map's and
+    the Places page's."""
     months = _emerging_months(force_con)
     last = _months(force_con)[-1]
     query = _cached_query(force_con, WHOLE)
-    checked = 0
+    weights = settings.current().hotspots.place_weights
+    checked = {"ward": 0, "place": 0}
     for month in months:
         period = {1: "month", 3: "quarter"}.get((month.month - 1) % 3 + 1)
         if period is None:
             continue
         f = _filters(month, period, last)
-        areas = map_view.area_events(query, f, POLICY, "ward").set_index("code")["events"]
-        rows = emerging_view.level_rows(query, "ward", month, "All", POLICY)
-        for code, n in zip(rows["unit_code"], rows["recent_events"]):
-            assert _text(n, "ward") == _text(areas.at[code], "ward"), (code, month)
-            checked += not disclosure.is_suppressed(n, POLICY)
-    assert checked
+        pages = {"ward": map_view.area_events(query, f, POLICY, "ward").set_index("code")["events"],
+                 "place": places_view.ranking(query, f, weights, POLICY).set_index("place_id")["events"]}
+        for level, shown in pages.items():
+            rows = emerging_view.level_rows(query, level, month, "All", POLICY)
+            for code, n in zip(rows["unit_code"], rows["recent_events"]):
+                assert _text(n, level) == _text(shown.get(code, 0), level), (level, code, month)
+                checked[level] += not disclosure.is_suppressed(n, POLICY)
+    assert all(checked.values()), checked
