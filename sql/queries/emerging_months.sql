@@ -12,3 +12,4 @@ where level = $level
   and month_to between date_trunc('quarter', $month_to::date) and $month_to::date
   and ($locality = 'All' or locality = $locality)
 window by_month as (partition by unit_code order by month_to)
+order by unit_code, month
