@@ -41,8 +41,9 @@ def emerging_category(is_emerging: bool, label: str) -> str:
 
 def shown_rate_ratio(recent_events, recent_months, baseline_monthly) -> float | None:
     """An emerging unit's "recent vs usual" from its shown (perturbed) recent count: the
-    mart's ratio is of the true count and would give it back. None when the baseline is 0."""
-    if pd.isna(baseline_monthly) or not baseline_monthly or not recent_months:
+    mart's ratio is of the true count and would give it back. None when the baseline is 0
+    or the recent count is not shown."""
+    if pd.isna(recent_events) or pd.isna(baseline_monthly) or not baseline_monthly or not recent_months:
         return None
     return float(recent_events) / float(recent_months) / float(baseline_monthly)
 

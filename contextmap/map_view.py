@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from contextmap import disclosure, fmt, maps, period_guard
+from contextmap import disclosure, emerging_view, fmt, maps, period_guard
 from contextmap import hotspot_stats as hs
 from contextmap.filters import SOURCES, Filters
 from contextmap.labels import label
@@ -42,7 +42,7 @@ MEASURE_HELP = {
     "gi": "Getis-Ord Gi* compares each area and its neighbours with the whole district. Hot and cold spots are "
     "significant after a false-discovery-rate correction; an area needs a minimum number of events of its own "
     "(set by the administrator) before it can be called a hot spot.",
-    "emerging": "Areas whose recent months are significantly above their own baseline, labelled with the "
+    "emerging": "Areas whose events in the quarter so far are significantly above their own baseline, labelled with the "
     "pattern of ArcGIS' emerging hot spot analysis (new, consecutive, intensifying, persistent, …).",
 }
 # ColorBrewer RdBu (diverging, colour-blind safe): red = hot, blue = cold.
@@ -166,7 +166,7 @@ def _class_line(measure: str, row, policy, level) -> str:
         hs.shown_rate_ratio(row["recent_events"], row["recent_months"], row.get("baseline_monthly"))
     ratio = "" if shown is None else f", {fmt.ratio(shown)} its baseline"
     category = hs.emerging_category(row["is_emerging"], row["label"])
-    return f"Emerging pattern: {category}{ratio} ({recent} events in the last {int(row['recent_months'])} months)"
+    return f"Emerging pattern: {category}{ratio} ({emerging_view.window_text(row, policy, level)})"
 
 
 def place_markers(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure.Policy) -> pd.DataFrame:
@@ -313,7 +313,8 @@ def map_data(query: Query, filters, policy: disclosure.Policy, level: str, measu
         if not has_table(query, table):
             missing = f"{MEASURES[measure]} are not in this build. Choose another measure, or rebuild with the hotspot step."
         else:
-            classes = query(name, **filters.params(), level=level).rename(
+            classes = (emerging_view.level_rows(query, level, filters.month_to, filters.locality, policy)
+                       if measure == "emerging" else query(name, **filters.params(), level=level)).rename(
                 columns={"area_code": "code", "area_name": "name", "unit_code": "code", "unit_name": "name"})
         notes.append("Hotspots are computed over the whole area for every child: the age, sex and looked-after "
                      "filters do not change them." + (f" {source_note}" if source_note and measure == "gi" else ""))
@@ -359,7 +360,8 @@ def _area_notice(data: MapData, measure: str, level: str, filters) -> str | None
         return (f"No {where[:-1]} is a significant hot or cold spot in {period}, so every area is grey. One month "
                 "rarely has enough events: choose a quarter or a year in the sidebar.")
     if measure == "emerging" and values["category"].isin(["No pattern", None]).all():
-        return f"No {where[:-1]} is flagged as an emerging hotspot in the months to {fmt.month_label(filters.month_to)}."
+        return (f"No {where[:-1]} is flagged as an emerging hotspot in the quarter so far to "
+                f"{fmt.month_label(filters.month_to)}.")
     return None
 
 

@@ -23,6 +23,7 @@ from shapely.geometry import shape
 from contextmap import (
     disclosure,
     disruption_view,
+    emerging_view,
     fmt,
     headline,
     maps,
@@ -34,7 +35,7 @@ from contextmap import (
 )
 from contextmap.auth import councils
 from contextmap.coverage import Coverage
-from contextmap.filters import MISSING_SOURCES, Filters
+from contextmap.filters import MISSING_SOURCES, Filters, period_start
 from contextmap.hotspot_stats import emerging_category, shown_rate_ratio
 from contextmap.labels import joined, labels
 from contextmap.map_view import area_events, area_values, place_markers
@@ -86,14 +87,16 @@ class Overview:
 
 
 def _emerging(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
-    """The units the emerging test flags (``is_emerging``), strongest first; a hidden count shows no ratio."""
-    raw = query("overview_emerging", month_to=f.month_to, locality=f.locality, limit=top)
+    """The units the emerging test flags (``is_emerging``), strongest first by what is shown;
+    a hidden count, or a two-month window's (never shown), shows no ratio."""
+    raw = emerging_view.flagged(query, f.month_to, f.locality, policy, top)
     return pd.DataFrame({
         "Place or area": raw["unit_name"].fillna(raw["unit_code"]),
         "Kind": raw["level"].map(LEVELS).fillna(raw["level"]),
         "Locality": raw["locality"].fillna("Unknown"),
         "Recent events": [disclosure.fmt_count(n, policy, level=lv) for n, lv in zip(raw["recent_events"], raw["level"])],
-        "Recent vs usual": [("—" if disclosure.is_suppressed(n, policy) else fmt.ratio(shown_rate_ratio(n, m, b)))
+        "Recent vs usual": [("—" if pd.isna(n) or disclosure.is_suppressed(n, policy)
+                             else fmt.ratio(shown_rate_ratio(n, m, b)))
                             for n, m, b in zip(raw["recent_events"], raw["recent_months"], raw["baseline_monthly"])],
         "Pattern": [emerging_category(True, label) for label in raw["label"]],
     })
@@ -105,14 +108,18 @@ def _months_before(month, n: int):
 
 def _table_notes(f: Filters, cov: Coverage) -> dict[str, str]:
     """Each table's window and the filters it does not follow, in words."""
-    recent = settings.current().hotspots.emerging_recent_months
     baseline = settings.current().hotspots.emerging_baseline_months
     last = cov.span("all").last or f.month_to
+    quarter = period_start(f.month_to, "quarter")
     notes = {
         "Emerging hotspots": (
-            f"Events in the {recent} months {fmt.period_label(_months_before(f.month_to, recent - 1), f.month_to)} "
-            f"against the monthly level of up to {baseline} months before them; listed only when the test flags a "
-            "significant rise (Methods: emerging hot spots). \"Recent vs usual\" compares events per month.",
+            f"Events in the quarter so far ({fmt.period_label(quarter, f.month_to)}) against the monthly level of up "
+            f"to {baseline} months before the quarter; listed only when the test flags a significant rise (Methods: "
+            "emerging hot spots). \"Recent vs usual\" compares events per month: the quarter so far's events per "
+            "month against the usual events per month."
+            + (" The quarter's first two months are no period the pages show, so their events and ratio are not "
+               "shown (\"—\")."
+               if f.month_to != quarter and f.month_to.month % 3 != 0 else ""),
             f.ignored({"locality"}, "the test uses every event over its own windows")),
         "Active peer groups": (
             "Groups are shown by number, never by member. Groups are found over all the data; events are those of "

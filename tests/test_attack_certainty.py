@@ -24,10 +24,17 @@ force sample, the readers attacked are:
    the ceiling of the timeline's months), with the Places table of each quarter and year
    (cells: place, source and month);
 8. every ward or LSOA profile of one user the same way, with the Map's count of the area
-   for the same period and sources (cells: area, source and month).
+   for the same period and sources (cells: area, source and month);
+9. the emerging hot spots of every ward and LSOA as at every month of the last eight
+   quarters (each window is the quarter so far), with the Map's events of the same areas for
+   every month and quarter (cells: area and month). Rolling 6-month windows gave sums that
+   are no period (April less October); the quarter so far is a month or a quarter the Map
+   shows, or two months of a quarter, whose count is not shown (hiding it only at the
+   ceiling of its months pinned it: "c" over more than 5, and the quarter less its third
+   month at most 6).
 
-The Places table and the Map guard a year against its quarters only, and a quarter hidden by
-the guard has months the timeline shows: readers 7 and 8 put the year beside those months.
+A quarter hidden by the guard has months the timeline shows: readers 7 and 8 put the year
+beside those months.
 
 Before periods nested and zeros were hidden, rolling quarters and 12 months ending at any
 month, with a shown 0 and a "c" known to be 1 to 5, pinned hidden months exactly (a "c"
@@ -51,6 +58,7 @@ from dateutil.relativedelta import relativedelta
 from contextmap import (
     cellkey,
     disclosure,
+    emerging_view,
     headline,
     map_view,
     period_guard,
@@ -347,7 +355,9 @@ def _ceiling_hits(total: np.ndarray, parts: np.ndarray) -> np.ndarray:
     hidden = counted & (parts <= most)
     ceiling = np.where(hidden, most, parts + cellkey.MAX_PERTURBATION).sum(axis=1, where=counted)
     least = np.maximum(most + 1, total - cellkey.MAX_PERTURBATION)
-    return (total > most) & hidden.any(axis=1) & (least > ceiling - most)
+    # Events are the sum of their months': a total no more than the months' least pins them too.
+    floor = np.where(hidden, 0, np.maximum(most + 1, parts - cellkey.MAX_PERTURBATION)).sum(axis=1, where=counted)
+    return (total > most) & hidden.any(axis=1) & ((least > ceiling - most) | (total + cellkey.MAX_PERTURBATION <= floor))
 
 
 def _place_totals(query: queries.Query):
@@ -438,6 +448,44 @@ def test_place_profiles_pin_no_hidden_month(force_con, user):
     for f in windows:
         if f.period != "month":
             _read_places_page(reader, query, f, months)
+
+def _emerging_months(con) -> list:
+    """The months the emerging mart has windows for, within the last eight quarters."""
+    months = [m for (m,) in con.execute("select distinct month_to from mart_emerging_hotspots order by 1").fetchall()]
+    return _recent(months)
+
+
+def _emerging_texts(query, level: str, month) -> dict:
+    """Area code → (the window's months, its recent count's text as the Map's tooltip shows it)."""
+    rows = emerging_view.level_rows(query, level, month, "All", POLICY)
+    perturbed = query("emerging_hotspots", level=level, month_to=month, locality="All").set_index("unit_code")
+    months = pd.date_range(emerging_view.window_start(month, rows["recent_months"].iloc[0]), month, freq="MS").date
+    assert set(rows["recent_months"]) == {len(months)}
+    if len(months) == 2:  # no period anyone opens: never shown, so it tells nothing
+        assert rows["recent_events"].isna().all()
+        return {}
+    return {code: (list(months), _shown_text(_text(n, level), perturbed.at[code, "recent_events"]))
+            for code, n in zip(rows["unit_code"], rows["recent_events"])}
+
+
+@pytest.mark.parametrize("level", ["ward", "lsoa"])
+def test_emerging_windows_with_the_map_pin_no_hidden_month(force_con, level):
+    months = _emerging_months(force_con)
+    last = _months(force_con)[-1]
+    query = _cached_query(force_con, WHOLE)
+    reader = certainty.Reader(POLICY)
+    for f in _windows(months):
+        f = _filters(f.month, f.period, last)
+        if f.period == "year":
+            continue
+        areas = map_view.area_events(query, f, POLICY, level)  # as the Map shows them
+        perturbed = query("area_events", f, level=level).set_index("code")["events"]
+        for code, n in zip(areas["code"], areas["events"]):
+            reader.read((code, "map", _label(f)), [(code, m) for m in _held(f, months)],
+                        _shown_text(_text(n, level), perturbed.at[code]))
+    for month in months:
+        for code, (held, text) in _emerging_texts(query, level, month).items():
+            reader.read((code, "emerging", f"{month:%Y-%m}"), [(code, m) for m in held], text)
     pinned = reader.pinned()
     assert not pinned, pinned
 
@@ -493,3 +541,26 @@ def test_profile_events_read_as_the_profile_shows_them(force_con, kind):
                 (unit, _label(f))
             checked, hidden = checked + 1, hidden + bool(at_ceiling[unit])
     assert checked and hidden, (checked, hidden)
+
+def test_an_emerging_window_shows_the_figure_of_the_period_it_is(force_con):
+    """At a quarter's first month the window is that month and at its last the quarter: the
+    same records, so the same cell key and the same shown figure (or "c") as the Map's and
+    the Places page's."""
+    months = _emerging_months(force_con)
+    last = _months(force_con)[-1]
+    query = _cached_query(force_con, WHOLE)
+    weights = settings.current().hotspots.place_weights
+    checked = {"ward": 0, "place": 0}
+    for month in months:
+        period = {1: "month", 3: "quarter"}.get((month.month - 1) % 3 + 1)
+        if period is None:
+            continue
+        f = _filters(month, period, last)
+        pages = {"ward": map_view.area_events(query, f, POLICY, "ward").set_index("code")["events"],
+                 "place": places_view.ranking(query, f, weights, POLICY).set_index("place_id")["events"]}
+        for level, shown in pages.items():
+            rows = emerging_view.level_rows(query, level, month, "All", POLICY)
+            for code, n in zip(rows["unit_code"], rows["recent_events"]):
+                assert _text(n, level) == _text(shown.get(code, 0), level), (level, code, month)
+                checked[level] += not disclosure.is_suppressed(n, POLICY)
+    assert all(checked.values()), checked

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from contextmap import disclosure, hotspot_stats, map_view, profile_view, queries, settings
+from contextmap import disclosure, emerging_view, hotspot_stats, map_view, profile_view, queries, settings
 from contextmap.filters import Filters
 from tests.query_params import QUERIES, variants
 
@@ -38,7 +38,7 @@ REVIEWED = {
     "map_heat": {"lat", "lon"},
     "map_postcode_centres": {"lat", "lon"},
     "near_repeat": {"expected", "p_value", "ratio"},  # a place's own expected and ratio are not shown
-    "overview_emerging": {"baseline_monthly", "q_value", "rate_ratio", "recent_monthly"},
+    "overview_emerging": {"baseline_monthly", "q_value"},  # q orders the flagged units, the ratio is recomputed
     "overview_episodes": {"median_hours_to_offer"},  # a time, shown only over enough episodes
     "place_profile": {"lat", "lon"},
     "place_ranking": {"lat", "lon", "poisson_q"},  # the hotspot flag only
@@ -87,14 +87,23 @@ def test_the_gi_class_is_shown_without_its_statistics(sample_con, last):
 
 
 def test_the_emerging_ratio_is_of_the_shown_recent_count(sample_con, last):
-    raw = queries.run(sample_con, "overview_emerging", month_to=last, locality="All", limit=20)
+    raw = queries.run(sample_con, "overview_emerging", month_to=last, locality="All")
     shown = raw[~raw["recent_events"].map(lambda n: disclosure.is_suppressed(n, POLICY)).astype(bool)]
     assert len(shown)
     ours = [hotspot_stats.shown_rate_ratio(n, m, b)
             for n, m, b in zip(shown["recent_events"], shown["recent_months"], shown["baseline_monthly"])]
     assert ours == pytest.approx((shown["recent_events"] / shown["recent_months"] / shown["baseline_monthly"]).tolist())
-    true = queries.run(sample_con, "overview_emerging", exact=True, month_to=last, locality="All", limit=20)
-    assert not np.allclose(ours, true.loc[shown.index, "rate_ratio"])
+    true = queries.run(sample_con, "overview_emerging", exact=True, month_to=last, locality="All")
+    assert not np.allclose(ours, true.loc[shown.index, "recent_events"] / true.loc[shown.index, "recent_months"]
+                           / true.loc[shown.index, "baseline_monthly"])
+
+
+def test_flagged_emerging_units_are_ordered_by_what_is_shown(sample_con):
+    query = queries.bind(sample_con)
+    rows = emerging_view.flagged(query, date(2026, 9, 1), "All", POLICY, top=1000)  # a whole quarter
+    assert len(rows) > 1
+    keys = list(zip(rows["q_value"], -rows["recent_events"], rows["unit_code"]))
+    assert keys == sorted(keys)
 
 
 def test_a_places_near_repeat_table_does_not_give_back_its_number_of_incidents(sample_con):

@@ -120,15 +120,39 @@ def test_mann_kendall_sees_a_rising_series():
     assert hs.mann_kendall([3, 3, 3, 3]) == (0.0, 1.0)
 
 
+def _quarter_starts(n_months: int) -> np.ndarray:
+    """The index of each month's quarter's first month, for data starting with a quarter."""
+    return np.arange(n_months) // 3 * 3
+
+
 def test_emerging_table_flags_the_unit_that_rose_and_not_the_steady_one():
-    cfg = windows.config() | {"recent": 6, "baseline": 24, "min_events": 10, "emerging_alpha": 0.05}
+    cfg = windows.config() | {"baseline": 24, "min_events": 10, "emerging_alpha": 0.05}
     steady = np.full(30, 3.0)
     risen = np.r_[np.full(24, 1.0), np.full(6, 5.0)]
-    small = np.r_[np.zeros(24), np.full(6, 1.0)]  # a clear rise, but only 6 events
+    small = np.r_[np.zeros(24), np.full(6, 1.0)]  # a clear rise, but only 3 events in the quarter
     hot = np.zeros((3, 30), dtype=bool)
-    out = emerging_table(["steady", "risen", "small"], np.vstack([steady, risen, small]), hot, hot, cfg)
+    out = emerging_table(["steady", "risen", "small"], np.vstack([steady, risen, small]), hot, hot, cfg,
+                         _quarter_starts(30))
     last = out[out["t"] == out["t"].max()]
     assert last.set_index("unit_code")["is_emerging"].to_dict() == {"steady": False, "risen": True, "small": False}
+
+
+def test_emerging_windows_are_the_quarter_so_far_and_the_baseline_the_months_before_it():
+    cfg = windows.config() | {"baseline": 7, "min_events": 10, "emerging_alpha": 0.05}
+    monthly = np.arange(1.0, 16.0)[None, :]  # 15 months: the months' own numbers tell them apart
+    out = emerging_table(["u"], monthly, np.zeros((1, 15), bool), np.zeros((1, 15), bool), cfg,
+                         _quarter_starts(15), keys=10 * monthly).set_index("t")
+    # No row until a quarter has two quarters of data before it (emerging.MIN_BASELINE).
+    assert list(out.index) == list(range(6, 15))
+    assert list(out["recent_months"]) == [1, 2, 3] * 3
+    # Months 9, 10 and 11 (numbered 10, 11, 12): each window is the quarter from its first month,
+    # so at the quarter's end it is the quarter and at its first month that month alone.
+    assert list(out.loc[9:11, "recent_events"]) == [10, 10 + 11, 10 + 11 + 12]
+    assert list(out.loc[9:11, "recent_events_ckey"]) == [100, 210, 330]
+    # The baseline is the 7 months before the quarter (months 2 to 8), whichever month of it.
+    assert set(out.loc[9:11, "baseline_events"]) == {sum(range(3, 10))}
+    assert set(out.loc[9:11, "baseline_months"]) == {7}
+    assert list(out.loc[6:8, "baseline_months"]) == [6, 6, 6]
 
 
 def test_knox_counts_pairs_by_days_band_and_finds_planted_repeats():

@@ -91,19 +91,33 @@ def test_emerging_hotspots_state_their_window_round_ratios_and_list_only_flagged
     assert "No pattern" not in set(ov.emerging["Pattern"])
     assert all(re.fullmatch(r"\d+(\.\d)?×|>100×|new \(none before\)|—", r) for r in ov.emerging["Recent vs usual"]), \
         list(ov.emerging["Recent vs usual"])
-    assert "6 months May 2026 to October 2026" in ov.notes["Emerging hotspots"]
+    assert "quarter so far (October 2026)" in ov.notes["Emerging hotspots"]
     assert "August 2026 to October 2026" in ov.notes["Active peer groups"]
+
+
+def test_a_two_month_window_shows_no_count_and_says_why(sample_con):
+    ov = _collect(sample_con, Filters(date(2026, 8, 1)))
+    assert len(ov.emerging) > 0
+    assert set(ov.emerging["Recent events"]) == {"—"} and set(ov.emerging["Recent vs usual"]) == {"—"}
+    assert "quarter so far (July 2026 to August 2026)" in ov.notes["Emerging hotspots"]
+    assert "first two months are no period the pages show" in ov.notes["Emerging hotspots"]
+    assert "first two months" not in _collect(sample_con, Filters(date(2026, 9, 1))).notes["Emerging hotspots"]
 
 
 def test_the_map_colours_every_flagged_unit(sample_con):
     """An area the emerging test flags is never drawn as "No pattern" (white)."""
-    f = Filters(date(2026, 10, 1))
+    f = Filters(date(2026, 8, 1))
     data = map_view.map_data(queries.bind(sample_con), f, POLICY, "ward", "emerging",
                              settings.current().hotspots.place_weights)
     flagged = set(data.classes.loc[data.classes["is_emerging"], "code"])
-    assert flagged, "the sample has emerging wards in October 2026"
+    assert flagged, "the sample has emerging wards in the quarter so far to August 2026"
     shown = data.values.set_index("code").loc[sorted(flagged), "category"]
     assert "No pattern" not in set(shown), shown.to_dict()
+    # August is a quarter's second month: its two months' events are not shown, nor a ratio.
+    lines = [line for area in data.values.set_index("code").loc[sorted(flagged), "lines"] for line in area
+             if line.startswith("Emerging pattern")]
+    assert lines and all("events in July 2026 to August 2026 not shown" in line and "baseline" not in line
+                         for line in lines), lines
 
 
 @pytest.mark.parametrize(("ratio", "text"), [(156.0, ">100×"), (12.4, "12×"), (2.46, "2.5×"), (3.0, "3×"),

@@ -77,6 +77,14 @@ def test_an_unknown_key_is_named(tmp_path, monkeypatch):
     assert "[privacy] has no setting called supress_max (a misspelling?)." in _refused(tmp_path, monkeypatch, text)
 
 
+def test_a_removed_key_says_what_replaced_it(tmp_path, monkeypatch):
+    text = settings_text().replace("\nemerging_alpha = ", "\nemerging_recent_months = 6\nemerging_alpha = ")
+    message = _refused(tmp_path, monkeypatch, text)
+    assert "[hotspots] emerging_recent_months is no longer a setting: the recent window of emerging hot spots is " \
+           "now the calendar quarter so far" in message
+    assert "misspelling" not in message
+
+
 def test_a_file_that_is_not_toml_or_not_there_is_refused_in_words(tmp_path, monkeypatch):
     assert "is not valid TOML" in _refused(tmp_path, monkeypatch, "[privacy\n")
     monkeypatch.setenv("CONTEXTMAP_SETTINGS", str(tmp_path / "nowhere.toml"))

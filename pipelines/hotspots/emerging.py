@@ -1,10 +1,15 @@
-"""Emerging hot spots (``mart_emerging_hotspots``): recent months against each unit's own baseline.
+"""Emerging hot spots (``mart_emerging_hotspots``): the quarter so far against each unit's own baseline.
 
-Test: for the last ``emerging_recent_months`` months against up to
-``emerging_baseline_months`` months before them, an exact conditional binomial test of
-the recent count given both counts and the months of each (a Poisson rate comparison),
-with a Benjamini–Hochberg correction across the units of a level. The ArcGIS pattern
-label comes from each month's hot/not status and a Mann-Kendall trend of monthly events.
+Test: as at each month, the calendar quarter holding it from its first month to that month
+(1 to 3 months) against up to ``emerging_baseline_months`` months before the quarter, an
+exact conditional binomial test of the recent count given both counts and the months of
+each (a Poisson rate comparison: the baseline's rate scaled to the window's months), with a
+Benjamini–Hochberg correction across the units of a level. The ArcGIS pattern label comes
+from each month's hot/not status and a Mann-Kendall trend of monthly events.
+
+The window is the quarter so far, never a rolling run of months: windows then nest with the
+months and quarters the pages show, so one window's count set against another's is a month
+a reader can open anyway (a rolling window's difference is a sum of months no view shows).
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import pandas as pd
 from contextmap import hotspot_stats as hs
 from pipelines.hotspots import windows
 
+# The fewest months of baseline a window is tested against (two quarters).
+MIN_BASELINE = 6
 # A month counts as "hot" at 90% confidence, as in ArcGIS' emerging hot spot analysis.
 HOT_P = 0.10
 # The mart's columns with their types (an empty mart is created with these).
@@ -37,38 +44,43 @@ def method_text(level: str, cfg: dict) -> str:
         else "hot when its monthly Gi* z-score is positive at 90% (two-sided)"
     )
     return (
-        f"Last {cfg['recent']} months against up to {cfg['baseline']} months before them: exact conditional "
-        f"binomial test of the recent count given both counts and the months in each (equal monthly rates under "
-        f"the null), Benjamini-Hochberg corrected across units; emerging at q <= {cfg['emerging_alpha']} with at "
+        f"The quarter so far (its first month to the chosen month) against up to {cfg['baseline']} months before "
+        f"the quarter: exact conditional binomial test of the recent count given both counts and the months in "
+        f"each (equal monthly rates under the null), Benjamini-Hochberg corrected across units; emerging at q <= {cfg['emerging_alpha']} with at "
         f"least {cfg['min_events']} recent events. Pattern: ArcGIS emerging hot spot labels from each month's "
         f"status ({hot}) and a Mann-Kendall trend of monthly events."
     )
 
 
 def emerging_table(codes, monthly: np.ndarray, hot: np.ndarray, cold: np.ndarray, cfg: dict,
-                   keys: np.ndarray | None = None) -> pd.DataFrame:
+                   starts: np.ndarray, keys: np.ndarray | None = None) -> pd.DataFrame:
     """Emerging-hot-spot rows for units × months from monthly events and monthly hot/cold status.
 
-    ``keys`` (monthly cell keys, shaped like ``monthly``) add the windows' cell keys.
+    ``starts`` gives, for each month, the index of its quarter's first month
+    (``windows.period_starts``): the recent window runs from there to the month. A month
+    gets rows only when its quarter starts inside the data with at least ``MIN_BASELINE``
+    months before it. ``keys`` (monthly cell keys, shaped like ``monthly``) add the windows'
+    cell keys, which are those of the same months' cells on every other page.
     """
     keys = np.zeros_like(monthly) if keys is None else keys
-    r, b = cfg["recent"], cfg["baseline"]
-    n_months = monthly.shape[1]
+    b = cfg["baseline"]
     codes = np.asarray(codes, dtype=object)
     blocks = []
-    for t in range(2 * r - 1, n_months):
-        lo = max(0, t - r - b + 1)
-        recent = monthly[:, t - r + 1 : t + 1].sum(axis=1)
-        baseline = monthly[:, lo : t - r + 1].sum(axis=1)
-        base_months = t - r + 1 - lo
+    for t, start in enumerate(starts[: monthly.shape[1]]):
+        if start < MIN_BASELINE:
+            continue
+        r, lo = t - start + 1, max(0, start - b)
+        recent = monthly[:, start : t + 1].sum(axis=1)
+        baseline = monthly[:, lo:start].sum(axis=1)
+        base_months = start - lo
         p = hs.rate_test_p(recent, baseline, r, base_months)
         taus, mk_ps = hs.mann_kendall_rows(monthly[:, lo : t + 1])
         status = hot[:, lo : t + 1]
         blocks.append(pd.DataFrame({
             "unit_code": codes, "t": t, "recent_months": r, "baseline_months": base_months,
             "recent_events": recent.astype("int64"), "baseline_events": baseline.astype("int64"),
-            "recent_events_ckey": keys[:, t - r + 1 : t + 1].sum(axis=1).astype("int64"),
-            "baseline_events_ckey": keys[:, lo : t - r + 1].sum(axis=1).astype("int64"),
+            "recent_events_ckey": keys[:, start : t + 1].sum(axis=1).astype("int64"),
+            "baseline_events_ckey": keys[:, lo:start].sum(axis=1).astype("int64"),
             "p_value": p, "q_value": hs.bh_qvalues(p), "mk_tau": taus, "mk_p": mk_ps,
             "hot_months": status.sum(axis=1), "series_months": status.shape[1], "is_hot_now": status[:, -1],
             "label": hs.emerging_labels(status, cold[:, lo : t + 1], taus, mk_ps, cfg["emerging_alpha"]),
@@ -136,9 +148,12 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
     for level in ("place", "lsoa", "ward"):
         units, monthly, keys, hot, cold = (_place_inputs(con, all_months) if level == "place"
                                            else _area_inputs(con, level, all_months))
-        if units.empty or len(all_months) < 2 * cfg["recent"]:
+        if units.empty:
             continue
-        out = emerging_table(units["code"].tolist(), monthly, hot, cold, cfg, keys)
+        out = emerging_table(units["code"].tolist(), monthly, hot, cold, cfg,
+                             windows.period_starts(all_months, "quarter"), keys)
+        if out.empty:
+            continue
         out = out.merge(units.rename(columns={"code": "unit_code", "name": "unit_name"}), on="unit_code")
         out["level"] = level
         out["month_to"] = [all_months[t] for t in out["t"]]

@@ -25,7 +25,6 @@ def config() -> dict:
     return {
         "min_events": cfg.min_events,
         "fdr_alpha": float(cfg.fdr_alpha),
-        "recent": cfg.emerging_recent_months,
         "emerging_alpha": float(cfg.emerging_alpha),
         "baseline": cfg.emerging_baseline_months,
         "near_repeat_days": list(cfg.near_repeat_days),

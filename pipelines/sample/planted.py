@@ -93,7 +93,11 @@ def monthly_plan(rng: np.random.Generator, roles: dict, n_places: int) -> np.nda
     counts = np.zeros((n_places, 3, cal.N_MONTHS), np.int64)
     for key in ("hotel", "takeaway", "park"):
         counts[roles[key][0]] = rng.poisson(np.outer((1.0, 0.9, 0.7), season))
-    emerging = np.where(m >= 30, m - 26, 0)  # 4, 5, ..., 9 in the last six months
+    # 4, 5, ..., 8 from the sixth month before the end, then 12 in the last month: the
+    # emerging test's window is the quarter so far, at the data's end that month alone, and
+    # needs at least [hotspots] min_events (10) events in it.
+    emerging = np.where(m >= 30, m - 26, 0)
+    emerging[-1] = 12
     emerging[int(rng.integers(0, 30))] = 1  # essentially nothing before
     counts[roles["emerging"][0]] = _split(rng, emerging, (0.4, 0.3, 0.3))
     lic_mix = (0.3, 0.15, 0.55)

@@ -1,6 +1,7 @@
--- Emerging hot spots as at $month_to for places, LSOAs or wards ($level): the recent
--- window against the unit's own baseline, with the ArcGIS pattern label. Empty when the
--- data before $month_to are too short for a baseline.
+-- Emerging hot spots as at $month_to for places, LSOAs or wards ($level): the quarter so
+-- far against the unit's own baseline, with the ArcGIS pattern label. Empty when the data
+-- before the quarter are too short for a baseline. The pages hide a window's count at the
+-- ceiling of its months (contextmap.emerging_view).
 select *
 from mart_emerging_hotspots
 where level = $level
