@@ -50,7 +50,8 @@ def guard_windows(query: Query, rows: pd.DataFrame, month_to, locality: str,
         months = query("emerging_months", level=level, month_to=month_to, locality=locality)
         parts = [part[["unit_code", "events"]].rename(columns={"events": "recent_events"})
                  for _, part in months.groupby("month", sort=True)]
-        guarded = period_guard.hide_at_ceiling(rows[mine], parts, ["unit_code"], ["recent_events"], policy)
+        guarded = period_guard.hide_at_ceiling(rows[mine], parts, ["unit_code"], ["recent_events"], policy,
+                                               additive=["recent_events"])
         out.loc[mine, "recent_events"] = guarded["recent_events"].astype("Int64")
     return out
 
