@@ -524,8 +524,12 @@ def test_profile_events_read_as_the_profile_shows_them(force_con, kind):
             return (query("area_events", f, level=kind).set_index("code")["events"],
                     map_view.area_events(query, f, POLICY, kind).set_index("code")["events"])
     checked = hidden = 0
-    for period in PERIODS:
-        f = _filters(months[-1], period, months[-1], scope=CALDERDALE)
+    # The latest periods first, back until some profile is hidden at its timeline's ceiling.
+    windows = [(end, period) for end in months[::-1][:12] for period in PERIODS]
+    for end, period in windows:
+        if checked >= 15 and hidden >= 2:
+            break
+        f = _filters(end, period, months[-1], scope=CALDERDALE)
         held = _held(f, months)
         cells = pd.DataFrame({(s, m): totals(replace(f, month=m, period="month", sources=(s,)))[0]
                               for s in sources for m in held}).fillna(0)
@@ -541,6 +545,7 @@ def test_profile_events_read_as_the_profile_shows_them(force_con, kind):
                 (unit, _label(f))
             checked, hidden = checked + 1, hidden + bool(at_ceiling[unit])
     assert checked and hidden, (checked, hidden)
+
 
 def test_an_emerging_window_shows_the_figure_of_the_period_it_is(force_con):
     """At a quarter's first month the window is that month and at its last the quarter: the
