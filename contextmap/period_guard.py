@@ -68,48 +68,95 @@ def _empty(part: pd.DataFrame, col: str, nonempty: str | None) -> bool:
 
 
 SECONDARY = "_period_guard_hidden"
+# The most a reader may know a count to be at least without learning more of its hidden
+# parts than they show: 0 for a "c" (at least 1 says it is not empty), none for a count with
+# no parts, else what would let the count's own guard (:func:`_hits`) fire.
+SAFE_LEAST = "_period_guard_safe_least"
 
 
-def _hits(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: list[str], col: str,
-          policy: disclosure.Policy, nonempty: str | None = None, additive: bool = False) -> np.ndarray:
-    """Rows of ``frame`` whose ``col`` is shown and would pin its hidden parts.
-
-    A part is hidden at 0 to ``suppress_max``, or, when its own guard hid it (its boolean
-    column ``SECONDARY + col``), at more than that with no upper bound. Two ways to pin:
-    the total's least value is more than all its parts but one hidden part can hold (that
-    one is at least 1), or, ``additive`` (the total is the parts' sum, as events are), the
-    total's most is no more than the parts' least, so each hidden part is at its least.
-    """
+def _bounds(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: list[str], col: str,
+            policy: disclosure.Policy, nonempty: str | None) -> tuple[list[np.ndarray], ...]:
+    """Per part (known empty ones left out), aligned to ``frame``'s rows: whether it is a "c",
+    whether its own guard hid it, and the least and most a reader knows it to be, and the
+    least it may be known to be (:data:`SAFE_LEAST`)."""
     most = policy.suppress_max
-    total = frame[col].to_numpy(dtype=float, na_value=np.nan)
-    ceiling = np.zeros(len(frame))
-    floor = np.zeros(len(frame))
-    hidden_parts = np.zeros(len(frame))
-    guarded_parts = np.zeros(len(frame))
+    out: tuple[list[np.ndarray], ...] = ([], [], [], [], [])
     for part in parts:
         if _empty(part, col, nonempty):
             continue  # nothing in this part anywhere in the view: a reader may know it is empty
         values = _aligned(frame, part, keys, col)
-        flag = SECONDARY + col
+        flag, safe = SECONDARY + col, SAFE_LEAST + col
         secondary = _aligned(frame, part, keys, flag) > 0 if flag in part else np.zeros(len(frame), dtype=bool)
         hidden = (np.isnan(values) | (values <= most)) & ~secondary
-        ceiling += np.where(hidden, most, np.where(secondary, np.inf, values + cellkey.MAX_PERTURBATION))
-        floor += np.where(hidden, 0, np.maximum(most + 1, np.nan_to_num(values) - cellkey.MAX_PERTURBATION))
-        hidden_parts += hidden
-        guarded_parts += secondary
+        safe_least = _aligned(frame, part, keys, safe) if safe in part else np.where(hidden, 0.0, np.inf)
+        for bucket, value in zip(out, (
+                hidden, secondary,
+                np.where(hidden, 0, np.maximum(most + 1, np.nan_to_num(values) - cellkey.MAX_PERTURBATION)),
+                np.where(hidden, most, np.where(secondary, np.inf, values + cellkey.MAX_PERTURBATION)),
+                np.where(hidden, 0.0, np.nan_to_num(safe_least, nan=np.inf)))):
+            bucket.append(value)
+    return out
+
+
+def _others(ceilings: list[np.ndarray]) -> list[np.ndarray]:
+    """For each part, the most all the other parts can hold together (inf if one has no most)."""
+    if not ceilings:
+        return []
+    stacked = np.vstack(ceilings)
+    finite = np.where(np.isinf(stacked), 0, stacked)
+    unbounded = np.isinf(stacked).sum(axis=0)
+    return [np.where(unbounded - np.isinf(c) > 0, np.inf, finite.sum(axis=0) - finite[i])
+            for i, c in enumerate(stacked)]
+
+
+def _hits(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: list[str], col: str,
+          policy: disclosure.Policy, nonempty: str | None = None, additive: bool = False) -> np.ndarray:
+    """Rows of ``frame`` whose ``col`` is shown and would tell more of its parts than they show.
+
+    A part is hidden at 0 to ``suppress_max``, or, when its own guard hid it (its boolean
+    column ``SECONDARY + col``), at more than that with no upper bound. Two ways to tell too
+    much: the total's least value, less the most all other parts can hold, is more than a
+    part may be known to be at least (:data:`SAFE_LEAST`: 0 for a "c", so it would be at
+    least 1; for a part whose own guard hid it, or a shown one, what would let its own parts
+    be worked out the same way); or, ``additive`` (the total is the parts' sum, as events
+    are), the total's most is no more than the parts' least, so each hidden part is at its least.
+    """
+    most = policy.suppress_max
+    total = frame[col].to_numpy(dtype=float, na_value=np.nan)
     shown = total > most
+    hidden, secondary, floors, ceilings, safe = _bounds(frame, parts, keys, col, policy, nonempty)
     least = np.maximum(most + 1, total - cellkey.MAX_PERTURBATION)
-    above_zero = shown & (hidden_parts > 0) & (least > ceiling - most)
-    if not additive:
-        return above_zero
-    return above_zero | (shown & (hidden_parts + guarded_parts > 0) & (total + cellkey.MAX_PERTURBATION <= floor))
+    out = np.zeros(len(frame), dtype=bool)
+    for others, safe_least in zip(_others(ceilings), safe):
+        out |= shown & (least - others > safe_least)
+    if additive and hidden:
+        veiled = (np.sum(hidden, axis=0) + np.sum(secondary, axis=0)) > 0
+        out |= shown & veiled & (total + cellkey.MAX_PERTURBATION <= np.sum(floors, axis=0))
+    return out
+
+
+def _safe_least(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: list[str], col: str,
+                policy: disclosure.Policy, nonempty: str | None, hit: np.ndarray) -> np.ndarray:
+    """:data:`SAFE_LEAST` of each row of ``frame`` once the rows ``hit`` are hidden."""
+    _, _, _, ceilings, safe = _bounds(frame, parts, keys, col, policy, nonempty)
+    out = np.full(len(frame), np.inf)
+    for others, safe_least in zip(_others(ceilings), safe):
+        out = np.minimum(out, safe_least + others)
+    total = frame[col].to_numpy(dtype=float, na_value=np.nan)
+    plain_c = (np.isnan(total) | (total <= policy.suppress_max)) & ~hit
+    return np.where(plain_c, 0.0, out)
 
 
 def _masked(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: Sequence[str], counts: Sequence[str],
             policy: disclosure.Policy, nonempty: str | None, additive: Sequence[str]) -> pd.DataFrame:
-    """``frame`` with a boolean ``SECONDARY + col`` column per count: whether the guard hides it."""
-    return frame.assign(**{SECONDARY + col: _hits(frame, parts, list(keys), col, policy, nonempty, col in additive)
-                           for col in counts})
+    """``frame`` with a boolean ``SECONDARY + col`` column per count, whether the guard hides it,
+    and its ``SAFE_LEAST + col``."""
+    out = {}
+    for col in counts:
+        hit = _hits(frame, parts, list(keys), col, policy, nonempty, col in additive)
+        out[SECONDARY + col] = hit
+        out[SAFE_LEAST + col] = _safe_least(frame, parts, list(keys), col, policy, nonempty, hit)
+    return frame.assign(**out)
 
 
 def _shown(masked: pd.DataFrame, counts: Sequence[str], policy: disclosure.Policy) -> pd.DataFrame:
@@ -117,7 +164,7 @@ def _shown(masked: pd.DataFrame, counts: Sequence[str], policy: disclosure.Polic
     out = masked.copy()
     for col in counts:
         out.loc[out[SECONDARY + col].to_numpy(), col] = hidden_value(policy)
-    return out.drop(columns=[SECONDARY + col for col in counts])
+    return out.drop(columns=[flag + col for col in counts for flag in (SECONDARY, SAFE_LEAST)])
 
 
 def hide_at_ceiling(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: Sequence[str],
