@@ -2,9 +2,8 @@
 
 Each unit's recent count is of the quarter so far (``pipelines.hotspots.emerging``): at a
 quarter's first month it is that month's cell and at the quarter's end the quarter's, the
-same cells (count and cell key) the Map and Places show for those periods, and a whole
-quarter is hidden at the ceiling of its months exactly as its own view hides it
-(:mod:`contextmap.period_guard`).
+same cells (count and cell key) the Map and Places show for those periods, hidden wherever
+those pages hide them (:mod:`contextmap.event_counts`).
 
 A two-month window is no period a reader can open, and its count is never shown. Hiding
 it only at the ceiling of its months was not enough: a window hidden so says it holds more
@@ -16,7 +15,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from contextmap import disclosure, fmt, period_guard
+from contextmap import disclosure, event_counts, fmt, period_guard
+from contextmap.filters import Filters
 from contextmap.queries import Query
 
 
@@ -35,24 +35,28 @@ def is_two_months(recent_months) -> bool:
     return int(recent_months) == 2
 
 
+def _view_events(query: Query, level: str, f: Filters, policy: disclosure.Policy) -> pd.Series:
+    """Each unit's events of filters ``f`` as the Places page or the Map shows them."""
+    if level == "place":
+        return event_counts.place_events(query, f, policy).set_index("place_id")["events"]
+    return event_counts.area_events(query, f, policy, level).set_index("code")["events"]
+
+
 def guard_windows(query: Query, rows: pd.DataFrame, month_to, locality: str,
                   policy: disclosure.Policy) -> pd.DataFrame:
     """``rows`` of ``emerging_hotspots`` or ``overview_emerging`` (``level``, ``unit_code``,
     ``recent_events``, ``recent_months``) as they may be shown: a two-month window's count
-    missing (not shown), a whole quarter's hidden at the ceiling of its months'."""
+    missing (not shown), a month's or a quarter's hidden wherever the Map or the Places page
+    hides that same cell (:mod:`contextmap.event_counts`)."""
     out = rows.copy()
     two = rows["recent_months"].map(is_two_months).astype(bool)
     out["recent_events"] = out["recent_events"].astype("Float64").where(~two).astype("Int64")
-    for level in rows.loc[~two, "level"].unique():
-        mine = (rows["level"] == level) & ~two & (rows["recent_months"] == 3)
-        if not mine.any():
-            continue
-        months = query("emerging_months", level=level, month_to=month_to, locality=locality)
-        parts = [part[["unit_code", "events"]].rename(columns={"events": "recent_events"})
-                 for _, part in months.groupby("month", sort=True)]
-        guarded = period_guard.hide_at_ceiling(rows[mine], parts, ["unit_code"], ["recent_events"], policy,
-                                               additive=["recent_events"])
-        out.loc[mine, "recent_events"] = guarded["recent_events"].astype("Int64")
+    for (level, months), mine in rows[~two].groupby(["level", "recent_months"]).groups.items():
+        period = "month" if int(months) == 1 else "quarter"
+        f = Filters(pd.Timestamp(month_to).date(), period=period, locality=locality)
+        shown = _view_events(query, level, f, policy).reindex(rows.loc[mine, "unit_code"]).to_numpy()
+        hidden = pd.isna(shown) | (shown <= policy.suppress_max)
+        out.loc[mine[hidden], "recent_events"] = period_guard.hidden_value(policy)
     return out
 
 

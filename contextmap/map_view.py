@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from contextmap import disclosure, emerging_view, fmt, maps, period_guard
+from contextmap import disclosure, emerging_view, fmt, maps
 from contextmap import hotspot_stats as hs
-from contextmap.filters import SOURCES, Filters
+from contextmap.event_counts import area_events, heat_events
+from contextmap.filters import SOURCES
 from contextmap.labels import label
 from contextmap.places_view import cross_border_text, ranking, shown_ranks, shown_scores, weights_text
 from contextmap.queries import Query, has_table
@@ -281,21 +282,6 @@ class MapData:
     missing: str | None = None  # why the chosen measure cannot be drawn
 
 
-def area_events(query: Query, f: Filters, policy: disclosure.Policy, level: str) -> pd.DataFrame:
-    """Events per area (``area_events``) of filters ``f``, guarded across periods
-    (:mod:`contextmap.period_guard`)."""
-    return period_guard.guarded(query, "area_events", f, policy, keys=["code"], counts=["events"], additive=["events"],
-                                level=level)
-
-
-def area_count(query: Query, f: Filters, policy: disclosure.Policy, level: str, code: str) -> float:
-    """The events of one area as :func:`area_events` gives them (the same perturbed count,
-    guarded the same way), from one query of that area (``area_code_events``)."""
-    rows = period_guard.guarded(query, "area_code_events", f, policy, keys=["code"], counts=["events"], additive=["events"],
-                                nonempty="view_has_events", level=level, code=code)
-    return float(rows["events"].sum())
-
-
 _CLASS_QUERIES = {"gi": ("area_hotspots", "mart_area_hotspots"), "emerging": ("emerging_hotspots", "mart_emerging_hotspots")}
 
 
@@ -390,9 +376,7 @@ def build_map(query: Query, data: MapData, filters, policy: disclosure.Policy, m
             notices.append(f"No place of concern had events in {filters.year_window_text()}.")
         legends.append(maps.legend_markdown("Places", place_legend(weights, filters)))
     if heat:
-        cells = heat_cells(period_guard.guarded(query, "map_heat", filters, policy, keys=["lat", "lon"], counts=["events"],
-                                                 additive=["events"]),
-                           policy)
+        cells = heat_cells(heat_events(query, filters, policy), policy)
         maps.add_heat(m, cells)
         if cells.empty:
             notices.append("The heat map has nothing to show: in this period every 200 m square has 5 or fewer events, "

@@ -24,6 +24,7 @@ from contextmap import (
     disclosure,
     disruption_view,
     emerging_view,
+    event_counts,
     fmt,
     headline,
     maps,
@@ -35,10 +36,11 @@ from contextmap import (
 )
 from contextmap.auth import councils
 from contextmap.coverage import Coverage
+from contextmap.event_counts import area_events
 from contextmap.filters import MISSING_SOURCES, Filters, period_start
 from contextmap.hotspot_stats import emerging_category, shown_rate_ratio
 from contextmap.labels import joined, labels
-from contextmap.map_view import area_events, area_values, place_markers
+from contextmap.map_view import area_values, place_markers
 from contextmap.network import small_groups_row, split_small
 from contextmap.places_view import ranking
 from contextmap.queries import WHOLE, Query, has_table
@@ -198,11 +200,14 @@ def _peer_groups(query: Query, f: Filters, policy: disclosure.Policy, top: int) 
 PLACE_COLUMN_SOURCES = {"found_here": "missing_found", "rhi_mentions": "rhi_mention", "offences": "offence"}
 
 
+# The sources of top_places' events, each its own column (missing from the place is not shown).
+TOP_PLACE_SOURCES = ("found_here", "rhi_mentions", "offences", "missing_from")
+
+
 def _places(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
     """The ``top`` places with the most events in the year as shown, ties by name."""
     raw = period_guard.guarded(query, "top_places", f.year_window(), policy, keys=["place_id"],
-                               counts=["found_here", "rhi_mentions", "offences", "events"],
-                               additive=["found_here", "rhi_mentions", "offences", "events"])
+                               **event_counts.by_sources(TOP_PLACE_SOURCES))
     # Only places whose events are shown: listing a "c" place would say it had at least one.
     raw = raw[~raw["events"].map(lambda n: disclosure.is_suppressed(n, policy)).astype(bool)].reset_index(drop=True)
     # "All events" also counts children going missing from the place, a column not shown: parts ≤ total.

@@ -21,7 +21,8 @@ taken as known to be empty.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -148,15 +149,26 @@ def _safe_least(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: list[s
 
 
 def _masked(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: Sequence[str], counts: Sequence[str],
-            policy: disclosure.Policy, nonempty: str | None, additive: Sequence[str]) -> pd.DataFrame:
+            policy: disclosure.Policy, nonempty: str | None, additive: Sequence[str],
+            within: Mapping[str, Sequence[str]] = MappingProxyType({})) -> pd.DataFrame:
     """``frame`` with a boolean ``SECONDARY + col`` column per count, whether the guard hides it,
-    and its ``SAFE_LEAST + col``."""
-    out = {}
+    and its ``SAFE_LEAST + col``; a count of ``within`` is then set also against the counts of
+    its row it adds up from, as those are shown."""
+    out = frame.copy()
     for col in counts:
         hit = _hits(frame, parts, list(keys), col, policy, nonempty, col in additive)
         out[SECONDARY + col] = hit
         out[SAFE_LEAST + col] = _safe_least(frame, parts, list(keys), col, policy, nonempty, hit)
-    return frame.assign(**out)
+    for total, cols in within.items():
+        # Each column as a part of the total: the same row (by position), with its flags.
+        row_parts = [out[[c, SECONDARY + c, SAFE_LEAST + c]].set_axis([total, SECONDARY + total, SAFE_LEAST + total],
+                                                                      axis=1).reset_index(drop=True) for c in cols]
+        rows = out.reset_index(drop=True)
+        hit = _hits(rows, row_parts, [], total, policy, None, total in additive)
+        safe = _safe_least(rows, row_parts, [], total, policy, None, hit)
+        out[SECONDARY + total] = out[SECONDARY + total].to_numpy() | hit
+        out[SAFE_LEAST + total] = np.minimum(out[SAFE_LEAST + total].to_numpy(), safe)
+    return out
 
 
 def _shown(masked: pd.DataFrame, counts: Sequence[str], policy: disclosure.Policy) -> pd.DataFrame:
@@ -169,17 +181,20 @@ def _shown(masked: pd.DataFrame, counts: Sequence[str], policy: disclosure.Polic
 
 def hide_at_ceiling(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: Sequence[str],
                     counts: Sequence[str], policy: disclosure.Policy, nonempty: str | None = None,
-                    additive: Sequence[str] = ()) -> pd.DataFrame:
+                    additive: Sequence[str] = (), within: Mapping[str, Sequence[str]] = MappingProxyType({})
+                    ) -> pd.DataFrame:
     """``frame`` (a period's rows) with each count that would pin its parts' set to
     :func:`hidden_value`; rows are matched to the parts' rows on ``keys`` (none: one row).
-    ``nonempty`` and ``additive``: see :func:`guard`. The parts are taken as shown (none of
-    them hidden by a guard of its own): use :func:`guard` for periods whose parts have parts."""
-    return _shown(_masked(frame, parts, keys, counts, policy, nonempty, additive), counts, policy)
+    ``nonempty``, ``additive`` and ``within``: see :func:`guard`. The parts have no parts of
+    their own (months): use :func:`guard` for periods whose parts have parts."""
+    leaves = [_masked(part, [], keys, counts, policy, nonempty, additive, within) for part in parts]
+    return _shown(_masked(frame, leaves, keys, counts, policy, nonempty, additive, within), counts, policy)
 
 
 def guard(fetch: Callable[[Filters], pd.DataFrame], f: Filters, policy: disclosure.Policy, *, keys: Sequence[str],
           counts: Sequence[str], additive: Sequence[str] = (), nonempty: str | None = None,
-          parts_fetch: Callable[[Filters], pd.DataFrame] | None = None) -> pd.DataFrame:
+          parts_fetch: Callable[[Filters], pd.DataFrame] | None = None,
+          within: Mapping[str, Sequence[str]] = MappingProxyType({})) -> pd.DataFrame:
     """``fetch(f)`` with its ``counts`` hidden where they would pin the same rows (matched on
     ``keys``) of the period's parts (:meth:`Filters.parts`), each part guarded the same way
     against its own parts first: a year against its quarters, each quarter against its months.
@@ -189,19 +204,23 @@ def guard(fetch: Callable[[Filters], pd.DataFrame], f: Filters, policy: disclosu
     parts with a cheaper query that counts them exactly as ``fetch`` does. ``nonempty`` names
     a boolean column of a query that returns some rows of a bigger view (one area of the
     Map's): whether that view has anything in it, so each part is treated exactly as it is
-    over the whole view.
+    over the whole view. ``within`` maps a count to the counts of the same row it is the sum of
+    (a place's events to its sources'), each one also in ``counts``: the sidebar shows each of
+    those alone too, so the total is set against them as against its periods.
     """
     def masked(g: Filters, read: Callable[[Filters], pd.DataFrame]) -> pd.DataFrame:
         parts = [masked(p, parts_fetch or fetch) for p in g.parts()]
-        return _masked(read(g), parts, keys, counts, policy, nonempty, additive)
+        return _masked(read(g), parts, keys, counts, policy, nonempty, additive, within)
 
     return _shown(masked(f, fetch), counts, policy)
 
 
 def guarded(query: Query, name: str, f: Filters, policy: disclosure.Policy, *, keys: Sequence[str],
             counts: Sequence[str], additive: Sequence[str] = (), parts_name: str | None = None,
-            nonempty: str | None = None, **params) -> pd.DataFrame:
+            nonempty: str | None = None, within: Mapping[str, Sequence[str]] = MappingProxyType({}),
+            **params) -> pd.DataFrame:
     """:func:`guard` of ``query(name, f, **params)``; ``parts_name`` reads the parts with a
     cheaper query that counts them exactly as ``name`` does (a test holds the two equal)."""
     return guard(lambda g: query(name, g, **params), f, policy, keys=keys, counts=counts, additive=additive,
-                 nonempty=nonempty, parts_fetch=(lambda g: query(parts_name, g, **params)) if parts_name else None)
+                 nonempty=nonempty, within=within,
+                 parts_fetch=(lambda g: query(parts_name, g, **params)) if parts_name else None)

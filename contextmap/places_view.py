@@ -12,13 +12,12 @@ import dataclasses
 
 import pandas as pd
 
-from contextmap import disclosure, fmt, hotspot_stats, period_guard
+from contextmap import disclosure, event_counts, fmt, hotspot_stats, period_guard
+from contextmap.event_counts import PLACE_SOURCES as PLACE_PARTS
 from contextmap.filters import Filters
 from contextmap.labels import labels
 from contextmap.queries import Query
 from contextmap.settings import PlaceWeights
-
-PLACE_PARTS = ("missing_found", "rhi_mention", "offence")
 
 
 def shown_scores(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure.Policy) -> pd.Series:
@@ -68,15 +67,15 @@ def ranking(query: Query, f: Filters, weights: PlaceWeights, policy: disclosure.
     guarded across periods (:mod:`contextmap.period_guard`), and the events of the period
     before as that period's own view shows them (a Change column would give them back)."""
     places = period_guard.guarded(query, "place_ranking", f, policy, keys=["place_id"],
-                                  counts=["events", *PLACE_PARTS, "children"], additive=["events", *PLACE_PARTS],
+                                  counts=[*event_counts.PLACE["counts"], "children"],
+                                  additive=event_counts.PLACE["additive"], within=event_counts.PLACE["within"],
                                   parts_name="place_counts",
                                   **ranking_params(weights))
     if f.to_date:
         return places
     # place_counts counts as place_ranking does, at a third of its cost: the period before
     # needs only its events.
-    before = period_guard.guarded(query, "place_counts", f.previous(), policy, keys=["place_id"],
-                                  counts=["events"], additive=["events"]).set_index("place_id")["events"]
+    before = event_counts.place_events(query, f.previous(), policy).set_index("place_id")["events"]
     return places.assign(previous_events=places["place_id"].map(before).fillna(0).astype(int))
 
 
@@ -99,7 +98,7 @@ def quarter_counts(query: Query, f: Filters, policy: disclosure.Policy) -> pd.Da
     for ago, quarter in rows[~is_month].groupby("quarters_ago"):
         months = rows[is_month & (rows["quarters_ago"] == ago)]
         guarded.append(period_guard.hide_at_ceiling(quarter, [m for _, m in months.groupby("month")], ["place_id"],
-                                                    ["events"], policy, additive=["events"]))
+                                                    policy=policy, **event_counts.PLACE))
     return pd.concat(guarded) if guarded else rows[~is_month]
 
 

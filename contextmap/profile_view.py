@@ -14,11 +14,12 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 import plotly.graph_objects as go
 
-from contextmap import disclosure, fmt, period_guard
+from contextmap import disclosure, event_counts, fmt, period_guard
 from contextmap.disruption_view import timeline_figure
+from contextmap.event_counts import area_count
 from contextmap.filters import Filters
 from contextmap.labels import label, labels
-from contextmap.map_view import LEVELS, MEASURE_HELP, area_count
+from contextmap.map_view import LEVELS, MEASURE_HELP
 from contextmap.network import small_groups_row, split_small
 from contextmap.places_view import cross_border_text, ranking, score_texts, shown_ranks, weights_text
 from contextmap.queries import Query, has_table
@@ -205,8 +206,7 @@ def place_profile(query: Query, place_id: str, filters, policy: disclosure.Polic
     def place_count(f: Filters) -> float:
         # Every place's count, guarded as the Places table guards it: a part with nothing in
         # it anywhere in the view counts as known to be empty there too.
-        rows = period_guard.guarded(query, "place_counts", f, policy, keys=["place_id"], counts=["events"],
-                                    additive=["events"])
+        rows = event_counts.place_events(query, f, policy)
         return float(rows.loc[rows["place_id"] == place_id, "events"].sum())
 
     now, before = _period_events(place_count, filters, policy, monthly)

@@ -14,9 +14,8 @@ from contextmap.settings import ROOT
 
 QUERIES = sorted(p.stem for p in (ROOT / "sql" / "queries").glob("*.sql"))
 LEVELS = {
-    "area_events": ["ward", "lsoa"], "area_code_events": ["ward", "lsoa"], "area_hotspots": ["ward", "lsoa"], "funnel": ["ward", "lsoa"],
+    "area_events": ["ward", "lsoa"], "area_hotspots": ["ward", "lsoa"], "funnel": ["ward", "lsoa"],
     "boundaries": ["ward", "lsoa", "locality"], "emerging_hotspots": ["place", "lsoa", "ward"],
-    "emerging_months": ["place", "lsoa", "ward"],
     "postcode_hotspots": ["district", "sector"], "map_postcode_centres": ["district", "sector"],
     "area_profile_actions": ["ward", "lsoa"], "area_profile_groups": ["ward", "lsoa"],
     "area_profile_monthly": ["ward", "lsoa"], "area_profile_places": ["ward", "lsoa"],

@@ -76,3 +76,25 @@ def test_a_year_that_raises_a_hidden_quarters_least_too_far_is_hidden():
     base = {**months, **others, ("quarter", APRIL): 15}
     assert _shown(_guarded({**base, ("year", APRIL): 36}, year)) == "36"
     assert _shown(_guarded({**base, ("year", APRIL): 38}, year)) == "c"
+
+
+def _row_guarded(total: int, sources: list[int]) -> int:
+    """A month's total over sources of the same row (each also shown alone in the sidebar), guarded."""
+    cols = [f"s{i}" for i in range(len(sources))]
+
+    def fetch(_: Filters) -> pd.DataFrame:
+        return pd.DataFrame({"unit": ["A", "B"], "events": [total, 40], **{c: [v, 20] for c, v in zip(cols, sources)}})
+
+    out = period_guard.guard(fetch, Filters(APRIL), POLICY, keys=["unit"], counts=["events", *cols],
+                             additive=["events", *cols], within={"events": cols})
+    return int(out["events"].iloc[0])
+
+
+def test_a_total_over_its_sources_never_says_a_hidden_source_is_not_empty():
+    """Events shown 8 (6 to 10) over two sources shown "c" (0 to 5 each): neither could be 0.
+    Over three "c" sources, or beside a source shown 6, it says nothing of them."""
+    assert _shown(_row_guarded(8, [4, 4])) == "c"
+    assert _shown(_row_guarded(8, [3, 3, 2])) == "8"
+    assert _shown(_row_guarded(14, [4, 10])) == "14"
+    # A source shown 12 (10 to 14) beside a total shown 19 (17 to 21): the other is at least 3.
+    assert _shown(_row_guarded(19, [4, 12])) == "c"

@@ -153,7 +153,7 @@ def test_every_query_filters_by_scope_or_says_why_it_need_not():
     """A new query is refused to council users until it filters by $scope or declares
     ``-- any scope: why``; this lists which do, so the list only grows on purpose."""
     scoped = sorted(p.stem for p in (ROOT / "sql" / "queries").glob("*.sql") if "$scope" in p.read_text())
-    assert scoped == ["area_code_events", "area_events", "area_profile_actions", "area_profile_groups", "area_profile_monthly",
+    assert scoped == ["area_events", "area_profile_actions", "area_profile_groups", "area_profile_monthly",
                       "area_profile_places", "area_profile_themes", "disruption_actions_listed", "group_members",
                       "group_members_others", "group_mix", "group_monthly", "group_network_edges",
                       "group_network_nodes", "group_places", "group_profile", "group_table", "localities",

@@ -2,7 +2,8 @@
 -- A council scope sees only the areas mart_area_scopes gives it (any other shows nothing),
 -- counting its own children's missing and interview events, and the force's offences only
 -- in LSOAs in or bordering the council; the whole build sees and counts everything.
--- area_code_events.sql counts one area the same way (an area profile): change both together.
+-- Each source's events too (events are their sum): the sidebar shows each source alone, so the
+-- period guard sets the total against them (contextmap.event_counts).
 -- cross_border_councils: councils with more than suppress_max children in the area over
 -- the whole span (mart_area_cross_border), the same for every scope.
 -- not perturbed: cross_border_councils (how many councils, each with more than suppress_max children)
@@ -23,7 +24,15 @@ counts as (
     select
         case when $level = 'ward' then ward_code else lsoa_code end as code,
         sum(events) as events,
-        sum(events_ckey) as events_ckey
+        sum(events_ckey) as events_ckey,
+        coalesce(sum(events) filter (where event_source = 'missing_from'), 0) as missing_from,
+        coalesce(sum(events_ckey) filter (where event_source = 'missing_from'), 0) as missing_from_ckey,
+        coalesce(sum(events) filter (where event_source = 'missing_found'), 0) as missing_found,
+        coalesce(sum(events_ckey) filter (where event_source = 'missing_found'), 0) as missing_found_ckey,
+        coalesce(sum(events) filter (where event_source = 'rhi_mention'), 0) as rhi_mention,
+        coalesce(sum(events_ckey) filter (where event_source = 'rhi_mention'), 0) as rhi_mention_ckey,
+        coalesce(sum(events) filter (where event_source = 'offence'), 0) as offence,
+        coalesce(sum(events_ckey) filter (where event_source = 'offence'), 0) as offence_ckey
     from mart_monthly_area_counts
     where event_month between $month_from and $month_to
       and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
@@ -41,7 +50,15 @@ areas as (
 
 select a.code, a.name, a.locality, a.children_10_17, coalesce(c.events, 0)::bigint as events,
        coalesce(b.councils, 0)::bigint as cross_border_councils, coalesce(b.is_cross_border, false) as is_cross_border,
-       coalesce(c.events_ckey, 0)::bigint as events_ckey
+       coalesce(c.events_ckey, 0)::bigint as events_ckey,
+       coalesce(c.missing_from, 0)::bigint as missing_from,
+       coalesce(c.missing_from_ckey, 0)::bigint as missing_from_ckey,
+       coalesce(c.missing_found, 0)::bigint as missing_found,
+       coalesce(c.missing_found_ckey, 0)::bigint as missing_found_ckey,
+       coalesce(c.rhi_mention, 0)::bigint as rhi_mention,
+       coalesce(c.rhi_mention_ckey, 0)::bigint as rhi_mention_ckey,
+       coalesce(c.offence, 0)::bigint as offence,
+       coalesce(c.offence_ckey, 0)::bigint as offence_ckey
 from areas as a
 semi join seen using (code)
 left join counts as c using (code)

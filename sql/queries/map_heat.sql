@@ -6,7 +6,20 @@ with offence_lsoas as (
     select code as lsoa_code from mart_area_scopes where council_code = $scope and level = 'lsoa' and counts_offences
 )
 
-select lat, lon, sum(events)::bigint as events, sum(events_ckey) as events_ckey
+select
+    lat,
+    lon,
+    sum(events)::bigint as events,
+    sum(events_ckey) as events_ckey,
+    -- Each source's too (events are their sum): the period guard sets the total against them.
+    coalesce(sum(events) filter (where event_source = 'missing_from'), 0)::bigint as missing_from,
+    coalesce(sum(events_ckey) filter (where event_source = 'missing_from'), 0) as missing_from_ckey,
+    coalesce(sum(events) filter (where event_source = 'missing_found'), 0)::bigint as missing_found,
+    coalesce(sum(events_ckey) filter (where event_source = 'missing_found'), 0) as missing_found_ckey,
+    coalesce(sum(events) filter (where event_source = 'rhi_mention'), 0)::bigint as rhi_mention,
+    coalesce(sum(events_ckey) filter (where event_source = 'rhi_mention'), 0) as rhi_mention_ckey,
+    coalesce(sum(events) filter (where event_source = 'offence'), 0)::bigint as offence,
+    coalesce(sum(events_ckey) filter (where event_source = 'offence'), 0) as offence_ckey
 from mart_map_cells
 where event_month between $month_from and $month_to
   and cm_counted(locality, age_band, sex, is_looked_after, $locality, $age_bands, $sexes, $looked_after)
