@@ -206,10 +206,12 @@ def _controls_for(target_before: int, hidden_candidate: int = 3) -> list[str]:
     return [r[0] for r in con.execute("select control_code from mart_disruption_controls order by control_rank").fetchall()]
 
 
-def test_the_similar_places_do_not_depend_on_a_hidden_before_count():
+@pytest.mark.parametrize("policy", [P, ROUNDED], ids=["perturbed", "rounded"])
+def test_the_similar_places_do_not_depend_on_a_hidden_before_count(policy, monkeypatch):
     """The target's before-count, shown as "c", may be anything from 0 to suppress_max: the
     similar places (how many and which) are the same whatever it is; so are they when a
     candidate's own hidden before-count changes."""
+    monkeypatch.setattr(disclosure.Policy, "from_settings", classmethod(lambda cls: policy))
     chosen = {n: _controls_for(n) for n in range(P.suppress_max + 1)}
     assert chosen[0], "the hidden target has similar places"
     assert all(c == chosen[0] for c in chosen.values()), chosen
