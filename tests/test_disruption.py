@@ -224,7 +224,11 @@ def test_controls_exclude_other_categories_actions_in_window_buffer_and_band(bui
             "select control_code from mart_disruption_controls where action_id = 'A1' order by control_rank"
         ).fetchall()
     ]
-    assert codes == ["P3", "P4", "P2"]  # nearest baseline to 24 first
+    # The three in the band; nearest the target's 24 first, as shown (perturbed), so the
+    # order of 21 and 27 is the perturbation's.
+    assert set(codes) == {"P2", "P3", "P4"}
+    assert built.sql("select list(control_baseline order by control_rank) from mart_disruption_controls "
+                     "where action_id = 'A1'").fetchall()[0][0] in ([24, 21, 27], [24, 27, 21])
 
 
 def test_fixture_effect_is_a_likely_fall(built):

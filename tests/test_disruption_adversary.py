@@ -165,3 +165,56 @@ def test_the_check_catches_a_verdict_read_from_a_hidden_count():
     assert set(old) == {"likely_effect", "no_clear_change"}
     with pytest.raises(AssertionError):
         _assert_same_within(variants, old)
+
+
+# --- the similar places ----------------------------------------------------------------
+# The build chooses each action's similar places; the page lists them by name. A choice
+# made on the target's true before-count would say something about it when it is "c".
+
+MONTH = date(2025, 6, 1)
+
+
+def _controls_for(target_before: int, hidden_candidate: int = 3) -> list[str]:
+    """The similar places the build chooses for one action at a place with
+    ``target_before`` events in its before window, among 30 places of its category with
+    0 to 29 events (one of them, P03, with ``hidden_candidate`` instead of 3)."""
+    import duckdb
+
+    from pipelines.disruption import review
+
+    con = duckdb.connect()
+    con.execute(f"""
+        create table int_disruption_actions as
+        select 'A1' as action_id, 'place' as target_level, 'T' as target_code, 'pub' as category,
+               53.0 as lat, -1.5 as lon, date '{MONTH}' - interval 3 month as before_start, date '{MONTH}' as action_month;
+        create table int_places as
+        select 'T' as place_id, 'pub' as category, 53.0 as lat, -1.5 as lon
+        union all
+        select printf('P%02d', i), 'pub', 53.0 + 0.05 * (i + 1), -1.5 from range(30) as r(i);
+        create table int_disruption_blocked (action_id varchar, level varchar, code varchar);
+        create table int_area_neighbours (level varchar, code varchar, neighbour_code varchar);
+        create table int_disruption_unit_monthly as
+        select 'place' as level, printf('P%02d', i) as code, date '{MONTH}' - interval 2 month as event_month,
+               'offence' as event_source, case when i = 3 then {hidden_candidate} else i end as events,
+               (37 * i + 11) % 256 as events_ckey
+        from range(30) as r(i)
+        union all
+        select 'place', 'T', date '{MONTH}' - interval 2 month, 'offence', {target_before}, 99;
+    """)
+    con.execute("delete from int_disruption_unit_monthly where events = 0")
+    review._build_controls(con, review._config())
+    return [r[0] for r in con.execute("select control_code from mart_disruption_controls order by control_rank").fetchall()]
+
+
+@pytest.mark.parametrize("policy", [P, ROUNDED], ids=["perturbed", "rounded"])
+def test_the_similar_places_do_not_depend_on_a_hidden_before_count(policy, monkeypatch):
+    """The target's before-count, shown as "c", may be anything from 0 to suppress_max: the
+    similar places (how many and which) are the same whatever it is; so are they when a
+    candidate's own hidden before-count changes."""
+    monkeypatch.setattr(disclosure.Policy, "from_settings", classmethod(lambda cls: policy))
+    chosen = {n: _controls_for(n) for n in range(P.suppress_max + 1)}
+    assert chosen[0], "the hidden target has similar places"
+    assert all(c == chosen[0] for c in chosen.values()), chosen
+    assert all(_controls_for(2, hidden) == chosen[0] for hidden in range(P.suppress_max + 1))
+    # A shown before-count still matters: 25 events are matched with busier places.
+    assert _controls_for(25) != chosen[0]

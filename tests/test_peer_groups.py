@@ -305,6 +305,46 @@ def test_the_build_steps_describe_the_group_and_the_places_it_uses():
     assert members == [("A",), ("B",), ("C",)]
 
 
+def _top_themes(extra: dict[str, int]) -> list[str]:
+    """The group's top themes when, besides the world's, four themes are on every one of 8
+    interviews (shown counts) and each theme of ``extra`` on that many interviews."""
+    con = duckdb.connect()
+    _world(con)
+    for i in range(8):
+        themes = ["GANGS", "DRUGS", "PEERS", "FAMILY"] + [t for t, n in extra.items() if i < n]
+        con.execute("insert into stg_return_home_interviews values (?, ?, ?, ?, ?, [], ?)",
+                    [f"t{i}", f"e{i}B", T0 + timedelta(days=7 * i), T0 + timedelta(days=7 * i), themes, OWNER])
+    run_steps(con, STEPS, progress=lambda *_: None)
+    return con.execute("select top_themes from mart_peer_groups").fetchone()[0]
+
+
+def test_the_top_themes_are_chosen_by_shown_counts():
+    """Two themes hidden as "c" (1 and 4 interviews, then 4 and 1) compete for the fifth
+    place: the one listed is the first by theme code, whatever their true counts."""
+    first = _top_themes({"ALCOHOL": 1, "WEAPONS": 4})
+    assert first == _top_themes({"ALCOHOL": 4, "WEAPONS": 1})
+    assert len(first) == 5 and set(first[:4]) == {"GANGS", "DRUGS", "PEERS", "FAMILY"}
+    assert first[4] == "ALCOHOL"
+
+
+def test_top_themes_order_by_shown_count_then_theme():
+    from contextmap import disclosure
+    from pipelines.peer_groups import themes
+
+    # Cell key 0 perturbs none of these counts by more than the p-table allows; the
+    # hidden counts (1..5) are never perturbed.
+    counts = pd.DataFrame({"group_id": [1] * 7 + [2], "theme": list("ABCDEFG") + ["Z"],
+                           "n": [5, 1, 40, 40, 3, 200, 2, 1], "n_ckey": 0})
+    policy = disclosure.Policy(suppress_max=5)
+    shown = dict(zip(counts["theme"], counts["n"] + policy.ptable()[counts["n"], 0]))
+    top = themes.top_themes(counts, policy).set_index("group_id")["top_themes"]
+    listed = top[1]
+    assert listed[0] == "F" and set(listed[1:3]) == {"C", "D"}
+    assert listed[1:3] == sorted(listed[1:3], key=lambda t: (-shown[t], t))
+    assert listed[3:] == ["A", "B"]  # of the five hidden (A, B, E, G), the first by code
+    assert top[2] == ["Z"]
+
+
 def test_a_rebuild_reads_the_previous_build_and_keeps_the_id(tmp_path):
     previous = tmp_path / "previous.duckdb"
     con = duckdb.connect(str(previous))

@@ -18,7 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from contextmap import settings
+from contextmap import disclosure, settings
 from pipelines.disruption import stats
 
 SOURCES = ("missing_from", "missing_found", "rhi_mention", "offence")
@@ -84,7 +84,7 @@ def _candidates(con: duckdb.DuckDBPyConnection, cfg: dict) -> pd.DataFrame:
         ),
 
         baseline as (
-            select e.action_id, e.code, sum(m.events) as events
+            select e.action_id, e.code, sum(m.events) as events, sum(m.events_ckey) as events_ckey
             from eligible as e
             join int_disruption_actions as a using (action_id)
             join int_disruption_unit_monthly as m
@@ -93,7 +93,8 @@ def _candidates(con: duckdb.DuckDBPyConnection, cfg: dict) -> pd.DataFrame:
             group by all
         )
 
-        select e.action_id, e.level, e.code as unit_code, coalesce(b.events, 0)::double as baseline
+        select e.action_id, e.level, e.code as unit_code, coalesce(b.events, 0)::double as baseline,
+               coalesce(b.events_ckey, 0)::double as baseline_ckey
         from eligible as e
         left join baseline as b using (action_id, code)
         order by all
@@ -101,25 +102,39 @@ def _candidates(con: duckdb.DuckDBPyConnection, cfg: dict) -> pd.DataFrame:
 
 
 def _target_baselines(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Each action's target level and before-window events (``baseline``) with their cell key."""
     return con.sql("""
-        select a.action_id,
+        select a.action_id, a.target_level,
                coalesce(sum(m.events) filter (where m.event_month >= a.before_start and m.event_month < a.action_month), 0)::double
-                   as baseline
+                   as baseline,
+               coalesce(sum(m.events_ckey) filter (where m.event_month >= a.before_start and m.event_month < a.action_month),
+                        0)::double as baseline_ckey
         from int_disruption_actions as a
         left join int_disruption_unit_monthly as m on m.level = a.target_level and m.code = a.target_code
-        group by a.action_id
+        group by a.action_id, a.target_level
         order by a.action_id
     """).df()
 
 
 def _build_controls(con: duckdb.DuckDBPyConnection, cfg: dict) -> None:
-    """``mart_disruption_controls``: the similar places (or areas) each action is compared with."""
+    """``mart_disruption_controls``: the similar places (or areas) each action is compared with.
+
+    They are matched on before-window events as a reader sees them, never on true counts
+    (:func:`stats.matching_baseline`): the choice would otherwise say something about a
+    count shown as "c", at the target or at a candidate.
+    """
+    policy = disclosure.Policy.from_settings()
     candidates = _candidates(con, cfg)
+    targets = _target_baselines(con)
+    candidates["match"] = stats.matching_baseline(candidates["baseline"], candidates["baseline_ckey"],
+                                                  candidates["level"], policy)
+    targets["match"] = stats.matching_baseline(targets["baseline"], targets["baseline_ckey"],
+                                               targets["target_level"], policy)
     pools = dict(tuple(candidates.groupby("action_id")))
     rows = []
-    for action_id, baseline in _target_baselines(con).itertuples(index=False):
+    for action_id, baseline, match in targets[["action_id", "baseline", "match"]].itertuples(index=False):
         pool = pools.get(action_id, candidates.iloc[:0])
-        chosen = stats.choose_controls(baseline, pool, cfg["k"], cfg["factor"])
+        chosen = stats.choose_controls(match, pool, cfg["k"], cfg["factor"], column="match")
         rows.append(chosen.assign(target_baseline=baseline, control_rank=np.arange(1, len(chosen) + 1)))
     controls = (
         pd.concat(rows) if rows else candidates.assign(distance=0.0, target_baseline=0.0, control_rank=0).iloc[:0]

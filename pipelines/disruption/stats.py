@@ -14,6 +14,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from contextmap import cellkey, disclosure
+
 # The formulas are shared with the page, which recomputes them from the counts it shows.
 from contextmap.disruption_stats import (
     change_sentence,
@@ -25,8 +27,8 @@ from contextmap.disruption_stats import (
     wdq_code,
 )
 
-__all__ = ["VERDICTS", "choose_controls", "did_estimate", "is_after_spike", "pct_change", "verdict", "wdq",
-           "wdq_reading"]
+__all__ = ["VERDICTS", "choose_controls", "did_estimate", "is_after_spike", "matching_baseline", "pct_change",
+           "verdict", "wdq", "wdq_reading"]
 
 # Order matters for readers of the marts: the first codes are "cannot tell" outcomes.
 VERDICTS = ("too_few", "outside_data", "no_comparison", "likely_effect", "likely_increase", "no_clear_change")
@@ -112,21 +114,40 @@ def verdict(
     )
 
 
-def choose_controls(target_baseline: float, candidates: pd.DataFrame, k: int, factor: float) -> pd.DataFrame:
+def matching_baseline(counts, ckeys, levels, policy: disclosure.Policy) -> np.ndarray:
+    """Before-window events as a reader sees them, as numbers to match comparison units on.
+
+    Each count is cell-key perturbed (``contextmap.cellkey``) and, at a level where the
+    policy rounds, rounded as it is shown; every count shown as "c" (0 to
+    ``suppress_max``) becomes one value, the middle of that range, whatever it really is.
+    So which units are similar to which depends only on what the pages show.
+    """
+    shown = cellkey.perturb(np.asarray(counts, dtype=float), np.asarray(ckeys, dtype=float), policy.ptable())
+    hidden = (shown >= 0) & (shown <= policy.suppress_max)
+    rounded = np.array([disclosure.round_count(n, policy, level) for n, level in zip(shown, levels)], dtype=float)
+    return np.where(hidden, policy.suppress_max / 2, rounded)
+
+
+def choose_controls(target_baseline: float, candidates: pd.DataFrame, k: int, factor: float,
+                    column: str = "baseline") -> pd.DataFrame:
     """The up to ``k`` eligible candidates whose baseline is nearest the target's.
 
     Parameters
     ----------
     target_baseline : float
-        Events at the target in the before window.
+        Events at the target in the before window (the build passes them as shown, see
+        :func:`matching_baseline`).
     candidates : pandas.DataFrame
-        Eligible units (``unit_code``, ``baseline``), already filtered for category,
+        Eligible units (``unit_code`` and ``column``), already filtered for category,
         other actions and distance.
     k : int
         Most comparison units to keep.
     factor : float
         A candidate qualifies only if ``baseline + 1`` is within this factor of the
         target's ``baseline + 1`` (so a place with 2 events never stands in for one with 40).
+    column : str
+        The candidates' column of before-window events to match on (the build: ``match``,
+        the shown values).
 
     Returns
     -------
@@ -134,9 +155,9 @@ def choose_controls(target_baseline: float, candidates: pd.DataFrame, k: int, fa
         The chosen rows with ``distance`` (absolute difference of ``log(1 + baseline)``),
         nearest first, ties broken by ``unit_code``.
     """
-    ratio = (candidates["baseline"] + 1.0) / (target_baseline + 1.0)
+    ratio = (candidates[column] + 1.0) / (target_baseline + 1.0)
     chosen = candidates[(ratio >= 1.0 / factor) & (ratio <= factor)]
-    chosen = chosen.assign(distance=np.abs(np.log1p(chosen["baseline"]) - math.log1p(target_baseline)))
+    chosen = chosen.assign(distance=np.abs(np.log1p(chosen[column]) - math.log1p(target_baseline)))
     return chosen.sort_values(["distance", "unit_code"]).head(k)
 
 

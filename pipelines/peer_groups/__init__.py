@@ -2,7 +2,8 @@
 
 ``sql/intermediate/int_associations.sql`` links people who went missing together,
 offended together or named each other in a return home interview; ``groups`` finds the groups and keeps their ids from build to
-build; SQL marts describe each group and the places it uses.
+build; SQL marts describe each group and the places it uses (``themes`` picks each
+group's top themes by the counts a reader sees).
 """
 
 from pipelines.step_types import Py, Sql
@@ -16,6 +17,8 @@ DETECT: list[Sql | Py] = [
 ]
 MARTS: list[Sql | Py] = [
     Sql("marts/mart_peer_group_members.sql"),
+    # A group's top themes by shown counts (cell-key perturbed), which SQL cannot compute.
+    Py("pipelines.peer_groups.themes:build", ("int_peer_group_themes",)),
     Sql("marts/mart_peer_groups.sql"),
     Sql("marts/mart_peer_group_mix.sql"),
     Sql("marts/mart_peer_group_monthly.sql"),

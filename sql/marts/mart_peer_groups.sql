@@ -109,19 +109,9 @@ districts as (
     group by group_id
 ),
 
+-- The five themes with most interviews as shown, chosen in pipelines/peer_groups/themes.py.
 themes as (
-    select group_id, list(theme order by n desc, theme)[1:5] as top_themes
-    from (
-        select group_id, theme, count(distinct rhi_key) as n
-        from (
-            select m.group_id, r.rhi_key, unnest(r.themes) as theme
-            from members as m
-            join int_episodes using (person_key)
-            join stg_return_home_interviews as r using (episode_key)
-        ) as member_themes
-        group by all
-    ) as theme_counts
-    group by group_id
+    select group_id, top_themes from int_peer_group_themes
 ),
 
 final as (
