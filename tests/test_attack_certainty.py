@@ -56,7 +56,6 @@ import pytest
 from dateutil.relativedelta import relativedelta
 
 from contextmap import (
-    cellkey,
     disclosure,
     emerging_view,
     headline,
@@ -348,16 +347,23 @@ PROFILE_SOURCES = {"place": places_view.PLACE_PARTS, "area": tuple(SOURCES)}
 
 def _ceiling_hits(total: np.ndarray, parts: np.ndarray) -> np.ndarray:
     """``period_guard.at_ceiling`` of each row's ``total`` over its own ``parts`` (a column
-    each), as the profile calls it for one place or area: a part of 0 is skipped."""
-    most = POLICY.suppress_max
+    each), as the profile calls it for one place or area, for many rows at once: the guard's
+    own rule (``period_guard._hits``, additive), a part of 0 skipped as ``at_ceiling`` skips it.
+
+    ``_hits`` skips a part only when it is 0 in every row, and adds up the rest in any order:
+    so each row's parts above 0 are moved to its front, and rows with as many of them are read
+    together, the j-th of each row's one frame."""
+    total = np.asarray(total, dtype=float)
     parts = np.nan_to_num(np.asarray(parts, dtype=float).reshape(len(total), -1))
     counted = parts > 0
-    hidden = counted & (parts <= most)
-    ceiling = np.where(hidden, most, parts + cellkey.MAX_PERTURBATION).sum(axis=1, where=counted)
-    least = np.maximum(most + 1, total - cellkey.MAX_PERTURBATION)
-    # Events are the sum of their months': a total no more than the months' least pins them too.
-    floor = np.where(hidden, 0, np.maximum(most + 1, parts - cellkey.MAX_PERTURBATION)).sum(axis=1, where=counted)
-    return (total > most) & hidden.any(axis=1) & ((least > ceiling - most) | (total + cellkey.MAX_PERTURBATION <= floor))
+    packed = np.take_along_axis(parts, np.argsort(~counted, axis=1, kind="stable"), axis=1)
+    sizes = counted.sum(axis=1)
+    hits = np.zeros(len(total), dtype=bool)
+    for size in np.unique(sizes):
+        rows = sizes == size
+        frames = [pd.DataFrame({"n": packed[rows, j]}) for j in range(size)]
+        hits[rows] = period_guard._hits(pd.DataFrame({"n": total[rows]}), frames, [], "n", POLICY, additive=True)
+    return hits
 
 
 def _place_totals(query: queries.Query):
