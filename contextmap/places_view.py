@@ -14,7 +14,7 @@ import pandas as pd
 
 from contextmap import disclosure, event_counts, fmt, hotspot_stats, period_guard
 from contextmap.event_counts import PLACE_SOURCES as PLACE_PARTS
-from contextmap.filters import Filters
+from contextmap.filters import Filters, period_start
 from contextmap.labels import labels
 from contextmap.queries import Query
 from contextmap.settings import PlaceWeights
@@ -136,7 +136,7 @@ def shown_trends(quarters: pd.DataFrame, f: Filters, policy: disclosure.Policy) 
     test of the true ones beside a hidden quarter would bound it (Rising on 6 shown events
     against a hidden quarter says the hidden one held at most 1).
     """
-    recent_months = f.month_to.month - dataclasses.replace(f, month=f.month_to, period="quarter").month_from.month + 1
+    recent_months = f.month_to.month - period_start(f.month_to, "quarter").month + 1
     out = {}
     for place, counts in _per_place(quarters).items():
         recent, before = counts[0], counts[1]
