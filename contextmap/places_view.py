@@ -170,12 +170,18 @@ def scope_note(council_name: str) -> str:
             "count every council's children and are not shown at council level.")
 
 
-def places_table(places: pd.DataFrame, sparks: dict[str, list[float]], weights: PlaceWeights,
-                 policy: disclosure.Policy, scoped: bool = False, trends: dict[str, str] | None = None) -> pd.DataFrame:
+def places_table(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure.Policy, scoped: bool = False,
+                 quarters: pd.DataFrame | None = None, f: Filters | None = None) -> pd.DataFrame:
     """The ranked places table: protected counts, and the score from the shown ones.
 
-    ``trends`` are :func:`shown_trends`. A council scope (``scoped``) gets no hotspot flag: it counts every council's children. A
+    ``quarters`` are :func:`quarter_counts` of filters ``f``, for the sparklines
+    (:func:`sparklines`) and trends (:func:`shown_trends`); none: no sparklines, every trend
+    "—". A council scope (``scoped``) gets no hotspot flag: it counts every council's children. A
     period to date (no ``previous_events``) gets no Change column: a column of "—" says nothing."""
+    if quarters is not None and f is None:
+        raise ValueError("places_table: the quarters' filters f are needed for the trends")
+    sparks = {} if quarters is None else sparklines(quarters, policy)
+    trends = {} if quarters is None else shown_trends(quarters, f, policy)
     counts = ["events", *PLACE_PARTS, "children"]
     df = places.reset_index(drop=True)
     shown = disclosure.protect_frame(df, counts, policy, level="place", total_col="events",
@@ -193,7 +199,7 @@ def places_table(places: pd.DataFrame, sparks: dict[str, list[float]], weights: 
         "Children": shown["children"],
         "Change": [(fmt.change(e, p) or "—") if not h and pd.notna(p) and not disclosure.is_suppressed(p, policy) else "—"
                    for e, p, h in zip(df["events"], df["previous_events"], hidden)],
-        "Trend": [(trends or {}).get(pid, "—") for pid in df["place_id"]],
+        "Trend": [trends.get(pid, "—") for pid in df["place_id"]],
         "Hotspot": df["is_hotspot"].fillna(False).astype(bool),
         "Cross-border": [cross_border_text(n, short=True) or "—" for n in df["cross_border_councils"]],
         "Category": labels(df["category"], "category"),

@@ -42,8 +42,7 @@ if shown.empty:
     st.info(f"No place of concern had more than {s.policy.suppress_max} events linked to it with these filters. Widen "
             "the period, choose All localities or another category, or switch off the toggle above to list every place.")
 else:
-    table = places_view.places_table(shown, places_view.sparklines(quarters, s.policy), weights, s.policy, scoped,
-                                     places_view.shown_trends(quarters, f, s.policy))
+    table = places_view.places_table(shown, weights, s.policy, scoped, quarters=quarters, f=f)
     page.table(
         table.drop(columns="place_id"), height=420,
         column_config={

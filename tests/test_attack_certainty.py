@@ -304,7 +304,7 @@ def test_places_pin_no_hidden_month(force_con, user):
         shown = disclosure.protect_frame(places, [*PLACE_COLUMNS.values(), "children"], POLICY, level="place",
                                          total_col="events", parts=list(places_view.PLACE_PARTS))
         if f == windows[-1]:
-            table = places_view.places_table(places, {}, weights, POLICY, scoped=USERS[user] != WHOLE)
+            table = places_view.places_table(places, weights, POLICY, scoped=USERS[user] != WHOLE)
             pd.testing.assert_frame_equal(
                 table.set_index("place_id")[list(PLACE_COLUMNS)].sort_index(),
                 shown.set_index("place_id")[list(PLACE_COLUMNS.values())].set_axis(list(PLACE_COLUMNS), axis=1)

@@ -242,11 +242,11 @@ def _place_routes(force_con, policy: disclosure.Policy, years: int = 3) -> list[
         f = Filters(last - relativedelta(years=k), period="year", data_end=last)
         params = {k: v for k, v in f.params().items() if k != "scope"} | places_view.ranking_params(WEIGHTS)
         whole_true = views._run("place_ranking", True, **params, scope=auth.WHOLE).set_index("place_id")
-        whole = places_view.places_table(views._run("place_ranking", False, **params, scope=auth.WHOLE), {},
+        whole = places_view.places_table(views._run("place_ranking", False, **params, scope=auth.WHOLE),
                                          WEIGHTS, policy).set_index("place_id")
         for council in COUNCILS:
             own_true = views._run("place_ranking", True, **params, scope=council).set_index("place_id")
-            own = places_view.places_table(views._run("place_ranking", False, **params, scope=council), {},
+            own = places_view.places_table(views._run("place_ranking", False, **params, scope=council),
                                            WEIGHTS, policy, scoped=True).set_index("place_id")
             for part, column in zip(PARTS, ("Events", "Found here", "Named in RHIs", "Offences", "Children")):
                 truth = whole_true.loc[own_true.index, part] - own_true[part]

@@ -113,8 +113,7 @@ def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_sm
     ranking = query("place_ranking", **f.params(), **places_view.ranking_params(WEIGHTS))
     quarters = query("place_profile_quarters", f, quarter_to=last)
     shown_quarters = places_view.quarter_counts(query, f, POLICY)
-    table = places_view.places_table(ranking, places_view.sparklines(shown_quarters, POLICY), WEIGHTS, POLICY,
-                                     trends=places_view.shown_trends(shown_quarters, f, POLICY))
+    table = places_view.places_table(ranking, WEIGHTS, POLICY, quarters=shown_quarters, f=f)
     top = set(table.head(5)["place_id"])  # ranked places, then busy places whose score is hidden
     assert set(TRUTH["place_hotspots"]) <= top
     ranked = table["Rank"].notna()
@@ -169,9 +168,9 @@ def test_places_change_column_only_for_a_whole_period_with_one_before_it(query, 
     year_so_far = Filters(month=last, period="year", data_end=last)
     assert year_so_far.to_date
     ranked = places_view.ranking(query, year_so_far, WEIGHTS, POLICY)
-    assert "Change" not in places_view.places_table(ranked, {}, WEIGHTS, POLICY), "a column of dashes says nothing"
+    assert "Change" not in places_view.places_table(ranked, WEIGHTS, POLICY), "a column of dashes says nothing"
     whole = Filters(month=last.replace(month=3), period="quarter", data_end=last)
-    table = places_view.places_table(places_view.ranking(query, whole, WEIGHTS, POLICY), {}, WEIGHTS, POLICY)
+    table = places_view.places_table(places_view.ranking(query, whole, WEIGHTS, POLICY), WEIGHTS, POLICY)
     assert table["Change"].str.endswith("%").any()
 
 
