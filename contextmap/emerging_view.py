@@ -17,17 +17,16 @@ from __future__ import annotations
 import pandas as pd
 
 from contextmap import disclosure, fmt, period_guard
+from contextmap import hotspot_stats as hs
+from contextmap.filters import period_start
 from contextmap.queries import Query
 
 
-def window_start(month_to, recent_months: int):
-    """The first month of a window of ``recent_months`` to ``month_to``: its quarter's."""
-    return fmt.first_of_month(pd.Timestamp(month_to) - pd.DateOffset(months=int(recent_months) - 1))
-
-
 def window_label(row) -> str:
-    """A row's window in words: "October 2026", or "October 2026 to November 2026"."""
-    return fmt.period_label(window_start(row["month_to"], row["recent_months"]), row["month_to"])
+    """A row's window in words: "October 2026", or "October 2026 to November 2026": the
+    quarter so far, from its quarter's first month (the mart's windows are no other)."""
+    month_to = fmt.first_of_month(row["month_to"])
+    return fmt.period_label(period_start(month_to, "quarter"), month_to)
 
 
 def is_two_months(recent_months) -> bool:
@@ -54,6 +53,26 @@ def guard_windows(query: Query, rows: pd.DataFrame, month_to, locality: str,
                                                additive=["recent_events"])
         out.loc[mine, "recent_events"] = guarded["recent_events"].astype("Int64")
     return out
+
+
+def shown_ratio(row, policy: disclosure.Policy, level: str) -> float | None:
+    """A row's "recent vs usual" (``hotspot_stats.shown_rate_ratio``) from its counts as shown:
+    None unless the window's count and the baseline's are both shown. The row must be
+    guarded (:func:`guard_windows`), so a two-month window, whose count is not shown, has none."""
+    return hs.shown_rate_ratio(row["recent_events"], row["recent_months"], row["baseline_events"],
+                               row["baseline_months"], policy, level)
+
+
+def ratio_text(row, policy: disclosure.Policy, level: str) -> str | None:
+    """A row's ratio in words for a tooltip: "2.5× its baseline"; "its baseline too few to
+    compare (c)" when the window's count is shown and the baseline's is not (a baseline of 0
+    is "c" too, so "none before" is never said); None when the window's count is not shown."""
+    ratio = shown_ratio(row, policy, level)
+    if ratio is not None:
+        return f"{fmt.ratio(ratio)} its baseline"
+    if disclosure.fmt_count(row["recent_events"], policy, level) in (disclosure.SUPPRESSED, "—"):
+        return None
+    return f"its baseline too few to compare ({disclosure.SUPPRESSED})"
 
 
 def window_text(row, policy: disclosure.Policy, level: str) -> str:

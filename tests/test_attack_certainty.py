@@ -459,7 +459,7 @@ def _emerging_texts(query, level: str, month) -> dict:
     """Area code → (the window's months, its recent count's text as the Map's tooltip shows it)."""
     rows = emerging_view.level_rows(query, level, month, "All", POLICY)
     perturbed = query("emerging_hotspots", level=level, month_to=month, locality="All").set_index("unit_code")
-    months = pd.date_range(emerging_view.window_start(month, rows["recent_months"].iloc[0]), month, freq="MS").date
+    months = pd.date_range(period_start(month, "quarter"), month, freq="MS").date
     assert set(rows["recent_months"]) == {len(months)}
     if len(months) == 2:  # no period anyone opens: never shown, so it tells nothing
         assert rows["recent_events"].isna().all()
