@@ -144,11 +144,27 @@ def guard(fetch: Callable[[Filters], pd.DataFrame], f: Filters, policy: disclosu
     Map's): whether that view has anything in it, so each part is treated exactly as it is
     over the whole view.
     """
-    def masked(g: Filters, read: Callable[[Filters], pd.DataFrame]) -> pd.DataFrame:
-        parts = [masked(p, parts_fetch or fetch) for p in g.parts()]
-        return _masked(read(g), parts, keys, counts, policy, nonempty, additive)
+    return _shown(_guarded_period(fetch, parts_fetch or fetch, f, policy, keys, counts, additive, nonempty),
+                  counts, policy)
 
-    return _shown(masked(f, fetch), counts, policy)
+
+def _guarded_period(fetch: Callable[[Filters], pd.DataFrame], parts_fetch: Callable[[Filters], pd.DataFrame],
+                    f: Filters, policy: disclosure.Policy, keys: Sequence[str], counts: Sequence[str],
+                    additive: Sequence[str], nonempty: str | None) -> pd.DataFrame:
+    """``fetch(f)`` masked (:func:`_masked`) against its parts, each masked the same way first."""
+    parts = [_guarded_period(parts_fetch, parts_fetch, p, policy, keys, counts, additive, nonempty) for p in f.parts()]
+    return _masked(fetch(f), parts, keys, counts, policy, nonempty, additive)
+
+
+def hide_over_periods(frame: pd.DataFrame, fetch: Callable[[Filters], pd.DataFrame], periods: Sequence[Filters],
+                      policy: disclosure.Policy, *, keys: Sequence[str], counts: Sequence[str],
+                      additive: Sequence[str] = (), nonempty: str | None = None) -> pd.DataFrame:
+    """``frame``, whose counts are sums over ``periods`` that are no period of their own (an
+    emerging hot spot's baseline: the quarters before its window), with each count hidden
+    where it would pin the same rows of those periods as the pages show them (``fetch``,
+    each guarded against its own parts first, as :func:`guard` guards it)."""
+    parts = [_guarded_period(fetch, fetch, p, policy, keys, counts, additive, nonempty) for p in periods]
+    return _shown(_masked(frame, parts, keys, counts, policy, nonempty, additive), counts, policy)
 
 
 def guarded(query: Query, name: str, f: Filters, policy: disclosure.Policy, *, keys: Sequence[str],

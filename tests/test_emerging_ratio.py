@@ -40,7 +40,11 @@ def _key(count: int, shift: int) -> int:
 # unit: (true recent, its shift, true baseline, its shift). "small": a baseline of 5 or fewer
 # (the old ratio 8 × 24 / 5 = 38× gave 5 back); "large": 100 shown as 102, so the ratio of the
 # shown counts (4.7×) is not the one of the true baseline (4.8×).
-UNITS = {"small": (8, 0, 5, 0), "large": (20, 0, 100, 2)}
+# "edge": 40 shown as 42 over eight quarters each "c" on the Map: at their ceiling (each would be 5).
+UNITS = {"small": (8, 0, 5, 0), "large": (20, 0, 100, 2), "edge": (20, 0, 40, 2)}
+# The Map's events of each unit in every quarter and month before the window (as shown).
+MAP_EVENTS = {"small": {"quarter": 0, "month": 0}, "large": {"quarter": 12, "month": 4},
+              "edge": {"quarter": 4, "month": 1}}
 
 
 @pytest.fixture(scope="module")
@@ -69,9 +73,18 @@ def _true_baselines(recent: int, text: str) -> list[int]:
     return [b for b in range(201) if fmt.ratio(recent * BASELINE_MONTHS / b if b else None) == text]
 
 
+def _run(con, name: str, **params) -> pd.DataFrame:
+    """The pages' queries on the mart above; the Map's events of the baseline's periods from ``MAP_EVENTS``."""
+    if name == "area_events":
+        period = "month" if params["month_from"] == params["month_to"] else "quarter"
+        assert params["month_to"] < MONTH, "only the periods before the window"
+        return pd.DataFrame({"code": list(MAP_EVENTS), "events": [e[period] for e in MAP_EVENTS.values()]})
+    return queries.run(con, name, policy=POLICY, **params)
+
+
 def _shown(con) -> tuple[dict, dict]:
     """Each unit's Map tooltip line and pack "Recent vs usual", as the pages make them."""
-    query = queries.bind(con, run=lambda c, name, **p: queries.run(c, name, policy=POLICY, **p))
+    query = queries.bind(con, run=_run)
     rows = emerging_view.level_rows(query, "ward", MONTH, "All", POLICY).set_index("unit_code", drop=False)
     lines = {code: map_view._class_line("emerging", row, POLICY, "ward") for code, row in rows.iterrows()}
     table = pack_collect._emerging(query, Filters(MONTH), POLICY, top=10).set_index("Place or area")
@@ -90,7 +103,7 @@ def test_a_small_true_baseline_gives_no_ratio(con):
     recent = UNITS["small"][0]
     # The old line: the shown recent count over the true baseline per month, which pins it.
     assert len(_true_baselines(recent, fmt.ratio(recent * BASELINE_MONTHS / UNITS["small"][2]))) <= 2
-    assert "×" not in lines["small"] and "its baseline too few to compare (c)" in lines["small"], lines["small"]
+    assert "×" not in lines["small"] and "no ratio: its baseline's events are c" in lines["small"], lines["small"]
     assert f"{recent} events in October 2026" in lines["small"]
     assert pack["small"] == "—"
 
@@ -117,3 +130,13 @@ def test_the_ratio_needs_both_counts_shown():
     rounded = disclosure.Policy(suppress_max=5, round_small_areas=True)
     # At a small level the ratio is of the counts as rounded on screen (12 → 10, 48 → 50).
     assert hs.shown_rate_ratio(12, 3, 48, 24, rounded, "lsoa") == pytest.approx((10 / 3) / (50 / 24))
+
+
+def test_a_baseline_at_the_ceiling_of_its_quarters_gives_no_ratio(con):
+    """Shown through its ratio, a baseline of 42 (so at least 40) over eight quarters the Map
+    shows as "c" (at most 5 each) would make every quarter 5: no ratio then, as for a "c"."""
+    lines, pack = _shown(con)
+    recent, _, baseline, shift = UNITS["edge"]
+    assert fmt.ratio(recent / 1 / ((baseline + shift) / BASELINE_MONTHS)) == "11×"  # what it would say
+    assert "×" not in lines["edge"] and "no ratio: its baseline's events are c" in lines["edge"], lines["edge"]
+    assert pack["edge"] == "—"
