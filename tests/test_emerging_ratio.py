@@ -115,8 +115,8 @@ def test_a_large_baseline_gives_the_ratio_of_the_shown_counts(con):
     assert shown == "4.7×" and fmt.ratio(recent * BASELINE_MONTHS / baseline) == "4.8×"
     assert f", {shown} its baseline" in lines["large"], lines["large"]
     assert pack["large"] == shown
-    # What the reader can work back from it: the shown baseline only, and the true one is
-    # anywhere the perturbation allows around that (±2), not fixed by the ratio.
+    # Read as if it were of true counts, the ratio points at the shown baseline (102 or 103),
+    # not the true one: the reader gets the perturbed count, and the truth within its ±2.
     consistent = _true_baselines(recent, shown)
     assert baseline not in consistent and baseline + shift in consistent
 
