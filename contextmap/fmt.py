@@ -47,10 +47,10 @@ def change(current, previous) -> str | None:
 
 
 def ratio(value) -> str:
-    """A rate ratio as people read it: "2.5×", "12×", ">100×"; "new (none before)" when the
-    earlier rate was zero (the ratio is undefined)."""
+    """A rate ratio as people read it: "2.5×", "12×", ">100×"; "—" when there is none (a
+    ratio whose count is hidden is never shown, and a baseline of 0 is hidden: zero is "c")."""
     if value is None or pd.isna(value):
-        return "new (none before)"
+        return "—"
     if value > 100:
         return ">100×"
     if value >= 10:

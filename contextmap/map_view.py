@@ -162,10 +162,8 @@ def _class_line(measure: str, row, policy, level) -> str:
     if measure == "gi":
         # The class alone: z from the true counts and public neighbours gives the ward counts back.
         return str(row["gi_class"])
-    recent = disclosure.fmt_count(row["recent_events"], policy, level)
-    shown = None if recent == disclosure.SUPPRESSED else \
-        hs.shown_rate_ratio(row["recent_events"], row["recent_months"], row.get("baseline_monthly"))
-    ratio = "" if shown is None else f", {fmt.ratio(shown)} its baseline"
+    ratio = emerging_view.ratio_text(row, policy, level)
+    ratio = "" if ratio is None else f", {ratio}"
     category = hs.emerging_category(row["is_emerging"], row["label"])
     return f"Emerging pattern: {category}{ratio} ({emerging_view.window_text(row, policy, level)})"
 

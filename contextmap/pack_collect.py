@@ -38,7 +38,7 @@ from contextmap.auth import councils
 from contextmap.coverage import Coverage
 from contextmap.event_counts import area_events
 from contextmap.filters import MISSING_SOURCES, Filters, period_start
-from contextmap.hotspot_stats import emerging_category, shown_rate_ratio
+from contextmap.hotspot_stats import emerging_category
 from contextmap.labels import joined, labels
 from contextmap.map_view import area_values, place_markers
 from contextmap.network import small_groups_row, split_small
@@ -90,18 +90,24 @@ class Overview:
 
 def _emerging(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
     """The units the emerging test flags (``is_emerging``), strongest first by what is shown;
-    a hidden count, or a two-month window's (never shown), shows no ratio."""
+    a hidden count (the window's or its baseline's), or a two-month window's (never shown),
+    shows no ratio."""
     raw = emerging_view.flagged(query, f.month_to, f.locality, policy, top)
     return pd.DataFrame({
         "Place or area": raw["unit_name"].fillna(raw["unit_code"]),
         "Kind": raw["level"].map(LEVELS).fillna(raw["level"]),
         "Locality": raw["locality"].fillna("Unknown"),
         "Recent events": [disclosure.fmt_count(n, policy, level=lv) for n, lv in zip(raw["recent_events"], raw["level"])],
-        "Recent vs usual": [("—" if pd.isna(n) or disclosure.is_suppressed(n, policy)
-                             else fmt.ratio(shown_rate_ratio(n, m, b)))
-                            for n, m, b in zip(raw["recent_events"], raw["recent_months"], raw["baseline_monthly"])],
+        "Recent vs usual": [_ratio_cell(row, policy) for _, row in raw.iterrows()],
         "Pattern": [emerging_category(True, label) for label in raw["label"]],
     })
+
+
+def _ratio_cell(row, policy: disclosure.Policy) -> str:
+    """A flagged unit's "Recent vs usual" from its counts as shown (never the mart's ratio of
+    true counts): "—" when the window's count or the baseline's is not shown."""
+    ratio = emerging_view.shown_ratio(row, policy, row["level"])
+    return "—" if ratio is None else fmt.ratio(ratio)
 
 
 def _months_before(month, n: int):
@@ -118,7 +124,8 @@ def _table_notes(f: Filters, cov: Coverage) -> dict[str, str]:
             f"Events in the quarter so far ({fmt.period_label(quarter, f.month_to)}) against the monthly level of up "
             f"to {baseline} months before the quarter; listed only when the test flags a significant rise (Methods: "
             "emerging hot spots). \"Recent vs usual\" compares events per month: the quarter so far's events per "
-            "month against the usual events per month."
+            "month against the usual events per month, each from the count as shown; \"—\" when either count is "
+            "not shown (\"c\")."
             + (" The quarter's first two months are no period the pages show, so their events and ratio are not "
                "shown (\"—\")."
                if f.month_to != quarter and f.month_to.month % 3 != 0 else ""),

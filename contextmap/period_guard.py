@@ -208,11 +208,33 @@ def guard(fetch: Callable[[Filters], pd.DataFrame], f: Filters, policy: disclosu
     (a place's events to its sources'), each one also in ``counts``: the sidebar shows each of
     those alone too, so the total is set against them as against its periods.
     """
-    def masked(g: Filters, read: Callable[[Filters], pd.DataFrame]) -> pd.DataFrame:
-        parts = [masked(p, parts_fetch or fetch) for p in g.parts()]
-        return _masked(read(g), parts, keys, counts, policy, nonempty, additive, within)
+    return _shown(_guarded_period(fetch, parts_fetch or fetch, f, policy, keys, counts, additive, nonempty, within),
+                  counts, policy)
 
-    return _shown(masked(f, fetch), counts, policy)
+
+def _guarded_period(fetch: Callable[[Filters], pd.DataFrame], parts_fetch: Callable[[Filters], pd.DataFrame],
+                    f: Filters, policy: disclosure.Policy, keys: Sequence[str], counts: Sequence[str],
+                    additive: Sequence[str], nonempty: str | None,
+                    within: Mapping[str, Sequence[str]] = MappingProxyType({})) -> pd.DataFrame:
+    """``fetch(f)`` masked (:func:`_masked`) against its parts, each masked the same way first."""
+    parts = [_guarded_period(parts_fetch, parts_fetch, p, policy, keys, counts, additive, nonempty, within)
+             for p in f.parts()]
+    return _masked(fetch(f), parts, keys, counts, policy, nonempty, additive, within)
+
+
+def hide_over_periods(frame: pd.DataFrame, fetch: Callable[[Filters], pd.DataFrame], periods: Sequence[Filters],
+                      policy: disclosure.Policy, *, keys: Sequence[str], counts: Sequence[str],
+                      additive: Sequence[str] = (), nonempty: str | None = None,
+                      within: Mapping[str, Sequence[str]] = MappingProxyType({})) -> pd.DataFrame:
+    """``frame``, whose counts are sums over ``periods`` that are no period of their own (an
+    emerging hot spot's baseline: the quarters before its window), with each count hidden
+    where it would pin the same rows of those periods as the pages show them (``fetch``,
+    each guarded as :func:`guard` guards it, ``within`` included: ``frame`` needs no columns
+    of its own for those)."""
+    inner = [c for cols in within.values() for c in cols]
+    parts = [_guarded_period(fetch, fetch, p, policy, keys, [*counts, *inner], [*additive, *inner], nonempty, within)
+             for p in periods]
+    return _shown(_masked(frame, parts, keys, counts, policy, nonempty, additive), counts, policy)
 
 
 def guarded(query: Query, name: str, f: Filters, policy: disclosure.Policy, *, keys: Sequence[str],

@@ -26,8 +26,10 @@ force sample, the readers attacked are:
 8. every ward or LSOA profile of one user the same way, with the Map's count of the area
    for the same period and sources (cells: area, source and month);
 9. the emerging hot spots of every ward and LSOA as at every month of the last eight
-   quarters (each window is the quarter so far), with the Map's events of the same areas for
-   every month and quarter (cells: area and month). Rolling 6-month windows gave sums that
+   quarters (each window is the quarter so far) and each one's baseline as its "× its
+   baseline" gives it away (the shown baseline, or "c" when the window's count is shown and
+   no ratio is), with the Map's events of the same areas for every month and quarter from
+   the first baseline's first month (cells: area and month). Rolling 6-month windows gave sums that
    are no period (April less October); the quarter so far is a month or a quarter the Map
    shows, or two months of a quarter, whose count is not shown (hiding it only at the
    ceiling of its months pinned it: "c" over more than 5, and the quarter less its third
@@ -465,7 +467,7 @@ def _emerging_texts(query, level: str, month) -> dict:
     """Area code → (the window's months, its recent count's text as the Map's tooltip shows it)."""
     rows = emerging_view.level_rows(query, level, month, "All", POLICY)
     perturbed = query("emerging_hotspots", level=level, month_to=month, locality="All").set_index("unit_code")
-    months = pd.date_range(emerging_view.window_start(month, rows["recent_months"].iloc[0]), month, freq="MS").date
+    months = pd.date_range(period_start(month, "quarter"), month, freq="MS").date
     assert set(rows["recent_months"]) == {len(months)}
     if len(months) == 2:  # no period anyone opens: never shown, so it tells nothing
         assert rows["recent_events"].isna().all()
@@ -474,24 +476,59 @@ def _emerging_texts(query, level: str, month) -> dict:
             for code, n in zip(rows["unit_code"], rows["recent_events"])}
 
 
+def _emerging_baselines(query, level: str, month) -> dict:
+    """Area code → (the baseline's months, its count's text as the Map's tooltip gives it away).
+
+    The tooltip shows no baseline count, only "× its baseline" from the shown counts: the
+    reader is granted the shown (perturbed) baseline it was worked out from (more than a
+    rounded ratio says), and "c" where the window's count is shown and the ratio is not (the
+    baseline's count is hidden; told apart when it hides a larger count, which
+    ``emerging_view.guard_baselines`` hides at the ceiling of its quarters). Nothing where
+    the window's count is not shown."""
+    rows = emerging_view.level_rows(query, level, month, "All", POLICY)
+    perturbed = query("emerging_hotspots", level=level, month_to=month, locality="All").set_index("unit_code")
+    out = {}
+    for _, row in rows.iterrows():
+        ratio = emerging_view.ratio_text(row, POLICY, level)
+        if ratio is None:
+            continue
+        text = _text(row["baseline_events"], level) if "×" in ratio else \
+            _shown_text(disclosure.SUPPRESSED, perturbed.at[row["unit_code"], "baseline_events"])
+        start = period_start(month, "quarter")
+        held = pd.date_range(end=start - relativedelta(months=1), periods=int(row["baseline_months"]), freq="MS").date
+        out[row["unit_code"]] = (list(held), text)
+    return out
+
+
 @pytest.mark.parametrize("level", ["ward", "lsoa"])
 def test_emerging_windows_with_the_map_pin_no_hidden_month(force_con, level):
     months = _emerging_months(force_con)
-    last = _months(force_con)[-1]
+    data = _months(force_con)
+    last = data[-1]
     query = _cached_query(force_con, WHOLE)
     reader = certainty.Reader(POLICY)
-    for f in _windows(months):
+    baselines = {month: _emerging_baselines(query, level, month) for month in months}
+    # The Map's months and quarters over the windows and every baseline's months (up to 24
+    # before each window's quarter).
+    first = min([m for b in baselines.values() for held, _ in b.values() for m in held] + months)
+    seen = [m for m in data if m >= first]
+    for f in _windows(seen):
         f = _filters(f.month, f.period, last)
         if f.period == "year":
             continue
         areas = map_view.area_events(query, f, POLICY, level)  # as the Map shows them
         perturbed = query("area_events", f, level=level).set_index("code")["events"]
         for code, n in zip(areas["code"], areas["events"]):
-            reader.read((code, "map", _label(f)), [(code, m) for m in _held(f, months)],
+            reader.read((code, "map", _label(f)), [(code, m) for m in _held(f, seen)],
                         _shown_text(_text(n, level), perturbed.at[code]))
+    read = 0
     for month in months:
         for code, (held, text) in _emerging_texts(query, level, month).items():
             reader.read((code, "emerging", f"{month:%Y-%m}"), [(code, m) for m in held], text)
+        for code, (held, text) in baselines[month].items():
+            reader.read((code, "baseline", f"{month:%Y-%m}"), [(code, m) for m in held], text)
+            read += text not in (disclosure.SUPPRESSED, certainty.SECONDARY)
+    assert read, "some baselines are shown through their ratio"
     pinned = reader.pinned()
     assert not pinned, pinned
 

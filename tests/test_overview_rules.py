@@ -89,7 +89,7 @@ def test_emerging_hotspots_state_their_window_round_ratios_and_list_only_flagged
     ov = _collect(sample_con, Filters(date(2026, 10, 1)))
     assert len(ov.emerging) > 0
     assert "No pattern" not in set(ov.emerging["Pattern"])
-    assert all(re.fullmatch(r"\d+(\.\d)?×|>100×|new \(none before\)|—", r) for r in ov.emerging["Recent vs usual"]), \
+    assert all(re.fullmatch(r"\d+(\.\d)?×|>100×|—", r) for r in ov.emerging["Recent vs usual"]), \
         list(ov.emerging["Recent vs usual"])
     assert "quarter so far (October 2026)" in ov.notes["Emerging hotspots"]
     assert "August 2026 to October 2026" in ov.notes["Active peer groups"]
@@ -121,7 +121,7 @@ def test_the_map_colours_every_flagged_unit(sample_con):
 
 
 @pytest.mark.parametrize(("ratio", "text"), [(156.0, ">100×"), (12.4, "12×"), (2.46, "2.5×"), (3.0, "3×"),
-                                             (None, "new (none before)")])
+                                             (None, "—")])
 def test_ratios_read_as_people_say_them(ratio, text):
     from contextmap import fmt
 
