@@ -60,6 +60,7 @@ from dateutil.relativedelta import relativedelta
 from contextmap import (
     disclosure,
     emerging_view,
+    event_counts,
     headline,
     map_view,
     period_guard,
@@ -373,8 +374,7 @@ def _place_totals(query: queries.Query):
     guarded as the place profile and the Places table show them. Filters → both, by place id."""
     def totals(f: Filters) -> tuple[pd.Series, pd.Series]:
         return (query("place_counts", f).set_index("place_id")["events"],
-                period_guard.guarded(query, "place_counts", f, POLICY, keys=["place_id"], counts=["events"])
-                .set_index("place_id")["events"])
+                event_counts.place_events(query, f, POLICY).set_index("place_id")["events"])
 
     return totals
 
