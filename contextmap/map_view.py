@@ -21,7 +21,15 @@ from contextmap import hotspot_stats as hs
 from contextmap.event_counts import area_events, heat_events
 from contextmap.filters import SOURCES
 from contextmap.labels import label
-from contextmap.places_view import cross_border_text, ranking, shown_ranks, shown_scores, weights_text
+from contextmap.places_view import (
+    cross_border_text,
+    ranking,
+    score_texts,
+    shown_counts,
+    shown_ranks,
+    shown_scores,
+    weights_text,
+)
 from contextmap.queries import Query, has_table
 from contextmap.settings import Map, PlaceWeights
 
@@ -175,20 +183,19 @@ def place_markers(places: pd.DataFrame, weights: PlaceWeights, policy: disclosur
     by its shown events, and a place whose events are suppressed gets the smallest marker (NaN).
     """
     scores, ranks = shown_scores(places, weights, policy), shown_ranks(places, weights, policy)
-    events = disclosure.protect_counts(places.reset_index(drop=True), ["events"], policy, level="place")["events"]
-    events = events.set_axis(places.index)
+    events = shown_counts(places, policy)["events"].set_axis(places.index)
     out = places[["place_id", "lat", "lon"]].copy()
     out["score"] = scores.where(scores > 0).fillna(events)
+    # The Places table's texts, so the map never shows a count or a score the table hides.
     out["lines"] = [
         [
             r.name,
             f"{label(r.category, 'category')} · {r.locality}",
-            f"Events: {disclosure.fmt_count(r.events, policy, 'place')}",
-            "Score: " + ("c (its events are 0 to 5)" if pd.isna(sc) else f"{sc:,.1f}")
-            + ("" if pd.isna(rk) else f" (rank {int(rk)})"),
+            f"Events: {disclosure.SUPPRESSED if pd.isna(ev) else disclosure.fmt_count(ev, policy, 'place')}",
+            f"Score: {sc}" + ("" if pd.isna(rk) else f" (rank {int(rk)})"),
             *filter(None, [cross_border_text(r.cross_border_councils)]),
         ]
-        for r, sc, rk in zip(places.itertuples(), scores, ranks)
+        for r, ev, sc, rk in zip(places.itertuples(), events, score_texts(places, weights, policy), ranks)
     ]
     return out
 

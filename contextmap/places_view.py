@@ -20,6 +20,14 @@ from contextmap.queries import Query
 from contextmap.settings import PlaceWeights
 
 
+def shown_counts(places: pd.DataFrame, policy: disclosure.Policy) -> pd.DataFrame:
+    """Each place's events and sources as the Places table shows them (NaN where hidden, a
+    source hidden beside the others so the events less them give nothing back), by position:
+    every page that shows a place's counts shows these."""
+    return disclosure.protect_counts(places.reset_index(drop=True), ["events", *PLACE_PARTS], policy, level="place",
+                                     total_col="events", parts=list(PLACE_PARTS))
+
+
 def shown_scores(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure.Policy) -> pd.Series:
     """Each place's score from its shown (protected) counts, a hidden part ("c") counting as
     0; NaN when the place's events are hidden.
@@ -28,9 +36,7 @@ def shown_scores(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure
     true parts beside them would give back a hidden part (the weights are public), and
     hiding it whenever a part is hidden would hide it at most places, since zero is "c" too.
     """
-    df = places.reset_index(drop=True)
-    protected = disclosure.protect_counts(df, ["events", *PLACE_PARTS], policy, level="place", total_col="events",
-                                          parts=list(PLACE_PARTS))
+    protected = shown_counts(places, policy)
     score = sum(float(getattr(weights, part)) * protected[part].fillna(0) for part in PLACE_PARTS)
     return score.where(protected["events"].notna()).set_axis(places.index)
 
@@ -43,8 +49,7 @@ def score_texts(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure.
     so the score is at least that), "—" when every part it counts is hidden (a "≥ 0.0" says
     nothing), "c" when the place's events are hidden."""
     df = places.reset_index(drop=True)
-    hidden = disclosure.protect_counts(df, ["events", *PLACE_PARTS], policy, level="place", total_col="events",
-                                       parts=list(PLACE_PARTS))[list(PLACE_PARTS)].isna().any(axis=1)
+    hidden = shown_counts(df, policy)[list(PLACE_PARTS)].isna().any(axis=1)
     texts = [disclosure.SUPPRESSED if pd.isna(v) else NO_SCORE if h and v == 0 else f"≥ {v:,.1f}" if h else f"{v:,.1f}"
              for v, h in zip(shown_scores(df, weights, policy), hidden)]
     return pd.Series(texts, index=places.index, dtype=object)
