@@ -87,8 +87,8 @@ def postcode_table(units: pd.DataFrame, policy: disclosure.Policy, level: str, s
 def tension_figure(matrix: pd.DataFrame, policy: disclosure.Policy) -> go.Figure:
     """District × district heat map of young people from one district in offences in another.
 
-    ``matrix`` rows: ``home_district``, ``offence_district``, ``people``. Suppressed cells
-    are blank with "c" in the hover; the diagonal (own district) is shown too.
+    ``matrix`` rows: ``home_district``, ``offence_district``, ``people``. Hidden cells, and
+    pairs with no one, are blank with "c" in the hover; the diagonal (own district) is shown too.
     """
     if matrix.empty:
         fig = go.Figure()
@@ -103,12 +103,15 @@ def tension_figure(matrix: pd.DataFrame, policy: disclosure.Policy) -> go.Figure
     z = z.reindex(index=homes, columns=places)
     status = df.pivot_table(index="home_district", columns="offence_district", values="people_status",
                             aggfunc="first").reindex(index=homes, columns=places)
-    text = np.where(status.to_numpy() == "suppressed", disclosure.SUPPRESSED,
-                    np.where(pd.isna(z.to_numpy()), "", z.to_numpy().astype(object)))
-    text = np.vectorize(lambda t: t if isinstance(t, str) else f"{t:,.0f}")(text)
+    # A pair with no one (absent from the query) is "c" as any 1 to 5 is: zero is "c" too, so
+    # the grid never tells an empty pair from a small one.
+    shown = (status.to_numpy() != "suppressed") & pd.notna(z.to_numpy())
+    numbers = np.vectorize(lambda v: f"{v:,.0f}", otypes=[object])(np.nan_to_num(z.to_numpy(dtype=float)))
+    text = np.where(shown, numbers, "")
+    hover = np.where(shown, numbers, disclosure.SUPPRESSED)
     fig = go.Figure(go.Heatmap(
         z=z.to_numpy(), x=places, y=homes, colorscale="YlOrRd", text=text, texttemplate="%{text}",
-        hovertemplate="From %{y} to %{x}: %{text} young people<extra></extra>",
+        customdata=hover, hovertemplate="From %{y} to %{x}: %{customdata} young people<extra></extra>",
         colorbar={"title": "Young people"}, xgap=1, ygap=1,
     ))
     fig.update_layout(template="simple_white", height=max(360, 28 * len(homes) + 140),

@@ -252,6 +252,10 @@ def test_planted_postcode_pair_is_the_strongest_and_the_matrix_is_protected(quer
     fig = postcodes_view.tension_figure(query("postcode_tension", **params), POLICY)
     z = np.asarray(fig.data[0].z, dtype=float).ravel()
     assert not any(disclosure.is_suppressed(v, POLICY) for v in z[~np.isnan(z)])
+    # An empty pair reads as a small one: blank, "c" in the hover (zero is "c" too).
+    text, hover = np.asarray(fig.data[0].text).ravel(), np.asarray(fig.data[0].customdata).ravel()
+    assert (np.isnan(z) == (text == "")).all() and set(hover[np.isnan(z)]) == {disclosure.SUPPRESSED}
+    assert (hover[~np.isnan(z)] == text[~np.isnan(z)]).all()
 
 
 # --- pages under AppTest ----------------------------------------------------------------------
