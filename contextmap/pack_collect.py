@@ -250,7 +250,7 @@ def scope_note(council_name: str) -> str:
 # Heading → the text standing for a pack section a council scope does not get, and why.
 COUNCIL_LEFT_OUT = {
     "Map": ("The ward map is not in a council's pack: it counts every council's children and places across the "
-            "force (the Map page is not available at council level yet)."),
+            "force (the Map page shows {council}'s own figures)."),
     "Places with the most activity": ("Not shown at council level: the force's top places count every council's "
                                       "children. The Places page lists the places that involve {council}'s "
                                       "children."),
