@@ -258,7 +258,7 @@ COUNCIL_LEFT_OUT = {
     "Active peer groups": ("Not shown at council level: groups are found over every council's children. The Peer "
                            "groups page lists, by number, the groups with at least one of {council}'s children."),
     "Disruption reviews": ("Not shown at council level: the disruption review compares places across the force "
-                           "(the Disruption review page is not available at council level yet)."),
+                           "(the Disruption review page lists the actions in or next to {council}, without verdicts)."),
     "Data quality": "Not shown at council level: the build's file counts cover every council's files.",
 }
 
