@@ -136,7 +136,7 @@ def window_text(row, policy: disclosure.Policy, level: str) -> str:
     """A row's recent events in words for a tooltip: "12 events in October 2026", or why
     a two-month window's are not shown."""
     if is_two_months(row["recent_months"]):
-        return f"events in {window_label(row)} not shown: two months are no period the pages show"
+        return f"events in {window_label(row)} not shown (the pages show months and quarters, not two months)"
     return f"{disclosure.fmt_count(row['recent_events'], policy, level)} events in {window_label(row)}"
 
 

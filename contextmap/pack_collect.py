@@ -126,8 +126,8 @@ def _table_notes(f: Filters, cov: Coverage) -> dict[str, str]:
             "emerging hot spots). \"Recent vs usual\" compares events per month: the quarter so far's events per "
             "month against the usual events per month, each from the count as shown; \"—\" when either count is "
             "not shown (\"c\")."
-            + (" The quarter's first two months are no period the pages show, so their events and ratio are not "
-               "shown (\"—\")."
+            + (" Two months into a quarter, the events so far and the ratio are not shown (\"—\"): the pages show "
+               "months and quarters only, and a two-month figure set beside them could reveal a hidden count."
                if f.month_to != quarter and f.month_to.month % 3 != 0 else ""),
             f.ignored({"locality"}, "the test uses every event over its own windows")),
         "Active peer groups": (

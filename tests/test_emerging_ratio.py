@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from contextmap import cellkey, disclosure, emerging_view, fmt, map_view, pack_collect, queries
+from contextmap import cellkey, disclosure, emerging_view, event_counts, fmt, map_view, pack_collect, queries
 from contextmap.filters import Filters
 from pipelines.hotspots.emerging import COLUMNS
 
@@ -74,11 +74,16 @@ def _true_baselines(recent: int, text: str) -> list[int]:
 
 
 def _run(con, name: str, **params) -> pd.DataFrame:
-    """The pages' queries on the mart above; the Map's events of the baseline's periods from ``MAP_EVENTS``."""
+    """The pages' queries on the mart above; the Map's events of the baseline's periods from ``MAP_EVENTS``
+    and of the window's month from ``UNITS``."""
     if name == "area_events":
         period = "month" if params["month_from"] == params["month_to"] else "quarter"
-        assert params["month_to"] < MONTH, "only the periods before the window"
-        return pd.DataFrame({"code": list(MAP_EVENTS), "events": [e[period] for e in MAP_EVENTS.values()]})
+        # The window's own month as the Map shows it (the recent count), or a period before it.
+        events = ([UNITS[code][0] for code in MAP_EVENTS] if params["month_to"] >= MONTH
+                  else [e[period] for e in MAP_EVENTS.values()])
+        # Every event from one source (the guard sets the events against their sources').
+        return pd.DataFrame({"code": list(MAP_EVENTS), "events": events,
+                             **{s: events if s == "missing_from" else 0 for s in event_counts.AREA_SOURCES}})
     return queries.run(con, name, policy=POLICY, **params)
 
 

@@ -100,7 +100,7 @@ def test_a_two_month_window_shows_no_count_and_says_why(sample_con):
     assert len(ov.emerging) > 0
     assert set(ov.emerging["Recent events"]) == {"—"} and set(ov.emerging["Recent vs usual"]) == {"—"}
     assert "quarter so far (July 2026 to August 2026)" in ov.notes["Emerging hotspots"]
-    assert "first two months are no period the pages show" in ov.notes["Emerging hotspots"]
+    assert "Two months into a quarter, the events so far and the ratio are not shown" in ov.notes["Emerging hotspots"]
     assert "first two months" not in _collect(sample_con, Filters(date(2026, 9, 1))).notes["Emerging hotspots"]
 
 
