@@ -68,7 +68,8 @@ GI_CATEGORIES = {
 }
 # Okabe-Ito colours, distinct for colour-blind readers.
 EMERGING_CATEGORIES = {
-    "New": ("#D55E00", "New"),
+    # Not vermilion: that is the place markers' fill (maps.PLACE_FILL).
+    "New": ("#661100", "New"),
     "Consecutive": ("#E69F00", "Consecutive"),
     "Intensifying": ("#CC79A7", "Intensifying"),
     "Persistent": ("#0072B2", "Persistent"),
@@ -173,7 +174,9 @@ def _class_line(measure: str, row, policy, level) -> str:
     ratio = emerging_view.ratio_text(row, policy, level)
     ratio = "" if ratio is None else f", {ratio}"
     category = hs.emerging_category(row["is_emerging"], row["label"])
-    return f"Emerging pattern: {category}{ratio} ({emerging_view.window_text(row, policy, level)})"
+    # Every area has a pattern; only some are flagged (the Overview lists those): say which.
+    flagged = "flagged: a significant recent rise" if bool(row["is_emerging"]) else "not flagged"
+    return f"Emerging pattern: {category}, {flagged}{ratio} ({emerging_view.window_text(row, policy, level)})"
 
 
 def place_markers(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure.Policy) -> pd.DataFrame:
