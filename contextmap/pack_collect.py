@@ -100,7 +100,7 @@ def _emerging(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> 
         "Recent events": [disclosure.fmt_count(n, policy, level=lv) for n, lv in zip(raw["recent_events"], raw["level"])],
         "Recent vs usual": [_ratio_cell(row, policy) for _, row in raw.iterrows()],
         "Pattern": [emerging_category(True, label) for label in raw["label"]],
-    })
+    })[["Place or area", "Recent events", "Recent vs usual", "Pattern", "Kind", "Locality"]]
 
 
 def _ratio_cell(row, policy: disclosure.Policy) -> str:
@@ -224,7 +224,9 @@ def _places(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> pd
         if source not in f.sources:
             shown[col] = "—"  # switched off in Sources: not counted, rather than a hidden count
     shown["category"] = labels(shown["category"], "category")
-    table = shown[["name", "category", "locality", "found_here", "rhi_mentions", "offences", "events"]].rename(columns={
+    # The count that sets the order first, so a 1024-pixel screen that cuts the right-hand
+    # columns keeps it.
+    table = shown[["name", "events", "found_here", "rhi_mentions", "offences", "category", "locality"]].rename(columns={
         "name": "Place", "category": "Category", "locality": "Locality", "found_here": "Found here",
         "rhi_mentions": "Named in RHIs", "offences": "Offences", "events": "All events"})
     return fmt.by_shown(table.assign(_id=raw["place_id"]), ["All events"], ["Place", "_id"], top).drop(columns="_id")
