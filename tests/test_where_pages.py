@@ -140,6 +140,47 @@ def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_sm
     assert small.size and all(sparks.get(p, []) == [] for p in set(small) & set(sparks.index))
 
 
+def test_places_table_sorts_hidden_values_last_and_by_nothing_but_what_it_shows(query, last):
+    """A header click sorts as a reader expects: Score highest first with every hidden score
+    ("c", "—") last, Rank 1, 2, 3 … with unranked places after the last, Trend Rising,
+    Steady, Falling then "—"; each cell still shows its text, and every hidden value shares
+    one key, read from the shown text (never a true count)."""
+    from contextmap.fmt import sortable
+    from tests.test_tables import _shown, grid_order
+
+    f = Filters(month=last, period="year", data_end=last)
+    table = places_view.places_table(places_view.ranking(query, f, WEIGHTS, POLICY), WEIGHTS, POLICY,
+                                     quarters=places_view.quarter_counts(query, f, POLICY), f=f).drop(columns="place_id")
+    keys = places_view.sort_keys(table)
+    styler = sortable(table, keys)
+    data = styler.data
+    for col in ("Rank", "Score", "Trend", "Cross-border"):
+        assert pd.api.types.is_float_dtype(data[col]), col
+    shown = pd.DataFrame(_shown(styler), columns=table.columns)
+    for col in ("Rank", "Score", "Trend", "Cross-border", "Events"):
+        assert shown[col].tolist() == [("—" if pd.isna(v) else str(v)) for v in table[col]], col
+
+    hidden_score = table["Score"].isin(["c", "—"])
+    assert hidden_score.any() and (~hidden_score).any() and table["Score"].str.startswith("≥").any()
+    assert data.loc[hidden_score, "Score"].isna().all()
+    by_score = grid_order(data["Score"], descending=True)
+    assert hidden_score.iloc[by_score].tolist() == sorted(hidden_score), "a hidden score sorts after every shown one"
+    scores = data["Score"].iloc[by_score].dropna().tolist()
+    assert scores == sorted(scores, reverse=True)
+    shown_scores = table.loc[~hidden_score, "Score"].str.removeprefix("≥ ").str.replace(",", "").astype(float)
+    assert (data.loc[~hidden_score, "Score"] == shown_scores).all(), "Score sorts by the number shown"
+
+    unranked = table["Rank"].isna()
+    assert unranked.any() and (~unranked).any() and data.loc[unranked, "Rank"].nunique() == 1
+    by_rank = grid_order(data["Rank"])
+    assert unranked.iloc[by_rank].tolist() == sorted(unranked), "ranks 1, 2, 3 … first, the unranked after"
+    assert table["Rank"].iloc[by_rank].dropna().is_monotonic_increasing
+
+    by_trend = table["Trend"].iloc[grid_order(data["Trend"])].tolist()
+    order = ["Rising", "Steady", "Falling", "—"]
+    assert by_trend == sorted(by_trend, key=order.index) and "—" in by_trend
+
+
 def test_places_trend_is_worked_out_from_the_quarters_shown(query, last):
     from scipy.stats import binomtest
 
