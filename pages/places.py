@@ -83,6 +83,10 @@ if pick:
     with st.spinner("Gathering the place's figures…"):
         prof = profile_view.place_profile(s.query, pick, f, s.policy, weights,
                                           groups="groups" in auth.pages_for(s.role, s.user.council), scoped=scoped)
-    page.show_profile(prof, level=4)
+    if prof:
+        # The table may be for the year while the profile follows the sidebar: each says which.
+        prof.title = f"{prof.title} — {f.label}"
+        prof.notes.append(profile_view.period_note(f, shown_filters))
+        page.show_profile(prof, level=4)
 for caveat in map_view.CAVEATS:
     st.caption(f"Caveat: {caveat}")

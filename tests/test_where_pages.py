@@ -364,6 +364,22 @@ def test_the_places_window_names_its_month_with_a_capital(monkeypatch, served, l
     assert window.options[1].startswith("The sidebar's period (")
 
 
+def test_the_place_profile_says_its_period_and_the_table_s(monkeypatch, served, last):
+    """The table opens on the year, the profile follows the sidebar's month: the profile's
+    heading names its period and a line says which period each covers."""
+    place = TRUTH["place_hotspots"][0]
+    at = _run(monkeypatch, served, last, "pages/places.py", period="month", place=place)
+    assert not at.exception, at.exception
+    month = Filters(last, "month", data_end=last)
+    text = _text(at).replace("\\", "")
+    assert f" — {month.label}" in text
+    assert (f"Figures for {month.label} (the sidebar's period); the table above is for "
+            f"{month.year_window_text()}.") in text
+    at.selectbox(key="places_window").set_value("sidebar").run()
+    assert not at.exception, at.exception
+    assert f"Figures for {month.label}, the same period as the table above." in _text(at).replace("\\", "")
+
+
 def test_postcodes_page_lists_districts_and_the_strongest_pair(monkeypatch, served, last):
     at = _run(monkeypatch, served, last, "pages/postcodes.py")
     assert not at.exception, at.exception

@@ -107,6 +107,8 @@ def show_profile(prof, level: int = 3) -> None:
     Names and subtitles come from the data, so they are escaped, never read as Markdown.
     """
     st.markdown(f"{'#' * level} {md_escape(prof.title)}")
+    for note in prof.notes:
+        st.markdown(md_escape(note))
     st.caption(md_escape(prof.subtitle))
     for col, (label, value, help_text) in zip(st.columns(len(prof.metrics)), prof.metrics):
         col.metric(label, value, help=help_text, border=True)
