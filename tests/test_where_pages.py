@@ -88,7 +88,22 @@ def test_every_measure_draws_every_area_offline_with_places(query, quarter, meas
     # Every layer drawn is explained under the map: the areas' measure, the places, the heat map.
     legend = drawn.legend.replace("\\", "")
     assert map_view.MEASURES[measure] in legend and "**Places**" in legend and "**Density heat map**" in legend
+    # The colours' heading names the period they cover.
+    assert f"{map_view.MEASURES[measure]} — {map_view.colour_period(measure, quarter)}**" in legend
     assert "Ref:" not in html and "None" not in legend
+
+
+def test_the_map_says_which_period_its_colours_cover_and_what_an_event_is(last):
+    month = Filters(month=last, period="month", data_end=last)
+    year = Filters(month=last, period="year", data_end=last)
+    count = map_view.colour_caption("count", month).replace("\\", "")
+    assert count.startswith(f"Colours: number of events, {month.label}.")
+    assert "Events: children who went missing from or were found in the area" in count and "Sources" in count
+    assert f"Colours: number of events, {year.label}." in map_view.colour_caption("count", year).replace("\\", "")
+    assert "the quarter so far to" in map_view.colour_caption("emerging", month)
+    with_places = map_view.colour_caption("rate", month, places=True).replace("\\", "")
+    assert f"Place circles: {month.year_window_text()}." in with_places
+    assert "Gi\\*" in map_view.colour_caption("gi", month), "escaped, never read as Markdown"
 
 
 def test_a_click_on_an_area_or_place_resolves_to_it(query, quarter):
@@ -334,6 +349,8 @@ def test_map_page_has_controls_caveats_funnel_and_opens_an_area_profile(monkeypa
     text = _text(at)
     assert "snapped to anonymous map points" in text and "recording practice" in text
     assert "Fair comparison of areas (funnel plot)" in text
+    assert map_view.colour_caption(at.selectbox(key="map_measure").value, Filters(last, "quarter", data_end=last),
+                                   places=True) in [c.value for c in at.caption]
     pick = at.selectbox(key="map_pick_ward")
     pick.select(pick.options[1]).run()
     assert not at.exception, at.exception
