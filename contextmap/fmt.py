@@ -138,7 +138,36 @@ def _float_formatter(values: pd.Series):
     return lambda v: "—" if pd.isna(v) else f"{v:,.{decimals}f}"
 
 
-def sortable(table: pd.DataFrame):
+def _cell_text(value) -> str:
+    """A cell as the grid shows it: missing values read "—" (the grid's placeholder)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "—"
+    return str(value)
+
+
+def _show_texts(styler, col: str, keys: list, texts: list[str]):
+    """Show column ``col`` of ``styler`` (holding ``keys``) as ``texts``, cell by cell.
+
+    One formatter per group of rows in which each key has a single text ("≥ 9.0" and "9.0"
+    share the key 9.0, so they go in two groups): a handful of Styler calls, not one a cell."""
+    def norm(v):
+        return None if pd.isna(v) else float(v)
+
+    groups: list[tuple[dict, list[bool]]] = []
+    for i, (key, text) in enumerate(zip(keys, texts)):
+        k = norm(key)
+        group = next((g for g in groups if g[0].get(k, text) == text), None)
+        if group is None:
+            group = ({}, [False] * len(keys))
+            groups.append(group)
+        group[0][k] = text
+        group[1][i] = True
+    for lookup, rows in groups:
+        styler = styler.format(lambda v, lookup=lookup: lookup[norm(v)], subset=pd.IndexSlice[rows, [col]])
+    return styler
+
+
+def sortable(table: pd.DataFrame, keys: dict | None = None):
     """A display table whose numbers sort as numbers, showing exactly the same text.
 
     Tables reach the screen as text ("1,234", "c", "+26%", "—"), which a grid sorts as
@@ -147,9 +176,19 @@ def sortable(table: pd.DataFrame):
     and the smallest shown count (:data:`HIDDEN_SORT_KEY`), empty cells last. Columns
     that are not numbers as text are left as they are; other float columns are shown
     with at most two decimals rather than the Styler's six.
+
+    ``keys`` maps a column to the numbers it sorts by, one a row, when its text is not a
+    plain number ("≥ 9.0", "Rising"): the grid sorts by them and shows each cell's text as
+    it was. A key must come from the shown text alone, never a hidden count. Streamlit's
+    grid sorts a missing number as 0 (below every positive one, above a negative one).
     """
+    keys = keys or {}
     data, formats = table.copy(), {}
+    for col in keys:
+        data[col] = pd.to_numeric(pd.Series(list(keys[col]), index=table.index, dtype=object), errors="raise")
     for col in table.columns:
+        if col in keys:
+            continue
         column = table[col]
         if column.dtype == object or pd.api.types.is_string_dtype(column):
             parsed = _number_formatter(column)
@@ -157,7 +196,12 @@ def sortable(table: pd.DataFrame):
                 data[col], formats[col] = parsed[0], parsed[1]
         elif pd.api.types.is_float_dtype(column):
             formats[col] = _float_formatter(column)
-    return data.style.format(formats) if formats else data
+    if not formats and not keys:
+        return data
+    styler = data.style.format(formats)
+    for col in keys:
+        styler = _show_texts(styler, col, data[col].tolist(), [_cell_text(v) for v in table[col]])
+    return styler
 
 
 def shown_number(value) -> float:

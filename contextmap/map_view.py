@@ -343,6 +343,28 @@ def place_legend(weights: PlaceWeights, filters) -> list:
     ]
 
 
+EVENTS_MEANING = ("Events: children who went missing from or were found in the area, return home interviews "
+                  "naming it, and offences there, as chosen under Sources.")
+
+
+def colour_period(measure: str, filters) -> str:
+    """The period the areas' colours cover: the sidebar's ("October 2026"), or for emerging
+    hotspots the quarter so far to its last month."""
+    if measure == "emerging":
+        return f"the quarter so far to {fmt.month_label(filters.month_to)}"
+    return filters.label
+
+
+def colour_caption(measure: str, filters, places: bool = False) -> str:
+    """The line over the map: what the colours show and for which period, what an event is,
+    and (``places``) the period of the place circles, which is the year. Markdown, escaped."""
+    what = MEASURES[measure]
+    text = f"Colours: {what[0].lower() + what[1:]}, {colour_period(measure, filters)}."
+    if places:
+        text += f" Place circles: {filters.year_window_text()}."
+    return fmt.md_escape(text) + "  \n" + fmt.md_escape(EVENTS_MEANING)
+
+
 def _area_notice(data: MapData, measure: str, level: str, filters) -> str | None:
     """Why the areas show nothing, when they do not."""
     values, where = data.values, LEVELS[level].split(" ")[0].lower()
@@ -365,7 +387,8 @@ def build_map(query: Query, data: MapData, filters, policy: disclosure.Policy, m
     and names, places, heat map; its legend; and a notice for each layer with nothing to show."""
     drawn = "count" if data.missing else measure
     m, legend = maps.choropleth(
-        data.boundaries, data.values, title=MEASURES[drawn], decimals=1 if drawn == "rate" else 0,
+        data.boundaries, data.values, title=f"{MEASURES[drawn]} — {colour_period(drawn, filters)}",
+        decimals=1 if drawn == "rate" else 0,
         categories={"gi": GI_CATEGORIES, "emerging": EMERGING_CATEGORIES}.get(drawn), attribution=attribution,
         tile_url=tiles.tile_url if tiles else "", tile_attribution=tiles.tile_attribution if tiles else "",
     )

@@ -222,6 +222,33 @@ def places_table(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure
                                                     na_position="last", ignore_index=True).drop(columns="_events")
 
 
+TREND_ORDER = {"Rising": 1, "Steady": 2, "Falling": 3}
+
+
+def sort_keys(table: pd.DataFrame) -> dict[str, list[float]]:
+    """The numbers the places grid sorts its text columns by (:func:`contextmap.fmt.sortable`),
+    read from the table's shown text alone, so no sort orders hidden values by their true ones.
+
+    Streamlit's grid sorts a missing number as 0, first when ascending: an unranked place
+    sorts after the last rank (one key for all), so Rank ascending reads 1, 2, 3 … then the
+    rest; Trend ascending reads Rising, Steady, Falling, then "—". Score sorts by the number
+    shown ("≥ 9.0" as 9.0); "c" and "—" are missing, last when sorting highest first.
+    Cross-border sorts by its number of councils."""
+    keys: dict[str, list[float]] = {}
+    if "Rank" in table:
+        unranked = float(len(table) + 1)
+        keys["Rank"] = [unranked if pd.isna(r) else float(r) for r in table["Rank"]]
+    if "Score" in table:
+        keys["Score"] = [float(t.removeprefix("≥ ").replace(",", "")) if t not in (disclosure.SUPPRESSED, NO_SCORE)
+                         else float("nan") for t in table["Score"]]
+    if "Trend" in table:
+        keys["Trend"] = [float(TREND_ORDER.get(t, len(TREND_ORDER) + 1)) for t in table["Trend"]]
+    if "Cross-border" in table:
+        keys["Cross-border"] = [float(t.split()[0]) if t.endswith(" councils") else float("nan")
+                                for t in table["Cross-border"]]
+    return keys
+
+
 def weights_text(weights: PlaceWeights) -> str:
     """The place score's formula in words, from ``[hotspots.place_weights]``."""
     names = {"missing_found": "children found there", "rhi_mention": "return home interviews naming it",

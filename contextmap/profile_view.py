@@ -190,6 +190,16 @@ def _timeline(monthly: pd.DataFrame, actions: pd.DataFrame, policy, level) -> go
     return fig
 
 
+def period_note(f: Filters, table: Filters) -> str:
+    """Which period a place profile (filters ``f``, the sidebar's) and the places table above
+    it (filters ``table``, often the year holding the month) each cover: a place's Events in
+    a month under its row for the year must not read as a contradiction."""
+    if table.label == f.label:
+        return f"Figures for {f.label}, the same period as the table above."
+    return (f"Figures for {f.label} (the sidebar's period); the table above is for "
+            f"{f.year_window_text() if table.label == f.year_window().label else table.label}.")
+
+
 def place_profile(query: Query, place_id: str, filters, policy: disclosure.Policy, weights: PlaceWeights,
                   groups: bool = True, scoped: bool = False) -> Profile | None:
     """Profile of one place of concern: figures, events by source by month, themes, groups,

@@ -44,6 +44,8 @@ def map_and_profile() -> None:
                                    settings.current().map, settings.current().geography.attribution, level)
     for notice in drawn.notices:
         st.info(notice, icon=":material/info:")
+    st.caption(map_view.colour_caption("count" if data.missing else measure, f,
+                                       places=show_places and data.places is not None))
     out = st_folium(drawn.map, key=f"map_{level}_{measure}", height=560, use_container_width=True,
                     returned_objects=["last_active_drawing"])
     st.markdown(drawn.legend)

@@ -43,12 +43,15 @@ if shown.empty:
             "the period, choose All localities or another category, or switch off the toggle above to list every place.")
 else:
     table = places_view.places_table(shown, weights, s.policy, scoped, quarters=quarters, f=f)
+    listed = table.drop(columns="place_id")
     page.table(
-        table.drop(columns="place_id"), height=420,
+        listed, height=420, sort_keys=places_view.sort_keys(listed),
         column_config={
-            "Score": st.column_config.Column(help=places_view.weights_text(weights) + " Shown as c when any of its parts is."),
+            "Score": st.column_config.Column(help=places_view.weights_text(weights) + " ≥ when a part is hidden "
+                                                  "(it sorts by the number shown); c when the place's events are "
+                                                  "hidden, — when every part is: both sort lowest."),
             "Rank": st.column_config.Column(help="1 = the highest score shown. A place whose score is hidden (c) "
-                                                  "has no rank."),
+                                                  "or 0 has no rank and sorts after the last rank."),
             "Last 2 years": st.column_config.BarChartColumn(help="Events in each quarter of the last two years. Blank "
                                                             "when a quarter had too few events to show.", y_min=0),
             "Place": st.column_config.TextColumn(pinned=True),
@@ -56,12 +59,14 @@ else:
                                                        "false-discovery-rate corrected), with at least the minimum number of events."),
             "Trend": st.column_config.Column(help="The quarter so far against the whole quarter before, from the "
                                                   "counts shown (exact binomial test on monthly rates, 5%); — when "
-                                                  "either quarter is hidden."),
+                                                  "either quarter is hidden. Sorts Rising, Steady, Falling, then —.",
+                                             alignment="left"),
             "Change": st.column_config.Column(help="Events against the period of the same length just before (not for a "
                                                    "period so far)."),
             "Cross-border": st.column_config.Column(help="Children of two or more councils found here or naming it in "
                                                     "a return home interview, each council with more than "
-                                                    f"{s.policy.suppress_max} children here (over all the data)."),
+                                                    f"{s.policy.suppress_max} children here (over all the data).",
+                                                    alignment="left"),
         },
     )
     if not scoped:
@@ -78,6 +83,10 @@ if pick:
     with st.spinner("Gathering the place's figures…"):
         prof = profile_view.place_profile(s.query, pick, f, s.policy, weights,
                                           groups="groups" in auth.pages_for(s.role, s.user.council), scoped=scoped)
-    page.show_profile(prof, level=4)
+    if prof:
+        # The table may be for the year while the profile follows the sidebar: each says which.
+        prof.title = f"{prof.title} — {f.label}"
+        prof.notes.append(profile_view.period_note(f, shown_filters))
+        page.show_profile(prof, level=4)
 for caveat in map_view.CAVEATS:
     st.caption(f"Caveat: {caveat}")

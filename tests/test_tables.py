@@ -35,3 +35,32 @@ def test_columns_that_are_not_numbers_stay_text():
 def test_floats_show_at_most_two_decimals_not_six():
     styler = sortable(pd.DataFrame({"Rate": [1.25, 3.5, None], "Ratio": [2.0, 3.0, 4.0]}))
     assert _shown(styler) == [["1.25", "2"], ["3.50", "3"], ["—", "4"]]
+
+
+def grid_order(values, descending: bool = False) -> list[int]:
+    """Row positions in the order Streamlit 1.67's grid sorts a number column ("smart" mode,
+    DataFrame.js): a missing number becomes "", which compares equal to 0 and below every
+    positive number; the sort is stable."""
+    import functools
+
+    def cell(v):
+        return "" if v is None or pd.isna(v) else float(v)
+
+    def compare(a, b):
+        a, b = cell(a), cell(b)
+        if isinstance(a, str) and isinstance(b, str):
+            return 0
+        x, y = (0.0 if isinstance(a, str) else a), (0.0 if isinstance(b, str) else b)
+        c = 0 if x == y else 1 if x > y else -1
+        return -c if descending else c
+
+    values = list(values)
+    return sorted(range(len(values)), key=functools.cmp_to_key(lambda i, j: compare(values[i], values[j])))
+
+
+def test_sort_keys_sort_a_text_column_and_every_cell_shows_its_own_text():
+    table = pd.DataFrame({"Score": ["9.0", "≥ 9.0", "c", "12.5", "—"], "Rank": pd.array([2, None, None, 1, None], "Int64")})
+    styler = sortable(table, {"Score": [9.0, 9.0, None, 12.5, None], "Rank": [2, 6, 6, 1, 6]})
+    assert _shown(styler) == [["9.0", "2"], ["≥ 9.0", "—"], ["c", "—"], ["12.5", "1"], ["—", "—"]]
+    assert grid_order(styler.data["Score"], descending=True)[:3] == [3, 0, 1]
+    assert grid_order(styler.data["Rank"]) == [3, 0, 1, 2, 4]

@@ -88,7 +88,22 @@ def test_every_measure_draws_every_area_offline_with_places(query, quarter, meas
     # Every layer drawn is explained under the map: the areas' measure, the places, the heat map.
     legend = drawn.legend.replace("\\", "")
     assert map_view.MEASURES[measure] in legend and "**Places**" in legend and "**Density heat map**" in legend
+    # The colours' heading names the period they cover.
+    assert f"{map_view.MEASURES[measure]} — {map_view.colour_period(measure, quarter)}**" in legend
     assert "Ref:" not in html and "None" not in legend
+
+
+def test_the_map_says_which_period_its_colours_cover_and_what_an_event_is(last):
+    month = Filters(month=last, period="month", data_end=last)
+    year = Filters(month=last, period="year", data_end=last)
+    count = map_view.colour_caption("count", month).replace("\\", "")
+    assert count.startswith(f"Colours: number of events, {month.label}.")
+    assert "Events: children who went missing from or were found in the area" in count and "Sources" in count
+    assert f"Colours: number of events, {year.label}." in map_view.colour_caption("count", year).replace("\\", "")
+    assert "the quarter so far to" in map_view.colour_caption("emerging", month)
+    with_places = map_view.colour_caption("rate", month, places=True).replace("\\", "")
+    assert f"Place circles: {month.year_window_text()}." in with_places
+    assert "Gi\\*" in map_view.colour_caption("gi", month), "escaped, never read as Markdown"
 
 
 def test_a_click_on_an_area_or_place_resolves_to_it(query, quarter):
@@ -138,6 +153,47 @@ def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_sm
     assert any(len(sparks[p]) == places_view.SPARK_QUARTERS for p in TRUTH["place_hotspots"])
     small = quarters[quarters["month"].isna() & quarters["events"].between(0, 5)]["place_id"]
     assert small.size and all(sparks.get(p, []) == [] for p in set(small) & set(sparks.index))
+
+
+def test_places_table_sorts_hidden_values_last_and_by_nothing_but_what_it_shows(query, last):
+    """A header click sorts as a reader expects: Score highest first with every hidden score
+    ("c", "—") last, Rank 1, 2, 3 … with unranked places after the last, Trend Rising,
+    Steady, Falling then "—"; each cell still shows its text, and every hidden value shares
+    one key, read from the shown text (never a true count)."""
+    from contextmap.fmt import sortable
+    from tests.test_tables import _shown, grid_order
+
+    f = Filters(month=last, period="year", data_end=last)
+    table = places_view.places_table(places_view.ranking(query, f, WEIGHTS, POLICY), WEIGHTS, POLICY,
+                                     quarters=places_view.quarter_counts(query, f, POLICY), f=f).drop(columns="place_id")
+    keys = places_view.sort_keys(table)
+    styler = sortable(table, keys)
+    data = styler.data
+    for col in ("Rank", "Score", "Trend", "Cross-border"):
+        assert pd.api.types.is_float_dtype(data[col]), col
+    shown = pd.DataFrame(_shown(styler), columns=table.columns)
+    for col in ("Rank", "Score", "Trend", "Cross-border", "Events"):
+        assert shown[col].tolist() == [("—" if pd.isna(v) else str(v)) for v in table[col]], col
+
+    hidden_score = table["Score"].isin(["c", "—"])
+    assert hidden_score.any() and (~hidden_score).any() and table["Score"].str.startswith("≥").any()
+    assert data.loc[hidden_score, "Score"].isna().all()
+    by_score = grid_order(data["Score"], descending=True)
+    assert hidden_score.iloc[by_score].tolist() == sorted(hidden_score), "a hidden score sorts after every shown one"
+    scores = data["Score"].iloc[by_score].dropna().tolist()
+    assert scores == sorted(scores, reverse=True)
+    shown_scores = table.loc[~hidden_score, "Score"].str.removeprefix("≥ ").str.replace(",", "").astype(float)
+    assert (data.loc[~hidden_score, "Score"] == shown_scores).all(), "Score sorts by the number shown"
+
+    unranked = table["Rank"].isna()
+    assert unranked.any() and (~unranked).any() and data.loc[unranked, "Rank"].nunique() == 1
+    by_rank = grid_order(data["Rank"])
+    assert unranked.iloc[by_rank].tolist() == sorted(unranked), "ranks 1, 2, 3 … first, the unranked after"
+    assert table["Rank"].iloc[by_rank].dropna().is_monotonic_increasing
+
+    by_trend = table["Trend"].iloc[grid_order(data["Trend"])].tolist()
+    order = ["Rising", "Steady", "Falling", "—"]
+    assert by_trend == sorted(by_trend, key=order.index) and "—" in by_trend
 
 
 def test_places_trend_is_worked_out_from_the_quarters_shown(query, last):
@@ -297,6 +353,8 @@ def test_map_page_has_controls_caveats_funnel_and_opens_an_area_profile(monkeypa
     text = _text(at)
     assert "snapped to anonymous map points" in text and "recording practice" in text
     assert "Fair comparison of areas (funnel plot)" in text
+    assert map_view.colour_caption(at.selectbox(key="map_measure").value, Filters(last, "quarter", data_end=last),
+                                   places=True) in [c.value for c in at.caption]
     pick = at.selectbox(key="map_pick_ward")
     pick.select(pick.options[1]).run()
     assert not at.exception, at.exception
@@ -325,6 +383,22 @@ def test_the_places_window_names_its_month_with_a_capital(monkeypatch, served, l
     window = at.selectbox(key="places_window")
     assert window.options[0] == f"The year April 2026 to {month_label(last)} (year so far)"  # "October", not "october"
     assert window.options[1].startswith("The sidebar's period (")
+
+
+def test_the_place_profile_says_its_period_and_the_table_s(monkeypatch, served, last):
+    """The table opens on the year, the profile follows the sidebar's month: the profile's
+    heading names its period and a line says which period each covers."""
+    place = TRUTH["place_hotspots"][0]
+    at = _run(monkeypatch, served, last, "pages/places.py", period="month", place=place)
+    assert not at.exception, at.exception
+    month = Filters(last, "month", data_end=last)
+    text = _text(at).replace("\\", "")
+    assert f" — {month.label}" in text
+    assert (f"Figures for {month.label} (the sidebar's period); the table above is for "
+            f"{month.year_window_text()}.") in text
+    at.selectbox(key="places_window").set_value("sidebar").run()
+    assert not at.exception, at.exception
+    assert f"Figures for {month.label}, the same period as the table above." in _text(at).replace("\\", "")
 
 
 def test_postcodes_page_lists_districts_and_the_strongest_pair(monkeypatch, served, last):

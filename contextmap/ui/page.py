@@ -94,10 +94,11 @@ def ward_map(s: Session):
     return m
 
 
-def table(df: pd.DataFrame, where=st, **kwargs):
+def table(df: pd.DataFrame, where=st, sort_keys: dict | None = None, **kwargs):
     """Show a display table in ``where`` (the page or a column): numbers sort as numbers
-    ("c" between 0 and 6, :func:`contextmap.fmt.sortable`), missing values read "—"."""
-    return where.dataframe(sortable(df), hide_index=True, width="stretch", placeholder="—", **kwargs)
+    ("c" between 0 and 6, :func:`contextmap.fmt.sortable`), missing values read "—";
+    ``sort_keys``: the numbers a text column sorts by (:func:`contextmap.fmt.sortable`)."""
+    return where.dataframe(sortable(df, sort_keys), hide_index=True, width="stretch", placeholder="—", **kwargs)
 
 
 def show_profile(prof, level: int = 3) -> None:
@@ -106,6 +107,8 @@ def show_profile(prof, level: int = 3) -> None:
     Names and subtitles come from the data, so they are escaped, never read as Markdown.
     """
     st.markdown(f"{'#' * level} {md_escape(prof.title)}")
+    for note in prof.notes:
+        st.markdown(md_escape(note))
     st.caption(md_escape(prof.subtitle))
     for col, (label, value, help_text) in zip(st.columns(len(prof.metrics)), prof.metrics):
         col.metric(label, value, help=help_text, border=True)
