@@ -85,6 +85,7 @@ def ranking(query: Query, f: Filters, weights: PlaceWeights, policy: disclosure.
 
 
 SPARK_QUARTERS = 8
+SPARK_COLUMN = "Last 2 years"
 
 
 def quarter_counts(query: Query, f: Filters, policy: disclosure.Policy) -> pd.DataFrame:
@@ -182,7 +183,8 @@ def places_table(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure
     ``quarters`` are :func:`quarter_counts` of filters ``f``, for the sparklines
     (:func:`sparklines`) and trends (:func:`shown_trends`); none: no sparklines, every trend
     "—". A council scope (``scoped``) gets no hotspot flag: it counts every council's children. A
-    period to date (no ``previous_events``) gets no Change column: a column of "—" says nothing."""
+    period to date (no ``previous_events``) gets no Change column, and a table where no place has
+    every quarter shown no sparklines: a column of "—" or of blanks says nothing."""
     if quarters is not None and f is None:
         raise ValueError("places_table: the quarters' filters f are needed for the trends")
     sparks = {} if quarters is None else sparklines(quarters, policy)
@@ -196,7 +198,7 @@ def places_table(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure
         "Rank": shown_ranks(df, weights, policy).astype("Int64"),
         "Place": df["name"],
         "Score": score_texts(df, weights, policy),
-        "Last 2 years": [sparks.get(pid, []) for pid in df["place_id"]],
+        SPARK_COLUMN: [sparks.get(pid, []) for pid in df["place_id"]],
         "Events": shown["events"],
         "Found here": shown["missing_found"],
         "Named in RHIs": shown["rhi_mention"],
@@ -218,6 +220,8 @@ def places_table(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure
         table = table.drop(columns="Hotspot")
     if df["previous_events"].isna().all():
         table = table.drop(columns="Change")
+    if not any(sparks.values()):
+        table = table.drop(columns=SPARK_COLUMN)
     return table.assign(_events=events).sort_values(["Rank", "_events", "Place"], ascending=[True, False, True],
                                                     na_position="last", ignore_index=True).drop(columns="_events")
 

@@ -52,8 +52,9 @@ else:
                                                   "hidden, — when every part is: both sort lowest."),
             "Rank": st.column_config.Column(help="1 = the highest score shown. A place whose score is hidden (c) "
                                                   "or 0 has no rank and sorts after the last rank."),
-            "Last 2 years": st.column_config.BarChartColumn(help="Events in each quarter of the last two years. Blank "
-                                                            "when a quarter had too few events to show.", y_min=0),
+            places_view.SPARK_COLUMN: st.column_config.BarChartColumn(
+                help="Events in each quarter of the last two years, oldest first (the last is the quarter so far). "
+                     "Blank when any quarter is hidden (c).", y_min=0),
             "Place": st.column_config.TextColumn(pinned=True),
             "Hotspot": st.column_config.CheckboxColumn(help="More events than an average place beyond chance (Poisson, "
                                                        "false-discovery-rate corrected), with at least the minimum number of events."),
@@ -71,7 +72,7 @@ else:
     )
     if not scoped:
         st.caption("The hotspot flag counts every child and source; everything else follows the sidebar's filters.")
-    gates.export_button(s, table.drop(columns=["place_id", "Last 2 years"]), "Places of concern", "places",
+    gates.export_button(s, table.drop(columns=["place_id", places_view.SPARK_COLUMN], errors="ignore"), "Places of concern", "places",
                         ["Events", "Found here", "Named in RHIs", "Offences", "Children"])
 
 st.subheader("Place profile")

@@ -147,12 +147,15 @@ def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_sm
     assert (table.loc[events_hidden, "Trend"] == "—").all() and table["Trend"].notna().all()
     shown = [v for c in ("Events", "Found here", "Named in RHIs", "Offences", "Children") for v in disclosure.visible_counts(table[c])]
     assert not any(disclosure.is_suppressed(v, POLICY) for v in shown)
-    sparks = table.set_index("place_id")["Last 2 years"]
-    assert all(len(line) in (0, places_view.SPARK_QUARTERS) for line in sparks)
-    assert not any(disclosure.is_suppressed(v, POLICY) for line in sparks for v in line)
-    assert any(len(sparks[p]) == places_view.SPARK_QUARTERS for p in TRUTH["place_hotspots"])
+    # A place gets a sparkline only when all its quarters are shown; with none, no column.
+    sparks = places_view.sparklines(shown_quarters, POLICY)
+    full = shown_quarters.groupby("place_id")["events"].agg(
+        lambda e: len(e) == places_view.SPARK_QUARTERS and not any(disclosure.is_suppressed(v, POLICY) for v in e))
+    assert all((len(sparks[p]) == places_view.SPARK_QUARTERS) == full.get(p, False) for p in sparks)
+    assert not any(disclosure.is_suppressed(v, POLICY) for line in sparks.values() for v in line)
+    assert (places_view.SPARK_COLUMN in table) == any(sparks.values())
     small = quarters[quarters["month"].isna() & quarters["events"].between(0, 5)]["place_id"]
-    assert small.size and all(sparks.get(p, []) == [] for p in set(small) & set(sparks.index))
+    assert small.size and all(sparks.get(p, []) == [] for p in set(small) & set(sparks))
 
 
 def test_places_table_sorts_hidden_values_last_and_by_nothing_but_what_it_shows(query, last):
@@ -371,7 +374,7 @@ def test_places_page_ranks_places_and_opens_the_profile_named_in_the_url(monkeyp
     at = _run(monkeypatch, served, last, "pages/places.py", period="year", place=place)
     assert not at.exception, at.exception
     table = at.dataframe[0].value
-    assert {"Place", "Score", "Events", "Last 2 years"} <= set(table.columns)
+    assert {"Place", "Score", "Events"} <= set(table.columns)
     assert at.selectbox(key="places_pick").value == place
     assert {"Score", "Rank", "Hotspot"} <= {m.label for m in at.metric}
 
