@@ -43,7 +43,8 @@ def test_place_profile_from_a_shared_link(page):
     record_timing("first render: place profile (partner)", seconds)
     assert_healthy(page)
     name = _place_name(place)
-    assert name in page.locator("h4").all_inner_texts()
+    # The profile's heading: the place, then the period its figures are for.
+    assert any(h.startswith(f"{name} — ") for h in page.locator("h4").all_inner_texts())
     # Plotly draws after the run ends; give the chart a moment to appear.
     page.locator("[data-testid='stPlotlyChart']").first.wait_for(timeout=20000)
     shot(page, "place-profile")
