@@ -60,11 +60,8 @@ def _aligned(frame: pd.DataFrame, part: pd.DataFrame, keys: list[str], col: str)
     return lookup.reindex(index).to_numpy(dtype=float, na_value=np.nan)
 
 
-def _empty(part: pd.DataFrame, col: str, nonempty: str | None) -> bool:
-    """Whether ``part`` has nothing in ``col`` anywhere in its view: in its rows, or, when a
-    query returns only some rows of its view, as its boolean column ``nonempty`` says."""
-    if nonempty is not None:
-        return not part[nonempty].fillna(False).astype(bool).any()
+def _empty(part: pd.DataFrame, col: str) -> bool:
+    """Whether ``part`` has nothing in ``col`` in any of its rows (its whole view)."""
     return not np.nan_to_num(part[col].to_numpy(dtype=float, na_value=np.nan)).any()
 
 
@@ -76,14 +73,14 @@ SAFE_LEAST = "_period_guard_safe_least"
 
 
 def _bounds(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: list[str], col: str,
-            policy: disclosure.Policy, nonempty: str | None) -> tuple[list[np.ndarray], ...]:
+            policy: disclosure.Policy) -> tuple[list[np.ndarray], ...]:
     """Per part (known empty ones left out), aligned to ``frame``'s rows: whether it is a "c",
     whether its own guard hid it, and the least and most a reader knows it to be, and the
     least it may be known to be (:data:`SAFE_LEAST`)."""
     most = policy.suppress_max
     out: tuple[list[np.ndarray], ...] = ([], [], [], [], [])
     for part in parts:
-        if _empty(part, col, nonempty):
+        if _empty(part, col):
             continue  # nothing in this part anywhere in the view: a reader may know it is empty
         values = _aligned(frame, part, keys, col)
         flag, safe = SECONDARY + col, SAFE_LEAST + col
@@ -111,7 +108,7 @@ def _others(ceilings: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def _hits(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: list[str], col: str,
-          policy: disclosure.Policy, nonempty: str | None = None, additive: bool = False) -> np.ndarray:
+          policy: disclosure.Policy, additive: bool = False) -> np.ndarray:
     """Rows of ``frame`` whose ``col`` is shown and would tell more of its parts than they show.
 
     A part is hidden at 0 to ``suppress_max``, or, when its own guard hid it (its boolean
@@ -125,7 +122,7 @@ def _hits(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: list[str], c
     most = policy.suppress_max
     total = frame[col].to_numpy(dtype=float, na_value=np.nan)
     shown = total > most
-    hidden, secondary, floors, ceilings, safe = _bounds(frame, parts, keys, col, policy, nonempty)
+    hidden, secondary, floors, ceilings, safe = _bounds(frame, parts, keys, col, policy)
     least = np.maximum(most + 1, total - cellkey.MAX_PERTURBATION)
     out = np.zeros(len(frame), dtype=bool)
     for others, safe_least in zip(_others(ceilings), safe):
@@ -137,9 +134,9 @@ def _hits(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: list[str], c
 
 
 def _safe_least(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: list[str], col: str,
-                policy: disclosure.Policy, nonempty: str | None, hit: np.ndarray) -> np.ndarray:
+                policy: disclosure.Policy, hit: np.ndarray) -> np.ndarray:
     """:data:`SAFE_LEAST` of each row of ``frame`` once the rows ``hit`` are hidden."""
-    _, _, _, ceilings, safe = _bounds(frame, parts, keys, col, policy, nonempty)
+    _, _, _, ceilings, safe = _bounds(frame, parts, keys, col, policy)
     out = np.full(len(frame), np.inf)
     for others, safe_least in zip(_others(ceilings), safe):
         out = np.minimum(out, safe_least + others)
@@ -149,23 +146,23 @@ def _safe_least(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: list[s
 
 
 def _masked(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: Sequence[str], counts: Sequence[str],
-            policy: disclosure.Policy, nonempty: str | None, additive: Sequence[str],
+            policy: disclosure.Policy, additive: Sequence[str],
             within: Mapping[str, Sequence[str]] = MappingProxyType({})) -> pd.DataFrame:
     """``frame`` with a boolean ``SECONDARY + col`` column per count, whether the guard hides it,
     and its ``SAFE_LEAST + col``; a count of ``within`` is then set also against the counts of
     its row it adds up from, as those are shown."""
     out = frame.copy()
     for col in counts:
-        hit = _hits(frame, parts, list(keys), col, policy, nonempty, col in additive)
+        hit = _hits(frame, parts, list(keys), col, policy, col in additive)
         out[SECONDARY + col] = hit
-        out[SAFE_LEAST + col] = _safe_least(frame, parts, list(keys), col, policy, nonempty, hit)
+        out[SAFE_LEAST + col] = _safe_least(frame, parts, list(keys), col, policy, hit)
     for total, cols in within.items():
         # Each column as a part of the total: the same row (by position), with its flags.
         row_parts = [out[[c, SECONDARY + c, SAFE_LEAST + c]].set_axis([total, SECONDARY + total, SAFE_LEAST + total],
                                                                       axis=1).reset_index(drop=True) for c in cols]
         rows = out.reset_index(drop=True)
-        hit = _hits(rows, row_parts, [], total, policy, None, total in additive)
-        safe = _safe_least(rows, row_parts, [], total, policy, None, hit)
+        hit = _hits(rows, row_parts, [], total, policy, total in additive)
+        safe = _safe_least(rows, row_parts, [], total, policy, hit)
         out[SECONDARY + total] = out[SECONDARY + total].to_numpy() | hit
         out[SAFE_LEAST + total] = np.minimum(out[SAFE_LEAST + total].to_numpy(), safe)
     return out
@@ -180,19 +177,19 @@ def _shown(masked: pd.DataFrame, counts: Sequence[str], policy: disclosure.Polic
 
 
 def hide_at_ceiling(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: Sequence[str],
-                    counts: Sequence[str], policy: disclosure.Policy, nonempty: str | None = None,
+                    counts: Sequence[str], policy: disclosure.Policy,
                     additive: Sequence[str] = (), within: Mapping[str, Sequence[str]] = MappingProxyType({})
                     ) -> pd.DataFrame:
     """``frame`` (a period's rows) with each count that would pin its parts' set to
     :func:`hidden_value`; rows are matched to the parts' rows on ``keys`` (none: one row).
-    ``nonempty``, ``additive`` and ``within``: see :func:`guard`. The parts have no parts of
+    ``additive`` and ``within``: see :func:`guard`. The parts have no parts of
     their own (months): use :func:`guard` for periods whose parts have parts."""
-    leaves = [_masked(part, [], keys, counts, policy, nonempty, additive, within) for part in parts]
-    return _shown(_masked(frame, leaves, keys, counts, policy, nonempty, additive, within), counts, policy)
+    leaves = [_masked(part, [], keys, counts, policy, additive, within) for part in parts]
+    return _shown(_masked(frame, leaves, keys, counts, policy, additive, within), counts, policy)
 
 
 def guard(fetch: Callable[[Filters], pd.DataFrame], f: Filters, policy: disclosure.Policy, *, keys: Sequence[str],
-          counts: Sequence[str], additive: Sequence[str] = (), nonempty: str | None = None,
+          counts: Sequence[str], additive: Sequence[str] = (),
           parts_fetch: Callable[[Filters], pd.DataFrame] | None = None,
           within: Mapping[str, Sequence[str]] = MappingProxyType({})) -> pd.DataFrame:
     """``fetch(f)`` with its ``counts`` hidden where they would pin the same rows (matched on
@@ -201,30 +198,29 @@ def guard(fetch: Callable[[Filters], pd.DataFrame], f: Filters, policy: disclosu
 
     ``additive`` names the counts that are the sum of their parts' (events; not distinct
     children), whose total also bounds each part from above. ``parts_fetch`` reads the
-    parts with a cheaper query that counts them exactly as ``fetch`` does. ``nonempty`` names
-    a boolean column of a query that returns some rows of a bigger view (one area of the
-    Map's): whether that view has anything in it, so each part is treated exactly as it is
-    over the whole view. ``within`` maps a count to the counts of the same row it is the sum of
+    parts with a cheaper query that counts them exactly as ``fetch`` does. A part with nothing
+    in a count in any of its rows is taken as known to be empty, so ``fetch`` returns a whole
+    view (every area or place), never some of its rows. ``within`` maps a count to the counts of the same row it is the sum of
     (a place's events to its sources'), each one also in ``counts``: the sidebar shows each of
     those alone too, so the total is set against them as against its periods.
     """
-    return _shown(_guarded_period(fetch, parts_fetch or fetch, f, policy, keys, counts, additive, nonempty, within),
+    return _shown(_guarded_period(fetch, parts_fetch or fetch, f, policy, keys, counts, additive, within),
                   counts, policy)
 
 
 def _guarded_period(fetch: Callable[[Filters], pd.DataFrame], parts_fetch: Callable[[Filters], pd.DataFrame],
                     f: Filters, policy: disclosure.Policy, keys: Sequence[str], counts: Sequence[str],
-                    additive: Sequence[str], nonempty: str | None,
+                    additive: Sequence[str],
                     within: Mapping[str, Sequence[str]] = MappingProxyType({})) -> pd.DataFrame:
     """``fetch(f)`` masked (:func:`_masked`) against its parts, each masked the same way first."""
-    parts = [_guarded_period(parts_fetch, parts_fetch, p, policy, keys, counts, additive, nonempty, within)
+    parts = [_guarded_period(parts_fetch, parts_fetch, p, policy, keys, counts, additive, within)
              for p in f.parts()]
-    return _masked(fetch(f), parts, keys, counts, policy, nonempty, additive, within)
+    return _masked(fetch(f), parts, keys, counts, policy, additive, within)
 
 
 def hide_over_periods(frame: pd.DataFrame, fetch: Callable[[Filters], pd.DataFrame], periods: Sequence[Filters],
                       policy: disclosure.Policy, *, keys: Sequence[str], counts: Sequence[str],
-                      additive: Sequence[str] = (), nonempty: str | None = None,
+                      additive: Sequence[str] = (),
                       within: Mapping[str, Sequence[str]] = MappingProxyType({})) -> pd.DataFrame:
     """``frame``, whose counts are sums over ``periods`` that are no period of their own (an
     emerging hot spot's baseline: the quarters before its window), with each count hidden
@@ -232,17 +228,16 @@ def hide_over_periods(frame: pd.DataFrame, fetch: Callable[[Filters], pd.DataFra
     each guarded as :func:`guard` guards it, ``within`` included: ``frame`` needs no columns
     of its own for those)."""
     inner = [c for cols in within.values() for c in cols]
-    parts = [_guarded_period(fetch, fetch, p, policy, keys, [*counts, *inner], [*additive, *inner], nonempty, within)
+    parts = [_guarded_period(fetch, fetch, p, policy, keys, [*counts, *inner], [*additive, *inner], within)
              for p in periods]
-    return _shown(_masked(frame, parts, keys, counts, policy, nonempty, additive), counts, policy)
+    return _shown(_masked(frame, parts, keys, counts, policy, additive), counts, policy)
 
 
 def guarded(query: Query, name: str, f: Filters, policy: disclosure.Policy, *, keys: Sequence[str],
-            counts: Sequence[str], additive: Sequence[str] = (), parts_name: str | None = None,
-            nonempty: str | None = None, within: Mapping[str, Sequence[str]] = MappingProxyType({}),
+            counts: Sequence[str], additive: Sequence[str] = (), parts_name: str | None = None, within: Mapping[str, Sequence[str]] = MappingProxyType({}),
             **params) -> pd.DataFrame:
     """:func:`guard` of ``query(name, f, **params)``; ``parts_name`` reads the parts with a
     cheaper query that counts them exactly as ``name`` does (a test holds the two equal)."""
     return guard(lambda g: query(name, g, **params), f, policy, keys=keys, counts=counts, additive=additive,
-                 nonempty=nonempty, within=within,
+                 within=within,
                  parts_fetch=(lambda g: query(parts_name, g, **params)) if parts_name else None)
