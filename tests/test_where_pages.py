@@ -238,7 +238,10 @@ def test_place_profile_has_trend_themes_groups_near_repeats_and_actions(query, l
     place = TRUTH["place_hotspots"][0]
     prof = profile_view.place_profile(query, place, f, POLICY, WEIGHTS)
     assert [t[0] for t in prof.tables] == ["Themes in return home interviews", "Peer groups seen here",
-                                           "Near-repeats (Knox test)", "Disruption actions"]
+                                           "Repeat incidents close together in time", "Disruption actions"]
+    # Plain words in the heading; the method (a Knox test) in its help.
+    assert "shuffled" in prof.table_help["Repeat incidents close together in time"]
+    assert "Knox test" in prof.table_help["Repeat incidents close together in time"]
     metrics = {label: value for label, value, _ in prof.metrics}
     assert metrics["Hotspot"] == "Yes" and int(metrics["Rank"].split(" ")[0]) <= 5  # as the table: among the top 5
     groups = dict((h, rows) for h, rows, _ in prof.tables)["Peer groups seen here"]

@@ -115,7 +115,7 @@ def show_profile(prof, level: int = 3) -> None:
     st.plotly_chart(prof.timeline, width="stretch")
     for i in range(0, len(prof.tables), 2):
         for col, (heading, rows, empty) in zip(st.columns(2), prof.tables[i:i + 2]):
-            col.markdown(f"**{md_escape(heading)}**")
+            col.markdown(f"**{md_escape(heading)}**", help=prof.table_help.get(heading))
             if rows.empty:
                 col.caption(md_escape(empty))
             else:
