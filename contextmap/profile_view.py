@@ -81,6 +81,18 @@ class Profile:
     tables: list[tuple[str, pd.DataFrame, str]] = field(default_factory=list)  # heading, rows, empty message
     notes: list[str] = field(default_factory=list)
     table_help: dict[str, str] = field(default_factory=dict)  # heading → what the table means and how it is worked out
+    metric_note: str | None = None  # a caption under the figures
+
+
+def hidden_events_note(metrics: list[tuple[str, str, str | None]]) -> str | None:
+    """A caption for a place's Events shown as "c" beside its Children shown: without it "c"
+    beside, say, 6–8 children looks like a mistake. Generic, so it tells nothing of the count."""
+    values = {label: value for label, value, _ in metrics}
+    if values.get("Events") != disclosure.SUPPRESSED or values.get("Children", "—") in (disclosure.SUPPRESSED, "—"):
+        return None
+    return (f"Events {disclosure.SUPPRESSED} while children are shown: an events count is hidden when it is small, "
+            "and also when it could be worked out from other figures (such as other periods or places) that would "
+            "then give a small count away (secondary suppression). It need not be small.")
 
 
 def _period_events(count: Callable[[Filters], float], filters: Filters, policy: disclosure.Policy,
@@ -260,6 +272,7 @@ def place_profile(query: Query, place_id: str, filters, policy: disclosure.Polic
                 prof.metrics.append(("Hotspot", "Yes" if pd.notna(r["is_hotspot"]) and bool(r["is_hotspot"]) else "No",
                                      "More events than an average place, beyond chance after a false-discovery-rate "
                                      "correction, with at least the minimum number of events (every child counted)."))
+    prof.metric_note = hidden_events_note(prof.metrics)
     prof.timeline = _timeline(monthly, actions, policy, "place")
     prof.tables = [
         ("Themes in return home interviews", theme_table(query("place_profile_themes", **params), policy, "place"),

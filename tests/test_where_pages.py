@@ -233,6 +233,20 @@ def test_places_change_column_only_for_a_whole_period_with_one_before_it(query, 
     assert table["Change"].str.endswith("%").any()
 
 
+def test_a_place_with_events_hidden_but_children_shown_says_why(query, last):
+    f = Filters(month=last, period="month", data_end=last)
+    ranked = places_view.ranking(query, f, WEIGHTS, POLICY)
+    for place in ranked.loc[ranked["children"] > POLICY.suppress_max].sort_values("children")["place_id"][:40]:
+        prof = profile_view.place_profile(query, place, f, POLICY, WEIGHTS)
+        metrics = {label: value for label, value, _ in prof.metrics}
+        if metrics["Events"] == "c" and metrics["Children"] != "c":
+            break
+    else:
+        pytest.fail("no place in the sample's last month has its events hidden and its children shown")
+    assert "secondary suppression" in prof.metric_note and "need not be small" in prof.metric_note
+    assert profile_view.hidden_events_note([("Events", "12", None), ("Children", "9", None)]) is None
+
+
 def test_place_profile_has_trend_themes_groups_near_repeats_and_actions(query, last):
     f = Filters(month=last, period="year", data_end=last)
     place = TRUTH["place_hotspots"][0]
