@@ -227,3 +227,18 @@ def by_shown(table: pd.DataFrame, counts, neutral, n: int | None = None) -> pd.D
     ordered = table.assign(**keys).sort_values([*keys, *neutral], ascending=[False] * len(keys) + [True] * len(neutral),
                                                kind="stable").drop(columns=list(keys))
     return (ordered if n is None else ordered.head(n)).reset_index(drop=True)
+
+
+def drop_all_hidden(table: pd.DataFrame, labels, noun: str = "row") -> tuple[pd.DataFrame, str | None]:
+    """``table`` without the rows whose every figure (each column but ``labels``) is "c",
+    and a note of how many were left out (None when none were).
+
+    A row of nothing but "c" tells a reader nothing they can use. Pass the rows the page
+    would list anyway, so the number left out tells no more than those rows did.
+    """
+    figures = [c for c in table.columns if c not in set(labels)]
+    blank = table[figures].eq("c").all(axis=1) if figures else pd.Series(False, index=table.index)
+    left_out = int(blank.sum())
+    note = (f"{left_out:,} {noun}{'' if left_out == 1 else 's'} with every figure hidden (c) "
+            f"{'is' if left_out == 1 else 'are'} not listed.") if left_out else None
+    return table[~blank].reset_index(drop=True), note

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from contextmap import disclosure, map_view, places_view, postcodes_view, profile_view, queries, settings
+from contextmap import disclosure, fmt, map_view, places_view, postcodes_view, profile_view, queries, settings
 from contextmap.filters import Filters
 from contextmap.settings import ROOT
 from pipelines import warehouse
@@ -424,6 +424,10 @@ def test_the_place_profile_says_its_period_and_the_table_s(monkeypatch, served, 
 def test_postcodes_page_lists_districts_and_the_strongest_pair(monkeypatch, served, last):
     at = _run(monkeypatch, served, last, "pages/postcodes.py")
     assert not at.exception, at.exception
+    # The sample's last months have pairs of nothing but "c": left out, and counted in a caption.
+    figures = at.dataframe[-1].value.drop(columns="Districts")
+    assert not figures.isin(["c", fmt.HIDDEN_SORT_KEY]).all(axis=1).any(), "a listed pair shows nothing but c"
+    assert any(c.value.endswith("pairs with every figure hidden (c) are not listed.") for c in at.caption)
     at.radio(key="pc_span").set_value("all").run()
     assert not at.exception, at.exception
     pairs = at.dataframe[-1].value
