@@ -167,6 +167,17 @@ def _show_texts(styler, col: str, keys: list, texts: list[str]):
     return styler
 
 
+def _below_the_lowest(values: list[float]) -> list[float] | None:
+    """Sort keys for a number column with negatives ("-3%") and empty cells ("—"): the grid
+    sorts an empty cell as 0, among the values; these put it below the lowest shown value,
+    so it sorts last when highest first. None when the column needs no keys."""
+    shown = [v for v in values if not pd.isna(v)]
+    if not shown or min(shown) >= 0 or len(shown) == len(values):
+        return None
+    floor = min(shown) - 1
+    return [floor if pd.isna(v) else v for v in values]
+
+
 def sortable(table: pd.DataFrame, keys: dict | None = None):
     """A display table whose numbers sort as numbers, showing exactly the same text.
 
@@ -180,9 +191,10 @@ def sortable(table: pd.DataFrame, keys: dict | None = None):
     ``keys`` maps a column to the numbers it sorts by, one a row, when its text is not a
     plain number ("≥ 9.0", "Rising"): the grid sorts by them and shows each cell's text as
     it was. A key must come from the shown text alone, never a hidden count. Streamlit's
-    grid sorts a missing number as 0 (below every positive one, above a negative one).
+    grid sorts a missing number as 0 (below every positive one, above a negative one), so
+    in a column with negatives ("-3%") an empty cell gets a key below the lowest value.
     """
-    keys = keys or {}
+    keys = dict(keys or {})
     data, formats = table.copy(), {}
     for col in keys:
         data[col] = pd.to_numeric(pd.Series(list(keys[col]), index=table.index, dtype=object), errors="raise")
@@ -192,8 +204,12 @@ def sortable(table: pd.DataFrame, keys: dict | None = None):
         column = table[col]
         if column.dtype == object or pd.api.types.is_string_dtype(column):
             parsed = _number_formatter(column)
-            if parsed is not None:
-                data[col], formats[col] = parsed[0], parsed[1]
+            if parsed is None:
+                continue
+            if below := _below_the_lowest(parsed[0]):
+                keys[col] = data[col] = below
+            else:
+                data[col], formats[col] = parsed
         elif pd.api.types.is_float_dtype(column):
             formats[col] = _float_formatter(column)
     if not formats and not keys:
