@@ -130,6 +130,7 @@ def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_sm
     shown_quarters = places_view.quarter_counts(query, f, POLICY)
     table = places_view.places_table(ranking, WEIGHTS, POLICY, quarters=shown_quarters, f=f)
     top = set(table.head(5)["place_id"])  # ranked places, then busy places whose score is hidden
+    assert "Cross-border" not in table, "one council: a column of '—' says nothing"
     assert set(TRUTH["place_hotspots"]) <= top
     ranked = table["Rank"].notna()
     assert (table.loc[ranked, "Score"] != "c").all() and (table.loc[~ranked, "Score"].isin(["c", "0.0", "—"])).all()
@@ -172,10 +173,10 @@ def test_places_table_sorts_hidden_values_last_and_by_nothing_but_what_it_shows(
     keys = places_view.sort_keys(table)
     styler = sortable(table, keys)
     data = styler.data
-    for col in ("Rank", "Score", "Trend", "Cross-border"):
+    for col in ("Rank", "Score", "Trend"):  # Cross-border: one council here; see test_scope_places
         assert pd.api.types.is_float_dtype(data[col]), col
     shown = pd.DataFrame(_shown(styler), columns=table.columns)
-    for col in ("Rank", "Score", "Trend", "Cross-border", "Events"):
+    for col in ("Rank", "Score", "Trend", "Events"):
         assert shown[col].tolist() == [("—" if pd.isna(v) else str(v)) for v in table[col]], col
 
     hidden_score = table["Score"].isin(["c", "—"])
