@@ -439,3 +439,23 @@ def test_partners_do_not_see_peer_groups_in_a_place_profile(monkeypatch, served,
     at = _run(monkeypatch, served, last, "pages/places.py", role="partner", period="year", place=TRUTH["place_hotspots"][0])
     assert not at.exception, at.exception
     assert "Peer groups seen here" not in _text(at)
+
+
+def test_funnel_names_the_areas_outside_the_limits_and_no_hidden_one(query, quarter):
+    funnel = query("funnel", **quarter.params(), level="ward")
+    fig = map_view.funnel_figure(funnel, POLICY, "ward")
+    names = [a.text for a in fig.layout.annotations if a.text != "Whole-area rate"]
+    outside = [n for t in fig.data if t.mode == "markers" and t.name.startswith(("Above", "Below"))
+               for n, _ in t.customdata]
+    assert outside and set(names) <= set(outside) and len(names) == min(len(outside), map_view.FUNNEL_NAMED)
+    hidden = set(funnel.loc[funnel["events"].between(0, POLICY.suppress_max), "area_name"])
+    assert not hidden & set(names)
+
+
+def test_labels_placed_by_label_offsets_never_overlap():
+    points = [(100 + 5 * i, 100) for i in range(6)]  # six dots almost on top of each other
+    sizes = [(80, 16)] * 6
+    offsets = map_view.label_offsets(points, sizes, (480, 300), [True] * 6)
+    boxes = [(x + ax - 40, y - ay - 8, x + ax + 40, y - ay + 8) for (x, y), (ax, ay) in zip(points, offsets)]
+    assert not any(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+                   for i, a in enumerate(boxes) for b in boxes[i + 1:])
