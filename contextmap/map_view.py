@@ -213,19 +213,19 @@ FUNNEL_NAMED = 8
 FUNNEL_PLOT_PX = (480, 300)
 
 
-def label_offsets(points, sizes, bounds, up) -> list[tuple[float, float]]:
+def label_offsets(points, sizes, bounds, up, distances=(18, 32, 46, 60, 74)) -> list[tuple[float, float]]:
     """Where to put each label so none prints over another: ``(ax, ay)`` pixel offsets from
     its point, as plotly's annotation arrows take them (``ay`` grows downwards).
 
     ``points`` are ``(x, y)`` pixels (y upwards) inside ``bounds`` ``(width, height)``;
     ``sizes`` each label's ``(width, height)``; ``up``: whether a label would rather sit
-    above its point. Labels are placed in turn, each at the nearest free spot, the first
-    spot tried when none is free.
+    above its point. Labels are placed in turn, each at the nearest free spot (``distances``
+    away, in pixels; 0 is on the point), the first spot tried when none is free.
     """
     placed: list[tuple[float, float, float, float]] = []
     out = []
     for (x, y), (w, h), first_up in zip(points, sizes, up):
-        spots = [(dx * w, sign * dist) for dist in (18, 32, 46, 60, 74) for sign in ((1, -1) if first_up else (-1, 1))
+        spots = [(dx * w, sign * dist) for dist in distances for sign in ((1, -1) if first_up else (-1, 1))
                  for dx in (0, -0.6, 0.6)]
         boxes = [(x + dx - w / 2, y + dy - h / 2, x + dx + w / 2, y + dy + h / 2) for dx, dy in spots]
         free = [b[0] >= 0 and b[1] >= 0 and b[2] <= bounds[0] and b[3] <= bounds[1]
