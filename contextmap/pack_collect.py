@@ -405,7 +405,7 @@ def _callouts(fig: go.Figure, wards: pd.DataFrame, numbered: pd.DataFrame, lat0:
     x0, y0 = min(b[0] for b in bounds), min(b[1] for b in bounds)
     x1, y1 = max(b[2] for b in bounds), max(b[3] for b in bounds)
     squeeze = math.cos(math.radians(lat0))
-    area = (MAP_SIZE[0] - MAP_KEY_WIDTH - 20, MAP_SIZE[1] - 200)
+    area = (MAP_SIZE[0] - MAP_KEY_WIDTH - 20, MAP_SIZE[1] - 200)  # less the title and the legend below
     scale = min(area[0] / (((x1 - x0) * squeeze) or 1), area[1] / ((y1 - y0) or 1))
     rows = [r for r in numbered.itertuples() if r.code in points]
     offsets = label_offsets([((points[r.code].x - x0) * squeeze * scale, (points[r.code].y - y0) * scale) for r in rows],
