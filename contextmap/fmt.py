@@ -167,6 +167,17 @@ def _show_texts(styler, col: str, keys: list, texts: list[str]):
     return styler
 
 
+def _below_the_lowest(values: list[float]) -> list[float] | None:
+    """Sort keys for a number column with negatives ("-3%") and empty cells ("—"): the grid
+    sorts an empty cell as 0, among the values; these put it below the lowest shown value,
+    so it sorts last when highest first. None when the column needs no keys."""
+    shown = [v for v in values if not pd.isna(v)]
+    if not shown or min(shown) >= 0 or len(shown) == len(values):
+        return None
+    floor = min(shown) - 1
+    return [floor if pd.isna(v) else v for v in values]
+
+
 def sortable(table: pd.DataFrame, keys: dict | None = None):
     """A display table whose numbers sort as numbers, showing exactly the same text.
 
@@ -180,9 +191,10 @@ def sortable(table: pd.DataFrame, keys: dict | None = None):
     ``keys`` maps a column to the numbers it sorts by, one a row, when its text is not a
     plain number ("≥ 9.0", "Rising"): the grid sorts by them and shows each cell's text as
     it was. A key must come from the shown text alone, never a hidden count. Streamlit's
-    grid sorts a missing number as 0 (below every positive one, above a negative one).
+    grid sorts a missing number as 0 (below every positive one, above a negative one), so
+    in a column with negatives ("-3%") an empty cell gets a key below the lowest value.
     """
-    keys = keys or {}
+    keys = dict(keys or {})
     data, formats = table.copy(), {}
     for col in keys:
         data[col] = pd.to_numeric(pd.Series(list(keys[col]), index=table.index, dtype=object), errors="raise")
@@ -192,8 +204,12 @@ def sortable(table: pd.DataFrame, keys: dict | None = None):
         column = table[col]
         if column.dtype == object or pd.api.types.is_string_dtype(column):
             parsed = _number_formatter(column)
-            if parsed is not None:
-                data[col], formats[col] = parsed[0], parsed[1]
+            if parsed is None:
+                continue
+            if below := _below_the_lowest(parsed[0]):
+                keys[col] = data[col] = below
+            else:
+                data[col], formats[col] = parsed
         elif pd.api.types.is_float_dtype(column):
             formats[col] = _float_formatter(column)
     if not formats and not keys:
@@ -227,3 +243,18 @@ def by_shown(table: pd.DataFrame, counts, neutral, n: int | None = None) -> pd.D
     ordered = table.assign(**keys).sort_values([*keys, *neutral], ascending=[False] * len(keys) + [True] * len(neutral),
                                                kind="stable").drop(columns=list(keys))
     return (ordered if n is None else ordered.head(n)).reset_index(drop=True)
+
+
+def drop_all_hidden(table: pd.DataFrame, labels, noun: str = "row") -> tuple[pd.DataFrame, str | None]:
+    """``table`` without the rows whose every figure (each column but ``labels``) is "c",
+    and a note of how many were left out (None when none were).
+
+    A row of nothing but "c" tells a reader nothing they can use. Pass the rows the page
+    would list anyway, so the number left out tells no more than those rows did.
+    """
+    figures = [c for c in table.columns if c not in set(labels)]
+    blank = table[figures].eq("c").all(axis=1) if figures else pd.Series(False, index=table.index)
+    left_out = int(blank.sum())
+    note = (f"{left_out:,} {noun}{'' if left_out == 1 else 's'} with every figure hidden (c) "
+            f"{'is' if left_out == 1 else 'are'} not listed.") if left_out else None
+    return table[~blank].reset_index(drop=True), note

@@ -209,6 +209,42 @@ def heat_cells(cells: pd.DataFrame, policy: disclosure.Policy) -> pd.DataFrame:
     return cells[keep & (cells["events"] > 0)].reset_index(drop=True)
 
 
+FUNNEL_NAMED = 8
+FUNNEL_PLOT_PX = (480, 300)
+
+
+def label_offsets(points, sizes, bounds, up, distances=(18, 32, 46, 60, 74)) -> list[tuple[float, float]]:
+    """Where to put each label so none prints over another: ``(ax, ay)`` pixel offsets from
+    its point, as plotly's annotation arrows take them (``ay`` grows downwards).
+
+    ``points`` are ``(x, y)`` pixels (y upwards) inside ``bounds`` ``(width, height)``;
+    ``sizes`` each label's ``(width, height)``; ``up``: whether a label would rather sit
+    above its point. Labels are placed in turn, each at the nearest free spot (``distances``
+    away, in pixels; 0 is on the point), the first spot tried when none is free.
+    """
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    for (x, y), (w, h), first_up in zip(points, sizes, up):
+        spots = [(dx * w, sign * dist) for dist in distances for sign in ((1, -1) if first_up else (-1, 1))
+                 for dx in (0, -0.6, 0.6)]
+        boxes = [(x + dx - w / 2, y + dy - h / 2, x + dx + w / 2, y + dy + h / 2) for dx, dy in spots]
+        free = [b[0] >= 0 and b[1] >= 0 and b[2] <= bounds[0] and b[3] <= bounds[1]
+                and not any(b[0] < p[2] and p[0] < b[2] and b[1] < p[3] and p[1] < b[3] for p in placed) for b in boxes]
+        i = free.index(True) if True in free else 0
+        placed.append(boxes[i])
+        out.append((spots[i][0], -spots[i][1]))
+    return out
+
+
+def funnel_outliers(plotted: pd.DataFrame, n: int = FUNNEL_NAMED) -> pd.DataFrame:
+    """The plotted areas the funnel plot names: outside the 95% limits, those beyond the
+    99.8% limits first, then those furthest from the median rate, at most ``n``."""
+    out = plotted[plotted["funnel_class"].fillna("Within limits") != "Within limits"]
+    beyond = out["funnel_class"].str.contains("99.8")
+    spread = (out["shown_rate"] - plotted["shown_rate"].median()).abs()
+    return out.assign(_b=beyond, _s=spread).sort_values(["_b", "_s"], ascending=False).head(n).drop(columns=["_b", "_s"])
+
+
 def funnel_figure(funnel: pd.DataFrame, policy: disclosure.Policy, level: str, highlight: str | None = None) -> go.Figure:
     """Funnel plot: each area's rate against its child population, with 95% and 99.8% limits.
 
@@ -258,6 +294,21 @@ def funnel_figure(funnel: pd.DataFrame, policy: disclosure.Policy, level: str, h
             hovertemplate="%{customdata[0]}<br>%{y:.1f} per 1,000 children aged 10–17<br>"
             "%{x:,} children aged 10–17<extra>" + cls + "</extra>",
         )
+    # Name the dots a meeting asks about, those outside the 95% limits: on a projector no one hovers.
+    named = funnel_outliers(plotted)
+    if not named.empty:
+        xs = [v for t in fig.data for v in t.x if v is not None]
+        ys = [v for t in fig.data for v in t.y if v is not None]
+        x0, y1 = min(xs), max(ys)
+        # Pixels as the chart is drawn at 1024 px (the narrowest screen), where labels are most crowded.
+        to_px = (FUNNEL_PLOT_PX[0] / ((max(xs) - x0) or 1), FUNNEL_PLOT_PX[1] / (y1 or 1))
+        offsets = label_offsets([((r.children_10_17 - x0) * to_px[0], r.shown_rate * to_px[1]) for r in named.itertuples()],
+                                [(7 * len(str(n)) + 6, 16) for n in named["name"]], FUNNEL_PLOT_PX,
+                                [c.startswith("Above") for c in named["funnel_class"]])
+        for row, (ax, ay) in zip(named.itertuples(), offsets):
+            fig.add_annotation(x=row.children_10_17, y=row.shown_rate, text=html.escape(str(row.name)), showarrow=True,
+                               arrowwidth=0.8, arrowcolor="#555555", ax=ax, ay=ay, font={"size": 11, "color": "#222222"},
+                               bgcolor="rgba(255,255,255,0.6)")
     if highlight is not None and highlight in set(plotted["code"]):
         row = plotted[plotted["code"] == highlight].iloc[0]
         fig.add_scatter(x=[row["children_10_17"]], y=[row["shown_rate"]], mode="markers", name="Selected area",

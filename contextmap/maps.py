@@ -102,8 +102,25 @@ if (!document.getElementById('cm-defs')) {
     + 'text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff;pointer-events:none}'
     + '.cm-label-small{font:11px/1.1 sans-serif;color:#333;text-align:center;'
     + 'text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 2px #fff;pointer-events:none}'
-    + '.leaflet-control-attribution{max-width:60%;font-size:10px}';
+    + '.leaflet-control-attribution{max-width:60%;font-size:10px}'
+    // Long tooltip lines wrap, so a tooltip fits half of a narrow (1024 px screen) map.
+    + '.leaflet-tooltip{white-space:normal;width:max-content;max-width:min(240px,45vw)}';
   document.head.appendChild(css);
+}
+// Keep every tooltip inside the map: Leaflet only chooses left or right of the pointer, so
+// near the map's edges a tooltip ran out of the frame and was cut off.
+if (window.L && !L.Tooltip.prototype._cmClamped) {
+  var place = L.Tooltip.prototype._setPosition;
+  L.Tooltip.prototype._setPosition = function (pos) {
+    place.call(this, pos);
+    var m = this._map, el = this._container;
+    if (!m || !el) { return; }
+    var at = m.layerPointToContainerPoint(L.DomUtil.getPosition(el)), size = m.getSize();
+    var x = Math.max(2, Math.min(at.x, size.x - el.offsetWidth - 2));
+    var y = Math.max(2, Math.min(at.y, size.y - el.offsetHeight - 2));
+    if (x !== at.x || y !== at.y) { L.DomUtil.setPosition(el, m.containerPointToLayerPoint([x, y])); }
+  };
+  L.Tooltip.prototype._cmClamped = true;
 }
 """
 

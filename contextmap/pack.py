@@ -114,8 +114,9 @@ def blocks(ov: Overview, extras: Extras, images: dict[str, bytes], policy: discl
         out += [("h2", "Map"), ("text", left_out["Map"])]
     else:
         out += [("h2", "Map"), ("image", "Map"),
-                ("note", "Grey wards: too few events to show (c). Thick lines and bold names: localities. Circles: "
-                         "places of concern, sized by their score ("
+                ("note", f"Numbered: the {pack_collect.MAP_NUMBERED} wards with the highest rates, named in the "
+                         "key. Grey wards: too few events to show (c). Thick lines and bold names: localities. "
+                         "Circles: places of concern, sized by their score ("
                          + weights_text(settings.current().hotspots.place_weights) + ")")]
     for heading, df, empty in _tables(ov):
         if heading in left_out:

@@ -40,7 +40,7 @@ from contextmap.event_counts import area_events
 from contextmap.filters import MISSING_SOURCES, Filters, period_start
 from contextmap.hotspot_stats import emerging_category
 from contextmap.labels import joined, labels
-from contextmap.map_view import area_values, place_markers
+from contextmap.map_view import area_values, label_offsets, place_markers
 from contextmap.network import small_groups_row, split_small
 from contextmap.places_view import ranking
 from contextmap.queries import WHOLE, Query, has_table
@@ -373,6 +373,8 @@ def extras(query: Query, ov: Overview, policy: disclosure.Policy) -> Extras:
 # --- charts ------------------------------------------------------------------------------
 
 MAP_SIZE = (1000, 860)
+MAP_KEY_WIDTH = 220  # the left margin, where the key to the numbered wards goes
+MAP_NUMBERED = 10
 CHART_SIZE = (1000, 460)
 SUPPRESSED_GREY = "#bdbdbd"
 RHI_CHART = "Return home interviews"
@@ -383,10 +385,48 @@ def _polygons(geojson: str):
     return list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
 
 
+def numbered_wards(values: pd.DataFrame, n: int = MAP_NUMBERED) -> pd.DataFrame:
+    """The wards the pack's map numbers: the ``n`` highest rates shown (never a hidden one),
+    ties by name, with ``number`` 1 to ``n``."""
+    shown = values[(values["status"] == "shown") & values["value"].notna()]
+    top = shown.sort_values(["value", "name"], ascending=[False, True]).head(n)
+    return top.assign(number=range(1, len(top) + 1)).reset_index(drop=True)
+
+
+def _callouts(fig: go.Figure, wards: pd.DataFrame, numbered: pd.DataFrame, lat0: float) -> None:
+    """Number the ``numbered`` wards on the map, each callout moved off any other it would
+    cover (with a line to its ward), and list them in a key in the left margin."""
+    points = {row.code: shape(json.loads(row.geojson)).representative_point() for row in wards.itertuples()
+              if row.code in set(numbered["code"])}
+    if not points:
+        return
+    # Pixels as drawn: the map's plot area, the same scale across and up (scaleanchor).
+    bounds = [shape(json.loads(g)).bounds for g in wards["geojson"]]
+    x0, y0 = min(b[0] for b in bounds), min(b[1] for b in bounds)
+    x1, y1 = max(b[2] for b in bounds), max(b[3] for b in bounds)
+    squeeze = math.cos(math.radians(lat0))
+    area = (MAP_SIZE[0] - MAP_KEY_WIDTH - 20, MAP_SIZE[1] - 200)  # less the title and the legend below
+    scale = min(area[0] / (((x1 - x0) * squeeze) or 1), area[1] / ((y1 - y0) or 1))
+    rows = [r for r in numbered.itertuples() if r.code in points]
+    offsets = label_offsets([((points[r.code].x - x0) * squeeze * scale, (points[r.code].y - y0) * scale) for r in rows],
+                            [(24, 22)] * len(rows), area, [True] * len(rows), distances=(0, 22, 36, 50))
+    for r, (ax, ay) in zip(rows, offsets):
+        moved = (ax, ay) != (0, 0)
+        fig.add_annotation(x=points[r.code].x, y=points[r.code].y, text=f"<b>{r.number}</b>", showarrow=moved,
+                           ax=ax, ay=ay, arrowwidth=1.2, arrowcolor="#111111", arrowhead=0,
+                           font={"size": 13, "color": "#000000"}, bgcolor="#ffffff", bordercolor="#000000",
+                           borderwidth=1, borderpad=2)
+    key = "<br>".join(f"<b>{r.number}</b>  {html.escape(str(r.name))}" for r in rows)
+    fig.add_annotation(x=0, y=1, xref="paper", yref="paper", xanchor="right", yanchor="top", xshift=-12, align="left",
+                       showarrow=False, text=f"<b>Highest rates</b><br>{key}", font={"size": 13, "color": "#111111"},
+                       bgcolor="#ffffff", bordercolor="#777777", borderwidth=1, borderpad=6)
+
+
 def ward_map_figure(query: Query, f: Filters, policy: disclosure.Policy, weights: PlaceWeights) -> go.Figure:
     """The Map page's opening view as a picture: events per 1,000 children aged 10–17 by ward
-    in the period, ward and locality names, and the places of concern over the year to the
-    period's end sized by score. Plain polygons, no tiles, no network."""
+    in the period, the wards with the highest rates numbered (:func:`numbered_wards`, named in
+    a key: every ward's name in print piled up), locality names, and the places of concern over
+    the year to the period's end sized by score. Plain polygons, no tiles, no network."""
     values = area_values(area_events(query, f, policy, "ward"), "rate", policy, "ward")
     fills, legend = maps.sequential_fills(values, decimals=1)
     # The chosen locality's wards only, as the Map page draws them.
@@ -396,7 +436,8 @@ def ward_map_figure(query: Query, f: Filters, policy: disclosure.Policy, weights
         localities = localities[localities["name"] == f.locality]
     fig = go.Figure()
     lat0 = None
-    for row in wards[wards["code"].isin(values["code"])].itertuples():
+    wards = wards[wards["code"].isin(values["code"])]
+    for row in wards.itertuples():
         colour = fills.get(row.code, maps.NO_DATA_FILL)
         colour = SUPPRESSED_GREY if colour == maps.SUPPRESSED_FILL else colour
         for poly in _polygons(row.geojson):
@@ -404,9 +445,6 @@ def ward_map_figure(query: Query, f: Filters, policy: disclosure.Policy, weights
             lat0 = lat0 or sum(y) / len(y)
             fig.add_scatter(x=list(x), y=list(y), fill="toself", fillcolor=colour, mode="lines",
                             line={"color": "#777777", "width": 0.6}, hoverinfo="skip", showlegend=False)
-        point = shape(json.loads(row.geojson)).representative_point()
-        fig.add_annotation(x=point.x, y=point.y, text=html.escape(str(row.name)), showarrow=False,
-                           font={"size": 10, "color": "#222222"}, bgcolor="rgba(255,255,255,0.6)")
     for row in localities.itertuples():
         for poly in _polygons(row.geojson):
             x, y = poly.exterior.coords.xy
@@ -430,15 +468,17 @@ def ward_map_figure(query: Query, f: Filters, policy: disclosure.Policy, weights
     for entry in legend:
         fig.add_scatter(x=[None], y=[None], mode="markers", name=entry.label,
                         marker={"color": entry.fill, "size": 12, "symbol": "square"})
-    if (values["status"] == "suppressed").any():
-        fig.add_scatter(x=[None], y=[None], mode="markers", name=f"{disclosure.SUPPRESSED} (0 to {policy.suppress_max}, hidden)",
-                        marker={"color": SUPPRESSED_GREY, "size": 12, "symbol": "square"})
+    # Always: the pack's caption names grey wards whether or not this map has one.
+    fig.add_scatter(x=[None], y=[None], mode="markers",
+                    name=f"Grey: too few events to show ({disclosure.SUPPRESSED}, 0 to {policy.suppress_max})",
+                    marker={"color": SUPPRESSED_GREY, "size": 12, "symbol": "square"})
+    _callouts(fig, wards, numbered_wards(values.merge(wards[["code"]], on="code")), lat0 or 53.6)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(lat0 or 53.6)))
     fig.update_layout(template="simple_white", width=MAP_SIZE[0], height=MAP_SIZE[1],
                       title=f"Events per 1,000 children aged 10–17 by ward, {f.label}",
                       legend={"orientation": "h", "y": -0.02, "yanchor": "top", "font": {"size": 12}},
-                      margin={"l": 10, "r": 10, "t": 50, "b": 10})
+                      margin={"l": MAP_KEY_WIDTH, "r": 10, "t": 50, "b": 10})
     return fig
 
 

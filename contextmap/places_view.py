@@ -12,7 +12,7 @@ import dataclasses
 
 import pandas as pd
 
-from contextmap import disclosure, event_counts, fmt, hotspot_stats, period_guard
+from contextmap import auth, disclosure, event_counts, fmt, hotspot_stats, period_guard
 from contextmap.event_counts import PLACE_SOURCES as PLACE_PARTS
 from contextmap.filters import Filters, period_start
 from contextmap.labels import labels
@@ -183,8 +183,9 @@ def places_table(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure
     ``quarters`` are :func:`quarter_counts` of filters ``f``, for the sparklines
     (:func:`sparklines`) and trends (:func:`shown_trends`); none: no sparklines, every trend
     "—". A council scope (``scoped``) gets no hotspot flag: it counts every council's children. A
-    period to date (no ``previous_events``) gets no Change column, and a table where no place has
-    every quarter shown no sparklines: a column of "—" or of blanks says nothing."""
+    period to date (no ``previous_events``) gets no Change column, a table where no place has
+    every quarter shown no sparklines, and a one-council build no Cross-border column: a column
+    of "—" or of blanks says nothing."""
     if quarters is not None and f is None:
         raise ValueError("places_table: the quarters' filters f are needed for the trends")
     sparks = {} if quarters is None else sparklines(quarters, policy)
@@ -222,6 +223,8 @@ def places_table(places: pd.DataFrame, weights: PlaceWeights, policy: disclosure
         table = table.drop(columns="Change")
     if not any(sparks.values()):
         table = table.drop(columns=SPARK_COLUMN)
+    if len(auth.build_councils()) < 2:  # no place can be used by children of two councils
+        table = table.drop(columns="Cross-border")
     return table.assign(_events=events).sort_values(["Rank", "_events", "Place"], ascending=[True, False, True],
                                                     na_position="last", ignore_index=True).drop(columns="_events")
 

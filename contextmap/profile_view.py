@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 import plotly.graph_objects as go
 
-from contextmap import disclosure, event_counts, fmt, period_guard
+from contextmap import disclosure, event_counts, fmt, period_guard, settings
 from contextmap.disruption_view import timeline_figure
 from contextmap.event_counts import area_count
 from contextmap.filters import Filters
@@ -26,6 +26,17 @@ from contextmap.queries import Query, has_table
 from contextmap.settings import PlaceWeights
 
 TREND_MONTHS = 24
+NEAR_REPEATS = "Repeat incidents close together in time"
+
+
+def near_repeat_help() -> str:
+    """What the near-repeat table says, in plain words, and the method (a Knox test)."""
+    shuffles = settings.current().hotspots.near_repeat_permutations
+    return ("Do incidents here follow one another sooner than chance would give? Pairs: pairs of incidents at this "
+            "place that many days apart. p value: how often the pairs would be at least as many if the dates were "
+            f"shuffled at random among all places' incidents ({shuffles} shuffles, a Knox test); below 0.05, repeats "
+            "this close are more than chance. Ratio, all places: pairs at all places against chance; above 1, "
+            "repeats come sooner than chance.")
 
 
 def trend_from(month_to, months: int = TREND_MONTHS):
@@ -69,6 +80,19 @@ class Profile:
     timeline: go.Figure | None = None
     tables: list[tuple[str, pd.DataFrame, str]] = field(default_factory=list)  # heading, rows, empty message
     notes: list[str] = field(default_factory=list)
+    table_help: dict[str, str] = field(default_factory=dict)  # heading → what the table means and how it is worked out
+    metric_note: str | None = None  # a caption under the figures
+
+
+def hidden_events_note(metrics: list[tuple[str, str, str | None]]) -> str | None:
+    """A caption for a place's Events shown as "c" beside its Children shown: without it "c"
+    beside, say, 6–8 children looks like a mistake. Generic, so it tells nothing of the count."""
+    values = {label: value for label, value, _ in metrics}
+    if values.get("Events") != disclosure.SUPPRESSED or values.get("Children", "—") in (disclosure.SUPPRESSED, "—"):
+        return None
+    return (f"Events {disclosure.SUPPRESSED} while children are shown: an events count is hidden when it is small, "
+            "and also when it could be worked out from other figures (such as other periods or places) that would "
+            "then give a small count away (secondary suppression). It need not be small.")
 
 
 def _period_events(count: Callable[[Filters], float], filters: Filters, policy: disclosure.Policy,
@@ -248,6 +272,7 @@ def place_profile(query: Query, place_id: str, filters, policy: disclosure.Polic
                 prof.metrics.append(("Hotspot", "Yes" if pd.notna(r["is_hotspot"]) and bool(r["is_hotspot"]) else "No",
                                      "More events than an average place, beyond chance after a false-discovery-rate "
                                      "correction, with at least the minimum number of events (every child counted)."))
+    prof.metric_note = hidden_events_note(prof.metrics)
     prof.timeline = _timeline(monthly, actions, policy, "place")
     prof.tables = [
         ("Themes in return home interviews", theme_table(query("place_profile_themes", **params), policy, "place"),
@@ -258,8 +283,9 @@ def place_profile(query: Query, place_id: str, filters, policy: disclosure.Polic
                             "No peer group has been seen here."))
     if not scoped and has_table(query, "mart_near_repeat"):
         rows = pd.concat([query("near_repeat", place_id=place_id), query("near_repeat", place_id="All places")])
-        prof.tables.append(("Near-repeats (Knox test)", near_repeat_table(rows, place_id, policy),
-                            "Too few incidents here for a near-repeat test."))
+        prof.tables.append((NEAR_REPEATS, near_repeat_table(rows, place_id, policy),
+                            "Too few incidents here to tell whether repeats come sooner than chance."))
+        prof.table_help[NEAR_REPEATS] = near_repeat_help()
     prof.tables.append(("Disruption actions", _actions(actions), "No disruption action recorded here."))
     return prof
 

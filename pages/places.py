@@ -63,7 +63,8 @@ else:
                                                   "either quarter is hidden. Sorts Rising, Steady, Falling, then —.",
                                              alignment="left"),
             "Change": st.column_config.Column(help="Events against the period of the same length just before (not for a "
-                                                   "period so far)."),
+                                                   "period so far); — when either is hidden, and it sorts last from "
+                                                   "the highest."),
             "Cross-border": st.column_config.Column(help="Children of two or more councils found here or naming it in "
                                                     "a return home interview, each council with more than "
                                                     f"{s.policy.suppress_max} children here (over all the data).",

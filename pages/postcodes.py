@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 from streamlit_folium import st_folium
 
-from contextmap import map_view, maps, postcodes_view
+from contextmap import fmt, map_view, maps, postcodes_view
 from contextmap.ui import page
 
 s = page.start("postcodes", "Postcodes", "How practitioners speak of places: postcode districts (HD1) and sectors (HD1 2).")
@@ -65,4 +65,8 @@ st.markdown("**Strongest cross-district pairs**")
 if pairs.empty:
     st.caption("No young person was involved in an offence outside their home district in these months.")
 else:
-    page.table(postcodes_view.strongest_pairs(pairs, s.policy))
+    listed, left_out = fmt.drop_all_hidden(postcodes_view.strongest_pairs(pairs, s.policy), ["Districts"], "pair")
+    if not listed.empty:
+        page.table(listed)
+    if left_out:
+        st.caption(left_out)

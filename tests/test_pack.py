@@ -122,3 +122,26 @@ def test_places_use_a_year_and_disruption_outcomes_are_reported(made):
     assert "Events linked to each place in the year April" in text
     section = text[text.index("Disruption reviews"):text.index("Data quality")]
     assert "judged against similar places" in section
+
+
+@pytest.mark.parametrize("build", ["sample", "force"])
+def test_the_map_numbers_the_highest_rates_with_a_key_not_every_ward_name(build, request, monkeypatch):
+    from contextmap import pack_collect, settings
+    from tests.conftest import FORCE_SETTINGS
+
+    if build == "force":  # 120 wards: every name printed piled up
+        monkeypatch.setenv("CONTEXTMAP_SETTINGS", str(FORCE_SETTINGS))
+    con = duckdb.connect(str(request.getfixturevalue(f"{build}_db")), read_only=True)
+    query = queries.bind(con)
+    last = first_of_month(queries.run(con, "month_range").iloc[0, 1])
+    fig = pack_collect.ward_map_figure(query, Filters(last), POLICY, settings.current().hotspots.place_weights)
+    localities = set(query("boundaries", level="locality")["name"])
+    con.close()
+    notes = [a.text for a in fig.layout.annotations if re.sub("</?b>", "", a.text) not in localities]
+    key = next(t for t in notes if t.startswith("<b>Highest rates</b>"))
+    numbers = sorted(int(re.fullmatch(r"<b>(\d+)</b>", t)[1]) for t in notes if t != key)
+    assert numbers == list(range(1, pack_collect.MAP_NUMBERED + 1))
+    assert [int(n) for n in re.findall(r"<b>(\d+)</b>", key)] == numbers
+    assert all(a.font.size >= 13 for a in fig.layout.annotations), "legible on a printed page"
+    # The caption's grey has its swatch, whether or not this map has a grey ward.
+    assert any(t.name and t.name.startswith("Grey: too few events to show (c") for t in fig.data)

@@ -197,7 +197,7 @@ def test_a_council_user_opens_the_boundary_places_profile_by_url_and_sees_it_is_
     at = _places_page("analyst", LEEDS, place=GROUND_TRUTH["place"])
     metrics = {m.label: m.value for m in at.metric}
     assert any(c.value.replace("\\", "").endswith("Cross-border: used by children from 2 councils") for c in at.caption)
-    assert "Hotspot" not in metrics and "Near-repeats (Knox test)" not in [s.value for s in at.subheader]
+    assert "Hotspot" not in metrics and not any("Repeat incidents close together" in m.value for m in at.markdown)
 
 
 def test_a_council_users_export_holds_only_their_places(served, force_con, monkeypatch):  # noqa: F811

@@ -64,3 +64,11 @@ def test_sort_keys_sort_a_text_column_and_every_cell_shows_its_own_text():
     assert _shown(styler) == [["9.0", "2"], ["≥ 9.0", "—"], ["c", "—"], ["12.5", "1"], ["—", "—"]]
     assert grid_order(styler.data["Score"], descending=True)[:3] == [3, 0, 1]
     assert grid_order(styler.data["Rank"]) == [3, 0, 1, 2, 4]
+
+
+def test_an_empty_change_sorts_last_from_the_highest_not_among_rises_and_falls():
+    table = pd.DataFrame({"Change": ["+26%", "—", "-3%", "+0%", "-50%", "—", "c"]})
+    styler = sortable(table)
+    assert _shown(styler) == [[t] for t in table["Change"]]
+    order = [table["Change"][i] for i in grid_order(styler.data["Change"], descending=True)]
+    assert order == ["+26%", "c", "+0%", "-3%", "-50%", "—", "—"]

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from contextmap import disclosure, map_view, places_view, postcodes_view, profile_view, queries, settings
+from contextmap import disclosure, fmt, map_view, places_view, postcodes_view, profile_view, queries, settings
 from contextmap.filters import Filters
 from contextmap.settings import ROOT
 from pipelines import warehouse
@@ -130,6 +130,7 @@ def test_planted_place_hotspots_lead_the_places_table_and_scores_never_reveal_sm
     shown_quarters = places_view.quarter_counts(query, f, POLICY)
     table = places_view.places_table(ranking, WEIGHTS, POLICY, quarters=shown_quarters, f=f)
     top = set(table.head(5)["place_id"])  # ranked places, then busy places whose score is hidden
+    assert "Cross-border" not in table, "one council: a column of '—' says nothing"
     assert set(TRUTH["place_hotspots"]) <= top
     ranked = table["Rank"].notna()
     assert (table.loc[ranked, "Score"] != "c").all() and (table.loc[~ranked, "Score"].isin(["c", "0.0", "—"])).all()
@@ -172,10 +173,10 @@ def test_places_table_sorts_hidden_values_last_and_by_nothing_but_what_it_shows(
     keys = places_view.sort_keys(table)
     styler = sortable(table, keys)
     data = styler.data
-    for col in ("Rank", "Score", "Trend", "Cross-border"):
+    for col in ("Rank", "Score", "Trend"):  # Cross-border: one council here; see test_scope_places
         assert pd.api.types.is_float_dtype(data[col]), col
     shown = pd.DataFrame(_shown(styler), columns=table.columns)
-    for col in ("Rank", "Score", "Trend", "Cross-border", "Events"):
+    for col in ("Rank", "Score", "Trend", "Events"):
         assert shown[col].tolist() == [("—" if pd.isna(v) else str(v)) for v in table[col]], col
 
     hidden_score = table["Score"].isin(["c", "—"])
@@ -233,12 +234,29 @@ def test_places_change_column_only_for_a_whole_period_with_one_before_it(query, 
     assert table["Change"].str.endswith("%").any()
 
 
+def test_a_place_with_events_hidden_but_children_shown_says_why(query, last):
+    f = Filters(month=last, period="month", data_end=last)
+    ranked = places_view.ranking(query, f, WEIGHTS, POLICY)
+    for place in ranked.loc[ranked["children"] > POLICY.suppress_max].sort_values("children")["place_id"][:40]:
+        prof = profile_view.place_profile(query, place, f, POLICY, WEIGHTS)
+        metrics = {label: value for label, value, _ in prof.metrics}
+        if metrics["Events"] == "c" and metrics["Children"] != "c":
+            break
+    else:
+        pytest.fail("no place in the sample's last month has its events hidden and its children shown")
+    assert "secondary suppression" in prof.metric_note and "need not be small" in prof.metric_note
+    assert profile_view.hidden_events_note([("Events", "12", None), ("Children", "9", None)]) is None
+
+
 def test_place_profile_has_trend_themes_groups_near_repeats_and_actions(query, last):
     f = Filters(month=last, period="year", data_end=last)
     place = TRUTH["place_hotspots"][0]
     prof = profile_view.place_profile(query, place, f, POLICY, WEIGHTS)
     assert [t[0] for t in prof.tables] == ["Themes in return home interviews", "Peer groups seen here",
-                                           "Near-repeats (Knox test)", "Disruption actions"]
+                                           "Repeat incidents close together in time", "Disruption actions"]
+    # Plain words in the heading; the method (a Knox test) in its help.
+    assert "shuffled" in prof.table_help["Repeat incidents close together in time"]
+    assert "Knox test" in prof.table_help["Repeat incidents close together in time"]
     metrics = {label: value for label, value, _ in prof.metrics}
     assert metrics["Hotspot"] == "Yes" and int(metrics["Rank"].split(" ")[0]) <= 5  # as the table: among the top 5
     groups = dict((h, rows) for h, rows, _ in prof.tables)["Peer groups seen here"]
@@ -407,6 +425,10 @@ def test_the_place_profile_says_its_period_and_the_table_s(monkeypatch, served, 
 def test_postcodes_page_lists_districts_and_the_strongest_pair(monkeypatch, served, last):
     at = _run(monkeypatch, served, last, "pages/postcodes.py")
     assert not at.exception, at.exception
+    # The sample's last months have pairs of nothing but "c": left out, and counted in a caption.
+    figures = at.dataframe[-1].value.drop(columns="Districts")
+    assert not figures.isin(["c", fmt.HIDDEN_SORT_KEY]).all(axis=1).any(), "a listed pair shows nothing but c"
+    assert any(c.value.endswith("pairs with every figure hidden (c) are not listed.") for c in at.caption)
     at.radio(key="pc_span").set_value("all").run()
     assert not at.exception, at.exception
     pairs = at.dataframe[-1].value
@@ -417,3 +439,23 @@ def test_partners_do_not_see_peer_groups_in_a_place_profile(monkeypatch, served,
     at = _run(monkeypatch, served, last, "pages/places.py", role="partner", period="year", place=TRUTH["place_hotspots"][0])
     assert not at.exception, at.exception
     assert "Peer groups seen here" not in _text(at)
+
+
+def test_funnel_names_the_areas_outside_the_limits_and_no_hidden_one(query, quarter):
+    funnel = query("funnel", **quarter.params(), level="ward")
+    fig = map_view.funnel_figure(funnel, POLICY, "ward")
+    names = [a.text for a in fig.layout.annotations if a.text != "Whole-area rate"]
+    outside = [n for t in fig.data if t.mode == "markers" and t.name.startswith(("Above", "Below"))
+               for n, _ in t.customdata]
+    assert outside and set(names) <= set(outside) and len(names) == min(len(outside), map_view.FUNNEL_NAMED)
+    hidden = set(funnel.loc[funnel["events"].between(0, POLICY.suppress_max), "area_name"])
+    assert not hidden & set(names)
+
+
+def test_labels_placed_by_label_offsets_never_overlap():
+    points = [(100 + 5 * i, 100) for i in range(6)]  # six dots almost on top of each other
+    sizes = [(80, 16)] * 6
+    offsets = map_view.label_offsets(points, sizes, (480, 300), [True] * 6)
+    boxes = [(x + ax - 40, y - ay - 8, x + ax + 40, y - ay + 8) for (x, y), (ax, ay) in zip(points, offsets)]
+    assert not any(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+                   for i, a in enumerate(boxes) for b in boxes[i + 1:])

@@ -112,10 +112,12 @@ def show_profile(prof, level: int = 3) -> None:
     st.caption(md_escape(prof.subtitle))
     for col, (label, value, help_text) in zip(st.columns(len(prof.metrics)), prof.metrics):
         col.metric(label, value, help=help_text, border=True)
+    if prof.metric_note:
+        st.caption(md_escape(prof.metric_note))
     st.plotly_chart(prof.timeline, width="stretch")
     for i in range(0, len(prof.tables), 2):
         for col, (heading, rows, empty) in zip(st.columns(2), prof.tables[i:i + 2]):
-            col.markdown(f"**{md_escape(heading)}**")
+            col.markdown(f"**{md_escape(heading)}**", help=prof.table_help.get(heading))
             if rows.empty:
                 col.caption(md_escape(empty))
             else:

@@ -166,3 +166,25 @@ def test_map_says_when_a_layer_has_nothing_to_show(page):
     page.set_viewport_size(PHONE)
     page.wait_for_timeout(500)
     shot(page, "phone/map", full_page=False)
+
+
+def test_a_map_tooltip_at_the_top_edge_stays_inside_the_map_at_1024(page):
+    page.set_viewport_size(SIZES["1024x768"])
+    open_page(page, "map", role="analyst")
+    iframe = page.locator("iframe[title='streamlit_folium.st_folium']").first
+    iframe.scroll_into_view_if_needed()
+    frame = iframe.content_frame
+    frame.locator("path.leaflet-interactive").first.wait_for()
+    # The first area met scanning down from the map's top: its tooltip has no room above.
+    x, y = frame.locator("body").evaluate(
+        "() => { for (let y = 0; y < innerHeight; y += 3) for (let x = 0; x < innerWidth; x += 6) {"
+        " const e = document.elementFromPoint(x, y);"
+        " if (e && e.matches('path.leaflet-interactive')) return [x, y + 3]; } return null; }")
+    box = iframe.bounding_box()
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    tip = frame.locator(".leaflet-tooltip").first
+    tip.wait_for()
+    shot(page, "1024x768/map-tooltip-top-edge", full_page=False)
+    inside = tip.evaluate("t => { const r = t.getBoundingClientRect();"
+                          " return [r.left, r.top, innerWidth - r.right, innerHeight - r.bottom]; }")
+    assert min(inside) >= 0, inside
