@@ -1,8 +1,8 @@
 """Parameters for every dashboard query (``sql/queries``) on a build, for tests that run them all.
 
 ``variants(con, name)`` gives each way a page calls a query: every level and split it
-takes, for the build's latest month and a year, with real ids (a place, an
-area, a group, an action) taken from the build, so the rows are not empty.
+takes, for the build's latest month and a year, with real ids (a place, an area, a group,
+an action) taken from the build, so the rows are not empty.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ def variants(con, name: str, filters: Filters | None = None) -> list[dict]:
             "group_ids": [g for (g,) in con.execute(
                 "select group_id from mart_peer_groups order by activity_rank limit 3").fetchall()] or [1],
             "place_id": _one(con, "select place_id from mart_place_monthly group by 1 order by sum(events) desc limit 1"),
-            "action_id": _one(con, "select action_id from mart_disruption_effects order by action_id limit 1") or "", "split": "none"}
+            "action_id": _one(con, "select action_id from mart_disruption_effects order by action_id limit 1") or "",
+            "split": "none"}
     out = []
     for level in LEVELS.get(name, [None]):
         params = dict(base)
