@@ -130,10 +130,11 @@ class Views:
         for ``measure`` (missing or offences) and ``kind`` (events or children): group → (shown, truth)."""
         def make():
             council = None if f.scope == queries.WHOLE else f.scope
-            shown = self._run("rri_counts", False, **f.params(), dimension=dimension)
-            true = self._run("rri_counts", True, **f.params(), dimension=dimension)
-            table, _ = rri.protected_table(shown[shown["measure"] == measure], dimension, kind, self.policy, council)
-            truth = true[true["measure"] == measure].set_index("grp")[kind]
+            shown = self._run("rri_counts", False, **f.params())
+            true = self._run("rri_counts", True, **f.params())
+            table, _ = rri.protected_table(shown[(shown["measure"] == measure) & (shown["dimension"] == dimension)],
+                                           dimension, kind, self.policy, council)
+            truth = true[(true["measure"] == measure) & (true["dimension"] == dimension)].set_index("grp")[kind]
             labels = {rri._label(dimension, g): int(n) for g, n in truth.items()}
             return {g: (_number(str(v)), labels.get(g, 0)) for g, v in zip(table["Group"], table["Count"])}
         return self._memo(("rri", f, dimension, measure, kind), make)

@@ -1,8 +1,8 @@
 """Parameters for every dashboard query (``sql/queries``) on a build, for tests that run them all.
 
-``variants(con, name)`` gives each way a page calls a query: every level, split and
-dimension it takes, for the build's latest month and a year, with real ids (a place, an
-area, a group, an action) taken from the build, so the rows are not empty.
+``variants(con, name)`` gives each way a page calls a query: every level and split it
+takes, for the build's latest month and a year, with real ids (a place, an area, a group,
+an action) taken from the build, so the rows are not empty.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def variants(con, name: str, filters: Filters | None = None) -> list[dict]:
                 "select group_id from mart_peer_groups order by activity_rank limit 3").fetchall()] or [1],
             "place_id": _one(con, "select place_id from mart_place_monthly group by 1 order by sum(events) desc limit 1"),
             "action_id": _one(con, "select action_id from mart_disruption_effects order by action_id limit 1") or "",
-            "dimension": "ethnic_group", "split": "none"}
+            "split": "none"}
     out = []
     for level in LEVELS.get(name, [None]):
         params = dict(base)
@@ -63,7 +63,5 @@ def variants(con, name: str, filters: Filters | None = None) -> list[dict]:
             params["level"] = "ward"
             params["code"] = _one(con, "select ward_code from geo_ward order by 1 limit 1")
         for split in SPLITS.get(name, [None]):
-            for dimension in (["ethnic_group", "sex", "looked_after"] if name == "rri_counts" else [None]):
-                out.append({**params, **({"split": split} if split else {}),
-                            **({"dimension": dimension} if dimension else {})})
+            out.append({**params, **({"split": split} if split else {})})
     return out

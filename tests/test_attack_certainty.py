@@ -11,9 +11,11 @@ force sample, the readers attacked are:
    of the councils' (cells: council and month);
 3. the Map's events per ward and per LSOA for the last month, quarter and year (a ward is
    the sum of its LSOAs; cells: sex and LSOA);
-4. the Disproportionality page's event counts of a council user, for every period and every
-   dimension (cells: ethnic group, sex, looked-after status and month, which each
-   dimension's groups add up);
+4. the Disproportionality page's counts of a council user as the page shows them, for every
+   period and every dimension, with the Overview's episodes card for age bands 10-17 (the
+   same episodes: every group's total), and a "c" known to be at least 1 counted too
+   (cells: ethnic group, sex, looked-after status and month, which each dimension's groups
+   add up; children per period by ethnic group and sex, with the children card);
 5. the Places table of one user (the force, or Calderdale) for every month, quarter and year
    of the last eight quarters: each place's events and the three sources they add up from
    (cells: place, source and month);
@@ -270,24 +272,38 @@ def test_disproportionality_counts_pin_no_hidden_group(force_con, runs):
         select distinct coalesce(case '{dim}' when 'ethnic_group' then ethnic_group when 'sex' then sex
             else (case when is_looked_after then 'Looked after' when not is_looked_after then 'Not looked after' end)
         end, 'Unknown') from mart_rri_items order by 1""").fetchall()] for dim in rri.DIMENSIONS}
-    dims = list(rri.DIMENSIONS)
+    query = _cached_query(force_con, CALDERDALE)
     # Each event is in one group of each dimension: the cells are their combinations by month.
-    combos = pd.MultiIndex.from_product([groups[d] for d in dims], names=dims).to_frame(index=False)
+    # A child is in one ethnic group and one sex but can be in both looked-after groups, and in
+    # two months: children are read per period, by ethnic group and sex.
+    dims = {"events": list(rri.DIMENSIONS), "children": ["ethnic_group", "sex"]}
+    card = {"events": "episodes", "children": "children"}
     pinned = {}
     for measure in ("missing", "offences"):
-        reader = certainty.Reader(POLICY)
-        for f in _windows(months, scope=CALDERDALE):
-            held = _held(f, months)
-            for dim in dims:
-                counts = runs("rri_counts", f, dimension=dim)
-                shown, table = rri.protected_table(counts[counts["measure"] == measure], dim, "events", POLICY,
-                                                   CALDERDALE)
-                texts = dict(zip(table["group"], shown["Count"]))
-                for g in groups[dim]:
-                    cells = [(*combo, m) for combo in combos[combos[dim] == g].itertuples(index=False) for m in held]
-                    # A group with no records and no population is left out of the table: it is 0.
-                    reader.read((measure, dim, g, _label(f)), cells, texts.get(g, "0"))
-        pinned.update(reader.pinned())
+        for kind in ("events", "children"):
+            combos = pd.MultiIndex.from_product([groups[d] for d in dims[kind]], names=dims[kind]).to_frame(index=False)
+            reader = certainty.Reader(POLICY)
+            for f in _windows(months, scope=CALDERDALE):
+                held = _held(f, months) if kind == "events" else [_label(f)] if _held(f, months) else []
+                perturbed = runs("rri_counts", f).set_index(["measure", "dimension", "grp"])[kind]
+                for dim in dims[kind]:
+                    counts = rri.counts(query, f, POLICY, dim)  # as the page shows them
+                    shown, table = rri.protected_table(counts[counts["measure"] == measure], dim, kind, POLICY,
+                                                       CALDERDALE)
+                    texts = dict(zip(table["group"], shown["Count"]))
+                    for g in groups[dim]:
+                        cells = [(*c, m) for c in combos[combos[dim] == g].itertuples(index=False) for m in held]
+                        # A group the scope never has is left out of the table: it is 0.
+                        text = _shown_text(texts[g], perturbed.get((measure, dim, g), 0)) if g in texts else "0"
+                        reader.read((measure, kind, dim, g, _label(f)), cells, text)
+                if measure == "missing":
+                    # The Overview's cards for age bands 10-17 count the same episodes and children: the total.
+                    young = replace(f, age_bands=("10-13", "14-15", "16-17"))
+                    row = headline.card_row(runs, young, POLICY)
+                    reader.read((measure, kind, "total", _label(f)),
+                                [(*c, m) for c in combos.itertuples(index=False) for m in held],
+                                _card_text(row[card[kind]], runs("overview_episodes", young).iloc[0][card[kind]]))
+            pinned.update(reader.pinned(positive=True))
     assert not pinned, pinned
 
 

@@ -266,8 +266,9 @@ def _rates_not_from_shown(con, months: int) -> tuple[int, list]:
     for base in [Filters(last - relativedelta(months=k)) for k in range(months)] + [Filters(last, period="year", data_end=last)]:
         for scope in (queries.WHOLE, *councils):
             f = replace(base, scope=scope)
+            every = queries.run(con, "rri_counts", **f.params())
             for dim in rri.DIMENSIONS:
-                counts = queries.run(con, "rri_counts", **f.params(), dimension=dim)
+                counts = every[every["dimension"] == dim]
                 for measure in ("missing", "offences"):
                     for kind in ("events", "children"):
                         shown, _ = rri.protected_table(counts[counts["measure"] == measure], dim, kind, POLICY,

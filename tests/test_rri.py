@@ -1,6 +1,7 @@
 """Relative Rate Index on known numbers."""
 
 import math
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -195,3 +196,55 @@ def test_a_looked_after_figure_not_keyed_by_a_council_code_is_refused(tmp_path, 
     _use(tmp_path, monkeypatch, FORCE, disproportionality__looked_after_10_17="{ Leeds = 800 }")
     with pytest.raises(rri.PopulationError, match=r"looked_after_10_17 names Leeds, not an ONS area code"):
         rri.denominators()
+
+
+def _month(rows: dict[tuple[str, str], int]) -> pd.DataFrame:
+    """One month's ``rri_counts`` for missing: (dimension, group) → count, events and children alike."""
+    return pd.DataFrame([{"measure": "missing", "dimension": d, "grp": g, "events": n, "children": n}
+                         for (d, g), n in rows.items()])
+
+
+def _shown_counts(rows: dict[tuple[str, str], int], dimension: str) -> dict[str, str]:
+    from contextmap import disclosure
+    from contextmap.filters import Filters
+
+    policy = disclosure.Policy()
+    counts = rri.counts(lambda name, f, **params: _month(rows), Filters(date(2025, 5, 1), period="month"), policy, dimension)
+    return dict(zip(counts["grp"], (disclosure.fmt_count(n, policy) for n in counts["events"])))
+
+
+def test_a_group_is_hidden_when_the_total_would_say_a_hidden_group_of_its_dimension_is_not_empty():
+    # The total is at least 43 and Female and Male at most 20 each: Unknown would be at least 3.
+    rows = {("total", "All"): 45, ("sex", "F"): 18, ("sex", "M"): 18, ("sex", "U"): 3,
+            ("ethnic_group", "White"): 30, ("ethnic_group", "Asian"): 15,
+            ("looked_after", "Looked after"): 12, ("looked_after", "Not looked after"): 33}
+    sex = _shown_counts(rows, "sex")
+    assert sex["U"] == "c" and list(sex.values()).count("c") == 2, sex
+    # The other dimensions hide no group: none of theirs is hidden.
+    assert "c" not in _shown_counts(rows, "ethnic_group").values()
+    # Another dimension's groups tell the total as well as its own row does: at least 41 here.
+    rows[("total", "All")], rows[("looked_after", "Not looked after")] = 40, 28
+    assert list(_shown_counts(rows, "sex").values()).count("c") == 2
+
+
+def test_a_dimension_is_left_as_it_is_when_its_hidden_group_can_still_be_empty():
+    rows = {("total", "All"): 40, ("sex", "F"): 18, ("sex", "M"): 18, ("sex", "U"): 3,
+            ("ethnic_group", "White"): 25, ("ethnic_group", "Asian"): 15,
+            ("looked_after", "Looked after"): 12, ("looked_after", "Not looked after"): 28}
+    assert _shown_counts(rows, "sex") == {"F": "18", "M": "18", "U": "c"}
+
+
+def test_every_group_of_a_scope_is_listed_in_every_month(force_con):
+    """A group left out of a month's table would be known to be empty then (a year shown 6
+    over its other two quarters' "c" made each at least 1): every month lists the same groups."""
+    from contextmap import queries
+    from contextmap.filters import Filters
+
+    months = [m for (m,) in force_con.execute("select distinct month from mart_rri_items order by 1").fetchall()]
+    listed, empty = set(), 0
+    for month in months:
+        f = Filters(month, period="month", scope="E08000033")
+        counts = queries.run(force_con, "rri_counts", exact=True, **f.params())
+        listed.add(frozenset(zip(counts["measure"], counts["dimension"], counts["grp"])))
+        empty += int((counts["events"] == 0).sum())
+    assert len(listed) == 1 and empty > 0

@@ -20,8 +20,7 @@ BUILD_TIME_ONLY = {"age", "started_at", "ended_at", "offered_at", "completed_at"
                    "home_sector", "dob", "date_of_birth"}
 # Variants of the parameters that switch a query between different tables or branches.
 VARIANTS = {"level": ["ward", "lsoa", "place", "sector", "district"],
-            "split": ["none", "locality", "source", "age_band", "sex", "looked_after", "theme"],
-            "dimension": ["ethnic_group", "sex", "looked_after"]}
+            "split": ["none", "locality", "source", "age_band", "sex", "looked_after", "theme"]}
 
 
 def _tables(con) -> dict[str, list[str]]:

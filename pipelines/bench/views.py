@@ -50,7 +50,7 @@ def _views(last: date) -> list[tuple[str, Filters, object, tuple]]:
             (f"Postcode sectors ({label})", f, lambda q, f=f: postcodes_view.units(q, f, policy, "sector"),
              ("postcode_hotspots", {"level": "sector"})),
             (f"Disproportionality ({label})", f, lambda q, f=f: rri.counts(q, f, policy, "ethnic_group"),
-             ("rri_counts", {"dimension": "ethnic_group"})),
+             ("rri_counts", {})),
             (f"Overview cards ({label})", f, lambda q, f=f: headline.card_row(q, f, policy),
              ("overview_episodes", {})),
         ]
