@@ -17,8 +17,8 @@ force sample, the readers attacked are:
 5. the Places table of one user (the force, or Calderdale) for every month, quarter and year
    of the last eight quarters: each place's events and the three sources they add up from
    (cells: place, source and month);
-6. the Postcodes table of one user at sector level for the same periods (cells: sector and
-   month);
+6. the Postcodes table of one user at sector level for the same periods, with all sources
+   and each alone (cells: sector, source and month);
 7. every place profile of one user, for the same periods and each choice of sources (all, or
    one): the timeline's bar per source and month, the Events figure (guarded, and hidden at
    the ceiling of the timeline's months), with the Places table of each quarter and year
@@ -330,11 +330,17 @@ def test_postcodes_pin_no_hidden_month(force_con, user):
     reader = certainty.Reader(POLICY)
     for f in _windows(_recent(months), scope=USERS[user]):
         held = _held(f, months)
-        table = postcodes_view.postcode_table(postcodes_view.units(query, f, POLICY, level), POLICY, level,
-                                              scoped=USERS[user] != WHOLE)  # as the page shows it
-        perturbed = query("postcode_hotspots", f, level=level).set_index("code")["events"]
-        for code, text in zip(table["Sector"], table["Events"]):
-            reader.read((code, _label(f)), [(code, m) for m in held], _shown_text(text, perturbed.at[code]))
+        # All four sources, and each alone (the page follows the sidebar's Sources).
+        for sources in (tuple(SOURCES), *((s,) for s in SOURCES)):
+            g = replace(f, sources=sources)
+            table = postcodes_view.postcode_table(postcodes_view.units(query, g, POLICY, level), POLICY, level,
+                                                  scoped=USERS[user] != WHOLE)  # as the page shows it
+            perturbed = query("postcode_hotspots", g, level=level).set_index("code")["events"]
+            for code, text in zip(table["Sector"], table["Events"]):
+                reader.read((code, sources, _label(f)), [(code, s, m) for s in sources for m in held],
+                            _shown_text(text, perturbed.at[code]))
+    # Before the guard set a sector's events against each source's, the sources' views pinned
+    # some of Calderdale's hidden sector counts exactly (HX5 0's sources in the year to March 2025).
     pinned = reader.pinned()
     assert not pinned, pinned
 
