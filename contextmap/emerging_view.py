@@ -10,21 +10,23 @@ it only at the ceiling of its months was not enough: a window hidden so says it 
 than 5, and the quarter less its third month can say it holds at most 6, which pins it
 (``tests/test_attack_certainty.py`` found such a window on the force sample).
 
-"Recent vs usual" is worked out from the counts as shown (:func:`shown_ratio`), never from
-the mart's ratio of true counts, which gave the true baseline back: only when the window's
-count and the baseline's are both shown, and the baseline, which the ratio gives away, is
-guarded against the quarters it is made of (:func:`guard_baselines`).
+"Recent vs usual" is worked out from figures the pages show (:func:`shown_ratio`): the
+window's shown count against its baseline's quarters as the Map or Places show them, a "c"
+quarter as anything from 0 to 5 (so the ratio may be a range). The mart's ratio of true
+counts gave the true baseline back, and a ratio of the baseline's own shown count gave that
+count away, which set against the next quarter's baseline told a "c" quarter was not empty.
+Worked out from shown figures only, the ratio tells a reader nothing the Map does not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
 
+import numpy as np
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from contextmap import disclosure, event_counts, fmt, period_guard
-from contextmap import hotspot_stats as hs
 from contextmap.filters import Filters, period_start
 from contextmap.queries import Query
 
@@ -66,25 +68,31 @@ def guard_windows(query: Query, rows: pd.DataFrame, month_to, locality: str,
     return out
 
 
-def shown_ratio(row, policy: disclosure.Policy, level: str) -> float | None:
-    """A row's "recent vs usual" (``hotspot_stats.shown_rate_ratio``) from its counts as shown:
-    None unless the window's count and the baseline's are both shown. The row must be
-    guarded (:func:`guard_windows`), so a two-month window, whose count is not shown, has none."""
-    return hs.shown_rate_ratio(row["recent_events"], row["recent_months"], row["baseline_events"],
-                               row["baseline_months"], policy, level)
+def shown_ratio(row, policy: disclosure.Policy, level: str) -> tuple[float, float] | None:
+    """A row's "recent vs usual", the least and most it can be (most inf when it has none),
+    from what the pages show: the window's shown events per month against the baseline's
+    per month, as its quarters show (:func:`add_baselines`, a "c" quarter 0 to
+    ``suppress_max``). None unless the window's count is shown (a two-month window's never
+    is) and the baseline has quarters."""
+    if disclosure.fmt_count(row["recent_events"], policy, level) in (disclosure.SUPPRESSED, "—"):
+        return None
+    months, bmonths = row["recent_months"], row["baseline_months"]
+    if pd.isna(months) or pd.isna(bmonths) or not months or not bmonths:
+        return None
+    recent = disclosure.round_count(float(row["recent_events"]), policy, level) / float(months)
+    least = float(row["baseline_shown"]) / float(bmonths)
+    most = (float(row["baseline_shown"]) + policy.suppress_max * int(row["baseline_hidden"])) / float(bmonths)
+    if not most:
+        return None
+    return recent / most, (recent / least if least else math.inf)
 
 
 def ratio_text(row, policy: disclosure.Policy, level: str) -> str | None:
-    """A row's ratio in words for a tooltip: "2.5× its baseline"; "no ratio: its baseline's
-    events are c" when the window's count is shown and the baseline's is not (a baseline of 0
-    is "c" too, so "none before" is never said; one hidden by :func:`guard_baselines` reads
-    the same); None when the window's count is not shown."""
+    """A row's ratio in words for a tooltip: "2.5× its baseline", "2.1–2.6× its baseline"
+    (some of its quarters are "c"), "at least 4.8× its baseline" (all are); None when no
+    ratio is shown (:func:`shown_ratio`)."""
     ratio = shown_ratio(row, policy, level)
-    if ratio is not None:
-        return f"{fmt.ratio(ratio)} its baseline"
-    if disclosure.fmt_count(row["recent_events"], policy, level) in (disclosure.SUPPRESSED, "—"):
-        return None
-    return f"no ratio: its baseline's events are {disclosure.SUPPRESSED}"
+    return None if ratio is None else f"{fmt.ratio_range(*ratio)} its baseline"
 
 
 def _baseline_quarters(month_to, baseline_months: int) -> list:
@@ -95,40 +103,23 @@ def _baseline_quarters(month_to, baseline_months: int) -> list:
     return sorted({period_start(m, "quarter") for m in months})
 
 
-def _period_counts(query: Query, level: str) -> Callable[[Filters], pd.DataFrame]:
-    """A period's events per unit of ``level`` (``unit_code``) and its sources', as the Map
-    (areas) or Places (places) count them: the cells the emerging mart adds up."""
-    if level == "place":
-        def fetch(f: Filters) -> pd.DataFrame:
-            return query("place_counts", f)[["place_id", *event_counts.PLACE["counts"]]].rename(
-                columns={"place_id": "unit_code"})
-    else:
-        def fetch(f: Filters) -> pd.DataFrame:
-            return query("area_events", f, level=level)[["code", *event_counts.AREA["counts"]]].rename(
-                columns={"code": "unit_code"})
-    return fetch
-
-
-def guard_baselines(query: Query, rows: pd.DataFrame, month_to, locality: str,
-                    policy: disclosure.Policy) -> pd.DataFrame:
-    """``rows`` (guarded by :func:`guard_windows`) with a baseline's count hidden ("c", so no
-    ratio) where, given away by its ratio, it would pin the quarters it is made of as the Map
-    and Places show them: a baseline shown 42 over eight "c" quarters makes each 5
-    (:func:`contextmap.period_guard.hide_over_periods`). Only rows that would show a ratio
-    (both counts shown) are looked at."""
-    out = rows.copy()
-    if rows.empty:
-        return out
-    shown = [shown_ratio(row, policy, row["level"]) is not None for _, row in rows.iterrows()]
-    mine_all = pd.Series(shown, index=rows.index, dtype=bool)
-    for (level, months), part in rows[mine_all].groupby(["level", "baseline_months"]):
-        periods = [Filters(q, period="quarter", locality=locality, data_end=fmt.first_of_month(month_to))
-                   for q in _baseline_quarters(month_to, months)]
-        spec = event_counts.PLACE if level == "place" else event_counts.AREA
-        guarded = period_guard.hide_over_periods(part[["unit_code", "baseline_events"]].rename(
-            columns={"baseline_events": "events"}), _period_counts(query, level), periods, policy,
-            keys=["unit_code"], counts=["events"], additive=["events"], within=spec["within"])
-        out.loc[part.index, "baseline_events"] = guarded["events"].to_numpy()
+def add_baselines(query: Query, rows: pd.DataFrame, month_to, locality: str,
+                  policy: disclosure.Policy) -> pd.DataFrame:
+    """``rows`` with each baseline as the Map (areas) or Places (places) show its quarters:
+    ``baseline_shown``, the sum of its shown quarters' events (as rounded on screen), and
+    ``baseline_hidden``, how many of its quarters are "c". The ratio is worked out from
+    these alone, never from the mart's baseline: two baselines a quarter apart differ by a
+    quarter in and a quarter out, so their counts, given away by the ratio, told a "c"
+    quarter was not empty."""
+    out = rows.assign(baseline_shown=0.0, baseline_hidden=0)
+    for (level, months), part in rows.groupby(["level", "baseline_months"]):
+        for quarter in _baseline_quarters(month_to, months):
+            f = Filters(quarter, period="quarter", locality=locality)
+            events = _view_events(query, level, f, policy).reindex(part["unit_code"]).to_numpy(dtype=float)
+            hidden = np.isnan(events) | (events <= policy.suppress_max)
+            shown = [0.0 if h else disclosure.round_count(n, policy, level) for h, n in zip(hidden, events)]
+            out.loc[part.index, "baseline_shown"] += shown
+            out.loc[part.index, "baseline_hidden"] += hidden.astype(int)
     return out
 
 
@@ -141,15 +132,17 @@ def window_text(row, policy: disclosure.Policy, level: str) -> str:
 
 
 def level_rows(query: Query, level: str, month_to, locality: str, policy: disclosure.Policy) -> pd.DataFrame:
-    """The Map's ``emerging_hotspots`` rows of ``level`` as at ``month_to``, windows guarded."""
+    """The Map's ``emerging_hotspots`` rows of ``level`` as at ``month_to``, windows guarded,
+    with their baselines' quarters as shown (:func:`add_baselines`)."""
     rows = query("emerging_hotspots", level=level, month_to=month_to, locality=locality)
-    return guard_baselines(query, guard_windows(query, rows, month_to, locality, policy), month_to, locality, policy)
+    return add_baselines(query, guard_windows(query, rows, month_to, locality, policy), month_to, locality, policy)
 
 
 def flagged(query: Query, month_to, locality: str, policy: disclosure.Policy, top: int) -> pd.DataFrame:
     """The ``top`` units the emerging test flags as at ``month_to``, windows guarded, strongest
-    first: by q value, then the shown recent count (never the true one), then code."""
+    first: by q value, then the shown recent count (never the true one), then code; with
+    their baselines' quarters as shown (:func:`add_baselines`)."""
     rows = guard_windows(query, query("overview_emerging", month_to=month_to, locality=locality),
                          month_to, locality, policy)
     ordered = rows.sort_values(["q_value", "recent_events", "unit_code"], ascending=[True, False, True], kind="stable")
-    return guard_baselines(query, ordered.head(top).reset_index(drop=True), month_to, locality, policy)
+    return add_baselines(query, ordered.head(top).reset_index(drop=True), month_to, locality, policy)

@@ -3,6 +3,7 @@ data-derived text made safe to show through Markdown."""
 
 from __future__ import annotations
 
+import math
 import re
 import string
 from datetime import date
@@ -56,6 +57,20 @@ def ratio(value) -> str:
     if value >= 10:
         return f"{value:.0f}×"
     return f"{value:.1f}".removesuffix(".0") + "×"
+
+
+def ratio_range(least, most) -> str:
+    """A ratio known to lie from ``least`` to ``most`` (inf: no most), as :func:`ratio` says
+    each: "2.5×" when both read the same, "2.1–2.6×", "at least 4.8×" with no most below
+    100; "—" when there is none."""
+    if least is None or pd.isna(least):
+        return "—"
+    low, high = ratio(least), ratio(most)
+    if low == high:
+        return low
+    if math.isinf(most) or most > 100:
+        return f"at least {low}"
+    return f"{low.removesuffix('×')}–{high}"
 
 
 def rate_text(rate) -> str:

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from contextmap import disclosure
 from contextmap import distributions as dist
 
 GI_LEVELS = (0.01, 0.05, 0.10)
@@ -38,26 +37,6 @@ def emerging_category(is_emerging: bool, label: str) -> str:
     """What an emerging result is called in tables and coloured as on the map: its ArcGIS
     pattern, except that a unit the test flags is never "No pattern" (it is a "Recent rise")."""
     return RECENT_RISE if is_emerging and label == "No pattern" else label
-
-
-def shown_rate_ratio(recent_events, recent_months, baseline_events, baseline_months, policy,
-                     level: str | None = None) -> float | None:
-    """An emerging unit's "recent vs usual" from its counts as shown: the window's shown events
-    per month against the baseline's shown events per month (both perturbed by
-    ``contextmap.queries.run``, and rounded as ``disclosure.fmt_count`` rounds them at
-    ``level``). The mart's ratio is of true counts: with the shown recent count it gives the
-    true baseline back, a small one included.
-
-    None (no ratio) unless both counts are shown, i.e. above ``policy.suppress_max``: a hidden
-    baseline, 0 included (zero is "c" too), gives no ratio, so "none before" is never said.
-    """
-    counts = (recent_events, baseline_events)
-    if any(disclosure.fmt_count(n, policy, level) in (disclosure.SUPPRESSED, "—") for n in counts):
-        return None
-    if pd.isna(recent_months) or pd.isna(baseline_months) or not recent_months or not baseline_months:
-        return None
-    recent, baseline = (disclosure.round_count(float(n), policy, level) for n in counts)
-    return recent / float(recent_months) / (baseline / float(baseline_months))
 
 
 def neighbour_weights(codes: list[str], pairs: pd.DataFrame) -> sparse.csr_array:

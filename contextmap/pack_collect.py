@@ -90,8 +90,7 @@ class Overview:
 
 def _emerging(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> pd.DataFrame:
     """The units the emerging test flags (``is_emerging``), strongest first by what is shown;
-    a hidden count (the window's or its baseline's), or a two-month window's (never shown),
-    shows no ratio."""
+    a hidden window's count, or a two-month window's (never shown), shows no ratio."""
     raw = emerging_view.flagged(query, f.month_to, f.locality, policy, top)
     return pd.DataFrame({
         "Place or area": raw["unit_name"].fillna(raw["unit_code"]),
@@ -104,10 +103,10 @@ def _emerging(query: Query, f: Filters, policy: disclosure.Policy, top: int) -> 
 
 
 def _ratio_cell(row, policy: disclosure.Policy) -> str:
-    """A flagged unit's "Recent vs usual" from its counts as shown (never the mart's ratio of
-    true counts): "—" when the window's count or the baseline's is not shown."""
+    """A flagged unit's "Recent vs usual" as the Map's tooltip gives it
+    (:func:`contextmap.emerging_view.shown_ratio`): "—" when the window's count is not shown."""
     ratio = emerging_view.shown_ratio(row, policy, row["level"])
-    return "—" if ratio is None else fmt.ratio(ratio)
+    return "—" if ratio is None else fmt.ratio_range(*ratio)
 
 
 def _months_before(month, n: int):
@@ -124,8 +123,10 @@ def _table_notes(f: Filters, cov: Coverage) -> dict[str, str]:
             f"Events in the quarter so far ({fmt.period_label(quarter, f.month_to)}) against the monthly level of up "
             f"to {baseline} months before the quarter; listed only when the test flags a significant rise (Methods: "
             "emerging hot spots). \"Recent vs usual\" compares events per month: the quarter so far's events per "
-            "month against the usual events per month, each from the count as shown; \"—\" when either count is "
-            "not shown (\"c\")."
+            "month against the usual events per month, from the counts the Map (or Places) shows for the quarter "
+            "so far and for each quarter before it; a quarter shown \"c\" may hold 0 to 5, so the ratio may be a "
+            "range (\"2.1–2.6×\", or \"at least 4.8×\" when every one is \"c\"); \"—\" when the quarter so "
+            "far's count is not shown (\"c\")."
             + (" Two months into a quarter, the events so far and the ratio are not shown (\"—\"): the pages show "
                "months and quarters only, and a two-month figure set beside them could reveal a hidden count."
                if f.month_to != quarter and f.month_to.month % 3 != 0 else ""),

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from contextmap import disclosure, fmt, maps, period_guard
+from contextmap import disclosure, event_counts, fmt, maps, period_guard
 from contextmap.filters import Filters
 from contextmap.queries import Query
 
@@ -24,9 +24,11 @@ ORDINARY_FILL = "#0072B2"
 
 def units(query: Query, f: Filters, policy: disclosure.Policy, level: str) -> pd.DataFrame:
     """Events per postcode district or sector (``postcode_hotspots``) of filters ``f``,
-    guarded across periods (:mod:`contextmap.period_guard`)."""
-    return period_guard.guarded(query, "postcode_hotspots", f, policy, keys=["code"], counts=["events"],
-                                additive=["events"], level=level)
+    guarded across periods and against each source's events (:mod:`contextmap.period_guard`):
+    the page follows the sidebar's Sources, so each source is shown alone too, and a total
+    over "c" sources could tell one was not empty."""
+    return period_guard.guarded(query, "postcode_hotspots", f, policy, keys=["code"], level=level,
+                                **event_counts.AREA)
 
 
 def postcode_legend(level: str, scoped: bool = False) -> str:

@@ -87,20 +87,23 @@ def test_the_gi_class_is_shown_without_its_statistics(sample_con, last):
 
 
 def test_the_emerging_ratio_is_of_the_shown_counts(sample_con, last):
+    query = queries.bind(sample_con)
     raw = queries.run(sample_con, "overview_emerging", month_to=last, locality="All")
-    both = ~raw["recent_events"].map(lambda n: disclosure.is_suppressed(n, POLICY)).astype(bool) \
-        & ~raw["baseline_events"].map(lambda n: disclosure.is_suppressed(n, POLICY)).astype(bool)
-    assert both.any() and len(raw)
-    ours = [emerging_view.shown_ratio(row, POLICY, row["level"]) for _, row in raw.iterrows()]
-    assert [r is None for r in ours] == (~both).tolist()
-    shown = raw[both]
-    mine = [r for r in ours if r is not None]
-    assert mine == pytest.approx((shown["recent_events"] / shown["recent_months"]
-                                  / (shown["baseline_events"] / shown["baseline_months"])).tolist())
+    rows = emerging_view.add_baselines(query, emerging_view.guard_windows(query, raw, last, "All", POLICY), last,
+                                       "All", POLICY)
+    shown = ~rows["recent_events"].map(lambda n: disclosure.is_suppressed(n, POLICY)).astype(bool)
+    assert shown.any() and len(rows)
+    ours = [emerging_view.shown_ratio(row, POLICY, row["level"]) for _, row in rows.iterrows()]
+    assert [r is None for r in ours] == (~shown).tolist()
+    # The window's shown count per month against the baseline's quarters as shown, "c" as 0 to 5.
+    rows = rows[shown]
+    recent = rows["recent_events"] / rows["recent_months"]
+    most = (rows["baseline_shown"] + POLICY.suppress_max * rows["baseline_hidden"]) / rows["baseline_months"]
+    assert [r[0] for r in ours if r is not None] == pytest.approx((recent / most).tolist())
     # The mart's ratio, of true counts, differs somewhere: else this test could not tell them apart.
     true = sample_con.execute("select unit_code, level, rate_ratio from mart_emerging_hotspots where month_to = ? "
                               "and is_emerging", [last]).df().set_index(["level", "unit_code"])["rate_ratio"]
-    assert not np.allclose(mine, true.loc[list(zip(shown["level"], shown["unit_code"]))].to_numpy())
+    assert not np.allclose(recent / most, true.loc[list(zip(rows["level"], rows["unit_code"]))].to_numpy())
 
 
 def test_flagged_emerging_units_are_ordered_by_what_is_shown(sample_con):

@@ -1,11 +1,12 @@
-"""The emerging hot spots' "recent vs usual" gives no true count back.
+"""The emerging hot spots' "recent vs usual" gives no count back that the Map does not show.
 
 The mart's ``baseline_monthly`` and ``rate_ratio`` are of true counts: with the shown recent
 count, its months and the ratio as ``fmt.ratio`` rounds it, a reader worked the true baseline
-back to within one or two, a small one ("c") included. The queries now return both counts
-with their cell keys and the pages work the ratio out from the perturbed counts, only when
-both are shown. Here on a mart of two units built to tell the two apart: a small true
-baseline (hidden) and a large one whose perturbation moves the rounded ratio.
+back to within one or two, a small one ("c") included. A ratio of the baseline's perturbed
+count gave that count away instead, and two baselines a quarter apart (a quarter in, a
+quarter out) then told a "c" quarter was not empty. The pages now work the ratio out from
+the window's shown count and the baseline's quarters as the Map shows them, a "c" quarter
+as 0 to 5. Here on a mart of units built to tell these apart.
 """
 
 from __future__ import annotations
@@ -38,13 +39,15 @@ def _key(count: int, shift: int) -> int:
 
 
 # unit: (true recent, its shift, true baseline, its shift). "small": a baseline of 5 or fewer
-# (the old ratio 8 × 24 / 5 = 38× gave 5 back); "large": 100 shown as 102, so the ratio of the
-# shown counts (4.7×) is not the one of the true baseline (4.8×).
-# "edge": 40 shown as 42 over eight quarters each "c" on the Map: at their ceiling (each would be 5).
-UNITS = {"small": (8, 0, 5, 0), "large": (20, 0, 100, 2), "edge": (20, 0, 40, 2)}
-# The Map's events of each unit in every quarter and month before the window (as shown).
+# (the old ratio 8 × 24 / 5 = 38× gave 5 back); "large": 100 shown as 102 (4.7×; true 4.8×);
+# "edge": 40 shown as 42 over eight quarters each "c" on the Map; "mixed": a baseline over
+# quarters the Map shows 12 and "c" in turn.
+UNITS = {"small": (8, 0, 5, 0), "large": (20, 0, 100, 2), "edge": (20, 0, 40, 2), "mixed": (20, 0, 60, 0)}
+# The Map's events of each unit in every quarter and month before the window (as shown); for
+# "mixed", in the quarters starting in January and July, and in the others.
 MAP_EVENTS = {"small": {"quarter": 0, "month": 0}, "large": {"quarter": 12, "month": 4},
               "edge": {"quarter": 4, "month": 1}}
+MIXED = ({"quarter": 12, "month": 4}, {"quarter": 3, "month": 1})
 
 
 @pytest.fixture(scope="module")
@@ -79,10 +82,11 @@ def _run(con, name: str, **params) -> pd.DataFrame:
     if name == "area_events":
         period = "month" if params["month_from"] == params["month_to"] else "quarter"
         # The window's own month as the Map shows it (the recent count), or a period before it.
-        events = ([UNITS[code][0] for code in MAP_EVENTS] if params["month_to"] >= MONTH
-                  else [e[period] for e in MAP_EVENTS.values()])
+        mixed = MIXED[params["month_from"].month in (4, 5, 6, 10, 11, 12)]
+        events = ([UNITS[code][0] for code in UNITS] if params["month_to"] >= MONTH
+                  else [MAP_EVENTS.get(code, mixed)[period] for code in UNITS])
         # Every event from one source (the guard sets the events against their sources').
-        return pd.DataFrame({"code": list(MAP_EVENTS), "events": events,
+        return pd.DataFrame({"code": list(UNITS), "events": events,
                              **{s: events if s == "missing_from" else 0 for s in event_counts.AREA_SOURCES}})
     return queries.run(con, name, policy=POLICY, **params)
 
@@ -96,52 +100,61 @@ def _shown(con) -> tuple[dict, dict]:
     return lines, table["Recent vs usual"].to_dict()
 
 
-def test_the_queries_return_no_ratio_or_rate_of_true_counts(con):
+def test_the_queries_return_no_baseline_count_nor_ratio_of_true_counts(con):
     for name in ("emerging_hotspots", "overview_emerging"):
         columns = set(queries.run(con, name, policy=POLICY, level="ward", month_to=MONTH, locality="All").columns)
         assert not columns & {"baseline_monthly", "recent_monthly", "rate_ratio", "p_value"}, name
-        assert {"baseline_events", "baseline_months", "recent_events", "recent_months"} <= columns, name
+        assert not columns & {"baseline_events", "baseline_events_ckey"}, name  # the ratio gave it away
+        assert {"baseline_months", "recent_events", "recent_months"} <= columns, name
 
 
-def test_a_small_true_baseline_gives_no_ratio(con):
+def test_a_baseline_whose_quarters_are_all_c_gives_a_least_ratio(con):
+    """Whatever its true baseline (5, or 40 shown as 42), a unit whose baseline's quarters
+    are "c" on the Map reads "at least": its usual is at most 5 a quarter."""
     lines, pack = _shown(con)
     recent = UNITS["small"][0]
     # The old line: the shown recent count over the true baseline per month, which pins it.
     assert len(_true_baselines(recent, fmt.ratio(recent * BASELINE_MONTHS / UNITS["small"][2]))) <= 2
-    assert "×" not in lines["small"] and "no ratio: its baseline's events are c" in lines["small"], lines["small"]
+    for unit, ratio in (("small", "at least 4.8×"), ("edge", "at least 12×")):  # 8 (20) a month against 40 in 24
+        assert f", {ratio} its baseline (" in lines[unit], lines[unit]
+        assert pack[unit] == ratio
     assert f"{recent} events in October 2026" in lines["small"]
-    assert pack["small"] == "—"
 
 
-def test_a_large_baseline_gives_the_ratio_of_the_shown_counts(con):
+def test_the_ratio_is_of_the_quarters_the_map_shows(con):
     lines, pack = _shown(con)
     recent, _, baseline, shift = UNITS["large"]
-    shown = fmt.ratio(recent / 1 / ((baseline + shift) / BASELINE_MONTHS))
-    assert shown == "4.7×" and fmt.ratio(recent * BASELINE_MONTHS / baseline) == "4.8×"
-    assert f", {shown} its baseline" in lines["large"], lines["large"]
-    assert pack["large"] == shown
-    # Read as if it were of true counts, the ratio points at the shown baseline (102 or 103),
-    # not the true one: the reader gets the perturbed count, and the truth within its ±2.
-    consistent = _true_baselines(recent, shown)
-    assert baseline not in consistent and baseline + shift in consistent
+    # 20 a month against eight quarters shown 12: 5×, where the mart's baseline (100, shown
+    # 102) would say 4.8× (4.7×): that ratio gave the baseline's count away.
+    assert fmt.ratio(recent * BASELINE_MONTHS / baseline) == "4.8×"
+    assert fmt.ratio(recent * BASELINE_MONTHS / (baseline + shift)) == "4.7×"
+    assert ", 5× its baseline (" in lines["large"], lines["large"]
+    assert pack["large"] == "5×"
 
 
-def test_the_ratio_needs_both_counts_shown():
-    from contextmap import hotspot_stats as hs
-
-    assert hs.shown_rate_ratio(12, 3, 48, 24, POLICY) == pytest.approx(2.0)
-    for recent, baseline in ((5, 48), (12, 5), (12, 0), (0, 48), (pd.NA, 48), (12, None), (math.nan, 48)):
-        assert hs.shown_rate_ratio(recent, 3, baseline, 24, POLICY) is None, (recent, baseline)
-    rounded = disclosure.Policy(suppress_max=5, round_small_areas=True)
-    # At a small level the ratio is of the counts as rounded on screen (12 → 10, 48 → 50).
-    assert hs.shown_rate_ratio(12, 3, 48, 24, rounded, "lsoa") == pytest.approx((10 / 3) / (50 / 24))
-
-
-def test_a_baseline_at_the_ceiling_of_its_quarters_gives_no_ratio(con):
-    """Shown through its ratio, a baseline of 42 (so at least 40) over eight quarters the Map
-    shows as "c" (at most 5 each) would make every quarter 5: no ratio then, as for a "c"."""
+def test_c_quarters_make_the_ratio_a_range(con):
     lines, pack = _shown(con)
-    recent, _, baseline, shift = UNITS["edge"]
-    assert fmt.ratio(recent / 1 / ((baseline + shift) / BASELINE_MONTHS)) == "11×"  # what it would say
-    assert "×" not in lines["edge"] and "no ratio: its baseline's events are c" in lines["edge"], lines["edge"]
-    assert pack["edge"] == "—"
+    # Four quarters shown 12 and four "c" (0 to 5 each): 48 to 68 in 24 months.
+    assert ", 7.1–10× its baseline (" in lines["mixed"], lines["mixed"]
+    assert pack["mixed"] == "7.1–10×"
+
+
+def test_the_ratio_needs_the_windows_count_shown():
+    row = {"recent_events": 12, "recent_months": 3, "baseline_shown": 48, "baseline_hidden": 0, "baseline_months": 24}
+    assert emerging_view.shown_ratio(row, POLICY, "ward") == pytest.approx((2.0, 2.0))
+    assert emerging_view.shown_ratio(row | {"baseline_hidden": 2}, POLICY, "ward") == pytest.approx((4 / (58 / 24), 2.0))
+    assert emerging_view.shown_ratio(row | {"baseline_shown": 0, "baseline_hidden": 8}, POLICY, "ward") \
+        == pytest.approx((4 / (40 / 24), math.inf))
+    for recent in (5, 0, pd.NA, math.nan, None):
+        assert emerging_view.shown_ratio(row | {"recent_events": recent}, POLICY, "ward") is None, recent
+    assert emerging_view.shown_ratio(row | {"baseline_shown": 0, "baseline_months": 0}, POLICY, "ward") is None
+    rounded = disclosure.Policy(suppress_max=5, round_small_areas=True)
+    # At a small level the window's count is as rounded on screen (12 → 10).
+    assert emerging_view.shown_ratio(row, rounded, "lsoa") == pytest.approx(((10 / 3) / 2, (10 / 3) / 2))
+
+
+@pytest.mark.parametrize(("least", "most", "text"), [
+    (2.04, 2.01, "2×"), (2.1, 2.6, "2.1–2.6×"), (4.8, math.inf, "at least 4.8×"), (12, 150, "at least 12×"),
+    (120, math.inf, ">100×"), (None, None, "—")])
+def test_a_ratio_range_reads_as_people_say_it(least, most, text):
+    assert fmt.ratio_range(least, most) == text

@@ -89,7 +89,7 @@ def test_emerging_hotspots_state_their_window_round_ratios_and_list_only_flagged
     ov = _collect(sample_con, Filters(date(2026, 10, 1)))
     assert len(ov.emerging) > 0
     assert "No pattern" not in set(ov.emerging["Pattern"])
-    assert all(re.fullmatch(r"\d+(\.\d)?×|>100×|—", r) for r in ov.emerging["Recent vs usual"]), \
+    assert all(re.fullmatch(r"(at least )?(\d+(\.\d)?–)?\d+(\.\d)?×|>100×|—", r) for r in ov.emerging["Recent vs usual"]), \
         list(ov.emerging["Recent vs usual"])
     assert "quarter so far (October 2026)" in ov.notes["Emerging hotspots"]
     assert "August 2026 to October 2026" in ov.notes["Active peer groups"]

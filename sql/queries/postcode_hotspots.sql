@@ -4,6 +4,8 @@
 -- events there and the force's offences in LSOAs in or bordering the council
 -- (mart_postcode_event_cells); the rate, expectation and exceedance are of every
 -- council's children, so they are left out (null) for it.
+-- Each source's events too (events are their sum): the sidebar shows each source alone, so the
+-- period guard sets the total against them (contextmap.postcodes_view.units).
 with chosen as (
     select case when len($sources) = 1 then $sources[1] else 'all' end as source_key
 ),
@@ -19,6 +21,29 @@ units as (
       and ($locality = 'All' or h.locality = $locality)
 ),
 
+sources as (
+    -- Each source's events of the units (a source not chosen counts 0).
+    select
+        h.code,
+        sum(h.events) filter (where h.event_source = 'missing_from') as missing_from,
+        sum(h.events_ckey) filter (where h.event_source = 'missing_from') as missing_from_ckey,
+        sum(h.events) filter (where h.event_source = 'missing_found') as missing_found,
+        sum(h.events_ckey) filter (where h.event_source = 'missing_found') as missing_found_ckey,
+        sum(h.events) filter (where h.event_source = 'rhi_mention') as rhi_mention,
+        sum(h.events_ckey) filter (where h.event_source = 'rhi_mention') as rhi_mention_ckey,
+        sum(h.events) filter (where h.event_source = 'offence') as offence,
+        sum(h.events_ckey) filter (where h.event_source = 'offence') as offence_ckey
+    from mart_postcode_hotspots as h
+    cross join chosen as c
+    where cm_whole_scope($scope)
+      and h.level = $level
+      and h.month_from = $month_from::date
+      and h.month_to = $month_to::date
+      and h.event_source <> 'all'
+      and (c.source_key = 'all' or h.event_source = c.source_key)
+    group by h.code
+),
+
 reach as (
     -- The LSOAs whose offences a council scope counts: its own and those bordering it.
     select code as lsoa_code from mart_area_scopes
@@ -26,7 +51,18 @@ reach as (
 ),
 
 own_counts as (
-    select e.code, sum(e.events)::bigint as events, sum(e.events_ckey)::bigint as events_ckey
+    select
+        e.code,
+        sum(e.events)::bigint as events,
+        sum(e.events_ckey)::bigint as events_ckey,
+        sum(e.events) filter (where e.event_source = 'missing_from') as missing_from,
+        sum(e.events_ckey) filter (where e.event_source = 'missing_from') as missing_from_ckey,
+        sum(e.events) filter (where e.event_source = 'missing_found') as missing_found,
+        sum(e.events_ckey) filter (where e.event_source = 'missing_found') as missing_found_ckey,
+        sum(e.events) filter (where e.event_source = 'rhi_mention') as rhi_mention,
+        sum(e.events_ckey) filter (where e.event_source = 'rhi_mention') as rhi_mention_ckey,
+        sum(e.events) filter (where e.event_source = 'offence') as offence,
+        sum(e.events_ckey) filter (where e.event_source = 'offence') as offence_ckey
     from mart_postcode_event_cells as e
     cross join chosen as c
     where not cm_whole_scope($scope)
@@ -52,13 +88,37 @@ scoped as (
             null::double as poisson_p,
             null::double as poisson_q,
             null::boolean as is_exceedance
-        )
+        ),
+        coalesce(o.missing_from, 0)::bigint as missing_from,
+        coalesce(o.missing_from_ckey, 0)::bigint as missing_from_ckey,
+        coalesce(o.missing_found, 0)::bigint as missing_found,
+        coalesce(o.missing_found_ckey, 0)::bigint as missing_found_ckey,
+        coalesce(o.rhi_mention, 0)::bigint as rhi_mention,
+        coalesce(o.rhi_mention_ckey, 0)::bigint as rhi_mention_ckey,
+        coalesce(o.offence, 0)::bigint as offence,
+        coalesce(o.offence_ckey, 0)::bigint as offence_ckey
     from units as u
     join mart_postcode_scopes as s on s.level = u.level and s.code = u.code and s.council_code = $scope
     left join own_counts as o on o.code = u.code
+),
+
+whole as (
+    select
+        u.*,
+        coalesce(s.missing_from, 0)::bigint as missing_from,
+        coalesce(s.missing_from_ckey, 0)::bigint as missing_from_ckey,
+        coalesce(s.missing_found, 0)::bigint as missing_found,
+        coalesce(s.missing_found_ckey, 0)::bigint as missing_found_ckey,
+        coalesce(s.rhi_mention, 0)::bigint as rhi_mention,
+        coalesce(s.rhi_mention_ckey, 0)::bigint as rhi_mention_ckey,
+        coalesce(s.offence, 0)::bigint as offence,
+        coalesce(s.offence_ckey, 0)::bigint as offence_ckey
+    from units as u
+    left join sources as s on s.code = u.code
+    where cm_whole_scope($scope)
 )
 
-select * from units where cm_whole_scope($scope)
+select * from whole
 union all
 select * from scoped
 order by code
