@@ -15,8 +15,6 @@ guard takes as empty is empty, and one it takes as holding up to 5 would let a t
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import pandas as pd
 
@@ -153,11 +151,21 @@ def dims(scope: str) -> tuple[str, ...]:
     return DIMS if scope == WHOLE else DIMS[1:]
 
 
-@lru_cache(maxsize=32)
+# Guarded cells by their content: every choice of the sidebar's breakdowns, and every session,
+# reads the same rows of a period, and a new build's rows differ.
+_GUARDED: dict[tuple, pd.DataFrame] = {}
+_KEPT = 32
+
+
 def shown(query: Query, scope: str, month_from, month_to, up_to: str, policy: disclosure.Policy) -> pd.DataFrame:
-    """:func:`fetch` guarded: every node's counts as the cards and Trends show them. Kept for
-    the query, since every choice of the sidebar's breakdowns reads the same rows."""
-    return guard(fetch(query, scope, month_from, month_to, up_to), policy, dims(scope))
+    """:func:`fetch` guarded: every node's counts as the cards and Trends show them."""
+    cells = fetch(query, scope, month_from, month_to, up_to)
+    key = (int(pd.util.hash_pandas_object(cells, index=False).sum()), len(cells), scope, policy)
+    if key not in _GUARDED:
+        while len(_GUARDED) >= _KEPT:
+            _GUARDED.pop(next(iter(_GUARDED)))
+        _GUARDED[key] = guard(cells, policy, dims(scope))
+    return _GUARDED[key]
 
 
 def node(f: Filters) -> dict[str, str]:
