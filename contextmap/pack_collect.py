@@ -124,7 +124,7 @@ def _table_notes(f: Filters, cov: Coverage) -> dict[str, str]:
             f"to {baseline} months before the quarter; listed only when the test flags a significant rise (Methods: "
             "emerging hot spots). \"Recent vs usual\" compares events per month: the quarter so far's events per "
             "month against the usual events per month, from the counts the Map (or Places) shows for the quarter "
-            "so far and for each quarter before it; a quarter shown \"c\" may hold 0 to 5, so the ratio may be a "
+            "so far and for each quarter before it; a quarter shown \"c\" may be empty or hold a few events, so the ratio may be a "
             "range (\"2.1–2.6×\", or \"at least 4.8×\" when every one is \"c\"); \"—\" when the quarter so "
             "far's count is not shown (\"c\")."
             + (" Two months into a quarter, the events so far and the ratio are not shown (\"—\"): the pages show "
