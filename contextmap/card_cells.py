@@ -138,8 +138,9 @@ def guard(cells: pd.DataFrame, policy: disclosure.Policy, dims: tuple[str, ...] 
 def fetch(query: Query, scope: str, month_from, month_to, up_to: str) -> pd.DataFrame:
     """``card_cells`` of the months ``month_from`` to ``month_to`` and every period up to
     ``up_to`` they make, for ``scope`` (the query's); a council's rows carry no other council
-    (its ``owner`` is all)."""
-    cells = query("card_cells", month_from=month_from, month_to=month_to, up_to=up_to, year_start=YEAR_START)
+    (its ``owner`` is all). A query bound to a scope keeps its own."""
+    cells = query("card_cells", month_from=month_from, month_to=month_to, up_to=up_to, year_start=YEAR_START,
+                  scope=scope)
     cells["start"] = pd.to_datetime(cells["start"])
     if scope != WHOLE:
         cells = cells[cells["owner"] == ALL]
