@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from contextmap import card_cells, disclosure, fmt, narrative, rhi_view, settings
+from contextmap import disclosure, fmt, narrative, period_guard, rhi_view, settings
 
 
 @dataclass(frozen=True)
@@ -165,16 +165,19 @@ def headline_row(episodes: pd.DataFrame, offences: pd.DataFrame) -> pd.Series:
     return row.fillna(0)
 
 
+# Counts a period holds the sum of its parts' of (each record falls in one month); children
+# are counted once however many months they appear in.
+ADDITIVE = ("episodes", "offences", "serious_violence", "weapon_offences")
+
+
 def card_row(query, f, policy: disclosure.Policy) -> pd.Series:
-    """The headline row of filters ``f`` as the cards show it: a count that would tell more of
-    its period's parts or its breakdowns' values than they show is hidden
-    (:mod:`contextmap.card_cells`)."""
-    row = headline_row(query("overview_episodes", f), query("overview_offences", f))
-    shown = card_cells.counts(query, f, policy)
-    for m in MEASURES:
-        if m.kind == "count":
-            row[m.key] = shown[m.key]
-    return row
+    """The headline row of filters ``f`` as the cards show it: a quarter's or a year's count
+    that would pin its months or quarters is hidden (:mod:`contextmap.period_guard`)."""
+    def row(g) -> pd.DataFrame:
+        return headline_row(query("overview_episodes", g), query("overview_offences", g)).to_frame().T
+
+    counts = [m.key for m in MEASURES if m.kind == "count"]
+    return period_guard.guard(row, f, policy, keys=[], counts=counts, additive=ADDITIVE).iloc[0]
 
 
 # Outcome-Based Accountability: the three questions partnerships report against.

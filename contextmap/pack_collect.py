@@ -498,7 +498,7 @@ def trend_figures(query: Query, f: Filters, policy: disclosure.Policy) -> dict[s
     out = {}
     for key in ("episodes", "offences"):
         m = trends.MEASURES[key]
-        data = trends.series(trends.rows(query, m, f, start, "none", policy), m, "none", months, policy)
+        data = trends.series(query(m.query, f, month_from=start, split="none"), m, "none", months, policy)
         out[m.label] = trends.trend_figure(data, m).update_layout(title=f"{m.label}, {span}")
     monthly = query("rhi_monthly", month_from=start, month_to=f.month_to, locality=f.locality, looked_after=f.looked_after)
     if not monthly.empty:

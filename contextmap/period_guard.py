@@ -73,11 +73,10 @@ SAFE_LEAST = "_period_guard_safe_least"
 
 
 def _bounds(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: list[str], col: str,
-            policy: disclosure.Policy, zero_known: bool = False) -> tuple[list[np.ndarray], ...]:
+            policy: disclosure.Policy) -> tuple[list[np.ndarray], ...]:
     """Per part (known empty ones left out), aligned to ``frame``'s rows: whether it is a "c",
     whether its own guard hid it, and the least and most a reader knows it to be, and the
-    least it may be known to be (:data:`SAFE_LEAST`). ``zero_known``: a part that is 0 (or
-    has no row) in a row is taken as known empty in that row, not only in its whole view."""
+    least it may be known to be (:data:`SAFE_LEAST`)."""
     most = policy.suppress_max
     out: tuple[list[np.ndarray], ...] = ([], [], [], [], [])
     for part in parts:
@@ -88,13 +87,11 @@ def _bounds(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: list[str],
         secondary = _aligned(frame, part, keys, flag) > 0 if flag in part else np.zeros(len(frame), dtype=bool)
         hidden = (np.isnan(values) | (values <= most)) & ~secondary
         safe_least = _aligned(frame, part, keys, safe) if safe in part else np.where(hidden, 0.0, np.inf)
-        empty = (np.nan_to_num(values) == 0) & ~secondary if zero_known else np.zeros(len(frame), dtype=bool)
-        hidden &= ~empty
         for bucket, value in zip(out, (
                 hidden, secondary,
-                np.where(hidden | empty, 0, np.maximum(most + 1, np.nan_to_num(values) - cellkey.MAX_PERTURBATION)),
-                np.where(empty, 0, np.where(hidden, most, np.where(secondary, np.inf, values + cellkey.MAX_PERTURBATION))),
-                np.where(empty, np.inf, np.where(hidden, 0.0, np.nan_to_num(safe_least, nan=np.inf))))):
+                np.where(hidden, 0, np.maximum(most + 1, np.nan_to_num(values) - cellkey.MAX_PERTURBATION)),
+                np.where(hidden, most, np.where(secondary, np.inf, values + cellkey.MAX_PERTURBATION)),
+                np.where(hidden, 0.0, np.nan_to_num(safe_least, nan=np.inf)))):
             bucket.append(value)
     return out
 
@@ -111,7 +108,7 @@ def _others(ceilings: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def _hits(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: list[str], col: str,
-          policy: disclosure.Policy, additive: bool = False, zero_known: bool = False) -> np.ndarray:
+          policy: disclosure.Policy, additive: bool = False) -> np.ndarray:
     """Rows of ``frame`` whose ``col`` is shown and would tell more of its parts than they show.
 
     A part is hidden at 0 to ``suppress_max``, or, when its own guard hid it (its boolean
@@ -125,7 +122,7 @@ def _hits(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: list[str], c
     most = policy.suppress_max
     total = frame[col].to_numpy(dtype=float, na_value=np.nan)
     shown = total > most
-    hidden, secondary, floors, ceilings, safe = _bounds(frame, parts, keys, col, policy, zero_known)
+    hidden, secondary, floors, ceilings, safe = _bounds(frame, parts, keys, col, policy)
     least = np.maximum(most + 1, total - cellkey.MAX_PERTURBATION)
     out = np.zeros(len(frame), dtype=bool)
     for others, safe_least in zip(_others(ceilings), safe):
@@ -137,9 +134,9 @@ def _hits(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: list[str], c
 
 
 def _safe_least(frame: pd.DataFrame, parts: Sequence[pd.DataFrame], keys: list[str], col: str,
-                policy: disclosure.Policy, hit: np.ndarray, zero_known: bool = False) -> np.ndarray:
+                policy: disclosure.Policy, hit: np.ndarray) -> np.ndarray:
     """:data:`SAFE_LEAST` of each row of ``frame`` once the rows ``hit`` are hidden."""
-    _, _, _, ceilings, safe = _bounds(frame, parts, keys, col, policy, zero_known)
+    _, _, _, ceilings, safe = _bounds(frame, parts, keys, col, policy)
     out = np.full(len(frame), np.inf)
     for others, safe_least in zip(_others(ceilings), safe):
         out = np.minimum(out, safe_least + others)

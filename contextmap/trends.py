@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from contextmap import card_cells, disclosure, period_guard, rhi_view
-from contextmap.filters import ALL, Filters
+from contextmap import disclosure, rhi_view
 from contextmap.labels import label
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -73,42 +72,6 @@ def split_label(split: str, value) -> str:
     """A split value in words (sex codes, source names and themes spelled out)."""
     kind = {"sex": "sex", "source": "source", "theme": "theme"}.get(split)
     return label(value, kind) if kind else str(value)
-
-
-# The Trends columns the cards guard too, as (count, looked-after status) of card_cells: a
-# month's count and the split's values are the cards' nodes of that month.
-CARD_COUNTS = {"episodes": ("episodes", None), "children": ("children", None),
-               "looked_after_episodes": ("episodes", "Looked after"), "offences": ("offences", None),
-               "serious_violence": ("serious_violence", None), "weapon_offences": ("weapon_offences", None)}
-
-
-def rows(query, measure: TrendMeasure, f: Filters, start, split: str, policy: disclosure.Policy) -> pd.DataFrame:
-    """The measure's query rows from ``start`` to ``f``'s end, split by ``split``, with each
-    count the cards hide for that month and node hidden too (:mod:`contextmap.card_cells`):
-    a month's count beside its split's values is the cards' total beside its breakdown."""
-    raw = query(measure.query, f, month_from=start, split=split)
-    card = CARD_COUNTS.get(measure.column)
-    if card is None or split not in (*card_cells.DIMS, "none") or raw.empty:
-        return raw
-    count, looked_after = card
-    shown = card_cells.shown(query, f.scope, start, f.month_to, "month", policy)
-    node = card_cells.node(f)
-    if looked_after:
-        if node["looked_after"] not in (ALL, looked_after):
-            return raw
-        node["looked_after"] = looked_after
-    key = [d for d in card_cells.DIMS if d != split]
-    picked = shown
-    for d in key:
-        picked = picked[picked[d] == node[d]]
-    picked = picked.assign(split_value=picked[split] if split != "none" else ALL,
-                           month=picked["start"].dt.date)[["month", "split_value", count]]
-    hidden = picked[picked[count] == period_guard.hidden_value(policy)]
-    at = pd.MultiIndex.from_frame(raw.assign(month=pd.to_datetime(raw["month"]).dt.date)[["month", "split_value"]])
-    cover = at.isin(pd.MultiIndex.from_frame(hidden[["month", "split_value"]]))
-    out = raw.copy()
-    out.loc[cover, measure.column] = period_guard.hidden_value(policy)
-    return out
 
 
 def _window_all_shown(values: pd.Series, window: int) -> pd.Series:

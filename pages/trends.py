@@ -32,7 +32,7 @@ if measure.needs_rhis and Coverage.from_frame(s.query("coverage")).span("rhis").
     st.stop()
 split = right.selectbox("Split by", measure.splits, format_func=trends.SPLITS.get, key="t_split")
 
-raw = trends.rows(s.query, measure, f, start, split, s.policy)
+raw = s.query(measure.query, f, month_from=start, split=split)
 data = trends.series(raw, measure, split, months, s.policy)
 if data.empty or data["value"].fillna(0).eq(0).all() and not data["hidden"].any():
     st.info("Nothing to show for these filters. Choose All localities, another measure, or clear the sidebar filters.")
@@ -59,6 +59,6 @@ gates.export_button(s, trends.download_frame(data, measure), f"Trend {measure.la
 st.subheader("Seasonality")
 st.caption("The same figure for every part of the area chosen, one line per year: lines that rise and fall together "
            "show a seasonal pattern.")
-whole = trends.rows(s.query, measure, f, start, "none", s.policy) if split != "none" else raw
+whole = s.query(measure.query, f, month_from=start, split="none") if split != "none" else raw
 profile = trends.season_profile(trends.series(whole, measure, "none", months, s.policy))
 st.plotly_chart(trends.season_figure(profile, measure), width="stretch")

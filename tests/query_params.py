@@ -43,7 +43,6 @@ def variants(con, name: str, filters: Filters | None = None) -> list[dict]:
     """Parameter sets for ``sql/queries/<name>.sql`` as the pages use it."""
     f = filters or Filters(latest_month(con), period="year", data_end=latest_month(con))
     base = {**f.params(), "trend_from": date(f.month_to.year - 1, f.month_to.month, 1), "quarter_to": f.month_to, "limit": 10,
-            "up_to": "year", "year_start": 4,
             "w_missing_found": 1.0, "w_rhi_mention": 1.5, "w_offence": 0.5, "table": "mart_place_hotspots",
             "group_id": _one(con, "select group_id from mart_peer_groups order by activity_rank limit 1") or 1,
             "group_ids": [g for (g,) in con.execute(

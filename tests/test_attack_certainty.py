@@ -103,11 +103,10 @@ def runs(force_con):
     """Perturbed query results, each run once for the module (several tests read the same views)."""
     cache = {}
 
-    def run(name: str, f: Filters | None = None, **extra) -> pd.DataFrame:
-        params = {**(f.params() if f else {}), **extra}
-        key = (name, repr(sorted(params.items())))
+    def run(name: str, f: Filters, **extra) -> pd.DataFrame:
+        key = (name, repr(sorted({**f.params(), **extra}.items())))
         if key not in cache:
-            cache[key] = queries.run(force_con, name, policy=POLICY, **params)
+            cache[key] = queries.run(force_con, name, policy=POLICY, **f.params(), **extra)
         return cache[key]
 
     return run

@@ -154,7 +154,7 @@ def test_every_query_filters_by_scope_or_says_why_it_need_not():
     ``-- any scope: why``; this lists which do, so the list only grows on purpose."""
     scoped = sorted(p.stem for p in (ROOT / "sql" / "queries").glob("*.sql") if "$scope" in p.read_text())
     assert scoped == ["area_events", "area_profile_actions", "area_profile_groups", "area_profile_monthly",
-                      "area_profile_places", "area_profile_themes", "card_cells", "disruption_actions_listed", "group_members",
+                      "area_profile_places", "area_profile_themes", "disruption_actions_listed", "group_members",
                       "group_members_others", "group_mix", "group_monthly", "group_network_edges",
                       "group_network_nodes", "group_places", "group_profile", "group_table", "localities",
                       "map_heat", "overview_episodes", "overview_groups", "overview_offences",

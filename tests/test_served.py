@@ -37,7 +37,7 @@ def _base_params(con) -> dict:
     group_ids = [g for (g,) in con.execute("select group_id from mart_peer_groups order by group_id").fetchall()]
     return {
         **f.params(),
-        "trend_from": date(last.year - 2, last.month, 1), "quarter_to": last, "up_to": "year", "year_start": 4,
+        "trend_from": date(last.year - 2, last.month, 1), "quarter_to": last,
         "group_id": group_ids[0], "group_ids": group_ids,
         "place_id": con.execute("select place_id from mart_place_monthly group by 1 order by sum(events) desc limit 1")
         .fetchone()[0],
