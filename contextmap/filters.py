@@ -26,6 +26,16 @@ ALL = "All"
 # The scope of the whole build (a single council, or the force): every record counts, as in
 # the macro cm_in_scope (sql/dashboard_macros.sql).
 WHOLE = ALL
+# Who is counted, by breakdown: at most MAX_NARROWED of them are narrowed at once (a
+# filter and a Trends split, or two filters). Read together, every month's cards over every
+# combination of locality, looked-after status, age band and sex pinned hidden counts
+# exactly (Calderdale's looked-after 16-17-year-olds of one locality in May 2024 at 1); two
+# at a time pin none (tests/test_breakdowns.py, docs/methods.md "Two breakdowns at a time").
+BREAKDOWNS = ("locality", "looked_after", "age_bands", "sexes")
+MAX_NARROWED = 2
+TWO_AT_A_TIME = ("Two of locality, age band, sex and looked-after status can be chosen at a time (a Trends split "
+                 "counts as one): more together would let hidden counts be worked out. Set one back to All to "
+                 "choose another.")
 # The URL query parameters the filters own (pages may add their own, e.g. ``place``).
 FILTER_KEYS = ("month", "period", "locality", "looked_after", "sources", "age_bands", "sexes")
 # The sources that are records of missing episodes (the rest are offences).
@@ -99,6 +109,15 @@ class Filters:
             month = period_end(month, kind) + relativedelta(months=1)
         return out
 
+    def narrowed(self) -> tuple[str, ...]:
+        """The breakdowns (:data:`BREAKDOWNS`) narrowed from all."""
+        return tuple(name for name in BREAKDOWNS if getattr(self, name) != getattr(Filters(self.month), name))
+
+    def within_limit(self) -> Filters:
+        """These filters with breakdowns beyond the first :data:`MAX_NARROWED` narrowed set back to all."""
+        extra = self.narrowed()[MAX_NARROWED:]
+        return replace(self, **{name: getattr(Filters(self.month), name) for name in extra}) if extra else self
+
     def shifted(self, months: int) -> Filters:
         """The same filters for a period ``months`` earlier (negative) or later."""
         return replace(self, month=self.month + relativedelta(months=months))
@@ -157,7 +176,8 @@ class Filters:
     @classmethod
     def from_query(cls, query: dict, latest: date, earliest: date, localities: list[str],
                    default: date | None = None, scope: str = ALL) -> Filters:
-        """Read filters from URL parameters, ignoring anything invalid (a shared link may be old).
+        """Read filters from URL parameters, ignoring anything invalid (a shared link may be old)
+        and breakdowns beyond :data:`MAX_NARROWED`.
 
         Without a month in the URL, the month is ``default`` (the opening month; else ``latest``).
         ``scope`` is the signed-in user's (never the URL's). A period ends at ``latest`` at the
@@ -187,7 +207,7 @@ class Filters:
             looked_after=looked_after,
             scope=scope,
             data_end=latest,
-        )
+        ).within_limit()
 
     def ignored(self, follows, why: str) -> str | None:
         """A note naming the filters narrowed from their defaults that a figure does not

@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from contextmap import disclosure, rhi_view
+from contextmap.filters import MAX_NARROWED, Filters
 from contextmap.labels import label
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -66,6 +67,19 @@ MEASURES = {
     "serious_violence": TrendMeasure("Serious youth violence", "trend_offences", "serious_violence", OFFENCE_SPLITS),
     "weapon_offences": TrendMeasure("Offences with a weapon", "trend_offences", "weapon_offences", OFFENCE_SPLITS),
 }
+
+
+# The splits that are breakdowns of who is counted (contextmap.filters.BREAKDOWNS).
+BREAKDOWN_SPLITS = {"locality": "locality", "looked_after": "looked_after", "age_band": "age_bands", "sex": "sexes"}
+
+
+def splits(measure: TrendMeasure, f: Filters) -> tuple[str, ...]:
+    """The splits ``measure`` offers under filters ``f``: a split by another breakdown only while
+    fewer than :data:`~contextmap.filters.MAX_NARROWED` are narrowed (a split is one more)."""
+    narrowed = f.narrowed()
+    if len(narrowed) < MAX_NARROWED:
+        return measure.splits
+    return tuple(s for s in measure.splits if s not in BREAKDOWN_SPLITS or BREAKDOWN_SPLITS[s] in narrowed)
 
 
 def split_label(split: str, value) -> str:

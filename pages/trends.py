@@ -6,6 +6,7 @@ from dateutil.relativedelta import relativedelta
 
 from contextmap import settings, trends
 from contextmap.coverage import Coverage
+from contextmap.filters import TWO_AT_A_TIME
 from contextmap.fmt import first_of_month, period_label
 from contextmap.ui import gates, page
 
@@ -30,7 +31,9 @@ if measure.needs_rhis and Coverage.from_frame(s.query("coverage")).span("rhis").
     st.info("There are no return home interview records in this build, so no RHI figure can be shown "
             "(the Data quality page lists the files loaded).")
     st.stop()
-split = right.selectbox("Split by", measure.splits, format_func=trends.SPLITS.get, key="t_split")
+offered = trends.splits(measure, f)
+split = right.selectbox("Split by", offered, format_func=trends.SPLITS.get, key="t_split",
+                        help=None if offered == measure.splits else TWO_AT_A_TIME)
 
 raw = s.query(measure.query, f, month_from=start, split=split)
 data = trends.series(raw, measure, split, months, s.policy)

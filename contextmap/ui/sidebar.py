@@ -10,7 +10,18 @@ import streamlit as st
 
 from contextmap import queries
 from contextmap.coverage import Coverage
-from contextmap.filters import AGE_BANDS, ALL, FILTER_KEYS, LOOKED_AFTER, PERIODS, SEXES, SOURCES, Filters
+from contextmap.filters import (
+    AGE_BANDS,
+    ALL,
+    FILTER_KEYS,
+    LOOKED_AFTER,
+    MAX_NARROWED,
+    PERIODS,
+    SEXES,
+    SOURCES,
+    TWO_AT_A_TIME,
+    Filters,
+)
 from contextmap.fmt import first_of_month
 from contextmap.ui.reader import cursor
 
@@ -28,11 +39,11 @@ def _period_options(first: date, last: date, period: str) -> list[date]:
 
 
 def _one_or_all(where, label: str, labels: dict[str, str], current: tuple[str, ...], key: str,
-                help: str | None = None) -> tuple[str, ...]:
+                help: str | None = None, disabled: bool = False) -> tuple[str, ...]:
     """A select box of "All" or one value (never another subset: see ``contextmap.filters.ALL``)."""
     options = [ALL, *labels]
     chosen = where.selectbox(label, options, index=options.index(current[0]) if len(current) == 1 else 0,
-                             format_func=lambda v: labels.get(v, v), key=key, help=help)
+                             format_func=lambda v: labels.get(v, v), key=key, help=help, disabled=disabled)
     return tuple(labels) if chosen == ALL else (chosen,)
 
 
@@ -68,22 +79,34 @@ def filters(scope: str) -> Filters:
         month = options[0]
         sb.caption(f"{PERIODS[period]}: {label(month)}")
     sb.caption(" ".join(filter(None, [cov.opening_rule(), cov.partial_note(last)])))
+    # Two breakdowns at most (contextmap.filters.MAX_NARROWED): the others wait until one is set back to all.
+    narrowed = current.narrowed()
+    full = len(narrowed) >= MAX_NARROWED
+
+    def closed(name: str) -> bool:
+        return full and name not in narrowed
+
     locality = sb.selectbox(
         "Locality", ["All", *localities], index=(["All", *localities].index(current.locality)), key="f_locality",
         help="The council's own localities, each a group of wards (a council user: their council's).",
+        disabled=closed("locality"),
     )
     sources = _one_or_all(sb, "Sources", SOURCES, current.sources, "f_sources",
                           "Missing from: where a child went missing from. Found at: where found or returned. Named in "
                           "RHIs: places and areas a child named in a return home interview. Offences: offences recorded "
                           "there. One source or all of them (see the method note on small numbers).")
     with sb.expander("Who", expanded=False):
-        age_bands = _one_or_all(st, "Age band", {a: a for a in AGE_BANDS}, current.age_bands, "f_age")
-        sexes = _one_or_all(st, "Sex", SEXES, current.sexes, "f_sex")
-        looked_after = st.radio("Looked-after status", LOOKED_AFTER, index=LOOKED_AFTER.index(current.looked_after), key="f_la")
+        age_bands = _one_or_all(st, "Age band", {a: a for a in AGE_BANDS}, current.age_bands, "f_age",
+                                disabled=closed("age_bands"))
+        sexes = _one_or_all(st, "Sex", SEXES, current.sexes, "f_sex", disabled=closed("sexes"))
+        looked_after = st.radio("Looked-after status", LOOKED_AFTER, index=LOOKED_AFTER.index(current.looked_after),
+                                key="f_la", disabled=closed("looked_after"))
+        if full:
+            st.caption(TWO_AT_A_TIME)
     chosen = Filters(
         month=month, period=period, locality=locality, sources=sources,
         age_bands=age_bands, sexes=sexes, looked_after=looked_after, scope=scope, data_end=last,
-    )
+    ).within_limit()
     st.session_state.filters = chosen
     _sync_url(chosen)
     sb.toggle("Large type (for a projector)", key="large_type")
