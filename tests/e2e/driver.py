@@ -41,14 +41,15 @@ def wait_idle(page, timeout: float = 60.0, settle: float = 0.5, grace: float = 3
     raise AssertionError(f"the app was still running after {timeout} s")
 
 
-def open_page(page, path: str = "", **query) -> float:
-    """Load ``/<path>?<query>`` in a new session and wait for it to finish; return the render time."""
+def open_page(page, path: str = "", timeout: float = 60.0, **query) -> float:
+    """Load ``/<path>?<query>`` in a new session and wait up to ``timeout`` seconds for it to
+    finish; return the render time."""
     params = "&".join(f"{k}={v}" for k, v in query.items())
     # A role's default page lives at the root; its own path would be "page not found".
     if query.get("role") and path == default_page(query["role"]):
         path = ""
     page.goto(f"{page.base_url}/{path}" + (f"?{params}" if params else ""))
-    return wait_idle(page)
+    return wait_idle(page, timeout)
 
 
 def assert_healthy(page, allow_not_found: bool = False) -> None:
